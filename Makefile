@@ -1,0 +1,51 @@
+# The two commands a newcomer runs: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test lint typecheck pytest browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,spark]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/chiso init
+	$(BIN)/chiso demo --if-empty
+	$(BIN)/chiso serve --host $(HOST) --port $(PORT)
+
+# Debian's chromium drives the browser tests; Playwright never downloads a browser of its own.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "make test: chromium is missing; installing Debian's chromium with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+		|| (echo "make test: could not install chromium; browser tests will be skipped" >&2); \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check chiso tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest: install-test browser-deps
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""The `chiso` command: one Typer sub-app per domain; commands are thin and call the same services as the web.
+
+Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from chiso.cli import agencies, demo, framework, monitor, score, units
+from chiso.cli.common import console, run_guarded, state
+
+app = typer.Typer(
+    name="chiso",
+    help="chiso: đo lường, chấm điểm, xếp hạng chuyển đổi số của các cơ quan, đơn vị / "
+    "measure, score and rank the digital transformation of a province's agencies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")) -> None:
+    state.debug = debug
+
+
+@app.command("init")
+def init_command() -> None:
+    """Create or migrate the database to the newest schema (safe to run twice)."""
+    from chiso.config import get_settings
+    from chiso.store import init_database
+
+    def _run() -> None:
+        settings = get_settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        revision = init_database(settings.database_url)
+        from sqlalchemy.engine import make_url
+
+        safe = make_url(settings.database_url).render_as_string(hide_password=True)
+        console.print(f"Cơ sở dữ liệu sẵn sàng / database ready: {safe} (revision {revision})")
+
+    run_guarded(_run)
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the web app and its JSON API with uvicorn."""
+    import uvicorn
+
+    console.print(f"chiso: http://{host}:{port}  (Ctrl+C để dừng / to stop)")
+    from chiso.cli.demo import print_demo_logins
+
+    print_demo_logins()
+    uvicorn.run("chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+app.add_typer(units.app, name="units")
+app.add_typer(agencies.app, name="agencies")
+app.add_typer(framework.app, name="framework")
+app.add_typer(score.app, name="score")
+app.add_typer(monitor.app, name="monitor")
+app.command("demo")(demo.demo_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,62 @@
+"""Shared fixtures: a migrated store on SQLite always and on PostgreSQL when CHISO_TEST_POSTGRES_URL is set.
+
+`store_url` is a freshly migrated database per backend; `db` is a session inside a transaction
+that is rolled back after each test, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from chiso.store.db import get_engine, init_database
+
+POSTGRES_URL = os.environ.get("CHISO_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point chiso at a throw-away data dir unless a test sets its own."""
+    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("CHISO_DATABASE_URL", raising=False)
+
+
+def _fresh_postgres(url: str) -> None:
+    with get_engine(url).begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the URL of an empty, fully migrated database for one backend."""
+    if request.param == "postgres":
+        assert POSTGRES_URL
+        _fresh_postgres(POSTGRES_URL)
+        init_database(POSTGRES_URL)
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("store") / "chiso.db"
+    url = f"sqlite:///{path}"
+    init_database(url)
+    return url
+
+
+@pytest.fixture
+def db(store_url: str) -> Iterator[Session]:
+    """Yield a session whose work is rolled back after the test."""
+    engine = get_engine(store_url)
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chiso.store.base import Base
@@ -40,7 +40,13 @@ class AdminUnit(Base):
 
 
 class UnitLineage(Base):
-    """Old unit -> new unit on a date (whole merge of a province; part of a commune where known)."""
+    """Old unit -> new unit on a date (whole merge of a province; part of a commune where known).
+
+    kind: "same" (sole predecessor, same name), "rename" (sole predecessor, new name), "merge" (whole,
+    one of several predecessors), "partial" (only part of the old unit went to the new one).
+    is_primary: the successor that took the old unit's identity (the only one unless "partial"; for a
+    split commune the one the source data names as default; False for every part of a district).
+    """
 
     __tablename__ = "unit_lineage"
     __table_args__ = (UniqueConstraint("from_unit_id", "to_unit_id", name="uq_unit_lineage_pair"),)
@@ -49,4 +55,5 @@ class UnitLineage(Base):
     from_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id", ondelete="CASCADE"), index=True)
     to_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id", ondelete="CASCADE"), index=True)
     effective_on: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20), default="merge")  # merge | partial | rename
+    kind: Mapped[str] = mapped_column(String(20), default="merge")  # same | rename | merge | partial
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('to_unit_id', sa.Integer(), nullable=False),
     sa.Column('effective_on', sa.Date(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('is_primary', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['from_unit_id'], ['admin_units.id'], name=op.f('fk_unit_lineage_from_unit_id_admin_units'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_unit_id'], ['admin_units.id'], name=op.f('fk_unit_lineage_to_unit_id_admin_units'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_lineage')),

@@ -1,0 +1,1 @@
+"""Monitoring: operational records (Parquet) -> computed indicators; no web/, cli/ or assessment/."""

@@ -1,0 +1,414 @@
+"""Administrative units service: load the real units and their 2025 lineage, list, look up, trace.
+
+Domain service: keyword-only functions taking the SQLAlchemy session explicitly; they flush, never
+commit (the CLI command or web request owns the transaction). Imports store models, never web or cli.
+
+Units are dated: the current ones (34 provinces, 3,321 communes) are valid from 1 July 2025 with no
+end; the legacy ones (63 provinces, their districts and communes) end on 1 July 2025 (exclusive) and
+have no recorded start. A unit is identified by (level, code, valid_from): the same code may recur in
+another era (province 48 is Đà Nẵng both before and after the merger with Quảng Nam).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from chiso.errors import InvalidInput, NotFound, Problem
+from chiso.store.models.units import AdminUnit, UnitLineage
+from chiso.units.admin_sources import CODE_WIDTH, REFORM_DATE, read_source
+from chiso.units.schemas import LineageLink, LineageOut, UnitLineageOut, UnitOut
+from chiso.units.text import fold, sort_key
+
+__all__ = [
+    "LEVELS",
+    "REFORM_DATE",
+    "ProgressFn",
+    "count_lineage",
+    "count_units",
+    "ensure_units_loaded",
+    "get_lineage",
+    "get_unit",
+    "list_units",
+    "load_admin_units",
+    "normalize_code",
+    "units_loaded",
+]
+
+LEVELS = ("province", "district", "commune")
+LEVEL_NAMES_VI = {"province": "tỉnh/thành phố", "district": "quận/huyện", "commune": "xã/phường"}
+
+# progress(step, done, total): called as the load advances (step is "read", "units" or "lineage").
+ProgressFn = Callable[[str, int, int], None]
+
+_UNIT_FIELDS = (
+    "name", "full_name", "unit_type", "name_ascii", "province_code", "parent_code", "valid_to",
+)  # fmt: skip
+_BATCH = 2000
+
+
+def _check_level(level: str | None) -> None:
+    if level is not None and level not in LEVELS:
+        raise InvalidInput(
+            f"Cấp hành chính không hợp lệ: {level!r}",
+            f"Unknown level {level!r}",
+            [
+                Problem(
+                    f"Cấp phải là một trong: {', '.join(LEVELS)}",
+                    f"The level must be one of: {', '.join(LEVELS)}",
+                    field="level",
+                )
+            ],
+        )
+
+
+def normalize_code(code: str, level: str | None = None) -> str:
+    """Return `code` stripped, zero-padded to the official width when the level is known ("1" -> "01")."""
+    code = code.strip()
+    if level is not None and code.isdigit():
+        return code.zfill(CODE_WIDTH[level])
+    return code
+
+
+def _valid_on(on: date) -> ColumnElement[bool]:
+    return and_(
+        or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= on),
+        or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
+    )
+
+
+def _notify(progress: ProgressFn | None, step: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(step, done, total)
+
+
+def load_admin_units(session: Session, *, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Load or refresh every administrative unit and the 2025 lineage from the bundled packages.
+
+    Idempotent: units are upserted by (level, code, valid_from) and lineage links by (old, new);
+    a second run inserts, updates and deletes nothing. Lineage links dated 1 July 2025 that the
+    source no longer contains are removed; units are never deleted (agencies may point at them).
+
+    Args:
+        session: an open session; the caller commits.
+        progress: optional ``progress(step, done, total)`` callback for a progress bar.
+
+    Returns:
+        Counts: units_inserted, units_updated, units_unchanged, lineage_inserted, lineage_updated,
+        lineage_deleted, lineage_unchanged, and the totals per era and level, plus the sources.
+
+    Raises:
+        InvalidInput: the package data is inconsistent.
+    """
+    _notify(progress, "read", 0, 1)
+    source = read_source()
+    _notify(progress, "read", 1, 1)
+    total = len(source.units) + len(source.lineage)
+
+    existing = {
+        (row.level, row.code, row.valid_from): row
+        for row in session.execute(
+            select(
+                AdminUnit.id,
+                AdminUnit.level,
+                AdminUnit.code,
+                AdminUnit.valid_from,
+                *(getattr(AdminUnit, f) for f in _UNIT_FIELDS),
+            )
+        )
+    }
+    to_insert: list[dict[str, object]] = []
+    to_update: list[dict[str, object]] = []
+    for unit in source.units:
+        row = unit.as_row()
+        old = existing.get(unit.key)
+        if old is None:
+            to_insert.append(row)
+        elif any(getattr(old, f) != row[f] for f in _UNIT_FIELDS):
+            to_update.append({"id": old.id, **{f: row[f] for f in _UNIT_FIELDS}})
+    done = 0
+    for batch in _batches(to_insert):
+        session.execute(insert(AdminUnit), batch)
+        done += len(batch)
+        _notify(progress, "units", done, total)
+    for batch in _batches(to_update):
+        session.execute(update(AdminUnit), batch)
+        done += len(batch)
+        _notify(progress, "units", done, total)
+    done = len(source.units)
+    _notify(progress, "units", done, total)
+
+    ids = {
+        (level, code, valid_from): unit_id
+        for unit_id, level, code, valid_from in session.execute(
+            select(AdminUnit.id, AdminUnit.level, AdminUnit.code, AdminUnit.valid_from)
+        )
+    }
+    links = {
+        (row.from_unit_id, row.to_unit_id): row
+        for row in session.execute(
+            select(
+                UnitLineage.id,
+                UnitLineage.from_unit_id,
+                UnitLineage.to_unit_id,
+                UnitLineage.kind,
+                UnitLineage.is_primary,
+                UnitLineage.effective_on,
+            )
+        )
+    }
+    wanted: set[tuple[int, int]] = set()
+    link_insert: list[dict[str, object]] = []
+    link_update: list[dict[str, object]] = []
+    for link in source.lineage:
+        pair = (ids[link.from_key], ids[link.to_key])
+        wanted.add(pair)
+        values = {"kind": link.kind, "is_primary": link.is_primary, "effective_on": REFORM_DATE}
+        old_link = links.get(pair)
+        if old_link is None:
+            link_insert.append({"from_unit_id": pair[0], "to_unit_id": pair[1], **values})
+        elif any(getattr(old_link, k) != v for k, v in values.items()):
+            link_update.append({"id": old_link.id, **values})
+    stale = [row.id for pair, row in links.items() if pair not in wanted and row.effective_on == REFORM_DATE]
+    for batch in _batches(link_insert):
+        session.execute(insert(UnitLineage), batch)
+        done += len(batch)
+        _notify(progress, "lineage", done, total)
+    for batch in _batches(link_update):
+        session.execute(update(UnitLineage), batch)
+    for id_batch in _batches(stale):
+        session.execute(delete(UnitLineage).where(UnitLineage.id.in_(id_batch)))
+    session.flush()
+    _notify(progress, "lineage", total, total)
+
+    counts: dict[str, Any] = {
+        "units_inserted": len(to_insert),
+        "units_updated": len(to_update),
+        "units_unchanged": len(source.units) - len(to_insert) - len(to_update),
+        "lineage_inserted": len(link_insert),
+        "lineage_updated": len(link_update),
+        "lineage_deleted": len(stale),
+        "lineage_unchanged": len(source.lineage) - len(link_insert) - len(link_update),
+        "sources": source.provenance,
+    }
+    for unit in source.units:
+        era = "current" if unit.valid_to is None else "legacy"
+        counts[f"{era}_{unit.level}"] = counts.get(f"{era}_{unit.level}", 0) + 1
+    counts["lineage"] = len(source.lineage)
+    return counts
+
+
+def _batches(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
+
+
+def units_loaded(session: Session) -> bool:
+    """Return True when the units and their lineage are in the database (a load has completed)."""
+    current = session.scalar(
+        select(exists().where(AdminUnit.level == "province", AdminUnit.valid_from == REFORM_DATE))
+    )
+    return bool(current) and bool(session.scalar(select(exists().where(UnitLineage.id.is_not(None)))))
+
+
+def ensure_units_loaded(url: str | None = None) -> dict[str, Any] | None:
+    """Load the units into the database at `url` in their own transaction unless already there.
+
+    For tests and the demo: a no-op (returns None) when a complete load is present.
+
+    Args:
+        url: a SQLAlchemy URL; default the configured database.
+
+    Returns:
+        The counts of `load_admin_units`, or None when nothing had to be done.
+    """
+    from chiso.store import session_scope
+
+    with session_scope(url) as session:
+        if units_loaded(session):
+            return None
+        return load_admin_units(session)
+
+
+def count_units(
+    session: Session,
+    *,
+    level: str | None = None,
+    on: date | None = None,
+    province_code: str | None = None,
+) -> int:
+    """Count the units of a level (all levels when None), valid on a date (any date when None)."""
+    _check_level(level)
+    query = select(func.count(AdminUnit.id))
+    if level:
+        query = query.where(AdminUnit.level == level)
+    if on:
+        query = query.where(_valid_on(on))
+    if province_code:
+        query = query.where(AdminUnit.province_code == normalize_code(province_code, "province"))
+    return int(session.scalar(query) or 0)
+
+
+def count_lineage(session: Session, *, kind: str | None = None) -> int:
+    """Count the lineage links (of one kind: same, rename, merge, partial)."""
+    query = select(func.count(UnitLineage.id))
+    if kind:
+        query = query.where(UnitLineage.kind == kind)
+    return int(session.scalar(query) or 0)
+
+
+def list_units(
+    session: Session,
+    *,
+    province_code: str | None = None,
+    level: str | None = None,
+    on: date | None = None,
+    q: str | None = None,
+    parent_code: str | None = None,
+    order: str = "name",
+) -> list[AdminUnit]:
+    """List units, filtered, in Vietnamese alphabetical order within each level.
+
+    Args:
+        session: an open session.
+        province_code: only units of this province (the province itself included); "48" or "48".
+        level: "province", "district" or "commune".
+        on: only units valid on this date (legacy before 1 July 2025, current after); None: every era.
+        q: accent-insensitive text found in the full name ("da nang" finds "Thành phố Đà Nẵng"),
+            or an exact code.
+        parent_code: only the children of this unit (districts of a legacy province, communes of a
+            district or of a current province).
+        order: "name" (Vietnamese alphabetical) or "code" (official order).
+
+    Returns:
+        The matching AdminUnit rows: provinces first, then districts, then communes.
+
+    Raises:
+        InvalidInput: unknown level or order.
+        NotFound: the province code names no province of any era.
+    """
+    _check_level(level)
+    if order not in ("name", "code"):
+        raise InvalidInput(f"Thứ tự không hợp lệ: {order!r}", f"Unknown order {order!r}; use name or code")
+    query = select(AdminUnit)
+    if province_code:
+        province_code = normalize_code(province_code, "province")
+        known = session.scalar(
+            select(exists().where(AdminUnit.level == "province", AdminUnit.code == province_code))
+        )
+        if not known:
+            raise NotFound(
+                f"Không có tỉnh/thành phố mã {province_code}; xem `chiso units list --level province`",
+                f"No province has code {province_code}; see `chiso units list --level province`",
+            )
+        query = query.where(AdminUnit.province_code == province_code)
+    if level:
+        query = query.where(AdminUnit.level == level)
+    if on:
+        query = query.where(_valid_on(on))
+    if parent_code:
+        query = query.where(AdminUnit.parent_code == parent_code.strip())
+    if q and q.strip():
+        needle = " ".join(fold(q).split())
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(AdminUnit.name_ascii.like(pattern, escape="\\"), AdminUnit.code == q.strip()))
+    units = list(session.scalars(query))
+    rank = {name: i for i, name in enumerate(LEVELS)}
+    if order == "code":
+        units.sort(key=lambda u: (rank.get(u.level, 9), u.code, u.valid_from or date.min))
+    else:
+        units.sort(key=lambda u: (rank.get(u.level, 9), sort_key(u.name), u.code, u.valid_from or date.min))
+    return units
+
+
+def get_unit(session: Session, *, code: str, level: str | None = None, on: date | None = None) -> AdminUnit:
+    """Return the unit with this code (valid on `on` if given; else the current one, else the latest).
+
+    Raises:
+        NotFound: no unit has this code (at this level, on this date).
+    """
+    _check_level(level)
+    code = normalize_code(code, level)
+    query = select(AdminUnit).where(AdminUnit.code == code)
+    if level:
+        query = query.where(AdminUnit.level == level)
+    if on:
+        query = query.where(_valid_on(on))
+    units = list(session.scalars(query))
+    if not units:
+        where_vi = f" cấp {LEVEL_NAMES_VI[level]}" if level else ""
+        where_en = f" at level {level}" if level else ""
+        when_vi = f" vào ngày {on:%d/%m/%Y}" if on else ""
+        when_en = f" on {on.isoformat()}" if on else ""
+        raise NotFound(
+            f"Không tìm thấy đơn vị hành chính mã {code}{where_vi}{when_vi}",
+            f"No administrative unit with code {code}{where_en}{when_en}; "
+            "check the code with `chiso units list --q NAME`",
+        )
+    units.sort(key=lambda u: (u.valid_to is None, u.valid_from or date.min, -LEVELS.index(u.level)))
+    return units[-1]
+
+
+def _unit_out(unit: AdminUnit) -> UnitOut:
+    return UnitOut.model_validate(unit)
+
+
+def get_lineage(session: Session, *, code: str, level: str | None = None) -> LineageOut:
+    """Trace a code through the 2025 reform: what each old unit became, and what each new one came from.
+
+    Forward (successors) for a legacy unit, backward (predecessors) for a current one; a code used in
+    both eras (province 48) gives both units.
+
+    Args:
+        session: an open session.
+        code: the official code ("49" Quảng Nam, "20194" a legacy ward of Đà Nẵng).
+        level: restrict to one level when the code is ambiguous.
+
+    Raises:
+        NotFound: no unit has this code.
+    """
+    _check_level(level)
+    code = normalize_code(code, level)
+    query = select(AdminUnit).where(AdminUnit.code == code)
+    if level:
+        query = query.where(AdminUnit.level == level)
+    units = list(session.scalars(query))
+    if not units:
+        get_unit(session, code=code, level=level)  # raises the NotFound with its message
+    ids = [u.id for u in units]
+    other = aliased(AdminUnit)
+    forward = session.execute(
+        select(UnitLineage, other)
+        .join(other, other.id == UnitLineage.to_unit_id)
+        .where(UnitLineage.from_unit_id.in_(ids))
+    ).all()
+    backward = session.execute(
+        select(UnitLineage, other)
+        .join(other, other.id == UnitLineage.from_unit_id)
+        .where(UnitLineage.to_unit_id.in_(ids))
+    ).all()
+
+    def link(row: UnitLineage, unit: AdminUnit) -> LineageLink:
+        return LineageLink(
+            unit=_unit_out(unit), kind=row.kind, is_primary=row.is_primary, effective_on=row.effective_on
+        )
+
+    def order(item: LineageLink) -> tuple[Any, ...]:
+        return (LEVELS.index(item.unit.level), not item.is_primary, sort_key(item.unit.name), item.unit.code)
+
+    out = []
+    rank = {name: i for i, name in enumerate(LEVELS)}
+    for unit in sorted(units, key=lambda u: (rank[u.level], u.valid_to is None, u.valid_from or date.min)):
+        out.append(
+            UnitLineageOut(
+                unit=_unit_out(unit),
+                successors=sorted((link(r, u) for r, u in forward if r.from_unit_id == unit.id), key=order),
+                predecessors=sorted((link(r, u) for r, u in backward if r.to_unit_id == unit.id), key=order),
+            )
+        )
+    return LineageOut(code=code, level=level, units=out)

@@ -1,0 +1,689 @@
+"""Run the metrics on DuckDB or Spark for any period; monitoring layer, imports no web/, cli/ or store/.
+
+The one runner of the monitoring room:
+
+1. `parse_period` reads ``2026-W05``, ``2026-08``, ``2026-Q3``, ``2026``, ``2026-08-01..2026-08-15``;
+   `split_period` cuts a period into weeks, months, quarters or years.
+2. `connect` opens the engine: DuckDB in memory (default) or Spark (local mode or a cluster URL).
+3. `prepare_sources` turns the raw record tables into the three prepared tables the metric
+   definitions read (period attribution, cut-off, working-day ordinals, per-procedure counts).
+4. `compute_counts` runs every metric of a source in one fused aggregation per source and returns
+   the long table ``agency_code, period, indicator_code, numerator, denominator``.
+5. `roll_up` adds every parent's counts as the sum of its subtree, and `apply_zero_policy` turns
+   counts into values (numerator / denominator; the metric's policy when the denominator is 0).
+
+`compute_metrics` chains 3-5; `compute_from_store` reads the Parquet record store first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from chiso.errors import InvalidInput, Problem
+from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
+from chiso.monitoring.metrics.payment import dossier_paid_online
+from chiso.monitoring.records import arrow_schema, record_type
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+PeriodKind = Literal["week", "month", "quarter", "year", "range"]
+COUNT_COLUMNS = ["agency_code", "period", "indicator_code", "numerator", "denominator"]
+VALUE_COLUMNS = [*COUNT_COLUMNS, "value"]
+
+# The working-day ordinals cover this span; dates outside it have no ordinal (null).
+CALENDAR_START = date(2000, 1, 1)
+CALENDAR_END = date(2045, 12, 31)
+
+
+# ---------------------------------------------------------------------------------------------
+# periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of attribution: dossiers and petitions received in [start, end) belong to it.
+
+    Attributes:
+        label: canonical text (``2026-08``, ``2026-W05``, ``2026-Q3``, ``2026``, ``2026-08-01..2026-08-15``).
+        kind: week, month, quarter, year or range.
+        start: first day (inclusive).
+        end: day after the last day (exclusive).
+    """
+
+    label: str
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def last_day(self) -> date:
+        """Return the last day of the period."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def cutoff(self) -> datetime:
+        """Return the last instant of the period (the default cut-off for still-open dossiers)."""
+        return datetime.combine(self.end, time()) - timedelta(microseconds=1)
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|/|:)\s*(\d{4}-\d{2}-\d{2})$")
+_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
+
+
+def _bad_period(text: str, why_vi: str = "", why_en: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"Kỳ '{text}' không hợp lệ{': ' + why_vi if why_vi else ''}",
+        f"Invalid period '{text}'{': ' + why_en if why_en else ''}",
+        [
+            Problem(
+                "Dùng tuần YYYY-Www, tháng YYYY-MM, quý YYYY-Qn, năm YYYY, khoảng YYYY-MM-DD..YYYY-MM-DD",
+                "Use week YYYY-Www, month YYYY-MM, quarter YYYY-Qn, year YYYY, range YYYY-MM-DD..YYYY-MM-DD",
+                field="period",
+            )
+        ],
+    )
+
+
+def _month_start(year: int, month: int) -> date:
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def parse_period(text: str) -> Period:
+    """Parse a period: week ``YYYY-Www`` (ISO), month ``YYYY-MM``, quarter ``YYYY-Qn``, year ``YYYY``,
+    a date range ``YYYY-MM-DD..YYYY-MM-DD`` (both ends included) or one day ``YYYY-MM-DD``.
+
+    Raises:
+        InvalidInput: the text is none of these, or names an impossible date.
+    """
+    raw = text.strip()
+    try:
+        if m := _YEAR.match(raw):
+            y = int(m[1])
+            return Period(f"{y:04d}", "year", date(y, 1, 1), date(y + 1, 1, 1))
+        if m := _QUARTER.match(raw):
+            y, q = int(m[1]), int(m[2])
+            return Period(f"{y:04d}-Q{q}", "quarter", _month_start(y, 3 * q - 2), _month_start(y, 3 * q + 1))
+        if m := _MONTH.match(raw):
+            y, mo = int(m[1]), int(m[2])
+            if not 1 <= mo <= 12:
+                raise _bad_period(text, "tháng phải từ 01 đến 12", "month must be 01 to 12")
+            return Period(f"{y:04d}-{mo:02d}", "month", _month_start(y, mo), _month_start(y, mo + 1))
+        if m := _WEEK.match(raw):
+            y, w = int(m[1]), int(m[2])
+            start = date.fromisocalendar(y, w, 1)
+            return Period(f"{y:04d}-W{w:02d}", "week", start, start + timedelta(days=7))
+        if m := _RANGE.match(raw):
+            first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if last < first:
+                raise _bad_period(text, "ngày cuối trước ngày đầu", "the last day is before the first")
+            return Period(f"{first}..{last}", "range", first, last + timedelta(days=1))
+        if m := _DAY.match(raw):
+            day = date.fromisoformat(m[1])
+            return Period(f"{day}..{day}", "range", day, day + timedelta(days=1))
+    except ValueError as exc:
+        raise _bad_period(text, str(exc), str(exc)) from None
+    raise _bad_period(text)
+
+
+def _bucket_of(day: date, by: PeriodKind) -> Period:
+    if by == "week":
+        y, w, _ = day.isocalendar()
+        return parse_period(f"{y}-W{w:02d}")
+    if by == "month":
+        return parse_period(f"{day.year}-{day.month:02d}")
+    if by == "quarter":
+        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    if by == "year":
+        return parse_period(f"{day.year}")
+    raise _bad_period(by, "không chia được theo kiểu này", "cannot split by this kind")
+
+
+def split_period(period: Period, by: PeriodKind | None) -> list[Period]:
+    """Cut a period into consecutive weeks, months, quarters or years (clipped to the period).
+
+    A bucket cut by the period's edge becomes a date range. ``by=None`` returns ``[period]``.
+    """
+    if by is None:
+        return [period]
+    out: list[Period] = []
+    day = period.start
+    while day < period.end:
+        bucket = _bucket_of(day, by)
+        start, end = max(bucket.start, period.start), min(bucket.end, period.end)
+        if (start, end) != (bucket.start, bucket.end):
+            bucket = Period(f"{start}..{end - timedelta(days=1)}", "range", start, end)
+        out.append(bucket)
+        day = end
+    return out
+
+
+def _check_disjoint(periods: Sequence[Period]) -> None:
+    ordered = sorted(periods, key=lambda p: p.start)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise InvalidInput(
+                f"Các kỳ {a.label} và {b.label} chồng lên nhau",
+                f"Periods {a.label} and {b.label} overlap",
+                [Problem("Mỗi hồ sơ chỉ thuộc một kỳ", "Each dossier belongs to one period", field="period")],
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# calendar
+
+
+def _working_mask(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Return True for the working days among ``days`` (datetime64[D]) using the Vietnamese calendar."""
+    try:
+        from chiso.monitoring import calendar  # type: ignore[attr-defined]  # until calendar.py lands
+    except ImportError:  # pragma: no cover - until the calendar module lands: weekends only
+        weekday = (days.astype("datetime64[D]").astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
+        return np.asarray(weekday < 5)
+    return np.asarray(calendar.is_working_day(days), dtype=bool)
+
+
+def _workday_table() -> pa.Table:
+    """Return day, w (working-day ordinal: working days on or before the day), working."""
+    days = np.arange(np.datetime64(CALENDAR_START, "D"), np.datetime64(CALENDAR_END, "D") + 1)
+    working = _working_mask(days)
+    return pa.table(
+        {
+            "day": pa.array(days, pa.date32()),
+            "w": pa.array(np.cumsum(working, dtype=np.int64)),
+            "working": pa.array(working),
+        }
+    )
+
+
+_WORKDAYS: pa.Table | None = None
+
+
+def workday_table() -> pa.Table:
+    """Return the cached working-day table (built once per process)."""
+    global _WORKDAYS
+    if _WORKDAYS is None:
+        _WORKDAYS = _workday_table()
+    return _WORKDAYS
+
+
+def _period_day_table(periods: Sequence[Period], as_of: datetime | None) -> pa.Table:
+    days: list[date] = []
+    labels: list[str] = []
+    cutoffs: list[datetime] = []
+    for p in periods:
+        cutoff = min(p.cutoff, as_of) if as_of is not None else p.cutoff
+        n = (p.end - p.start).days
+        days.extend(p.start + timedelta(days=i) for i in range(n))
+        labels.extend([p.label] * n)
+        cutoffs.extend([cutoff] * n)
+    return pa.table(
+        {
+            "_rday": pa.array(days, pa.date32()),
+            "period": pa.array(labels, pa.string()),
+            "cutoff": pa.array(cutoffs, pa.timestamp("us")),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# engines and sources
+
+
+def connect(engine: Engine = "duckdb", *, spark_master: str | None = None, threads: int | None = None) -> Any:
+    """Open an Ibis backend: DuckDB in memory, or Spark (``local[2]`` unless a master URL is given).
+
+    Raises:
+        InvalidInput: unknown engine, or Spark asked for without the ``chiso[spark]`` extra.
+    """
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        if threads:
+            con.raw_sql(f"SET threads = {int(threads)}")
+        return con
+    if engine == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise InvalidInput(
+                "Chưa cài Spark: pip install 'chiso[spark]'",
+                "Spark is not installed: pip install 'chiso[spark]'",
+            ) from None
+        session = (
+            SparkSession.builder.master(spark_master or "local[2]")
+            .appName("chiso-monitoring")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate()
+        )
+        return ibis.pyspark.connect(session)
+    raise InvalidInput(
+        f"Không có engine '{engine}'",
+        f"Unknown engine '{engine}'",
+        [Problem("Dùng duckdb hoặc spark", "Use duckdb or spark", field="engine")],
+    )
+
+
+@dataclass
+class RecordTables:
+    """The raw record tables on one backend (procedures and petitions may be absent)."""
+
+    con: Any
+    dossiers: ir.Table
+    petitions: ir.Table | None = None
+    procedures: ir.Table | None = None
+
+
+def _table(con: Any, data: pa.Table | pd.DataFrame, name: str) -> ir.Table:
+    """Put a small in-memory table on the backend (memtable works on DuckDB and Spark)."""
+    del con, name
+    return ibis.memtable(data)
+
+
+def conform(table: ir.Table, kind: str) -> ir.Table:
+    """Add the optional columns a source did not send (booleans false, ints 0, else null), as stored."""
+    rtype = record_type(kind)
+    schema = arrow_schema(kind)
+    have = set(table.columns)
+    missing = {}
+    for col in rtype.columns:
+        if col.name in have:
+            continue
+        if col.required:
+            raise InvalidInput(
+                f"Thiếu cột bắt buộc '{col.name}' trong {kind}",
+                f"Required column '{col.name}' missing from {kind}",
+                [Problem("Thêm cột này", "Add this column", column=col.name)],
+            )
+        dtype = ibis.dtype(schema.field(col.name).type)
+        missing[col.name] = (
+            ibis.literal(col.default, type=dtype) if col.default is not None else ibis.null(dtype)
+        )
+    return table.mutate(**missing) if missing else table
+
+
+def empty_records(kind: str) -> pa.Table:
+    """Return an empty Arrow table with the stored schema of ``kind``."""
+    return arrow_schema(kind).empty_table()
+
+
+def tables_from_arrow(
+    con: Any,
+    *,
+    dossiers: pa.Table | pd.DataFrame,
+    petitions: pa.Table | pd.DataFrame | None = None,
+    procedures: pa.Table | pd.DataFrame | None = None,
+) -> RecordTables:
+    """Wrap in-memory record tables (Arrow or pandas) as backend tables; used by tests and score766."""
+
+    def put(data: pa.Table | pd.DataFrame | None, kind: str) -> ir.Table | None:
+        if data is None:
+            return None
+        return conform(_table(con, data, kind), kind)
+
+    d = put(dossiers, "dossiers")
+    assert d is not None
+    return RecordTables(con, d, put(petitions, "petitions"), put(procedures, "procedures"))
+
+
+def tables_from_files(
+    con: Any,
+    *,
+    dossiers: Sequence[Path],
+    petitions: Sequence[Path] = (),
+    procedures: Sequence[Path] = (),
+) -> RecordTables:
+    """Read Parquet files of the record store into backend tables (no copy on DuckDB)."""
+
+    def read(paths: Sequence[Path], kind: str) -> ir.Table | None:
+        if not paths:
+            return None
+        return conform(con.read_parquet([str(p) for p in paths]), kind)
+
+    d = read(dossiers, "dossiers")
+    if d is None:
+        d = conform(_table(con, empty_records("dossiers"), "dossiers"), "dossiers")
+    return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"))
+
+
+# ---------------------------------------------------------------------------------------------
+# preparation: raw records -> the prepared sources the metric definitions read
+
+
+@dataclass
+class PreparedSources:
+    """The three prepared tables of `chiso.monitoring.metrics.base` for a set of periods."""
+
+    dossiers: ir.Table
+    petitions: ir.Table
+    procedures: ir.Table
+
+    def get(self, source: str) -> ir.Table:
+        """Return the prepared table named ``source``."""
+        table: ir.Table = getattr(self, source)
+        return table
+
+
+def _attribute(table: ir.Table, days: ir.Table, periods: Sequence[Period]) -> ir.Table:
+    """Keep rows received in the periods and add ``period`` and ``cutoff``."""
+    lo = datetime.combine(min(p.start for p in periods), time())
+    hi = datetime.combine(max(p.end for p in periods), time())
+    table = table.filter(table.received_at >= lo, table.received_at < hi)
+    table = table.mutate(_rday=table.received_at.date())
+    joined = table.join(days, "_rday", how="inner")
+    return joined.drop("_rday")
+
+
+def _with_ordinal(
+    table: ir.Table, workdays: ir.Table, day: ir.Value, prefix: str, *, working: bool = False
+) -> ir.Table:
+    """Left-join the working-day ordinal of ``day`` as column ``w_<prefix>`` (and ``<prefix>_working``)."""
+    key = f"_{prefix}_day"
+    table = table.mutate(**{key: day})
+    cols: dict[str, Any] = {key: workdays.day, f"w_{prefix}": workdays.w}
+    if working:
+        cols[f"{prefix}_working"] = workdays.working
+    right = workdays.select(**cols)
+    return table.join(right, key, how="left").drop(key)
+
+
+def prepare_sources(
+    records: RecordTables, periods: Sequence[Period], *, as_of: datetime | None = None
+) -> PreparedSources:
+    """Build the prepared dossiers, petitions and procedures tables for the periods.
+
+    Args:
+        records: raw record tables on one backend.
+        periods: disjoint periods; rows are attributed by the day of ``received_at``.
+        as_of: cut-off for still-open dossiers and petitions when earlier than a period's end
+            (the live page passes "now").
+    """
+    if not periods:
+        raise InvalidInput("Chưa chọn kỳ", "No period given")
+    _check_disjoint(periods)
+    days = _table(records.con, _period_day_table(periods, as_of), "period_days")
+    workdays = _table(records.con, workday_table(), "workdays")
+
+    d = _attribute(records.dossiers, days, periods)
+    still_open = d.finished_at.isnull() | (d.finished_at > d.cutoff)
+    d = d.mutate(is_finished=~still_open, end_at=still_open.ifelse(d.cutoff, d.finished_at))
+    d = _with_ordinal(d, workdays, d.end_at.date(), "end", working=True)
+    d = _with_ordinal(d, workdays, d.due_at.date(), "due")
+
+    petitions = records.petitions
+    if petitions is None:
+        petitions = conform(_table(records.con, empty_records("petitions"), "petitions"), "petitions")
+    p = _attribute(petitions, days, periods)
+
+    catalogue = records.procedures
+    if catalogue is None:
+        catalogue = conform(_table(records.con, empty_records("procedures"), "procedures"), "procedures")
+    procedures = _prepare_procedures(d, catalogue, workdays, periods, records.con)
+    return PreparedSources(dossiers=d, petitions=p, procedures=procedures)
+
+
+_PROCEDURE_COUNTS = (
+    "n_dossiers",
+    "n_online",
+    "n_full_online",
+    "n_paid_online",
+    "n_fee_required",
+    "n_population_data",
+)
+
+
+def _prepare_procedures(
+    d: ir.Table, catalogue: ir.Table, workdays: ir.Table, periods: Sequence[Period], con: Any
+) -> ir.Table:
+    def count(expr: ir.BooleanValue) -> ir.IntegerScalar:
+        return expr.fill_null(False).ifelse(1, 0).sum()
+
+    used = d.group_by(["agency_code", "period", "procedure_code"]).aggregate(
+        n_dossiers=d.count(),
+        n_online=count(d.channel == "online"),
+        n_full_online=count(d.full_online),
+        n_paid_online=count(dossier_paid_online(d)),
+        n_fee_required=count(d.fee_required),
+        n_population_data=count(d.population_data),
+    )
+    used = used.mutate(**{c: used[c].cast("int64") for c in _PROCEDURE_COUNTS})
+    labels = _table(con, pa.table({"period": [p.label for p in periods]}), "period_labels")
+    owned = catalogue.filter(catalogue.agency_code.notnull()).select("agency_code", "procedure_code")
+    zeros = {c: ibis.literal(0, type="int64") for c in _PROCEDURE_COUNTS}
+    assigned = owned.cross_join(labels).mutate(**zeros)
+    assigned = assigned.select(*used.columns)
+    both = used.union(assigned, distinct=False)
+    merged = both.group_by(["agency_code", "period", "procedure_code"]).aggregate(
+        **{c: both[c].sum().cast("int64") for c in _PROCEDURE_COUNTS}
+    )
+    cat = catalogue.drop("agency_code", "name")
+    cat = _with_ordinal(cat, workdays, cat.announced_on, "announced")
+    cat = _with_ordinal(cat, workdays, cat.legal_basis_effective_on, "effective")
+    cat = _with_ordinal(cat, workdays, cat.published_on, "published")
+    joined = merged.join(cat, "procedure_code", how="left")
+    flags = ["full_online_eligible", "fee_bearing", "paper_result_required", "content_complete",
+             "online_available", "population_data_connected"]  # fmt: skip
+    return joined.mutate(**{f: joined[f].fill_null(False) for f in flags})
+
+
+# ---------------------------------------------------------------------------------------------
+# computation
+
+
+def _fused(table: ir.Table, metrics: Sequence[Metric]) -> ir.Table:
+    aggs: dict[str, Any] = {}
+    for metric in metrics:
+        aggs.update(metric.aggregates(table))
+    return table.group_by(list(KEYS)).aggregate(**aggs)
+
+
+def _execute(expr: ir.Table) -> pd.DataFrame:
+    df: pd.DataFrame = expr.to_pyarrow().to_pandas()
+    return df
+
+
+def compute_counts(sources: PreparedSources, metrics: Sequence[Metric] | None = None) -> pd.DataFrame:
+    """Run the metrics, one fused aggregation per source; return the long count table.
+
+    Only (agency, period) pairs with rows in a source appear; `complete_grid` adds the rest.
+    """
+    chosen = list(metrics) if metrics is not None else builtin_metrics()
+    frames: list[pd.DataFrame] = []
+    for source in ("dossiers", "petitions", "procedures"):
+        group = [m for m in chosen if m.source == source]
+        if not group:
+            continue
+        wide = _execute(_fused(sources.get(source), group))
+        for metric in group:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "agency_code": wide["agency_code"].astype(str),
+                        "period": wide["period"].astype(str),
+                        "indicator_code": metric.code,
+                        "numerator": wide[f"{metric.code}__num"].astype("int64"),
+                        "denominator": wide[f"{metric.code}__den"].astype("int64"),
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("numerator", "denominator") else str)
+                             for c in COUNT_COLUMNS})  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def complete_grid(
+    counts: pd.DataFrame,
+    *,
+    agency_codes: Iterable[str],
+    periods: Sequence[Period],
+    metrics: Sequence[Metric],
+) -> pd.DataFrame:
+    """Add zero counts for every (agency, period, metric) missing from ``counts``."""
+    codes = sorted(set(agency_codes) | set(counts["agency_code"]))
+    grid = pd.MultiIndex.from_product(
+        [codes, [p.label for p in periods], [m.code for m in metrics]],
+        names=["agency_code", "period", "indicator_code"],
+    )
+    full = counts.set_index(["agency_code", "period", "indicator_code"]).reindex(grid, fill_value=0)
+    full = full.reset_index()
+    full["numerator"] = full["numerator"].astype("int64")
+    full["denominator"] = full["denominator"].astype("int64")
+    return full
+
+
+def _parent_map(agencies: pd.DataFrame) -> dict[str, str]:
+    parents: dict[str, str] = {}
+    for code, parent in zip(agencies["agency_code"].astype(str), agencies["parent_code"], strict=True):
+        if isinstance(parent, str) and parent.strip() and parent.strip() != code:
+            parents[code] = parent.strip()
+    return parents
+
+
+def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
+    """Return (ancestor_code, agency_code) for every agency and each of its ancestors, itself included.
+
+    Raises:
+        InvalidInput: the parent links form a cycle.
+    """
+    parents = _parent_map(agencies)
+    codes = set(agencies["agency_code"].astype(str)) | set(parents.values())
+    rows: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for code in sorted(codes):
+        seen = {code}
+        rows.append((code, code))
+        node = code
+        while node in parents:
+            node = parents[node]
+            if node in seen:
+                problems.append(
+                    Problem(
+                        f"Vòng lặp cấp trên qua {node}", f"Parent cycle through {node}",
+                        row=None, column="parent_code", field=code,
+                    )
+                )
+                break
+            seen.add(node)
+            rows.append((node, code))
+    if problems:
+        raise InvalidInput("Quan hệ cấp trên bị vòng lặp", "Parent links form a cycle", problems)
+    return pd.DataFrame(rows, columns=["ancestor_code", "agency_code"])
+
+
+def roll_up(counts: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
+    """Replace each agency's counts by the sum over its subtree (itself and all descendants).
+
+    A parent's numerator and denominator are the sums of its children's (and its own dossiers,
+    if any); the value is then recomputed from the sums. Agencies without children keep theirs.
+    """
+    pairs = ancestry(agencies)
+    merged = counts.merge(pairs, on="agency_code", how="inner")
+    summed = merged.groupby(["ancestor_code", "period", "indicator_code"], as_index=False, sort=False)[
+        ["numerator", "denominator"]
+    ].sum()
+    summed = summed.rename(columns={"ancestor_code": "agency_code"})
+    unknown = counts[~counts["agency_code"].isin(pairs["agency_code"])]
+    return pd.concat([summed, unknown], ignore_index=True)[COUNT_COLUMNS]
+
+
+def apply_zero_policy(counts: pd.DataFrame, metrics: Sequence[Metric]) -> pd.DataFrame:
+    """Add ``value`` = numerator / denominator, or the metric's zero policy when the denominator is 0."""
+    policy = {m.code: m.zero_policy for m in metrics}
+    out = counts.copy()
+    num = out["numerator"].to_numpy(dtype="float64")
+    den = out["denominator"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    by_policy = {"zero": 0.0, "full": 1.0, "null": np.nan}
+    zero_value = out["indicator_code"].map({c: by_policy[p] for c, p in policy.items()})
+    out["value"] = np.where(den > 0, rate, zero_value.to_numpy(dtype="float64"))
+    return out
+
+
+def compute_metrics(
+    records: RecordTables,
+    periods: Sequence[Period],
+    *,
+    metrics: Sequence[Metric] | None = None,
+    agencies: pd.DataFrame | None = None,
+    as_of: datetime | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
+    """Compute every metric per agency and period: counts, roll-up to parents, values.
+
+    Args:
+        records: raw record tables on one backend (see `tables_from_files`, `tables_from_arrow`).
+        periods: disjoint periods (see `parse_period`, `split_period`).
+        metrics: the metrics to run (default: every built-in 766 metric).
+        agencies: optional table with ``agency_code`` and ``parent_code`` (and any other columns):
+            every listed agency gets a row even without records, and parents get rolled-up rows.
+        as_of: cut-off for still-open records when earlier than the period end.
+        rollup: add parents' rolled-up counts (when ``agencies`` has ``parent_code``).
+
+    Returns:
+        One row per agency x period x metric: agency_code, period, indicator_code, numerator,
+        denominator, value; sorted by agency, period and the metric order.
+    """
+    chosen = list(metrics) if metrics is not None else builtin_metrics()
+    sources = prepare_sources(records, periods, as_of=as_of)
+    counts = compute_counts(sources, chosen)
+    listed: list[str] = []
+    if agencies is not None:
+        listed = list(agencies["agency_code"].astype(str))
+        if "parent_code" in agencies:
+            listed += [p for p in agencies["parent_code"].dropna().astype(str) if p.strip()]
+    counts = complete_grid(counts, agency_codes=listed, periods=periods, metrics=chosen)
+    if rollup and agencies is not None and "parent_code" in agencies:
+        counts = roll_up(counts, agencies)
+    values = apply_zero_policy(counts, chosen)
+    order = {m.code: i for i, m in enumerate(chosen)}
+    values["_o"] = values["indicator_code"].map(order)
+    values = values.sort_values(["agency_code", "period", "_o"], kind="stable").drop(columns="_o")
+    return values.reset_index(drop=True)[VALUE_COLUMNS]
+
+
+def compute_from_store(
+    period: str | Period,
+    *,
+    data_dir: Path,
+    engine: Engine = "duckdb",
+    by: PeriodKind | None = None,
+    metrics: Sequence[Metric] | None = None,
+    agencies: pd.DataFrame | None = None,
+    as_of: datetime | None = None,
+    spark_master: str | None = None,
+    con: Any = None,
+) -> pd.DataFrame:
+    """Compute the metrics for a period from the Parquet record store under ``data_dir``.
+
+    Only the month partitions overlapping the period are read. See `compute_metrics`.
+    """
+    from chiso.monitoring.store import record_files
+
+    whole = parse_period(period) if isinstance(period, str) else period
+    periods = split_period(whole, by)
+    months = sorted({b.label for b in split_period(whole, "month") for b in [_bucket_of(b.start, "month")]})
+    con = con if con is not None else connect(engine, spark_master=spark_master)
+    records = tables_from_files(
+        con,
+        dossiers=record_files("dossiers", data_dir=data_dir, months=months),
+        petitions=record_files("petitions", data_dir=data_dir, months=months),
+        procedures=record_files("procedures", data_dir=data_dir),
+    )
+    return compute_metrics(records, periods, metrics=metrics, agencies=agencies, as_of=as_of)

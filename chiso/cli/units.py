@@ -1,7 +1,231 @@
-"""`chiso units ...`: thin commands over the units services."""
+"""`chiso units ...`: thin commands over chiso.units.admin (load, list, lineage of administrative units).
+
+CLI layer: parses options, opens one transaction, calls the same service functions as the web.
+"""
 
 from __future__ import annotations
 
-import typer
+from datetime import date, datetime
 
-app = typer.Typer(help="units", no_args_is_help=True)
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from chiso.cli.common import console, print_json, run_guarded
+from chiso.errors import NotFound
+
+app = typer.Typer(
+    help="Đơn vị hành chính trước và sau 1/7/2025 / administrative units and their lineage.",
+    no_args_is_help=True,
+)
+
+_STEP_VI = {"read": "Đọc dữ liệu / reading", "units": "Đơn vị / units", "lineage": "Kế thừa / lineage"}
+_KIND_VI = {"same": "giữ nguyên", "rename": "đổi tên", "merge": "sáp nhập", "partial": "một phần"}
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None or value == "":
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
+
+
+def _check_level(value: str | None) -> str | None:
+    from chiso.units.admin import LEVELS
+
+    if value is not None and value not in LEVELS:
+        raise typer.BadParameter(f"'{value}': chọn một trong / choose one of {', '.join(LEVELS)}")
+    return value
+
+
+def _require_units(session: Session) -> None:
+    """Stop with one clear message when the database is not initialised or the units are not loaded."""
+    from chiso.units.admin import units_loaded
+
+    bind = session.get_bind()
+    if not inspect(bind).has_table("admin_units"):
+        raise NotFound(
+            "Cơ sở dữ liệu chưa được khởi tạo: hãy chạy `chiso init` rồi `chiso units load` "
+            "(hoặc `chiso demo`)",
+            "The database is not initialised: run `chiso init`, then `chiso units load` (or `chiso demo`)",
+        )
+    if not units_loaded(session):
+        raise NotFound(
+            "Chưa có đơn vị hành chính: hãy chạy `chiso units load` (hoặc `chiso demo`)",
+            "No administrative units yet: run `chiso units load` (or `chiso demo`)",
+        )
+
+
+def _fmt(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else "…"
+
+
+@app.command("load")
+def load_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Load or refresh the administrative units and their 2025 lineage from the bundled data (idempotent)."""
+    from chiso.store import session_scope
+    from chiso.units.admin import load_admin_units
+
+    def _run() -> None:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
+        ) as bar:
+            task = bar.add_task(_STEP_VI["read"], total=None)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, description=_STEP_VI.get(step, step), completed=done, total=total)
+
+            with session_scope() as session:
+                counts = load_admin_units(session, progress=progress)
+        if as_json:
+            print_json(counts)
+            return
+        c = counts
+        console.print(
+            f"Đã nạp / loaded: {c['current_province']} tỉnh, {c['current_commune']:,} xã hiện hành "
+            f"(current, from 01/07/2025); {c['legacy_province']} tỉnh, {c['legacy_district']} huyện, "
+            f"{c['legacy_commune']:,} xã trước 01/07/2025 (legacy); {c['lineage']:,} liên kết kế thừa "
+            "(lineage links)."
+        )
+        console.print(
+            f"Thêm mới / inserted {c['units_inserted']:,} đơn vị, {c['lineage_inserted']:,} liên kết; "
+            f"cập nhật / updated {c['units_updated'] + c['lineage_updated']:,}; "
+            f"xóa / deleted {c['lineage_deleted']:,}."
+        )
+        for era, text in counts["sources"].items():
+            console.print(f"  nguồn / source ({era}): {text}", highlight=False)
+
+    run_guarded(_run)
+
+
+@app.command("list")
+def list_command(
+    province: str | None = typer.Option(None, "--province", "-p", help="Province code, e.g. 48 (Đà Nẵng)."),
+    on: str | None = typer.Option(
+        None, "--on", help="Units valid on this date (YYYY-MM-DD or DD/MM/YYYY); default today."
+    ),
+    all_eras: bool = typer.Option(False, "--all", help="Units of every era (ignore --on)."),
+    level: str | None = typer.Option(
+        None, "--level", "-l", callback=_check_level, help="province, district or commune."
+    ),
+    q: str | None = typer.Option(None, "--q", "-q", help="Accent-insensitive name search ('da nang')."),
+    order: str = typer.Option("name", "--order", help="name (Vietnamese alphabetical) or code."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most this many units."),
+    as_json: bool = typer.Option(False, "--json", help="Print the units as JSON."),
+) -> None:
+    """List administrative units valid on a date, by province, level or name."""
+    from chiso.store import session_scope
+    from chiso.units.admin import list_units
+    from chiso.units.schemas import UnitOut
+
+    day = None if all_eras else (_parse_date(on) or date.today())
+
+    def _run() -> None:
+        with session_scope() as session:
+            _require_units(session)
+            units = [
+                UnitOut.model_validate(u)
+                for u in list_units(session, province_code=province, level=level, on=day, q=q, order=order)
+            ]
+        total = len(units)
+        shown = units[:limit] if limit else units
+        if as_json:
+            print_json([u.model_dump(mode="json") for u in shown])
+            return
+        when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {_fmt(day)}"
+        table = Table(title=f"Đơn vị hành chính / administrative units — {when}", title_justify="left")
+        table.add_column("Mã/code", no_wrap=True)
+        table.add_column("Tên/name")
+        table.add_column("Cấp/level")
+        table.add_column("Tỉnh/prov", no_wrap=True)
+        table.add_column("Thuộc/parent", no_wrap=True)
+        if day is None:
+            table.add_column("Hiệu lực/valid", no_wrap=True)
+        for unit in shown:
+            row = [
+                unit.code,
+                unit.full_name,
+                _LEVEL_VI[unit.level],
+                unit.province_code,
+                unit.parent_code or "",
+            ]
+            if day is None:
+                row.append(f"{_fmt(unit.valid_from)} – {_fmt(unit.valid_to)}")
+            table.add_row(*row)
+        console.print(table)
+        more = f" (hiển thị / shown {len(shown):,})" if len(shown) < total else ""
+        console.print(f"{total:,} đơn vị / units{more}")
+        if total == 0:
+            console.print(
+                "Không có đơn vị nào khớp; thử `--all` hoặc một ngày khác với `--on` / "
+                "nothing matches; try `--all` or another `--on` date"
+            )
+
+    run_guarded(_run)
+
+
+@app.command("lineage")
+def lineage_command(
+    code: str = typer.Argument(..., help="Official code: 49 (Quảng Nam), 490 (a district), 20194 (a ward)."),
+    level: str | None = typer.Option(
+        None, "--level", "-l", callback=_check_level, help="province, district or commune."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the lineage as JSON."),
+) -> None:
+    """Show what a unit became on 1 July 2025, or which old units a new one came from."""
+    from chiso.store import session_scope
+    from chiso.units.admin import get_lineage
+
+    def _run() -> None:
+        with session_scope() as session:
+            _require_units(session)
+            lineage = get_lineage(session, code=code, level=level)
+        if as_json:
+            print_json(lineage.model_dump(mode="json"))
+            return
+        for item in lineage.units:
+            unit = item.unit
+            console.print(
+                f"[bold]{unit.full_name}[/] ({unit.code}, {_LEVEL_VI[unit.level]}/{unit.level}, "
+                f"{_fmt(unit.valid_from)} – {_fmt(unit.valid_to)})"
+            )
+            for title, links in (
+                ("→ trở thành / became", item.successors),
+                ("← hình thành từ / came from", item.predecessors),
+            ):
+                if not links:
+                    continue
+                table = Table(title=f"{title} ({len(links)})", title_justify="left")
+                table.add_column("Mã/code", no_wrap=True)
+                table.add_column("Tên/name")
+                table.add_column("Cấp/level")
+                table.add_column("Quan hệ/kind")
+                table.add_column("Chính/primary")
+                for link in links:
+                    table.add_row(
+                        link.unit.code,
+                        link.unit.full_name,
+                        _LEVEL_VI[link.unit.level],
+                        f"{_KIND_VI.get(link.kind, link.kind)} / {link.kind}",
+                        "✓" if link.is_primary else "",
+                    )
+                console.print(table)
+            if not item.successors and not item.predecessors:
+                console.print("  không có liên kết kế thừa / no lineage links")
+
+    run_guarded(_run)

@@ -1,0 +1,1 @@
+"""Accounts: users, argon2 passwords, server-side web sessions; a domain service (imports store, errors)."""

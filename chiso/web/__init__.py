@@ -1,0 +1,1 @@
+"""Web layer: FastAPI app, server-rendered pages with JSON twins, auth; calls domain services, never SQL."""

@@ -1,0 +1,83 @@
+"""The FastAPI application: `create_app()` wires routes, error handlers and the security middleware.
+
+Web layer; routes call domain services (chiso.units, chiso.accounts, ...), never SQL. Served by
+`chiso serve` (uvicorn, factory mode). Nothing is loaded from a CDN: htmx, Swagger UI and the
+font come from installed packages, served by routes/static.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+import chiso
+from chiso.web import security
+from chiso.web.errors import install_error_handlers
+from chiso.web.i18n import pick_lang
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def _cookie_secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Give each request an id and a language; add cookies and security headers to the response."""
+    request.state.request_id = uuid.uuid4().hex[:12]
+    query_lang = request.query_params.get("lang")
+    request.state.lang = pick_lang(query_lang, request.cookies.get(security.LANG_COOKIE))
+    response = await call_next(request)
+    secure = _cookie_secure(request)
+    if query_lang in ("vi", "en"):
+        response.set_cookie(
+            security.LANG_COOKIE, query_lang, max_age=365 * 86400, samesite="lax", secure=secure
+        )
+    raw = getattr(request.state, "set_csrf_cookie", None)
+    if raw:
+        response.set_cookie(
+            security.CSRF_COOKIE,
+            raw,
+            max_age=security.CSRF_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+    response.headers.setdefault("X-Request-ID", request.state.request_id)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "text/html" in response.headers.get("content-type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app() -> FastAPI:
+    """Build the chiso web application (pages, JSON API under /api, OpenAPI at /openapi.json).
+
+    Returns:
+        The FastAPI app; the database is the configured one (chiso.config.get_settings()).
+    """
+    from chiso.web.routes import include_routes
+
+    app = FastAPI(
+        title="chiso API",
+        version=getattr(chiso, "__version__", "0.1.0"),
+        description="Đo lường, chấm điểm, xếp hạng chuyển đổi số / measure, score and rank the "
+        "digital transformation of a province's agencies. Every page has a JSON twin under /api.",
+        docs_url=None,  # our own /api/docs serves Swagger UI from an installed package, not a CDN
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.middleware("http")(request_context)
+    include_routes(app)
+    return app

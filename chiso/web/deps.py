@@ -1,0 +1,191 @@
+"""Request dependencies: the per-request DB session, the current viewer, and `require("action")`.
+
+Web layer. Routes declare `DbSession` and `CurrentUser` (Annotated aliases) and put
+`require("action-name")` on every route: it checks the role's permission and, for unsafe
+methods, the CSRF token. Services flush; the DbSession dependency commits once per request
+(before the response is sent) or rolls back on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from chiso.accounts.service import resolve_session
+from chiso.config import get_settings
+from chiso.errors import PermissionDenied
+from chiso.store.db import describe_db_error, open_session
+from chiso.store.models.users import User, WebSession
+from chiso.web import security
+from chiso.web.permissions import get_action, is_allowed
+
+
+class LoginRequired(PermissionDenied):
+    """An anonymous visitor asked for something that needs a login (pages redirect to /login)."""
+
+    status = 401
+
+
+class CsrfRefused(PermissionDenied):
+    """A form or htmx POST came without a valid CSRF token."""
+
+
+def get_db() -> Iterator[Session]:
+    """Yield one session per request: commit when the route succeeds, roll back when it fails."""
+    url = get_settings().database_url
+    session = open_session(url)
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        raise describe_db_error(exc, url) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit happens before the response leaves, so a failed commit is an error page.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+@dataclass
+class Viewer:
+    """Who is asking: a logged-in user with their session, or an anonymous visitor (role "public")."""
+
+    user: User | None = None
+    web_session: WebSession | None = None
+    csrf_token: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def role(self) -> str:
+        return self.user.role if self.user is not None else "public"
+
+    @property
+    def id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+    @property
+    def username(self) -> str | None:
+        return self.user.username if self.user is not None else None
+
+    @property
+    def full_name(self) -> str | None:
+        return self.user.full_name if self.user is not None else None
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.user.agency_id if self.user is not None else None
+
+    @property
+    def province_code(self) -> str | None:
+        return self.user.province_code if self.user is not None else None
+
+    def can(self, action: str) -> bool:
+        """Return True when this viewer's role may perform `action`."""
+        return is_allowed(self.role, action)
+
+
+def get_viewer(request: Request, db: DbSession) -> Viewer:
+    """Resolve the session cookie to a Viewer; prepare the anonymous CSRF token when there is none."""
+    cached = getattr(request.state, "viewer", None)
+    if isinstance(cached, Viewer):
+        return cached
+    found = resolve_session(db, token=request.cookies.get(security.SESSION_COOKIE))
+    if found is not None:
+        row, user = found
+        viewer = Viewer(user=user, web_session=row, csrf_token=row.csrf_token)
+    else:
+        raw = request.cookies.get(security.CSRF_COOKIE)
+        if not raw:
+            raw = security.new_csrf_cookie_value()
+            request.state.set_csrf_cookie = raw  # the middleware adds the cookie to the response
+        viewer = Viewer(csrf_token=security.sign_csrf(raw))
+        viewer.extra["csrf_cookie"] = raw
+    request.state.viewer = viewer
+    return viewer
+
+
+CurrentUser = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def _submitted_csrf_token(request: Request) -> str | None:
+    header = request.headers.get(security.CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette caches the parsed form for the route
+        value = form.get(security.CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def csrf_valid(viewer: Viewer, token: str | None, request: Request) -> bool:
+    """Return True when `token` is the session's CSRF token or a valid signed double-submit token."""
+    if viewer.web_session is not None and security.check_synchronizer(token, viewer.web_session.csrf_token):
+        return True
+    return security.check_double_submit(token, request.cookies.get(security.CSRF_COOKIE))
+
+
+def require(action: str) -> Any:
+    """Return a dependency that admits only roles allowed to perform `action` (and checks CSRF on writes).
+
+    Args:
+        action: a name registered in chiso/web/permissions.py.
+
+    Returns:
+        A `Depends(...)` to put in a route's `dependencies=[...]` or as `Annotated[Viewer, require(...)]`;
+        it resolves to the Viewer.
+
+    Raises:
+        KeyError: at declaration time, when the action is not registered.
+    """
+    get_action(action)
+
+    async def _check(request: Request, viewer: CurrentUser) -> Viewer:
+        if request.method not in security.SAFE_METHODS:
+            token = await _submitted_csrf_token(request)
+            if not csrf_valid(viewer, token, request):
+                raise CsrfRefused(
+                    "Yêu cầu bị từ chối: thiếu hoặc sai mã bảo vệ biểu mẫu (CSRF). "
+                    "Hãy tải lại trang rồi gửi lại.",
+                    "Request refused: the form's security token (CSRF) is missing or wrong. "
+                    "Reload the page and submit again.",
+                )
+        if not viewer.can(action):
+            if not viewer.is_authenticated:
+                raise LoginRequired("Cần đăng nhập để xem trang này", "You need to log in to see this page")
+            raise PermissionDenied(
+                f"Vai trò {viewer.role} không được phép: {get_action(action).description_vi}",
+                f"The role {viewer.role} may not do this: {get_action(action).description_en}",
+            )
+        return viewer
+
+    _check.chiso_action = action  # type: ignore[attr-defined]  # read by tests and docs
+    _check.__name__ = f"require_{action.replace('-', '_')}"
+    return Depends(_check)
+
+
+def route_action(dependant: Any) -> str | None:
+    """Return the action a route requires (searching its dependency tree), or None."""
+    for dep in getattr(dependant, "dependencies", []):
+        name = getattr(dep.call, "chiso_action", None)
+        if name:
+            return str(name)
+        found = route_action(dep)
+        if found:
+            return found
+    return None

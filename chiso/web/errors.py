@@ -1,0 +1,119 @@
+"""One error shape for the web: JSON {ok:false, error, errors, status} for the API, a page for browsers.
+
+Web layer. Maps ChisoError subclasses, HTTP exceptions and validation errors; anything else is
+logged with the request id and shown as a plain 500 page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chiso.errors import ChisoError, InvalidInput, Problem
+from chiso.web.deps import LoginRequired
+from chiso.web.rendering import lang_of, render
+
+log = logging.getLogger("chiso.web")
+
+HTTP_MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Bad request"),
+    401: ("Cần đăng nhập", "You need to log in"),
+    403: ("Không được phép", "Forbidden"),
+    404: ("Không tìm thấy trang hoặc dữ liệu này", "This page or record was not found"),
+    405: ("Phương thức không được hỗ trợ", "Method not allowed"),
+    413: ("Tệp quá lớn", "The file is too large"),
+    422: ("Dữ liệu gửi lên không hợp lệ", "The submitted data is not valid"),
+    500: ("Đã có lỗi không mong muốn", "Something unexpected went wrong"),
+}
+
+
+def wants_json(request: Request) -> bool:
+    """Return True when the caller expects JSON: /api paths, *.json, or an Accept header asking for it."""
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/") or path.endswith(".json") or path == "/openapi.json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_payload(exc: ChisoError) -> dict[str, Any]:
+    """Return the one JSON error shape for a domain error."""
+    return exc.to_dict()
+
+
+def _respond(request: Request, exc: ChisoError, headers: dict[str, str] | None = None) -> Response:
+    if wants_json(request):
+        return JSONResponse(error_payload(exc), status_code=exc.status, headers=headers)
+    lang = lang_of(request)
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status,
+        status=exc.status,
+        message=exc.message_en if lang == "en" else exc.message_vi,
+        other_message=exc.message_vi if lang == "en" else exc.message_en,
+        problems=list(exc.problems),
+    )
+
+
+def _http_error(status: int, detail: Any = None) -> ChisoError:
+    vi, en = HTTP_MESSAGES.get(status, (f"Lỗi HTTP {status}", f"HTTP error {status}"))
+    if isinstance(detail, str) and detail and detail not in ("Not Found", "Method Not Allowed"):
+        en = f"{en}: {detail}"
+        vi = f"{vi}: {detail}"
+    error = ChisoError(vi, en)
+    error.status = status
+    return error
+
+
+async def handle_chiso_error(request: Request, exc: Exception) -> Response:
+    """Map a ChisoError to JSON or a page; an anonymous visitor refused a page goes to the login form."""
+    assert isinstance(exc, ChisoError)
+    if isinstance(exc, LoginRequired) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return _respond(request, exc)
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    """Map an HTTPException (404, 405, ...) to the same shapes."""
+    assert isinstance(exc, StarletteHTTPException)
+    return _respond(request, _http_error(exc.status_code, exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    """Map a request validation error to InvalidInput, one problem per bad field."""
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("query", "body", "path", "form")]
+        field = ".".join(loc) or None
+        msg = str(err.get("msg", "invalid"))
+        problems.append(Problem(f"Giá trị không hợp lệ: {msg}", msg, field=field))
+    return _respond(request, InvalidInput(*HTTP_MESSAGES[422], problems))
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """Log an unexpected error with its request id; show a plain 500 without the traceback."""
+    request_id = getattr(request.state, "request_id", "")
+    log.exception("unhandled error, request id %s, %s %s", request_id, request.method, request.url.path)
+    error = _http_error(500)
+    error.message_vi = f"{error.message_vi}. Mã yêu cầu: {request_id}"
+    error.message_en = f"{error.message_en}. Request id: {request_id}"
+    response = _respond(request, error)
+    response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+    app.add_exception_handler(ChisoError, handle_chiso_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected)

@@ -1,0 +1,109 @@
+"""Named actions and the roles allowed to perform them: the one place permissions are decided.
+
+Web layer; imports nothing from chiso but the role list of the store's user model. Every route
+declares `require("action-name")` (chiso/web/deps.py); add an action here with `register_action`
+and the role x route test matrix and docs/web.md pick it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chiso.store.models.users import ROLES
+
+STAFF = ("secretariat", "assessor", "reporter", "leader")
+EVERYONE = ROLES  # "public" is whoever is not logged in (and users given the public role)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a user may do, with the roles allowed to do it."""
+
+    name: str
+    roles: frozenset[str]
+    description_vi: str
+    description_en: str
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def register_action(name: str, roles: tuple[str, ...], description_vi: str, description_en: str) -> Action:
+    """Register a named action and the roles allowed to perform it.
+
+    Args:
+        name: short kebab-case name, e.g. "view-agencies".
+        roles: roles allowed (from ROLES).
+        description_vi: what the action lets one do, in Vietnamese.
+        description_en: the same in English.
+
+    Returns:
+        The registered Action.
+
+    Raises:
+        ValueError: an unknown role, or the name is registered twice with different roles.
+    """
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"action {name!r}: unknown roles {unknown}; expected some of {ROLES}")
+    action = Action(name, frozenset(roles), description_vi, description_en)
+    existing = ACTIONS.get(name)
+    if existing is not None and existing.roles != action.roles:
+        raise ValueError(f"action {name!r} is already registered with roles {sorted(existing.roles)}")
+    ACTIONS[name] = action
+    return action
+
+
+def get_action(name: str) -> Action:
+    """Return a registered action; a typo fails loudly when the route is declared.
+
+    Raises:
+        KeyError: the action is not registered.
+    """
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown action {name!r}; register it in chiso/web/permissions.py") from None
+
+
+def is_allowed(role: str, action: str) -> bool:
+    """Return True when `role` may perform `action`."""
+    return role in get_action(action).roles
+
+
+def actions_for(role: str) -> list[str]:
+    """List the actions a role may perform, sorted by name."""
+    return sorted(name for name, action in ACTIONS.items() if role in action.roles)
+
+
+def permissions_table() -> list[dict[str, object]]:
+    """Return one row per action: name, descriptions and a yes/no per role (used by docs/web.md)."""
+    return [
+        {
+            "action": a.name,
+            "description_vi": a.description_vi,
+            "description_en": a.description_en,
+            **{role: role in a.roles for role in ROLES},
+        }
+        for a in sorted(ACTIONS.values(), key=lambda a: a.name)
+    ]
+
+
+register_action("view-home", EVERYONE, "Xem trang chủ", "See the home page")
+register_action(
+    "view-static", EVERYONE, "Tải tệp tĩnh (CSS, JS, phông chữ)", "Load static files (CSS, JS, font)"
+)
+register_action(
+    "view-api-docs", EVERYONE, "Xem tài liệu API (OpenAPI)", "See the API documentation (OpenAPI)"
+)
+register_action("log-in", EVERYONE, "Đăng nhập", "Log in")
+register_action("log-out", EVERYONE, "Đăng xuất", "Log out")
+register_action("view-account", STAFF, "Xem tài khoản của mình", "See one's own account")
+register_action(
+    "view-units", EVERYONE, "Xem đơn vị hành chính và sự kế thừa", "See administrative units and lineage"
+)
+register_action("view-agencies", EVERYONE, "Xem cơ quan, đơn vị và nhóm", "See agencies and peer groups")
+register_action(
+    "edit-agencies", ("secretariat",), "Nhập, sửa danh sách cơ quan, đơn vị", "Import and edit agencies"
+)
+register_action("view-audit", ("secretariat", "leader"), "Xem nhật ký thay đổi", "See the audit trail")

@@ -1,0 +1,233 @@
+"""Render a page, its htmx fragment or a download from one model; the navigation by role.
+
+Web layer; imports chiso.web modules only. A route builds its data once and calls `render` (HTML
+page, or the named block of the same template when htmx asks) or returns the model itself for
+the JSON twin. `table_download` writes what a list page shows as CSV (UTF-8 with BOM, so Excel
+reads the diacritics) or Excel (xlsxwriter).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chiso.web.deps import Viewer
+from chiso.web.i18n import EN, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=select_autoescape(["html", "xml"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the main navigation, shown to roles allowed to perform `action`."""
+
+    label_vi: str
+    href: str
+    action: str
+
+
+NAV: list[NavItem] = [
+    NavItem("Trang chủ", "/", "view-home"),
+    NavItem("Đơn vị hành chính", "/units", "view-units"),
+    NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies"),
+    NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies"),
+    NavItem("Tài liệu API", "/api/docs", "view-api-docs"),
+]
+
+
+def register_nav(label_vi: str, href: str, action: str, label_en: str | None = None) -> None:
+    """Add a link to the main navigation (other rooms call this when their routes are included)."""
+    if any(item.href == href for item in NAV):
+        return
+    NAV.append(NavItem(label_vi, href, action))
+    if label_en:
+        EN.setdefault(label_vi, label_en)
+
+
+def is_htmx(request: Request) -> bool:
+    """Return True for an htmx request that wants a fragment (not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
+    """Return the current URL (or `path`) with query parameters changed; None or "" removes one."""
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    target = path if path is not None else request.url.path
+    return f"{target}?{query}" if query else target
+
+
+def _fmt_date(value: date | datetime | None, lang: str = "vi") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+
+
+def viewer_of(request: Request) -> Viewer:
+    """Return the Viewer the dependencies resolved, or an anonymous one (error pages)."""
+    viewer = getattr(request.state, "viewer", None)
+    return viewer if isinstance(viewer, Viewer) else Viewer()
+
+
+def lang_of(request: Request) -> str:
+    """Return the language chosen for this request."""
+    return str(getattr(request.state, "lang", "vi"))
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    """Return what every template may use: viewer, language, `_`, CSRF token, navigation, helpers."""
+    viewer = viewer_of(request)
+    lang = lang_of(request)
+    _ = gettext_for(lang)
+    return {
+        "request": request,
+        "viewer": viewer,
+        "lang": lang,
+        "_": _,
+        "csrf_token": viewer.csrf_token,
+        "nav": [item for item in NAV if viewer.can(item.action)],
+        "url_with": lambda path=None, **kw: url_with(request, path, **kw),
+        "fmt_date": lambda value: _fmt_date(value, lang),
+        "role_label": lambda role: _(ROLE_LABELS.get(role, role)),
+        "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
+        "level_label": lambda level: _(LEVEL_LABELS.get(level, level)),
+        "json_url": None,
+        "request_id": getattr(request.state, "request_id", ""),
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page, or only its `block` when htmx asks for a fragment.
+
+    Args:
+        request: the current request.
+        template: template path under chiso/web/templates, e.g. "agencies/list.html".
+        block: the named block htmx swaps (e.g. "results"); ignored for normal requests.
+        status_code: HTTP status.
+        **context: the page's data (plus `json_url` for the rel="alternate" link).
+
+    Returns:
+        The HTML response, with `Vary: HX-Request` so caches keep page and fragment apart.
+    """
+    ctx = base_context(request)
+    ctx.update(context)
+    tmpl = env.get_template(template)
+    if block is not None and is_htmx(request):
+        html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
+    else:
+        html = tmpl.render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value)
+    # Keep spreadsheets from running a cell as a formula (CSV injection).
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def table_download(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    filename: str,
+    fmt: str,
+) -> Response:
+    """Return the rows as a CSV or Excel download.
+
+    Args:
+        rows: one dict per row.
+        columns: the keys to write, in order (also the header row).
+        filename: the file name without extension.
+        fmt: "csv" or "xlsx".
+
+    Returns:
+        The download response.
+    """
+    if fmt == "xlsx":
+        import xlsxwriter
+
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+        sheet = book.add_worksheet(filename[:31])
+        bold = book.add_format({"bold": True})
+        for col, name in enumerate(columns):
+            sheet.write_string(0, col, name, bold)
+        widths = [len(c) for c in columns]
+        for r, row in enumerate(rows, start=1):
+            for col, name in enumerate(columns):
+                value = row.get(name)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    sheet.write_number(r, col, value)
+                    continue
+                text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
+                sheet.write_string(r, col, text)
+                widths[col] = max(widths[col], min(len(text), 60))
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width + 2)
+        sheet.freeze_panes(1, 0)
+        book.close()
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+        )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(name)) for name in columns])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )

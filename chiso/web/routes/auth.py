@@ -1,0 +1,97 @@
+"""Login, logout and the viewer's own account page (with its JSON twin /api/me).
+
+Web layer; calls chiso.accounts.service. The session cookie holds a random token (HttpOnly,
+SameSite=Lax, Secure over https); the database keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from chiso.accounts.service import SESSION_TTL, authenticate, end_session, start_session
+from chiso.errors import PermissionDenied
+from chiso.web import security
+from chiso.web.deps import DbSession, Viewer, require
+from chiso.web.rendering import render
+from chiso.web.routes.home import viewer_out
+from chiso.web.schemas import ViewerOut
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Return `target` if it is a path on this site, else "/" (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(
+    request: Request, viewer: Annotated[Viewer, require("log-in")], next: str = "/"
+) -> HTMLResponse:
+    """Show the login form."""
+    return render(request, "auth/login.html", next=safe_next(next), error=None, username="")
+
+
+@router.post("/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    db: DbSession,
+    viewer: Annotated[Viewer, require("log-in")],
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the password, open a server-side session and go to `next`."""
+    try:
+        user = authenticate(db, username=username, password=password)
+    except PermissionDenied as exc:
+        lang = getattr(request.state, "lang", "vi")
+        return render(
+            request,
+            "auth/login.html",
+            status_code=401,
+            next=safe_next(next),
+            error=exc.message_en if lang == "en" else exc.message_vi,
+            username=username,
+        )
+    end_session(db, token=request.cookies.get(security.SESSION_COOKIE))  # no session fixation
+    token, _row = start_session(db, user=user)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, db: DbSession, viewer: Annotated[Viewer, require("log-out")]) -> Response:
+    """Delete the server-side session and the cookie."""
+    end_session(db, token=request.cookies.get(security.SESSION_COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+def account_page(
+    request: Request, db: DbSession, viewer: Annotated[Viewer, require("view-account")]
+) -> HTMLResponse:
+    """Show who is logged in, their role, agency and permissions."""
+    return render(request, "auth/account.html", me=viewer_out(db, viewer), json_url="/api/me")
+
+
+@router.get("/api/me", response_model=ViewerOut, tags=["account"])
+def account_api(db: DbSession, viewer: Annotated[Viewer, require("view-account")]) -> ViewerOut:
+    """Describe the logged-in user, their role, agency and allowed actions (twin of /account)."""
+    return viewer_out(db, viewer)

@@ -1,0 +1,97 @@
+"""Home page and the API index: what chiso is, links by role.
+
+Web layer; no SQL here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+import chiso
+from chiso.store.models.agencies import Agency
+from chiso.web.deps import DbSession, Viewer, require
+from chiso.web.i18n import EN
+from chiso.web.permissions import ACTIONS, actions_for
+from chiso.web.rendering import NAV, render
+from chiso.web.schemas import ActionOut, HomePage, Link, ViewerOut
+
+router = APIRouter()
+
+DESCRIPTION_VI = (
+    "chiso giúp tỉnh, thành phố đo lường, chấm điểm, xếp hạng và theo dõi chuyển đổi số "
+    "và chất lượng phục vụ của các cơ quan, đơn vị."
+)
+
+
+def viewer_out(db: DbSession, viewer: Viewer) -> ViewerOut:
+    """Describe the viewer (their agency looked up by id for reporters)."""
+    agency = db.get(Agency, viewer.agency_id) if viewer.agency_id is not None else None
+    return ViewerOut(
+        authenticated=viewer.is_authenticated,
+        username=viewer.username,
+        full_name=viewer.full_name,
+        role=viewer.role,
+        agency_code=agency.code if agency else None,
+        agency_name=agency.name_vi if agency else None,
+        province_code=viewer.province_code,
+        session_expires_at=viewer.web_session.expires_at if viewer.web_session else None,
+        actions=actions_for(viewer.role),
+    )
+
+
+def build_home(db: DbSession, viewer: Viewer) -> HomePage:
+    """Build the home page model: description, viewer and the links their role may follow."""
+    links = [
+        Link(
+            label_vi=item.label_vi,
+            label_en=EN.get(item.label_vi, item.label_vi),
+            href=item.href,
+            action=item.action,
+        )
+        for item in NAV
+        if item.href != "/" and viewer.can(item.action)
+    ]
+    return HomePage(
+        version=chiso.__version__,
+        description_vi=DESCRIPTION_VI,
+        description_en=EN[DESCRIPTION_VI],
+        viewer=viewer_out(db, viewer),
+        links=links,
+    )
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home_page(
+    request: Request, db: DbSession, viewer: Annotated[Viewer, require("view-home")]
+) -> HTMLResponse:
+    """Show what chiso is and the links the viewer's role may follow."""
+    return render(request, "home.html", page=build_home(db, viewer), json_url="/api")
+
+
+@router.get("/api", response_model=HomePage, tags=["home"])
+def home_api(db: DbSession, viewer: Annotated[Viewer, require("view-home")]) -> HomePage:
+    """Describe chiso and list the links the viewer's role may follow (JSON twin of /)."""
+    return build_home(db, viewer)
+
+
+@router.get("/api/actions", response_model=list[ActionOut], tags=["home"])
+def actions_api(viewer: Annotated[Viewer, require("view-home")]) -> list[ActionOut]:
+    """List every named action and the roles allowed to perform it."""
+    return [
+        ActionOut(
+            action=a.name,
+            description_vi=a.description_vi,
+            description_en=a.description_en,
+            roles=sorted(a.roles),
+        )
+        for a in sorted(ACTIONS.values(), key=lambda a: a.name)
+    ]
+
+
+@router.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs(request: Request, viewer: Annotated[Viewer, require("view-api-docs")]) -> HTMLResponse:
+    """Show Swagger UI for /openapi.json, served from the installed swagger-ui-bundle package."""
+    return render(request, "api_docs.html", json_url="/openapi.json")

@@ -1,0 +1,87 @@
+"""Pydantic models of the web's own pages (home, account); domain pages use their room's schemas.
+
+Web layer; these are the JSON twins' response models, built once and rendered as HTML or JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from chiso.units.schemas import UnitOut
+
+
+class Link(BaseModel):
+    """A link offered to the viewer."""
+
+    label_vi: str
+    label_en: str
+    href: str
+    action: str
+
+
+class ViewerOut(BaseModel):
+    """Who is logged in (or a guest), with the actions their role allows."""
+
+    authenticated: bool
+    username: str | None = None
+    full_name: str | None = None
+    role: str
+    agency_code: str | None = None
+    agency_name: str | None = None
+    province_code: str | None = None
+    session_expires_at: datetime | None = None
+    actions: list[str] = Field(default_factory=list)
+
+
+class HomePage(BaseModel):
+    """The home page: what chiso is and where the viewer can go."""
+
+    name: str = "chiso"
+    version: str
+    description_vi: str
+    description_en: str
+    viewer: ViewerOut
+    links: list[Link]
+
+
+class ActionOut(BaseModel):
+    """One named action and the roles allowed to perform it."""
+
+    action: str
+    description_vi: str
+    description_en: str
+    roles: list[str]
+
+
+def blank_to_none(value: object) -> object:
+    """HTML forms send "" for an unset filter; treat it as absent."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+Blank = BeforeValidator(blank_to_none)
+
+
+class UnitFilters(BaseModel):
+    """Filters of the units list (query parameters)."""
+
+    q: Annotated[Annotated[str, Field(max_length=200)] | None, Blank] = None
+    province_code: Annotated[Annotated[str, Field(max_length=10)] | None, Blank] = None
+    level: Annotated[Literal["province", "district", "commune"] | None, Blank] = None
+    on: Annotated[date | None, Blank] = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=1000)
+
+
+class UnitListPage(BaseModel):
+    """One page of the units list, with the filters that produced it."""
+
+    filters: UnitFilters
+    total: int
+    page: int
+    pages: int
+    items: list[UnitOut]

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chiso.store.base import Base
+from chiso.store.models.units import AdminUnit
 
 AGENCY_KINDS = ("department", "central", "district", "commune", "other")
 
@@ -30,6 +31,7 @@ class Agency(Base):
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)  # exclusive end
 
     parent: Mapped[Agency | None] = relationship(remote_side="Agency.id")
+    admin_unit: Mapped[AdminUnit | None] = relationship()
 
 
 class AgencyLink(Base):

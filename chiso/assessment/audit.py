@@ -1,0 +1,219 @@
+"""Audit trail service: record who changed what (old -> new, why) and browse or export it.
+
+Domain layer: uses the store's AuditEntry; imports nothing from web or cli. Any room may call
+`record_change` for its own changes (values, points, statuses, deadlines, users).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from chiso.errors import InvalidInput
+from chiso.store.models import AuditEntry, User
+
+AUDIT_COLUMNS = ("id", "at", "username", "action", "object_type", "object_id", "field", "old_value",
+                 "new_value", "reason")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def record_change(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: object,
+    actor: User | None = None,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Record one change in the audit trail and flush it.
+
+    Args:
+        session: the open session (the caller commits).
+        action: what happened, "<object>.<verb>", e.g. "value.update", "submission.return".
+        object_type: the kind of object changed, e.g. "submission_value".
+        object_id: its id (stored as text).
+        actor: who did it; None for the system (CLI imports, monitoring).
+        field: the field changed, if one.
+        old: value before (stored as text; dicts as JSON).
+        new: value after.
+        reason: why (mandatory comments, extension reasons, correction reasons).
+        at: when; defaults to now.
+
+    Returns:
+        The new AuditEntry.
+    """
+    entry = AuditEntry(
+        at=at or utcnow(),
+        user_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        field=field,
+        old_value=_text(old),
+        new_value=_text(new),
+        reason=reason,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry with the actor's username, ready for a page, CSV or XLSX."""
+
+    id: int
+    at: datetime
+    username: str | None
+    action: str
+    object_type: str
+    object_id: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+    def as_list(self) -> list[object]:
+        return [getattr(self, c) if c != "at" else self.at.isoformat() for c in AUDIT_COLUMNS]
+
+
+def _query(
+    *,
+    action: str | None,
+    object_type: str | None,
+    object_id: str | None,
+    username: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[tuple[AuditEntry, str | None]]:
+    stmt = select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.user_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == str(object_id))
+    if username:
+        stmt = stmt.where(User.username == username)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    return stmt
+
+
+def list_audit(
+    session: Session,
+    *,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    username: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 200,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> list[AuditRow]:
+    """List audit entries matching the filters, newest first by default.
+
+    Args:
+        action: prefix of the action ("value." matches every value change).
+        object_type, object_id: restrict to one kind of object or one object.
+        username: only changes made by this user.
+        since, until: time window [since, until).
+        limit, offset: paging; limit None returns everything.
+    """
+    stmt = _query(action=action, object_type=object_type,
+                  object_id=None if object_id is None else str(object_id),
+                  username=username, since=since, until=until)
+    order = (AuditEntry.at.desc(), AuditEntry.id.desc()) if newest_first else (AuditEntry.at, AuditEntry.id)
+    stmt = stmt.order_by(*order).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [
+        AuditRow(e.id, e.at, name, e.action, e.object_type, e.object_id, e.field, e.old_value,
+                 e.new_value, e.reason)
+        for e, name in session.execute(stmt)
+    ]
+
+
+def count_audit(session: Session, **filters: Any) -> int:
+    """Count the audit entries matching the same filters as `list_audit`."""
+    stmt = _query(**{k: filters.get(k) for k in ("action", "object_type", "object_id", "username",
+                                                  "since", "until")})
+    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
+def export_audit(session: Session, *, path: Path | None = None, fmt: str | None = None,
+                 **filters: Any) -> bytes:
+    """Export the audit entries matching the filters as CSV (UTF-8 with BOM, for Excel) or XLSX.
+
+    Args:
+        path: where to write; the format follows its suffix unless `fmt` is given.
+        fmt: "csv" or "xlsx".
+        **filters: as in `list_audit`.
+
+    Returns:
+        The bytes written (also returned when `path` is None, for web downloads).
+    """
+    fmt = (fmt or (path.suffix.lstrip(".") if path else "csv")).lower()
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput(
+            f"Định dạng xuất không hỗ trợ: {fmt}", f"Unsupported export format {fmt!r}; use csv or xlsx"
+        )
+    rows = list_audit(session, limit=None, newest_first=False, **filters)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(AUDIT_COLUMNS)
+        for row in rows:
+            writer.writerow(row.as_list())
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    else:
+        import xlsxwriter
+
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(out, {"in_memory": True})
+        sheet = book.add_worksheet("audit")
+        bold = book.add_format({"bold": True})
+        sheet.write_row(0, 0, AUDIT_COLUMNS, bold)
+        for i, row in enumerate(rows, start=1):
+            sheet.write_row(i, 0, ["" if v is None else v for v in row.as_list()])
+        sheet.freeze_panes(1, 0)
+        book.close()
+        data = out.getvalue()
+    if path is not None:
+        path.write_bytes(data)
+    return data

@@ -1,0 +1,261 @@
+"""Review (thẩm định): the assessor's queue, per-criterion accept / change points / return, approval.
+
+Domain layer: store models, chiso.assessment helpers, chiso.errors; nothing from web or cli.
+Optimistic locking: every decision names the version of the value (or submission) the assessor saw;
+if someone else changed it meanwhile the decision is refused with a Conflict naming that change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
+from chiso.assessment.audit import AuditRow, list_audit, record_change, utcnow
+from chiso.assessment.periods import aware, get_period
+from chiso.assessment.schemas import QueueItem
+from chiso.assessment.submissions import (
+    open_submission,
+    period_form,
+    transition,
+    values_by_code,
+)
+from chiso.errors import Conflict, InvalidInput, PermissionDenied, Problem
+from chiso.store.models import Agency, AuditEntry, PeerGroup, User
+from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
+
+REVIEWABLE = ("submitted", "resubmitted")
+DECISIONS = ("accept", "change", "return")
+
+
+def review_queue(
+    session: Session,
+    *,
+    actor: User | None,
+    period_code: str | None = None,
+    statuses: Sequence[str] = REVIEWABLE,
+) -> list[QueueItem]:
+    """List the submissions waiting for review that the actor may review, oldest submission first.
+
+    Assessors see only the groups assigned to them; the secretariat and leaders see every group.
+    """
+    stmt = (
+        select(Submission, AssessmentPeriod.code, Agency.code, Agency.name_vi, PeerGroup.code)
+        .join(AssessmentPeriod, AssessmentPeriod.id == Submission.period_id)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .outerjoin(PeerGroup, PeerGroup.id == Submission.group_id)
+        .where(Submission.status.in_(list(statuses)))
+    )
+    if period_code:
+        stmt = stmt.where(AssessmentPeriod.code == period_code)
+    if actor is not None and actor.role == "assessor":
+        stmt = stmt.where(Submission.group_id.in_(assessor_group_ids(session, user=actor)))
+    elif actor is not None and actor.role not in ("secretariat", "leader"):
+        raise PermissionDenied("Bạn không có hàng chờ thẩm định", "You have no review queue")
+    rows = session.execute(stmt.order_by(Submission.submitted_at, Agency.code)).all()
+    pending_counts = dict(session.execute(
+        select(SubmissionValue.submission_id, func.count())
+        .where(SubmissionValue.submission_id.in_([r[0].id for r in rows]),
+               SubmissionValue.review_state == "pending")
+        .group_by(SubmissionValue.submission_id)).tuples().all()) if rows else {}
+    return [
+        QueueItem(submission_id=sub.id, period_code=pcode, agency_code=acode, agency_name_vi=aname,
+                  group_code=gcode, status=sub.status,
+                  submitted_at=aware(sub.submitted_at) if sub.submitted_at else None,
+                  pending=int(pending_counts.get(sub.id, 0)), version=sub.version)
+        for sub, pcode, acode, aname, gcode in rows
+    ]
+
+
+def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
+    row = session.execute(
+        select(AuditEntry, User.full_name, User.username).outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1)).first()
+    if row is None:
+        return ""
+    entry, full_name, username = row
+    who = f"{full_name} ({username})" if username else "hệ thống/system"
+    at = aware(entry.at)
+    what = f"{entry.action} {entry.field or ''}: {entry.old_value or '∅'} → {entry.new_value or '∅'}"
+    why = f" — “{entry.reason}”" if entry.reason else ""
+    return f"{who}, {at:%d/%m/%Y %H:%M} UTC: {what}{why}"
+
+
+def _stale(session: Session, *, object_type: str, object_id: int, code: str) -> Conflict:
+    change = _last_change(session, object_type=object_type, object_id=object_id)
+    return Conflict(
+        f"Tiêu chí {code} vừa được người khác thay đổi, thao tác của bạn chưa được lưu. Thay đổi đó: {change}",
+        f"{code} was changed by someone else meanwhile; your decision was not saved. Their change: {change}",
+        [Problem("Xung đột chỉnh sửa", "Edit conflict", field=code)],
+    )
+
+
+def review_value(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    indicator_code: str,
+    decision: str,
+    expected_version: int,
+    points: float | None = None,
+    comment: str | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> SubmissionValue:
+    """Record an assessor's decision on one criterion: accept, change the points, or return it.
+
+    Args:
+        decision: "accept" (keep the reported value), "change" (set `points`, comment required) or
+            "return" (ask the agency to correct, comment required).
+        expected_version: the value's version the assessor saw.
+
+    Raises:
+        InvalidInput: unknown decision, missing comment, points out of range.
+        Conflict: the submission is not under review, or the value changed since `expected_version`
+            (the message names who changed what and when).
+    """
+    now = now or utcnow()
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_review(session, actor=actor, submission=sub)
+    if decision not in DECISIONS:
+        raise InvalidInput(f"Quyết định không hợp lệ: {decision}",
+                           f"Unknown decision {decision!r}; use accept, change or return")
+    if sub.status not in REVIEWABLE:
+        raise Conflict(f"Bản tự đánh giá đang ở trạng thái '{sub.status}', chưa/không thể thẩm định",
+                       f"The submission is {sub.status}; only submitted or resubmitted ones are reviewed")
+    crit = period_form(period).criterion(indicator_code)
+    text = (comment or "").strip()
+    if decision in ("change", "return") and not text:
+        raise InvalidInput("Cần ghi nhận xét khi sửa điểm hoặc trả lại",
+                           "A comment is required to change points or return a criterion",
+                           [Problem("Thiếu nhận xét", "Missing comment", field="comment")])
+    row = values_by_code(session, submission=sub).get(indicator_code)
+    if row is None:
+        row = SubmissionValue(submission_id=sub.id, indicator_code=indicator_code, kind=crit.kind,
+                              source="reported", review_state="pending", updated_at=now)
+        session.add(row)
+        session.flush()
+    if row.version != expected_version:
+        raise _stale(session, object_type="submission_value", object_id=row.id, code=indicator_code)
+    old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
+    if decision == "change":
+        if points is None:
+            raise InvalidInput("Cần nhập điểm mới", "Give the new points",
+                               [Problem("Thiếu điểm", "Missing points", field="points")])
+        lo = min(0.0, crit.max_points) if crit.max_points >= 0 else crit.max_points
+        hi = max(0.0, crit.max_points)
+        if not lo <= points <= hi:
+            raise InvalidInput(f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
+                               f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
+                               [Problem("Điểm ngoài khoảng", "Points out of range", field="points")])
+        row.review_state, row.points_override = "changed", float(points)
+    elif decision == "accept":
+        row.review_state, row.points_override = "accepted", None
+    else:
+        row.review_state, row.points_override = "returned", None
+    row.review_comment = text or None
+    row.reviewed_by, row.reviewed_at = (actor.id if actor else None), now
+    try:
+        session.flush()
+    except StaleDataError as exc:  # a concurrent transaction won the race between our read and write
+        raise Conflict(
+            f"Tiêu chí {indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
+            f"{indicator_code} was changed by someone else at the same moment; reload and decide again",
+        ) from exc
+    record_change(session, action=f"review.{decision}", object_type="submission_value", object_id=row.id,
+                  field=indicator_code, old=old,
+                  new={"review_state": row.review_state, "points": row.points_override, "comment": text or None},
+                  reason=text or None, actor=actor, at=now)
+    return row
+
+
+def return_submission(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    comment: str,
+    actor: User | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Return a submission to the agency for correction, with a mandatory comment."""
+    now = now or utcnow()
+    _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_review(session, actor=actor, submission=sub)
+    if not comment.strip():
+        raise InvalidInput("Cần ghi nhận xét khi trả lại", "A comment is required to return a submission",
+                           [Problem("Thiếu nhận xét", "Missing comment", field="comment")])
+    if expected_version is not None and expected_version != sub.version:
+        raise _stale(session, object_type="submission", object_id=sub.id, code=agency_code)
+    sub.review_comment = comment.strip()
+    transition(session, submission=sub, step="return", actor=actor, reason=comment.strip(), now=now)
+    return sub
+
+
+def approve_submission(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    actor: User | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Approve a submission: criteria still pending are accepted as reported; none may be "returned".
+
+    Raises:
+        Conflict: criteria are marked "returned" (return the submission instead), or a stale version.
+    """
+    now = now or utcnow()
+    _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_review(session, actor=actor, submission=sub)
+    if expected_version is not None and expected_version != sub.version:
+        raise _stale(session, object_type="submission", object_id=sub.id, code=agency_code)
+    stored = values_by_code(session, submission=sub)
+    returned = sorted(code for code, row in stored.items() if row.review_state == "returned")
+    if returned:
+        raise Conflict(
+            f"Còn tiêu chí bị yêu cầu sửa: {', '.join(returned)}; hãy trả lại bản tự đánh giá",
+            f"Criteria marked for correction: {', '.join(returned)}; return the submission instead",
+        )
+    for code, row in sorted(stored.items()):
+        if row.review_state == "pending":
+            row.review_state, row.reviewed_at = "accepted", now
+            row.reviewed_by = actor.id if actor else None
+            record_change(session, action="review.accept", object_type="submission_value", object_id=row.id,
+                          field=code, old={"review_state": "pending"}, new={"review_state": "accepted"},
+                          reason="approved with the submission", actor=actor, at=now)
+    sub.approved_at = now
+    sub.review_comment = None
+    transition(session, submission=sub, step="approve", actor=actor, now=now)
+    return sub
+
+
+def value_history(
+    session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: User | None = None
+) -> list[AuditRow]:
+    """Return every change of one criterion's value and review, oldest first (visible to reporter and assessor)."""
+    _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_read(session, actor=actor, submission=sub)
+    row = values_by_code(session, submission=sub).get(indicator_code)
+    if row is None:
+        return []
+    return list_audit(session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False)
+
+
+def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
+    """Count the submissions of a period per status (all statuses present, zeros included)."""
+    period = get_period(session, code=period_code)
+    counts = dict(session.execute(
+        select(Submission.status, func.count()).where(Submission.period_id == period.id)
+        .group_by(Submission.status)).tuples().all())
+    from chiso.store.models.assessment import SUBMISSION_STATUSES
+
+    return {status: int(counts.get(status, 0)) for status in SUBMISSION_STATUSES}

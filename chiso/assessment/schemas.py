@@ -1,0 +1,167 @@
+"""Typed inputs and outputs of the assessment services (pydantic), shared by the web pages and JSON twins.
+
+Domain layer: imports pydantic and chiso.errors only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ValueInput(BaseModel):
+    """A value typed in the form, the Excel template or an import, before it is checked against the rule.
+
+    Only the fields of the criterion's kind are used: `value` (yes/no as 1/0 or text, number, points),
+    `numerator` and `denominator` (ratio), `choice` (choice).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | str | bool | None = None
+    numerator: float | str | None = None
+    denominator: float | str | None = None
+    choice: str | None = None
+    comment: str | None = None
+
+
+class SaveReport(BaseModel):
+    """What a draft save did: the criteria whose value changed and the submission's new version."""
+
+    submission_id: int
+    status: str
+    version: int
+    changed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    saved_at: datetime
+
+
+class EvidenceFileOut(BaseModel):
+    id: int
+    filename: str
+    file_type: str
+    size_bytes: int
+    sha256: str
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    indicator_code: str
+    document_number: str
+    document_date: date | None
+    summary: str
+    files: list[EvidenceFileOut] = Field(default_factory=list)
+
+
+class FieldOut(BaseModel):
+    """One criterion on the form with its current value and review state."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    kind: str
+    rule: str
+    max_points: float
+    guidance_vi: str
+    guidance_en: str
+    choices: list[str]
+    min_value: float | None
+    max_value: float | None
+    required: bool
+    computed: bool
+    source: str | None
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    choice: str | None = None
+    comment: str | None = None
+    value_version: int | None = None
+    review_state: str = "pending"
+    points_override: float | None = None
+    review_comment: str | None = None
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+
+
+class SectionOut(BaseModel):
+    code: str
+    name_vi: str
+    name_en: str
+    fields: list[FieldOut]
+
+
+class SubmissionView(BaseModel):
+    """A reporter's or assessor's view of one submission: the form with values, evidence and comments."""
+
+    submission_id: int
+    period_code: str
+    period_name_vi: str
+    agency_code: str
+    agency_name_vi: str
+    group_code: str | None
+    framework_id: str
+    framework_version: str
+    status: str
+    version: int
+    deadline: datetime
+    extended_until: datetime | None
+    extension_reason: str | None
+    review_comment: str | None
+    editable: bool
+    sections: list[SectionOut]
+    missing: list[str] = Field(default_factory=list)
+
+
+class PreviewScore(BaseModel):
+    """The live score preview: what the agency would score with its current values."""
+
+    agency_code: str
+    total: float
+    published_total: float
+    max_points: float
+    band: str | None
+    sections: dict[str, float]
+    complete: bool
+
+
+class QueueItem(BaseModel):
+    """One submission in an assessor's queue."""
+
+    submission_id: int
+    period_code: str
+    agency_code: str
+    agency_name_vi: str
+    group_code: str | None
+    status: str
+    submitted_at: datetime | None
+    pending: int
+    version: int
+
+
+class RankingRow(BaseModel):
+    """One line of the public ranking of a period and group."""
+
+    rank: int | None
+    agency_code: str
+    agency_name_vi: str
+    group: str
+    total: float
+    max_points: float
+    band: str | None
+    points_change: float | None
+    rank_change: int | None
+    status: str | None
+
+
+class Ranking(BaseModel):
+    """The published ranking of a period (one group or all), with its revision and date."""
+
+    period_code: str
+    period_name_vi: str
+    group: str | None
+    revision: int
+    published_at: datetime
+    reason: str
+    framework_id: str
+    framework_version: str
+    rows: list[RankingRow]

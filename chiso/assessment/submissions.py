@@ -1,0 +1,385 @@
+"""Self-assessment: the agency's form with values, draft autosave, required check, submit, computed values.
+
+Domain layer: store models, chiso.assessment helpers, chiso.errors; nothing from web or cli.
+Status machine: draft -> submitted -> (returned -> resubmitted)* -> approved. Only draft and returned
+submissions take new values; submitting is refused after the agency's deadline unless extended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from chiso.assessment.access import check_can_edit, check_can_read
+from chiso.assessment.audit import record_change, utcnow
+from chiso.assessment.form import Form, load_form
+from chiso.assessment.periods import (
+    aware,
+    get_period,
+    get_submission_for,
+    resubmission_deadline_for,
+    submission_deadline_for,
+)
+from chiso.assessment.schemas import (
+    EvidenceFileOut,
+    EvidenceOut,
+    FieldOut,
+    SaveReport,
+    SectionOut,
+    SubmissionView,
+    ValueInput,
+)
+from chiso.assessment.values import CleanValue, clean_value, is_empty
+from chiso.errors import Conflict, InvalidInput, Problem
+from chiso.store.models import Agency, PeerGroup, User
+from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
+
+EDITABLE_STATUSES = ("draft", "returned")
+TRANSITIONS = {
+    "submit": {"draft": "submitted", "returned": "resubmitted"},
+    "return": {"submitted": "returned", "resubmitted": "returned"},
+    "approve": {"submitted": "approved", "resubmitted": "approved"},
+    "reopen": {"approved": "returned"},
+}
+
+
+def period_form(period: AssessmentPeriod) -> Form:
+    """Return the form of the period's framework."""
+    return load_form(period.framework_id)[1]
+
+
+def open_submission(
+    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+) -> tuple[AssessmentPeriod, Submission]:
+    """Return a period and one agency's submission in it, checking the actor may read it."""
+    period = get_period(session, code=period_code)
+    sub = get_submission_for(session, period=period, agency_code=agency_code)
+    check_can_read(session, actor=actor, submission=sub)
+    return period, sub
+
+
+def values_by_code(session: Session, *, submission: Submission) -> dict[str, SubmissionValue]:
+    """Return the stored values of a submission keyed by indicator code."""
+    rows = session.scalars(select(SubmissionValue).where(SubmissionValue.submission_id == submission.id))
+    return {v.indicator_code: v for v in rows}
+
+
+def transition(session: Session, *, submission: Submission, step: str, actor: User | None,
+               reason: str | None = None, now: datetime | None = None) -> None:
+    """Move a submission along the status machine, auditing the change.
+
+    Raises:
+        Conflict: the step is not allowed from the current status.
+    """
+    allowed = TRANSITIONS[step]
+    old = submission.status
+    if old not in allowed:
+        raise Conflict(
+            f"Không thể '{step}' bản tự đánh giá đang ở trạng thái '{old}'",
+            f"Cannot {step} a submission whose status is {old!r} (allowed from: {', '.join(allowed)})",
+        )
+    submission.status = allowed[old]
+    submission.updated_at = now or utcnow()
+    submission.updated_by = actor.id if actor else None
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict("Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang",
+                       "Someone else changed this submission meanwhile; reload and try again") from exc
+    record_change(session, action=f"submission.{step}", object_type="submission", object_id=submission.id,
+                  actor=actor, field="status", old=old, new=submission.status, reason=reason, at=now)
+
+
+def _apply(row: SubmissionValue, clean: CleanValue) -> None:
+    for key, val in clean.as_dict().items():
+        setattr(row, key, val)
+
+
+def _stored(row: SubmissionValue) -> CleanValue:
+    return CleanValue(row.value, row.numerator, row.denominator, row.choice, row.comment)
+
+
+def save_draft(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    values: Mapping[str, ValueInput | Mapping[str, object]],
+    actor: User | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> SaveReport:
+    """Save (autosave) values of a draft or returned submission; idempotent: unchanged values are no-ops.
+
+    Every value is checked first; if any is wrong nothing is saved. A changed value goes back to
+    "pending" review and loses any points the assessor had set for the old value.
+
+    Args:
+        values: indicator_code -> ValueInput (or a dict of its fields).
+        expected_version: the submission version the client saw; a stale one raises Conflict.
+
+    Raises:
+        InvalidInput: unknown criteria, computed (read-only) criteria, values of the wrong type or range.
+        Conflict: the submission is not editable (submitted, approved) or the version is stale.
+    """
+    now = now or utcnow()
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_edit(session, actor=actor, submission=sub)
+    if sub.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"Bản tự đánh giá đang ở trạng thái '{sub.status}', không sửa được",
+            f"The submission is {sub.status}; values can change only while it is draft or returned",
+        )
+    if expected_version is not None and expected_version != sub.version:
+        raise Conflict(
+            "Bản tự đánh giá đã được lưu ở nơi khác (tab hoặc người khác); hãy tải lại trang",
+            f"The submission was saved elsewhere meanwhile (version {sub.version}, you had "
+            f"{expected_version}); reload the page",
+        )
+    form = period_form(period)
+    problems: list[Problem] = []
+    cleaned: dict[str, CleanValue] = {}
+    codes = {c.code for c in form.criteria_for(agency_kind_of(session, submission=sub))}
+    existing = values_by_code(session, submission=sub)
+    for code, raw in values.items():
+        if code not in codes:
+            problems.append(Problem(f"Tiêu chí {code} không có trong bộ chỉ số {form.framework_id}",
+                                    f"Criterion {code} is not in framework {form.framework_id} or does not apply to this "
+                                    "agency", field=code))
+            continue
+        crit = form.criterion(code)
+        if crit.computed or (code in existing and existing[code].is_computed):
+            problems.append(Problem(
+                f"{code} được tính tự động ({existing[code].source if code in existing else crit.source}), "
+                "không nhập tay",
+                f"{code} is computed ({existing[code].source if code in existing else crit.source}) "
+                "and cannot be typed in", field=code))
+            continue
+        vi = raw if isinstance(raw, ValueInput) else ValueInput.model_validate(dict(raw))
+        clean, found = clean_value(crit, vi)
+        problems.extend(found)
+        cleaned[code] = clean
+    if problems:
+        raise InvalidInput("Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved",
+                           problems)
+    changed, unchanged = [], []
+    for code, clean in cleaned.items():
+        row = existing.get(code)
+        if row is not None and _stored(row).same_as(clean):
+            unchanged.append(code)
+            continue
+        old = _stored(row).as_dict() if row is not None else None
+        if row is None:
+            row = SubmissionValue(submission_id=sub.id, indicator_code=code, kind=form.criterion(code).kind,
+                                  source="reported", is_computed=False, review_state="pending")
+            session.add(row)
+        _apply(row, clean)
+        row.updated_at, row.updated_by = now, actor.id if actor else None
+        if row.review_state != "pending" or row.points_override is not None:
+            row.review_state, row.points_override = "pending", None
+        changed.append(code)
+        session.flush()
+        record_change(session, action="value.update" if old else "value.set", object_type="submission_value",
+                      object_id=row.id, field=code, old=old, new=clean.as_dict(), actor=actor, at=now)
+    if changed:
+        sub.updated_at, sub.updated_by = now, actor.id if actor else None
+        flag_modified(sub, "updated_at")  # bump the version even when the clock did not move
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise Conflict("Bản tự đánh giá vừa được lưu ở nơi khác; hãy tải lại trang",
+                           "The submission was saved elsewhere meanwhile; reload the page") from exc
+    return SaveReport(submission_id=sub.id, status=sub.status, version=sub.version, changed=changed,
+                      unchanged=unchanged, saved_at=now)
+
+
+def agency_kind_of(session: Session, *, submission: Submission) -> str | None:
+    """Return the kind of the submission's agency (department, commune, ...)."""
+    agency = session.get(Agency, submission.agency_id)
+    return agency.kind if agency is not None else None
+
+
+def missing_criteria(session: Session, *, form: Form, submission: Submission) -> list[str]:
+    """Return the codes of required criteria (for the agency's kind) still empty, in form order."""
+    stored = values_by_code(session, submission=submission)
+    out = []
+    for crit in form.criteria_for(agency_kind_of(session, submission=submission)):
+        if not crit.required:
+            continue
+        row = stored.get(crit.code)
+        if row is None or is_empty(crit.kind, row.value, row.numerator, row.denominator, row.choice):
+            out.append(crit.code)
+    return out
+
+
+def submit(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Submit (or resubmit after a return) an agency's self-assessment for review.
+
+    Raises:
+        InvalidInput: required criteria are empty (all named), or the deadline has passed without extension.
+        Conflict: the submission is not draft or returned.
+    """
+    now = aware(now or utcnow())
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    check_can_edit(session, actor=actor, submission=sub)
+    if sub.status not in TRANSITIONS["submit"]:
+        raise Conflict(f"Bản tự đánh giá đang ở trạng thái '{sub.status}', không nộp được",
+                       f"The submission is {sub.status}; only a draft or returned submission can be submitted")
+    deadline = (submission_deadline_for(period, sub) if sub.status == "draft"
+                else resubmission_deadline_for(period, sub))
+    if now > deadline:
+        raise InvalidInput(
+            f"Đã quá hạn nộp ({deadline:%d/%m/%Y %H:%M} UTC); liên hệ Văn phòng thường trực để được gia hạn",
+            f"The deadline {deadline.isoformat()} has passed; ask the secretariat for an extension",
+            [Problem("Quá hạn", "Past the deadline", field="deadline")],
+        )
+    form = period_form(period)
+    missing = missing_criteria(session, form=form, submission=sub)
+    if missing:
+        names = {c.code: c for c in form.criteria}
+        raise InvalidInput(
+            f"Còn {len(missing)} tiêu chí bắt buộc chưa nhập: {', '.join(missing)}",
+            f"{len(missing)} required criteria are empty: {', '.join(missing)}; fill them in and submit again",
+            [Problem(f"Chưa nhập: {names[m].name_vi}", f"Empty: {names[m].name_en}", field=m) for m in missing],
+        )
+    if sub.status == "draft":
+        sub.submitted_at = now
+    transition(session, submission=sub, step="submit", actor=actor, now=now)
+    return sub
+
+
+@dataclass(frozen=True)
+class ComputedValue:
+    """A value computed elsewhere (monitoring) for one agency and criterion."""
+
+    agency_code: str
+    indicator_code: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+def set_computed_values(
+    session: Session,
+    *,
+    period_code: str,
+    values: Iterable[ComputedValue],
+    source: str = "monitoring",
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Store computed (monitoring) values read-only with their source; returns how many changed.
+
+    Values are upserted per agency and criterion whatever the submission's status, except approved
+    ones, which are frozen. Nothing is written if an agency or criterion is unknown.
+    """
+    now = now or utcnow()
+    period = get_period(session, code=period_code)
+    form = period_form(period)
+    rows = list(values)
+    subs = {
+        code: sub for sub, code in session.execute(
+            select(Submission, Agency.code).join(Agency, Agency.id == Submission.agency_id)
+            .where(Submission.period_id == period.id))
+    }
+    problems = []
+    for i, r in enumerate(rows, start=1):
+        if r.agency_code not in subs:
+            problems.append(Problem(f"Đơn vị {r.agency_code} không tham gia kỳ {period.code}",
+                                    f"Agency {r.agency_code} is not in period {period.code}", row=i))
+        if r.indicator_code not in form.codes():
+            problems.append(Problem(f"Tiêu chí {r.indicator_code} không có trong bộ chỉ số",
+                                    f"Unknown criterion {r.indicator_code}", row=i))
+    if problems:
+        raise InvalidInput("Giá trị tính toán không hợp lệ; chưa lưu gì",
+                           "Computed values refused; nothing was saved", problems)
+    changed = 0
+    cache: dict[int, dict[str, SubmissionValue]] = {}
+    for r in rows:
+        sub = subs[r.agency_code]
+        if sub.status == "approved":
+            continue
+        stored = cache.setdefault(sub.id, values_by_code(session, submission=sub))
+        row = stored.get(r.indicator_code)
+        new = {"value": r.value, "numerator": r.numerator, "denominator": r.denominator}
+        if row is not None and {k: getattr(row, k) for k in new} == new and row.source == source:
+            continue
+        old = {k: getattr(row, k) for k in new} if row is not None else None
+        if row is None:
+            row = SubmissionValue(submission_id=sub.id, indicator_code=r.indicator_code,
+                                  kind=form.criterion(r.indicator_code).kind, review_state="pending")
+            session.add(row)
+            stored[r.indicator_code] = row
+        for k, v in new.items():
+            setattr(row, k, v)
+        row.source, row.is_computed, row.updated_at = source, True, now
+        row.updated_by = actor.id if actor else None
+        session.flush()
+        record_change(session, action="value.compute", object_type="submission_value", object_id=row.id,
+                      field=r.indicator_code, old=old, new=new, reason=f"source: {source}", actor=actor, at=now)
+        changed += 1
+    return changed
+
+
+def get_submission_view(
+    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+) -> SubmissionView:
+    """Build the form of one agency's submission: sections, fields, values, review state, evidence."""
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    form = period_form(period)
+    agency = session.get(Agency, sub.agency_id)
+    assert agency is not None
+    group = session.get(PeerGroup, sub.group_id) if sub.group_id else None
+    stored = values_by_code(session, submission=sub)
+    evidence: dict[str, list[EvidenceOut]] = {}
+    for ev in session.scalars(select(Evidence).where(Evidence.submission_id == sub.id).order_by(Evidence.id)):
+        evidence.setdefault(ev.indicator_code, []).append(EvidenceOut(
+            id=ev.id, indicator_code=ev.indicator_code, document_number=ev.document_number,
+            document_date=ev.document_date, summary=ev.summary,
+            files=[EvidenceFileOut(id=f.id, filename=f.filename, file_type=f.file_type,
+                                   size_bytes=f.size_bytes, sha256=f.sha256) for f in ev.files]))
+    sections = []
+    for sec in form.sections:
+        fields = []
+        for c in sec.criteria:
+            if not c.applies_to(agency.kind):
+                continue
+            row = stored.get(c.code)
+            fields.append(FieldOut(
+                code=c.code, name_vi=c.name_vi, name_en=c.name_en, kind=c.kind, rule=c.rule,
+                max_points=c.max_points, guidance_vi=c.guidance_vi, guidance_en=c.guidance_en,
+                choices=list(c.choices), min_value=c.min_value, max_value=c.max_value, required=c.required,
+                computed=c.computed or bool(row and row.is_computed),
+                source=(row.source if row is not None and row.is_computed else c.source),
+                value=row.value if row else None, numerator=row.numerator if row else None,
+                denominator=row.denominator if row else None, choice=row.choice if row else None,
+                comment=row.comment if row else None, value_version=row.version if row else None,
+                review_state=row.review_state if row else "pending",
+                points_override=row.points_override if row else None,
+                review_comment=row.review_comment if row else None, evidence=evidence.get(c.code, [])))
+        if fields:
+            sections.append(SectionOut(code=sec.code, name_vi=sec.name_vi, name_en=sec.name_en, fields=fields))
+    editable = sub.status in EDITABLE_STATUSES and period.status == "open"
+    deadline = (submission_deadline_for(period, sub) if sub.status == "draft"
+                else resubmission_deadline_for(period, sub))
+    return SubmissionView(
+        submission_id=sub.id, period_code=period.code, period_name_vi=period.name_vi, agency_code=agency.code,
+        agency_name_vi=agency.name_vi, group_code=group.code if group else None,
+        framework_id=period.framework_id, framework_version=period.framework_version, status=sub.status,
+        version=sub.version, deadline=deadline,
+        extended_until=aware(sub.extended_until) if sub.extended_until else None,
+        extension_reason=sub.extension_reason, review_comment=sub.review_comment, editable=editable,
+        sections=sections, missing=missing_criteria(session, form=form, submission=sub))

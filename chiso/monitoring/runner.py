@@ -2,8 +2,8 @@
 
 The one runner of the monitoring room:
 
-1. `parse_period` reads ``2026-W05``, ``2026-08``, ``2026-Q3``, ``2026``, ``2026-08-01..2026-08-15``;
-   `split_period` cuts a period into weeks, months, quarters or years.
+1. `parse_period` (chiso.monitoring.periods) reads ``2026-W05``, ``2026-08``, ``2026-Q3``, ``2026``,
+   ``2026-08-01..2026-08-15``; `split_period` cuts a period into weeks, months, quarters or years.
 2. `connect` opens the engine: DuckDB in memory (default) or Spark (local mode or a cluster URL).
 3. `prepare_sources` turns the raw record tables into the three prepared tables the metric
    definitions read (period attribution, cut-off, working-day ordinals, per-procedure counts).
@@ -17,7 +17,7 @@ The one runner of the monitoring room:
 
 from __future__ import annotations
 
-import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -33,154 +33,17 @@ import pyarrow as pa
 from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
 from chiso.monitoring.metrics.payment import dossier_paid_online
+from chiso.monitoring.periods import Period, PeriodKind, bucket_of, check_disjoint, parse_period, split_period
 from chiso.monitoring.records import arrow_schema, record_type
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
-PeriodKind = Literal["week", "month", "quarter", "year", "range"]
 COUNT_COLUMNS = ["agency_code", "period", "indicator_code", "numerator", "denominator"]
 VALUE_COLUMNS = [*COUNT_COLUMNS, "value"]
 
 # The working-day ordinals cover this span; dates outside it have no ordinal (null).
 CALENDAR_START = date(2000, 1, 1)
 CALENDAR_END = date(2045, 12, 31)
-
-
-# ---------------------------------------------------------------------------------------------
-# periods
-
-
-@dataclass(frozen=True)
-class Period:
-    """A period of attribution: dossiers and petitions received in [start, end) belong to it.
-
-    Attributes:
-        label: canonical text (``2026-08``, ``2026-W05``, ``2026-Q3``, ``2026``, ``2026-08-01..2026-08-15``).
-        kind: week, month, quarter, year or range.
-        start: first day (inclusive).
-        end: day after the last day (exclusive).
-    """
-
-    label: str
-    kind: PeriodKind
-    start: date
-    end: date
-
-    @property
-    def last_day(self) -> date:
-        """Return the last day of the period."""
-        return self.end - timedelta(days=1)
-
-    @property
-    def cutoff(self) -> datetime:
-        """Return the last instant of the period (the default cut-off for still-open dossiers)."""
-        return datetime.combine(self.end, time()) - timedelta(microseconds=1)
-
-
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|/|:)\s*(\d{4}-\d{2}-\d{2})$")
-_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
-
-
-def _bad_period(text: str, why_vi: str = "", why_en: str = "") -> InvalidInput:
-    return InvalidInput(
-        f"Kỳ '{text}' không hợp lệ{': ' + why_vi if why_vi else ''}",
-        f"Invalid period '{text}'{': ' + why_en if why_en else ''}",
-        [
-            Problem(
-                "Dùng tuần YYYY-Www, tháng YYYY-MM, quý YYYY-Qn, năm YYYY, khoảng YYYY-MM-DD..YYYY-MM-DD",
-                "Use week YYYY-Www, month YYYY-MM, quarter YYYY-Qn, year YYYY, range YYYY-MM-DD..YYYY-MM-DD",
-                field="period",
-            )
-        ],
-    )
-
-
-def _month_start(year: int, month: int) -> date:
-    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def parse_period(text: str) -> Period:
-    """Parse a period: week ``YYYY-Www`` (ISO), month ``YYYY-MM``, quarter ``YYYY-Qn``, year ``YYYY``,
-    a date range ``YYYY-MM-DD..YYYY-MM-DD`` (both ends included) or one day ``YYYY-MM-DD``.
-
-    Raises:
-        InvalidInput: the text is none of these, or names an impossible date.
-    """
-    raw = text.strip()
-    try:
-        if m := _YEAR.match(raw):
-            y = int(m[1])
-            return Period(f"{y:04d}", "year", date(y, 1, 1), date(y + 1, 1, 1))
-        if m := _QUARTER.match(raw):
-            y, q = int(m[1]), int(m[2])
-            return Period(f"{y:04d}-Q{q}", "quarter", _month_start(y, 3 * q - 2), _month_start(y, 3 * q + 1))
-        if m := _MONTH.match(raw):
-            y, mo = int(m[1]), int(m[2])
-            if not 1 <= mo <= 12:
-                raise _bad_period(text, "tháng phải từ 01 đến 12", "month must be 01 to 12")
-            return Period(f"{y:04d}-{mo:02d}", "month", _month_start(y, mo), _month_start(y, mo + 1))
-        if m := _WEEK.match(raw):
-            y, w = int(m[1]), int(m[2])
-            start = date.fromisocalendar(y, w, 1)
-            return Period(f"{y:04d}-W{w:02d}", "week", start, start + timedelta(days=7))
-        if m := _RANGE.match(raw):
-            first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-            if last < first:
-                raise _bad_period(text, "ngày cuối trước ngày đầu", "the last day is before the first")
-            return Period(f"{first}..{last}", "range", first, last + timedelta(days=1))
-        if m := _DAY.match(raw):
-            day = date.fromisoformat(m[1])
-            return Period(f"{day}..{day}", "range", day, day + timedelta(days=1))
-    except ValueError as exc:
-        raise _bad_period(text, str(exc), str(exc)) from None
-    raise _bad_period(text)
-
-
-def _bucket_of(day: date, by: PeriodKind) -> Period:
-    if by == "week":
-        y, w, _ = day.isocalendar()
-        return parse_period(f"{y}-W{w:02d}")
-    if by == "month":
-        return parse_period(f"{day.year}-{day.month:02d}")
-    if by == "quarter":
-        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
-    if by == "year":
-        return parse_period(f"{day.year}")
-    raise _bad_period(by, "không chia được theo kiểu này", "cannot split by this kind")
-
-
-def split_period(period: Period, by: PeriodKind | None) -> list[Period]:
-    """Cut a period into consecutive weeks, months, quarters or years (clipped to the period).
-
-    A bucket cut by the period's edge becomes a date range. ``by=None`` returns ``[period]``.
-    """
-    if by is None:
-        return [period]
-    out: list[Period] = []
-    day = period.start
-    while day < period.end:
-        bucket = _bucket_of(day, by)
-        start, end = max(bucket.start, period.start), min(bucket.end, period.end)
-        if (start, end) != (bucket.start, bucket.end):
-            bucket = Period(f"{start}..{end - timedelta(days=1)}", "range", start, end)
-        out.append(bucket)
-        day = end
-    return out
-
-
-def _check_disjoint(periods: Sequence[Period]) -> None:
-    ordered = sorted(periods, key=lambda p: p.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if b.start < a.end:
-            raise InvalidInput(
-                f"Các kỳ {a.label} và {b.label} chồng lên nhau",
-                f"Periods {a.label} and {b.label} overlap",
-                [Problem("Mỗi hồ sơ chỉ thuộc một kỳ", "Each dossier belongs to one period", field="period")],
-            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,6 +132,7 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None, threa
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "chiso-spark-warehouse"))
             .getOrCreate()
         )
         return ibis.pyspark.connect(session)
@@ -415,7 +279,7 @@ def prepare_sources(
     """
     if not periods:
         raise InvalidInput("Chưa chọn kỳ", "No period given")
-    _check_disjoint(periods)
+    check_disjoint(periods)
     days = _table(records.con, _period_day_table(periods, as_of), "period_days")
     workdays = _table(records.con, workday_table(), "workdays")
 
@@ -678,7 +542,7 @@ def compute_from_store(
 
     whole = parse_period(period) if isinstance(period, str) else period
     periods = split_period(whole, by)
-    months = sorted({b.label for b in split_period(whole, "month") for b in [_bucket_of(b.start, "month")]})
+    months = sorted({b.label for b in split_period(whole, "month") for b in [bucket_of(b.start, "month")]})
     con = con if con is not None else connect(engine, spark_master=spark_master)
     records = tables_from_files(
         con,

@@ -61,7 +61,7 @@ def review_queue(
         select(SubmissionValue.submission_id, func.count())
         .where(SubmissionValue.submission_id.in_([r[0].id for r in rows]),
                SubmissionValue.review_state == "pending")
-        .group_by(SubmissionValue.submission_id)).tuples().all()) if rows else {}
+        .group_by(SubmissionValue.submission_id)).all()) if rows else {}
     return [
         QueueItem(submission_id=sub.id, period_code=pcode, agency_code=acode, agency_name_vi=aname,
                   group_code=gcode, status=sub.status,
@@ -255,7 +255,7 @@ def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
     period = get_period(session, code=period_code)
     counts = dict(session.execute(
         select(Submission.status, func.count()).where(Submission.period_id == period.id)
-        .group_by(Submission.status)).tuples().all())
+        .group_by(Submission.status)).all())
     from chiso.store.models.assessment import SUBMISSION_STATUSES
 
     return {status: int(counts.get(status, 0)) for status in SUBMISSION_STATUSES}

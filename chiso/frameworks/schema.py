@@ -1,0 +1,181 @@
+"""The framework document: a tree of nodes with rules, bands and metadata (pydantic); imports only pydantic.
+
+A framework is versioned by `id` and `version`; `family` ties the yearly versions of one index together
+so changes are compared within a family. The whole index is the node `TOTAL` (reserved code) whose
+children are the top-level `nodes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+
+from chiso.frameworks.rules import FillPolicy, RuleParams, parse_rule
+
+TOTAL = "TOTAL"
+Aggregation = Literal["sum", "weighted_mean", "geometric_mean"]
+
+
+class Node(BaseModel):
+    """A pillar, indicator or criterion; a node without children is a leaf and has a rule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name_vi: str
+    name_en: str = ""
+    guidance_vi: str = ""
+    guidance_en: str = ""
+    #: Declared max points. For a parent with `sum` aggregation the children's max must add up to it
+    #: unless `clip` is set; when absent it is derived from the children.
+    max_points: float | None = None
+    weight: float = Field(default=1.0, ge=0)
+    #: Agency kinds this node applies to (empty: all). For other kinds the node is excluded and its
+    #: parent rescaled.
+    agency_kinds: list[str] = Field(default_factory=list)
+    aggregation: Aggregation = "sum"
+    #: Clip the aggregated points to [min_points, max_points] (e.g. 766 payment capped at 10).
+    clip: bool = False
+    #: Lower bound when clipping (0 unless stated).
+    min_points: float = 0.0
+    missing: FillPolicy = "zero"
+    rule: SerializeAsAny[RuleParams] | None = None
+    children: list[Node] = Field(default_factory=list)
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _parse_rule(cls, raw: Any) -> Any:
+        return None if raw is None else parse_rule(raw)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def is_adjustment(self) -> bool:
+        """Bonus/penalty leaves are added to their parent and never rescaled."""
+        return self.rule is not None and self.rule.type == "bonus_penalty"
+
+
+class Band(BaseModel):
+    """A label for totals in [min, max); `min` None is open below, `max` None open above."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    label_vi: str
+    label_en: str = ""
+    min: float | None = None
+    max: float | None = None
+
+
+class Framework(BaseModel):
+    """An index framework: metadata, the node tree, bands and the publishing rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=80)
+    version: str = "1"
+    family: str = ""
+    year: int | None = None
+    name_vi: str
+    name_en: str = ""
+    decision: str = ""
+    effective_from: date | None = None
+    effective_to: date | None = None
+    description: str = ""
+    #: Declared max of the whole index (checked against the top-level nodes unless `clip`).
+    max_points: float | None = None
+    aggregation: Aggregation = "sum"
+    clip: bool = False
+    min_points: float = 0.0
+    #: Decimals of the published points (rounded half up); ranks and bands use the published figure.
+    decimals: int = Field(default=2, ge=0, le=8)
+    #: The published index is points / display_divisor (DTI: total / 1000), shown with display_decimals.
+    display_divisor: float = Field(default=1.0, gt=0)
+    display_decimals: int | None = None
+    bands: list[Band] = Field(default_factory=list)
+    #: Bands compare the published total itself (`absolute`) or its share of max in % (`percent`).
+    band_basis: Literal["absolute", "percent"] = "absolute"
+    #: Ties share a rank and the next rank is skipped (1, 2, 2, 4).
+    ties: Literal["shared"] = "shared"
+    nodes: list[Node] = Field(min_length=1)
+
+    @property
+    def key(self) -> str:
+        """Return the family used to compare periods (defaults to the id)."""
+        return self.family or self.id
+
+    def root(self) -> Node:
+        """Return the whole index as the node TOTAL."""
+        return Node(
+            code=TOTAL,
+            name_vi="Tổng điểm",
+            name_en="Total",
+            max_points=self.max_points,
+            aggregation=self.aggregation,
+            clip=self.clip,
+            min_points=self.min_points,
+            children=self.nodes,
+        )
+
+    def walk(self) -> Iterator[tuple[Node, tuple[str, ...]]]:
+        """Yield every node (TOTAL excluded) in pre-order with its path of codes."""
+
+        def _walk(nodes: list[Node], path: tuple[str, ...]) -> Iterator[tuple[Node, tuple[str, ...]]]:
+            for node in nodes:
+                here = (*path, node.code)
+                yield node, here
+                yield from _walk(node.children, here)
+
+        yield from _walk(self.nodes, ())
+
+    def leaves(self) -> list[Node]:
+        """Return the leaves in framework order."""
+        return [node for node, _ in self.walk() if node.is_leaf]
+
+    def node(self, code: str) -> Node:
+        """Return the node with this code (TOTAL for the whole index).
+
+        Raises:
+            KeyError: no such node.
+        """
+        if code == TOTAL:
+            return self.root()
+        for node, _ in self.walk():
+            if node.code == code:
+                return node
+        raise KeyError(code)
+
+    def content_hash(self) -> str:
+        """Return a SHA-256 of the canonical JSON of the framework (stable across YAML formatting)."""
+        data = self.model_dump(mode="json")
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def node_max(node: Node) -> float:
+    """Return a node's max points: declared, or derived from its children (sum) or 0 for a bare leaf."""
+    if node.max_points is not None:
+        return float(node.max_points)
+    if not node.children:
+        return 0.0
+    return float(sum(node_max(child) for child in node.children))
+
+
+def node_min(node: Node) -> float:
+    """Return the lowest points a node can take (negative only through penalties)."""
+    if node.is_leaf:
+        if node.rule is not None and node.rule.type == "bonus_penalty":
+            return float(getattr(node.rule, "min_points", 0.0))
+        return 0.0
+    if node.clip:
+        return float(node.min_points)
+    if node.aggregation != "sum":
+        return 0.0
+    return float(sum(min(0.0, node_min(child)) for child in node.children))

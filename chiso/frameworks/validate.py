@@ -1,0 +1,242 @@
+"""Check a framework and name the exact node path of each problem; frameworks layer, imports chiso.errors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from chiso.errors import Problem
+from chiso.frameworks.schema import TOTAL, Framework, Node, node_max, node_min
+
+_TOL = 1e-9
+
+
+def _path_of(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """Translate a pydantic location into a path of node codes, e.g. TOTAL/ONLINE/X.rule."""
+    codes = [TOTAL]
+    tail: list[str] = []
+    here = raw
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if key in ("nodes", "children") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            index = int(loc[i + 1])
+            try:
+                here = here[key][index]
+                codes.append(str(here.get("code", f"#{index + 1}")))
+            except (KeyError, IndexError, TypeError, AttributeError):
+                codes.append(f"#{index + 1}")
+                here = None
+            i += 2
+            continue
+        tail.append(str(key))
+        i += 1
+    path = "/".join(codes)
+    return f"{path}.{'.'.join(tail)}" if tail else path
+
+
+def problems_from_validation(raw: Any, exc: ValidationError, *, file: str | None) -> list[Problem]:
+    """Turn pydantic's errors into Problems located by node path."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and "[" in part))
+        where = _path_of(raw, loc)
+        msg = err["msg"]
+        problems.append(
+            Problem(
+                message_vi=f"{where}: giá trị không hợp lệ ({msg})",
+                message_en=f"{where}: invalid value ({msg})",
+                file=file,
+                field=where,
+            )
+        )
+    return problems
+
+
+def _problem(where: str, vi: str, en: str, file: str | None) -> Problem:
+    return Problem(message_vi=f"{where}: {vi}", message_en=f"{where}: {en}", file=file, field=where)
+
+
+def check_framework_model(framework: Framework, *, file: str | None = None) -> list[Problem]:
+    """Check the meaning of a parsed framework: codes, rules, points adding up, bands.
+
+    Args:
+        framework: a framework that already passed the schema.
+        file: the file name to put in the problems.
+
+    Returns:
+        Every problem found, each naming the node path; empty when the framework is sound.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, str] = {TOTAL: TOTAL}
+    root = framework.root()
+
+    def visit(node: Node, path: str) -> None:
+        if node.code in seen and path != TOTAL:
+            problems.append(
+                _problem(
+                    path,
+                    f"mã '{node.code}' bị trùng (đã dùng tại {seen[node.code]})",
+                    f"duplicate code '{node.code}' (already used at {seen[node.code]})",
+                    file,
+                )
+            )
+        else:
+            seen[node.code] = path
+        if node.is_leaf and path != TOTAL:
+            _check_leaf(node, path)
+        elif node.rule is not None:
+            problems.append(
+                _problem(
+                    path,
+                    "nút có nút con không được có quy tắc",
+                    "a node with children cannot have a rule",
+                    file,
+                )
+            )
+        if node.children:
+            _check_sum(node, path)
+        for child in node.children:
+            visit(child, f"{path}/{child.code}")
+
+    def _check_leaf(node: Node, path: str) -> None:
+        rule = node.rule
+        if rule is None:
+            problems.append(
+                _problem(path, "lá thiếu quy tắc chấm điểm (rule)", "leaf has no scoring rule", file)
+            )
+            return
+        if rule.type == "monitoring":
+            if node.max_points not in (None, 0):
+                problems.append(
+                    _problem(
+                        path,
+                        "nút chỉ theo dõi phải có điểm tối đa 0",
+                        "a monitoring-only node must have max 0",
+                        file,
+                    )
+                )
+            return
+        if node.max_points is None:
+            problems.append(
+                _problem(path, "lá thiếu điểm tối đa (max_points)", "leaf has no max_points", file)
+            )
+            return
+        if rule.type == "bonus_penalty":
+            low = float(getattr(rule, "min_points", 0.0))
+            if low > node.max_points:
+                problems.append(
+                    _problem(path, "min_points lớn hơn max_points", "min_points is above max_points", file)
+                )
+        elif node.max_points < 0:
+            problems.append(_problem(path, "điểm tối đa âm", "negative max_points", file))
+        if rule.type == "step_bands":
+            for step in getattr(rule, "steps", []):
+                if step.points > node.max_points + _TOL or step.points < 0:
+                    problems.append(
+                        _problem(
+                            path,
+                            f"bậc từ {step.min} cho {step.points} điểm, ngoài 0..{node.max_points}",
+                            f"step from {step.min} gives {step.points} points, outside 0..{node.max_points}",
+                            file,
+                        )
+                    )
+        if rule.value_min is not None and rule.value_max is not None and rule.value_min > rule.value_max:
+            problems.append(
+                _problem(path, "value_min lớn hơn value_max", "value_min is above value_max", file)
+            )
+
+    def _check_sum(node: Node, path: str) -> None:
+        if node.aggregation != "sum":
+            if node.max_points is None:
+                problems.append(
+                    _problem(
+                        path,
+                        f"tổng hợp '{node.aggregation}' cần khai báo max_points",
+                        f"aggregation '{node.aggregation}' needs a declared max_points",
+                        file,
+                    )
+                )
+            if all(child.weight == 0 for child in node.children):
+                problems.append(_problem(path, "mọi trọng số đều bằng 0", "every weight is 0", file))
+            return
+        if node.max_points is None or node.clip:
+            return
+        total = sum(node_max(child) for child in node.children)
+        if not math.isclose(total, node.max_points, abs_tol=1e-6):
+            detail = " + ".join(f"{c.code} {node_max(c):g}" for c in node.children)
+            problems.append(
+                _problem(
+                    path,
+                    f"tổng điểm tối đa của các nút con là {total:g} ({detail}), "
+                    f"khác {node.max_points:g} đã khai báo",
+                    f"children's max points add up to {total:g} ({detail}), "
+                    f"not the declared {node.max_points:g}",
+                    file,
+                )
+            )
+
+    visit(root, TOTAL)
+    problems.extend(_check_bands(framework, file))
+    return problems
+
+
+def _check_bands(framework: Framework, file: str | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if not framework.bands:
+        return problems
+    top = 100.0 if framework.band_basis == "percent" else node_max(framework.root())
+    bottom = 0.0 if framework.band_basis == "percent" else min(0.0, node_min(framework.root()))
+    bands = sorted(framework.bands, key=lambda b: -math.inf if b.min is None else b.min)
+    codes = [b.code for b in bands]
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        problems.append(_problem(f"bands.{code}", "mã xếp loại bị trùng", "duplicate band code", file))
+    for band in bands:
+        if band.min is not None and band.max is not None and band.min >= band.max:
+            problems.append(
+                _problem(f"bands.{band.code}", "min phải nhỏ hơn max", "min must be below max", file)
+            )
+    first, last = bands[0], bands[-1]
+    if first.min is not None and first.min > bottom + _TOL:
+        problems.append(
+            _problem(
+                f"bands.{first.code}",
+                f"khoảng trống dưới {first.min:g}: tổng điểm từ {bottom:g} không có xếp loại",
+                f"gap below {first.min:g}: totals from {bottom:g} have no band",
+                file,
+            )
+        )
+    if last.max is not None and last.max <= top - _TOL:
+        problems.append(
+            _problem(
+                f"bands.{last.code}",
+                f"khoảng trống từ {last.max:g} đến {top:g}",
+                f"gap from {last.max:g} up to {top:g}",
+                file,
+            )
+        )
+    for lower, upper in zip(bands, bands[1:], strict=False):
+        low_end = math.inf if lower.max is None else lower.max
+        up_start = -math.inf if upper.min is None else upper.min
+        if low_end > up_start + _TOL:
+            problems.append(
+                _problem(
+                    f"bands.{upper.code}",
+                    f"chồng lấn với '{lower.code}' (đến {low_end:g}, '{upper.code}' từ {up_start:g})",
+                    f"overlaps '{lower.code}' (which runs to {low_end:g}; "
+                    f"'{upper.code}' starts at {up_start:g})",
+                    file,
+                )
+            )
+        elif low_end < up_start - _TOL:
+            problems.append(
+                _problem(
+                    f"bands.{upper.code}",
+                    f"khoảng trống giữa '{lower.code}' ({low_end:g}) và '{upper.code}' ({up_start:g})",
+                    f"gap between '{lower.code}' (ends {low_end:g}) and '{upper.code}' (starts {up_start:g})",
+                    file,
+                )
+            )
+    return problems

@@ -1,0 +1,180 @@
+"""Match agencies to the period before (directly or through lineage) and compute changes; scoring layer, pure.
+
+A merged agency's previous figure is the mean of its predecessors' (as the 2024 DTI did for merged
+provinces; `sum` or `max` on request); its previous rank is left empty because no single earlier rank
+is comparable. An agency with one predecessor (renamed or split off) takes that predecessor's figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from chiso.errors import Problem, ScoringError
+from chiso.scoring.publish import round_half_up
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+STATUS_NEW, STATUS_CONTINUING, STATUS_SUCCESSOR, STATUS_MERGED = 0, 1, 2, 3
+STATUSES = ["new", "continuing", "successor", "merged"]
+LINEAGE_POLICIES = ("mean", "sum", "max")
+
+
+@dataclass(frozen=True)
+class Match:
+    """For each current agency: the prior row it continues (-1 none) and its lineage pairs."""
+
+    direct: IntArray
+    successors: IntArray  # current agency index, one entry per (successor, predecessor) pair
+    predecessors: IntArray  # prior row index
+    status: npt.NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class PriorTable:
+    """A previous result table pivoted to agency x node (this framework's node order)."""
+
+    period: str | None
+    agencies: list[str]
+    points: FloatArray
+    published: FloatArray
+    rank: FloatArray
+
+
+def prepare_lineage(lineage: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Check the lineage table (predecessor_code, successor_code) and return it as strings.
+
+    Raises:
+        ScoringError: a column is missing or a row lacks a code.
+    """
+    if lineage is None or len(lineage) == 0:
+        return None
+    missing = [c for c in ("predecessor_code", "successor_code") if c not in lineage.columns]
+    if missing:
+        raise ScoringError(
+            f"Bảng kế thừa thiếu cột: {', '.join(missing)}",
+            f"The lineage table lacks columns: {', '.join(missing)}",
+        )
+    out = pd.DataFrame(
+        {
+            "predecessor_code": lineage["predecessor_code"].astype("string").str.strip(),
+            "successor_code": lineage["successor_code"].astype("string").str.strip(),
+        }
+    )
+    bad = out.isna().any(axis=1).to_numpy() | (out == "").any(axis=1).to_numpy()
+    if bad.any():
+        raise ScoringError(
+            "Bảng kế thừa có dòng thiếu mã",
+            "The lineage table has rows without a code",
+            [
+                Problem("thiếu mã", "missing code", row=int(i) + 1, field="lineage")
+                for i in np.flatnonzero(bad)
+            ],
+        )
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def prepare_previous(
+    previous: pd.DataFrame | None, node_codes: list[str], decimals: int
+) -> PriorTable | None:
+    """Pivot a previous result table (same shape as ScoreResult.table) to agency x node.
+
+    Only the latest period in the table is used; nodes this framework does not have are ignored.
+
+    Raises:
+        ScoringError: a required column is missing or an agency and node appear twice.
+    """
+    if previous is None or len(previous) == 0:
+        return None
+    need = ["agency_code", "node_code"]
+    missing = [c for c in need if c not in previous.columns]
+    if "points" not in previous.columns and "published" not in previous.columns:
+        missing.append("points")
+    if missing:
+        raise ScoringError(
+            f"Bảng kết quả kỳ trước thiếu cột: {', '.join(missing)}",
+            f"The previous results table lacks columns: {', '.join(missing)}",
+        )
+    table = previous
+    period = None
+    if "period" in table.columns:
+        labels = table["period"].astype("string")
+        period = str(labels.max())
+        table = table[(labels == period).to_numpy()]
+    agency = table["agency_code"].astype("string").str.strip()
+    node = table["node_code"].astype("string").str.strip()
+    dup = pd.DataFrame({"a": agency, "n": node}).duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise ScoringError(
+            "Bảng kết quả kỳ trước có cơ quan và nút bị trùng",
+            "The previous results table repeats an agency and node",
+            [
+                Problem("dòng trùng", "duplicate row", row=int(i) + 1, field="previous")
+                for i in np.flatnonzero(dup)
+            ],
+        )
+    codes, labels_a = pd.factorize(agency, sort=True)
+    k = pd.Index(node_codes).get_indexer(pd.Index(node.fillna("")))
+    keep = (k >= 0) & (codes >= 0)
+    shape = (len(labels_a), len(node_codes))
+
+    def pivot(column: str) -> FloatArray:
+        out = np.full(shape, np.nan)
+        data = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        out[codes[keep], k[keep]] = data[keep]
+        return out
+
+    points = pivot("points") if "points" in table.columns else pivot("published")
+    published = pivot("published") if "published" in table.columns else round_half_up(points, decimals)
+    rank = pivot("rank") if "rank" in table.columns else np.full(shape, np.nan)
+    return PriorTable(period, [str(a) for a in labels_a], points, published, rank)
+
+
+def match_agencies(
+    agencies: list[str], prior_codes: list[str], prior_present: BoolArray, lineage: pd.DataFrame | None
+) -> Match:
+    """Match each current agency to its prior row, or through lineage to its predecessors' rows."""
+    n = len(agencies)
+    index = pd.Index(prior_codes).get_indexer(pd.Index(agencies))
+    ok = index >= 0
+    ok[ok] = prior_present[index[ok]]
+    direct = np.where(ok, index, -1).astype(np.int64)
+    status = np.where(ok, STATUS_CONTINUING, STATUS_NEW).astype(np.int8)
+    succ = np.empty(0, dtype=np.int64)
+    pred = np.empty(0, dtype=np.int64)
+    if lineage is not None and (~ok).any():
+        current = pd.Index(agencies)
+        s_idx = current.get_indexer(pd.Index(lineage["successor_code"]))
+        p_idx = pd.Index(prior_codes).get_indexer(pd.Index(lineage["predecessor_code"]))
+        valid = (s_idx >= 0) & (p_idx >= 0)
+        valid[valid] &= prior_present[p_idx[valid]] & ~ok[s_idx[valid]]
+        succ = s_idx[valid].astype(np.int64)
+        pred = p_idx[valid].astype(np.int64)
+        if succ.size:
+            counts = np.bincount(succ, minlength=n)
+            status = np.where(counts == 1, STATUS_SUCCESSOR, status).astype(np.int8)
+            status = np.where(counts > 1, STATUS_MERGED, status).astype(np.int8)
+    return Match(direct, succ, pred, status)
+
+
+def gather(matrix: FloatArray, match: Match, how: str = "mean") -> FloatArray:
+    """Return the prior rows for each current agency; merged agencies get `how` over their predecessors."""
+    out = np.full((match.direct.size, matrix.shape[1]), np.nan)
+    has = match.direct >= 0
+    out[has] = matrix[match.direct[has]]
+    if match.successors.size:
+        frame = pd.DataFrame(matrix[match.predecessors])
+        combined = frame.groupby(match.successors).agg(how)
+        rows = combined.index.to_numpy(dtype=np.int64)
+        out[rows] = combined.to_numpy(dtype=np.float64)
+        # A predecessor lacking a node must not turn the mean into a partial mean silently.
+        gaps = frame.isna().groupby(match.successors).any().to_numpy()
+        block = out[rows]
+        block[gaps] = np.nan
+        out[rows] = block
+    return out

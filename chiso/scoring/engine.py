@@ -1,0 +1,338 @@
+"""score(): from a framework and a long table of values to points, ranks, bands and changes; scoring layer.
+
+Pure and vectorised: no I/O, no clock, no imports from web, store or assessment. The pipeline is a
+fixed, ordered list of named steps (validate, score_leaves, aggregate, publish, rank, band, compare,
+summarise) whose options are recorded in the run log; `replay` re-runs a log and checks the result.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chiso.errors import ScoringError
+from chiso.frameworks import TOTAL, Framework, framework_from_dict
+from chiso.scoring import changes as ch
+from chiso.scoring.inputs import prepare_inputs
+from chiso.scoring.publish import band_index, round_half_up, shared_ranks
+from chiso.scoring.result import ScoreResult, build_band_counts, build_movers, build_summary
+from chiso.scoring.runlog import ENGINE_VERSION, input_hash, output_hash
+from chiso.scoring.tree import NOTES, aggregate, build_plan, score_leaves
+
+
+def _cat(codes: Any, categories: Any) -> pd.Categorical:
+    """Build a categorical column from integer codes (-1 = missing) and its labels."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(list(categories)))
+
+
+def _int_array(values: np.ndarray[Any, Any]) -> pd.arrays.IntegerArray:
+    mask = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
+
+
+def score(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | None = None,
+    lineage_policy: str = "mean",
+    source: str | None = None,
+    first_row: int = 1,
+) -> ScoreResult:
+    """Score every agency and period in `values` against `framework`.
+
+    Args:
+        framework: the index framework (see chiso.frameworks.load_framework).
+        values: long table with agency_code, period, indicator_code, value (optional numerator,
+            denominator, comment). Ratio leaves take numerator and denominator, or the ratio as value.
+            Period labels must sort chronologically as text (2024, 2024-Q1, 2024-06).
+        groups: agency_code, group (optional kind, for nodes that apply to some agency kinds only);
+            None puts every agency in one group `ALL`. When given, values for other agencies are rejected.
+        previous: a previous result table (same shape as ScoreResult.table; its latest period is used)
+            to compare the first period with; later periods compare with the period before in `values`.
+        lineage: predecessor_code, successor_code: an agency without a previous row of its own is
+            compared with its predecessors (a merged agency with their mean; see `lineage_policy`).
+        lineage_policy: how predecessors' previous figures combine: mean (default), sum or max.
+        source: the file name of `values`, for problem messages.
+        first_row: the number given to the first data row in problem messages (2 for a CSV file).
+
+    Returns:
+        The ScoreResult (table, explanations, summary, band_counts, movers, log).
+
+    Raises:
+        ScoringError: bad input, listing every offending row and why.
+    """
+    if lineage_policy not in ch.LINEAGE_POLICIES:
+        raise ScoringError(
+            f"Cách gộp kế thừa '{lineage_policy}' không hợp lệ (mean, sum, max)",
+            f"Unknown lineage policy '{lineage_policy}' (mean, sum, max)",
+        )
+    inputs = prepare_inputs(framework, values, groups=groups, source=source, first_row=first_row)
+    plan = build_plan(framework)
+    lineage_df = ch.prepare_lineage(lineage)
+    prior = ch.prepare_previous(previous, plan.codes, framework.decimals)
+    n_a, n_p, n_k = len(inputs.agencies), len(inputs.periods), len(plan.codes)
+    n_g = len(inputs.groups)
+    period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
+    gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
+
+    match0 = None
+    prior_leaf = None
+    if prior is not None:
+        match0 = ch.match_agencies(
+            inputs.agencies, prior.agencies, np.ones(len(prior.agencies), bool), lineage_df
+        )
+        leaf_cols = np.array(plan.node_of_leaf, dtype=np.int64)
+        prior_leaf = ch.gather(prior.points[:, leaf_cols], match0, lineage_policy)
+
+    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
+    points = aggregate(plan, inputs, leaf_points)
+    published = round_half_up(points, framework.decimals)
+    keys = gid[:, None] * n_k + np.arange(n_k, dtype=np.int64)[None, :]
+    present_rows = inputs.present
+    masked = np.where(present_rows[:, None], published, np.nan)
+    rank = shared_ranks(masked.ravel(), keys.ravel()).reshape(masked.shape)
+
+    prev_pub = np.full(points.shape, np.nan)
+    prev_rank = np.full(points.shape, np.nan)
+    status = np.zeros(n_p * n_a, dtype=np.int8)
+    for p in range(n_p):
+        rows = slice(p * n_a, (p + 1) * n_a)
+        if p == 0:
+            if prior is None or match0 is None:
+                continue
+            match, src_pub, src_rank = match0, prior.published, prior.rank
+        else:
+            before = slice((p - 1) * n_a, p * n_a)
+            match = ch.match_agencies(inputs.agencies, inputs.agencies, present_rows[before], lineage_df)
+            src_pub, src_rank = published[before], rank[before]
+        prev_pub[rows] = ch.gather(src_pub, match, lineage_policy)
+        ranks_before = ch.gather(src_rank, match, "mean")
+        ranks_before[match.status == ch.STATUS_MERGED] = np.nan
+        prev_rank[rows] = ranks_before
+        status[rows] = match.status
+    prev_pub = round_half_up(prev_pub, framework.decimals)
+    points_change = round_half_up(published - prev_pub, framework.decimals)
+    rank_change = prev_rank - rank
+
+    table = _build_table(
+        framework,
+        plan,
+        inputs,
+        points,
+        published,
+        rank,
+        prev_pub,
+        prev_rank,
+        points_change,
+        rank_change,
+        status,
+    )
+    explanations = _build_explanations(framework, plan, inputs, leaf_points, notes)
+    totals = table[table["node_code"] == TOTAL]
+    warnings = []
+    if inputs.unscored_agencies:
+        shown = ", ".join(inputs.unscored_agencies[:20])
+        more = "" if len(inputs.unscored_agencies) <= 20 else f" (+{len(inputs.unscored_agencies) - 20})"
+        warnings.append(
+            f"{len(inputs.unscored_agencies)} cơ quan trong bảng nhóm không có giá trị nào / "
+            f"agencies in the groups table without any value: {shown}{more}"
+        )
+    log = {
+        "engine": "chiso.scoring",
+        "engine_version": ENGINE_VERSION,
+        "framework": {
+            "id": framework.id,
+            "version": framework.version,
+            "family": framework.key,
+            "content_hash": framework.content_hash(),
+            "document": framework.model_dump(mode="json"),
+        },
+        "input_hash": input_hash(inputs, prior, lineage_df),
+        "inputs": {
+            "rows": int(len(values)),
+            "agencies": n_a,
+            "periods": inputs.periods,
+            "groups": inputs.groups,
+            "previous_period": None if prior is None else prior.period,
+            "lineage_pairs": 0 if lineage_df is None else int(len(lineage_df)),
+        },
+        "steps": [
+            {"step": "validate", "method": "reject_bad_rows"},
+            {
+                "step": "score_leaves",
+                "method": "rules",
+                "rules": sorted({n.rule.type for n in framework.leaves() if n.rule}),
+            },
+            {"step": "aggregate", "method": framework.aggregation},
+            {"step": "publish", "method": "round_half_up", "decimals": framework.decimals},
+            {"step": "rank", "method": "shared", "within": ["period", "group", "node_code"]},
+            {"step": "band", "method": framework.band_basis},
+            {"step": "compare", "method": "lineage", "lineage_policy": lineage_policy},
+            {"step": "summarise", "method": "group_summary"},
+        ],
+        "output_hash": output_hash(table),
+    }
+    return ScoreResult(
+        framework_id=framework.id,
+        framework_version=framework.version,
+        decimals=framework.decimals,
+        table=table,
+        explanations=explanations,
+        summary=build_summary(table),
+        band_counts=build_band_counts(totals),
+        movers=build_movers(totals),
+        log=log,
+        warnings=warnings,
+    )
+
+
+def _build_table(
+    framework: Framework,
+    plan: Any,
+    inputs: Any,
+    points: np.ndarray[Any, Any],
+    published: np.ndarray[Any, Any],
+    rank: np.ndarray[Any, Any],
+    prev_pub: np.ndarray[Any, Any],
+    prev_rank: np.ndarray[Any, Any],
+    points_change: np.ndarray[Any, Any],
+    rank_change: np.ndarray[Any, Any],
+    status: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    n_a, n_k = len(inputs.agencies), len(plan.codes)
+    sel = np.flatnonzero(inputs.present)
+    n_sel = sel.size
+    agency_idx = np.repeat(sel % n_a, n_k)
+    period_idx = np.repeat(sel // n_a, n_k)
+    node_idx = np.tile(np.arange(n_k), n_sel)
+    is_total = node_idx == 0
+    pub = published[sel].ravel()
+    max_points = np.tile(plan.max_points, n_sel)
+    bands = framework.bands
+    band_codes = np.full(pub.size, -1, dtype=np.int64)
+    if bands:
+        band_codes[is_total] = band_index(
+            pub[is_total],
+            bands,
+            max_points=float(plan.max_points[0]),
+            percent=framework.band_basis == "percent",
+        )
+    digits = framework.display_decimals if framework.display_decimals is not None else framework.decimals
+    index_value = np.where(is_total, round_half_up(pub / framework.display_divisor, digits), np.nan)
+    cat = _cat
+    return pd.DataFrame(
+        {
+            "period": cat(period_idx, categories=inputs.periods),
+            "agency_code": cat(agency_idx, categories=inputs.agencies),
+            "group": cat(inputs.group_of_agency[agency_idx], categories=inputs.groups),
+            "node_code": cat(node_idx, categories=plan.codes),
+            "depth": np.tile(np.array(plan.depth, dtype=np.int64), n_sel),
+            "points": points[sel].ravel(),
+            "max_points": max_points,
+            "published": pub,
+            "index_value": index_value,
+            "rank": _int_array(rank[sel].ravel()),
+            "band": cat(band_codes, categories=[b.label_vi for b in bands]),
+            "previous_points": prev_pub[sel].ravel(),
+            "points_change": points_change[sel].ravel(),
+            "previous_rank": _int_array(prev_rank[sel].ravel()),
+            "rank_change": _int_array(rank_change[sel].ravel()),
+            "status": cat(np.repeat(status[sel], n_k).astype(np.int64), categories=ch.STATUSES),
+        }
+    )
+
+
+def _build_explanations(
+    framework: Framework,
+    plan: Any,
+    inputs: Any,
+    leaf_points: np.ndarray[Any, Any],
+    notes: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    n_a, n_l = len(inputs.agencies), len(inputs.leaf_codes)
+    sel = np.flatnonzero(inputs.present)
+    n_sel = sel.size
+    leaves = [plan.nodes[i] for i in plan.node_of_leaf]
+    rules = [leaf.rule.type for leaf in leaves]
+    params = [json.dumps(leaf.rule.describe(), ensure_ascii=False, sort_keys=True) for leaf in leaves]
+    leaf_idx = np.tile(np.arange(n_l), n_sel)
+    comment_codes = np.full((inputs.n_rows, n_l), -1, dtype=np.int64)
+    comment_labels: list[str] = []
+    if inputs.comments:
+        comment_labels = sorted(set(inputs.comments.values()))
+        position = {text: i for i, text in enumerate(comment_labels)}
+        for (row, li), text in inputs.comments.items():
+            comment_codes[row, li] = position[text]
+    note_codes = sorted(NOTES)
+    note_index = np.zeros(max(note_codes) + 1, dtype=np.int64)
+    note_index[note_codes] = np.arange(len(note_codes))
+    cat = _cat
+    unique_rules = sorted(set(rules))
+    rule_idx = np.array([unique_rules.index(r) for r in rules], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "period": cat(np.repeat(sel // n_a, n_l), categories=inputs.periods),
+            "agency_code": cat(np.repeat(sel % n_a, n_l), categories=inputs.agencies),
+            "indicator_code": cat(leaf_idx, categories=inputs.leaf_codes),
+            "value": inputs.value[sel].ravel(),
+            "numerator": inputs.numerator[sel].ravel(),
+            "denominator": inputs.denominator[sel].ravel(),
+            "comment": cat(comment_codes[sel].ravel(), categories=comment_labels),
+            "rule": cat(rule_idx[leaf_idx], categories=unique_rules),
+            "params": cat(leaf_idx, categories=pd.Index(params).unique())
+            if len(set(params)) == len(params)
+            else pd.Categorical(np.array(params, dtype=object)[leaf_idx]),
+            "points": leaf_points[sel].ravel(),
+            "max_points": np.tile(plan.max_points[plan.node_of_leaf], n_sel),
+            "note": cat(note_index[notes[sel].ravel()], categories=[NOTES[c] for c in note_codes]),
+        }
+    )
+
+
+def replay(
+    log: dict[str, Any],
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | None = None,
+) -> ScoreResult:
+    """Re-run a scoring run from its log and the same inputs, and check it reproduces the result.
+
+    Args:
+        log: ScoreResult.log of the original run (e.g. read back from JSON).
+        values, groups, previous, lineage: the inputs of the original run.
+
+    Returns:
+        The recomputed result.
+
+    Raises:
+        ScoringError: the inputs differ from the logged hash, or the output differs from the logged one.
+    """
+    framework = framework_from_dict(log["framework"]["document"])
+    if framework.content_hash() != log["framework"]["content_hash"]:
+        raise ScoringError("Khung chỉ số trong nhật ký đã bị sửa", "The framework in the log was altered")
+    options = {s["step"]: s for s in log.get("steps", [])}
+    policy = str(options.get("compare", {}).get("lineage_policy", "mean"))
+    result = score(
+        framework, values, groups=groups, previous=previous, lineage=lineage, lineage_policy=policy
+    )
+    if result.log["input_hash"] != log["input_hash"]:
+        raise ScoringError(
+            "Dữ liệu đầu vào khác với lần chấm điểm đã ghi (mã băm khác)",
+            "The inputs differ from the logged run (hash mismatch)",
+        )
+    if result.log["output_hash"] != log["output_hash"]:
+        raise ScoringError(
+            f"Kết quả tính lại khác kết quả đã ghi (engine {ENGINE_VERSION}, "
+            f"ghi bởi {log.get('engine_version')})",
+            f"The recomputed result differs from the logged one (engine {ENGINE_VERSION}, "
+            f"logged by {log.get('engine_version')})",
+        )
+    return result

@@ -1,0 +1,416 @@
+"""Check the input tables row by row and lay the values out as dense (agency x period) x leaf arrays.
+
+Scoring layer: pure pandas/numpy, no I/O. Every offending row is reported with its reason; no row is
+ever dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from chiso.errors import Problem, ScoringError
+from chiso.frameworks import Framework, Node, node_max
+from chiso.frameworks.rules import AssessorParams, BonusPenaltyParams
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+ALL_GROUP = "ALL"
+_TOL = 1e-9
+
+
+@dataclass
+class Inputs:
+    """The values as dense arrays; row r = period_index x n_agencies + agency_index."""
+
+    periods: list[str]
+    agencies: list[str]
+    leaf_codes: list[str]
+    groups: list[str]
+    group_of_agency: IntArray
+    kind_of_agency: list[str | None]
+    present: BoolArray  # (R,) the agency has at least one row in that period
+    value: FloatArray  # (R, L) the value, or numerator / denominator for ratio leaves
+    numerator: FloatArray  # (R, L)
+    denominator: FloatArray  # (R, L)
+    given: BoolArray  # (R, L) a row exists for this agency, period and leaf
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)
+    unscored_agencies: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.periods) * len(self.agencies)
+
+
+def _codes(series: pd.Series) -> pd.Series:
+    """Return codes as stripped strings; empty and missing become NA."""
+    text = series.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _numbers(series: pd.Series) -> tuple[FloatArray, BoolArray]:
+    """Return floats and a mask of cells holding text that is not a number."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(series), dtype=bool)
+    text = series.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    numbers = pd.to_numeric(text.mask(blank), errors="coerce")
+    values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values, (~blank.to_numpy(dtype=bool)) & np.isnan(values)
+
+
+class _Collector:
+    def __init__(self, source: str | None, first_row: int) -> None:
+        self.source = source
+        self.first_row = first_row
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        mask: BoolArray,
+        vi: str,
+        en: str,
+        *,
+        column: str | None = None,
+        detail: Callable[[int], str] | None = None,
+    ) -> None:
+        for pos in np.flatnonzero(mask):
+            extra = f" ({detail(int(pos))})" if detail is not None else ""
+            self.problems.append(
+                Problem(
+                    message_vi=vi + extra,
+                    message_en=en + extra,
+                    file=self.source,
+                    row=int(pos) + self.first_row,
+                    column=column,
+                )
+            )
+
+
+def _applies(framework: Framework) -> dict[str, tuple[str, ...]]:
+    """Return for each leaf the agency kinds it applies to (empty: all), combining its ancestors'."""
+    out: dict[str, tuple[str, ...]] = {}
+
+    def visit(node: Node, kinds: tuple[str, ...] | None) -> None:
+        here = kinds
+        if node.agency_kinds:
+            here = tuple(k for k in node.agency_kinds if kinds is None or k in kinds)
+        if node.is_leaf:
+            out[node.code] = () if here is None else (here or ("<none>",))
+        for child in node.children:
+            visit(child, here)
+
+    for top in framework.nodes:
+        visit(top, None)
+    return out
+
+
+def _prepare_groups(groups: pd.DataFrame | None) -> pd.DataFrame | None:
+    if groups is None:
+        return None
+    missing = [c for c in ("agency_code", "group") if c not in groups.columns]
+    if missing:
+        raise ScoringError(
+            f"Bảng nhóm thiếu cột: {', '.join(missing)}",
+            f"The groups table lacks columns: {', '.join(missing)}",
+        )
+    out = pd.DataFrame({"agency_code": _codes(groups["agency_code"]), "group": _codes(groups["group"])})
+    out["kind"] = _codes(groups["kind"]) if "kind" in groups.columns else pd.NA
+    problems = []
+    for pos in np.flatnonzero(out["agency_code"].isna().to_numpy() | out["group"].isna().to_numpy()):
+        problems.append(
+            Problem(
+                "thiếu mã cơ quan hoặc nhóm", "missing agency code or group", row=int(pos) + 1, field="groups"
+            )
+        )
+    dup = out["agency_code"].duplicated(keep=False).to_numpy() & out["agency_code"].notna().to_numpy()
+    for pos in np.flatnonzero(dup):
+        code = out["agency_code"].iloc[pos]
+        problems.append(
+            Problem(
+                f"cơ quan {code} có mặt nhiều lần trong bảng nhóm",
+                f"agency {code} appears more than once in the groups table",
+                row=int(pos) + 1,
+                field="groups",
+            )
+        )
+    if problems:
+        raise ScoringError(
+            f"Bảng nhóm có {len(problems)} dòng lỗi",
+            f"The groups table has {len(problems)} bad rows",
+            problems,
+        )
+    return out
+
+
+def prepare_inputs(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None,
+    source: str | None = None,
+    first_row: int = 1,
+) -> Inputs:
+    """Check every row of `values` (and `groups`) and return the dense layout the engine scores.
+
+    Args:
+        framework: the framework whose leaves the values feed.
+        values: columns agency_code, period, indicator_code, value (optional numerator, denominator, comment).
+        groups: columns agency_code, group (optional kind); None puts every agency in one group ALL.
+        source: file name to put in the problems.
+        first_row: the number of the first data row in problems (2 for a CSV with a header line).
+
+    Raises:
+        ScoringError: listing every offending row and why (unknown agency or leaf, duplicate, text,
+            out of range, numerator above denominator, assessor score without comment, ...).
+    """
+    required = ["agency_code", "period", "indicator_code"]
+    missing_cols = [c for c in required if c not in values.columns]
+    if "value" not in values.columns and not {"numerator", "denominator"} <= set(values.columns):
+        missing_cols.append("value")
+    if missing_cols:
+        raise ScoringError(
+            f"Bảng giá trị thiếu cột: {', '.join(missing_cols)} "
+            "(cần agency_code, period, indicator_code, value)",
+            f"The values table lacks columns: {', '.join(missing_cols)} "
+            "(needs agency_code, period, indicator_code, value)",
+        )
+    groups_df = _prepare_groups(groups)
+    n = len(values)
+    col = _Collector(source, first_row)
+    agency = _codes(values["agency_code"])
+    period = _codes(values["period"])
+    indicator = _codes(values["indicator_code"])
+    col.add(agency.isna().to_numpy(), "thiếu mã cơ quan", "missing agency code", column="agency_code")
+    col.add(period.isna().to_numpy(), "thiếu kỳ đánh giá", "missing period", column="period")
+    col.add(
+        indicator.isna().to_numpy(), "thiếu mã chỉ tiêu", "missing indicator code", column="indicator_code"
+    )
+
+    leaves = framework.leaves()
+    leaf_codes = [leaf.code for leaf in leaves]
+    leaf_index = pd.Index(leaf_codes)
+    lidx = leaf_index.get_indexer(pd.Index(indicator.fillna("")))
+    internal = {node.code for node, _ in framework.walk() if not node.is_leaf}
+    ind_np = indicator.fillna("").to_numpy(dtype=object)
+    unknown = (lidx < 0) & indicator.notna().to_numpy()
+    not_leaf = unknown & np.isin(ind_np, list(internal))
+    col.add(
+        not_leaf,
+        "chỉ tiêu này là nút tổng hợp, chỉ nhập giá trị cho tiêu chí lá",
+        "this code is an aggregate node; give values for leaf criteria only",
+        column="indicator_code",
+        detail=lambda i: str(ind_np[i]),
+    )
+    col.add(
+        unknown & ~not_leaf,
+        f"chỉ tiêu không có trong khung {framework.id}",
+        f"indicator not in framework {framework.id}",
+        column="indicator_code",
+        detail=lambda i: str(ind_np[i]),
+    )
+
+    ag_np = agency.fillna("").to_numpy(dtype=object)
+    if groups_df is not None:
+        known = pd.Index(groups_df["agency_code"])
+        unknown_agency = (known.get_indexer(pd.Index(agency.fillna(""))) < 0) & agency.notna().to_numpy()
+        col.add(
+            unknown_agency,
+            "cơ quan không có trong bảng nhóm",
+            "agency not in the groups table",
+            column="agency_code",
+            detail=lambda i: str(ag_np[i]),
+        )
+
+    key = pd.DataFrame({"a": agency, "p": period, "i": indicator})
+    dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
+    col.add(
+        dup,
+        "trùng cơ quan, kỳ và chỉ tiêu với một dòng khác",
+        "duplicate of another row with the same agency, period and indicator",
+    )
+
+    cols = {}
+    for name in ("value", "numerator", "denominator"):
+        if name in values.columns:
+            nums, text = _numbers(values[name])
+            col.add(
+                text,
+                "không phải là số (tỷ lệ ghi từ 0 đến 1, dấu chấm thập phân)",
+                "not a number (rates on 0-1, decimal point)",
+                column=name,
+            )
+            cols[name] = nums
+        else:
+            cols[name] = np.full(n, np.nan)
+    value, num, den = cols["value"], cols["numerator"], cols["denominator"]
+    comment = (
+        _codes(values["comment"]) if "comment" in values.columns else pd.Series(pd.NA, index=values.index)
+    )
+
+    # Per-leaf limits, looked up for every row at once.
+    safe = np.where(lidx >= 0, lidx, 0)
+    lo = np.array([_low(leaf) for leaf in leaves])[safe]
+    hi = np.array([_high(leaf) for leaf in leaves])[safe]
+    is_ratio = np.array([leaf.rule is not None and leaf.rule.uses_ratio for leaf in leaves])[safe]
+    needs_comment = np.array(
+        [isinstance(leaf.rule, AssessorParams) and leaf.rule.require_comment for leaf in leaves]
+    )[safe]
+    ok = lidx >= 0
+    has_num, has_den = ~np.isnan(num), ~np.isnan(den)
+    col.add(
+        ok & ~is_ratio & (has_num | has_den),
+        "tử số/mẫu số chỉ dùng cho chỉ tiêu tỷ lệ (ratio); hãy ghi vào cột value",
+        "numerator/denominator only apply to ratio indicators; use the value column",
+    )
+    col.add(
+        ok & is_ratio & (has_num != has_den),
+        "cần cả tử số và mẫu số",
+        "give both numerator and denominator",
+    )
+    col.add(has_num & (num < 0), "tử số âm", "negative numerator", column="numerator")
+    col.add(has_den & (den < 0), "mẫu số âm", "negative denominator", column="denominator")
+    both = ok & is_ratio & has_num & has_den & (num >= 0) & (den >= 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        computed = np.where(both & (den > 0), num / np.where(den > 0, den, 1.0), np.nan)
+    above = both & (den > 0) & (computed > hi + _TOL) & (hi <= 1.0 + _TOL)
+    col.add(
+        above,
+        "tử số lớn hơn mẫu số",
+        "numerator above denominator",
+        column="numerator",
+        detail=lambda i: f"{num[i]:g} > {den[i]:g}",
+    )
+    col.add(
+        both & ~np.isnan(value) & ~np.isnan(computed) & (np.abs(value - computed) > 1e-9),
+        "value khác tử số / mẫu số",
+        "value differs from numerator / denominator",
+        column="value",
+    )
+    effective = np.where(both & (den > 0), computed, value)
+    check = ok & ~np.isnan(effective) & ~above
+    out_low = check & (effective < lo - _TOL)
+    out_high = check & (effective > hi + _TOL)
+
+    def detail(i: int) -> str:
+        return f"{effective[i]:g} ∉ [{lo[i]:g}, {hi[i]:g}]"
+
+    col.add(
+        out_low | out_high,
+        "giá trị ngoài khoảng cho phép của quy tắc",
+        "value outside the rule's range",
+        column="value",
+        detail=detail,
+    )
+    col.add(
+        ok & needs_comment & ~np.isnan(value) & comment.isna().to_numpy(),
+        "điểm thẩm định cần có nhận xét (cột comment)",
+        "an assessor's points need a comment (comment column)",
+        column="comment",
+    )
+
+    # Kinds: a value for a criterion that does not apply to the agency's kind.
+    kinds: dict[str, str | None] = {}
+    if groups_df is not None and groups_df["kind"].notna().any():
+        kinds = {
+            str(a): (None if pd.isna(k) else str(k))
+            for a, k in zip(groups_df["agency_code"], groups_df["kind"], strict=True)
+        }
+        applies = _applies(framework)
+        leaf_kinds = [applies[c] for c in leaf_codes]
+        row_kind = agency.fillna("").map(kinds).to_numpy(dtype=object)
+        bad_kind = np.zeros(n, dtype=bool)
+        for li, allowed in enumerate(leaf_kinds):
+            if allowed:
+                sel = ok & (lidx == li)
+                bad_kind |= sel & ~np.isin(row_kind, list(allowed)) & pd.notna(row_kind)
+        col.add(
+            bad_kind,
+            "tiêu chí không áp dụng cho loại cơ quan này",
+            "criterion does not apply to this agency's kind",
+            column="indicator_code",
+            detail=lambda i: f"{ag_np[i]}: {row_kind[i]}",
+        )
+
+    if col.problems:
+        raise ScoringError(
+            f"Có {len(col.problems)} lỗi trong bảng giá trị; "
+            "không dòng nào được bỏ qua, hãy sửa rồi chạy lại",
+            f"{len(col.problems)} problems in the values table; no row was skipped, fix them and run again",
+            col.problems,
+        )
+
+    period_codes, period_labels = pd.factorize(period, sort=True)
+    agency_codes, agency_labels = pd.factorize(agency, sort=True)
+    agencies = [str(a) for a in agency_labels]
+    periods = [str(x) for x in period_labels]
+    n_a, n_p, n_l = len(agencies), len(periods), len(leaf_codes)
+    rows = period_codes.astype(np.int64) * n_a + agency_codes.astype(np.int64)
+    shape = (n_p * n_a, n_l)
+    dense_value = np.full(shape, np.nan)
+    dense_num = np.full(shape, np.nan)
+    dense_den = np.full(shape, np.nan)
+    given = np.zeros(shape, dtype=bool)
+    dense_value[rows, lidx] = effective
+    dense_num[rows, lidx] = num
+    dense_den[rows, lidx] = den
+    given[rows, lidx] = True
+    present = np.zeros(n_p * n_a, dtype=bool)
+    present[rows] = True
+    comments: dict[tuple[int, int], str] = {}
+    has_comment = comment.notna().to_numpy()
+    if has_comment.any():
+        for r, li, text in zip(rows[has_comment], lidx[has_comment], comment[has_comment], strict=True):
+            comments[(int(r), int(li))] = str(text)
+
+    if groups_df is None:
+        group_labels = [ALL_GROUP]
+        group_of_agency = np.zeros(n_a, dtype=np.int64)
+        unscored: list[str] = []
+    else:
+        gcodes, glabels = pd.factorize(groups_df["group"], sort=True)
+        group_labels = [str(g) for g in glabels]
+        lookup = pd.Series(gcodes, index=pd.Index(groups_df["agency_code"]))
+        group_of_agency = lookup.reindex(agencies).to_numpy(dtype=np.int64)
+        unscored = sorted(set(groups_df["agency_code"].astype(str)) - set(agencies))
+    return Inputs(
+        periods=periods,
+        agencies=agencies,
+        leaf_codes=leaf_codes,
+        groups=group_labels,
+        group_of_agency=group_of_agency,
+        kind_of_agency=[kinds.get(a) for a in agencies],
+        present=present,
+        value=dense_value,
+        numerator=dense_num,
+        denominator=dense_den,
+        given=given,
+        comments=comments,
+        unscored_agencies=unscored,
+    )
+
+
+def _low(leaf: Node) -> float:
+    rule = leaf.rule
+    if isinstance(rule, BonusPenaltyParams):
+        return rule.min_points
+    if isinstance(rule, AssessorParams):
+        return 0.0
+    if rule is None or rule.value_min is None:
+        return -np.inf
+    return rule.value_min
+
+
+def _high(leaf: Node) -> float:
+    rule = leaf.rule
+    if isinstance(rule, BonusPenaltyParams | AssessorParams):
+        return node_max(leaf)
+    if rule is None or rule.value_max is None:
+        return np.inf
+    return rule.value_max

@@ -1,0 +1,71 @@
+"""The run log: plain JSON-able data naming the engine, the framework, the steps and the input hash.
+
+Scoring layer, pure. Hashes are computed on the canonical dense layout, so the order of input rows
+never changes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chiso.scoring.changes import PriorTable
+from chiso.scoring.inputs import Inputs
+
+ENGINE_VERSION = "1.0.0"
+
+
+def _feed(digest: Any, *parts: Any) -> None:
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(str(part.dtype).encode())
+            digest.update(str(part.shape).encode())
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(repr(part).encode("utf-8"))
+        digest.update(b"\x1f")
+
+
+def input_hash(inputs: Inputs, prior: PriorTable | None, lineage: pd.DataFrame | None) -> str:
+    """Return a SHA-256 of the inputs in canonical order (values, groups, comments, previous, lineage)."""
+    digest = hashlib.sha256()
+    _feed(
+        digest,
+        inputs.periods,
+        inputs.agencies,
+        inputs.leaf_codes,
+        inputs.groups,
+        inputs.group_of_agency,
+        inputs.kind_of_agency,
+        inputs.present,
+        inputs.given,
+        inputs.value,
+        inputs.numerator,
+        inputs.denominator,
+        sorted(inputs.comments.items()),
+    )
+    if prior is not None:
+        _feed(digest, "previous", prior.period, prior.agencies, prior.points, prior.published, prior.rank)
+    if lineage is not None:
+        pairs = sorted(
+            zip(lineage["predecessor_code"].astype(str), lineage["successor_code"].astype(str), strict=True)
+        )
+        _feed(digest, "lineage", pairs)
+    return digest.hexdigest()
+
+
+def output_hash(table: pd.DataFrame) -> str:
+    """Return a SHA-256 of what is published: codes, published points, ranks, bands, changes, status."""
+    digest = hashlib.sha256()
+    for name in ("period", "agency_code", "group", "node_code", "band", "status"):
+        column = table[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            _feed(digest, list(column.cat.categories.astype(str)), column.cat.codes.to_numpy())
+        else:
+            _feed(digest, column.astype(str).tolist())
+    for name in ("published", "rank", "points_change", "rank_change"):
+        _feed(digest, table[name].to_numpy(dtype=np.float64, na_value=np.nan))
+    return digest.hexdigest()

@@ -92,8 +92,27 @@ def clean_name(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
 def match_key(text: str) -> str:
-    """Return a key under which two spellings of a name meet ("Thuận Hoà"/"Thuận Hòa", "H’leo"/"H'Leo")."""
+    """Return a key under which two spellings of one name meet, and two different names do not.
+
+    Each word keeps its letters (ă, â, đ, ê, ô, ơ, ư) and its tone, but not where the tone sits:
+    "Thuận Hoà" / "Thuận Hòa" meet, "Sơn Hà" / "Sơn Hạ" and "Văn Lang" / "Văn Lăng" stay apart.
+    Case, punctuation and spacing are ignored ("Ea H’leo" / "Ea H'Leo", "Chân Mây – Lăng Cô").
+    """
+    words = []
+    for word in re.sub(r"[^\w\s]", " ", unicodedata.normalize("NFC", text).lower()).split():
+        word = unicodedata.normalize("NFD", word)
+        tones = [ch for ch in word if ch in _TONE_MARKS]
+        bare = unicodedata.normalize("NFC", "".join(ch for ch in word if ch not in _TONE_MARKS))
+        words.append(bare + "".join(tones))
+    return " ".join(words)
+
+
+def loose_key(text: str) -> str:
+    """Return `text` folded to bare letters and words, for a last-resort match ("Đăk Bla" / "Đắk Bla")."""
     return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
 
 
@@ -222,23 +241,42 @@ def read_source() -> AdminSource:
 
     # New units: the converter names them by (province key, ward key); resolve to official codes by name.
     official: dict[tuple[str, str], str] = {}
+    loose: dict[tuple[str, str], list[str]] = defaultdict(list)
     for province in nested:
         pcode = str(province["code"]).zfill(2)
         wards = province["wards"]
         assert isinstance(wards, list)
         for ward in wards:
-            official[(pcode, match_key(str(ward["name"])))] = str(ward["code"]).zfill(5)
+            code = str(ward["code"]).zfill(5)
+            official[(pcode, match_key(str(ward["name"])))] = code
+            loose[(pcode, loose_key(str(ward["name"])))].append(code)
     new_province: dict[str, tuple[str, str, date | None]] = {}
     new_commune: dict[tuple[str, str], tuple[str, str, date | None]] = {}
     problems: list[Problem] = []
+    unmatched: list[tuple[str, str, str, str]] = []
     for p_key, p_code, w_key, w_name in new_rows:
         p_code = str(p_code).zfill(2)
         new_province[p_key] = ("province", p_code, REFORM_DATE)
-        code = official.get((p_code, match_key(w_name)))
-        if code is None:
+        found = official.get((p_code, match_key(w_name)))
+        if found is None:
+            unmatched.append((p_key, p_code, w_key, w_name))
+        else:
+            new_commune[(p_key, w_key)] = ("commune", found, REFORM_DATE)
+    taken = {key[1] for key in new_commune.values()}
+    for p_key, p_code, w_key, w_name in unmatched:
+        # Spelled differently in the two packages: accept a folded match only if it is unambiguous.
+        candidates = [c for c in loose.get((p_code, loose_key(w_name)), []) if c not in taken]
+        if len(candidates) != 1:
             problems.append(_problem(f"{w_name} ({p_code})", "dataset.db admin_units"))
             continue
-        new_commune[(p_key, w_key)] = ("commune", code, REFORM_DATE)
+        taken.add(candidates[0])
+        new_commune[(p_key, w_key)] = ("commune", candidates[0], REFORM_DATE)
+    resolved = [key[1] for key in new_commune.values()]
+    if len(set(resolved)) != len(resolved) or set(resolved) != set(official.values()):
+        missing = sorted(set(official.values()) - set(resolved))
+        problems.append(
+            _problem(f"{len(missing)} xã/communes ({', '.join(missing[:10])})", "converter_2025.json")
+        )
 
     pairs: list[tuple[tuple[str, str, date | None], tuple[str, str, date | None], bool, bool]] = []
     # (from, to, whole, primary)

@@ -171,7 +171,7 @@ def save_draft(
     changed, unchanged = [], []
     for code, clean in cleaned.items():
         row = existing.get(code)
-        if row is not None and _stored(row).same_as(clean):
+        if (row is not None and _stored(row).same_as(clean)) or (row is None and clean.same_as(CleanValue())):
             unchanged.append(code)
             continue
         old = _stored(row).as_dict() if row is not None else None

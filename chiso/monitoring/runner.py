@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chiso.errors import InvalidInput, Problem
+from chiso.monitoring.calendar import WorkingCalendar, load_calendar
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
 from chiso.monitoring.metrics.payment import dossier_paid_online
 from chiso.monitoring.periods import Period, PeriodKind, bucket_of, check_disjoint, parse_period, split_period
@@ -41,47 +42,35 @@ ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 COUNT_COLUMNS = ["agency_code", "period", "indicator_code", "numerator", "denominator"]
 VALUE_COLUMNS = [*COUNT_COLUMNS, "value"]
 
-# The working-day ordinals cover this span; dates outside it have no ordinal (null).
-CALENDAR_START = date(2000, 1, 1)
-CALENDAR_END = date(2045, 12, 31)
 
 
 # ---------------------------------------------------------------------------------------------
 # calendar
 
 
-def _working_mask(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Return True for the working days among ``days`` (datetime64[D]) using the Vietnamese calendar."""
-    try:
-        from chiso.monitoring import calendar  # type: ignore[attr-defined]  # until calendar.py lands
-    except ImportError:  # pragma: no cover - until the calendar module lands: weekends only
-        weekday = (days.astype("datetime64[D]").astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
-        return np.asarray(weekday < 5)
-    return np.asarray(calendar.is_working_day(days), dtype=bool)
-
-
-def _workday_table() -> pa.Table:
+def _workday_table(cal: WorkingCalendar) -> pa.Table:
     """Return day, w (working-day ordinal: working days on or before the day), working."""
-    days = np.arange(np.datetime64(CALENDAR_START, "D"), np.datetime64(CALENDAR_END, "D") + 1)
-    working = _working_mask(days)
+    days = np.arange(cal.start, cal.start + len(cal.working))
     return pa.table(
         {
             "day": pa.array(days, pa.date32()),
-            "w": pa.array(np.cumsum(working, dtype=np.int64)),
-            "working": pa.array(working),
+            "w": pa.array(np.cumsum(cal.working, dtype=np.int64)),
+            "working": pa.array(cal.working),
         }
     )
 
 
-_WORKDAYS: pa.Table | None = None
+_WORKDAYS: dict[int, pa.Table] = {}
 
 
-def workday_table() -> pa.Table:
-    """Return the cached working-day table (built once per process)."""
-    global _WORKDAYS
-    if _WORKDAYS is None:
-        _WORKDAYS = _workday_table()
-    return _WORKDAYS
+def workday_table(data_dir: Path | None = None) -> pa.Table:
+    """Return the working-day table of the Vietnamese calendar (with the data dir's overrides), cached."""
+    cal = load_calendar(data_dir)
+    key = id(cal)
+    if key not in _WORKDAYS:
+        _WORKDAYS.clear()
+        _WORKDAYS[key] = _workday_table(cal)
+    return _WORKDAYS[key]
 
 
 def _period_day_table(periods: Sequence[Period], as_of: datetime | None) -> pa.Table:
@@ -267,7 +256,11 @@ def _with_ordinal(
 
 
 def prepare_sources(
-    records: RecordTables, periods: Sequence[Period], *, as_of: datetime | None = None
+    records: RecordTables,
+    periods: Sequence[Period],
+    *,
+    as_of: datetime | None = None,
+    data_dir: Path | None = None,
 ) -> PreparedSources:
     """Build the prepared dossiers, petitions and procedures tables for the periods.
 
@@ -276,12 +269,13 @@ def prepare_sources(
         periods: disjoint periods; rows are attributed by the day of ``received_at``.
         as_of: cut-off for still-open dossiers and petitions when earlier than a period's end
             (the live page passes "now").
+        data_dir: where the province's holiday overrides live (default: CHISO_DATA_DIR).
     """
     if not periods:
         raise InvalidInput("Chưa chọn kỳ", "No period given")
     check_disjoint(periods)
     days = _table(records.con, _period_day_table(periods, as_of), "period_days")
-    workdays = _table(records.con, workday_table(), "workdays")
+    workdays = _table(records.con, workday_table(data_dir), "workdays")
 
     d = _attribute(records.dossiers, days, periods)
     still_open = d.finished_at.isnull() | (d.finished_at > d.cutoff)
@@ -488,6 +482,7 @@ def compute_metrics(
     agencies: pd.DataFrame | None = None,
     as_of: datetime | None = None,
     rollup: bool = True,
+    data_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Compute every metric per agency and period: counts, roll-up to parents, values.
 
@@ -505,7 +500,7 @@ def compute_metrics(
         denominator, value; sorted by agency, period and the metric order.
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
-    sources = prepare_sources(records, periods, as_of=as_of)
+    sources = prepare_sources(records, periods, as_of=as_of, data_dir=data_dir)
     counts = compute_counts(sources, chosen)
     listed: list[str] = []
     if agencies is not None:
@@ -550,4 +545,6 @@ def compute_from_store(
         petitions=record_files("petitions", data_dir=data_dir, months=months),
         procedures=record_files("procedures", data_dir=data_dir),
     )
-    return compute_metrics(records, periods, metrics=metrics, agencies=agencies, as_of=as_of)
+    return compute_metrics(
+        records, periods, metrics=metrics, agencies=agencies, as_of=as_of, data_dir=data_dir
+    )

@@ -104,7 +104,9 @@ def compute(
 ) -> pd.DataFrame:
     """Run the metrics on DuckDB (or ``con``) and return the long value table."""
     con = con if con is not None else runner.connect("duckdb")
-    tables = runner.tables_from_arrow(con, dossiers=dossier_rows, petitions=petition_rows, procedures=procedure_rows)
+    tables = runner.tables_from_arrow(
+        con, dossiers=dossier_rows, petitions=petition_rows, procedures=procedure_rows
+    )
     periods = runner.split_period(runner.parse_period(period), by)
     return runner.compute_metrics(tables, periods, agencies=agencies, as_of=as_of, metrics=metrics)
 

@@ -93,7 +93,8 @@ def test_agency_with_no_dossiers_scores_zero() -> None:
 
 
 def test_twenty_nine_of_thirty_two_on_time() -> None:
-    rows = [{"finished_at": "2026-08-05 10:00", "status": "finished"}] * 29 + [{"due_at": "2026-08-04 17:00"}] * 3
+    on_time = {"finished_at": "2026-08-05 10:00", "status": "finished"}
+    rows = [on_time] * 29 + [{"due_at": "2026-08-04 17:00"}] * 3
     result = compute(dossiers(*rows))
     r = row(result, "A", "TIMELINESS")
     assert (r["numerator"], r["denominator"]) == (29, 32)
@@ -103,7 +104,7 @@ def test_twenty_nine_of_thirty_two_on_time() -> None:
 def test_pause_across_public_holidays() -> None:
     # Due Wednesday 29 Apr 2026; 30 Apr and 1 May are public holidays, so 1 paused working day
     # moves the due date to Monday 4 May.
-    base = {"received_at": "2026-04-20 09:00", "due_at": "2026-04-29 17:00", "paused_days": 1, "status": "finished"}
+    base = {"received_at": "2026-04-20 09:00", "due_at": "2026-04-29 17:00", "paused_days": 1}
     result = compute(
         dossiers({**base, "finished_at": "2026-05-04 09:00"}, {**base, "finished_at": "2026-05-05 09:00"}),
         period="2026-Q2",  # a quarter, so that both finish inside the period
@@ -114,9 +115,9 @@ def test_pause_across_public_holidays() -> None:
 def test_months_of_a_quarter_in_one_pass() -> None:
     result = compute(
         dossiers(
-            {"received_at": "2026-07-06 09:00", "due_at": "2026-07-10 17:00", "finished_at": "2026-07-09 09:00"},
+            {"received_at": "2026-07-06 09:00", "due_at": "2026-07-10 17:00", "finished_at": "2026-07-09"},
             {"received_at": "2026-08-03 09:00"},
-            {"received_at": "2026-09-07 09:00", "due_at": "2026-09-11 17:00", "finished_at": "2026-09-10 09:00"},
+            {"received_at": "2026-09-07 09:00", "due_at": "2026-09-11 17:00", "finished_at": "2026-09-10"},
         ),
         period="2026-Q3",
         by="month",

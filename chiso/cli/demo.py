@@ -1,16 +1,69 @@
-"""`chiso demo`: build the demo province (Đà Nẵng) with its agencies, groups and users."""
+"""`chiso demo`: build the demo province (Đà Nẵng) with its agencies, groups and users.
+
+CLI layer: opens one transaction and calls chiso.units.demo.build_demo, the same flow tests use.
+"""
 
 from __future__ import annotations
 
+import time
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from chiso.cli.common import console, run_guarded
 
 
 def demo_command(
-    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database already has agencies."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Do nothing when the database already has agencies."
+    ),
 ) -> None:
     """Build the deterministic demo province: Đà Nẵng before and after July 2025."""
-    raise NotImplementedError
+    from chiso.config import get_settings
+    from chiso.store import init_database, session_scope
+    from chiso.units.demo import build_demo, has_agencies
+
+    def _run() -> None:
+        settings = get_settings()
+        init_database(settings.database_url)
+        with session_scope(settings.database_url) as session:
+            if if_empty and has_agencies(session):
+                console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
+                return
+            started = time.perf_counter()
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("demo", total=1)
+
+                def progress(step: str, done: int, total: int) -> None:
+                    bar.update(task, description=f"Demo: {step}", completed=done, total=total)
+
+                summary = build_demo(session, progress=progress)
+        seconds = time.perf_counter() - started
+        console.print(
+            f"Demo Đà Nẵng: {summary.agencies} cơ quan / agencies ({summary.agencies_created} mới / new), "
+            f"{summary.links} liên kết / links, {summary.groups} nhóm / groups, "
+            f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
+        )
+        print_demo_logins()
+
+    run_guarded(_run)
 
 
 def print_demo_logins() -> None:
     """Print the demo users and their password (shown by `make run`)."""
+    from chiso.units.demo import DEMO_LOGINS
+
+    table = Table(title="Tài khoản demo / demo logins")
+    for col in ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"):
+        table.add_column(col)
+    for username, password, role, description in DEMO_LOGINS:
+        table.add_row(username, password, role, description)
+    console.print(table)

@@ -22,7 +22,7 @@ from chiso.store.models.agencies import AGENCY_KINDS, Agency, AgencyLink, GroupM
 from chiso.store.models.audit import AuditEntry
 from chiso.store.models.units import AdminUnit
 from chiso.units.agency_import import LINK_KINDS, AgencyRow, ImportPlan, validate_agency_rows
-from chiso.units.io import COLUMNS, LIST_SEPARATOR, PERIOD_SEPARATOR, read_table, write_table
+from chiso.units.io import COLUMNS, LIST_SEPARATOR, PERIOD_SEPARATOR, Table, read_table, write_table
 from chiso.units.text import fold, sort_key
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "get_agency_history",
     "get_group",
     "import_agencies",
+    "import_agency_table",
     "link_agencies",
     "list_groups",
     "search_agencies",
@@ -624,7 +625,17 @@ def import_agencies(
         InvalidInput: the file cannot be read or any row is wrong; every problem is listed with its
             file, row and column, and nothing is written.
     """
-    table = read_table(path)
+    return import_agency_table(session, table=read_table(path), dry_run=dry_run, period=period)
+
+
+def import_agency_table(
+    session: Session, *, table: Table, dry_run: bool = False, period: str | None = None
+) -> ImportReport:
+    """Import agencies from rows already read (a file, or rows built by the demo); see `import_agencies`.
+
+    Raises:
+        InvalidInput: any row is wrong (every problem listed; nothing written).
+    """
     plan = validate_agency_rows(session, table, period=period)
     report = ImportReport(file=table.file, rows=len(table.rows), dry_run=dry_run)
     if dry_run:

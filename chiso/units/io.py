@@ -286,6 +286,17 @@ def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[dict[st
         InvalidInput: unknown extension.
     """
     path = Path(path)
+    try:
+        _write_table(path, columns, rows)
+    except OSError as exc:
+        raise InvalidInput(
+            f"Không ghi được tệp {path}",
+            f"Cannot write the file {path}",
+            [Problem(f"{exc.strerror or exc}", f"{exc.strerror or exc}", file=str(path))],
+        ) from exc
+
+
+def _write_table(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
     suffix = path.suffix.lower()
     data = [[row.get(c, "") or "" for c in columns] for row in rows]
     if suffix == ".csv":
@@ -296,6 +307,7 @@ def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[dict[st
         return
     if suffix == ".xlsx":
         import xlsxwriter
+        import xlsxwriter.exceptions
 
         book = xlsxwriter.Workbook(str(path))
         try:
@@ -312,7 +324,10 @@ def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[dict[st
                         sheet.write_string(r, col, value)
             sheet.freeze_panes(1, 0)
         finally:
-            book.close()
+            try:
+                book.close()
+            except xlsxwriter.exceptions.FileCreateError as exc:
+                raise OSError(str(exc.__cause__ or exc)) from exc
         return
     raise InvalidInput(
         "Định dạng tệp không được hỗ trợ",

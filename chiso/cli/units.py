@@ -149,13 +149,13 @@ def list_command(
             return
         when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {_fmt(day)}"
         table = Table(title=f"Đơn vị hành chính / administrative units — {when}", title_justify="left")
-        table.add_column("Mã/code", no_wrap=True)
-        table.add_column("Tên/name")
-        table.add_column("Cấp/level")
-        table.add_column("Tỉnh/prov", no_wrap=True)
-        table.add_column("Thuộc/parent", no_wrap=True)
+        table.add_column("Mã\ncode", no_wrap=True)
+        table.add_column("Tên\nname", min_width=20)
+        table.add_column("Cấp\nlevel")
+        table.add_column("Tỉnh\nprov.", no_wrap=True)
+        table.add_column("Thuộc\nparent", no_wrap=True)
         if day is None:
-            table.add_column("Hiệu lực/valid", no_wrap=True)
+            table.add_column("Hiệu lực\nvalid")
         for unit in shown:
             row = [
                 unit.code,
@@ -165,7 +165,7 @@ def list_command(
                 unit.parent_code or "",
             ]
             if day is None:
-                row.append(f"{_fmt(unit.valid_from)} – {_fmt(unit.valid_to)}")
+                row.append(f"{_fmt(unit.valid_from)}–{_fmt(unit.valid_to)}")
             table.add_row(*row)
         console.print(table)
         more = f" (hiển thị / shown {len(shown):,})" if len(shown) < total else ""
@@ -211,11 +211,11 @@ def lineage_command(
                 if not links:
                     continue
                 table = Table(title=f"{title} ({len(links)})", title_justify="left")
-                table.add_column("Mã/code", no_wrap=True)
-                table.add_column("Tên/name")
-                table.add_column("Cấp/level")
-                table.add_column("Quan hệ/kind")
-                table.add_column("Chính/primary")
+                table.add_column("Mã\ncode", no_wrap=True)
+                table.add_column("Tên\nname", min_width=20)
+                table.add_column("Cấp\nlevel")
+                table.add_column("Quan hệ\nkind")
+                table.add_column("Chính\nprimary")
                 for link in links:
                     table.add_row(
                         link.unit.code,

@@ -29,10 +29,11 @@ def init_command() -> None:
     """Create or migrate the database to the newest schema (safe to run twice)."""
     from chiso.config import get_settings
     from chiso.store import init_database
+    from chiso.store.db import ensure_writable_dir
 
     def _run() -> None:
         settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_writable_dir(settings.data_dir)
         revision = init_database(settings.database_url)
         from sqlalchemy.engine import make_url
 

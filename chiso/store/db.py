@@ -20,11 +20,30 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # Wait for a concurrent writer rather than fail at once; tests shorten the wait.
+    busy_ms = int(os.environ.get("CHISO_SQLITE_BUSY_MS", "5000"))
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def ensure_writable_dir(folder: Path) -> Path:
+    """Create `folder` if needed and check it is writable, or raise one clear StoreUnavailable."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"Không tạo được thư mục dữ liệu {folder}: {exc.strerror}",
+            f"Cannot create the data directory {folder}: {exc.strerror}; set CHISO_DATA_DIR",
+        ) from exc
+    if not os.access(folder, os.W_OK):
+        raise StoreUnavailable(
+            f"Thư mục dữ liệu {folder} chỉ đọc",
+            f"The data directory {folder} is read-only; make it writable or set CHISO_DATA_DIR",
+        )
+    return folder
 
 
 @lru_cache(maxsize=8)
@@ -41,19 +60,8 @@ def get_engine(url: str | None = None) -> Engine:
             "postgresql+psycopg://user@host/db",
         ) from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailable(
-                f"Không tạo được thư mục dữ liệu {folder}: {exc.strerror}",
-                f"Cannot create the data directory {folder}: {exc.strerror}; set CHISO_DATA_DIR",
-            ) from exc
-        if not os.access(folder, os.W_OK):
-            raise StoreUnavailable(
-                f"Thư mục dữ liệu {folder} chỉ đọc",
-                f"The data directory {folder} is read-only; make it writable or set CHISO_DATA_DIR",
-            )
+        if not str(parsed.database).startswith("file:"):
+            ensure_writable_dir(Path(parsed.database).parent)
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:

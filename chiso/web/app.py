@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 import chiso
 from chiso.web import security
+from chiso.web.deps import route_action
 from chiso.web.errors import install_error_handlers
 from chiso.web.i18n import pick_lang
 
@@ -81,3 +84,49 @@ def create_app() -> FastAPI:
     app.middleware("http")(request_context)
     include_routes(app)
     return app
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """One method of one route as the app serves it, with the action it requires."""
+
+    method: str
+    path: str
+    action: str | None
+    name: str
+    summary: str
+    in_schema: bool
+
+
+def list_routes(app: FastAPI) -> list[RouteInfo]:
+    """List every (method, path) the app serves with its required action (for tests and docs/web.md).
+
+    Routes FastAPI adds itself (/openapi.json) have no action and `name` "openapi".
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+
+        contexts: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:  # older FastAPI: included routes are plain routes
+        contexts = list(app.routes)
+    found = []
+    for ctx in contexts:
+        path = getattr(ctx, "path", None)
+        methods = getattr(ctx, "methods", None) or set()
+        if path is None:
+            continue
+        dependant = getattr(ctx, "dependant", None)
+        endpoint = getattr(ctx, "endpoint", None)
+        doc = (getattr(endpoint, "__doc__", None) or "").strip().splitlines()
+        for method in sorted(set(methods) - {"HEAD"}):
+            found.append(
+                RouteInfo(
+                    method=method,
+                    path=path,
+                    action=route_action(dependant) if dependant is not None else None,
+                    name=str(getattr(ctx, "name", "") or ""),
+                    summary=doc[0] if doc else "",
+                    in_schema=bool(getattr(ctx, "include_in_schema", False)),
+                )
+            )
+    return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -58,40 +59,44 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 @dataclass
 class Viewer:
-    """Who is asking: a logged-in user with their session, or an anonymous visitor (role "public")."""
+    """Who is asking: a logged-in user with their session, or an anonymous visitor (role "public").
 
-    user: User | None = None
-    web_session: WebSession | None = None
+    The user's fields are copied when the request starts, so error pages rendered after the
+    request's transaction was rolled back can still show them. `user` and `web_session` are the ORM
+    rows, usable inside the route.
+    """
+
+    id: int | None = None
+    username: str | None = None
+    full_name: str | None = None
+    role: str = "public"
+    agency_id: int | None = None
+    province_code: str | None = None
+    session_expires_at: datetime | None = None
     csrf_token: str = ""
+    user: User | None = field(default=None, repr=False)
+    web_session: WebSession | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, user: User, web_session: WebSession) -> Viewer:
+        """Return the Viewer of a logged-in user."""
+        return cls(
+            id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            agency_id=user.agency_id,
+            province_code=user.province_code,
+            session_expires_at=web_session.expires_at,
+            csrf_token=web_session.csrf_token,
+            user=user,
+            web_session=web_session,
+        )
 
     @property
     def is_authenticated(self) -> bool:
-        return self.user is not None
-
-    @property
-    def role(self) -> str:
-        return self.user.role if self.user is not None else "public"
-
-    @property
-    def id(self) -> int | None:
-        return self.user.id if self.user is not None else None
-
-    @property
-    def username(self) -> str | None:
-        return self.user.username if self.user is not None else None
-
-    @property
-    def full_name(self) -> str | None:
-        return self.user.full_name if self.user is not None else None
-
-    @property
-    def agency_id(self) -> int | None:
-        return self.user.agency_id if self.user is not None else None
-
-    @property
-    def province_code(self) -> str | None:
-        return self.user.province_code if self.user is not None else None
+        return self.id is not None
 
     def can(self, action: str) -> bool:
         """Return True when this viewer's role may perform `action`."""
@@ -103,10 +108,13 @@ def get_viewer(request: Request, db: DbSession) -> Viewer:
     cached = getattr(request.state, "viewer", None)
     if isinstance(cached, Viewer):
         return cached
-    found = resolve_session(db, token=request.cookies.get(security.SESSION_COOKIE))
+    token = request.cookies.get(security.SESSION_COOKIE)
+    found = resolve_session(db, token=token)
+    if token and found is None:
+        db.commit()  # keep the deletion of an expired session even if the route then refuses the visitor
     if found is not None:
         row, user = found
-        viewer = Viewer(user=user, web_session=row, csrf_token=row.csrf_token)
+        viewer = Viewer.of(user, row)
     else:
         raw = request.cookies.get(security.CSRF_COOKIE)
         if not raw:
@@ -135,7 +143,7 @@ async def _submitted_csrf_token(request: Request) -> str | None:
 
 def csrf_valid(viewer: Viewer, token: str | None, request: Request) -> bool:
     """Return True when `token` is the session's CSRF token or a valid signed double-submit token."""
-    if viewer.web_session is not None and security.check_synchronizer(token, viewer.web_session.csrf_token):
+    if viewer.is_authenticated and security.check_synchronizer(token, viewer.csrf_token):
         return True
     return security.check_double_submit(token, request.cookies.get(security.CSRF_COOKIE))
 

@@ -112,6 +112,11 @@ EN: dict[str, str] = {
     "Tệp CSV hoặc Excel": "CSV or Excel file",
     "Nhập": "Import",
     "Đã nhập": "Imported",
+    "Chạy thử (không ghi)": "Dry run (write nothing)",
+    "dòng": "rows",
+    "tạo mới": "created",
+    "cập nhật": "updated",
+    "không đổi": "unchanged",
     "Cột bắt buộc": "Required columns",
     "Tệp phải chứa toàn bộ danh sách hợp lệ; nếu có lỗi, không dòng nào được ghi.": "The whole file must "
     "be valid; if any row is wrong, nothing is written.",

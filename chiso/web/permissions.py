@@ -107,3 +107,4 @@ register_action(
     "edit-agencies", ("secretariat",), "Nhập, sửa danh sách cơ quan, đơn vị", "Import and edit agencies"
 )
 register_action("view-audit", ("secretariat", "leader"), "Xem nhật ký thay đổi", "See the audit trail")
+register_action("push-records", (), "Gửi bản ghi qua API (có token)", "Push records via the API (token)")

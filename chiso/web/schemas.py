@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from chiso.units.schemas import UnitOut
+from chiso.units.agencies import AgencyOut, GroupOut, HistoryLink
+from chiso.units.schemas import LineageOut, UnitOut
 
 
 class Link(BaseModel):
@@ -85,3 +86,52 @@ class UnitListPage(BaseModel):
     page: int
     pages: int
     items: list[UnitOut]
+
+
+class AgencyFilters(BaseModel):
+    """Filters of the agencies list (query parameters)."""
+
+    q: Annotated[Annotated[str, Field(max_length=200)] | None, Blank] = None
+    kind: Annotated[Literal["department", "central", "district", "commune", "other"] | None, Blank] = None
+    group: Annotated[Annotated[str, Field(max_length=60)] | None, Blank] = None
+    province_code: Annotated[Annotated[str, Field(max_length=10)] | None, Blank] = None
+    on: Annotated[date | None, Blank] = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=1000)
+
+
+class AgencyListPage(BaseModel):
+    """One page of the agencies list, with the filters that produced it."""
+
+    filters: AgencyFilters
+    total: int
+    page: int
+    pages: int
+    items: list[AgencyOut]
+
+
+class AgencyDetail(BaseModel):
+    """One agency: parent, administrative unit, validity, groups, history and the unit's lineage."""
+
+    agency: AgencyOut
+    predecessors: list[HistoryLink]
+    successors: list[HistoryLink]
+    groups: list[GroupOut]
+    unit_lineage: LineageOut | None = None
+
+
+class ImportResult(BaseModel):
+    """What an agencies import did (or would do, for a dry run)."""
+
+    ok: bool = True
+    file: str
+    rows: int
+    created: list[str]
+    updated: list[str]
+    unchanged: int
+    links_added: int
+    links_removed: int
+    groups_created: list[str]
+    members_added: int
+    members_removed: int
+    dry_run: bool

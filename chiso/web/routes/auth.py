@@ -11,7 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chiso.accounts.service import SESSION_TTL, authenticate, end_session, start_session
+from chiso.accounts.service import (
+    SESSION_TTL,
+    authenticate,
+    end_session,
+    purge_expired_sessions,
+    start_session,
+)
 from chiso.errors import PermissionDenied
 from chiso.web import security
 from chiso.web.deps import DbSession, Viewer, require
@@ -60,6 +66,7 @@ def login_submit(
             username=username,
         )
     end_session(db, token=request.cookies.get(security.SESSION_COOKIE))  # no session fixation
+    purge_expired_sessions(db)
     token, _row = start_session(db, user=user)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(

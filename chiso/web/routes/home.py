@@ -37,7 +37,7 @@ def viewer_out(db: DbSession, viewer: Viewer) -> ViewerOut:
         agency_code=agency.code if agency else None,
         agency_name=agency.name_vi if agency else None,
         province_code=viewer.province_code,
-        session_expires_at=viewer.web_session.expires_at if viewer.web_session else None,
+        session_expires_at=viewer.session_expires_at,
         actions=actions_for(viewer.role),
     )
 

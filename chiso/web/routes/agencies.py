@@ -1,0 +1,230 @@
+"""Agencies pages: list (kind/group filters, search-as-you-type), detail with history; import; JSON twins.
+
+Web layer; calls chiso.units.agencies and chiso.units.admin, never SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from chiso.config import get_settings
+from chiso.errors import InvalidInput, NotFound, Problem
+from chiso.store.models.agencies import AGENCY_KINDS, Agency
+from chiso.units.admin import get_lineage
+from chiso.units.agencies import (
+    agency_groups,
+    describe_agency,
+    get_agency_history,
+    import_agencies,
+    list_groups,
+    search_agencies,
+)
+from chiso.units.io import COLUMNS
+from chiso.web.deps import DbSession, require
+from chiso.web.rendering import is_htmx, render, table_download, url_with
+from chiso.web.schemas import AgencyDetail, AgencyFilters, AgencyListPage, ImportResult
+
+router = APIRouter()
+AGENCY_COLUMNS = (
+    "code", "name_vi", "name_en", "kind", "province_code", "parent_code", "parent_name",
+    "unit_code", "unit_name", "valid_from", "valid_to",
+)  # fmt: skip
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+
+
+def _matching(db: DbSession, filters: AgencyFilters) -> list[Agency]:
+    return search_agencies(
+        db,
+        q=filters.q,
+        kind=filters.kind,
+        province_code=filters.province_code,
+        on=filters.on,
+        group=filters.group,
+    )
+
+
+def build_agency_list(db: DbSession, filters: AgencyFilters) -> AgencyListPage:
+    """Return one page of the agencies matching the filters, in Vietnamese alphabetical order."""
+    agencies = _matching(db, filters)
+    pages = max(1, -(-len(agencies) // filters.page_size))
+    page = min(filters.page, pages)
+    start = (page - 1) * filters.page_size
+    return AgencyListPage(
+        filters=filters,
+        total=len(agencies),
+        page=page,
+        pages=pages,
+        items=[describe_agency(a) for a in agencies[start : start + filters.page_size]],
+    )
+
+
+def build_agency_detail(db: DbSession, code: str) -> AgencyDetail:
+    """Return an agency with its groups, history and (for committees) its unit's lineage."""
+    history = get_agency_history(db, code=code)
+    lineage = None
+    if history.agency.unit_code:
+        try:
+            lineage = get_lineage(db, code=history.agency.unit_code)
+        except NotFound:
+            lineage = None
+    return AgencyDetail(
+        agency=history.agency,
+        predecessors=history.predecessors,
+        successors=history.successors,
+        groups=agency_groups(db, code=code),
+        unit_lineage=lineage,
+    )
+
+
+@router.get(
+    "/agencies", response_class=HTMLResponse, dependencies=[require("view-agencies")], include_in_schema=False
+)
+def agencies_page(
+    request: Request, db: DbSession, filters: Annotated[AgencyFilters, Query()]
+) -> HTMLResponse:
+    """List agencies; htmx (search-as-you-type) gets only the results block."""
+    page = build_agency_list(db, filters)
+    groups = [] if is_htmx(request) else list_groups(db)
+    return render(
+        request,
+        "agencies/list.html",
+        block="results",
+        page=page,
+        groups=groups,
+        kinds=AGENCY_KINDS,
+        json_url=url_with(request, "/api/agencies"),
+    )
+
+
+@router.get(
+    "/api/agencies", response_model=AgencyListPage, dependencies=[require("view-agencies")], tags=["agencies"]
+)
+def agencies_api(db: DbSession, filters: Annotated[AgencyFilters, Query()]) -> AgencyListPage:
+    """List agencies (JSON twin of /agencies): search accent-insensitively, filter by kind and group."""
+    return build_agency_list(db, filters)
+
+
+@router.get("/agencies.{fmt}", dependencies=[require("view-agencies")], tags=["agencies"])
+def agencies_download(
+    db: DbSession, fmt: Literal["csv", "xlsx"], filters: Annotated[AgencyFilters, Query()]
+) -> Response:
+    """Download every agency matching the filters (all pages) as CSV or Excel."""
+    rows = [describe_agency(a).model_dump() for a in _matching(db, filters)]
+    return table_download(rows, AGENCY_COLUMNS, filename="co-quan-don-vi", fmt=fmt)
+
+
+@router.get(
+    "/agencies/import",
+    response_class=HTMLResponse,
+    dependencies=[require("edit-agencies")],
+    include_in_schema=False,
+)
+def import_form(request: Request) -> HTMLResponse:
+    """Show the agencies import form."""
+    return render(request, "agencies/import.html", columns=COLUMNS, report=None, problems=[], error=None)
+
+
+async def _save_upload(upload: UploadFile, folder: Path) -> Path:
+    """Save an uploaded file under its (sanitised) name, refusing wrong types and oversize files."""
+    name = Path(upload.filename or "").name
+    name = re.sub(r"[^\w.\-]+", "_", name) or "upload.csv"
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        raise InvalidInput(
+            "Tệp phải là .csv hoặc .xlsx",
+            "The file must be a .csv or .xlsx file",
+            [Problem("Đuôi tệp không được hỗ trợ", "Unsupported file extension", file=name)],
+        )
+    limit = get_settings().upload_max_bytes
+    path = folder / name
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                error = InvalidInput(
+                    f"Tệp quá lớn (giới hạn {limit // (1024 * 1024)} MB)",
+                    f"The file is too large (limit {limit // (1024 * 1024)} MB); set CHISO_UPLOAD_MAX_MB",
+                )
+                error.status = 413
+                raise error
+            out.write(chunk)
+    return path
+
+
+async def _import(db: DbSession, upload: UploadFile, dry_run: bool) -> ImportResult:
+    with tempfile.TemporaryDirectory(prefix="chiso-import-") as folder:
+        path = await _save_upload(upload, Path(folder))
+        report = import_agencies(db, path=path, dry_run=dry_run)
+    return ImportResult(**report.to_dict())
+
+
+@router.post(
+    "/agencies/import",
+    response_class=HTMLResponse,
+    dependencies=[require("edit-agencies")],
+    include_in_schema=False,
+)
+async def import_submit(
+    request: Request,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    """Import an agencies file (all or nothing) and show what changed or every problem found."""
+    try:
+        result = await _import(db, file, dry_run)
+    except InvalidInput as exc:
+        db.rollback()
+        lang = getattr(request.state, "lang", "vi")
+        return render(
+            request,
+            "agencies/import.html",
+            status_code=exc.status,
+            columns=COLUMNS,
+            report=None,
+            problems=list(exc.problems),
+            error=exc.message_en if lang == "en" else exc.message_vi,
+        )
+    return render(request, "agencies/import.html", columns=COLUMNS, report=result, problems=[], error=None)
+
+
+@router.post(
+    "/api/agencies/import",
+    response_model=ImportResult,
+    dependencies=[require("edit-agencies")],
+    tags=["agencies"],
+)
+async def import_api(
+    db: DbSession, file: Annotated[UploadFile, File()], dry_run: Annotated[bool, Form()] = False
+) -> ImportResult:
+    """Import agencies from a CSV or Excel file, all or nothing (twin of the import form)."""
+    return await _import(db, file, dry_run)
+
+
+@router.get(
+    "/agencies/{code}",
+    response_class=HTMLResponse,
+    dependencies=[require("view-agencies")],
+    include_in_schema=False,
+)
+def agency_page(request: Request, db: DbSession, code: str) -> HTMLResponse:
+    """Show one agency: parent, unit, validity, groups, history and the unit's lineage."""
+    detail = build_agency_detail(db, code)
+    return render(request, "agencies/detail.html", detail=detail, json_url=f"/api/agencies/{code}")
+
+
+@router.get(
+    "/api/agencies/{code}",
+    response_model=AgencyDetail,
+    dependencies=[require("view-agencies")],
+    tags=["agencies"],
+)
+def agency_api(db: DbSession, code: str) -> AgencyDetail:
+    """Return one agency with its groups, history and unit lineage (JSON twin of /agencies/{code})."""
+    return build_agency_detail(db, code)

@@ -1,0 +1,76 @@
+"""Record API for integrators: POST /api/records/{kind} with a bearer token; web layer, thin.
+
+The one-stop-shop and petition (1022) systems push batches of records as JSON
+`{"records": [{...}, ...]}`; the answer has the counts (read, stored, new, replaced, unchanged,
+rejected), the rejects with their row (1-based position in the batch) and reason, and the
+(agency_code, month) pairs whose metrics changed. Authentication is `Authorization: Bearer <token>`
+(tokens from `chiso monitor token create NAME`), not the session cookie, so there is no CSRF check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from chiso.config import get_settings
+from chiso.errors import InvalidInput, NotFound, PermissionDenied
+from chiso.monitoring.ingest import ingest_records
+from chiso.monitoring.records import KINDS, parse_kind
+from chiso.monitoring.tokens import verify_token
+from chiso.store.models.monitoring import IntegratorToken
+from chiso.web.deps import CurrentUser, DbSession
+
+ACTION = "push-records"
+MAX_RECORDS = 100_000
+
+router = APIRouter(tags=["integration"])
+
+
+class RecordBatch(BaseModel):
+    """A batch of records of one kind; each record is a JSON object with the columns of docs/records.md."""
+
+    records: list[Any] = Field(default_factory=list, description="JSON objects, one per record")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def integrator(request: Request, db: DbSession, viewer: CurrentUser) -> IntegratorToken:
+    """Admit requests carrying a live integrator token; a logged-in person without one gets 403."""
+    token = _bearer(request)
+    if token is None and viewer.is_authenticated:
+        raise PermissionDenied(
+            "Chỉ hệ thống tích hợp (có token) được gửi bản ghi",
+            "Only integrators with a token may push records (Authorization: Bearer <token>)",
+        )
+    return verify_token(db, token=token)
+
+
+integrator.chiso_action = ACTION  # type: ignore[attr-defined]  # read by route_action (tests, docs)
+
+Integrator = Annotated[IntegratorToken, Depends(integrator)]
+
+
+@router.post("/api/records/{kind}", summary="Push a batch of records (integrators)")
+def push_records(kind: str, batch: RecordBatch, token: Integrator) -> dict[str, Any]:
+    """Validate and store a batch of dossiers, procedures or petitions; return counts and rejects."""
+    parsed = parse_kind(kind)
+    if parsed is None:
+        raise NotFound(
+            f"Không có loại bản ghi {kind}; dùng {', '.join(KINDS)}",
+            f"No record kind {kind}; use one of {', '.join(KINDS)}",
+        )
+    if len(batch.records) > MAX_RECORDS:
+        raise InvalidInput(
+            f"Lô quá lớn: {len(batch.records)} bản ghi, tối đa {MAX_RECORDS}; hãy chia nhỏ",
+            f"Batch too large: {len(batch.records)} records, at most {MAX_RECORDS}; split it",
+        )
+    report = ingest_records(
+        batch.records, kind=parsed, data_dir=get_settings().data_dir, source=f"api:{token.name}"
+    )
+    return report.to_dict()

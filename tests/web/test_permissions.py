@@ -1,0 +1,148 @@
+"""Every registered route x every role: allowed roles get through, others get 403 (or the login redirect).
+
+The matrix is built from app.routes, so a route added by any room is covered automatically: it must
+declare `require("action")`, and it behaves as its action's roles say. The explicit tables below pin the
+actions of the routes and the roles of the actions this room defines, so a change to either is a
+deliberate one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chiso.web.app import create_app, list_routes
+from chiso.web.permissions import ACTIONS, is_allowed
+
+ANONYMOUS = "anonymous"
+VIEWERS = (ANONYMOUS, "public", "secretariat", "assessor", "reporter", "leader")
+
+# (method, path template) -> the action it must require.
+EXPECTED_ROUTE_ACTIONS = {
+    ("GET", "/"): "view-home",
+    ("GET", "/api"): "view-home",
+    ("GET", "/api/actions"): "view-home",
+    ("GET", "/api/docs"): "view-api-docs",
+    ("GET", "/static/{name:path}"): "view-static",
+    ("GET", "/login"): "log-in",
+    ("POST", "/login"): "log-in",
+    ("POST", "/logout"): "log-out",
+    ("GET", "/account"): "view-account",
+    ("GET", "/api/me"): "view-account",
+    ("GET", "/units"): "view-units",
+    ("GET", "/api/units"): "view-units",
+    ("GET", "/units.{fmt}"): "view-units",
+    ("GET", "/units/{code}"): "view-units",
+    ("GET", "/api/units/{code}"): "view-units",
+    ("GET", "/agencies"): "view-agencies",
+    ("GET", "/api/agencies"): "view-agencies",
+    ("GET", "/agencies.{fmt}"): "view-agencies",
+    ("GET", "/agencies/import"): "edit-agencies",
+    ("POST", "/agencies/import"): "edit-agencies",
+    ("POST", "/api/agencies/import"): "edit-agencies",
+    ("GET", "/agencies/{code}"): "view-agencies",
+    ("GET", "/api/agencies/{code}"): "view-agencies",
+}
+
+# action -> roles allowed ("public" = anonymous visitors and users with the public role).
+EVERYONE = {"public", "secretariat", "assessor", "reporter", "leader"}
+STAFF = {"secretariat", "assessor", "reporter", "leader"}
+EXPECTED_ACTION_ROLES = {
+    "view-home": EVERYONE,
+    "view-static": EVERYONE,
+    "view-api-docs": EVERYONE,
+    "log-in": EVERYONE,
+    "log-out": EVERYONE,
+    "view-account": STAFF,
+    "view-units": EVERYONE,
+    "view-agencies": EVERYONE,
+    "edit-agencies": {"secretariat"},
+    "view-audit": {"secretariat", "leader"},
+}
+
+# Real values for path parameters, so allowed requests reach real data; unknown names get "x".
+SAMPLE_PARAMS = {"code": "WT.SNV", "fmt": "csv", "name": "chiso.css"}
+SAMPLE_BY_PATH = {"/units/{code}": {"code": "48"}, "/api/units/{code}": {"code": "48"}}
+# Routes FastAPI builds itself (the OpenAPI schema is public by design).
+FRAMEWORK_ROUTES = {"/openapi.json"}
+
+
+def _routes() -> list[tuple[str, str, str | None]]:
+    found = []
+    for info in list_routes(create_app()):
+        if info.path in FRAMEWORK_ROUTES:
+            continue
+        found.append((info.method, info.path, info.action))
+    return found
+
+
+ROUTES = _routes()
+
+
+def _url(path: str) -> str:
+    values = {**SAMPLE_PARAMS, **SAMPLE_BY_PATH.get(path, {})}
+
+    def fill(match: re.Match[str]) -> str:
+        return values.get(match.group(1), "x")
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", fill, path)
+
+
+def test_every_route_requires_an_action() -> None:
+    missing = [f"{m} {p}" for m, p, action in ROUTES if action is None]
+    assert not missing, f"routes without require('action'): {missing}"
+
+
+def test_our_routes_require_the_expected_action() -> None:
+    actual = {(m, p): a for m, p, a in ROUTES}
+    for key, action in EXPECTED_ROUTE_ACTIONS.items():
+        assert actual.get(key) == action, f"{key}: expected {action}, found {actual.get(key)}"
+
+
+def test_our_actions_have_the_expected_roles() -> None:
+    for name, roles in EXPECTED_ACTION_ROLES.items():
+        assert set(ACTIONS[name].roles) == roles, name
+
+
+def _refused(response, viewer: str) -> bool:  # type: ignore[no-untyped-def]
+    """A refusal is a 403, or for anonymous visitors the login redirect (pages) or a 401 JSON (API)."""
+    if response.status_code == 403:
+        return True
+    if response.status_code == 303 and response.headers["location"].startswith("/login?next="):
+        return True
+    return response.status_code == 401 and response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize(("method", "path", "action"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_route_x_role(
+    client: TestClient,
+    login: Callable[[str], str],
+    anon_token: Callable[[], str],
+    viewer: str,
+    method: str,
+    path: str,
+    action: str | None,
+) -> None:
+    assert action is not None
+    role = "public" if viewer == ANONYMOUS else viewer
+    if viewer == ANONYMOUS:
+        csrf = anon_token() if method == "POST" else ""  # anonymous forms: signed double-submit token
+    else:
+        csrf = login(viewer)
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    response = client.request(method, _url(path), headers=headers, follow_redirects=False)
+    allowed = is_allowed(role, action)
+    assert _refused(response, viewer) is not allowed, (
+        f"{viewer} {method} {path} -> {response.status_code} {response.headers.get('location', '')}"
+    )
+    if not allowed:
+        if viewer == ANONYMOUS and not path.startswith("/api"):
+            assert response.status_code == 303  # pages send anonymous visitors to the login form
+        elif viewer != ANONYMOUS:
+            assert response.status_code == 403
+    elif method == "GET" and ("GET", path) in EXPECTED_ROUTE_ACTIONS:
+        assert response.status_code == 200, f"{viewer} GET {path} -> {response.status_code}"

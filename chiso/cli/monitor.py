@@ -21,7 +21,7 @@ app = typer.Typer(help="monitor", no_args_is_help=True)
 
 @app.command("compute")
 def compute_command(
-    period: str = typer.Option(..., "--period", help="YYYY-Www, YYYY-MM, YYYY-Qn, YYYY or a date range a..b."),
+    period: str = typer.Option(..., "--period", help="YYYY-Www, YYYY-MM, YYYY-Qn, YYYY or a range a..b."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     by: str = typer.Option("", "--by", help="Split the period: week, month, quarter or year."),
     out: Path = typer.Option(..., "--out", help="Output file: .csv, .parquet, .json or .xlsx."),

@@ -223,6 +223,7 @@ def test_lineage_invariants(units_db: Session) -> None:
         old_id for old_id, level, _, _, _, primary in rows if level != "district" and primary
     )
     assert set(commune_primaries.values()) == {1}
+    assert set(commune_primaries) == {u.id for u in list_units(units_db, on=BEFORE) if u.level != "district"}
     assert {u.id for u in list_units(units_db, on=AFTER)} == {new_id for _, _, new_id, _, _, _ in rows}
     assert count_lineage(units_db) == len(rows)
     assert count_lineage(units_db, kind="partial") > 0

@@ -117,3 +117,119 @@ def _by(name: str) -> PeriodKind | None:
     if name.strip().lower() not in kinds:
         raise InvalidInput(f"--by '{name}' không hợp lệ", f"--by '{name}': week, month, quarter or year")
     return kinds[name.strip().lower()]
+
+
+# --- records: ingest and integrator tokens (monitoring records engineer) -------------------------
+
+token_app = typer.Typer(help="Manage integrator tokens for the record API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@app.command("ingest")
+def ingest_command(
+    files: list[Path] = typer.Argument(..., help="CSV, JSON-lines or Parquet record files."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="dossiers, procedures or petitions (default: guessed from the columns)."
+    ),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Folder for reject files (default <data>/rejects)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Ingest record files into the record store: bad rows to a reject file, all or nothing."""
+
+    def _run() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from chiso.cli.common import print_json
+        from chiso.config import get_settings
+        from chiso.monitoring.ingest import ingest_files
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            disable=as_json,
+        ) as bar:
+            tasks = {
+                "read": bar.add_task("Đọc, kiểm tra / read, validate", total=len(files)),
+                "store": bar.add_task("Lưu / store", total=len(files)),
+            }
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(tasks[step], completed=done, total=total)
+
+            report = ingest_files(
+                files, data_dir=get_settings().data_dir, kind=kind, reject_dir=rejects, progress=progress
+            )
+        if as_json:
+            print_json(report.to_dict(max_rejects=0))
+            return
+        for f in report.files:
+            line = (
+                f"{f.source} ({f.kind}): đọc/read {f.rows_read}, lưu/stored {f.stored} "
+                f"(mới/new {f.new}, thay/replaced {f.replaced}), không đổi/unchanged {f.unchanged}, "
+                f"lỗi/rejected {f.rejected}"
+            )
+            console.print(line, highlight=False)
+            if f.reject_file:
+                console.print(f"  [yellow]dòng lỗi / rejected rows -> {f.reject_file}[/]", highlight=False)
+            for w in f.warnings:
+                console.print(f"  [dim]{w}[/]", highlight=False)
+        months = report.affected_months()
+        console.print(
+            f"Tháng bị ảnh hưởng / affected months: {', '.join(months) or '-'} ({report.seconds:.2f} s)"
+        )
+
+    run_guarded(_run)
+
+
+@token_app.command("create")
+def token_create_command(name: str = typer.Argument(..., help="Name of the integrating system.")) -> None:
+    """Create an integrator token and print it once (only its hash is kept)."""
+
+    def _run() -> None:
+        from chiso.monitoring.tokens import create_token
+        from chiso.store import session_scope
+
+        with session_scope() as session:
+            row, secret = create_token(session, name=name)
+            label = row.name
+        console.print(f"Token cho / for {label} (chỉ hiện một lần / shown once):", highlight=False)
+        console.print(secret, highlight=False, soft_wrap=True)
+        console.print("Dùng / use: Authorization: Bearer <token>  POST /api/records/<kind>", highlight=False)
+
+    run_guarded(_run)
+
+
+@token_app.command("list")
+def token_list_command() -> None:
+    """List integrator tokens with their creation, last use and revocation."""
+
+    def _run() -> None:
+        from chiso.monitoring.tokens import list_tokens
+        from chiso.store import session_scope
+
+        with session_scope() as session:
+            for t in list_tokens(session):
+                state = f"thu hồi/revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "hoạt động/active"
+                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
+                console.print(f"{t.name}\t{t.token_prefix}…\t{state}\tdùng/used {used}", highlight=False)
+
+    run_guarded(_run)
+
+
+@token_app.command("revoke")
+def token_revoke_command(name: str = typer.Argument(..., help="Name of the token to revoke.")) -> None:
+    """Revoke an integrator token; requests with it are refused from now on."""
+
+    def _run() -> None:
+        from chiso.monitoring.tokens import revoke_token
+        from chiso.store import session_scope
+
+        with session_scope() as session:
+            revoke_token(session, name=name)
+        console.print(f"Đã thu hồi / revoked: {name}", highlight=False)
+
+    run_guarded(_run)

@@ -98,9 +98,12 @@ class DemoContext:
 
 
 def load_units(ctx: DemoContext) -> None:
-    """Load the real administrative units and their lineage (idempotent)."""
-    from chiso.units.admin import load_admin_units
+    """Load the real administrative units and their lineage, unless a complete load is there already."""
+    from chiso.units.admin import load_admin_units, units_loaded
 
+    if units_loaded(ctx.session):
+        ctx.summary.units = {"already_loaded": True}
+        return
     counts = load_admin_units(ctx.session)
     ctx.summary.units = {k: v for k, v in counts.items() if k != "sources"}
 

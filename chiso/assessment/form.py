@@ -40,6 +40,7 @@ class Criterion:
     computed: bool = False
     source: str | None = None  # where a computed value comes from ("monitoring")
     agency_kinds: tuple[str, ...] = ()  # empty: applies to every agency kind
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # the rule's parameters
 
     def applies_to(self, agency_kind: str | None) -> bool:
         return not self.agency_kinds or agency_kind is None or agency_kind in self.agency_kinds
@@ -154,6 +155,15 @@ def _is_computed(framework: Any, node: Any) -> tuple[bool, str | None]:
     return (text is not None and text.lower() not in ("reported", "manual", "self", "form")), text
 
 
+def _describe(rule: Any) -> dict[str, Any]:
+    if rule is None or isinstance(rule, str):
+        return {"type": rule} if rule else {}
+    describe = getattr(rule, "describe", None)
+    if callable(describe):
+        return dict(describe())
+    return dict(rule) if isinstance(rule, dict) else {}
+
+
 def build_form(framework: Any) -> Form:
     """Derive the form of a framework: sections are the top-level nodes, fields their leaves.
 
@@ -198,7 +208,7 @@ def build_form(framework: Any) -> Form:
                 guidance_en=str(_get(leaf, "guidance_en", default="") or ""),
                 choices=_choices(params), min_value=lo, max_value=hi,
                 required=not (computed or optional), computed=computed, source=source,
-                agency_kinds=kinds,
+                agency_kinds=kinds, params=_describe(rule),
             ))
         sections.append(Section(code=str(_get(top, "code")), name_vi=name_vi, name_en=name_en,
                                 criteria=tuple(crits)))

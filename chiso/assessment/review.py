@@ -18,6 +18,7 @@ from chiso.assessment.access import assessor_group_ids, check_can_read, check_ca
 from chiso.assessment.audit import AuditRow, list_audit, record_change, utcnow
 from chiso.assessment.periods import aware, get_period
 from chiso.assessment.schemas import QueueItem
+from chiso.assessment.scores import allowed_points
 from chiso.assessment.submissions import (
     open_submission,
     period_form,
@@ -154,6 +155,12 @@ def review_value(
             raise InvalidInput(f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
                                f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
                                [Problem("Điểm ngoài khoảng", "Points out of range", field="points")])
+        allowed = allowed_points(crit)
+        if allowed is not None and not any(abs(points - a) < 1e-9 for a in allowed):
+            shown = ", ".join(f"{a:g}" for a in allowed)
+            raise InvalidInput(f"Quy tắc của {indicator_code} chỉ cho các mức điểm: {shown}",
+                               f"{indicator_code}'s rule only gives these points: {shown}",
+                               [Problem("Mức điểm không hợp lệ", "Points not allowed by the rule", field="points")])
         row.review_state, row.points_override = "changed", float(points)
     elif decision == "accept":
         row.review_state, row.points_override = "accepted", None

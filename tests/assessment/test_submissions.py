@@ -161,3 +161,34 @@ def test_rates_outside_zero_one_are_refused(x: float) -> None:
     assert (problems == []) == (0 <= x <= 1)
     if not problems:
         assert clean.value == x
+
+
+def test_live_preview_scores_the_draft_with_the_engine(db: Session, province, open_period) -> None:
+    import pandas as pd
+
+    from chiso.assessment.scores import preview_score
+    from chiso.frameworks import load_framework
+    from chiso.scoring import score
+
+    open_period()
+    user = province.users["baocao.a"]
+    empty = preview_score(db, period_code=P, agency_code="DNG.SO.A", actor=user)
+    assert empty.total == 0 and not empty.complete
+    save(db, {"HT_MANG": {"value": "có"}, "HT_MAY_TINH": {"value": 0.5}}, user)
+    part = preview_score(db, period_code=P, agency_code="DNG.SO.A", actor=user)
+    assert part.sections["HA_TANG"] == pytest.approx(5 + 2.5)  # yes = 5 points, 0.5 of target 1.0 x 5
+    save(db, FULL_VALUES, user)
+    full = preview_score(db, period_code=P, agency_code="DNG.SO.A", actor=user)
+    assert full.complete and full.sections["HA_TANG"] == pytest.approx(4.75 + 5 + 4)
+    # the same values typed by hand as the engine's own table give the same total
+    by_hand = {"HT_MAY_TINH": 0.95, "HT_MANG": 1, "HT_ATTT": 4, "UD_VAN_BAN": 1.0, "UD_HO_SO_CV": 0.9,
+               "UD_HOP_TRUC_TUYEN": 12, "UD_DU_LIEU": 3, "DVC_TOAN_TRINH": 0.7, "DVC_HO_SO_TRUC_TUYEN": 0.4,
+               "NL_CHUYEN_TRACH": 1, "NL_DAO_TAO": 0.6, "CS_KE_HOACH": 0, "CS_KINH_PHI": 5}
+    rows = [{"agency_code": "DNG.SO.A", "period": "2026", "indicator_code": k, "value": v, "comment": "x"}
+            for k, v in by_hand.items()]
+    rows.append({"agency_code": "DNG.SO.A", "period": "2026", "indicator_code": "DVC_DUNG_HAN",
+                 "numerator": 95, "denominator": 100, "comment": "x"})
+    expected = score(load_framework("danang-it"), pd.DataFrame(rows),
+                     groups=pd.DataFrame([{"agency_code": "DNG.SO.A", "group": "SBN", "kind": "department"}]))
+    assert full.total == pytest.approx(float(expected.totals()["points"].iloc[0]))
+    assert full.band == expected.totals()["band"].iloc[0]

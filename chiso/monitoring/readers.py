@@ -341,6 +341,7 @@ def validate_table(
     source: str,
     row_numbers: np.ndarray[Any, np.dtype[np.int64]] | None = None,
     rejects: list[Reject] | None = None,
+    skip_blank: bool = False,
 ) -> ReadResult:
     """Validate a table of raw cells (any Arrow types) against the record type `kind`.
 
@@ -350,6 +351,7 @@ def validate_table(
         source: the file name (or "api") quoted in rejects.
         row_numbers: the source row number of every raw row (default 1..n).
         rejects: rejects found earlier (e.g. malformed CSV lines), kept in front.
+        skip_blank: drop rows whose every cell is empty without a reject (CSV blank lines).
 
     Returns:
         The good rows with exactly `arrow_schema(kind)`, the rejects and the warnings.
@@ -394,8 +396,8 @@ def validate_table(
     out_rejects = list(rejects or [])
     # drop rows where every known cell is empty (blank lines)
     present = [c for c in rtype.names if c in names]
-    blank = np.ones(n, dtype=bool)
-    for name in present:
+    blank = np.full(n, skip_blank, dtype=bool)
+    for name in present if skip_blank else []:
         col = raw.column(name).combine_chunks()
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             blank &= ~_np_mask(pc.is_valid(_as_text(col)))
@@ -546,7 +548,9 @@ def read_csv(path: Path, *, kind: str | None = None) -> ReadResult:
         for number, text, expected, actual in bad_lines
         if text
     ]
-    return validate_table(raw, rtype.kind, source=path.name, row_numbers=rows, rejects=line_rejects)
+    return validate_table(
+        raw, rtype.kind, source=path.name, row_numbers=rows, rejects=line_rejects, skip_blank=True
+    )
 
 
 def _cell_text(value: Any) -> Any:
@@ -617,10 +621,9 @@ def validate_records(
         for name, column in cells.items():
             column.append(row.get(name))
         good_rows.append(numbers[pos])
-    if cells:
-        raw = pa.table({name: pa.array(values, pa.string()) for name, values in cells.items()})
-    else:
-        raw = pa.table({c: pa.nulls(len(good_rows), pa.string()) for c in rtype.names})
+    for name in rtype.names:  # a key absent from an object is an empty cell, not a missing column
+        cells.setdefault(name, [None] * len(good_rows))
+    raw = pa.table({name: pa.array(values, pa.string()) for name, values in cells.items()})
     return validate_table(
         raw, rtype.kind, source=source, row_numbers=np.asarray(good_rows, dtype=np.int64), rejects=pre
     )

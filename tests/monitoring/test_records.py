@@ -134,7 +134,10 @@ def test_timezone_offsets_become_vietnam_local_time(tmp_path: Path) -> None:
 
 
 def test_wrong_number_of_cells_blank_lines_and_quoted_newlines_keep_row_numbers(tmp_path: Path) -> None:
-    text = f'{HEADER}\n{GOOD}\n\nD2,A01\n"D3\nx",A01,P1,online,2026-08-03,,,received\nD4,A,P,x,2026-08-03,,,received\n'
+    text = (
+        f"{HEADER}\n{GOOD}\n\nD2,A01\n"
+        '"D3\nx",A01,P1,online,2026-08-03,,,received\nD4,A,P,x,2026-08-03,,,received\n'
+    )
     res = read_file(write(tmp_path, "d.csv", text))
     assert [r["dossier_id"] for r in res.table.to_pylist()] == ["D1", "D3\nx"]
     assert [(r.row, r.column) for r in res.rejects] == [(4, None), (6, "channel")]
@@ -164,7 +167,9 @@ def test_unknown_columns_are_warned_about_and_ignored(tmp_path: Path) -> None:
         ("d.json", "[1, 2", "Cannot read the file"),
     ],
 )
-def test_file_level_problems_refuse_the_whole_file(tmp_path: Path, name: str, text: str, message: str) -> None:
+def test_file_level_problems_refuse_the_whole_file(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
     with pytest.raises(InvalidInput) as err:
         read_file(write(tmp_path, name, text))
     assert message in str(err.value)
@@ -179,7 +184,8 @@ def test_missing_file_and_unknown_kind(tmp_path: Path) -> None:
 
 def test_json_lines_number_lines_and_reject_bad_json_and_nested_values(tmp_path: Path) -> None:
     good = {"dossier_id": "D1", "agency_code": "A", "procedure_code": "P", "channel": "online",
-            "received_at": "2026-08-03", "status": "received", "paused_days": 2, "full_online": True}  # fmt: skip
+            "received_at": "2026-08-03", "status": "received", "paused_days": 2,
+            "full_online": True}  # fmt: skip
     lines = [json.dumps(good), "", "{not json", json.dumps({**good, "dossier_id": "D2", "status": ["x"]}),
              "[1]", json.dumps({**good, "dossier_id": "D3", "paused_days": 2.0})]  # fmt: skip
     res = read_file(write(tmp_path, "d.jsonl", "\n".join(lines) + "\n"))
@@ -195,7 +201,9 @@ def test_typed_parquet_is_taken_as_is_and_text_parquet_is_parsed(tmp_path: Path)
         {
             "petition_id": ["P1", "P2"],
             "agency_code": ["A", "A"],
-            "received_at": pa.array([datetime(2026, 8, 1, 1), datetime(2026, 8, 2)], pa.timestamp("ms", "UTC")),
+            "received_at": pa.array(
+                [datetime(2026, 8, 1, 1), datetime(2026, 8, 2)], pa.timestamp("ms", "UTC")
+            ),
             "category": ["staff", "gossip"],
             "overdue": [True, None],
             "repeat": pa.array([1, 0], pa.int8()),

@@ -20,13 +20,30 @@ from sqlalchemy.orm import Session
 from chiso.errors import InvalidInput
 from chiso.store.models import AuditEntry, User
 
-AUDIT_COLUMNS = ("id", "at", "username", "action", "object_type", "object_id", "field", "old_value",
-                 "new_value", "reason")
+AUDIT_COLUMNS = (
+    "id",
+    "at",
+    "username",
+    "action",
+    "object_type",
+    "object_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+)
 
 
 def utcnow() -> datetime:
     """Return the current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """Return `moment` as an aware UTC datetime (SQLite hands back naive values written as UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _text(value: Any) -> str | None:
@@ -116,7 +133,7 @@ def _query(
     username: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> Select[tuple[AuditEntry, str | None]]:
+) -> Select[AuditEntry, str]:
     stmt = select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.user_id)
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action))
@@ -155,29 +172,46 @@ def list_audit(
         since, until: time window [since, until).
         limit, offset: paging; limit None returns everything.
     """
-    stmt = _query(action=action, object_type=object_type,
-                  object_id=None if object_id is None else str(object_id),
-                  username=username, since=since, until=until)
+    stmt = _query(
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        username=username,
+        since=since,
+        until=until,
+    )
     order = (AuditEntry.at.desc(), AuditEntry.id.desc()) if newest_first else (AuditEntry.at, AuditEntry.id)
     stmt = stmt.order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [
-        AuditRow(e.id, e.at, name, e.action, e.object_type, e.object_id, e.field, e.old_value,
-                 e.new_value, e.reason)
+        AuditRow(
+            e.id,
+            aware(e.at),
+            name,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.field,
+            e.old_value,
+            e.new_value,
+            e.reason,
+        )
         for e, name in session.execute(stmt)
     ]
 
 
 def count_audit(session: Session, **filters: Any) -> int:
     """Count the audit entries matching the same filters as `list_audit`."""
-    stmt = _query(**{k: filters.get(k) for k in ("action", "object_type", "object_id", "username",
-                                                  "since", "until")})
+    stmt = _query(
+        **{k: filters.get(k) for k in ("action", "object_type", "object_id", "username", "since", "until")}
+    )
     return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
 
 
-def export_audit(session: Session, *, path: Path | None = None, fmt: str | None = None,
-                 **filters: Any) -> bytes:
+def export_audit(
+    session: Session, *, path: Path | None = None, fmt: str | None = None, **filters: Any
+) -> bytes:
     """Export the audit entries matching the filters as CSV (UTF-8 with BOM, for Excel) or XLSX.
 
     Args:

@@ -67,8 +67,16 @@ def detect_file_type(data: bytes) -> str | None:
 def check_filename(filename: str) -> str:
     """Return a safe display name, refusing empty names and anything that looks like a path."""
     name = (filename or "").strip()
-    bad = (not name or "/" in name or "\\" in name or ".." in name or name.startswith(".")
-           or ":" in name or any(ord(ch) < 32 for ch in name) or len(name) > 255)
+    bad = (
+        not name
+        or "/" in name
+        or "\\" in name
+        or ".." in name
+        or name.startswith(".")
+        or ":" in name
+        or any(ord(ch) < 32 for ch in name)
+        or len(name) > 255
+    )
     if bad:
         raise InvalidInput(
             f"Tên tệp không hợp lệ: {filename!r} (không được chứa đường dẫn)",
@@ -88,25 +96,30 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int | None = None) ->
     name = check_filename(filename)
     limit = get_settings().upload_max_bytes if max_bytes is None else max_bytes
     if not data:
-        raise InvalidInput(f"Tệp {name} rỗng", f"The file {name} is empty",
-                           [Problem("Tệp rỗng", "Empty file", file=name)])
+        raise InvalidInput(
+            f"Tệp {name} rỗng", f"The file {name} is empty", [Problem("Tệp rỗng", "Empty file", file=name)]
+        )
     if len(data) > limit:
         raise InvalidInput(
             f"Tệp {name} quá lớn ({len(data) / 1048576:.1f} MB; tối đa {limit / 1048576:.0f} MB)",
             f"The file {name} is too large ({len(data) / 1048576:.1f} MB; the limit is "
-            f"{limit / 1048576:.0f} MB)", [Problem("Tệp quá lớn", "File too large", file=name)])
+            f"{limit / 1048576:.0f} MB)",
+            [Problem("Tệp quá lớn", "File too large", file=name)],
+        )
     kind = detect_file_type(data)
     if kind is None:
         raise InvalidInput(
             f"Tệp {name} không phải PDF, DOCX, XLSX, PNG hoặc JPG (kiểm tra theo nội dung tệp)",
             f"The file {name} is not a PDF, DOCX, XLSX, PNG or JPG (checked by its content, not its name)",
-            [Problem("Loại tệp không được chấp nhận", "File type not accepted", file=name)])
+            [Problem("Loại tệp không được chấp nhận", "File type not accepted", file=name)],
+        )
     suffix = Path(name).suffix.lower()
     if suffix and suffix not in ALLOWED_TYPES[kind][1]:
         raise InvalidInput(
             f"Tệp {name} có đuôi {suffix} nhưng nội dung là {kind.upper()}",
             f"The file {name} is named {suffix} but its content is {kind.upper()}; rename or re-export it",
-            [Problem("Đuôi tệp không khớp nội dung", "Extension does not match content", file=name)])
+            [Problem("Đuôi tệp không khớp nội dung", "Extension does not match content", file=name)],
+        )
     return kind
 
 
@@ -137,8 +150,10 @@ def store_bytes(data: bytes) -> str:
 
 def _editable(submission: Submission) -> None:
     if submission.status not in EDITABLE_STATUSES:
-        raise Conflict(f"Bản tự đánh giá đang ở trạng thái '{submission.status}', không sửa minh chứng được",
-                       f"The submission is {submission.status}; evidence can change only while draft or returned")
+        raise Conflict(
+            f"Bản tự đánh giá đang ở trạng thái '{submission.status}', không sửa minh chứng được",
+            f"The submission is {submission.status}; evidence can change only while draft or returned",
+        )
 
 
 def add_evidence(
@@ -164,28 +179,63 @@ def add_evidence(
     _editable(sub)
     period_form(period).criterion(indicator_code)
     if not document_number.strip():
-        raise InvalidInput("Cần số hiệu văn bản minh chứng", "The evidence needs a document number",
-                           [Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number")])
+        raise InvalidInput(
+            "Cần số hiệu văn bản minh chứng",
+            "The evidence needs a document number",
+            [Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number")],
+        )
     kinds = [check_upload(name, data) for name, data in files]
-    ev = Evidence(submission_id=sub.id, indicator_code=indicator_code, document_number=document_number.strip(),
-                  document_date=document_date, summary=summary.strip(), created_at=now,
-                  created_by=actor.id if actor else None)
+    ev = Evidence(
+        submission_id=sub.id,
+        indicator_code=indicator_code,
+        document_number=document_number.strip(),
+        document_date=document_date,
+        summary=summary.strip(),
+        created_at=now,
+        created_by=actor.id if actor else None,
+    )
     session.add(ev)
     session.flush()
     for (name, data), kind in zip(files, kinds, strict=True):
         _attach(session, evidence=ev, filename=name, data=data, kind=kind, actor=actor, now=now)
-    record_change(session, action="evidence.add", object_type="evidence", object_id=ev.id, field=indicator_code,
-                  new={"document_number": ev.document_number, "document_date": document_date,
-                       "summary": ev.summary, "files": [n for n, _ in files]}, actor=actor, at=now)
+    record_change(
+        session,
+        action="evidence.add",
+        object_type="evidence",
+        object_id=ev.id,
+        field=indicator_code,
+        new={
+            "document_number": ev.document_number,
+            "document_date": document_date,
+            "summary": ev.summary,
+            "files": [n for n, _ in files],
+        },
+        actor=actor,
+        at=now,
+    )
     return ev
 
 
-def _attach(session: Session, *, evidence: Evidence, filename: str, data: bytes, kind: str,
-            actor: User | None, now: datetime) -> EvidenceFile:
+def _attach(
+    session: Session,
+    *,
+    evidence: Evidence,
+    filename: str,
+    data: bytes,
+    kind: str,
+    actor: User | None,
+    now: datetime,
+) -> EvidenceFile:
     digest = store_bytes(data)
-    record = EvidenceFile(evidence_id=evidence.id, sha256=digest, filename=check_filename(filename),
-                          file_type=kind, size_bytes=len(data), uploaded_at=now,
-                          uploaded_by=actor.id if actor else None)
+    record = EvidenceFile(
+        evidence_id=evidence.id,
+        sha256=digest,
+        filename=check_filename(filename),
+        file_type=kind,
+        size_bytes=len(data),
+        uploaded_at=now,
+        uploaded_by=actor.id if actor else None,
+    )
     session.add(record)
     session.flush()
     return record
@@ -201,7 +251,12 @@ def _evidence_submission(session: Session, *, evidence_id: int) -> tuple[Evidenc
 
 
 def attach_file(
-    session: Session, *, evidence_id: int, filename: str, data: bytes, actor: User | None = None,
+    session: Session,
+    *,
+    evidence_id: int,
+    filename: str,
+    data: bytes,
+    actor: User | None = None,
     now: datetime | None = None,
 ) -> EvidenceFile:
     """Add one more file to an existing evidence item."""
@@ -211,14 +266,22 @@ def attach_file(
     _editable(sub)
     kind = check_upload(filename, data)
     record = _attach(session, evidence=ev, filename=filename, data=data, kind=kind, actor=actor, now=now)
-    record_change(session, action="evidence.attach", object_type="evidence", object_id=ev.id,
-                  field=ev.indicator_code, new={"file": record.filename, "sha256": record.sha256}, actor=actor,
-                  at=now)
+    record_change(
+        session,
+        action="evidence.attach",
+        object_type="evidence",
+        object_id=ev.id,
+        field=ev.indicator_code,
+        new={"file": record.filename, "sha256": record.sha256},
+        actor=actor,
+        at=now,
+    )
     return record
 
 
-def delete_evidence(session: Session, *, evidence_id: int, actor: User | None = None,
-                    reason: str | None = None) -> None:
+def delete_evidence(
+    session: Session, *, evidence_id: int, actor: User | None = None, reason: str | None = None
+) -> None:
     """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared)."""
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
     check_can_edit(session, actor=actor, submission=sub)
@@ -227,12 +290,21 @@ def delete_evidence(session: Session, *, evidence_id: int, actor: User | None = 
     indicator = ev.indicator_code
     session.delete(ev)
     session.flush()
-    record_change(session, action="evidence.delete", object_type="evidence", object_id=evidence_id,
-                  field=indicator, old=old, reason=reason, actor=actor)
+    record_change(
+        session,
+        action="evidence.delete",
+        object_type="evidence",
+        object_id=evidence_id,
+        field=indicator,
+        old=old,
+        reason=reason,
+        actor=actor,
+    )
 
 
-def get_evidence_file(session: Session, *, file_id: int, actor: User | None = None
-                      ) -> tuple[EvidenceFile, Path, str]:
+def get_evidence_file(
+    session: Session, *, file_id: int, actor: User | None = None
+) -> tuple[EvidenceFile, Path, str]:
     """Return a stored file's record, its path on disk and its media type, checking the actor may read it."""
     record = session.get(EvidenceFile, file_id)
     if record is None:
@@ -241,11 +313,14 @@ def get_evidence_file(session: Session, *, file_id: int, actor: User | None = No
     check_can_read(session, actor=actor, submission=sub)
     path = upload_path(record.sha256)
     if not path.exists():
-        raise NotFound(f"Tệp {record.filename} không còn trên đĩa", f"The file {record.filename} is missing on disk")
+        raise NotFound(
+            f"Tệp {record.filename} không còn trên đĩa", f"The file {record.filename} is missing on disk"
+        )
     return record, path, ALLOWED_TYPES[record.file_type][0]
 
 
 def list_evidence(session: Session, *, submission: Submission) -> list[Evidence]:
     """List a submission's evidence items in the order they were added."""
-    return list(session.scalars(select(Evidence).where(Evidence.submission_id == submission.id)
-                                .order_by(Evidence.id)))
+    return list(
+        session.scalars(select(Evidence).where(Evidence.submission_id == submission.id).order_by(Evidence.id))
+    )

@@ -53,8 +53,13 @@ COLUMNS = (
     ("source", "Nguồn (chỉ đọc)\nSource (read-only)", 20),
 )
 COL = {key: i for i, (key, _h, _w) in enumerate(COLUMNS)}
-KIND_LABELS = {"yesno": "Có/Không", "number": "Số / number", "ratio": "Tử số/Mẫu số", "choice": "Lựa chọn",
-               "points": "Điểm / points"}
+KIND_LABELS = {
+    "yesno": "Có/Không",
+    "number": "Số / number",
+    "ratio": "Tử số/Mẫu số",
+    "choice": "Lựa chọn",
+    "points": "Điểm / points",
+}
 YES, NO = "Có", "Không"
 BULK_COLUMNS = ("agency_code", "indicator_code", "value", "numerator", "denominator", "choice", "comment")
 
@@ -71,7 +76,9 @@ def _kind_hint(kind: str, low: float | None, high: float | None) -> str:
     return KIND_LABELS[kind]
 
 
-def build_template(session: Session, *, period_code: str, agency_code: str, actor: User | None = None) -> bytes:
+def build_template(
+    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+) -> bytes:
     """Write the agency's form as a prefilled .xlsx template with validation lists and instructions.
 
     A hidden sheet records the period and agency so that an upload for another agency or period is
@@ -84,7 +91,9 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
-    head = book.add_format({"bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+    head = book.add_format(
+        {"bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"}
+    )
     section_fmt = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     locked = book.add_format({"text_wrap": True, "valign": "top", "font_color": "#555555"})
@@ -96,8 +105,12 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     sheet.write(1, 0, "Đơn vị / Agency:", bold)
     sheet.write(1, 2, f"{view.agency_code} — {view.agency_name_vi}")
     sheet.write(2, 0, "Kỳ / Period:", bold)
-    sheet.write(2, 2, f"{view.period_code} ({view.framework_id} {view.framework_version}); "
-                      f"hạn nộp / deadline {view.deadline:%d/%m/%Y %H:%M} UTC")
+    sheet.write(
+        2,
+        2,
+        f"{view.period_code} ({view.framework_id} {view.framework_version}); "
+        f"hạn nộp / deadline {view.deadline:%d/%m/%Y %H:%M} UTC",
+    )
     for i, (_key, label, width) in enumerate(COLUMNS):
         sheet.write(HEADER_ROW - 1, i, label, head)
         sheet.set_column(i, i, width)
@@ -109,9 +122,13 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
         row += 1
         for f in sec.fields:
             cells: dict[str, Any] = {
-                "code": f.code, "section": sec.code, "name": f"{f.name_vi}\n{f.name_en}",
+                "code": f.code,
+                "section": sec.code,
+                "name": f"{f.name_vi}\n{f.name_en}",
                 "kind": _kind_hint(f.kind, f.min_value, f.max_value),
-                "max_points": f.max_points, "comment": f.comment or "", "guidance": f.guidance_vi,
+                "max_points": f.max_points,
+                "comment": f.comment or "",
+                "guidance": f.guidance_vi,
                 "source": f.source if f.computed else "",
             }
             for key in ("code", "section", "name", "kind", "max_points", "guidance", "source"):
@@ -122,11 +139,19 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
                 value = YES if f.value >= 0.5 else NO
             elif f.kind in ("number", "points") and f.value is not None:
                 value = f.value
-            for key, current in (("value", value), ("numerator", f.numerator), ("denominator", f.denominator),
-                                 ("choice", f.choice), ("comment", f.comment)):
-                used = (key == "comment" or (key == "value" and f.kind in ("yesno", "number", "points"))
-                        or (key in ("numerator", "denominator") and f.kind == "ratio")
-                        or (key == "choice" and f.kind == "choice"))
+            for key, current in (
+                ("value", value),
+                ("numerator", f.numerator),
+                ("denominator", f.denominator),
+                ("choice", f.choice),
+                ("comment", f.comment),
+            ):
+                used = (
+                    key == "comment"
+                    or (key == "value" and f.kind in ("yesno", "number", "points"))
+                    or (key in ("numerator", "denominator") and f.kind == "ratio")
+                    or (key == "choice" and f.kind == "choice")
+                )
                 if used:
                     sheet.write(row, COL[key], "" if current is None else current, entry_fmt)
             if not f.computed:
@@ -138,31 +163,59 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     guide.set_column(0, 0, 110)
     lines = [
         ("Hướng dẫn / Instructions", title),
-        ("1. Chỉ nhập vào các ô màu vàng. Ô màu xanh là số liệu tính tự động (chỉ đọc). "
-         "Fill in the yellow cells only; green cells are computed values (read-only).", wrap),
+        (
+            "1. Chỉ nhập vào các ô màu vàng. Ô màu xanh là số liệu tính tự động (chỉ đọc). "
+            "Fill in the yellow cells only; green cells are computed values (read-only).",
+            wrap,
+        ),
         ("2. Có/Không: chọn trong danh sách. Yes/no: pick from the list (Có = yes, Không = no).", wrap),
-        ("3. Tỷ lệ: nhập số thập phân 0..1 (80% = 0,8), không dùng dấu %. Rates: 0..1 (80% = 0.8), no % sign.",
-         wrap),
-        ("4. Tử số/Mẫu số: số lượng không âm, tử số không lớn hơn mẫu số. "
-         "Numerator/denominator: non-negative, numerator not above the denominator.", wrap),
-        ("5. Điểm: trong khoảng ghi ở cột Kiểu nhập; thẩm định viên sẽ xác nhận. "
-         "Points: within the range shown; the assessor confirms them.", wrap),
-        ("6. Không đổi tên, thêm hay xóa cột; không sửa cột Mã tiêu chí. Tệp chỉ dùng cho đúng đơn vị và kỳ này. "
-         "Do not rename, add or delete columns or edit the codes; the file is only valid for this agency "
-         "and period.", wrap),
-        ("7. Tải lên lại: hệ thống kiểm tra từng dòng; nếu có dòng sai thì không lưu gì. "
-         "Upload: every row is checked; if any row is wrong nothing is saved.", wrap),
-        ("8. Minh chứng (văn bản, tệp) được đính kèm trên trang web. Evidence files are attached on the web page.",
-         wrap),
+        (
+            "3. Tỷ lệ: nhập số thập phân 0..1 (80% = 0,8), không dùng dấu %. "
+            "Rates: 0..1 (80% = 0.8), no % sign.",
+            wrap,
+        ),
+        (
+            "4. Tử số/Mẫu số: số lượng không âm, tử số không lớn hơn mẫu số. "
+            "Numerator/denominator: non-negative, numerator not above the denominator.",
+            wrap,
+        ),
+        (
+            "5. Điểm: trong khoảng ghi ở cột Kiểu nhập; thẩm định viên sẽ xác nhận. "
+            "Points: within the range shown; the assessor confirms them.",
+            wrap,
+        ),
+        (
+            "6. Không đổi tên, thêm hay xóa cột; không sửa cột Mã tiêu chí. "
+            "Tệp chỉ dùng cho đúng đơn vị và kỳ này. "
+            "Do not rename, add or delete columns or edit the codes; the file is only valid for this agency "
+            "and period.",
+            wrap,
+        ),
+        (
+            "7. Tải lên lại: hệ thống kiểm tra từng dòng; nếu có dòng sai thì không lưu gì. "
+            "Upload: every row is checked; if any row is wrong nothing is saved.",
+            wrap,
+        ),
+        (
+            "8. Minh chứng (văn bản, tệp) được đính kèm trên trang web. "
+            "Evidence files are attached on the web page.",
+            wrap,
+        ),
     ]
     for i, (text, fmt) in enumerate(lines):
         guide.write(i, 0, text, fmt)
 
     meta = book.add_worksheet(META_SHEET)
-    for i, (key, val) in enumerate((("template_version", TEMPLATE_VERSION), ("period_code", view.period_code),
-                                    ("agency_code", view.agency_code), ("framework_id", view.framework_id),
-                                    ("framework_version", view.framework_version),
-                                    ("submission_id", str(view.submission_id)))):
+    for i, (key, val) in enumerate(
+        (
+            ("template_version", TEMPLATE_VERSION),
+            ("period_code", view.period_code),
+            ("agency_code", view.agency_code),
+            ("framework_id", view.framework_id),
+            ("framework_version", view.framework_version),
+            ("submission_id", str(view.submission_id)),
+        )
+    ):
         meta.write_string(i, 0, key)
         meta.write_string(i, 1, val)
     meta.hide()
@@ -171,22 +224,47 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     return out.getvalue()
 
 
-def _validate(sheet: Any, row: int, kind: str, lo: float | None, hi: float | None, choices: list[str]) -> None:
+def _validate(
+    sheet: Any, row: int, kind: str, lo: float | None, hi: float | None, choices: list[str]
+) -> None:
     msg = {"input_title": "Nhập / Enter", "error_title": "Sai giá trị / Invalid value"}
     if kind == "yesno":
-        sheet.data_validation(row, COL["value"], row, COL["value"], {
-            "validate": "list", "source": [YES, NO], **msg, "input_message": "Có / Không"})
+        sheet.data_validation(
+            row,
+            COL["value"],
+            row,
+            COL["value"],
+            {"validate": "list", "source": [YES, NO], **msg, "input_message": "Có / Không"},
+        )
     elif kind == "choice" and choices:
-        sheet.data_validation(row, COL["choice"], row, COL["choice"], {"validate": "list", "source": choices, **msg})
+        sheet.data_validation(
+            row, COL["choice"], row, COL["choice"], {"validate": "list", "source": choices, **msg}
+        )
     elif kind in ("number", "points"):
         low = -1e12 if lo is None else lo
         high = 1e12 if hi is None else hi
-        sheet.data_validation(row, COL["value"], row, COL["value"], {
-            "validate": "decimal", "criteria": "between", "minimum": low, "maximum": high, **msg,
-            "input_message": f"{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}"})
+        sheet.data_validation(
+            row,
+            COL["value"],
+            row,
+            COL["value"],
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": low,
+                "maximum": high,
+                **msg,
+                "input_message": f"{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}",
+            },
+        )
     elif kind == "ratio":
-        sheet.data_validation(row, COL["numerator"], row, COL["denominator"], {
-            "validate": "decimal", "criteria": ">=", "value": 0, **msg, "input_message": ">= 0"})
+        sheet.data_validation(
+            row,
+            COL["numerator"],
+            row,
+            COL["denominator"],
+            {"validate": "decimal", "criteria": ">=", "value": 0, **msg, "input_message": ">= 0"},
+        )
 
 
 @dataclass
@@ -223,13 +301,19 @@ def _open_workbook(data: bytes, filename: str) -> Any:
     from chiso.assessment.evidence import detect_file_type
 
     if detect_file_type(data) != "xlsx":
-        raise InvalidInput(f"Tệp {filename} không phải Excel .xlsx", f"The file {filename} is not an .xlsx workbook",
-                           [Problem("Không phải tệp .xlsx", "Not an .xlsx file", file=filename)])
+        raise InvalidInput(
+            f"Tệp {filename} không phải Excel .xlsx",
+            f"The file {filename} is not an .xlsx workbook",
+            [Problem("Không phải tệp .xlsx", "Not an .xlsx file", file=filename)],
+        )
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise InvalidInput(f"Không đọc được tệp {filename}", f"Cannot read the workbook {filename}: {exc}",
-                           [Problem("Tệp hỏng", "Unreadable workbook", file=filename)]) from exc
+        raise InvalidInput(
+            f"Không đọc được tệp {filename}",
+            f"Cannot read the workbook {filename}: {exc}",
+            [Problem("Tệp hỏng", "Unreadable workbook", file=filename)],
+        ) from exc
 
 
 def read_template(
@@ -251,17 +335,21 @@ def read_template(
     if META_SHEET not in book.sheetnames or FORM_SHEET not in book.sheetnames:
         raise InvalidInput(
             f"Tệp {filename} không phải biểu mẫu chiso (thiếu trang {FORM_SHEET} hoặc thông tin kỳ/đơn vị)",
-            f"{filename} is not a chiso form template (sheet {FORM_SHEET} or the hidden period/agency sheet is "
-            "missing); download the template again", [Problem("Không phải biểu mẫu", "Not a template",
-                                                              file=filename)])
+            f"{filename} is not a chiso form template (sheet {FORM_SHEET} or the hidden period/agency "
+            "sheet is "
+            "missing); download the template again",
+            [Problem("Không phải biểu mẫu", "Not a template", file=filename)],
+        )
     meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].iter_rows(values_only=True) if r and r[0]}
     if meta.get("period_code") != period.code or meta.get("agency_code") != agency_code:
         raise InvalidInput(
             f"Biểu mẫu này của đơn vị {meta.get('agency_code')} kỳ {meta.get('period_code')}, không phải của "
             f"{agency_code} kỳ {period.code}",
-            f"This template belongs to agency {meta.get('agency_code')}, period {meta.get('period_code')}, not to "
+            f"This template belongs to agency {meta.get('agency_code')}, "
+            f"period {meta.get('period_code')}, not to "
             f"{agency_code}, period {period.code}; download your own template",
-            [Problem("Biểu mẫu của đơn vị/kỳ khác", "Template of another agency or period", file=filename)])
+            [Problem("Biểu mẫu của đơn vị/kỳ khác", "Template of another agency or period", file=filename)],
+        )
     form = period_form(period)
     applicable = {c.code: c for c in form.criteria_for(agency_kind_of(session, submission=sub))}
     stored = values_by_code(session, submission=sub)
@@ -269,8 +357,9 @@ def read_template(
     reports: list[RowReport] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for excel_row, cells in enumerate(book[FORM_SHEET].iter_rows(min_row=HEADER_ROW + 1, values_only=True),
-                                      start=HEADER_ROW + 1):
+    for excel_row, cells in enumerate(
+        book[FORM_SHEET].iter_rows(min_row=HEADER_ROW + 1, values_only=True), start=HEADER_ROW + 1
+    ):
         code = _cell(cells, "code")
         if code is None:
             continue
@@ -286,8 +375,11 @@ def read_template(
             problems.append(Problem(vi, en, file=filename, row=rep.row, column=column, field=code))
 
         if code in seen:
-            bad(f"Tiêu chí {code} lặp lại (đã có ở dòng {seen[code]})",
-                f"Criterion {code} repeated (first on row {seen[code]})", "A")
+            bad(
+                f"Tiêu chí {code} lặp lại (đã có ở dòng {seen[code]})",
+                f"Criterion {code} repeated (first on row {seen[code]})",
+                "A",
+            )
             continue
         seen[code] = excel_row
         crit = applicable.get(code)
@@ -299,10 +391,13 @@ def read_template(
         raw_value = _cell(cells, "value")
         if crit.kind == "yesno" and isinstance(raw_value, str):
             raw_value = {YES.lower(): "1", NO.lower(): "0"}.get(raw_value.lower(), raw_value)
-        vi = ValueInput(value=raw_value, numerator=_cell(cells, "numerator"),
-                        denominator=_cell(cells, "denominator"),
-                        choice=None if _cell(cells, "choice") is None else str(_cell(cells, "choice")),
-                        comment=None if _cell(cells, "comment") is None else str(_cell(cells, "comment")))
+        vi = ValueInput(
+            value=raw_value,
+            numerator=_cell(cells, "numerator"),
+            denominator=_cell(cells, "denominator"),
+            choice=None if _cell(cells, "choice") is None else str(_cell(cells, "choice")),
+            comment=None if _cell(cells, "comment") is None else str(_cell(cells, "comment")),
+        )
         _clean, found = clean_value(crit, vi)
         for p in found:
             column = _col_letter(COL.get(p.column or "value", COL["value"]))
@@ -313,7 +408,9 @@ def read_template(
     if problems:
         raise InvalidInput(
             f"Tệp {filename} có {sum(not r.ok for r in reports)} dòng sai; chưa lưu gì",
-            f"{filename} has {sum(not r.ok for r in reports)} invalid rows; nothing was saved", problems)
+            f"{filename} has {sum(not r.ok for r in reports)} invalid rows; nothing was saved",
+            problems,
+        )
     return values, reports
 
 
@@ -334,8 +431,9 @@ def upload_template(
     """
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
-    values, reports = read_template(session, period_code=period_code, agency_code=agency_code, data=data,
-                                    filename=filename, actor=actor)
+    values, reports = read_template(
+        session, period_code=period_code, agency_code=agency_code, data=data, filename=filename, actor=actor
+    )
     saved = save_draft(session, period_code=period_code, agency_code=agency_code, values=values, actor=actor)
     return UploadReport(rows=reports, saved=True, changed=saved.changed)
 
@@ -351,8 +449,11 @@ def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(f"Tệp {filename} không phải UTF-8", f"{filename} is not UTF-8; save it as CSV UTF-8",
-                               [Problem("Sai bảng mã", "Wrong encoding", file=filename)]) from exc
+            raise InvalidInput(
+                f"Tệp {filename} không phải UTF-8",
+                f"{filename} is not UTF-8; save it as CSV UTF-8",
+                [Problem("Sai bảng mã", "Wrong encoding", file=filename)],
+            ) from exc
         reader = csv.reader(io.StringIO(text))
         header = [h.strip() for h in next(reader, [])]
         body = list(reader)
@@ -361,8 +462,11 @@ def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]
     if missing or unknown:
         raise InvalidInput(
             f"Tệp {filename}: thiếu cột {', '.join(missing) or '-'}; cột lạ {', '.join(unknown) or '-'}",
-            f"{filename}: missing columns {', '.join(missing) or '-'}; unknown columns {', '.join(unknown) or '-'}; "
-            f"expected {', '.join(BULK_COLUMNS)}", [Problem("Sai cột", "Wrong columns", file=filename, row=1)])
+            f"{filename}: missing columns {', '.join(missing) or '-'}; "
+            f"unknown columns {', '.join(unknown) or '-'}; "
+            f"expected {', '.join(BULK_COLUMNS)}",
+            [Problem("Sai cột", "Wrong columns", file=filename, row=1)],
+        )
     for i, cells in enumerate(body, start=2):
         record = {h: (cells[j] if j < len(cells) else None) for j, h in enumerate(header) if h}
         record = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in record.items()}
@@ -385,9 +489,14 @@ def bulk_import_values(
     check_secretariat(actor)
     period = get_period(session, code=period_code)
     form = period_form(period)
-    subs = {code: (sub, kind) for sub, code, kind in session.execute(
-        select(Submission, Agency.code, Agency.kind).join(Agency, Agency.id == Submission.agency_id)
-        .where(Submission.period_id == period.id))}
+    subs = {
+        code: (sub, kind)
+        for sub, code, kind in session.execute(
+            select(Submission, Agency.code, Agency.kind)
+            .join(Agency, Agency.id == Submission.agency_id)
+            .where(Submission.period_id == period.id)
+        )
+    }
     problems: list[Problem] = []
     per_agency: dict[str, dict[str, ValueInput]] = {}
     seen: dict[tuple[str, str], int] = {}
@@ -397,50 +506,92 @@ def bulk_import_values(
         count += 1
         agency, code = str(rec.get("agency_code") or ""), str(rec.get("indicator_code") or "")
         if agency not in subs:
-            problems.append(Problem(f"Đơn vị {agency or '(trống)'} không tham gia kỳ {period.code}",
-                                    f"Agency {agency or '(empty)'} is not in period {period.code}", file=filename,
-                                    row=row, column="agency_code"))
+            problems.append(
+                Problem(
+                    f"Đơn vị {agency or '(trống)'} không tham gia kỳ {period.code}",
+                    f"Agency {agency or '(empty)'} is not in period {period.code}",
+                    file=filename,
+                    row=row,
+                    column="agency_code",
+                )
+            )
             continue
         sub, kind = subs[agency]
         if sub.status not in EDITABLE_STATUSES:
-            problems.append(Problem(f"Bản tự đánh giá của {agency} đang '{sub.status}', không sửa được",
-                                    f"{agency}'s submission is {sub.status} and cannot change", file=filename,
-                                    row=row, column="agency_code"))
+            problems.append(
+                Problem(
+                    f"Bản tự đánh giá của {agency} đang '{sub.status}', không sửa được",
+                    f"{agency}'s submission is {sub.status} and cannot change",
+                    file=filename,
+                    row=row,
+                    column="agency_code",
+                )
+            )
             continue
         crit = next((c for c in form.criteria_for(kind) if c.code == code), None)
         if crit is None:
-            problems.append(Problem(f"Tiêu chí {code or '(trống)'} không áp dụng cho {agency}",
-                                    f"Criterion {code or '(empty)'} does not apply to {agency}", file=filename,
-                                    row=row, column="indicator_code"))
+            problems.append(
+                Problem(
+                    f"Tiêu chí {code or '(trống)'} không áp dụng cho {agency}",
+                    f"Criterion {code or '(empty)'} does not apply to {agency}",
+                    file=filename,
+                    row=row,
+                    column="indicator_code",
+                )
+            )
             continue
         if (agency, code) in seen:
-            problems.append(Problem(f"Trùng {agency}/{code} (dòng {seen[(agency, code)]})",
-                                    f"Duplicate {agency}/{code} (first on row {seen[(agency, code)]})",
-                                    file=filename, row=row, column="indicator_code"))
+            problems.append(
+                Problem(
+                    f"Trùng {agency}/{code} (dòng {seen[(agency, code)]})",
+                    f"Duplicate {agency}/{code} (first on row {seen[(agency, code)]})",
+                    file=filename,
+                    row=row,
+                    column="indicator_code",
+                )
+            )
             continue
         seen[(agency, code)] = row
         if sub.id not in computed:
-            computed[sub.id] = {c for c, v in values_by_code(session, submission=sub).items() if v.is_computed}
+            computed[sub.id] = {
+                c for c, v in values_by_code(session, submission=sub).items() if v.is_computed
+            }
         if crit.computed or code in computed[sub.id]:
-            problems.append(Problem(f"{code} của {agency} được tính tự động, không nhập",
-                                    f"{code} of {agency} is computed and cannot be imported", file=filename,
-                                    row=row, column="indicator_code"))
+            problems.append(
+                Problem(
+                    f"{code} của {agency} được tính tự động, không nhập",
+                    f"{code} of {agency} is computed and cannot be imported",
+                    file=filename,
+                    row=row,
+                    column="indicator_code",
+                )
+            )
             continue
-        vi = ValueInput(value=rec.get("value"), numerator=rec.get("numerator"),
-                        denominator=rec.get("denominator"),
-                        choice=None if rec.get("choice") is None else str(rec.get("choice")),
-                        comment=None if rec.get("comment") is None else str(rec.get("comment")))
+        vi = ValueInput(
+            value=rec.get("value"),
+            numerator=rec.get("numerator"),
+            denominator=rec.get("denominator"),
+            choice=None if rec.get("choice") is None else str(rec.get("choice")),
+            comment=None if rec.get("comment") is None else str(rec.get("comment")),
+        )
         _clean, found = clean_value(crit, vi)
         for p in found:
-            problems.append(Problem(p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value",
-                                    field=code))
+            problems.append(
+                Problem(
+                    p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value", field=code
+                )
+            )
         if not found:
             per_agency.setdefault(agency, {})[code] = vi
     if problems:
-        raise InvalidInput(f"Tệp {filename} có lỗi; chưa lưu gì", f"{filename} has errors; nothing was saved",
-                           problems)
+        raise InvalidInput(
+            f"Tệp {filename} có lỗi; chưa lưu gì", f"{filename} has errors; nothing was saved", problems
+        )
     changed = 0
     for agency, values in sorted(per_agency.items()):
-        changed += len(save_draft(session, period_code=period_code, agency_code=agency, values=values,
-                                  actor=actor).changed)
+        changed += len(
+            save_draft(
+                session, period_code=period_code, agency_code=agency, values=values, actor=actor
+            ).changed
+        )
     return {"rows": count, "agencies": len(per_agency), "changed": changed}

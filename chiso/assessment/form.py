@@ -198,20 +198,32 @@ def build_form(framework: Any) -> Form:
             lo, hi = _bounds(kind, rtype, params, max_points)
             computed, source = _is_computed(framework, leaf)
             optional = rtype.lower() in ("monitoring", "bonus_penalty") or max_points == 0
-            crits.append(Criterion(
-                code=str(_get(leaf, "code")),
-                name_vi=str(_get(leaf, "name_vi", "name", default=_get(leaf, "code"))),
-                name_en=str(_get(leaf, "name_en", default=_get(leaf, "name_vi", "name", default=""))),
-                section_code=str(_get(top, "code")), section_name_vi=name_vi, section_name_en=name_en,
-                kind=kind, rule=rtype, max_points=max_points,
-                guidance_vi=str(_get(leaf, "guidance_vi", "guidance", default="") or ""),
-                guidance_en=str(_get(leaf, "guidance_en", default="") or ""),
-                choices=_choices(params), min_value=lo, max_value=hi,
-                required=not (computed or optional), computed=computed, source=source,
-                agency_kinds=kinds, params=_describe(rule),
-            ))
-        sections.append(Section(code=str(_get(top, "code")), name_vi=name_vi, name_en=name_en,
-                                criteria=tuple(crits)))
+            crits.append(
+                Criterion(
+                    code=str(_get(leaf, "code")),
+                    name_vi=str(_get(leaf, "name_vi", "name", default=_get(leaf, "code"))),
+                    name_en=str(_get(leaf, "name_en", default=_get(leaf, "name_vi", "name", default=""))),
+                    section_code=str(_get(top, "code")),
+                    section_name_vi=name_vi,
+                    section_name_en=name_en,
+                    kind=kind,
+                    rule=rtype,
+                    max_points=max_points,
+                    guidance_vi=str(_get(leaf, "guidance_vi", "guidance", default="") or ""),
+                    guidance_en=str(_get(leaf, "guidance_en", default="") or ""),
+                    choices=_choices(params),
+                    min_value=lo,
+                    max_value=hi,
+                    required=not (computed or optional),
+                    computed=computed,
+                    source=source,
+                    agency_kinds=kinds,
+                    params=_describe(rule),
+                )
+            )
+        sections.append(
+            Section(code=str(_get(top, "code")), name_vi=name_vi, name_en=name_en, criteria=tuple(crits))
+        )
     return Form(
         framework_id=str(_get(framework, "id", "code", default="")),
         framework_version=str(_get(framework, "version", default="")),

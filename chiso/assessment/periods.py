@@ -1,4 +1,4 @@
-"""Assessment periods: open a round for a framework version, peer groups and agencies; deadlines and extensions.
+"""Assessment periods: open a round for a framework, peer groups and agencies; deadlines and extensions.
 
 Domain layer: store models, chiso.frameworks (load_framework) and chiso.errors; nothing from web or cli.
 """
@@ -6,23 +6,16 @@ Domain layer: store models, chiso.frameworks (load_framework) and chiso.errors; 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import record_change, utcnow
+from chiso.assessment.audit import aware, record_change, utcnow
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission
-
-
-def aware(moment: datetime) -> datetime:
-    """Return `moment` as an aware UTC datetime (SQLite hands back naive values written as UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def get_period(session: Session, *, code: str) -> AssessmentPeriod:
@@ -106,19 +99,36 @@ def open_period(
         raise Conflict(f"Kỳ đánh giá {code} đã tồn tại", f"The assessment period {code!r} already exists")
     sub_dl, rev_dl = aware(submission_deadline), aware(review_deadline)
     if rev_dl < sub_dl:
-        problems.append(Problem(
-            "Hạn thẩm định phải sau hạn nộp", "The review deadline must not be before the submission deadline",
-            field="review_deadline"))
-    groups = list(session.scalars(select(PeerGroup).where(
-        PeerGroup.province_code == province_code, PeerGroup.period == period, PeerGroup.code.in_(group_codes))))
+        problems.append(
+            Problem(
+                "Hạn thẩm định phải sau hạn nộp",
+                "The review deadline must not be before the submission deadline",
+                field="review_deadline",
+            )
+        )
+    groups = list(
+        session.scalars(
+            select(PeerGroup).where(
+                PeerGroup.province_code == province_code,
+                PeerGroup.period == period,
+                PeerGroup.code.in_(group_codes),
+            )
+        )
+    )
     missing = sorted(set(group_codes) - {g.code for g in groups})
     if missing:
-        problems.append(Problem(
-            f"Không có nhóm {', '.join(missing)} của tỉnh {province_code} kỳ {period}",
-            f"Unknown peer groups {', '.join(missing)} for province {province_code}, period {period}; "
-            "create them first (chiso agencies import)", field="group_codes"))
+        problems.append(
+            Problem(
+                f"Không có nhóm {', '.join(missing)} của tỉnh {province_code} kỳ {period}",
+                f"Unknown peer groups {', '.join(missing)} for province {province_code}, period {period}; "
+                "create them first (chiso agencies import)",
+                field="group_codes",
+            )
+        )
     if not group_codes:
-        problems.append(Problem("Cần ít nhất một nhóm", "Choose at least one peer group", field="group_codes"))
+        problems.append(
+            Problem("Cần ít nhất một nhóm", "Choose at least one peer group", field="group_codes")
+        )
     members = session.execute(
         select(Agency, GroupMember.group_id)
         .join(GroupMember, GroupMember.agency_id == Agency.id)
@@ -128,9 +138,13 @@ def open_period(
     if agency_codes is not None:
         outside = sorted(set(agency_codes) - set(by_code))
         if outside:
-            problems.append(Problem(
-                f"Các đơn vị không thuộc nhóm đã chọn: {', '.join(outside)}",
-                f"Agencies not members of the chosen groups: {', '.join(outside)}", field="agency_codes"))
+            problems.append(
+                Problem(
+                    f"Các đơn vị không thuộc nhóm đã chọn: {', '.join(outside)}",
+                    f"Agencies not members of the chosen groups: {', '.join(outside)}",
+                    field="agency_codes",
+                )
+            )
         chosen = [by_code[c] for c in sorted(set(agency_codes)) if c in by_code]
     else:
         chosen = [by_code[c] for c in sorted(by_code)]
@@ -141,25 +155,51 @@ def open_period(
         raise InvalidInput("Không mở được kỳ đánh giá", f"Cannot open the period {code}", problems)
     version = framework_version or _framework_version(framework_id)
     record = AssessmentPeriod(
-        code=code, name_vi=name_vi, name_en=name_en, province_code=province_code, period=period,
-        framework_id=framework_id, framework_version=version, submission_deadline=sub_dl,
-        review_deadline=rev_dl, status="open", previous_period_id=previous_id, created_at=now,
+        code=code,
+        name_vi=name_vi,
+        name_en=name_en,
+        province_code=province_code,
+        period=period,
+        framework_id=framework_id,
+        framework_version=version,
+        submission_deadline=sub_dl,
+        review_deadline=rev_dl,
+        status="open",
+        previous_period_id=previous_id,
+        created_at=now,
         created_by=actor.id if actor else None,
     )
     session.add(record)
     session.flush()
     session.add_all(PeriodGroup(period_id=record.id, group_id=g.id) for g in groups)
     session.add_all(
-        Submission(period_id=record.id, agency_id=agency.id, group_id=group_id, status="draft",
-                   updated_at=now, updated_by=actor.id if actor else None)
+        Submission(
+            period_id=record.id,
+            agency_id=agency.id,
+            group_id=group_id,
+            status="draft",
+            updated_at=now,
+            updated_by=actor.id if actor else None,
+        )
         for agency, group_id in chosen
     )
     session.flush()
-    record_change(session, action="period.open", object_type="assessment_period", object_id=record.id,
-                  actor=actor, new={"code": code, "framework": f"{framework_id}@{version}",
-                                    "groups": sorted(group_codes), "agencies": len(chosen),
-                                    "submission_deadline": sub_dl.isoformat(),
-                                    "review_deadline": rev_dl.isoformat()}, at=now)
+    record_change(
+        session,
+        action="period.open",
+        object_type="assessment_period",
+        object_id=record.id,
+        actor=actor,
+        new={
+            "code": code,
+            "framework": f"{framework_id}@{version}",
+            "groups": sorted(group_codes),
+            "agencies": len(chosen),
+            "submission_deadline": sub_dl.isoformat(),
+            "review_deadline": rev_dl.isoformat(),
+        },
+        at=now,
+    )
     return record
 
 
@@ -181,14 +221,25 @@ def set_deadlines(
     new_sub = aware(submission_deadline) if submission_deadline else aware(period.submission_deadline)
     new_rev = aware(review_deadline) if review_deadline else aware(period.review_deadline)
     if new_rev < new_sub:
-        raise InvalidInput("Hạn thẩm định phải sau hạn nộp",
-                           "The review deadline must not be before the submission deadline")
+        raise InvalidInput(
+            "Hạn thẩm định phải sau hạn nộp", "The review deadline must not be before the submission deadline"
+        )
     for name, new in (("submission_deadline", new_sub), ("review_deadline", new_rev)):
         old = aware(getattr(period, name))
         if old != new:
             setattr(period, name, new)
-            record_change(session, action="period.deadline", object_type="assessment_period",
-                          object_id=period.id, field=name, old=old, new=new, reason=reason, actor=actor, at=now)
+            record_change(
+                session,
+                action="period.deadline",
+                object_type="assessment_period",
+                object_id=period.id,
+                field=name,
+                old=old,
+                new=new,
+                reason=reason,
+                actor=actor,
+                at=now,
+            )
     session.flush()
     return period
 
@@ -200,12 +251,15 @@ def get_submission_for(session: Session, *, period: AssessmentPeriod, agency_cod
         NotFound: the agency does not take part in the period.
     """
     sub = session.scalar(
-        select(Submission).join(Agency, Agency.id == Submission.agency_id)
+        select(Submission)
+        .join(Agency, Agency.id == Submission.agency_id)
         .where(Submission.period_id == period.id, Agency.code == agency_code)
     )
     if sub is None:
-        raise NotFound(f"Đơn vị {agency_code} không tham gia kỳ {period.code}",
-                       f"Agency {agency_code} does not take part in period {period.code}")
+        raise NotFound(
+            f"Đơn vị {agency_code} không tham gia kỳ {period.code}",
+            f"Agency {agency_code} does not take part in period {period.code}",
+        )
     return sub
 
 
@@ -227,15 +281,19 @@ def extend_deadline(
     check_secretariat(actor)
     period = get_period(session, code=period_code)
     if not reason.strip():
-        raise InvalidInput("Cần nêu lý do gia hạn", "A reason is required to extend a deadline", [
-            Problem("Thiếu lý do", "Missing reason", field="reason")])
+        raise InvalidInput(
+            "Cần nêu lý do gia hạn",
+            "A reason is required to extend a deadline",
+            [Problem("Thiếu lý do", "Missing reason", field="reason")],
+        )
     until = aware(until)
     if until <= aware(period.submission_deadline):
         raise InvalidInput(
             "Hạn gia hạn phải sau hạn nộp chung của kỳ",
             f"The extension must end after the period's submission deadline "
-            f"{aware(period.submission_deadline).isoformat()}", [Problem("Ngày không hợp lệ", "Bad date",
-                                                                         field="until")])
+            f"{aware(period.submission_deadline).isoformat()}",
+            [Problem("Ngày không hợp lệ", "Bad date", field="until")],
+        )
     sub = get_submission_for(session, period=period, agency_code=agency_code)
     old = sub.extended_until
     sub.extended_until = until
@@ -243,9 +301,18 @@ def extend_deadline(
     sub.updated_at = now or utcnow()
     sub.updated_by = actor.id if actor else None
     session.flush()
-    record_change(session, action="submission.extend", object_type="submission", object_id=sub.id,
-                  field="extended_until", old=aware(old) if old else None, new=until, reason=reason,
-                  actor=actor, at=now)
+    record_change(
+        session,
+        action="submission.extend",
+        object_type="submission",
+        object_id=sub.id,
+        field="extended_until",
+        old=aware(old) if old else None,
+        new=until,
+        reason=reason,
+        actor=actor,
+        at=now,
+    )
     return sub
 
 
@@ -264,12 +331,15 @@ def resubmission_deadline_for(period: AssessmentPeriod, submission: Submission) 
 
 def _group_of_period(session: Session, *, period: AssessmentPeriod, group_code: str) -> PeerGroup:
     group = session.scalar(
-        select(PeerGroup).join(PeriodGroup, PeriodGroup.group_id == PeerGroup.id)
+        select(PeerGroup)
+        .join(PeriodGroup, PeriodGroup.group_id == PeerGroup.id)
         .where(PeriodGroup.period_id == period.id, PeerGroup.code == group_code)
     )
     if group is None:
-        raise NotFound(f"Nhóm {group_code} không thuộc kỳ {period.code}",
-                       f"Group {group_code} is not part of period {period.code}")
+        raise NotFound(
+            f"Nhóm {group_code} không thuộc kỳ {period.code}",
+            f"Group {group_code} is not part of period {period.code}",
+        )
     return group
 
 
@@ -284,16 +354,24 @@ def assign_assessor(
     if user is None:
         raise NotFound(f"Không có người dùng {username}", f"No user {username!r}")
     if user.role != "assessor":
-        raise InvalidInput(f"{username} không phải thẩm định viên",
-                           f"{username} has role {user.role}, not assessor")
+        raise InvalidInput(
+            f"{username} không phải thẩm định viên", f"{username} has role {user.role}, not assessor"
+        )
     existing = session.get(AssessorAssignment, (user.id, group.id))
     if existing is not None:
         return existing
     assignment = AssessorAssignment(user_id=user.id, group_id=group.id)
     session.add(assignment)
     session.flush()
-    record_change(session, action="assessor.assign", object_type="user", object_id=user.id,
-                  field="group", new=f"{period.code}/{group.code}", actor=actor)
+    record_change(
+        session,
+        action="assessor.assign",
+        object_type="user",
+        object_id=user.id,
+        field="group",
+        new=f"{period.code}/{group.code}",
+        actor=actor,
+    )
     return assignment
 
 
@@ -311,5 +389,12 @@ def unassign_assessor(
     if existing is not None:
         session.delete(existing)
         session.flush()
-        record_change(session, action="assessor.unassign", object_type="user", object_id=user.id,
-                      field="group", old=f"{period.code}/{group.code}", actor=actor)
+        record_change(
+            session,
+            action="assessor.unassign",
+            object_type="user",
+            object_id=user.id,
+            field="group",
+            old=f"{period.code}/{group.code}",
+            actor=actor,
+        )

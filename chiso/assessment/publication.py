@@ -18,9 +18,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import record_change, utcnow
+from chiso.assessment.audit import aware, record_change, utcnow
 from chiso.assessment.form import load_form
-from chiso.assessment.periods import aware, get_period, get_submission_for
+from chiso.assessment.periods import get_period, get_submission_for
 from chiso.assessment.schemas import Ranking, RankingRow
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.assessment.submissions import transition
@@ -28,40 +28,64 @@ from chiso.errors import Conflict, InvalidInput, NotFound
 from chiso.store.models import Agency, User
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
 
-RANKING_COLUMNS = ("rank", "agency_code", "agency_name_vi", "group", "total", "max_points", "band",
-                   "points_change", "rank_change", "status")
+RANKING_COLUMNS = (
+    "rank",
+    "agency_code",
+    "agency_name_vi",
+    "group",
+    "total",
+    "max_points",
+    "band",
+    "points_change",
+    "rank_change",
+    "status",
+)
 
 
 @event.listens_for(Publication, "before_update")
 def _refuse_update(_mapper: Any, _connection: Any, target: Publication) -> None:
-    raise Conflict(f"Kết quả đã công bố (lần {target.revision}) không được sửa; hãy tạo bản đính chính",
-                   f"Published results (revision {target.revision}) are immutable; publish a correction instead")
+    raise Conflict(
+        f"Kết quả đã công bố (lần {target.revision}) không được sửa; hãy tạo bản đính chính",
+        f"Published results (revision {target.revision}) are immutable; publish a correction instead",
+    )
 
 
 @event.listens_for(Publication, "before_delete")
 def _refuse_delete(_mapper: Any, _connection: Any, target: Publication) -> None:
-    raise Conflict(f"Kết quả đã công bố (lần {target.revision}) không được xóa",
-                   f"Published results (revision {target.revision}) cannot be deleted")
+    raise Conflict(
+        f"Kết quả đã công bố (lần {target.revision}) không được xóa",
+        f"Published results (revision {target.revision}) cannot be deleted",
+    )
 
 
 def _not_approved(session: Session, *, period: AssessmentPeriod) -> list[tuple[str, str]]:
     rows = session.execute(
-        select(Agency.code, Submission.status).join(Agency, Agency.id == Submission.agency_id)
-        .where(Submission.period_id == period.id, Submission.status != "approved").order_by(Agency.code)).all()
+        select(Agency.code, Submission.status)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .where(Submission.period_id == period.id, Submission.status != "approved")
+        .order_by(Agency.code)
+    ).all()
     return [(str(a), str(s)) for a, s in rows]
 
 
 def latest_publication(session: Session, *, period: AssessmentPeriod) -> Publication | None:
     """Return the newest published revision of a period, or None."""
-    return session.scalar(select(Publication).where(Publication.period_id == period.id)
-                          .order_by(Publication.revision.desc()).limit(1))
+    return session.scalar(
+        select(Publication)
+        .where(Publication.period_id == period.id)
+        .order_by(Publication.revision.desc())
+        .limit(1)
+    )
 
 
 def list_publications(session: Session, *, period_code: str) -> list[Publication]:
     """List a period's published revisions, oldest first."""
     period = get_period(session, code=period_code)
-    return list(session.scalars(select(Publication).where(Publication.period_id == period.id)
-                                .order_by(Publication.revision)))
+    return list(
+        session.scalars(
+            select(Publication).where(Publication.period_id == period.id).order_by(Publication.revision)
+        )
+    )
 
 
 def _previous_table(session: Session, *, period: AssessmentPeriod) -> pd.DataFrame | None:
@@ -74,8 +98,9 @@ def _previous_table(session: Session, *, period: AssessmentPeriod) -> pd.DataFra
     return pd.DataFrame.from_records(pub.rows)
 
 
-def compute_results(session: Session, *, period_code: str, actor: User | None = None,
-                    require_approved: bool = True) -> Any:
+def compute_results(
+    session: Session, *, period_code: str, actor: User | None = None, require_approved: bool = True
+) -> Any:
     """Score every submission of a period with the engine (values, groups, previous period, lineage).
 
     Returns:
@@ -92,15 +117,24 @@ def compute_results(session: Session, *, period_code: str, actor: User | None = 
         waiting = _not_approved(session, period=period)
         if waiting:
             shown = ", ".join(f"{a} ({s})" for a, s in waiting[:15]) + (" ..." if len(waiting) > 15 else "")
-            raise Conflict(f"Còn {len(waiting)} đơn vị chưa được duyệt: {shown}",
-                           f"{len(waiting)} submissions are not approved yet: {shown}")
+            raise Conflict(
+                f"Còn {len(waiting)} đơn vị chưa được duyệt: {shown}",
+                f"{len(waiting)} submissions are not approved yet: {shown}",
+            )
     framework, form = load_form(period.framework_id)
     values = values_frame(session, period=period, form=form)
     if values.empty:
-        raise InvalidInput(f"Kỳ {period.code} chưa có giá trị nào để tính điểm",
-                           f"Period {period.code} has no values to score yet")
-    return score(framework, values, groups=groups_frame(session, period=period),
-                 previous=_previous_table(session, period=period), lineage=lineage_frame(session))
+        raise InvalidInput(
+            f"Kỳ {period.code} chưa có giá trị nào để tính điểm",
+            f"Period {period.code} has no values to score yet",
+        )
+    return score(
+        framework,
+        values,
+        groups=groups_frame(session, period=period),
+        previous=_previous_table(session, period=period),
+        lineage=lineage_frame(session),
+    )
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -127,24 +161,51 @@ def publish_results(
     last = latest_publication(session, period=period)
     revision = 1 if last is None else last.revision + 1
     if last is not None and not reason.strip():
-        raise InvalidInput("Đính chính kết quả cần nêu lý do", "A correction of published results needs a reason")
+        raise InvalidInput(
+            "Đính chính kết quả cần nêu lý do", "A correction of published results needs a reason"
+        )
     result = compute_results(session, period_code=period_code, actor=actor)
     snapshot_id = _store_snapshot(session, period=period, result=result, revision=revision)
-    pub = Publication(period_id=period.id, revision=revision, published_at=now,
-                      published_by=actor.id if actor else None, reason=reason.strip(),
-                      framework_id=result.framework_id, framework_version=result.framework_version,
-                      decimals=result.decimals, rows=_records(result.table), snapshot_id=snapshot_id)
+    pub = Publication(
+        period_id=period.id,
+        revision=revision,
+        published_at=now,
+        published_by=actor.id if actor else None,
+        reason=reason.strip(),
+        framework_id=result.framework_id,
+        framework_version=result.framework_version,
+        decimals=result.decimals,
+        rows=_records(result.table),
+        snapshot_id=snapshot_id,
+    )
     session.add(pub)
     old_status = period.status
     period.status = "published"
     session.flush()
-    record_change(session, action="publication.publish" if revision == 1 else "publication.correct",
-                  object_type="assessment_period", object_id=period.id, field="revision",
-                  old=None if last is None else last.revision, new=revision, reason=reason.strip() or None,
-                  actor=actor, at=now)
+    record_change(
+        session,
+        action="publication.publish" if revision == 1 else "publication.correct",
+        object_type="assessment_period",
+        object_id=period.id,
+        field="revision",
+        old=None if last is None else last.revision,
+        new=revision,
+        reason=reason.strip() or None,
+        actor=actor,
+        at=now,
+    )
     if old_status != "published":
-        record_change(session, action="period.status", object_type="assessment_period", object_id=period.id,
-                      field="status", old=old_status, new="published", actor=actor, at=now)
+        record_change(
+            session,
+            action="period.status",
+            object_type="assessment_period",
+            object_id=period.id,
+            field="status",
+            old=old_status,
+            new="published",
+            actor=actor,
+            at=now,
+        )
     return pub
 
 
@@ -161,8 +222,15 @@ def _store_snapshot(session: Session, *, period: AssessmentPeriod, result: Any, 
     return getattr(snap, "id", None)
 
 
-def reopen_submission(session: Session, *, period_code: str, agency_code: str, reason: str,
-                      actor: User | None = None, now: datetime | None = None) -> Submission:
+def reopen_submission(
+    session: Session,
+    *,
+    period_code: str,
+    agency_code: str,
+    reason: str,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Submission:
     """Reopen an approved submission for correction (secretariat, with a reason); publish again afterwards."""
     check_secretariat(actor)
     if not reason.strip():
@@ -174,34 +242,62 @@ def reopen_submission(session: Session, *, period_code: str, agency_code: str, r
     return sub
 
 
-def _ranking_from_rows(session: Session, *, period: AssessmentPeriod, rows: list[dict[str, Any]],
-                       group: str | None, revision: int, published_at: datetime, reason: str,
-                       framework_id: str, framework_version: str) -> Ranking:
+def _ranking_from_rows(
+    session: Session,
+    *,
+    period: AssessmentPeriod,
+    rows: list[dict[str, Any]],
+    group: str | None,
+    revision: int,
+    published_at: datetime,
+    reason: str,
+    framework_id: str,
+    framework_version: str,
+) -> Ranking:
     from chiso.units.text import sort_key
 
     totals = [r for r in rows if r.get("node_code") == "TOTAL" and (group is None or r.get("group") == group)]
-    names = dict(session.execute(select(Agency.code, Agency.name_vi)
-                                 .where(Agency.code.in_([r["agency_code"] for r in totals]))).all())
+    names = dict(
+        session.execute(
+            select(Agency.code, Agency.name_vi).where(Agency.code.in_([r["agency_code"] for r in totals]))
+        ).all()
+    )
 
     def num(value: Any) -> float | None:
         return None if value is None else float(value)
 
-    out = [RankingRow(
-        rank=None if r.get("rank") is None else int(r["rank"]), agency_code=r["agency_code"],
-        agency_name_vi=names.get(r["agency_code"], r["agency_code"]), group=str(r.get("group")),
-        total=float(r["published"]), max_points=float(r["max_points"]), band=r.get("band"),
-        points_change=num(r.get("points_change")),
-        rank_change=None if r.get("rank_change") is None else int(r["rank_change"]), status=r.get("status"))
-        for r in totals]
-    out.sort(key=lambda x: (x.group, x.rank if x.rank is not None else 10**9,
-                            sort_key(x.agency_name_vi)))
-    return Ranking(period_code=period.code, period_name_vi=period.name_vi, group=group, revision=revision,
-                   published_at=aware(published_at), reason=reason, framework_id=framework_id,
-                   framework_version=framework_version, rows=out)
+    out = [
+        RankingRow(
+            rank=None if r.get("rank") is None else int(r["rank"]),
+            agency_code=r["agency_code"],
+            agency_name_vi=names.get(r["agency_code"], r["agency_code"]),
+            group=str(r.get("group")),
+            total=float(r["published"]),
+            max_points=float(r["max_points"]),
+            band=r.get("band"),
+            points_change=num(r.get("points_change")),
+            rank_change=None if r.get("rank_change") is None else int(r["rank_change"]),
+            status=r.get("status"),
+        )
+        for r in totals
+    ]
+    out.sort(key=lambda x: (x.group, x.rank if x.rank is not None else 10**9, sort_key(x.agency_name_vi)))
+    return Ranking(
+        period_code=period.code,
+        period_name_vi=period.name_vi,
+        group=group,
+        revision=revision,
+        published_at=aware(published_at),
+        reason=reason,
+        framework_id=framework_id,
+        framework_version=framework_version,
+        rows=out,
+    )
 
 
-def get_ranking(session: Session, *, period_code: str, group: str | None = None,
-                revision: int | None = None) -> Ranking:
+def get_ranking(
+    session: Session, *, period_code: str, group: str | None = None, revision: int | None = None
+) -> Ranking:
     """Return the published ranking of a period (latest revision by default), one group or all.
 
     Raises:
@@ -209,24 +305,51 @@ def get_ranking(session: Session, *, period_code: str, group: str | None = None,
     """
     period = get_period(session, code=period_code)
     stmt = select(Publication).where(Publication.period_id == period.id)
-    stmt = stmt.where(Publication.revision == revision) if revision else stmt.order_by(
-        Publication.revision.desc()).limit(1)
+    stmt = (
+        stmt.where(Publication.revision == revision)
+        if revision
+        else stmt.order_by(Publication.revision.desc()).limit(1)
+    )
     pub = session.scalar(stmt)
     if pub is None:
-        raise NotFound(f"Kỳ {period.code} chưa công bố kết quả", f"No published results for period {period.code}")
-    return _ranking_from_rows(session, period=period, rows=pub.rows, group=group, revision=pub.revision,
-                              published_at=pub.published_at, reason=pub.reason, framework_id=pub.framework_id,
-                              framework_version=pub.framework_version)
+        raise NotFound(
+            f"Kỳ {period.code} chưa công bố kết quả", f"No published results for period {period.code}"
+        )
+    return _ranking_from_rows(
+        session,
+        period=period,
+        rows=pub.rows,
+        group=group,
+        revision=pub.revision,
+        published_at=pub.published_at,
+        reason=pub.reason,
+        framework_id=pub.framework_id,
+        framework_version=pub.framework_version,
+    )
 
 
-def preview_ranking(session: Session, *, period_code: str, group: str | None = None,
-                    actor: User | None = None, now: datetime | None = None) -> Ranking:
+def preview_ranking(
+    session: Session,
+    *,
+    period_code: str,
+    group: str | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Ranking:
     """Compute the ranking that `publish_results` would publish, without storing it (revision 0)."""
     period = get_period(session, code=period_code)
     result = compute_results(session, period_code=period_code, actor=actor)
-    return _ranking_from_rows(session, period=period, rows=_records(result.table), group=group, revision=0,
-                              published_at=now or utcnow(), reason="preview", framework_id=result.framework_id,
-                              framework_version=result.framework_version)
+    return _ranking_from_rows(
+        session,
+        period=period,
+        rows=_records(result.table),
+        group=group,
+        revision=0,
+        published_at=now or utcnow(),
+        reason="preview",
+        framework_id=result.framework_id,
+        framework_version=result.framework_version,
+    )
 
 
 def ranking_groups(session: Session, *, period_code: str) -> list[str]:
@@ -236,7 +359,7 @@ def ranking_groups(session: Session, *, period_code: str) -> list[str]:
 
 
 def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
-    """Write a ranking as CSV (UTF-8 with BOM, for Excel) or XLSX, with the revision and date on top (XLSX)."""
+    """Write a ranking as CSV (UTF-8 with BOM, for Excel) or XLSX (revision and date on top)."""
     header = list(RANKING_COLUMNS)
     rows = [[getattr(r, c) for c in RANKING_COLUMNS] for r in ranking.rows]
     if fmt == "csv":
@@ -254,8 +377,12 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
     sheet = book.add_worksheet("xep_hang")
     bold = book.add_format({"bold": True})
     sheet.write(0, 0, f"{ranking.period_name_vi} — {ranking.group or 'tất cả nhóm / all groups'}", bold)
-    sheet.write(1, 0, f"Lần công bố / revision {ranking.revision}, {ranking.published_at:%d/%m/%Y %H:%M} UTC"
-                      + (f" — {ranking.reason}" if ranking.reason else ""))
+    sheet.write(
+        1,
+        0,
+        f"Lần công bố / revision {ranking.revision}, {ranking.published_at:%d/%m/%Y %H:%M} UTC"
+        + (f" — {ranking.reason}" if ranking.reason else ""),
+    )
     sheet.write_row(3, 0, header, bold)
     for i, row in enumerate(rows, start=4):
         sheet.write_row(i, 0, ["" if v is None else v for v in row])

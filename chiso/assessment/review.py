@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
-from chiso.assessment.audit import AuditRow, list_audit, record_change, utcnow
-from chiso.assessment.periods import aware, get_period
+from chiso.assessment.audit import AuditRow, aware, list_audit, record_change, utcnow
+from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import QueueItem
 from chiso.assessment.scores import allowed_points
 from chiso.assessment.submissions import (
@@ -58,25 +58,44 @@ def review_queue(
     elif actor is not None and actor.role not in ("secretariat", "leader"):
         raise PermissionDenied("Bạn không có hàng chờ thẩm định", "You have no review queue")
     rows = session.execute(stmt.order_by(Submission.submitted_at, Agency.code)).all()
-    pending_counts = dict(session.execute(
-        select(SubmissionValue.submission_id, func.count())
-        .where(SubmissionValue.submission_id.in_([r[0].id for r in rows]),
-               SubmissionValue.review_state == "pending")
-        .group_by(SubmissionValue.submission_id)).all()) if rows else {}
+    pending_counts = (
+        dict(
+            session.execute(
+                select(SubmissionValue.submission_id, func.count())
+                .where(
+                    SubmissionValue.submission_id.in_([r[0].id for r in rows]),
+                    SubmissionValue.review_state == "pending",
+                )
+                .group_by(SubmissionValue.submission_id)
+            ).all()
+        )
+        if rows
+        else {}
+    )
     return [
-        QueueItem(submission_id=sub.id, period_code=pcode, agency_code=acode, agency_name_vi=aname,
-                  group_code=gcode, status=sub.status,
-                  submitted_at=aware(sub.submitted_at) if sub.submitted_at else None,
-                  pending=int(pending_counts.get(sub.id, 0)), version=sub.version)
+        QueueItem(
+            submission_id=sub.id,
+            period_code=pcode,
+            agency_code=acode,
+            agency_name_vi=aname,
+            group_code=gcode,
+            status=sub.status,
+            submitted_at=aware(sub.submitted_at) if sub.submitted_at else None,
+            pending=int(pending_counts.get(sub.id, 0)),
+            version=sub.version,
+        )
         for sub, pcode, acode, aname, gcode in rows
     ]
 
 
 def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
     row = session.execute(
-        select(AuditEntry, User.full_name, User.username).outerjoin(User, User.id == AuditEntry.user_id)
+        select(AuditEntry, User.full_name, User.username)
+        .outerjoin(User, User.id == AuditEntry.user_id)
         .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1)).first()
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return ""
     entry, full_name, username = row
@@ -90,7 +109,8 @@ def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
 def _stale(session: Session, *, object_type: str, object_id: int, code: str) -> Conflict:
     change = _last_change(session, object_type=object_type, object_id=object_id)
     return Conflict(
-        f"Tiêu chí {code} vừa được người khác thay đổi, thao tác của bạn chưa được lưu. Thay đổi đó: {change}",
+        f"Tiêu chí {code} vừa được người khác thay đổi, thao tác của bạn chưa được lưu. "
+        f"Thay đổi đó: {change}",
         f"{code} was changed by someone else meanwhile; your decision was not saved. Their change: {change}",
         [Problem("Xung đột chỉnh sửa", "Edit conflict", field=code)],
     )
@@ -125,21 +145,33 @@ def review_value(
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
     if decision not in DECISIONS:
-        raise InvalidInput(f"Quyết định không hợp lệ: {decision}",
-                           f"Unknown decision {decision!r}; use accept, change or return")
+        raise InvalidInput(
+            f"Quyết định không hợp lệ: {decision}",
+            f"Unknown decision {decision!r}; use accept, change or return",
+        )
     if sub.status not in REVIEWABLE:
-        raise Conflict(f"Bản tự đánh giá đang ở trạng thái '{sub.status}', chưa/không thể thẩm định",
-                       f"The submission is {sub.status}; only submitted or resubmitted ones are reviewed")
+        raise Conflict(
+            f"Bản tự đánh giá đang ở trạng thái '{sub.status}', chưa/không thể thẩm định",
+            f"The submission is {sub.status}; only submitted or resubmitted ones are reviewed",
+        )
     crit = period_form(period).criterion(indicator_code)
     text = (comment or "").strip()
     if decision in ("change", "return") and not text:
-        raise InvalidInput("Cần ghi nhận xét khi sửa điểm hoặc trả lại",
-                           "A comment is required to change points or return a criterion",
-                           [Problem("Thiếu nhận xét", "Missing comment", field="comment")])
+        raise InvalidInput(
+            "Cần ghi nhận xét khi sửa điểm hoặc trả lại",
+            "A comment is required to change points or return a criterion",
+            [Problem("Thiếu nhận xét", "Missing comment", field="comment")],
+        )
     row = values_by_code(session, submission=sub).get(indicator_code)
     if row is None:
-        row = SubmissionValue(submission_id=sub.id, indicator_code=indicator_code, kind=crit.kind,
-                              source="reported", review_state="pending", updated_at=now)
+        row = SubmissionValue(
+            submission_id=sub.id,
+            indicator_code=indicator_code,
+            kind=crit.kind,
+            source="reported",
+            review_state="pending",
+            updated_at=now,
+        )
         session.add(row)
         session.flush()
     if row.version != expected_version:
@@ -147,20 +179,27 @@ def review_value(
     old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
     if decision == "change":
         if points is None:
-            raise InvalidInput("Cần nhập điểm mới", "Give the new points",
-                               [Problem("Thiếu điểm", "Missing points", field="points")])
+            raise InvalidInput(
+                "Cần nhập điểm mới",
+                "Give the new points",
+                [Problem("Thiếu điểm", "Missing points", field="points")],
+            )
         lo = min(0.0, crit.max_points) if crit.max_points >= 0 else crit.max_points
         hi = max(0.0, crit.max_points)
         if not lo <= points <= hi:
-            raise InvalidInput(f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
-                               f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
-                               [Problem("Điểm ngoài khoảng", "Points out of range", field="points")])
+            raise InvalidInput(
+                f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
+                f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
+                [Problem("Điểm ngoài khoảng", "Points out of range", field="points")],
+            )
         allowed = allowed_points(crit)
         if allowed is not None and not any(abs(points - a) < 1e-9 for a in allowed):
             shown = ", ".join(f"{a:g}" for a in allowed)
-            raise InvalidInput(f"Quy tắc của {indicator_code} chỉ cho các mức điểm: {shown}",
-                               f"{indicator_code}'s rule only gives these points: {shown}",
-                               [Problem("Mức điểm không hợp lệ", "Points not allowed by the rule", field="points")])
+            raise InvalidInput(
+                f"Quy tắc của {indicator_code} chỉ cho các mức điểm: {shown}",
+                f"{indicator_code}'s rule only gives these points: {shown}",
+                [Problem("Mức điểm không hợp lệ", "Points not allowed by the rule", field="points")],
+            )
         row.review_state, row.points_override = "changed", float(points)
     elif decision == "accept":
         row.review_state, row.points_override = "accepted", None
@@ -175,10 +214,18 @@ def review_value(
             f"Tiêu chí {indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
             f"{indicator_code} was changed by someone else at the same moment; reload and decide again",
         ) from exc
-    record_change(session, action=f"review.{decision}", object_type="submission_value", object_id=row.id,
-                  field=indicator_code, old=old,
-                  new={"review_state": row.review_state, "points": row.points_override, "comment": text or None},
-                  reason=text or None, actor=actor, at=now)
+    record_change(
+        session,
+        action=f"review.{decision}",
+        object_type="submission_value",
+        object_id=row.id,
+        field=indicator_code,
+        old=old,
+        new={"review_state": row.review_state, "points": row.points_override, "comment": text or None},
+        reason=text or None,
+        actor=actor,
+        at=now,
+    )
     return row
 
 
@@ -197,8 +244,11 @@ def return_submission(
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
     if not comment.strip():
-        raise InvalidInput("Cần ghi nhận xét khi trả lại", "A comment is required to return a submission",
-                           [Problem("Thiếu nhận xét", "Missing comment", field="comment")])
+        raise InvalidInput(
+            "Cần ghi nhận xét khi trả lại",
+            "A comment is required to return a submission",
+            [Problem("Thiếu nhận xét", "Missing comment", field="comment")],
+        )
     if expected_version is not None and expected_version != sub.version:
         raise _stale(session, object_type="submission", object_id=sub.id, code=agency_code)
     sub.review_comment = comment.strip()
@@ -236,9 +286,18 @@ def approve_submission(
         if row.review_state == "pending":
             row.review_state, row.reviewed_at = "accepted", now
             row.reviewed_by = actor.id if actor else None
-            record_change(session, action="review.accept", object_type="submission_value", object_id=row.id,
-                          field=code, old={"review_state": "pending"}, new={"review_state": "accepted"},
-                          reason="approved with the submission", actor=actor, at=now)
+            record_change(
+                session,
+                action="review.accept",
+                object_type="submission_value",
+                object_id=row.id,
+                field=code,
+                old={"review_state": "pending"},
+                new={"review_state": "accepted"},
+                reason="approved with the submission",
+                actor=actor,
+                at=now,
+            )
     sub.approved_at = now
     sub.review_comment = None
     transition(session, submission=sub, step="approve", actor=actor, now=now)
@@ -248,21 +307,27 @@ def approve_submission(
 def value_history(
     session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: User | None = None
 ) -> list[AuditRow]:
-    """Return every change of one criterion's value and review, oldest first (visible to reporter and assessor)."""
+    """Return every change of one criterion's value and review, oldest first."""
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_read(session, actor=actor, submission=sub)
     row = values_by_code(session, submission=sub).get(indicator_code)
     if row is None:
         return []
-    return list_audit(session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False)
+    return list_audit(
+        session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False
+    )
 
 
 def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
     """Count the submissions of a period per status (all statuses present, zeros included)."""
     period = get_period(session, code=period_code)
-    counts = dict(session.execute(
-        select(Submission.status, func.count()).where(Submission.period_id == period.id)
-        .group_by(Submission.status)).all())
+    counts = dict(
+        session.execute(
+            select(Submission.status, func.count())
+            .where(Submission.period_id == period.id)
+            .group_by(Submission.status)
+        ).all()
+    )
     from chiso.store.models.assessment import SUBMISSION_STATUSES
 
     return {status: int(counts.get(status, 0)) for status in SUBMISSION_STATUSES}

@@ -41,10 +41,13 @@ def allowed_points(criterion: Criterion) -> list[float] | None:
         return sorted({0.0, *(float(s["points"]) for s in criterion.params.get("steps", []))})
     if rule in ("minmax", "percentile", "monitoring"):
         raise InvalidInput(
-            f"Điểm của {criterion.code} tính theo quy tắc {rule}, không sửa tay được; hãy trả lại để đơn vị sửa "
+            f"Điểm của {criterion.code} tính theo quy tắc {rule}, không sửa tay được; "
+            "hãy trả lại để đơn vị sửa "
             "số liệu",
             f"{criterion.code}'s points follow from rule {rule} and cannot be set by hand; return it so the "
-            "agency corrects the value", [Problem("Không sửa điểm được", "Points cannot be set", field="points")])
+            "agency corrects the value",
+            [Problem("Không sửa điểm được", "Points cannot be set", field="points")],
+        )
     return None
 
 
@@ -57,7 +60,9 @@ def override_as_value(criterion: Criterion, points: float) -> float:
     if rule == "yes_no":
         return 1.0 if points >= top and top > 0 else 0.0
     if rule == "step_bands":
-        reaching = [float(s["min"]) for s in criterion.params.get("steps", []) if float(s["points"]) == points]
+        reaching = [
+            float(s["min"]) for s in criterion.params.get("steps", []) if float(s["points"]) == points
+        ]
         if reaching:
             return min(reaching)
         low = criterion.params.get("value_min")
@@ -73,14 +78,23 @@ def override_as_value(criterion: Criterion, points: float) -> float:
 def _value_row(crit: Criterion, row: SubmissionValue) -> dict[str, Any] | None:
     nan = math.nan
     if row.points_override is not None:
-        return {"value": override_as_value(crit, row.points_override), "numerator": nan, "denominator": nan,
-                "comment": row.review_comment or "thẩm định / reviewed"}
+        return {
+            "value": override_as_value(crit, row.points_override),
+            "numerator": nan,
+            "denominator": nan,
+            "comment": row.review_comment or "thẩm định / reviewed",
+        }
     if crit.kind == "ratio":
         if row.numerator is None or row.denominator is None:
             if row.value is None:
                 return None
             return {"value": row.value, "numerator": nan, "denominator": nan, "comment": row.comment}
-        return {"value": nan, "numerator": row.numerator, "denominator": row.denominator, "comment": row.comment}
+        return {
+            "value": nan,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "comment": row.comment,
+        }
     if crit.kind == "choice":
         return None  # no built-in rule scores a choice yet; the value is kept for the assessor
     if row.value is None:
@@ -91,13 +105,16 @@ def _value_row(crit: Criterion, row: SubmissionValue) -> dict[str, Any] | None:
     return {"value": row.value, "numerator": nan, "denominator": nan, "comment": comment}
 
 
-def values_frame(session: Session, *, period: AssessmentPeriod, form: Form,
-                 submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
+def values_frame(
+    session: Session, *, period: AssessmentPeriod, form: Form, submission_ids: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Return the long values table of a period's submissions for chiso.scoring.score."""
-    stmt = (select(SubmissionValue, Agency.code, Agency.kind)
-            .join(Submission, Submission.id == SubmissionValue.submission_id)
-            .join(Agency, Agency.id == Submission.agency_id)
-            .where(Submission.period_id == period.id))
+    stmt = (
+        select(SubmissionValue, Agency.code, Agency.kind)
+        .join(Submission, Submission.id == SubmissionValue.submission_id)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .where(Submission.period_id == period.id)
+    )
     if submission_ids is not None:
         stmt = stmt.where(Submission.id.in_(list(submission_ids)))
     crits = {c.code: c for c in form.criteria}
@@ -109,44 +126,59 @@ def values_frame(session: Session, *, period: AssessmentPeriod, form: Form,
         data = _value_row(crit, row)
         if data is None:
             continue
-        records.append({"agency_code": agency_code, "period": period.period, "indicator_code": row.indicator_code,
-                        **data})
+        records.append(
+            {
+                "agency_code": agency_code,
+                "period": period.period,
+                "indicator_code": row.indicator_code,
+                **data,
+            }
+        )
     frame = pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
     return frame.astype({"value": "float64", "numerator": "float64", "denominator": "float64"})
 
 
-def groups_frame(session: Session, *, period: AssessmentPeriod,
-                 submission_ids: Sequence[int] | None = None) -> pd.DataFrame:
+def groups_frame(
+    session: Session, *, period: AssessmentPeriod, submission_ids: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Return agency_code, group, kind for the period's agencies (the engine ranks within groups)."""
-    stmt = (select(Agency.code, PeerGroup.code, Agency.kind)
-            .join(Submission, Submission.agency_id == Agency.id)
-            .outerjoin(PeerGroup, PeerGroup.id == Submission.group_id)
-            .where(Submission.period_id == period.id))
+    stmt = (
+        select(Agency.code, PeerGroup.code, Agency.kind)
+        .join(Submission, Submission.agency_id == Agency.id)
+        .outerjoin(PeerGroup, PeerGroup.id == Submission.group_id)
+        .where(Submission.period_id == period.id)
+    )
     if submission_ids is not None:
         stmt = stmt.where(Submission.id.in_(list(submission_ids)))
     rows = session.execute(stmt.order_by(Agency.code)).all()
-    return pd.DataFrame([{"agency_code": a, "group": g or "ALL", "kind": k} for a, g, k in rows],
-                        columns=["agency_code", "group", "kind"])
+    return pd.DataFrame(
+        [{"agency_code": a, "group": g or "ALL", "kind": k} for a, g, k in rows],
+        columns=["agency_code", "group", "kind"],
+    )
 
 
 def lineage_frame(session: Session) -> pd.DataFrame | None:
     """Return every predecessor -> successor pair of agencies (renames, merges, splits)."""
     pred, succ = aliased(Agency), aliased(Agency)
-    rows = session.execute(select(pred.code, succ.code).join(AgencyLink, AgencyLink.predecessor_id == pred.id)
-                           .join(succ, succ.id == AgencyLink.successor_id)).all()
+    rows = session.execute(
+        select(pred.code, succ.code)
+        .join(AgencyLink, AgencyLink.predecessor_id == pred.id)
+        .join(succ, succ.id == AgencyLink.successor_id)
+    ).all()
     if not rows:
         return None
     return pd.DataFrame(rows, columns=["predecessor_code", "successor_code"])
 
 
-def preview_score(session: Session, *, period_code: str, agency_code: str,
-                  actor: User | None = None) -> PreviewScore:
+def preview_score(
+    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+) -> PreviewScore:
     """Score one agency's current values (draft included) with the period's framework: the live preview.
 
     Empty criteria count as their framework's missing-value policy says (usually zero).
     """
-    from chiso.assessment.submissions import missing_criteria, open_submission, period_form
     from chiso.assessment.form import load_form
+    from chiso.assessment.submissions import missing_criteria, open_submission, period_form
     from chiso.scoring import score
 
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
@@ -155,16 +187,28 @@ def preview_score(session: Session, *, period_code: str, agency_code: str,
     groups = groups_frame(session, period=period, submission_ids=[sub.id])
     top = [s.code for s in form.sections]
     if values.empty:
-        return PreviewScore(agency_code=agency_code, total=0.0, published_total=0.0,
-                            max_points=float(sum(c.max_points for c in form.criteria if c.max_points > 0)),
-                            band=None, sections={code: 0.0 for code in top}, complete=False)
+        return PreviewScore(
+            agency_code=agency_code,
+            total=0.0,
+            published_total=0.0,
+            max_points=float(sum(c.max_points for c in form.criteria if c.max_points > 0)),
+            band=None,
+            sections={code: 0.0 for code in top},
+            complete=False,
+        )
     result = score(framework, values, groups=groups)
     table = result.table
     mine = table[table["agency_code"].astype(str) == agency_code]
     total = mine[mine["node_code"].astype(str) == "TOTAL"].iloc[0]
-    sections = {str(r.node_code): float(r.published) for r in mine.itertuples() if str(r.node_code) in top}
+    published = zip(mine["node_code"].astype(str), mine["published"].astype(float), strict=True)
+    sections = {code: float(value) for code, value in published if code in top}
     band = total["band"]
     return PreviewScore(
-        agency_code=agency_code, total=float(total["points"]), published_total=float(total["published"]),
-        max_points=float(total["max_points"]), band=None if pd.isna(band) else str(band),
-        sections=sections, complete=not missing_criteria(session, form=period_form(period), submission=sub))
+        agency_code=agency_code,
+        total=float(total["points"]),
+        published_total=float(total["published"]),
+        max_points=float(total["max_points"]),
+        band=None if pd.isna(band) else str(band),
+        sections=sections,
+        complete=not missing_criteria(session, form=period_form(period), submission=sub),
+    )

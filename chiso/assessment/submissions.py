@@ -17,10 +17,9 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.audit import record_change, utcnow
+from chiso.assessment.audit import aware, record_change, utcnow
 from chiso.assessment.form import Form, load_form
 from chiso.assessment.periods import (
-    aware,
     get_period,
     get_submission_for,
     resubmission_deadline_for,
@@ -70,8 +69,15 @@ def values_by_code(session: Session, *, submission: Submission) -> dict[str, Sub
     return {v.indicator_code: v for v in rows}
 
 
-def transition(session: Session, *, submission: Submission, step: str, actor: User | None,
-               reason: str | None = None, now: datetime | None = None) -> None:
+def transition(
+    session: Session,
+    *,
+    submission: Submission,
+    step: str,
+    actor: User | None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """Move a submission along the status machine, auditing the change.
 
     Raises:
@@ -90,10 +96,22 @@ def transition(session: Session, *, submission: Submission, step: str, actor: Us
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang",
-                       "Someone else changed this submission meanwhile; reload and try again") from exc
-    record_change(session, action=f"submission.{step}", object_type="submission", object_id=submission.id,
-                  actor=actor, field="status", old=old, new=submission.status, reason=reason, at=now)
+        raise Conflict(
+            "Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang",
+            "Someone else changed this submission meanwhile; reload and try again",
+        ) from exc
+    record_change(
+        session,
+        action=f"submission.{step}",
+        object_type="submission",
+        object_id=submission.id,
+        actor=actor,
+        field="status",
+        old=old,
+        new=submission.status,
+        reason=reason,
+        at=now,
+    )
 
 
 def _apply(row: SubmissionValue, clean: CleanValue) -> None:
@@ -149,25 +167,36 @@ def save_draft(
     existing = values_by_code(session, submission=sub)
     for code, raw in values.items():
         if code not in codes:
-            problems.append(Problem(f"Tiêu chí {code} không có trong bộ chỉ số {form.framework_id}",
-                                    f"Criterion {code} is not in framework {form.framework_id} or does not apply to this "
-                                    "agency", field=code))
+            problems.append(
+                Problem(
+                    f"Tiêu chí {code} không có trong bộ chỉ số {form.framework_id}",
+                    f"Criterion {code} is not in framework {form.framework_id} or does not apply to this "
+                    "agency",
+                    field=code,
+                )
+            )
             continue
         crit = form.criterion(code)
         if crit.computed or (code in existing and existing[code].is_computed):
-            problems.append(Problem(
-                f"{code} được tính tự động ({existing[code].source if code in existing else crit.source}), "
-                "không nhập tay",
-                f"{code} is computed ({existing[code].source if code in existing else crit.source}) "
-                "and cannot be typed in", field=code))
+            problems.append(
+                Problem(
+                    f"{code} được tính tự động "
+                    f"({existing[code].source if code in existing else crit.source}), "
+                    "không nhập tay",
+                    f"{code} is computed ({existing[code].source if code in existing else crit.source}) "
+                    "and cannot be typed in",
+                    field=code,
+                )
+            )
             continue
         vi = raw if isinstance(raw, ValueInput) else ValueInput.model_validate(dict(raw))
         clean, found = clean_value(crit, vi)
         problems.extend(found)
         cleaned[code] = clean
     if problems:
-        raise InvalidInput("Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved",
-                           problems)
+        raise InvalidInput(
+            "Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved", problems
+        )
     changed, unchanged = [], []
     for code, clean in cleaned.items():
         row = existing.get(code)
@@ -176,8 +205,14 @@ def save_draft(
             continue
         old = _stored(row).as_dict() if row is not None else None
         if row is None:
-            row = SubmissionValue(submission_id=sub.id, indicator_code=code, kind=form.criterion(code).kind,
-                                  source="reported", is_computed=False, review_state="pending")
+            row = SubmissionValue(
+                submission_id=sub.id,
+                indicator_code=code,
+                kind=form.criterion(code).kind,
+                source="reported",
+                is_computed=False,
+                review_state="pending",
+            )
             session.add(row)
         _apply(row, clean)
         row.updated_at, row.updated_by = now, actor.id if actor else None
@@ -185,18 +220,35 @@ def save_draft(
             row.review_state, row.points_override = "pending", None
         changed.append(code)
         session.flush()
-        record_change(session, action="value.update" if old else "value.set", object_type="submission_value",
-                      object_id=row.id, field=code, old=old, new=clean.as_dict(), actor=actor, at=now)
+        record_change(
+            session,
+            action="value.update" if old else "value.set",
+            object_type="submission_value",
+            object_id=row.id,
+            field=code,
+            old=old,
+            new=clean.as_dict(),
+            actor=actor,
+            at=now,
+        )
     if changed:
         sub.updated_at, sub.updated_by = now, actor.id if actor else None
         flag_modified(sub, "updated_at")  # bump the version even when the clock did not move
         try:
             session.flush()
         except StaleDataError as exc:
-            raise Conflict("Bản tự đánh giá vừa được lưu ở nơi khác; hãy tải lại trang",
-                           "The submission was saved elsewhere meanwhile; reload the page") from exc
-    return SaveReport(submission_id=sub.id, status=sub.status, version=sub.version, changed=changed,
-                      unchanged=unchanged, saved_at=now)
+            raise Conflict(
+                "Bản tự đánh giá vừa được lưu ở nơi khác; hãy tải lại trang",
+                "The submission was saved elsewhere meanwhile; reload the page",
+            ) from exc
+    return SaveReport(
+        submission_id=sub.id,
+        status=sub.status,
+        version=sub.version,
+        changed=changed,
+        unchanged=unchanged,
+        saved_at=now,
+    )
 
 
 def agency_kind_of(session: Session, *, submission: Submission) -> str | None:
@@ -236,10 +288,15 @@ def submit(
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
     if sub.status not in TRANSITIONS["submit"]:
-        raise Conflict(f"Bản tự đánh giá đang ở trạng thái '{sub.status}', không nộp được",
-                       f"The submission is {sub.status}; only a draft or returned submission can be submitted")
-    deadline = (submission_deadline_for(period, sub) if sub.status == "draft"
-                else resubmission_deadline_for(period, sub))
+        raise Conflict(
+            f"Bản tự đánh giá đang ở trạng thái '{sub.status}', không nộp được",
+            f"The submission is {sub.status}; only a draft or returned submission can be submitted",
+        )
+    deadline = (
+        submission_deadline_for(period, sub)
+        if sub.status == "draft"
+        else resubmission_deadline_for(period, sub)
+    )
     if now > deadline:
         raise InvalidInput(
             f"Đã quá hạn nộp ({deadline:%d/%m/%Y %H:%M} UTC); liên hệ Văn phòng thường trực để được gia hạn",
@@ -252,8 +309,12 @@ def submit(
         names = {c.code: c for c in form.criteria}
         raise InvalidInput(
             f"Còn {len(missing)} tiêu chí bắt buộc chưa nhập: {', '.join(missing)}",
-            f"{len(missing)} required criteria are empty: {', '.join(missing)}; fill them in and submit again",
-            [Problem(f"Chưa nhập: {names[m].name_vi}", f"Empty: {names[m].name_en}", field=m) for m in missing],
+            f"{len(missing)} required criteria are empty: {', '.join(missing)}; "
+            "fill them in and submit again",
+            [
+                Problem(f"Chưa nhập: {names[m].name_vi}", f"Empty: {names[m].name_en}", field=m)
+                for m in missing
+            ],
         )
     if sub.status == "draft":
         sub.submitted_at = now
@@ -291,21 +352,37 @@ def set_computed_values(
     form = period_form(period)
     rows = list(values)
     subs = {
-        code: sub for sub, code in session.execute(
-            select(Submission, Agency.code).join(Agency, Agency.id == Submission.agency_id)
-            .where(Submission.period_id == period.id))
+        code: sub
+        for sub, code in session.execute(
+            select(Submission, Agency.code)
+            .join(Agency, Agency.id == Submission.agency_id)
+            .where(Submission.period_id == period.id)
+        )
     }
     problems = []
     for i, r in enumerate(rows, start=1):
         if r.agency_code not in subs:
-            problems.append(Problem(f"Đơn vị {r.agency_code} không tham gia kỳ {period.code}",
-                                    f"Agency {r.agency_code} is not in period {period.code}", row=i))
+            problems.append(
+                Problem(
+                    f"Đơn vị {r.agency_code} không tham gia kỳ {period.code}",
+                    f"Agency {r.agency_code} is not in period {period.code}",
+                    row=i,
+                )
+            )
         if r.indicator_code not in form.codes():
-            problems.append(Problem(f"Tiêu chí {r.indicator_code} không có trong bộ chỉ số",
-                                    f"Unknown criterion {r.indicator_code}", row=i))
+            problems.append(
+                Problem(
+                    f"Tiêu chí {r.indicator_code} không có trong bộ chỉ số",
+                    f"Unknown criterion {r.indicator_code}",
+                    row=i,
+                )
+            )
     if problems:
-        raise InvalidInput("Giá trị tính toán không hợp lệ; chưa lưu gì",
-                           "Computed values refused; nothing was saved", problems)
+        raise InvalidInput(
+            "Giá trị tính toán không hợp lệ; chưa lưu gì",
+            "Computed values refused; nothing was saved",
+            problems,
+        )
     changed = 0
     cache: dict[int, dict[str, SubmissionValue]] = {}
     for r in rows:
@@ -319,8 +396,12 @@ def set_computed_values(
             continue
         old = {k: getattr(row, k) for k in new} if row is not None else None
         if row is None:
-            row = SubmissionValue(submission_id=sub.id, indicator_code=r.indicator_code,
-                                  kind=form.criterion(r.indicator_code).kind, review_state="pending")
+            row = SubmissionValue(
+                submission_id=sub.id,
+                indicator_code=r.indicator_code,
+                kind=form.criterion(r.indicator_code).kind,
+                review_state="pending",
+            )
             session.add(row)
             stored[r.indicator_code] = row
         for k, v in new.items():
@@ -328,8 +409,18 @@ def set_computed_values(
         row.source, row.is_computed, row.updated_at = source, True, now
         row.updated_by = actor.id if actor else None
         session.flush()
-        record_change(session, action="value.compute", object_type="submission_value", object_id=row.id,
-                      field=r.indicator_code, old=old, new=new, reason=f"source: {source}", actor=actor, at=now)
+        record_change(
+            session,
+            action="value.compute",
+            object_type="submission_value",
+            object_id=row.id,
+            field=r.indicator_code,
+            old=old,
+            new=new,
+            reason=f"source: {source}",
+            actor=actor,
+            at=now,
+        )
         changed += 1
     return changed
 
@@ -346,11 +437,25 @@ def get_submission_view(
     stored = values_by_code(session, submission=sub)
     evidence: dict[str, list[EvidenceOut]] = {}
     for ev in session.scalars(select(Evidence).where(Evidence.submission_id == sub.id).order_by(Evidence.id)):
-        evidence.setdefault(ev.indicator_code, []).append(EvidenceOut(
-            id=ev.id, indicator_code=ev.indicator_code, document_number=ev.document_number,
-            document_date=ev.document_date, summary=ev.summary,
-            files=[EvidenceFileOut(id=f.id, filename=f.filename, file_type=f.file_type,
-                                   size_bytes=f.size_bytes, sha256=f.sha256) for f in ev.files]))
+        evidence.setdefault(ev.indicator_code, []).append(
+            EvidenceOut(
+                id=ev.id,
+                indicator_code=ev.indicator_code,
+                document_number=ev.document_number,
+                document_date=ev.document_date,
+                summary=ev.summary,
+                files=[
+                    EvidenceFileOut(
+                        id=f.id,
+                        filename=f.filename,
+                        file_type=f.file_type,
+                        size_bytes=f.size_bytes,
+                        sha256=f.sha256,
+                    )
+                    for f in ev.files
+                ],
+            )
+        )
     sections = []
     for sec in form.sections:
         fields = []
@@ -358,28 +463,60 @@ def get_submission_view(
             if not c.applies_to(agency.kind):
                 continue
             row = stored.get(c.code)
-            fields.append(FieldOut(
-                code=c.code, name_vi=c.name_vi, name_en=c.name_en, kind=c.kind, rule=c.rule,
-                max_points=c.max_points, guidance_vi=c.guidance_vi, guidance_en=c.guidance_en,
-                choices=list(c.choices), min_value=c.min_value, max_value=c.max_value, required=c.required,
-                computed=c.computed or bool(row and row.is_computed),
-                source=(row.source if row is not None and row.is_computed else c.source),
-                value=row.value if row else None, numerator=row.numerator if row else None,
-                denominator=row.denominator if row else None, choice=row.choice if row else None,
-                comment=row.comment if row else None, value_version=row.version if row else None,
-                review_state=row.review_state if row else "pending",
-                points_override=row.points_override if row else None,
-                review_comment=row.review_comment if row else None, evidence=evidence.get(c.code, [])))
+            fields.append(
+                FieldOut(
+                    code=c.code,
+                    name_vi=c.name_vi,
+                    name_en=c.name_en,
+                    kind=c.kind,
+                    rule=c.rule,
+                    max_points=c.max_points,
+                    guidance_vi=c.guidance_vi,
+                    guidance_en=c.guidance_en,
+                    choices=list(c.choices),
+                    min_value=c.min_value,
+                    max_value=c.max_value,
+                    required=c.required,
+                    computed=c.computed or bool(row and row.is_computed),
+                    source=(row.source if row is not None and row.is_computed else c.source),
+                    value=row.value if row else None,
+                    numerator=row.numerator if row else None,
+                    denominator=row.denominator if row else None,
+                    choice=row.choice if row else None,
+                    comment=row.comment if row else None,
+                    value_version=row.version if row else None,
+                    review_state=row.review_state if row else "pending",
+                    points_override=row.points_override if row else None,
+                    review_comment=row.review_comment if row else None,
+                    evidence=evidence.get(c.code, []),
+                )
+            )
         if fields:
-            sections.append(SectionOut(code=sec.code, name_vi=sec.name_vi, name_en=sec.name_en, fields=fields))
+            sections.append(
+                SectionOut(code=sec.code, name_vi=sec.name_vi, name_en=sec.name_en, fields=fields)
+            )
     editable = sub.status in EDITABLE_STATUSES and period.status == "open"
-    deadline = (submission_deadline_for(period, sub) if sub.status == "draft"
-                else resubmission_deadline_for(period, sub))
+    deadline = (
+        submission_deadline_for(period, sub)
+        if sub.status == "draft"
+        else resubmission_deadline_for(period, sub)
+    )
     return SubmissionView(
-        submission_id=sub.id, period_code=period.code, period_name_vi=period.name_vi, agency_code=agency.code,
-        agency_name_vi=agency.name_vi, group_code=group.code if group else None,
-        framework_id=period.framework_id, framework_version=period.framework_version, status=sub.status,
-        version=sub.version, deadline=deadline,
+        submission_id=sub.id,
+        period_code=period.code,
+        period_name_vi=period.name_vi,
+        agency_code=agency.code,
+        agency_name_vi=agency.name_vi,
+        group_code=group.code if group else None,
+        framework_id=period.framework_id,
+        framework_version=period.framework_version,
+        status=sub.status,
+        version=sub.version,
+        deadline=deadline,
         extended_until=aware(sub.extended_until) if sub.extended_until else None,
-        extension_reason=sub.extension_reason, review_comment=sub.review_comment, editable=editable,
-        sections=sections, missing=missing_criteria(session, form=form, submission=sub))
+        extension_reason=sub.extension_reason,
+        review_comment=sub.review_comment,
+        editable=editable,
+        sections=sections,
+        missing=missing_criteria(session, form=form, submission=sub),
+    )

@@ -25,16 +25,24 @@ class CleanValue:
     comment: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator,
-                "choice": self.choice, "comment": self.comment}
+        return {
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "choice": self.choice,
+            "comment": self.comment,
+        }
 
     def same_as(self, other: CleanValue) -> bool:
         return self.as_dict() == other.as_dict()
 
 
 def _blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip()) or (
-        isinstance(raw, float) and math.isnan(raw))
+    return (
+        raw is None
+        or (isinstance(raw, str) and not raw.strip())
+        or (isinstance(raw, float) and math.isnan(raw))
+    )
 
 
 def parse_number(raw: object) -> float:
@@ -78,35 +86,64 @@ def clean_value(criterion: Criterion, raw: ValueInput) -> tuple[CleanValue, list
         for name in ("numerator", "denominator"):
             value = getattr(raw, name)
             if _blank(value):
-                problems.append(_problem(c, f"{c.code}: thiếu {'tử số' if name == 'numerator' else 'mẫu số'}",
-                                         f"{c.code}: the {name} is missing", name))
+                problems.append(
+                    _problem(
+                        c,
+                        f"{c.code}: thiếu {'tử số' if name == 'numerator' else 'mẫu số'}",
+                        f"{c.code}: the {name} is missing",
+                        name,
+                    )
+                )
                 continue
             try:
                 nums[name] = parse_number(value)
             except ValueError:
-                problems.append(_problem(c, f"{c.code}: '{value}' không phải là số",
-                                         f"{c.code}: {value!r} is not a number", name))
+                problems.append(
+                    _problem(
+                        c,
+                        f"{c.code}: '{value}' không phải là số",
+                        f"{c.code}: {value!r} is not a number",
+                        name,
+                    )
+                )
                 continue
             if nums[name] < 0:
-                problems.append(_problem(c, f"{c.code}: {name} không được âm",
-                                         f"{c.code}: the {name} must not be negative", name))
+                problems.append(
+                    _problem(
+                        c,
+                        f"{c.code}: {name} không được âm",
+                        f"{c.code}: the {name} must not be negative",
+                        name,
+                    )
+                )
         if problems:
             return CleanValue(), problems
         num, den = nums["numerator"], nums["denominator"]
         if num > den:
-            return CleanValue(), [_problem(c, f"{c.code}: tử số {num:g} lớn hơn mẫu số {den:g}",
-                                           f"{c.code}: numerator {num:g} is above the denominator {den:g}",
-                                           "numerator")]
-        return CleanValue(value=num / den if den > 0 else None, numerator=num, denominator=den,
-                          comment=comment), []
+            return CleanValue(), [
+                _problem(
+                    c,
+                    f"{c.code}: tử số {num:g} lớn hơn mẫu số {den:g}",
+                    f"{c.code}: numerator {num:g} is above the denominator {den:g}",
+                    "numerator",
+                )
+            ]
+        return CleanValue(
+            value=num / den if den > 0 else None, numerator=num, denominator=den, comment=comment
+        ), []
     if c.kind == "choice":
         if _blank(raw.choice) and _blank(raw.value):
             return CleanValue(comment=comment), []
         choice = str(raw.choice if not _blank(raw.choice) else raw.value).strip()
         if choice not in c.choices:
-            return CleanValue(), [_problem(
-                c, f"{c.code}: '{choice}' không thuộc các lựa chọn: {'; '.join(c.choices)}",
-                f"{c.code}: {choice!r} is not one of: {'; '.join(c.choices)}", "choice")]
+            return CleanValue(), [
+                _problem(
+                    c,
+                    f"{c.code}: '{choice}' không thuộc các lựa chọn: {'; '.join(c.choices)}",
+                    f"{c.code}: {choice!r} is not one of: {'; '.join(c.choices)}",
+                    "choice",
+                )
+            ]
         return CleanValue(choice=choice, comment=comment), []
     if _blank(raw.value):
         return CleanValue(comment=comment), []
@@ -120,23 +157,42 @@ def clean_value(criterion: Criterion, raw: ValueInput) -> tuple[CleanValue, list
             return CleanValue(value=1.0, comment=comment), []
         if word in NO_WORDS:
             return CleanValue(value=0.0, comment=comment), []
-        return CleanValue(), [_problem(c, f"{c.code}: '{raw.value}' không phải Có/Không",
-                                       f"{c.code}: {raw.value!r} is not yes/no (Có/Không, 1/0)", "value")]
+        return CleanValue(), [
+            _problem(
+                c,
+                f"{c.code}: '{raw.value}' không phải Có/Không",
+                f"{c.code}: {raw.value!r} is not yes/no (Có/Không, 1/0)",
+                "value",
+            )
+        ]
     try:
         number = parse_number(raw.value)
     except ValueError:
-        return CleanValue(), [_problem(c, f"{c.code}: '{raw.value}' không phải là số (không dùng %)",
-                                       f"{c.code}: {raw.value!r} is not a number (no % sign)", "value")]
+        return CleanValue(), [
+            _problem(
+                c,
+                f"{c.code}: '{raw.value}' không phải là số (không dùng %)",
+                f"{c.code}: {raw.value!r} is not a number (no % sign)",
+                "value",
+            )
+        ]
     lo, hi = c.min_value, c.max_value
     if (lo is not None and number < lo) or (hi is not None and number > hi):
         span = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
-        return CleanValue(), [_problem(c, f"{c.code}: {number:g} nằm ngoài khoảng {span}",
-                                       f"{c.code}: {number:g} is outside {span}", "value")]
+        return CleanValue(), [
+            _problem(
+                c,
+                f"{c.code}: {number:g} nằm ngoài khoảng {span}",
+                f"{c.code}: {number:g} is outside {span}",
+                "value",
+            )
+        ]
     return CleanValue(value=number, comment=comment), []
 
 
-def is_empty(kind: str, value: float | None, numerator: float | None, denominator: float | None,
-             choice: str | None) -> bool:
+def is_empty(
+    kind: str, value: float | None, numerator: float | None, denominator: float | None, choice: str | None
+) -> bool:
     """Tell whether a stored value counts as not filled in for its kind."""
     if kind == "ratio":
         return numerator is None or denominator is None

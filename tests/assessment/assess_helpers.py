@@ -36,8 +36,6 @@ class Province:
     users: dict[str, User]
 
 
-
-
 def later(days: float) -> datetime:
     """Return T0 plus some days."""
     return T0 + timedelta(days=days)

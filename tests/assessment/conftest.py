@@ -1,4 +1,4 @@
-"""Factories for the assessment tests: a small province with two peer groups, users of every role, a period."""
+"""Factories for the assessment tests: a small province, two peer groups, users of every role, a period."""
 
 from __future__ import annotations
 
@@ -14,9 +14,17 @@ from chiso.store.models.assessment import AssessmentPeriod
 
 
 def _user(db: Session, username: str, role: str, agency: Agency | None = None) -> User:
-    user = User(username=username, full_name=f"Cán bộ {username}", password_hash="x", role=role,
-                agency_id=agency.id if agency else None, province_code="48", locale="vi", is_active=True,
-                created_at=T0)
+    user = User(
+        username=username,
+        full_name=f"Cán bộ {username}",
+        password_hash="x",
+        role=role,
+        agency_id=agency.id if agency else None,
+        province_code="48",
+        locale="vi",
+        is_active=True,
+        created_at=T0,
+    )
     db.add(user)
     db.flush()
     return user
@@ -31,9 +39,14 @@ def province(db: Session) -> Province:
         db.add(groups[code])
     db.flush()
     agencies = {}
-    specs = [("DNG.SO.A", "Sở A", "department", "SBN"), ("DNG.SO.B", "Sở B", "department", "SBN"),
-             ("DNG.SO.C", "Sở C", "department", "SBN"), ("DNG.SO.D", "Sở D", "department", "SBN"),
-             ("DNG.PX.1", "Phường Một", "commune", "PX"), ("DNG.PX.2", "Phường Hai", "commune", "PX")]
+    specs = [
+        ("DNG.SO.A", "Sở A", "department", "SBN"),
+        ("DNG.SO.B", "Sở B", "department", "SBN"),
+        ("DNG.SO.C", "Sở C", "department", "SBN"),
+        ("DNG.SO.D", "Sở D", "department", "SBN"),
+        ("DNG.PX.1", "Phường Một", "commune", "PX"),
+        ("DNG.PX.2", "Phường Hai", "commune", "PX"),
+    ]
     for code, name, kind, group in specs:
         agency = Agency(code=code, name_vi=name, name_ascii=name.lower(), kind=kind, province_code="48")
         db.add(agency)
@@ -59,9 +72,17 @@ def open_period(db: Session, province: Province) -> Callable[..., AssessmentPeri
 
     def _open(code: str = "DNG-2026", **kwargs: object) -> AssessmentPeriod:
         args: dict[str, object] = dict(
-            code=code, name_vi="Đánh giá CĐS năm 2026", province_code="48", period="2026",
-            framework_id="danang-it", group_codes=["SBN", "PX"], submission_deadline=SUBMIT_BY,
-            review_deadline=REVIEW_BY, actor=province.users["vanthu"], now=T0)
+            code=code,
+            name_vi="Đánh giá CĐS năm 2026",
+            province_code="48",
+            period="2026",
+            framework_id="danang-it",
+            group_codes=["SBN", "PX"],
+            submission_deadline=SUBMIT_BY,
+            review_deadline=REVIEW_BY,
+            actor=province.users["vanthu"],
+            now=T0,
+        )
         args.update(kwargs)
         period = periods.open_period(db, **args)  # type: ignore[arg-type]
         periods.assign_assessor(db, period_code=code, group_code="SBN", username="thamdinh")
@@ -70,4 +91,3 @@ def open_period(db: Session, province: Province) -> Callable[..., AssessmentPeri
         return period
 
     return _open
-

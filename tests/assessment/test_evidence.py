@@ -24,7 +24,9 @@ JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 def ooxml(main: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr("[Content_Types].xml", f'<Types><Override PartName="/x" ContentType="{main}"/></Types>')
+        archive.writestr(
+            "[Content_Types].xml", f'<Types><Override PartName="/x" ContentType="{main}"/></Types>'
+        )
         archive.writestr("word/document.xml", "<w/>")
     return buf.getvalue()
 
@@ -34,9 +36,20 @@ XLSX = ooxml("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.
 DOCM = ooxml("application/vnd.ms-word.document.macroEnabled.main+xml")
 
 
-@pytest.mark.parametrize(("data", "kind"), [(PDF, "pdf"), (PNG, "png"), (JPG, "jpg"), (DOCX, "docx"),
-                                            (XLSX, "xlsx"), (DOCM, None), (b"PK\x03\x04broken", None),
-                                            (b"MZ\x90\x00 exe", None), (b"<html>", None)])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (PDF, "pdf"),
+        (PNG, "png"),
+        (JPG, "jpg"),
+        (DOCX, "docx"),
+        (XLSX, "xlsx"),
+        (DOCM, None),
+        (b"PK\x03\x04broken", None),
+        (b"MZ\x90\x00 exe", None),
+        (b"<html>", None),
+    ],
+)
 def test_type_is_read_from_content(data: bytes, kind: str | None) -> None:
     assert detect_file_type(data) == kind
 
@@ -51,8 +64,10 @@ def test_real_xlsx_from_xlsxwriter_is_recognised() -> None:
     assert detect_file_type(buf.getvalue()) == "xlsx"
 
 
-@pytest.mark.parametrize("name", ["../etc/passwd.pdf", "a/b.pdf", "C:\\x.pdf", "..pdf", ".hidden.pdf", "",
-                                  "a\x00.pdf", "c:evil.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    ["../etc/passwd.pdf", "a/b.pdf", "C:\\x.pdf", "..pdf", ".hidden.pdf", "", "a\x00.pdf", "c:evil.pdf"],
+)
 def test_path_like_names_refused(name: str) -> None:
     with pytest.raises(InvalidInput):
         check_upload(name, PDF)
@@ -78,17 +93,34 @@ def test_empty_oversize_wrong_type_and_lying_name_refused(monkeypatch: pytest.Mo
 def test_files_are_stored_once_by_hash(db: Session, province, open_period) -> None:
     open_period()
     user = province.users["baocao.a"]
-    ev = evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT",
-                               document_number="12/QĐ-STTTT", document_date=date(2026, 1, 5),
-                               summary="Quy chế an toàn thông tin", files=[("quy-che.pdf", PDF), ("so-do.png", PNG)],
-                               actor=user, now=later(1))
-    again = evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_MANG",
-                                  document_number="13/BC", files=[("ban-sao.pdf", PDF)], actor=user)
+    ev = evidence.add_evidence(
+        db,
+        period_code=P,
+        agency_code="DNG.SO.A",
+        indicator_code="HT_ATTT",
+        document_number="12/QĐ-STTTT",
+        document_date=date(2026, 1, 5),
+        summary="Quy chế an toàn thông tin",
+        files=[("quy-che.pdf", PDF), ("so-do.png", PNG)],
+        actor=user,
+        now=later(1),
+    )
+    again = evidence.add_evidence(
+        db,
+        period_code=P,
+        agency_code="DNG.SO.A",
+        indicator_code="HT_MANG",
+        document_number="13/BC",
+        files=[("ban-sao.pdf", PDF)],
+        actor=user,
+    )
     digest = hashlib.sha256(PDF).hexdigest()
     assert [f.sha256 for f in ev.files][0] == again.files[0].sha256 == digest
     assert upload_path(digest).read_bytes() == PDF
     assert len(list(upload_path(digest).parent.iterdir())) == 1
-    record, path, media = evidence.get_evidence_file(db, file_id=ev.files[1].id, actor=province.users["lanhdao"])
+    record, path, media = evidence.get_evidence_file(
+        db, file_id=ev.files[1].id, actor=province.users["lanhdao"]
+    )
     assert (record.file_type, media, path.read_bytes()) == ("png", "image/png", PNG)
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
     field = next(f for s in view.sections for f in s.fields if f.code == "HT_ATTT")
@@ -100,16 +132,24 @@ def test_files_are_stored_once_by_hash(db: Session, province, open_period) -> No
 def test_one_bad_file_refuses_the_whole_item(db: Session, province, open_period) -> None:
     open_period()
     with pytest.raises(InvalidInput):
-        evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT",
-                              document_number="1/QĐ", files=[("ok.pdf", PDF), ("bad.pdf", b"nope")])
+        evidence.add_evidence(
+            db,
+            period_code=P,
+            agency_code="DNG.SO.A",
+            indicator_code="HT_ATTT",
+            document_number="1/QĐ",
+            files=[("ok.pdf", PDF), ("bad.pdf", b"nope")],
+        )
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
     assert all(not f.evidence for s in view.sections for f in s.fields)
     with pytest.raises(InvalidInput):
-        evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="NOPE",
-                              document_number="1/QĐ")
+        evidence.add_evidence(
+            db, period_code=P, agency_code="DNG.SO.A", indicator_code="NOPE", document_number="1/QĐ"
+        )
     with pytest.raises(InvalidInput):
-        evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT",
-                              document_number=" ")
+        evidence.add_evidence(
+            db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT", document_number=" "
+        )
 
 
 def test_evidence_frozen_after_submit(db: Session, province, open_period) -> None:
@@ -117,8 +157,14 @@ def test_evidence_frozen_after_submit(db: Session, province, open_period) -> Non
 
     open_period()
     user = province.users["baocao.a"]
-    ev = evidence.add_evidence(db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT",
-                               document_number="1/QĐ", actor=user)
+    ev = evidence.add_evidence(
+        db,
+        period_code=P,
+        agency_code="DNG.SO.A",
+        indicator_code="HT_ATTT",
+        document_number="1/QĐ",
+        actor=user,
+    )
     evidence.attach_file(db, evidence_id=ev.id, filename="bo-sung.docx", data=DOCX, actor=user)
     submissions.save_draft(db, period_code=P, agency_code="DNG.SO.A", values=FULL_VALUES, actor=user)
     submissions.submit(db, period_code=P, agency_code="DNG.SO.A", actor=user, now=later(1))

@@ -1,4 +1,4 @@
-"""Excel round-trip: prefilled template with validation and hidden ids; uploads all-or-nothing; bulk import."""
+"""Excel round-trip: prefilled template, validation, hidden ids; uploads all-or-nothing; bulk import."""
 
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ AS_TYPED["CS_KE_HOACH"] = {"value": "Không"}
 
 def test_template_is_prefilled_with_validation_and_hidden_ids(db: Session, province, open_period) -> None:
     open_period()
-    submissions.save_draft(db, period_code=P, agency_code="DNG.SO.A", values={"HT_MANG": {"value": 1},
-                                                                           "HT_ATTT": {"value": 4}})
+    submissions.save_draft(
+        db, period_code=P, agency_code="DNG.SO.A", values={"HT_MANG": {"value": 1}, "HT_ATTT": {"value": 4}}
+    )
     data = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=province.users["baocao.a"])
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == [excel.FORM_SHEET, excel.GUIDE_SHEET, excel.META_SHEET]
@@ -58,22 +59,29 @@ def test_round_trip_saves_every_value(db: Session, province, open_period) -> Non
     open_period()
     user = province.users["baocao.a"]
     blank = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=user)
-    report = excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=fill(blank, AS_TYPED),
-                                   actor=user)
+    report = excel.upload_template(
+        db, period_code=P, agency_code="DNG.SO.A", data=fill(blank, AS_TYPED), actor=user
+    )
     assert report.saved and sorted(report.changed) == sorted(FULL_VALUES)
     assert all(r.ok for r in report.rows)
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
     assert view.missing == []
     # downloading again and uploading unchanged changes nothing
     again = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=user)
-    assert excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=again, actor=user).changed == []
+    assert (
+        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=again, actor=user).changed == []
+    )
 
 
 def test_any_bad_row_saves_nothing_and_each_row_is_reported(db: Session, province, open_period) -> None:
     open_period()
     blank = excel.build_template(db, period_code=P, agency_code="DNG.SO.A")
-    edits = {**AS_TYPED, "HT_MANG": {"value": "Hmm"}, "DVC_DUNG_HAN": {"numerator": 7, "denominator": 5},
-             "HT_MAY_TINH": {"value": 1.5}}
+    edits = {
+        **AS_TYPED,
+        "HT_MANG": {"value": "Hmm"},
+        "DVC_DUNG_HAN": {"numerator": 7, "denominator": 5},
+        "HT_MAY_TINH": {"value": 1.5},
+    }
     with pytest.raises(InvalidInput) as err:
         excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=fill(blank, edits))
     located = sorted((p.field, p.column) for p in err.value.problems)
@@ -103,18 +111,30 @@ def bulk_csv(rows: list[tuple]) -> bytes:
 
 def test_bulk_import_is_all_or_nothing(db: Session, province, open_period) -> None:
     open_period()
-    rows = [("DNG.SO.A", "HT_MANG", 1, None, None), ("DNG.SO.B", "DVC_DUNG_HAN", None, 3, 4),
-            ("DNG.PX.1", "XH_TAI_KHOAN", 0.5, None, None)]
-    bad = [*rows, ("DNG.SO.B", "HT_MANG", "maybe", None, None), ("NOPE", "HT_MANG", 1, None, None),
-           ("DNG.SO.A", "HT_MANG", 0, None, None), ("DNG.SO.A", "XH_TAI_KHOAN", 0.5, None, None)]
+    rows = [
+        ("DNG.SO.A", "HT_MANG", 1, None, None),
+        ("DNG.SO.B", "DVC_DUNG_HAN", None, 3, 4),
+        ("DNG.PX.1", "XH_TAI_KHOAN", 0.5, None, None),
+    ]
+    bad = [
+        *rows,
+        ("DNG.SO.B", "HT_MANG", "maybe", None, None),
+        ("NOPE", "HT_MANG", 1, None, None),
+        ("DNG.SO.A", "HT_MANG", 0, None, None),
+        ("DNG.SO.A", "XH_TAI_KHOAN", 0.5, None, None),
+    ]
     with pytest.raises(InvalidInput) as err:
         excel.bulk_import_values(db, period_code=P, data=bulk_csv(bad), filename="all.csv")
     assert sorted(p.row for p in err.value.problems) == [5, 6, 7, 8]
     assert list_audit(db, object_type="submission_value") == []
     with pytest.raises(PermissionDenied):
-        excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv",
-                                 actor=province.users["baocao.a"])
-    result = excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv",
-                                      actor=province.users["vanthu"])
+        excel.bulk_import_values(
+            db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=province.users["baocao.a"]
+        )
+    result = excel.bulk_import_values(
+        db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=province.users["vanthu"]
+    )
     assert result == {"rows": 3, "agencies": 3, "changed": 3}
-    assert excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv")["changed"] == 0
+    assert (
+        excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv")["changed"] == 0
+    )

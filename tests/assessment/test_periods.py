@@ -29,14 +29,24 @@ def test_open_period_restricted_to_some_agencies(db: Session, province, open_per
     period = open_period(agency_codes=["DNG.SO.A", "DNG.PX.1"])
     subs = db.scalars(select(Submission).where(Submission.period_id == period.id)).all()
     assert sorted(s.agency_id for s in subs) == sorted(
-        [province.agencies["DNG.SO.A"].id, province.agencies["DNG.PX.1"].id])
+        [province.agencies["DNG.SO.A"].id, province.agencies["DNG.PX.1"].id]
+    )
 
 
 def test_open_period_names_every_problem(db: Session, province) -> None:
     with pytest.raises(InvalidInput) as err:
-        periods.open_period(db, code="X", name_vi="x", province_code="48", period="2026", framework_id="danang-it",
-                            group_codes=["SBN", "NOPE"], agency_codes=["DNG.SO.A", "DNG.ZZZ"],
-                            submission_deadline=REVIEW_BY, review_deadline=SUBMIT_BY)
+        periods.open_period(
+            db,
+            code="X",
+            name_vi="x",
+            province_code="48",
+            period="2026",
+            framework_id="danang-it",
+            group_codes=["SBN", "NOPE"],
+            agency_codes=["DNG.SO.A", "DNG.ZZZ"],
+            submission_deadline=REVIEW_BY,
+            review_deadline=SUBMIT_BY,
+        )
     fields = {p.field for p in err.value.problems}
     assert fields == {"review_deadline", "group_codes", "agency_codes"}
     assert "NOPE" in str(err.value) and "DNG.ZZZ" in str(err.value)
@@ -50,22 +60,46 @@ def test_duplicate_period_code_conflicts(db: Session, province, open_period) -> 
 
 def test_only_secretariat_opens_periods(db: Session, province) -> None:
     with pytest.raises(PermissionDenied):
-        periods.open_period(db, code="X", name_vi="x", province_code="48", period="2026",
-                            framework_id="danang-it", group_codes=["SBN"], submission_deadline=SUBMIT_BY,
-                            review_deadline=REVIEW_BY, actor=province.users["baocao.a"])
+        periods.open_period(
+            db,
+            code="X",
+            name_vi="x",
+            province_code="48",
+            period="2026",
+            framework_id="danang-it",
+            group_codes=["SBN"],
+            submission_deadline=SUBMIT_BY,
+            review_deadline=REVIEW_BY,
+            actor=province.users["baocao.a"],
+        )
 
 
 def test_extension_needs_a_reason_and_a_later_date(db: Session, province, open_period) -> None:
     open_period()
     with pytest.raises(InvalidInput):
-        periods.extend_deadline(db, period_code="DNG-2026", agency_code="DNG.SO.A",
-                                until=SUBMIT_BY + timedelta(days=5), reason="  ")
+        periods.extend_deadline(
+            db,
+            period_code="DNG-2026",
+            agency_code="DNG.SO.A",
+            until=SUBMIT_BY + timedelta(days=5),
+            reason="  ",
+        )
     with pytest.raises(InvalidInput):
-        periods.extend_deadline(db, period_code="DNG-2026", agency_code="DNG.SO.A",
-                                until=SUBMIT_BY - timedelta(days=1), reason="ốm")
-    sub = periods.extend_deadline(db, period_code="DNG-2026", agency_code="DNG.SO.A",
-                                  until=SUBMIT_BY + timedelta(days=5), reason="Sáp nhập đơn vị",
-                                  actor=province.users["vanthu"])
+        periods.extend_deadline(
+            db,
+            period_code="DNG-2026",
+            agency_code="DNG.SO.A",
+            until=SUBMIT_BY - timedelta(days=1),
+            reason="ốm",
+        )
+    sub = periods.extend_deadline(
+        db,
+        period_code="DNG-2026",
+        agency_code="DNG.SO.A",
+        until=SUBMIT_BY + timedelta(days=5),
+        reason="Sáp nhập đơn vị",
+        actor=province.users["vanthu"],
+    )
     period = periods.get_period(db, code="DNG-2026")
     assert periods.submission_deadline_for(period, sub) == SUBMIT_BY + timedelta(days=5)
     entry = list_audit(db, action="submission.extend")[0]
@@ -74,8 +108,13 @@ def test_extension_needs_a_reason_and_a_later_date(db: Session, province, open_p
 
 def test_moving_deadlines_is_audited(db: Session, province, open_period) -> None:
     open_period()
-    periods.set_deadlines(db, period_code="DNG-2026", submission_deadline=SUBMIT_BY + timedelta(days=1),
-                          reason="Nghỉ lễ", actor=province.users["vanthu"])
+    periods.set_deadlines(
+        db,
+        period_code="DNG-2026",
+        submission_deadline=SUBMIT_BY + timedelta(days=1),
+        reason="Nghỉ lễ",
+        actor=province.users["vanthu"],
+    )
     rows = list_audit(db, action="period.deadline")
     assert [r.field for r in rows] == ["submission_deadline"] and rows[0].reason == "Nghỉ lễ"
     with pytest.raises(InvalidInput):

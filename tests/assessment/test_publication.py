@@ -20,7 +20,9 @@ P = "DNG-2026"
 WARD_EXTRA = {"XH_TAI_KHOAN": {"value": 0.8}, "XH_THANH_TOAN": {"value": 0.25}}
 
 
-def run_cycle(db: Session, code: str, tweaks: dict[str, dict[str, dict[str, object]]], day: float = 1) -> None:
+def run_cycle(
+    db: Session, code: str, tweaks: dict[str, dict[str, dict[str, object]]], day: float = 1
+) -> None:
     """Fill, submit and approve every agency of a period, with per-agency changes to FULL_VALUES."""
     for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D", "DNG.PX.1", "DNG.PX.2"):
         values = {**FULL_VALUES, **(WARD_EXTRA if ".PX." in agency else {}), **tweaks.get(agency, {})}
@@ -29,8 +31,12 @@ def run_cycle(db: Session, code: str, tweaks: dict[str, dict[str, dict[str, obje
         review.approve_submission(db, period_code=code, agency_code=agency, now=later(day + 1))
 
 
-TWEAKS = {"DNG.SO.B": {"HT_MANG": {"value": 0}}, "DNG.SO.C": {"HT_MANG": {"value": 0}},
-          "DNG.SO.D": {"UD_VAN_BAN": {"value": 0.5}}, "DNG.PX.2": {"XH_TAI_KHOAN": {"value": 0.4}}}
+TWEAKS = {
+    "DNG.SO.B": {"HT_MANG": {"value": 0}},
+    "DNG.SO.C": {"HT_MANG": {"value": 0}},
+    "DNG.SO.D": {"UD_VAN_BAN": {"value": 0.5}},
+    "DNG.PX.2": {"XH_TAI_KHOAN": {"value": 0.4}},
+}
 
 
 def test_publish_needs_every_submission_approved(db: Session, province, open_period) -> None:
@@ -50,17 +56,21 @@ def test_publish_rank_band_and_ties(db: Session, province, open_period) -> None:
     pub = publication.publish_results(db, period_code=P, actor=province.users["vanthu"], now=later(20))
     ranking = publication.get_ranking(db, period_code=P, group="SBN")
     assert [r.model_dump(exclude={"status"}) for r in ranking.rows] == [
-        r.model_dump(exclude={"status"}) for r in preview.rows]
+        r.model_dump(exclude={"status"}) for r in preview.rows
+    ]
     assert ranking.revision == 1 and ranking.published_at == later(20)
     ranks = {r.agency_code: r.rank for r in ranking.rows}
     # B and C lose HT_MANG's 5 points and tie; D loses 10 - 10 x 0.5 / 0.9 = 4.44 on UD_VAN_BAN
     assert ranks == {"DNG.SO.A": 1, "DNG.SO.D": 2, "DNG.SO.B": 3, "DNG.SO.C": 3}
     totals = {r.agency_code: r.total for r in ranking.rows}
     assert totals["DNG.SO.B"] == totals["DNG.SO.C"] < totals["DNG.SO.D"] < totals["DNG.SO.A"]
-    assert all(r.band in ("TOT", "KHA", "TRUNG_BINH", "YEU", "Tốt", "Khá", "Trung bình", "Yếu")
-               for r in ranking.rows)
+    assert all(
+        r.band in ("TOT", "KHA", "TRUNG_BINH", "YEU", "Tốt", "Khá", "Trung bình", "Yếu") for r in ranking.rows
+    )
     assert [r.agency_code for r in publication.get_ranking(db, period_code=P, group="PX").rows] == [
-        "DNG.PX.1", "DNG.PX.2"]
+        "DNG.PX.1",
+        "DNG.PX.2",
+    ]
     assert pub.rows and list_audit(db, action="publication.publish")[0].new_value == "1"
     data = publication.export_ranking(ranking, fmt="csv").decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(data)))
@@ -69,21 +79,29 @@ def test_publish_rank_band_and_ties(db: Session, province, open_period) -> None:
     assert "revision 1" in sheet["A2"].value
 
 
-def test_published_results_are_immutable_and_corrections_are_revisions(db: Session, province, open_period) -> None:
+def test_published_results_are_immutable_and_corrections_are_revisions(
+    db: Session, province, open_period
+) -> None:
     open_period()
     run_cycle(db, P, TWEAKS)
     publication.publish_results(db, period_code=P, now=later(20))
     with pytest.raises(InvalidInput):
         publication.publish_results(db, period_code=P)  # a correction needs a reason
-    publication.reopen_submission(db, period_code=P, agency_code="DNG.SO.B", reason="Sai số liệu HT_MANG",
-                                  actor=province.users["vanthu"])
+    publication.reopen_submission(
+        db,
+        period_code=P,
+        agency_code="DNG.SO.B",
+        reason="Sai số liệu HT_MANG",
+        actor=province.users["vanthu"],
+    )
     with pytest.raises(Conflict):
         publication.publish_results(db, period_code=P, reason="x")
     submissions.save_draft(db, period_code=P, agency_code="DNG.SO.B", values={"HT_MANG": {"value": 1}})
     submissions.submit(db, period_code=P, agency_code="DNG.SO.B", now=later(21))
     review.approve_submission(db, period_code=P, agency_code="DNG.SO.B")
-    second = publication.publish_results(db, period_code=P, reason="Đính chính HT_MANG của Sở B",
-                                         now=later(30))
+    second = publication.publish_results(
+        db, period_code=P, reason="Đính chính HT_MANG của Sở B", now=later(30)
+    )
     assert second.revision == 2
     ranking = publication.get_ranking(db, period_code=P, group="SBN")
     assert ranking.revision == 2 and ranking.reason == "Đính chính HT_MANG của Sở B"
@@ -103,12 +121,18 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
             if (".PX." in agency.code) == (code == "PX"):
                 db.add(GroupMember(group_id=group.id, agency_id=agency.id))
     db.flush()
-    open_period(code="DNG-2025", period="2025", submission_deadline=datetime(2025, 4, 30, tzinfo=UTC),
-                review_deadline=datetime(2025, 5, 30, tzinfo=UTC))
+    open_period(
+        code="DNG-2025",
+        period="2025",
+        submission_deadline=datetime(2025, 4, 30, tzinfo=UTC),
+        review_deadline=datetime(2025, 5, 30, tzinfo=UTC),
+    )
     for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D", "DNG.PX.1", "DNG.PX.2"):
         values = {**FULL_VALUES, **(WARD_EXTRA if ".PX." in agency else {}), **TWEAKS.get(agency, {})}
         submissions.save_draft(db, period_code="DNG-2025", agency_code=agency, values=values)
-        submissions.submit(db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC))
+        submissions.submit(
+            db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC)
+        )
         review.approve_submission(db, period_code="DNG-2025", agency_code=agency)
     publication.publish_results(db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC))
     open_period(previous_period_code="DNG-2025")

@@ -20,16 +20,24 @@ P = "DNG-2026"
 
 
 def save(db: Session, values: dict, user, agency: str = "DNG.SO.A", **kw):
-    return submissions.save_draft(db, period_code=P, agency_code=agency, values=values, actor=user,
-                                  now=kw.pop("now", later(1)), **kw)
+    return submissions.save_draft(
+        db, period_code=P, agency_code=agency, values=values, actor=user, now=kw.pop("now", later(1)), **kw
+    )
 
 
 def test_form_has_sections_per_pillar_and_typed_fields(db: Session, province, open_period) -> None:
     open_period()
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A",
-                                           actor=province.users["baocao.a"])
-    assert [s.code for s in view.sections] == ["HA_TANG", "UNG_DUNG", "DVC", "NHAN_LUC", "CHINH_SACH",
-                                               "THUONG_PHAT"]  # XA_HOI_SO applies to districts/communes only
+    view = submissions.get_submission_view(
+        db, period_code=P, agency_code="DNG.SO.A", actor=province.users["baocao.a"]
+    )
+    assert [s.code for s in view.sections] == [
+        "HA_TANG",
+        "UNG_DUNG",
+        "DVC",
+        "NHAN_LUC",
+        "CHINH_SACH",
+        "THUONG_PHAT",
+    ]  # XA_HOI_SO applies to districts/communes only
     kinds = {f.code: f.kind for s in view.sections for f in s.fields}
     assert kinds["HT_MANG"] == "yesno" and kinds["DVC_DUNG_HAN"] == "ratio"
     assert kinds["HT_ATTT"] == "points" and kinds["UD_HOP_TRUC_TUYEN"] == "number"
@@ -43,7 +51,9 @@ def test_autosave_is_an_idempotent_upsert(db: Session, province, open_period) ->
     user = province.users["baocao.a"]
     first = save(db, {"HT_MANG": {"value": "có"}, "DVC_DUNG_HAN": {"numerator": 3, "denominator": 4}}, user)
     assert sorted(first.changed) == ["DVC_DUNG_HAN", "HT_MANG"]
-    again = save(db, {"HT_MANG": {"value": "1"}, "DVC_DUNG_HAN": {"numerator": "3", "denominator": "4"}}, user)
+    again = save(
+        db, {"HT_MANG": {"value": "1"}, "DVC_DUNG_HAN": {"numerator": "3", "denominator": "4"}}, user
+    )
     assert again.changed == [] and again.version == first.version
     third = save(db, {"HT_MANG": {"value": "không"}}, user)
     assert third.changed == ["HT_MANG"] and third.version == first.version + 1
@@ -57,9 +67,16 @@ def test_autosave_is_an_idempotent_upsert(db: Session, province, open_period) ->
 
 def test_bad_values_are_all_named_and_nothing_is_saved(db: Session, province, open_period) -> None:
     open_period()
-    bad = {"HT_MANG": {"value": "maybe"}, "HT_MAY_TINH": {"value": 1.3}, "UD_VAN_BAN": {"value": "80%"},
-           "DVC_DUNG_HAN": {"numerator": 5, "denominator": 4}, "HT_ATTT": {"value": 9}, "NOPE": {"value": 1},
-           "XH_TAI_KHOAN": {"value": 0.5}, "UD_HOP_TRUC_TUYEN": {"value": 2}}
+    bad = {
+        "HT_MANG": {"value": "maybe"},
+        "HT_MAY_TINH": {"value": 1.3},
+        "UD_VAN_BAN": {"value": "80%"},
+        "DVC_DUNG_HAN": {"numerator": 5, "denominator": 4},
+        "HT_ATTT": {"value": 9},
+        "NOPE": {"value": 1},
+        "XH_TAI_KHOAN": {"value": 0.5},
+        "UD_HOP_TRUC_TUYEN": {"value": 2},
+    }
     with pytest.raises(InvalidInput) as err:
         save(db, bad, province.users["baocao.a"])
     assert sorted(p.field for p in err.value.problems) == sorted(set(bad) - {"UD_HOP_TRUC_TUYEN"})
@@ -99,10 +116,17 @@ def test_submit_after_deadline_refused_unless_extended(db: Session, province, op
     with pytest.raises(InvalidInput) as err:
         submissions.submit(db, period_code=P, agency_code="DNG.SO.A", actor=user, now=too_late)
     assert "deadline" in str(err.value)
-    periods.extend_deadline(db, period_code=P, agency_code="DNG.SO.A", until=SUBMIT_BY.replace(day=30, hour=23),
-                            reason="Sự cố mạng")
-    assert submissions.submit(db, period_code=P, agency_code="DNG.SO.A", actor=user,
-                              now=too_late).status == "submitted"
+    periods.extend_deadline(
+        db,
+        period_code=P,
+        agency_code="DNG.SO.A",
+        until=SUBMIT_BY.replace(day=30, hour=23),
+        reason="Sự cố mạng",
+    )
+    assert (
+        submissions.submit(db, period_code=P, agency_code="DNG.SO.A", actor=user, now=too_late).status
+        == "submitted"
+    )
 
 
 def test_reporters_touch_only_their_own_agency(db: Session, province, open_period) -> None:
@@ -110,13 +134,17 @@ def test_reporters_touch_only_their_own_agency(db: Session, province, open_perio
     with pytest.raises(PermissionDenied):
         save(db, {"HT_MANG": {"value": 1}}, province.users["baocao.b"])
     with pytest.raises(PermissionDenied):
-        submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A",
-                                        actor=province.users["baocao.b"])
+        submissions.get_submission_view(
+            db, period_code=P, agency_code="DNG.SO.A", actor=province.users["baocao.b"]
+        )
     with pytest.raises(PermissionDenied):
-        submissions.get_submission_view(db, period_code=P, agency_code="DNG.PX.1",
-                                        actor=province.users["thamdinh"])
+        submissions.get_submission_view(
+            db, period_code=P, agency_code="DNG.PX.1", actor=province.users["thamdinh"]
+        )
     for reader in ("lanhdao", "vanthu", "thamdinh"):
-        submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=province.users[reader])
+        submissions.get_submission_view(
+            db, period_code=P, agency_code="DNG.SO.A", actor=province.users[reader]
+        )
     with pytest.raises(PermissionDenied):
         save(db, {"HT_MANG": {"value": 1}}, province.users["lanhdao"])
 
@@ -124,12 +152,21 @@ def test_reporters_touch_only_their_own_agency(db: Session, province, open_perio
 def test_computed_values_are_read_only_with_source(db: Session, province, open_period) -> None:
     open_period()
     changed = submissions.set_computed_values(
-        db, period_code=P, source="monitoring:dossiers 2026",
-        values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)])
+        db,
+        period_code=P,
+        source="monitoring:dossiers 2026",
+        values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)],
+    )
     assert changed == 1
-    assert submissions.set_computed_values(
-        db, period_code=P, source="monitoring:dossiers 2026",
-        values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)]) == 0
+    assert (
+        submissions.set_computed_values(
+            db,
+            period_code=P,
+            source="monitoring:dossiers 2026",
+            values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)],
+        )
+        == 0
+    )
     with pytest.raises(InvalidInput) as err:
         save(db, {"DVC_DUNG_HAN": {"numerator": 100, "denominator": 100}}, province.users["baocao.a"])
     assert "monitoring:dossiers 2026" in str(err.value)
@@ -181,14 +218,39 @@ def test_live_preview_scores_the_draft_with_the_engine(db: Session, province, op
     full = preview_score(db, period_code=P, agency_code="DNG.SO.A", actor=user)
     assert full.complete and full.sections["HA_TANG"] == pytest.approx(4.75 + 5 + 4)
     # the same values typed by hand as the engine's own table give the same total
-    by_hand = {"HT_MAY_TINH": 0.95, "HT_MANG": 1, "HT_ATTT": 4, "UD_VAN_BAN": 1.0, "UD_HO_SO_CV": 0.9,
-               "UD_HOP_TRUC_TUYEN": 12, "UD_DU_LIEU": 3, "DVC_TOAN_TRINH": 0.7, "DVC_HO_SO_TRUC_TUYEN": 0.4,
-               "NL_CHUYEN_TRACH": 1, "NL_DAO_TAO": 0.6, "CS_KE_HOACH": 0, "CS_KINH_PHI": 5}
-    rows = [{"agency_code": "DNG.SO.A", "period": "2026", "indicator_code": k, "value": v, "comment": "x"}
-            for k, v in by_hand.items()]
-    rows.append({"agency_code": "DNG.SO.A", "period": "2026", "indicator_code": "DVC_DUNG_HAN",
-                 "numerator": 95, "denominator": 100, "comment": "x"})
-    expected = score(load_framework("danang-it"), pd.DataFrame(rows),
-                     groups=pd.DataFrame([{"agency_code": "DNG.SO.A", "group": "SBN", "kind": "department"}]))
+    by_hand = {
+        "HT_MAY_TINH": 0.95,
+        "HT_MANG": 1,
+        "HT_ATTT": 4,
+        "UD_VAN_BAN": 1.0,
+        "UD_HO_SO_CV": 0.9,
+        "UD_HOP_TRUC_TUYEN": 12,
+        "UD_DU_LIEU": 3,
+        "DVC_TOAN_TRINH": 0.7,
+        "DVC_HO_SO_TRUC_TUYEN": 0.4,
+        "NL_CHUYEN_TRACH": 1,
+        "NL_DAO_TAO": 0.6,
+        "CS_KE_HOACH": 0,
+        "CS_KINH_PHI": 5,
+    }
+    rows = [
+        {"agency_code": "DNG.SO.A", "period": "2026", "indicator_code": k, "value": v, "comment": "x"}
+        for k, v in by_hand.items()
+    ]
+    rows.append(
+        {
+            "agency_code": "DNG.SO.A",
+            "period": "2026",
+            "indicator_code": "DVC_DUNG_HAN",
+            "numerator": 95,
+            "denominator": 100,
+            "comment": "x",
+        }
+    )
+    expected = score(
+        load_framework("danang-it"),
+        pd.DataFrame(rows),
+        groups=pd.DataFrame([{"agency_code": "DNG.SO.A", "group": "SBN", "kind": "department"}]),
+    )
     assert full.total == pytest.approx(float(expected.totals()["points"].iloc[0]))
     assert full.band == expected.totals()["band"].iloc[0]

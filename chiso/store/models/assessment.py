@@ -45,9 +45,7 @@ class AssessmentPeriod(Base):
     submission_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     review_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default="open")  # one of PERIOD_STATUSES
-    previous_period_id: Mapped[int | None] = mapped_column(
-        ForeignKey("assessment_periods.id"), nullable=True
-    )
+    previous_period_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_periods.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
@@ -79,7 +77,9 @@ class Submission(Base):
     __table_args__ = (UniqueConstraint("period_id", "agency_id", name="uq_submissions_period_agency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("assessment_periods.id", ondelete="CASCADE"), index=True)
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_periods.id", ondelete="CASCADE"), index=True
+    )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("peer_groups.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # one of SUBMISSION_STATUSES
@@ -175,7 +175,9 @@ class Publication(Base):
     __table_args__ = (UniqueConstraint("period_id", "revision", name="uq_publications_period_revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("assessment_periods.id", ondelete="CASCADE"), index=True)
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_periods.id", ondelete="CASCADE"), index=True
+    )
     revision: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from chiso.errors import Problem, ScoringError
+from chiso.scoring.inputs import factor_codes
 from chiso.scoring.publish import round_half_up
 
 FloatArray = npt.NDArray[np.float64]
@@ -103,12 +104,14 @@ def prepare_previous(
     table = previous
     period = None
     if "period" in table.columns:
-        labels = table["period"].astype("string")
-        period = str(labels.max())
-        table = table[(labels == period).to_numpy()]
-    agency = table["agency_code"].astype("string").str.strip()
-    node = table["node_code"].astype("string").str.strip()
-    dup = pd.DataFrame({"a": agency, "n": node}).duplicated(keep=False).to_numpy()
+        p_codes, p_labels = factor_codes(table["period"])
+        if p_labels:
+            period = p_labels[-1]
+            table = table[p_codes == len(p_labels) - 1]
+    codes, labels_a = factor_codes(table["agency_code"])
+    n_codes, n_labels = factor_codes(table["node_code"], sort=False)
+    composite = codes * (len(n_labels) + 1) + n_codes
+    dup = pd.Series(composite).duplicated(keep=False).to_numpy()
     if dup.any():
         raise ScoringError(
             "Bảng kết quả kỳ trước có cơ quan và nút bị trùng",
@@ -118,8 +121,8 @@ def prepare_previous(
                 for i in np.flatnonzero(dup)
             ],
         )
-    codes, labels_a = pd.factorize(agency, sort=True)
-    k = pd.Index(node_codes).get_indexer(pd.Index(node.fillna("")))
+    node_of_label = pd.Index(node_codes).get_indexer(pd.Index(n_labels)).astype(np.int64)
+    k = np.where(n_codes >= 0, node_of_label[np.maximum(n_codes, 0)] if n_labels else -1, -1)
     keep = (k >= 0) & (codes >= 0)
     shape = (len(labels_a), len(node_codes))
 

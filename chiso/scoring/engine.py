@@ -30,7 +30,9 @@ def _cat(codes: Any, categories: Any) -> pd.Categorical:
 
 def _int_array(values: np.ndarray[Any, Any]) -> pd.arrays.IntegerArray:
     mask = np.isnan(values)
-    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
+    with np.errstate(invalid="ignore"):
+        ints = values.astype(np.int64)
+    return pd.arrays.IntegerArray(ints, mask)
 
 
 def score(
@@ -93,10 +95,9 @@ def score(
     leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
     points = aggregate(plan, inputs, leaf_points)
     published = round_half_up(points, framework.decimals)
-    keys = gid[:, None] * n_k + np.arange(n_k, dtype=np.int64)[None, :]
     present_rows = inputs.present
     masked = np.where(present_rows[:, None], published, np.nan)
-    rank = shared_ranks(masked.ravel(), keys.ravel()).reshape(masked.shape)
+    rank = np.column_stack([shared_ranks(masked[:, k], gid, decimals=framework.decimals) for k in range(n_k)])
 
     prev_pub = np.full(points.shape, np.nan)
     prev_rank = np.full(points.shape, np.nan)
@@ -111,13 +112,17 @@ def score(
             before = slice((p - 1) * n_a, p * n_a)
             match = ch.match_agencies(inputs.agencies, inputs.agencies, present_rows[before], lineage_df)
             src_pub, src_rank = published[before], rank[before]
-        prev_pub[rows] = ch.gather(src_pub, match, lineage_policy)
+        before_pub = ch.gather(src_pub, match, lineage_policy)
+        merged = match.status == ch.STATUS_MERGED
+        if merged.any():  # a mean of predecessors is a new figure: publish it like any other
+            before_pub[merged] = round_half_up(before_pub[merged], framework.decimals)
+        prev_pub[rows] = before_pub
         ranks_before = ch.gather(src_rank, match, "mean")
         ranks_before[match.status == ch.STATUS_MERGED] = np.nan
         prev_rank[rows] = ranks_before
         status[rows] = match.status
-    prev_pub = round_half_up(prev_pub, framework.decimals)
-    points_change = round_half_up(published - prev_pub, framework.decimals)
+    scale = 10.0**framework.decimals
+    points_change = (np.rint(published * scale) - np.rint(prev_pub * scale)) / scale
     rank_change = prev_rank - rank
 
     table = _build_table(
@@ -184,7 +189,7 @@ def score(
         decimals=framework.decimals,
         table=table,
         explanations=explanations,
-        summary=build_summary(table),
+        summary=build_summary(inputs, plan.codes, masked, np.where(present_rows[:, None], prev_pub, np.nan)),
         band_counts=build_band_counts(totals),
         movers=build_movers(totals),
         log=log,
@@ -224,10 +229,12 @@ def _build_table(
             percent=framework.band_basis == "percent",
         )
     digits = framework.display_decimals if framework.display_decimals is not None else framework.decimals
-    index_value = np.where(is_total, round_half_up(pub / framework.display_divisor, digits), np.nan)
+    index_value = np.full(pub.size, np.nan)
+    index_value[is_total] = round_half_up(pub[is_total] / framework.display_divisor, digits)
     cat = _cat
     return pd.DataFrame(
-        {
+        copy=False,
+        data={
             "period": cat(period_idx, categories=inputs.periods),
             "agency_code": cat(agency_idx, categories=inputs.agencies),
             "group": cat(inputs.group_of_agency[agency_idx], categories=inputs.groups),
@@ -244,7 +251,7 @@ def _build_table(
             "previous_rank": _int_array(prev_rank[sel].ravel()),
             "rank_change": _int_array(rank_change[sel].ravel()),
             "status": cat(np.repeat(status[sel], n_k).astype(np.int64), categories=ch.STATUSES),
-        }
+        },
     )
 
 
@@ -262,6 +269,8 @@ def _build_explanations(
     rules = [leaf.rule.type for leaf in leaves]
     params = [json.dumps(leaf.rule.describe(), ensure_ascii=False, sort_keys=True) for leaf in leaves]
     leaf_idx = np.tile(np.arange(n_l), n_sel)
+    param_labels = sorted(set(params))
+    param_codes = np.array([param_labels.index(x) for x in params], dtype=np.int64)
     comment_codes = np.full((inputs.n_rows, n_l), -1, dtype=np.int64)
     comment_labels: list[str] = []
     if inputs.comments:
@@ -276,7 +285,8 @@ def _build_explanations(
     unique_rules = sorted(set(rules))
     rule_idx = np.array([unique_rules.index(r) for r in rules], dtype=np.int64)
     return pd.DataFrame(
-        {
+        copy=False,
+        data={
             "period": cat(np.repeat(sel // n_a, n_l), categories=inputs.periods),
             "agency_code": cat(np.repeat(sel % n_a, n_l), categories=inputs.agencies),
             "indicator_code": cat(leaf_idx, categories=inputs.leaf_codes),
@@ -285,13 +295,11 @@ def _build_explanations(
             "denominator": inputs.denominator[sel].ravel(),
             "comment": cat(comment_codes[sel].ravel(), categories=comment_labels),
             "rule": cat(rule_idx[leaf_idx], categories=unique_rules),
-            "params": cat(leaf_idx, categories=pd.Index(params).unique())
-            if len(set(params)) == len(params)
-            else pd.Categorical(np.array(params, dtype=object)[leaf_idx]),
+            "params": cat(param_codes[leaf_idx], categories=param_labels),
             "points": leaf_points[sel].ravel(),
             "max_points": np.tile(plan.max_points[plan.node_of_leaf], n_sel),
             "note": cat(note_index[notes[sel].ravel()], categories=[NOTES[c] for c in note_codes]),
-        }
+        },
     )
 
 

@@ -48,8 +48,29 @@ class Inputs:
         return len(self.periods) * len(self.agencies)
 
 
+def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[IntArray, list[str]]:
+    """Return integer codes (-1 for missing or blank) and the stripped text labels of a code column.
+
+    Works on the distinct values only, so it stays fast on millions of rows (object, str or categorical).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = pd.Index(uniques).astype(str).str.strip()
+    text = text.where(text != "", None)
+    lab_codes, labels = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=True)
+    names = [str(x) for x in labels]
+    remap = lab_codes.astype(np.int64)
+    if sort and names:
+        order = np.argsort(np.array(names, dtype=object), kind="stable")
+        position = np.empty(len(names), dtype=np.int64)
+        position[order] = np.arange(len(names))
+        remap = np.where(remap >= 0, position[np.maximum(remap, 0)], -1)
+        names = [names[i] for i in order]
+    out = np.where(codes >= 0, remap[np.maximum(codes, 0)] if remap.size else -1, -1).astype(np.int64)
+    return out, names
+
+
 def _codes(series: pd.Series) -> pd.Series:
-    """Return codes as stripped strings; empty and missing become NA."""
+    """Return codes as stripped strings; empty and missing become NA (for small tables)."""
     text = series.astype("string").str.strip()
     return text.mask(text == "")
 
@@ -184,54 +205,65 @@ def prepare_inputs(
     groups_df = _prepare_groups(groups)
     n = len(values)
     col = _Collector(source, first_row)
-    agency = _codes(values["agency_code"])
-    period = _codes(values["period"])
-    indicator = _codes(values["indicator_code"])
-    col.add(agency.isna().to_numpy(), "thiếu mã cơ quan", "missing agency code", column="agency_code")
-    col.add(period.isna().to_numpy(), "thiếu kỳ đánh giá", "missing period", column="period")
-    col.add(
-        indicator.isna().to_numpy(), "thiếu mã chỉ tiêu", "missing indicator code", column="indicator_code"
-    )
+    a_codes, a_labels = factor_codes(values["agency_code"])
+    p_codes, p_labels = factor_codes(values["period"])
+    i_codes, i_labels = factor_codes(values["indicator_code"], sort=False)
+    col.add(a_codes < 0, "thiếu mã cơ quan", "missing agency code", column="agency_code")
+    col.add(p_codes < 0, "thiếu kỳ đánh giá", "missing period", column="period")
+    col.add(i_codes < 0, "thiếu mã chỉ tiêu", "missing indicator code", column="indicator_code")
 
     leaves = framework.leaves()
     leaf_codes = [leaf.code for leaf in leaves]
-    leaf_index = pd.Index(leaf_codes)
-    lidx = leaf_index.get_indexer(pd.Index(indicator.fillna("")))
+    leaf_of_label = pd.Index(leaf_codes).get_indexer(pd.Index(i_labels)).astype(np.int64)
+    lidx = np.where(i_codes >= 0, leaf_of_label[np.maximum(i_codes, 0)] if i_labels else -1, -1)
     internal = {node.code for node, _ in framework.walk() if not node.is_leaf}
-    ind_np = indicator.fillna("").to_numpy(dtype=object)
-    unknown = (lidx < 0) & indicator.notna().to_numpy()
-    not_leaf = unknown & np.isin(ind_np, list(internal))
+    label_internal = np.array([label in internal for label in i_labels], dtype=bool)
+    unknown = (lidx < 0) & (i_codes >= 0)
+    not_leaf = unknown & (label_internal[np.maximum(i_codes, 0)] if i_labels else False)
+
+    def indicator_text(i: int) -> str:
+        return i_labels[i_codes[i]]
+
+    def agency_text(i: int) -> str:
+        return a_labels[a_codes[i]]
+
     col.add(
         not_leaf,
         "chỉ tiêu này là nút tổng hợp, chỉ nhập giá trị cho tiêu chí lá",
         "this code is an aggregate node; give values for leaf criteria only",
         column="indicator_code",
-        detail=lambda i: str(ind_np[i]),
+        detail=indicator_text,
     )
     col.add(
         unknown & ~not_leaf,
         f"chỉ tiêu không có trong khung {framework.id}",
         f"indicator not in framework {framework.id}",
         column="indicator_code",
-        detail=lambda i: str(ind_np[i]),
+        detail=indicator_text,
     )
 
-    ag_np = agency.fillna("").to_numpy(dtype=object)
     if groups_df is not None:
         known = pd.Index(groups_df["agency_code"])
-        unknown_agency = (known.get_indexer(pd.Index(agency.fillna(""))) < 0) & agency.notna().to_numpy()
+        label_known = known.get_indexer(pd.Index(a_labels)) >= 0
+        unknown_agency = (a_codes >= 0) & ~(label_known[np.maximum(a_codes, 0)] if a_labels else False)
         col.add(
             unknown_agency,
             "cơ quan không có trong bảng nhóm",
             "agency not in the groups table",
             column="agency_code",
-            detail=lambda i: str(ag_np[i]),
+            detail=agency_text,
         )
 
-    key = pd.DataFrame({"a": agency, "p": period, "i": indicator})
-    dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
+    complete = (a_codes >= 0) & (p_codes >= 0) & (i_codes >= 0)
+    composite = (a_codes * max(1, len(p_labels)) + p_codes) * max(1, len(i_labels)) + i_codes
+    cells = max(1, len(a_labels)) * max(1, len(p_labels)) * max(1, len(i_labels))
+    if cells <= 8 * n + 1_000_000:  # dense count: one pass, no hashing
+        counts = np.bincount(composite[complete], minlength=cells)
+        dup = complete & (counts[np.where(complete, composite, 0)] > 1)
+    else:
+        dup = pd.Series(np.where(complete, composite, -1 - np.arange(n))).duplicated(keep=False).to_numpy()
     col.add(
-        dup,
+        dup & complete,
         "trùng cơ quan, kỳ và chỉ tiêu với một dòng khác",
         "duplicate of another row with the same agency, period and indicator",
     )
@@ -250,9 +282,10 @@ def prepare_inputs(
         else:
             cols[name] = np.full(n, np.nan)
     value, num, den = cols["value"], cols["numerator"], cols["denominator"]
-    comment = (
-        _codes(values["comment"]) if "comment" in values.columns else pd.Series(pd.NA, index=values.index)
-    )
+    if "comment" in values.columns:
+        c_codes, c_labels = factor_codes(values["comment"], sort=False)
+    else:
+        c_codes, c_labels = np.full(n, -1, dtype=np.int64), []
 
     # Per-leaf limits, looked up for every row at once.
     safe = np.where(lidx >= 0, lidx, 0)
@@ -309,7 +342,7 @@ def prepare_inputs(
         detail=detail,
     )
     col.add(
-        ok & needs_comment & ~np.isnan(value) & comment.isna().to_numpy(),
+        ok & needs_comment & ~np.isnan(value) & (c_codes < 0),
         "điểm thẩm định cần có nhận xét (cột comment)",
         "an assessor's points need a comment (comment column)",
         column="comment",
@@ -324,7 +357,8 @@ def prepare_inputs(
         }
         applies = _applies(framework)
         leaf_kinds = [applies[c] for c in leaf_codes]
-        row_kind = agency.fillna("").map(kinds).to_numpy(dtype=object)
+        label_kind = np.array([kinds.get(a) for a in a_labels] + [None], dtype=object)
+        row_kind = label_kind[a_codes]
         bad_kind = np.zeros(n, dtype=bool)
         for li, allowed in enumerate(leaf_kinds):
             if allowed:
@@ -335,7 +369,7 @@ def prepare_inputs(
             "tiêu chí không áp dụng cho loại cơ quan này",
             "criterion does not apply to this agency's kind",
             column="indicator_code",
-            detail=lambda i: f"{ag_np[i]}: {row_kind[i]}",
+            detail=lambda i: f"{agency_text(i)}: {row_kind[i]}",
         )
 
     if col.problems:
@@ -346,12 +380,10 @@ def prepare_inputs(
             col.problems,
         )
 
-    period_codes, period_labels = pd.factorize(period, sort=True)
-    agency_codes, agency_labels = pd.factorize(agency, sort=True)
-    agencies = [str(a) for a in agency_labels]
-    periods = [str(x) for x in period_labels]
+    agencies = a_labels
+    periods = p_labels
     n_a, n_p, n_l = len(agencies), len(periods), len(leaf_codes)
-    rows = period_codes.astype(np.int64) * n_a + agency_codes.astype(np.int64)
+    rows = p_codes * n_a + a_codes
     shape = (n_p * n_a, n_l)
     dense_value = np.full(shape, np.nan)
     dense_num = np.full(shape, np.nan)
@@ -364,10 +396,10 @@ def prepare_inputs(
     present = np.zeros(n_p * n_a, dtype=bool)
     present[rows] = True
     comments: dict[tuple[int, int], str] = {}
-    has_comment = comment.notna().to_numpy()
+    has_comment = c_codes >= 0
     if has_comment.any():
-        for r, li, text in zip(rows[has_comment], lidx[has_comment], comment[has_comment], strict=True):
-            comments[(int(r), int(li))] = str(text)
+        for r, li, code in zip(rows[has_comment], lidx[has_comment], c_codes[has_comment], strict=True):
+            comments[(int(r), int(li))] = c_labels[code]
 
     if groups_df is None:
         group_labels = [ALL_GROUP]

@@ -2,16 +2,14 @@
 
 How we round: scores keep full float precision inside the engine. A published figure is the value
 rounded half up (away from zero) to the framework's decimals. Binary floats cannot hold most
-decimals exactly (1.005 is stored as 1.00499999999999989...), so before the half-up step the value,
-scaled to the published unit, is first rounded to 6 further decimals (fewer when the magnitude
-would exceed float precision): float noise below 1e-6 of the last published digit never decides a
-rounding, and any figure with up to decimals + 6 decimal digits is rounded exactly as
+decimals exactly (1.005 is stored as 1.00499999999999989...), so the half-up step adds a guard of
+1e-6 of the last published digit: a value within a millionth of a digit below the half is taken as
+the half (float noise is many orders of magnitude smaller for any score below 10^8). Any figure with
+up to decimals + 5 decimal digits is therefore rounded exactly as
 `Decimal(str(x)).quantize(..., ROUND_HALF_UP)` would (20 x 29 / 32 = 18.125 -> 18.13; 1.005 -> 1.01).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import numpy.typing as npt
@@ -22,27 +20,26 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+GUARD = 1e-6
+
+
 def round_half_up(values: FloatArray, decimals: int) -> FloatArray:
     """Round half up (away from zero) to `decimals`, immune to binary-float noise (see module doc).
 
-    >>> round_half_up(np.array([18.125, 1.005, -2.345, 2.5]), 2).tolist()
-    [18.13, 1.01, -2.35, 2.5]
+    >>> round_half_up(np.array([18.125, 1.005, -2.345, 2.5, 0.1 + 0.2]), 2).tolist()
+    [18.13, 1.01, -2.35, 2.5, 0.3]
     """
     scale = 10.0**decimals
-    with np.errstate(invalid="ignore"):
-        scaled = np.abs(values) * scale
-        top = float(np.nanmax(scaled)) if scaled.size and not np.all(np.isnan(scaled)) else 0.0
-    guard = 6 if top <= 0 else max(0, min(6, 15 - int(math.ceil(math.log10(top + 1.0)))))
-    cleaned = np.round(scaled, guard)
-    rounded = np.floor(cleaned + 0.5) / scale
+    rounded = np.floor(np.abs(values) * scale + (0.5 + GUARD)) / scale
     return np.where(values < 0, -rounded, rounded) + 0.0
 
 
-def shared_ranks(values: FloatArray, keys: IntArray) -> FloatArray:
+def shared_ranks(values: FloatArray, keys: IntArray, *, decimals: int | None = None) -> FloatArray:
     """Rank values descending within each key; ties share a rank and the next is skipped (1, 2, 2, 4).
 
     NaN values get no rank (NaN). Values must already be the published (rounded) figures so that
-    float noise never splits a tie.
+    float noise never splits a tie; with `decimals` the figures are compared as exact integers of
+    the last published digit (faster, one integer sort).
 
     >>> shared_ranks(np.array([90.0, 80.0, 80.0, 70.0, 5.0]), np.array([0, 0, 0, 0, 1])).tolist()
     [1.0, 2.0, 2.0, 4.0, 1.0]
@@ -52,8 +49,19 @@ def shared_ranks(values: FloatArray, keys: IntArray) -> FloatArray:
     if valid.size == 0:
         return out
     v = values[valid]
-    k = keys[valid]
-    order = np.lexsort((-v, k))
+    k = keys[valid].astype(np.int64)
+    order: npt.NDArray[np.intp] | None = None
+    if decimals is not None:
+        ints = np.rint(v * 10.0**decimals)
+        low, high = float(ints.min()), float(ints.max())
+        span = high - low + 1.0
+        if span * (float(k.max()) + 1.0) < 2.0**62:
+            composite = k * np.int64(span) + (high - ints).astype(np.int64)
+            order = np.argsort(composite, kind="stable")
+            v = -ints  # compare the exact integers below
+    if order is None:
+        order = np.lexsort((-v, k))
+        v = -v
     ks, vs = k[order], v[order]
     idx = np.arange(ks.size)
     new_key = np.ones(ks.size, dtype=bool)

@@ -85,14 +85,58 @@ def _isna(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def build_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Return per period, group and node the count, mean and median of published points now and before."""
-    keys = ["period", "group", "node_code"]
-    grouped = table.groupby(keys, observed=True, sort=False)
-    now = grouped["published"].agg(["count", "mean", "median"])
-    before = grouped["previous_points"].agg(["mean", "median"])
-    before.columns = pd.Index(["previous_mean", "previous_median"])
-    return pd.concat([now, before], axis=1).reset_index()
+def build_summary(inputs: Any, node_codes: list[str], published: Any, previous: Any) -> pd.DataFrame:
+    """Return per period, group and node the count, mean and median of published points now and before.
+
+    Args:
+        inputs: the engine's dense inputs (periods, agencies, groups, presence).
+        node_codes: node codes in the engine's order.
+        published: (rows, nodes) published points, NaN where absent or excluded.
+        previous: (rows, nodes) previous published points matched to the same rows.
+    """
+    n_a, n_g = len(inputs.agencies), len(inputs.groups)
+    sel = np.flatnonzero(inputs.present)
+    gid = (sel // n_a) * n_g + inputs.group_of_agency[sel % n_a]
+    order = np.argsort(gid, kind="stable")
+    gid_sorted = gid[order]
+    starts = np.flatnonzero(np.r_[True, gid_sorted[1:] != gid_sorted[:-1]])
+    ends = np.r_[starts[1:], gid_sorted.size]
+    keys = gid_sorted[starts]
+    n_k = len(node_codes)
+    frame = pd.DataFrame(
+        {
+            "period": pd.Categorical.from_codes(
+                np.repeat(keys // n_g, n_k), categories=pd.Index(inputs.periods)
+            ),
+            "group": pd.Categorical.from_codes(
+                np.repeat(keys % n_g, n_k), categories=pd.Index(inputs.groups)
+            ),
+            "node_code": pd.Categorical.from_codes(
+                np.tile(np.arange(n_k), keys.size), categories=pd.Index(node_codes)
+            ),
+        }
+    )
+    for prefix, matrix in (("", published), ("previous_", previous)):
+        block = matrix[sel][order]
+        valid = ~np.isnan(block)
+        count = np.add.reduceat(valid, starts, axis=0)
+        total = np.add.reduceat(np.where(valid, block, 0.0), starts, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        median = np.full(mean.shape, np.nan)
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):  # loop over groups, not agencies
+            part = np.sort(block[start:end], axis=0)  # NaN sorts last
+            n = count[i]
+            low = np.clip((n - 1) // 2, 0, None)
+            high = np.clip(n // 2, 0, None)
+            cols = np.arange(n_k)
+            with np.errstate(invalid="ignore"):
+                median[i] = np.where(n > 0, (part[low, cols] + part[high, cols]) / 2.0, np.nan)
+        if not prefix:
+            frame["count"] = count.ravel().astype(np.int64)
+        frame[f"{prefix}mean"] = mean.ravel()
+        frame[f"{prefix}median"] = median.ravel()
+    return frame
 
 
 def build_band_counts(totals: pd.DataFrame) -> pd.DataFrame:

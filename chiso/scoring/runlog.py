@@ -58,14 +58,16 @@ def input_hash(inputs: Inputs, prior: PriorTable | None, lineage: pd.DataFrame |
 
 
 def output_hash(table: pd.DataFrame) -> str:
-    """Return a SHA-256 of what is published: codes, published points, ranks, bands, changes, status."""
+    """Return a SHA-256 of what is published: every node's published points, and per agency total the
+    rank, band, changes and status (the other nodes' ranks follow from their points and groups)."""
     digest = hashlib.sha256()
-    for name in ("period", "agency_code", "group", "node_code", "band", "status"):
+    for name in ("period", "agency_code", "group", "node_code"):
         column = table[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            _feed(digest, list(column.cat.categories.astype(str)), column.cat.codes.to_numpy())
-        else:
-            _feed(digest, column.astype(str).tolist())
-    for name in ("published", "rank", "points_change", "rank_change"):
-        _feed(digest, table[name].to_numpy(dtype=np.float64, na_value=np.nan))
+        _feed(digest, list(column.cat.categories.astype(str)), column.cat.codes.to_numpy())
+    _feed(digest, table["published"].to_numpy(dtype=np.float64, na_value=np.nan))
+    totals = table[(table["node_code"] == "TOTAL").to_numpy()]
+    for name in ("band", "status"):
+        _feed(digest, totals[name].astype(str).tolist())
+    for name in ("rank", "points_change", "rank_change", "previous_points"):
+        _feed(digest, totals[name].to_numpy(dtype=np.float64, na_value=np.nan))
     return digest.hexdigest()

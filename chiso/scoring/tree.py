@@ -65,6 +65,7 @@ class Plan:
     leaf_of_node: list[int]
     node_of_leaf: list[int]
     kinds: list[tuple[str, ...] | None]  # combined with ancestors; None = all kinds
+    adjustment: list[bool]  # bonus/penalty leaves and nodes made only of them: added, never rescaled
 
 
 def build_plan(framework: Framework) -> Plan:
@@ -88,6 +89,13 @@ def build_plan(framework: Framework) -> Plan:
         return index
 
     visit(framework.root(), 0, None)
+    adjustment = [False] * len(nodes)
+    for i in range(len(nodes) - 1, -1, -1):
+        node = nodes[i]
+        if node.is_leaf:
+            adjustment[i] = node.is_adjustment
+        else:
+            adjustment[i] = node.code != TOTAL and all(adjustment[c] for c in children[i])
     leaf_of_node: list[int] = []
     node_of_leaf: list[int] = []
     for i, node in enumerate(nodes):
@@ -106,6 +114,7 @@ def build_plan(framework: Framework) -> Plan:
         leaf_of_node=leaf_of_node,
         node_of_leaf=node_of_leaf,
         kinds=kinds,
+        adjustment=adjustment,
     )
 
 
@@ -262,8 +271,8 @@ def aggregate(plan: Plan, inputs: Inputs, leaf_points: FloatArray) -> FloatArray
             continue
         node = plan.nodes[ni]
         kids = plan.children[ni]
-        regular = [c for c in kids if not plan.nodes[c].is_adjustment and plan.max_points[c] > 0]
-        adjust = [c for c in kids if plan.nodes[c].is_adjustment]
+        regular = [c for c in kids if not plan.adjustment[c] and plan.max_points[c] > 0]
+        adjust = [c for c in kids if plan.adjustment[c]]
         value = _combine(node, points[:, regular], plan.max_points[regular], regular, plan, n_rows)
         if adjust:
             extra = np.nansum(points[:, adjust], axis=1)

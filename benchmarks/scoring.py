@@ -1,0 +1,149 @@
+"""Benchmark the scoring engine: 3,321 communes x 60 leaves x 6 periods, with groups and a previous period.
+
+Target (issue 3): median of 5 runs <= 0.5 s for the full output at 1x; reports 10x and 100x agencies
+and how time grows. Run: .venv/bin/python benchmarks/scoring.py [--scales 1,10,100] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chiso.frameworks import Framework, framework_from_dict
+from chiso.scoring import score
+
+COMMUNES = 3321
+PERIODS = 6
+PILLARS = 6
+LEAVES_PER_PILLAR = 10
+RULES: list[dict[str, Any]] = [
+    {"type": "ratio"},
+    {"type": "ratio", "target": 0.8},
+    {"type": "capped_linear", "target": 0.5},
+    {"type": "fraction"},
+    {"type": "yes_no"},
+    {"type": "step_bands", "value_max": None, "steps": [{"min": 1, "points": 1}, {"min": 5, "points": 2}]},
+    {"type": "minmax"},
+    {"type": "percentile"},
+    {"type": "ratio", "zero_denominator": "exclude"},
+    {"type": "capped_linear", "target": 0.9},
+]
+
+
+def make_framework() -> Framework:
+    """Return a 60-leaf framework (6 pillars x 10 leaves, every family of rule, 100 points)."""
+    nodes = []
+    for p in range(PILLARS):
+        children = []
+        for i in range(LEAVES_PER_PILLAR):
+            rule = RULES[i]
+            children.append(
+                {
+                    "code": f"P{p}_L{i}",
+                    "name_vi": f"Tiêu chí {p}.{i}",
+                    "max_points": 2.0 if rule["type"] != "step_bands" else 2.0,
+                    "missing": "exclude" if i == 3 else "zero",
+                    "rule": rule,
+                }
+            )
+        nodes.append({"code": f"P{p}", "name_vi": f"Trụ cột {p}", "children": children})
+    bands = [
+        {"code": "T", "label_vi": "Tốt", "min": 96},
+        {"code": "K", "label_vi": "Khá", "min": 72, "max": 96},
+        {"code": "Y", "label_vi": "Yếu", "max": 72},
+    ]
+    return framework_from_dict(
+        {"id": "bench", "name_vi": "Benchmark", "max_points": 120, "bands": bands, "nodes": nodes}
+    )
+
+
+def make_values(framework: Framework, agencies: int, periods: list[str], seed: int) -> pd.DataFrame:
+    """Return the long values table: every agency x period x leaf, with numerator/denominator on ratios."""
+    rng = np.random.default_rng(seed)
+    leaves = framework.leaves()
+    codes = np.array([f"X{i:07d}" for i in range(agencies)], dtype=object)
+    n = agencies * len(periods) * len(leaves)
+    agency = np.tile(np.repeat(codes, len(leaves)), len(periods))
+    period = np.repeat(np.array(periods, dtype=object), agencies * len(leaves))
+    leaf_idx = np.tile(np.arange(len(leaves)), agencies * len(periods))
+    indicator = np.array([leaf.code for leaf in leaves], dtype=object)[leaf_idx]
+    rule = np.array([leaf.rule.type if leaf.rule else "" for leaf in leaves], dtype=object)[leaf_idx]
+    value = rng.random(n)
+    value = np.where(rule == "yes_no", np.round(value), value)
+    value = np.where(rule == "step_bands", np.floor(value * 10), value)
+    denominator = np.where(rule == "ratio", rng.integers(0, 40, n), np.nan).astype(np.float64)
+    numerator = np.where(rule == "ratio", np.floor(value * denominator), np.nan)
+    value = np.where(rule == "ratio", np.nan, value)
+    missing = rng.random(n) < 0.02
+    value = np.where(missing & (rule != "ratio"), np.nan, value)
+    return pd.DataFrame(
+        {
+            "agency_code": pd.Categorical(agency),
+            "period": pd.Categorical(period),
+            "indicator_code": pd.Categorical(indicator),
+            "value": value,
+            "numerator": numerator,
+            "denominator": denominator,
+        }
+    )
+
+
+def make_groups(agencies: int) -> pd.DataFrame:
+    """Return 34 peer groups (the provinces) over the agencies."""
+    codes = [f"X{i:07d}" for i in range(agencies)]
+    return pd.DataFrame({"agency_code": codes, "group": [f"G{i % 34:02d}" for i in range(agencies)]})
+
+
+def run(scale: int, runs: int) -> dict[str, float]:
+    """Time `runs` full scorings at `scale` x 3,321 agencies and return median/min/max seconds."""
+    framework = make_framework()
+    agencies = COMMUNES * scale
+    groups = make_groups(agencies)
+    periods = [f"2025-{m:02d}" for m in range(1, PERIODS + 1)]
+    previous = score(framework, make_values(framework, agencies, ["2024-12"], seed=1), groups=groups).table
+    values = make_values(framework, agencies, periods, seed=2)
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        result = score(framework, values, groups=groups, previous=previous)
+        _ = (result.table, result.explanations, result.summary, result.band_counts, result.movers, result.log)
+        times.append(time.perf_counter() - start)
+        del result
+    return {
+        "agencies": agencies,
+        "rows_in": len(values),
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="1,10,100")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    base = None
+    print("scale  agencies  value rows   median s   min s   max s   vs 1x  per-agency growth")
+    for scale in [int(s) for s in args.scales.split(",")]:
+        runs = args.runs if scale < 100 else max(1, min(args.runs, 3))
+        figures = run(scale, runs)
+        if base is None:
+            base = figures["median_s"]
+        ratio = figures["median_s"] / base
+        print(
+            f"{scale:>4}x  {figures['agencies']:>8,}  {figures['rows_in']:>10,}  {figures['median_s']:>9.3f}"
+            f"  {figures['min_s']:>6.3f}  {figures['max_s']:>6.3f}  {ratio:>6.1f}x  {ratio / scale:>6.2f}"
+            f"   (runs: {runs})"
+        )
+
+
+if __name__ == "__main__":
+    main()

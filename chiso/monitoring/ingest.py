@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from chiso.errors import Problem
 from chiso.monitoring.readers import ReadResult, Reject, read_file, validate_records, write_rejects
 from chiso.monitoring.records import RecordKind, record_type
-from chiso.monitoring.store import FaultHook, StoreWriter, month_of, open_writer
+from chiso.monitoring.store import FaultHook, StoreWriter, month_codes, month_of, open_writer
 
 ProgressFn = Callable[[str, int, int], None]
 """progress(step, done, total): step is "read" or "store"."""
@@ -141,17 +141,12 @@ class IngestReport:
 
 def _last_per_key(table: pa.Table, key: str) -> tuple[pa.Table, int]:
     """Keep the last row of each key (source order); return the table and the number of rows dropped."""
-    keys = table.column(key)
-    if pc.count_distinct(keys).as_py() == table.num_rows:
+    encoded = pc.dictionary_encode(table.column(key).combine_chunks())
+    if len(encoded.dictionary) == table.num_rows:
         return table, 0
-    pos = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    last = (
-        pa.table({"k": keys, "i": pos})
-        .group_by("k", use_threads=False)
-        .aggregate([("i", "max")])
-        .column("i_max")
-    )
-    idx = np.sort(np.asarray(last.to_numpy(), dtype=np.int64))
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    reversed_first = np.unique(codes[::-1], return_index=True)[1]
+    idx = np.sort(table.num_rows - 1 - reversed_first)
     return table.take(pa.array(idx)), table.num_rows - len(idx)
 
 
@@ -168,12 +163,17 @@ def _same_rows(a: pa.Table, b: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
 def _pairs(table: pa.Table, kind: RecordKind) -> set[AgencyMonth]:
     if table.num_rows == 0:
         return set()
-    months = month_of(table, kind)
-    agencies = table.column("agency_code") if "agency_code" in table.column_names else None
-    if agencies is None:
-        return {(None, m) for m in pc.unique(months).to_pylist()}
-    pairs = pa.table({"a": agencies, "m": months}).group_by(["a", "m"], use_threads=False).aggregate([])
-    return set(zip(pairs.column("a").to_pylist(), pairs.column("m").to_pylist(), strict=True))
+    month_idx, labels = month_codes(table, kind)
+    if "agency_code" not in table.column_names:
+        return {(None, labels[i]) for i in np.unique(month_idx)}
+    agencies = pc.dictionary_encode(table.column("agency_code").combine_chunks())
+    names = agencies.dictionary.to_pylist()
+    a_idx = np.asarray(agencies.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    combined = np.unique((a_idx + 1) * len(labels) + month_idx)
+    return {
+        (names[int(c // len(labels)) - 1] if c // len(labels) > 0 else None, labels[int(c % len(labels))])
+        for c in combined
+    }
 
 
 def merge_batch(writer: StoreWriter, kind: RecordKind, table: pa.Table) -> MergeCounts:

@@ -173,15 +173,24 @@ def read_records(
 # writing
 
 
-def month_of(table: pa.Table, kind: str) -> pa.Array:
-    """Return the partition ("YYYY-MM" or "all") of every row of a table of `kind`."""
+def month_codes(table: pa.Table, kind: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[str]]:
+    """Return, per row, an index into the returned list of partitions ("YYYY-MM" or "all")."""
     rtype = record_type(kind)
     if rtype.month_column is None:
-        return pa.array([NO_MONTH] * table.num_rows, pa.string())
-    ts = table.column(rtype.month_column)
-    days = pc.cast(pc.cast(ts, pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False)
-    months = days.astype("datetime64[us]").astype("datetime64[M]")
-    return pa.array(np.datetime_as_string(months, unit="M"), pa.string())
+        return np.zeros(table.num_rows, dtype=np.int64), [NO_MONTH]
+    ts = pc.cast(table.column(rtype.month_column), pa.timestamp("us"))
+    micros = np.asarray(pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    months = micros.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+    uniq, inverse = np.unique(months, return_inverse=True)
+    labels = [str(m) for m in np.datetime_as_string(uniq.astype("datetime64[M]"), unit="M")]
+    return inverse.astype(np.int64).reshape(-1), labels
+
+
+def month_of(table: pa.Table, kind: str) -> pa.Array:
+    """Return the partition ("YYYY-MM" or "all") of every row of a table of `kind`."""
+    codes, labels = month_codes(table, kind)
+    indices = pa.array(codes.astype(np.int32), pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).cast(pa.string())
 
 
 def _key_range(table: pa.Table, key: str) -> tuple[str | None, str | None]:

@@ -22,6 +22,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from chiso.errors import InvalidInput, Problem
@@ -87,6 +88,7 @@ class AdminSource:
     provenance: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=32768)
 def clean_name(text: str) -> str:
     """Return `text` in NFC with runs of spaces collapsed (the packages have "Phường  An Nhơn")."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()

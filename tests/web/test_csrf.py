@@ -1,4 +1,4 @@
-"""CSRF: every form POST needs the session's token (logged in) or the signed double-submit token (anonymous)."""
+"""CSRF: every form POST needs the session's token (logged in) or the signed double-submit token."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One JSON error shape ({ok, error, errors, status}) for every failure; HTML errors as a page; no traceback."""
+"""One JSON error shape ({ok, error, errors, status}) for every failure; HTML error pages; no traceback."""
 
 from __future__ import annotations
 

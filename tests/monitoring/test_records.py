@@ -312,3 +312,14 @@ def test_one_hundred_thousand_rows_validate_quickly(tmp_path: Path) -> None:
     res = read_file(path)
     assert res.table.num_rows == 100_000
     assert time.perf_counter() - started < 5.0  # about 0.3 s idle; generous for a shared machine
+
+
+def test_every_column_and_reject_field_is_documented() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "records.md").read_text(encoding="utf-8")
+    for kind in KINDS:
+        for spec in record_type(kind).columns:
+            assert f"| `{spec.name}` |" in doc, spec.name
+            for value in spec.allowed:
+                assert f"`{value}`" in doc, value
+    for column in REJECT_COLUMNS:
+        assert f"`{column}`" in doc, column

@@ -1,7 +1,233 @@
-"""`chiso score ...`: thin commands over the score services."""
+"""`chiso score ...`: score agencies from files alone (values, groups, previous results) and explain a score.
+
+CLI layer: reads and writes the files, calls chiso.scoring.score() like every other caller.
+"""
 
 from __future__ import annotations
 
-import typer
+import json
+from pathlib import Path
+from typing import Any
 
-app = typer.Typer(help="score", no_args_is_help=True)
+import pandas as pd
+import typer
+from rich.table import Table
+
+from chiso.cli.common import console, print_json, run_guarded
+from chiso.errors import InvalidInput, NotFound
+
+app = typer.Typer(
+    help="Chấm điểm, xếp hạng từ tệp giá trị / score, rank and band agencies from a values file.",
+    no_args_is_help=True,
+    invoke_without_command=True,
+)
+
+RESULT_COLUMNS = [
+    "period",
+    "agency_code",
+    "group",
+    "node_code",
+    "depth",
+    "points",
+    "max_points",
+    "published",
+    "index_value",
+    "rank",
+    "band",
+    "previous_points",
+    "points_change",
+    "previous_rank",
+    "rank_change",
+    "status",
+]
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def read_table(path: Path, *, what: str) -> pd.DataFrame:
+    """Read a CSV or Excel table with every cell as text (codes keep their leading zeros).
+
+    Raises:
+        NotFound: the file does not exist.
+        InvalidInput: the file cannot be read as a table.
+    """
+    if not path.is_file():
+        raise NotFound(f"Không tìm thấy tệp {what}: {path}", f"No {what} file: {path}")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InvalidInput(f"Không đọc được tệp {path}: {exc}", f"Cannot read {path}: {exc}") from exc
+
+
+def write_results(result: Any, path: Path) -> None:
+    """Write the results as CSV, or as an Excel workbook (results, summary, bands, movers, explanations)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = result.table[RESULT_COLUMNS]
+    if path.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+            table.to_excel(writer, sheet_name="results", index=False)
+            result.summary.to_excel(writer, sheet_name="summary", index=False)
+            result.band_counts.to_excel(writer, sheet_name="bands", index=False)
+            result.movers.to_excel(writer, sheet_name="movers", index=False)
+            if len(result.explanations) <= EXCEL_MAX_ROWS:
+                result.explanations.to_excel(writer, sheet_name="explanations", index=False)
+        return
+    table.to_csv(path, index=False, encoding="utf-8")
+
+
+def _inputs(
+    framework: str, values: Path, groups: Path | None, previous: Path | None, lineage: Path | None
+) -> dict[str, Any]:
+    from chiso.frameworks import load_framework
+
+    return {
+        "framework": load_framework(framework),
+        "values": read_table(values, what="values"),
+        "groups": None if groups is None else read_table(groups, what="groups"),
+        "previous": None if previous is None else read_table(previous, what="previous results"),
+        "lineage": None if lineage is None else read_table(lineage, what="lineage"),
+        "source": values.name,
+    }
+
+
+def _score(inputs: dict[str, Any], lineage_policy: str) -> Any:
+    from chiso.scoring import score
+
+    return score(
+        inputs["framework"],
+        inputs["values"],
+        groups=inputs["groups"],
+        previous=inputs["previous"],
+        lineage=inputs["lineage"],
+        lineage_policy=lineage_policy,
+        source=inputs["source"],
+        first_row=2,
+    )
+
+
+def _print_ranking(result: Any, top: int) -> None:
+    totals = result.totals()
+    latest = str(totals["period"].astype(str).max())
+    totals = totals[totals["period"].astype(str) == latest]
+    for group, part in totals.groupby("group", observed=True):
+        table = Table(title=f"{result.framework_id} · {latest} · {group}")
+        for name in ("Hạng / rank", "Mã / agency", "Điểm / points", "Xếp loại / band", "± điểm", "± hạng"):
+            table.add_column(name)
+        for row in part.sort_values(["rank", "agency_code"]).head(top).itertuples(index=False):
+            table.add_row(
+                "" if pd.isna(row.rank) else str(row.rank),
+                str(row.agency_code),
+                f"{row.published:.{result.decimals}f}",
+                "" if pd.isna(row.band) else str(row.band),
+                "" if pd.isna(row.points_change) else f"{row.points_change:+.{result.decimals}f}",
+                "" if pd.isna(row.rank_change) else f"{int(row.rank_change):+d}",
+            )
+        console.print(table)
+
+
+@app.callback()
+def score_command(
+    ctx: typer.Context,
+    framework: str = typer.Option(None, "--framework", "-f", help="Built-in id (qd766, ...) or a YAML file."),
+    values: Path = typer.Option(
+        None, "--values", help="CSV/XLSX: agency_code, period, indicator_code, value."
+    ),
+    groups: Path = typer.Option(None, "--groups", help="CSV/XLSX: agency_code, group (optional kind)."),
+    previous: Path = typer.Option(None, "--previous", help="A previous results file to compare with."),
+    lineage: Path = typer.Option(None, "--lineage", help="CSV/XLSX: predecessor_code, successor_code."),
+    lineage_policy: str = typer.Option("mean", help="How merged predecessors combine: mean, sum or max."),
+    out: Path = typer.Option(None, "--out", "-o", help="Results file: .csv, or .xlsx for a workbook."),
+    log: Path = typer.Option(
+        None, "--log", help="Write the run log (JSON) here, to replay or audit the run."
+    ),
+    top: int = typer.Option(10, help="Rows per group in the printed ranking."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
+) -> None:
+    """Score the agencies in a values file and write points, ranks, bands and changes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if framework is None or values is None:
+        raise typer.BadParameter("cần --framework và --values / --framework and --values are required")
+
+    def _run() -> None:
+        result = _score(_inputs(framework, values, groups, previous, lineage), lineage_policy)
+        if out is not None:
+            write_results(result, out)
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
+        summary = {
+            "framework": result.framework_id,
+            "version": result.framework_version,
+            "periods": result.log["inputs"]["periods"],
+            "agencies": result.log["inputs"]["agencies"],
+            "rows": len(result.table),
+            "out": None if out is None else str(out),
+            "input_hash": result.log["input_hash"],
+            "output_hash": result.log["output_hash"],
+            "warnings": result.warnings,
+        }
+        if as_json:
+            print_json(summary)
+            return
+        _print_ranking(result, top)
+        for warning in result.warnings:
+            console.print(f"[yellow]{warning}[/]")
+        if out is not None:
+            console.print(f"Đã ghi / written: {out} ({len(result.table):,} dòng / rows)")
+
+    run_guarded(_run)
+
+
+@app.command("explain")
+def explain_command(
+    framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
+    values: Path = typer.Option(..., "--values", help="The values file."),
+    agency: str = typer.Option(..., "--agency", help="The agency code to explain."),
+    groups: Path = typer.Option(None, "--groups", help="The groups file (for group-relative rules)."),
+    previous: Path = typer.Option(None, "--previous", help="A previous results file."),
+    period: str = typer.Option(None, "--period", help="The period (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Explain one agency's score: every criterion's inputs, rule, parameters and points."""
+
+    def _run() -> None:
+        result = _score(_inputs(framework, values, groups, previous, None), "mean")
+        rows = result.explain(agency, period)
+        if not rows:
+            raise NotFound(f"Không có giá trị nào của cơ quan {agency}", f"No values for agency {agency}")
+        if as_json:
+            print_json(rows)
+            return
+        table = Table(title=f"{result.framework_id} · {agency} · {rows[0]['period']}")
+        for name in (
+            "Tiêu chí / criterion",
+            "Đầu vào / inputs",
+            "Quy tắc / rule",
+            "Điểm / points",
+            "Ghi chú / note",
+        ):
+            table.add_column(name)
+        for row in rows:
+            inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
+            params = {k: v for k, v in row["params"].items() if k != "type" and v is not None}
+            points = "-" if row["points"] is None else f"{row['points']:.4g}"
+            table.add_row(
+                row["indicator_code"],
+                inputs,
+                f"{row['rule']} {json.dumps(params, ensure_ascii=False)}",
+                f"{points} / {row['max_points']:g}",
+                row["note"],
+            )
+        console.print(table)
+        totals = result.totals()
+        mine = totals[(totals["agency_code"] == agency) & (totals["period"].astype(str) == rows[0]["period"])]
+        if len(mine):
+            top = mine.iloc[0]
+            console.print(
+                f"Tổng / total: {top['published']:.{result.decimals}f} / {top['max_points']:g}, "
+                f"hạng / rank {top['rank']}, xếp loại / band {top['band'] if pd.notna(top['band']) else '-'}"
+            )
+
+    run_guarded(_run)

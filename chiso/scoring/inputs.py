@@ -219,13 +219,13 @@ def prepare_inputs(
     internal = {node.code for node, _ in framework.walk() if not node.is_leaf}
     label_internal = np.array([label in internal for label in i_labels], dtype=bool)
     unknown = (lidx < 0) & (i_codes >= 0)
-    not_leaf = unknown & (label_internal[np.maximum(i_codes, 0)] if i_labels else False)
+    not_leaf = unknown & np.append(label_internal, False)[i_codes]
 
     def indicator_text(i: int) -> str:
-        return i_labels[i_codes[i]]
+        return str(i_labels[int(i_codes[i])])
 
     def agency_text(i: int) -> str:
-        return a_labels[a_codes[i]]
+        return str(a_labels[int(a_codes[i])])
 
     col.add(
         not_leaf,
@@ -244,8 +244,8 @@ def prepare_inputs(
 
     if groups_df is not None:
         known = pd.Index(groups_df["agency_code"])
-        label_known = known.get_indexer(pd.Index(a_labels)) >= 0
-        unknown_agency = (a_codes >= 0) & ~(label_known[np.maximum(a_codes, 0)] if a_labels else False)
+        label_known = np.append(known.get_indexer(pd.Index(a_labels)) >= 0, True)
+        unknown_agency = (a_codes >= 0) & ~label_known[a_codes]
         col.add(
             unknown_agency,
             "cơ quan không có trong bảng nhóm",

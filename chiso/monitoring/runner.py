@@ -350,59 +350,95 @@ def _fused(table: ir.Table, metrics: Sequence[Metric]) -> ir.Table:
     return table.group_by(list(KEYS)).aggregate(**aggs)
 
 
-def _execute(expr: ir.Table) -> pd.DataFrame:
-    df: pd.DataFrame = expr.to_pyarrow().to_pandas()
-    return df
+def _execute(expr: ir.Table) -> pa.Table:
+    table: pa.Table = expr.to_pyarrow()
+    return table
 
 
-def compute_counts(sources: PreparedSources, metrics: Sequence[Metric] | None = None) -> pd.DataFrame:
-    """Run the metrics, one fused aggregation per source; return the long count table.
+def _texts(column: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object).astype(str)
 
-    Only (agency, period) pairs with rows in a source appear; `complete_grid` adds the rest.
+
+@dataclass
+class CountCube:
+    """Numerators and denominators as dense (agency x period x metric) int64 arrays."""
+
+    agency_codes: list[str]
+    periods: list[str]
+    metric_codes: list[str]
+    numerator: np.ndarray[Any, np.dtype[np.int64]]
+    denominator: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def zeros(
+        cls, agency_codes: Sequence[str], periods: Sequence[str], metric_codes: Sequence[str]
+    ) -> CountCube:
+        shape = (len(agency_codes), len(periods), len(metric_codes))
+        return cls(list(agency_codes), list(periods), list(metric_codes),
+                   np.zeros(shape, np.int64), np.zeros(shape, np.int64))  # fmt: skip
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the long table agency_code, period, indicator_code, numerator, denominator."""
+        n_a, n_p, n_m = self.numerator.shape
+        return pd.DataFrame(
+            {
+                "agency_code": np.repeat(np.asarray(self.agency_codes, dtype=object), n_p * n_m),
+                "period": np.tile(np.repeat(np.asarray(self.periods, dtype=object), n_m), n_a),
+                "indicator_code": np.tile(np.asarray(self.metric_codes, dtype=object), n_a * n_p),
+                "numerator": self.numerator.reshape(-1),
+                "denominator": self.denominator.reshape(-1),
+            }
+        )
+
+    @classmethod
+    def from_frame(cls, counts: pd.DataFrame) -> CountCube:
+        """Build a cube from a long count table (missing cells are 0)."""
+        agencies = sorted(set(counts["agency_code"].astype(str)))
+        periods = sorted(set(counts["period"].astype(str)))
+        metrics = list(dict.fromkeys(counts["indicator_code"].astype(str)))
+        cube = cls.zeros(agencies, periods, metrics)
+        ai = pd.Index(agencies).get_indexer(pd.Index(counts["agency_code"].astype(str)))
+        pi = pd.Index(periods).get_indexer(pd.Index(counts["period"].astype(str)))
+        mi = pd.Index(metrics).get_indexer(pd.Index(counts["indicator_code"].astype(str)))
+        np.add.at(cube.numerator, (ai, pi, mi), counts["numerator"].to_numpy(dtype=np.int64))
+        np.add.at(cube.denominator, (ai, pi, mi), counts["denominator"].to_numpy(dtype=np.int64))
+        return cube
+
+
+def compute_counts(
+    sources: PreparedSources,
+    metrics: Sequence[Metric] | None = None,
+    *,
+    periods: Sequence[Period] = (),
+    agency_codes: Iterable[str] = (),
+) -> CountCube:
+    """Run the metrics, one fused aggregation per source, into a dense count cube.
+
+    Every agency with records or listed in ``agency_codes`` gets a row; every period of
+    ``periods`` (plus any found) a column; counts without records are 0.
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
-    frames: list[pd.DataFrame] = []
+    wides: list[tuple[list[Metric], pa.Table]] = []
     for source in ("dossiers", "petitions", "procedures"):
         group = [m for m in chosen if m.source == source]
-        if not group:
-            continue
-        wide = _execute(_fused(sources.get(source), group))
+        if group:
+            wides.append((group, _execute(_fused(sources.get(source), group))))
+    codes = set(agency_codes)
+    labels = [p.label for p in periods]
+    for _, wide in wides:
+        codes.update(_texts(wide.column("agency_code")))
+        labels.extend(sorted(set(_texts(wide.column("period"))) - set(labels)))
+    cube = CountCube.zeros(sorted(codes), labels, [m.code for m in chosen])
+    agency_index, period_index = pd.Index(cube.agency_codes), pd.Index(cube.periods)
+    metric_index = {code: i for i, code in enumerate(cube.metric_codes)}
+    for group, wide in wides:
+        ai = agency_index.get_indexer(pd.Index(_texts(wide.column("agency_code"))))
+        pi = period_index.get_indexer(pd.Index(_texts(wide.column("period"))))
         for metric in group:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "agency_code": wide["agency_code"].astype(str),
-                        "period": wide["period"].astype(str),
-                        "indicator_code": metric.code,
-                        "numerator": wide[f"{metric.code}__num"].astype("int64"),
-                        "denominator": wide[f"{metric.code}__den"].astype("int64"),
-                    }
-                )
-            )
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("numerator", "denominator") else str)
-                             for c in COUNT_COLUMNS})  # fmt: skip
-    return pd.concat(frames, ignore_index=True)
-
-
-def complete_grid(
-    counts: pd.DataFrame,
-    *,
-    agency_codes: Iterable[str],
-    periods: Sequence[Period],
-    metrics: Sequence[Metric],
-) -> pd.DataFrame:
-    """Add zero counts for every (agency, period, metric) missing from ``counts``."""
-    codes = sorted(set(agency_codes) | set(counts["agency_code"]))
-    grid = pd.MultiIndex.from_product(
-        [codes, [p.label for p in periods], [m.code for m in metrics]],
-        names=["agency_code", "period", "indicator_code"],
-    )
-    full = counts.set_index(["agency_code", "period", "indicator_code"]).reindex(grid, fill_value=0)
-    full = full.reset_index()
-    full["numerator"] = full["numerator"].astype("int64")
-    full["denominator"] = full["denominator"].astype("int64")
-    return full
+            mi = metric_index[metric.code]
+            cube.numerator[ai, pi, mi] = wide.column(f"{metric.code}__num").to_numpy().astype(np.int64)
+            cube.denominator[ai, pi, mi] = wide.column(f"{metric.code}__den").to_numpy().astype(np.int64)
+    return cube
 
 
 def _parent_map(agencies: pd.DataFrame) -> dict[str, str]:
@@ -431,10 +467,8 @@ def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
             node = parents[node]
             if node in seen:
                 problems.append(
-                    Problem(
-                        f"Vòng lặp cấp trên qua {node}", f"Parent cycle through {node}",
-                        row=None, column="parent_code", field=code,
-                    )
+                    Problem(f"Vòng lặp cấp trên qua {node}", f"Parent cycle through {node}",
+                            column="parent_code", field=code)  # fmt: skip
                 )
                 break
             seen.add(node)
@@ -444,34 +478,44 @@ def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ancestor_code", "agency_code"])
 
 
-def roll_up(counts: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
-    """Replace each agency's counts by the sum over its subtree (itself and all descendants).
+def roll_up_cube(cube: CountCube, agencies: pd.DataFrame) -> CountCube:
+    """Return the cube where every agency's counts are the sums over its subtree (itself included).
 
-    A parent's numerator and denominator are the sums of its children's (and its own dossiers,
-    if any); the value is then recomputed from the sums. Agencies without children keep theirs.
+    A parent's numerator and denominator are the sums of its children's (and its own records, if
+    any); values are computed from the sums afterwards. Agencies unknown to ``agencies`` keep theirs.
     """
     pairs = ancestry(agencies)
-    merged = counts.merge(pairs, on="agency_code", how="inner")
-    summed = merged.groupby(["ancestor_code", "period", "indicator_code"], as_index=False, sort=False)[
-        ["numerator", "denominator"]
-    ].sum()
-    summed = summed.rename(columns={"ancestor_code": "agency_code"})
-    unknown = counts[~counts["agency_code"].isin(pairs["agency_code"])]
-    return pd.concat([summed, unknown], ignore_index=True)[COUNT_COLUMNS]
-
-
-def apply_zero_policy(counts: pd.DataFrame, metrics: Sequence[Metric]) -> pd.DataFrame:
-    """Add ``value`` = numerator / denominator, or the metric's zero policy when the denominator is 0."""
-    policy = {m.code: m.zero_policy for m in metrics}
-    out = counts.copy()
-    num = out["numerator"].to_numpy(dtype="float64")
-    den = out["denominator"].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-    by_policy = {"zero": 0.0, "full": 1.0, "null": np.nan}
-    zero_value = out["indicator_code"].map({c: by_policy[p] for c, p in policy.items()})
-    out["value"] = np.where(den > 0, rate, zero_value.to_numpy(dtype="float64"))
+    codes = sorted(set(cube.agency_codes) | set(pairs["ancestor_code"]))
+    out = CountCube.zeros(codes, cube.periods, cube.metric_codes)
+    index = pd.Index(codes)
+    src = pd.Index(cube.agency_codes).get_indexer(pd.Index(pairs["agency_code"]))
+    has = src >= 0
+    dst = index.get_indexer(pd.Index(pairs["ancestor_code"]))[has]
+    np.add.at(out.numerator, dst, cube.numerator[src[has]])
+    np.add.at(out.denominator, dst, cube.denominator[src[has]])
+    alone = [c for c in cube.agency_codes if c not in set(pairs["agency_code"])]
+    if alone:
+        ai = pd.Index(cube.agency_codes).get_indexer(pd.Index(alone))
+        oi = index.get_indexer(pd.Index(alone))
+        out.numerator[oi] = cube.numerator[ai]
+        out.denominator[oi] = cube.denominator[ai]
     return out
+
+
+def roll_up(counts: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
+    """Replace each agency's counts in a long count table by the sum over its subtree (see `roll_up_cube`)."""
+    return roll_up_cube(CountCube.from_frame(counts), agencies).to_frame()
+
+
+def cube_values(cube: CountCube, metrics: Sequence[Metric]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Return numerator / denominator, or each metric's zero policy where the denominator is 0."""
+    policy = {m.code: {"zero": 0.0, "full": 1.0, "null": np.nan}[m.zero_policy] for m in metrics}
+    zero_value = np.array([policy[c] for c in cube.metric_codes], dtype=np.float64)
+    num = cube.numerator.astype(np.float64)
+    den = cube.denominator.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = num / np.where(den > 0, den, 1.0)
+    return np.where(den > 0, rate, np.broadcast_to(zero_value, den.shape))
 
 
 def compute_metrics(
@@ -494,6 +538,7 @@ def compute_metrics(
             every listed agency gets a row even without records, and parents get rolled-up rows.
         as_of: cut-off for still-open records when earlier than the period end.
         rollup: add parents' rolled-up counts (when ``agencies`` has ``parent_code``).
+        data_dir: where the province's holiday overrides live (default: CHISO_DATA_DIR).
 
     Returns:
         One row per agency x period x metric: agency_code, period, indicator_code, numerator,
@@ -501,20 +546,15 @@ def compute_metrics(
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
     sources = prepare_sources(records, periods, as_of=as_of, data_dir=data_dir)
-    counts = compute_counts(sources, chosen)
     listed: list[str] = []
     if agencies is not None:
         listed = list(agencies["agency_code"].astype(str))
-        if "parent_code" in agencies:
-            listed += [p for p in agencies["parent_code"].dropna().astype(str) if p.strip()]
-    counts = complete_grid(counts, agency_codes=listed, periods=periods, metrics=chosen)
+    cube = compute_counts(sources, chosen, periods=periods, agency_codes=listed)
     if rollup and agencies is not None and "parent_code" in agencies:
-        counts = roll_up(counts, agencies)
-    values = apply_zero_policy(counts, chosen)
-    order = {m.code: i for i, m in enumerate(chosen)}
-    values["_o"] = values["indicator_code"].map(order)
-    values = values.sort_values(["agency_code", "period", "_o"], kind="stable").drop(columns="_o")
-    return values.reset_index(drop=True)[VALUE_COLUMNS]
+        cube = roll_up_cube(cube, agencies)
+    frame = cube.to_frame()
+    frame["value"] = cube_values(cube, chosen).reshape(-1)
+    return frame[VALUE_COLUMNS]
 
 
 def compute_from_store(

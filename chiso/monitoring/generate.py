@@ -394,24 +394,31 @@ def generate_demo_records(
     data_dir: Path,
     agency_codes: Sequence[str],
     *,
-    year: int = 2025,
+    end: date,
+    months: int = 12,
     per_agency: int = 1500,
     seed: int = 766,
     progress: ProgressFn | None = None,
 ) -> dict[str, int]:
-    """Generate a year of dossiers and petitions for the demo province's agencies into the data dir.
+    """Generate `months` months of dossiers and petitions, up to and including `end`, for the demo agencies.
 
-    Deterministic and idempotent: the demo's records replace whatever the store held.
+    About `per_agency` dossiers and a twenty-fifth as many petitions per agency; records finishing
+    after `end` are still open. Deterministic for a given `end`; the demo's records replace whatever
+    the store held.
     """
+    y, m = end.year, end.month - (months - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
     n = max(1, len(agency_codes))
     return write_synthetic_records(
         data_dir,
         list(agency_codes),
-        date(year, 1, 1),
-        date(year, 12, 31),
+        date(y, m, 1),
+        end,
         dossiers=per_agency * n,
         petitions=max(1, per_agency // 25) * n,
         seed=seed,
+        as_of=datetime.combine(end, time(23, 59, 59)),
         replace=True,
         progress=progress,
     )

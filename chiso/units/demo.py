@@ -252,6 +252,19 @@ def create_demo_users(ctx: DemoContext) -> None:
         ctx.summary.users_created.append(username)
 
 
+def generate_monitoring_records(ctx: DemoContext) -> None:
+    """Fill the record store with 12 months of synthetic dossiers and petitions of today's agencies."""
+    from chiso.config import get_settings
+    from chiso.monitoring.generate import generate_demo_records
+
+    today = date.today()
+    live = (Agency.valid_to.is_(None)) | (Agency.valid_to > today)
+    codes = ctx.session.scalars(
+        select(Agency.code).where(Agency.province_code == DEMO_PROVINCE, live).order_by(Agency.code)
+    )
+    ctx.data["records"] = generate_demo_records(get_settings().data_dir, list(codes), end=today)
+
+
 # The build, in order; later rooms append (name, step) pairs for their own demo data.
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("load_units", load_units),
@@ -261,6 +274,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("collect_commune_committees_after_reform", collect_commune_committees_after_reform),
     ("import_demo_agencies", import_demo_agencies),
     ("create_demo_users", create_demo_users),
+    ("generate_monitoring_records", generate_monitoring_records),
 ]
 
 

@@ -85,9 +85,9 @@ def test_streaming_batches_stay_within_chunk_rows_and_one_month() -> None:
 
 
 def test_demo_records_fill_the_store_and_a_second_run_replaces_them(tmp_path: Path) -> None:
-    counts = generate_demo_records(tmp_path, CODES[:5], year=2025, per_agency=200)
+    counts = generate_demo_records(tmp_path, CODES[:5], end=date(2025, 12, 31), per_agency=200)
     assert counts == {"procedures": 300, "dossiers": 1000, "petitions": 40}
-    assert store.stored_months("dossiers", data_dir=tmp_path)[0] == "2025-01"
+    assert store.stored_months("dossiers", data_dir=tmp_path) == [f"2025-{m:02d}" for m in range(1, 13)]
     first = store.read_records("dossiers", data_dir=tmp_path)
-    generate_demo_records(tmp_path, CODES[:5], year=2025, per_agency=200)
+    generate_demo_records(tmp_path, CODES[:5], end=date(2025, 12, 31), per_agency=200)
     assert store.read_records("dossiers", data_dir=tmp_path).equals(first)

@@ -266,6 +266,28 @@ def _parse_timestamps(
     return micros, has_time
 
 
+def _fast_timestamps(text: pa.Array, *, end_of_day: bool) -> np.ndarray[Any, np.dtype[np.int64]] | None:
+    """Parse a column whose values all share one form (all naive, or all with an offset) in one C++ pass.
+
+    Returns None when the column mixes forms or has a bad value; the per-row parser then says which.
+    """
+    for target, shift in (
+        (pa.timestamp("us"), 0),
+        (pa.timestamp("us", tz="UTC"), LOCAL_OFFSET_MIN * _US_PER_MIN),
+    ):
+        try:
+            parsed = pc.cast(text, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        micros = np.asarray(pc.cast(parsed, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+        micros = micros + shift
+        if end_of_day:
+            date_only = _np_mask(pc.equal(pc.utf8_length(text), 10))
+            micros = np.where(date_only, micros + _US_PER_DAY - 1_000_000, micros)
+        return micros
+    return None
+
+
 def _convert_timestamp(spec: ColumnSpec, raw: pa.Array, chk: _Checker) -> pa.Array:
     n = len(raw)
     if pa.types.is_timestamp(raw.type):
@@ -282,7 +304,11 @@ def _convert_timestamp(spec: ColumnSpec, raw: pa.Array, chk: _Checker) -> pa.Arr
         valid = _np_mask(pc.is_valid(raw))
     else:
         text = _as_text(raw)
-        micros, _ = _parse_timestamps(text, chk, end_of_day=spec.name == "due_at")
+        fast = _fast_timestamps(text, end_of_day=spec.name == "due_at")
+        if fast is not None:
+            micros = fast
+        else:
+            micros, _ = _parse_timestamps(text, chk, end_of_day=spec.name == "due_at")
         valid = _np_mask(pc.is_valid(text))
     keep = valid & ~chk.bad if n else valid
     values = pa.array(micros, pa.int64(), mask=~keep).cast(pa.timestamp("us"))

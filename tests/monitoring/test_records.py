@@ -265,7 +265,7 @@ def _as_json(row: dict[str, object]) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(dossiers, min_size=1, max_size=20))
 def test_valid_rows_round_trip_through_json_and_csv(tmp_path: Path, rows: list[dict[str, object]]) -> None:
     res = validate_records([_as_json(r) for r in rows], "dossiers")

@@ -149,10 +149,9 @@ class _Parser:
 
     def _expect(self, kind: str, text: str) -> Token:
         if not self._is(kind, text):
-            found = self.tok.text or "hết biểu thức/end"
-            raise ExpressionError(
-                f"Cần '{text}', gặp '{found}'", f"Expected '{text}', found '{found}'", self.tok.pos
-            )
+            vi = f"'{self.tok.text}'" if self.tok.text else "hết biểu thức"
+            en = f"'{self.tok.text}'" if self.tok.text else "the end"
+            raise ExpressionError(f"Cần '{text}', gặp {vi}", f"Expected '{text}', found {en}", self.tok.pos)
         return self._take()
 
     def parse(self) -> Node:
@@ -268,8 +267,9 @@ class _Parser:
             node = self._or()
             self._expect("op", ")")
             return node
-        found = tok.text or "hết biểu thức/end"
-        raise ExpressionError(f"Không mong đợi '{found}'", f"Unexpected '{found}'", tok.pos)
+        if not tok.text:
+            raise ExpressionError("Biểu thức kết thúc giữa chừng", "Unexpected end of expression", tok.pos)
+        raise ExpressionError(f"Không mong đợi '{tok.text}'", f"Unexpected '{tok.text}'", tok.pos)
 
 
 def parse_expression(text: str) -> Node:

@@ -53,7 +53,11 @@ def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[IntArray, lis
 
     Works on the distinct values only, so it stays fast on millions of rows (object, str or categorical).
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy(dtype=np.int64)
+        uniques = series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     text = pd.Index(uniques).astype(str).str.strip()
     text = text.where(text != "", None)
     lab_codes, labels = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=True)
@@ -410,7 +414,7 @@ def prepare_inputs(
         group_labels = [str(g) for g in glabels]
         lookup = pd.Series(gcodes, index=pd.Index(groups_df["agency_code"]))
         group_of_agency = lookup.reindex(agencies).to_numpy(dtype=np.int64)
-        unscored = sorted(set(groups_df["agency_code"].astype(str)) - set(agencies))
+        unscored = sorted(pd.Index(groups_df["agency_code"].astype(str)).difference(pd.Index(agencies)))
     return Inputs(
         periods=periods,
         agencies=agencies,

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from chiso.frameworks import rules as p
 
@@ -118,10 +117,17 @@ def monitoring(value: FloatArray, *, params: p.MonitoringParams, context: LeafCo
     return value * 0.0
 
 
-def _group_stat(value: FloatArray, group_ids: IntArray, how: str) -> FloatArray:
-    series = pd.Series(value)
-    result = series.groupby(group_ids).transform("min" if how == "min" else "max")
-    return np.asarray(result, dtype=np.float64)
+def _group_extreme(x: FloatArray, group_ids: IntArray, *, lowest: bool) -> FloatArray:
+    """Return, for every row, the min (or max) of the non-NaN values of its group (NaN if none)."""
+    order = np.argsort(group_ids, kind="stable")
+    sorted_ids = group_ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    reduce = np.fmin if lowest else np.fmax
+    per_group = reduce.reduceat(x[order], starts)
+    lengths = np.diff(np.r_[starts, sorted_ids.size])
+    out = np.empty_like(x)
+    out[order] = np.repeat(per_group, lengths)
+    return out
 
 
 @register("minmax")
@@ -136,8 +142,8 @@ def minmax(value: FloatArray, *, params: p.MinMaxParams, context: LeafContext) -
     array([ 0.,  5., 10.])
     """
     x = value if params.higher_is_better else -value
-    low = _group_stat(x, context.group_ids, "min")
-    high = _group_stat(x, context.group_ids, "max")
+    low = _group_extreme(x, context.group_ids, lowest=True)
+    high = _group_extreme(x, context.group_ids, lowest=False)
     spread = high - low
     constant = {"full": 1.0, "half": 0.5, "zero": 0.0}[params.constant]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -154,12 +160,27 @@ def percentile(value: FloatArray, *, params: p.PercentileParams, context: LeafCo
     array([10.,  0.,  5.])
     """
     x = value if params.higher_is_better else -value
-    series = pd.Series(x)
-    ranks = np.asarray(series.groupby(context.group_ids).rank(method="average"), dtype=np.float64)
-    counts = np.asarray(series.groupby(context.group_ids).transform("count"), dtype=np.float64)
+    n = x.size
+    out = np.full(n, np.nan)
+    if n == 0:
+        return out
+    order = np.lexsort((x, context.group_ids))  # by group, then value; NaN last within a group
+    xs, gs = x[order], context.group_ids[order]
+    idx = np.arange(n)
+    new_group = np.r_[True, gs[1:] != gs[:-1]]
+    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
+    valid = ~np.isnan(xs)
+    group_no = np.cumsum(new_group) - 1
+    counts = np.bincount(group_no, weights=valid.astype(np.float64))[group_no]
+    new_run = new_group | np.r_[True, xs[1:] != xs[:-1]]
+    run_no = np.cumsum(new_run) - 1
+    run_first = idx[new_run]
+    run_last = np.r_[run_first[1:] - 1, n - 1]
+    rank = (run_first[run_no] + run_last[run_no]) / 2.0 - group_start + 1.0  # average rank of ties
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(counts > 1, (ranks - 1.0) / (counts - 1.0), 1.0)
-    return context.max_points * share + value * 0.0
+        share = np.where(counts > 1, (rank - 1.0) / (counts - 1.0), 1.0)
+    out[order] = np.where(valid, context.max_points * share, np.nan)
+    return out
 
 
 def apply_rule(

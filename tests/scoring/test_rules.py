@@ -176,3 +176,30 @@ def test_weighted_and_geometric_means() -> None:
     assert _points(weighted, "A", "P") == pytest.approx(20 * (1 * 0.5 + 3 * 1.0) / 4)
     geometric = score(_framework("zero", "geometric_mean"), values)
     assert _points(geometric, "A", "P") == pytest.approx(20 * (0.5**1 * 1.0**3) ** (1 / 4))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from([0.0, 1.0, 2.5]), st.floats(0, 9))),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_group_normalisations_match_a_plain_pandas_reference(cells: list[tuple[int, float | None]]) -> None:
+    groups = np.array([g for g, _ in cells], dtype=np.int64)
+    values = np.array([np.nan if v is None else v for _, v in cells], dtype=float)
+    context = LeafContext(10.0, groups)
+    frame = pd.DataFrame({"g": groups, "v": values})
+    ranks = frame.groupby("g")["v"].rank(method="average")
+    counts = frame.groupby("g")["v"].transform("count")
+    expected = np.where(counts > 1, 10.0 * (ranks - 1) / (counts - 1), 10.0)
+    expected = np.where(np.isnan(values), np.nan, expected)
+    got = apply_rule(parse_rule({"type": "percentile"}), values, context=context, indicator_code="X")
+    np.testing.assert_allclose(got, expected)
+    low = frame.groupby("g")["v"].transform("min").to_numpy()
+    high = frame.groupby("g")["v"].transform("max").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.where(high > low, (values - low) / (high - low), 1.0)
+    expected_mm = np.where(np.isnan(values), np.nan, 10.0 * spread)
+    got_mm = apply_rule(parse_rule({"type": "minmax"}), values, context=context, indicator_code="X")
+    np.testing.assert_allclose(got_mm, expected_mm)

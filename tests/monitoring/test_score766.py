@@ -157,7 +157,8 @@ def test_score766_command_writes_the_table_and_the_rejects(tmp_path: Path) -> No
     assert (out.parent / "score766.rejects.csv").exists()
     bad = CliRunner().invoke(
         app,
-        ["monitor", "score766", "--dossiers", str(paths["dossiers"]), "--period", "2026-13", "--out", str(out)],
+        ["monitor", "score766", "--dossiers", str(paths["dossiers"]), "--period", "2026-13",
+         "--out", str(out)],  # fmt: skip
     )
     assert bad.exit_code == 1
     assert "2026-13" in bad.output

@@ -25,13 +25,13 @@ from chiso.scoring.tree import NOTES, aggregate, build_plan, score_leaves
 
 def _cat(codes: Any, categories: Any) -> pd.Categorical:
     """Build a categorical column from integer codes (-1 = missing) and its labels."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(list(categories)))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)), validate=False)
 
 
 def _int_array(values: np.ndarray[Any, Any]) -> pd.arrays.IntegerArray:
     mask = np.isnan(values)
     with np.errstate(invalid="ignore"):
-        ints = values.astype(np.int64)
+        ints = values.astype(np.int32)
     return pd.arrays.IntegerArray(ints, mask)
 
 
@@ -211,48 +211,66 @@ def _build_table(
     status: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
     n_a, n_k = len(inputs.agencies), len(plan.codes)
+    everyone = bool(inputs.present.all())
     sel = np.flatnonzero(inputs.present)
     n_sel = sel.size
-    agency_idx = np.repeat(sel % n_a, n_k)
-    period_idx = np.repeat(sel // n_a, n_k)
-    node_idx = np.tile(np.arange(n_k), n_sel)
-    is_total = node_idx == 0
-    pub = published[sel].ravel()
-    max_points = np.tile(plan.max_points, n_sel)
+
+    def rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Return the present rows, flattened row-major (a view when every row is present)."""
+        return matrix.ravel() if everyone else matrix[sel].ravel()
+
+    code_type = _code_dtype(max(n_a, len(inputs.periods), n_k, len(inputs.groups)))
+    agency_of_row = (sel % n_a).astype(code_type)
+    agency_idx = np.repeat(agency_of_row, n_k)
+    period_idx = np.repeat((sel // n_a).astype(code_type), n_k)
+    node_idx = np.tile(np.arange(n_k, dtype=code_type), n_sel)
+    total_at = np.arange(n_sel) * n_k  # TOTAL is node 0 of every agency's block
+    pub = rows(published)
     bands = framework.bands
-    band_codes = np.full(pub.size, -1, dtype=np.int64)
+    band_codes = np.full(pub.size, -1, dtype=np.int8)
     if bands:
-        band_codes[is_total] = band_index(
-            pub[is_total],
+        band_codes[total_at] = band_index(
+            pub[total_at],
             bands,
             max_points=float(plan.max_points[0]),
             percent=framework.band_basis == "percent",
         )
     digits = framework.display_decimals if framework.display_decimals is not None else framework.decimals
     index_value = np.full(pub.size, np.nan)
-    index_value[is_total] = round_half_up(pub[is_total] / framework.display_divisor, digits)
+    index_value[total_at] = round_half_up(pub[total_at] / framework.display_divisor, digits)
     cat = _cat
     return pd.DataFrame(
         copy=False,
         data={
             "period": cat(period_idx, categories=inputs.periods),
             "agency_code": cat(agency_idx, categories=inputs.agencies),
-            "group": cat(inputs.group_of_agency[agency_idx], categories=inputs.groups),
+            "group": cat(
+                np.repeat(inputs.group_of_agency[agency_of_row].astype(code_type), n_k), inputs.groups
+            ),
             "node_code": cat(node_idx, categories=plan.codes),
-            "depth": np.tile(np.array(plan.depth, dtype=np.int64), n_sel),
-            "points": points[sel].ravel(),
-            "max_points": max_points,
+            "depth": np.tile(np.array(plan.depth, dtype=np.int8), n_sel),
+            "points": rows(points),
+            "max_points": np.tile(plan.max_points, n_sel),
             "published": pub,
             "index_value": index_value,
-            "rank": _int_array(rank[sel].ravel()),
+            "rank": _int_array(rows(rank)),
             "band": cat(band_codes, categories=[b.label_vi for b in bands]),
-            "previous_points": prev_pub[sel].ravel(),
-            "points_change": points_change[sel].ravel(),
-            "previous_rank": _int_array(prev_rank[sel].ravel()),
-            "rank_change": _int_array(rank_change[sel].ravel()),
-            "status": cat(np.repeat(status[sel], n_k).astype(np.int64), categories=ch.STATUSES),
+            "previous_points": rows(prev_pub),
+            "points_change": rows(points_change),
+            "previous_rank": _int_array(rows(prev_rank)),
+            "rank_change": _int_array(rows(rank_change)),
+            "status": cat(np.repeat(status[sel], n_k), categories=ch.STATUSES),
         },
     )
+
+
+def _code_dtype(size: int) -> type[np.signedinteger[Any]]:
+    """Return the smallest integer type that holds codes up to `size` (categorical codes are copied less)."""
+    if size < 127:
+        return np.int8
+    if size < 32767:
+        return np.int16
+    return np.int32
 
 
 def _build_explanations(
@@ -263,42 +281,51 @@ def _build_explanations(
     notes: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
     n_a, n_l = len(inputs.agencies), len(inputs.leaf_codes)
+    everyone = bool(inputs.present.all())
     sel = np.flatnonzero(inputs.present)
     n_sel = sel.size
+
+    def rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return matrix.ravel() if everyone else matrix[sel].ravel()
+
+    code_type = _code_dtype(max(n_a, len(inputs.periods), n_l))
     leaves = [plan.nodes[i] for i in plan.node_of_leaf]
     rules = [leaf.rule.type for leaf in leaves]
     params = [json.dumps(leaf.rule.describe(), ensure_ascii=False, sort_keys=True) for leaf in leaves]
-    leaf_idx = np.tile(np.arange(n_l), n_sel)
+    leaf_idx = np.tile(np.arange(n_l, dtype=code_type), n_sel)
     param_labels = sorted(set(params))
-    param_codes = np.array([param_labels.index(x) for x in params], dtype=np.int64)
-    comment_codes = np.full((inputs.n_rows, n_l), -1, dtype=np.int64)
+    param_codes = np.array([param_labels.index(x) for x in params], dtype=code_type)
     comment_labels: list[str] = []
     if inputs.comments:
+        comment_codes = np.full((inputs.n_rows, n_l), -1, dtype=np.int32)
         comment_labels = sorted(set(inputs.comments.values()))
         position = {text: i for i, text in enumerate(comment_labels)}
         for (row, li), text in inputs.comments.items():
             comment_codes[row, li] = position[text]
+        comments = rows(comment_codes)
+    else:
+        comments = np.full(n_sel * n_l, -1, dtype=np.int8)
     note_codes = sorted(NOTES)
-    note_index = np.zeros(max(note_codes) + 1, dtype=np.int64)
+    note_index = np.zeros(max(note_codes) + 1, dtype=np.int8)
     note_index[note_codes] = np.arange(len(note_codes))
     cat = _cat
     unique_rules = sorted(set(rules))
-    rule_idx = np.array([unique_rules.index(r) for r in rules], dtype=np.int64)
+    rule_idx = np.array([unique_rules.index(r) for r in rules], dtype=np.int8)
     return pd.DataFrame(
         copy=False,
         data={
-            "period": cat(np.repeat(sel // n_a, n_l), categories=inputs.periods),
-            "agency_code": cat(np.repeat(sel % n_a, n_l), categories=inputs.agencies),
+            "period": cat(np.repeat((sel // n_a).astype(code_type), n_l), categories=inputs.periods),
+            "agency_code": cat(np.repeat((sel % n_a).astype(code_type), n_l), categories=inputs.agencies),
             "indicator_code": cat(leaf_idx, categories=inputs.leaf_codes),
-            "value": inputs.value[sel].ravel(),
-            "numerator": inputs.numerator[sel].ravel(),
-            "denominator": inputs.denominator[sel].ravel(),
-            "comment": cat(comment_codes[sel].ravel(), categories=comment_labels),
+            "value": rows(inputs.value),
+            "numerator": rows(inputs.numerator),
+            "denominator": rows(inputs.denominator),
+            "comment": cat(comments, categories=comment_labels),
             "rule": cat(rule_idx[leaf_idx], categories=unique_rules),
             "params": cat(param_codes[leaf_idx], categories=param_labels),
-            "points": leaf_points[sel].ravel(),
+            "points": rows(leaf_points),
             "max_points": np.tile(plan.max_points[plan.node_of_leaf], n_sel),
-            "note": cat(note_index[notes[sel].ravel()], categories=[NOTES[c] for c in note_codes]),
+            "note": cat(note_index[rows(notes)], categories=[NOTES[c] for c in note_codes]),
         },
     )
 

@@ -129,6 +129,16 @@ EN: dict[str, str] = {
     "We logged it under request id",
 }
 
+
+def register_messages(entries: dict[str, str]) -> None:
+    """Add English translations (Vietnamese key -> English) from another room's route module.
+
+    Existing entries win, so two rooms cannot silently change each other's wording.
+    """
+    for key, english in entries.items():
+        EN.setdefault(key, english)
+
+
 ROLE_LABELS = {
     "secretariat": "Văn phòng thường trực",
     "assessor": "Thẩm định viên",
@@ -175,3 +185,10 @@ def pick_lang(query: str | None, cookie: str | None) -> str:
         if candidate in LANGUAGES:
             return str(candidate)
     return DEFAULT_LANG
+
+
+# The assessment room's messages live beside this catalogue and are merged into it.
+from chiso.web.i18n_assessment import EN_ASSESSMENT as _EN_ASSESSMENT  # noqa: E402
+
+for _key, _text in _EN_ASSESSMENT.items():
+    EN.setdefault(_key, _text)

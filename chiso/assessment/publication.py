@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -88,26 +89,40 @@ def list_publications(session: Session, *, period_code: str) -> list[Publication
     )
 
 
-def _previous_table(session: Session, *, period: AssessmentPeriod) -> pd.DataFrame | None:
+@dataclass
+class PeriodScoring:
+    """A period's scoring run with the exact inputs it used (kept with the snapshot)."""
+
+    result: Any
+    values: pd.DataFrame
+    groups: pd.DataFrame
+    lineage: pd.DataFrame | None
+    previous: pd.DataFrame | None
+    previous_snapshot_id: int | None
+
+
+def _previous(session: Session, *, period: AssessmentPeriod) -> tuple[pd.DataFrame | None, int | None]:
     if period.previous_period_id is None:
-        return None
+        return None, None
     before = session.get(AssessmentPeriod, period.previous_period_id)
     pub = latest_publication(session, period=before) if before is not None else None
     if pub is None:
-        return None
-    return pd.DataFrame.from_records(pub.rows)
+        return None, None
+    if pub.snapshot_id is not None:  # the stored snapshot is the authoritative previous table
+        from chiso.assessment.snapshots import load_snapshot
+
+        return load_snapshot(session, snapshot_id=pub.snapshot_id).table, pub.snapshot_id
+    return pd.DataFrame.from_records(pub.rows), None
 
 
-def compute_results(
+def score_period(
     session: Session, *, period_code: str, actor: User | None = None, require_approved: bool = True
-) -> Any:
+) -> PeriodScoring:
     """Score every submission of a period with the engine (values, groups, previous period, lineage).
-
-    Returns:
-        The chiso.scoring ScoreResult.
 
     Raises:
         Conflict: some submissions are not approved yet (named), unless `require_approved` is False.
+        InvalidInput: the period has no values at all.
     """
     from chiso.scoring import score
 
@@ -128,13 +143,20 @@ def compute_results(
             f"Kỳ {period.code} chưa có giá trị nào để tính điểm",
             f"Period {period.code} has no values to score yet",
         )
-    return score(
-        framework,
-        values,
-        groups=groups_frame(session, period=period),
-        previous=_previous_table(session, period=period),
-        lineage=lineage_frame(session),
-    )
+    groups = groups_frame(session, period=period)
+    lineage = lineage_frame(session)
+    previous, previous_snapshot_id = _previous(session, period=period)
+    result = score(framework, values, groups=groups, previous=previous, lineage=lineage)
+    return PeriodScoring(result, values, groups, lineage, previous, previous_snapshot_id)
+
+
+def compute_results(
+    session: Session, *, period_code: str, actor: User | None = None, require_approved: bool = True
+) -> Any:
+    """Score a period and return the chiso.scoring ScoreResult (see `score_period`)."""
+    return score_period(
+        session, period_code=period_code, actor=actor, require_approved=require_approved
+    ).result
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -164,8 +186,9 @@ def publish_results(
         raise InvalidInput(
             "Đính chính kết quả cần nêu lý do", "A correction of published results needs a reason"
         )
-    result = compute_results(session, period_code=period_code, actor=actor)
-    snapshot_id = _store_snapshot(session, period=period, result=result, revision=revision)
+    run = score_period(session, period_code=period_code, actor=actor)
+    result = run.result
+    snapshot_id = _store_snapshot(session, period=period, run=run, revision=revision, actor=actor)
     pub = Publication(
         period_id=period.id,
         revision=revision,
@@ -209,17 +232,25 @@ def publish_results(
     return pub
 
 
-def _store_snapshot(session: Session, *, period: AssessmentPeriod, result: Any, revision: int) -> int | None:
-    """Keep the results as a scoring snapshot too, when the snapshots service is installed."""
-    try:
-        from chiso.assessment import snapshots  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    save = getattr(snapshots, "save_snapshot", None)
-    if save is None:
-        return None
-    snap = save(session, result=result, period=period.period, label=f"{period.code} r{revision}")
-    return getattr(snap, "id", None)
+def _store_snapshot(
+    session: Session, *, period: AssessmentPeriod, run: PeriodScoring, revision: int, actor: User | None
+) -> int | None:
+    """Keep the results with their inputs as a scoring snapshot (replayed before it is written)."""
+    from chiso.assessment.snapshots import save_snapshot
+
+    snapshot = save_snapshot(
+        session,
+        result=run.result,
+        values=run.values,
+        groups=run.groups,
+        lineage=run.lineage,
+        previous=None if run.previous_snapshot_id is not None else run.previous,
+        previous_snapshot_id=run.previous_snapshot_id,
+        label=f"{period.code} r{revision}",
+        note=f"assessment period {period.code}, publication revision {revision}",
+        created_by_id=actor.id if actor else None,
+    )
+    return int(snapshot.id)
 
 
 def reopen_submission(

@@ -35,6 +35,7 @@ class SaveReport(BaseModel):
     changed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     saved_at: datetime
+    problems: list[dict[str, object]] = Field(default_factory=list)
 
 
 class EvidenceFileOut(BaseModel):

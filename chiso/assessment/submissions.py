@@ -131,6 +131,7 @@ def save_draft(
     values: Mapping[str, ValueInput | Mapping[str, object]],
     actor: User | None = None,
     expected_version: int | None = None,
+    partial: bool = False,
     now: datetime | None = None,
 ) -> SaveReport:
     """Save (autosave) values of a draft or returned submission; idempotent: unchanged values are no-ops.
@@ -141,6 +142,8 @@ def save_draft(
     Args:
         values: indicator_code -> ValueInput (or a dict of its fields).
         expected_version: the submission version the client saw; a stale one raises Conflict.
+        partial: save the valid values and report the invalid ones in `SaveReport.problems` instead of
+            refusing everything (the browser's autosave: typing elsewhere is never lost).
 
     Raises:
         InvalidInput: unknown criteria, computed (read-only) criteria, values of the wrong type or range.
@@ -193,10 +196,12 @@ def save_draft(
         clean, found = clean_value(crit, vi)
         problems.extend(found)
         cleaned[code] = clean
-    if problems:
+    if problems and not partial:
         raise InvalidInput(
             "Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved", problems
         )
+    for problem in problems:
+        cleaned.pop(problem.field or "", None)
     changed, unchanged = [], []
     for code, clean in cleaned.items():
         row = existing.get(code)
@@ -248,6 +253,7 @@ def save_draft(
         changed=changed,
         unchanged=unchanged,
         saved_at=now,
+        problems=[p.to_dict() for p in problems],
     )
 
 

@@ -72,6 +72,9 @@ def test_publish_rank_band_and_ties(db: Session, province, open_period) -> None:
         "DNG.PX.2",
     ]
     assert pub.rows and list_audit(db, action="publication.publish")[0].new_value == "1"
+    from chiso.assessment.snapshots import verify_snapshot
+
+    assert pub.snapshot_id is not None and verify_snapshot(db, snapshot_id=pub.snapshot_id).identical
     data = publication.export_ranking(ranking, fmt="csv").decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(data)))
     assert [p["agency_code"] for p in parsed] == [r.agency_code for r in ranking.rows]

@@ -4,19 +4,12 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 13:23:54.329149
 """
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0004'
-# The chain is 0001 -> 0002 (results) -> 0003 (monitoring) -> 0004; while 0002/0003 are still being
-# written in parallel, hang this revision on the newest one present so the chain stays linear.
-_here = Path(__file__).parent
-down_revision = next(
-    (rev for rev in ('0003', '0002') if any(_here.glob(f'{rev}_*.py'))), '0001'
-)
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -108,3 +108,23 @@ register_action(
 )
 register_action("view-audit", ("secretariat", "leader"), "Xem nhật ký thay đổi", "See the audit trail")
 register_action("push-records", (), "Gửi bản ghi qua API (có token)", "Push records via the API (token)")
+
+# The assessment cycle (chiso/web/routes/assessment.py); object-level checks (own agency, assigned
+# groups) are made again by the services in chiso/assessment/access.py.
+register_action(
+    "view-assessment", STAFF, "Xem kỳ đánh giá và bản tự đánh giá (trong phạm vi của mình)",
+    "See assessment periods and submissions (within one's own scope)",
+)  # fmt: skip
+register_action(
+    "edit-submission", ("secretariat", "reporter"), "Nhập, nộp bản tự đánh giá và minh chứng của đơn vị mình",
+    "Fill in and submit one's own agency's self-assessment and evidence",
+)  # fmt: skip
+register_action(
+    "review-submission", ("secretariat", "assessor"), "Thẩm định: chấp nhận, sửa điểm, trả lại, duyệt",
+    "Review: accept, change points, return, approve",
+)  # fmt: skip
+register_action(
+    "manage-periods", ("secretariat",), "Mở kỳ đánh giá, gia hạn, phân công, nhập hàng loạt, công bố",
+    "Open periods, extend deadlines, assign assessors, bulk import, publish",
+)  # fmt: skip
+register_action("view-rankings", EVERYONE, "Xem bảng xếp hạng đã công bố", "See published rankings")

@@ -276,6 +276,9 @@ def test_valid_rows_round_trip_through_json_and_csv(tmp_path: Path, rows: list[d
     pa.csv.write_csv(res.table, csv_path)  # type: ignore[attr-defined]
     again = read_file(csv_path)
     assert again.rejects == [] and again.table.equals(res.table)
+    parquet_path = tmp_path / "rt.parquet"
+    pq.write_table(res.table, parquet_path)
+    assert read_file(parquet_path).table.equals(res.table)
 
 
 garbage = st.one_of(

@@ -185,10 +185,3 @@ def pick_lang(query: str | None, cookie: str | None) -> str:
         if candidate in LANGUAGES:
             return str(candidate)
     return DEFAULT_LANG
-
-
-# The assessment room's messages live beside this catalogue and are merged into it.
-from chiso.web.i18n_assessment import EN_ASSESSMENT as _EN_ASSESSMENT  # noqa: E402
-
-for _key, _text in _EN_ASSESSMENT.items():
-    EN.setdefault(_key, _text)

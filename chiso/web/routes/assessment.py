@@ -26,12 +26,14 @@ from chiso.assessment.schemas import (
 from chiso.errors import InvalidInput, PermissionDenied, Problem
 from chiso.store.models.users import User
 from chiso.web.deps import CurrentUser, DbSession, Viewer, require
-from chiso.web.i18n_assessment import STATUS_VI
+from chiso.web.i18n import register_messages
+from chiso.web.i18n_assessment import EN_ASSESSMENT, STATUS_VI
 from chiso.web.rendering import env, register_nav, render
 
 router = APIRouter()
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
 
+register_messages(EN_ASSESSMENT)
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
 register_nav("Kỳ đánh giá", "/assessment", "view-assessment", "Assessment periods")
 register_nav("Thẩm định", "/assessment/review", "review-submission", "Review queue")

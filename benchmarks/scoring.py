@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 from typing import Any
@@ -64,29 +65,31 @@ def make_framework() -> Framework:
 
 
 def make_values(framework: Framework, agencies: int, periods: list[str], seed: int) -> pd.DataFrame:
-    """Return the long values table: every agency x period x leaf, with numerator/denominator on ratios."""
+    """Return the long values table: every agency x period x leaf, with numerator/denominator on ratios.
+
+    Code columns are categorical (as a reader of a large file or a Parquet dictionary column gives them).
+    """
     rng = np.random.default_rng(seed)
     leaves = framework.leaves()
-    codes = np.array([f"X{i:07d}" for i in range(agencies)], dtype=object)
-    n = agencies * len(periods) * len(leaves)
-    agency = np.tile(np.repeat(codes, len(leaves)), len(periods))
-    period = np.repeat(np.array(periods, dtype=object), agencies * len(leaves))
-    leaf_idx = np.tile(np.arange(len(leaves)), agencies * len(periods))
-    indicator = np.array([leaf.code for leaf in leaves], dtype=object)[leaf_idx]
-    rule = np.array([leaf.rule.type if leaf.rule else "" for leaf in leaves], dtype=object)[leaf_idx]
+    n_l = len(leaves)
+    codes = [f"X{i:07d}" for i in range(agencies)]
+    n = agencies * len(periods) * n_l
+    agency = np.tile(np.repeat(np.arange(agencies, dtype=np.int32), n_l), len(periods))
+    period = np.repeat(np.arange(len(periods), dtype=np.int8), agencies * n_l)
+    leaf_idx = np.tile(np.arange(n_l, dtype=np.int8), agencies * len(periods))
+    kinds = np.array([leaf.rule.type if leaf.rule else "" for leaf in leaves], dtype=object)
+    is_ratio = (kinds == "ratio")[leaf_idx]
     value = rng.random(n)
-    value = np.where(rule == "yes_no", np.round(value), value)
-    value = np.where(rule == "step_bands", np.floor(value * 10), value)
-    denominator = np.where(rule == "ratio", rng.integers(0, 40, n), np.nan).astype(np.float64)
-    numerator = np.where(rule == "ratio", np.floor(value * denominator), np.nan)
-    value = np.where(rule == "ratio", np.nan, value)
-    missing = rng.random(n) < 0.02
-    value = np.where(missing & (rule != "ratio"), np.nan, value)
+    value = np.where((kinds == "yes_no")[leaf_idx], np.round(value), value)
+    value = np.where((kinds == "step_bands")[leaf_idx], np.floor(value * 10), value)
+    denominator = np.where(is_ratio, rng.integers(0, 40, n), np.nan).astype(np.float64)
+    numerator = np.where(is_ratio, np.floor(value * denominator), np.nan)
+    value = np.where(is_ratio | (rng.random(n) < 0.02), np.nan, value)
     return pd.DataFrame(
         {
-            "agency_code": pd.Categorical(agency),
-            "period": pd.Categorical(period),
-            "indicator_code": pd.Categorical(indicator),
+            "agency_code": pd.Categorical.from_codes(agency, categories=codes),
+            "period": pd.Categorical.from_codes(period, categories=periods),
+            "indicator_code": pd.Categorical.from_codes(leaf_idx, categories=[leaf.code for leaf in leaves]),
             "value": value,
             "numerator": numerator,
             "denominator": denominator,
@@ -100,21 +103,23 @@ def make_groups(agencies: int) -> pd.DataFrame:
     return pd.DataFrame({"agency_code": codes, "group": [f"G{i % 34:02d}" for i in range(agencies)]})
 
 
-def run(scale: int, runs: int) -> dict[str, float]:
+def run(scale: int, runs: int, periods_count: int = PERIODS) -> dict[str, float]:
     """Time `runs` full scorings at `scale` x 3,321 agencies and return median/min/max seconds."""
     framework = make_framework()
     agencies = COMMUNES * scale
     groups = make_groups(agencies)
-    periods = [f"2025-{m:02d}" for m in range(1, PERIODS + 1)]
+    periods = [f"2025-{m:02d}" for m in range(1, periods_count + 1)]
     previous = score(framework, make_values(framework, agencies, ["2024-12"], seed=1), groups=groups).table
     values = make_values(framework, agencies, periods, seed=2)
     times = []
+    cpu = []
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = score(framework, values, groups=groups, previous=previous)
         _ = (result.table, result.explanations, result.summary, result.band_counts, result.movers, result.log)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         del result
     return {
         "agencies": agencies,
@@ -122,6 +127,8 @@ def run(scale: int, runs: int) -> dict[str, float]:
         "median_s": statistics.median(times),
         "min_s": min(times),
         "max_s": max(times),
+        "cpu_s": statistics.median(cpu),
+        "load": os.getloadavg()[0],
     }
 
 
@@ -129,19 +136,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--periods-at-100x", type=int, default=1, help="Periods at 100x (6 needs ~30 GB for the full output)."
+    )
     args = parser.parse_args()
     base = None
-    print("scale  agencies  value rows   median s   min s   max s   vs 1x  per-agency growth")
+    print(f"{os.cpu_count()} cores; wall-clock and CPU seconds per full scoring (load = 1-min load average)")
+    print("growth = seconds per million value rows relative to 1x (1.00 = linear)")
+    print("scale  agencies  value rows   median s   min s   max s  cpu s  growth  load")
     for scale in [int(s) for s in args.scales.split(",")]:
         runs = args.runs if scale < 100 else max(1, min(args.runs, 3))
-        figures = run(scale, runs)
+        periods = PERIODS if scale < 100 else args.periods_at_100x
+        figures = run(scale, runs, periods)
+        units = figures["rows_in"] / 1e6
         if base is None:
-            base = figures["median_s"]
-        ratio = figures["median_s"] / base
+            base = figures["median_s"] / units
+        ratio = figures["median_s"] / units / base
         print(
             f"{scale:>4}x  {figures['agencies']:>8,}  {figures['rows_in']:>10,}  {figures['median_s']:>9.3f}"
-            f"  {figures['min_s']:>6.3f}  {figures['max_s']:>6.3f}  {ratio:>6.1f}x  {ratio / scale:>6.2f}"
-            f"   (runs: {runs})"
+            f"  {figures['min_s']:>6.3f}  {figures['max_s']:>6.3f}  {figures['cpu_s']:>5.2f}  {ratio:>6.2f}"
+            f"  {figures['load']:>4.1f}   (runs: {runs}, periods: {periods})"
         )
 
 

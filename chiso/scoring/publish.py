@@ -57,7 +57,7 @@ def shared_ranks(values: FloatArray, keys: IntArray, *, decimals: int | None = N
         span = high - low + 1.0
         if span * (float(k.max()) + 1.0) < 2.0**62:
             composite = k * np.int64(span) + (high - ints).astype(np.int64)
-            order = np.argsort(composite, kind="stable")
+            order = np.argsort(composite)  # ties are equal keys: their order never matters
             v = -ints  # compare the exact integers below
     if order is None:
         order = np.lexsort((-v, k))

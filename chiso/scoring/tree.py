@@ -295,13 +295,13 @@ def _combine(
     with np.errstate(invalid="ignore", divide="ignore"):
         if node.aggregation == "sum":
             got = np.nansum(x, axis=1)
-            share = present.astype(np.float64) @ mx
+            share = np.where(present, mx, 0.0).sum(axis=1)
             value = np.where(present.all(axis=1), got, got * float(mx.sum()) / share)
         else:
             scale = float(node_max(node))
             weights = np.array([plan.nodes[c].weight for c in regular], dtype=np.float64)
             norm = x / mx
-            wsum = present.astype(np.float64) @ weights
+            wsum = np.where(present, weights, 0.0).sum(axis=1)
             if node.aggregation == "weighted_mean":
                 value = scale * np.nansum(norm * weights, axis=1) / wsum
             else:

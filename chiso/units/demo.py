@@ -265,6 +265,13 @@ def generate_monitoring_records(ctx: DemoContext) -> None:
     ctx.data["records"] = generate_demo_records(get_settings().data_dir, list(codes), end=today)
 
 
+def open_demo_assessment(ctx: DemoContext) -> None:
+    """Add the assessment cycle: the 2024 ranking published, the 2026 period in progress."""
+    from chiso.assessment.demo import build_demo_assessment
+
+    ctx.data["assessment"] = build_demo_assessment(ctx.session, province_code=DEMO_PROVINCE)
+
+
 # The build, in order; later rooms append (name, step) pairs for their own demo data.
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("load_units", load_units),
@@ -275,6 +282,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("import_demo_agencies", import_demo_agencies),
     ("create_demo_users", create_demo_users),
     ("generate_monitoring_records", generate_monitoring_records),
+    ("open_demo_assessment", open_demo_assessment),
 ]
 
 

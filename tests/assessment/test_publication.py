@@ -160,3 +160,24 @@ def test_no_publication_row_changes_through_the_orm(db: Session, province, open_
         else:
             db.delete(pub)
         db.flush()
+
+
+def test_demo_has_a_published_and_an_in_progress_period(db: Session, province) -> None:
+    """The demo step on a small province: 2024 published through the services, 2026 under way."""
+    from datetime import date
+
+    from chiso.assessment.demo import build_demo_assessment
+
+    for code in ("SBN", "PX"):
+        group = PeerGroup(province_code="48", period="2024", code=code, name_vi=code)
+        db.add(group)
+        db.flush()
+        for agency in province.agencies.values():
+            if (".PX." in agency.code) == (code == "PX"):
+                db.add(GroupMember(group_id=group.id, agency_id=agency.id))
+    db.flush()
+    progress = build_demo_assessment(db, province_code="48", today=date(2026, 3, 1))
+    assert sum(progress.values()) == 6 and progress["approved"] >= 1 and progress["draft"] >= 1
+    past = publication.get_ranking(db, period_code="DNG-2024")
+    assert {r.agency_code for r in past.rows} == set(province.agencies) and all(r.rank for r in past.rows)
+    assert build_demo_assessment(db, province_code="48", today=date(2026, 3, 1)) == progress  # idempotent

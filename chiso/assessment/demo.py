@@ -1,0 +1,247 @@
+"""Demo assessment data: a published period (2024) and one in progress (2026) for the demo province.
+
+Domain layer: called as one step of chiso.units.demo.build_demo; goes through the same services as the
+web (save_draft, submit, review, publish), so the demo's audit log and snapshots are real. Deterministic:
+each agency's values come from a generator seeded with its code.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chiso.assessment import periods, publication, review, submissions
+from chiso.assessment.form import Criterion, load_form
+from chiso.store.models import Agency, PeerGroup, User
+from chiso.store.models.assessment import AssessmentPeriod, Submission
+
+FRAMEWORK = "danang-it"
+PAST_CODE, CURRENT_CODE = "DNG-2024", "DNG-2026"
+PDF_SAMPLE = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _rng(agency_code: str, period: str) -> random.Random:
+    return random.Random(zlib.crc32(f"{agency_code}/{period}".encode()))
+
+
+def demo_value(crit: Criterion, rng: random.Random, quality: float) -> dict[str, Any] | None:
+    """Return a plausible value for one criterion; `quality` in 0..1 shifts it towards full marks."""
+    rule = crit.params.get("type", crit.rule)
+    if crit.kind == "yesno":
+        return {"value": 1 if rng.random() < 0.45 + 0.5 * quality else 0}
+    if crit.kind == "ratio":
+        denominator = rng.randint(20, 400)
+        return {
+            "numerator": round(denominator * min(1.0, rng.uniform(0.55, 0.85) + 0.2 * quality)),
+            "denominator": denominator,
+        }
+    if crit.kind == "points":
+        if rule == "bonus_penalty":
+            if rng.random() < 0.8:
+                return None
+            return {
+                "value": float(rng.randint(1, 3)) * (-1 if crit.max_points <= 0 else 1),
+                "comment": "Theo báo cáo năm / per the annual report",
+            }
+        share = min(1.0, rng.uniform(0.4, 0.8) + 0.3 * quality)
+        return {"value": round(share * crit.max_points * 2) / 2, "comment": "Tự chấm theo minh chứng"}
+    if crit.kind == "number":
+        if crit.max_value is None:  # counts such as online meetings
+            return {"value": rng.randint(0, 8) + round(10 * quality)}
+        low = crit.min_value or 0.0
+        return {
+            "value": round(low + (crit.max_value - low) * min(1.0, rng.uniform(0.5, 0.8) + 0.3 * quality), 2)
+        }
+    return None
+
+
+def _values_for(form_criteria: tuple[Criterion, ...], agency: Agency, period: str) -> dict[str, Any]:
+    rng = _rng(agency.code, period)
+    quality = rng.random()
+    out = {}
+    for crit in form_criteria:
+        value = demo_value(crit, rng, quality)
+        if value is not None:
+            out[crit.code] = value
+    return out
+
+
+def _agencies(session: Session, *, period: AssessmentPeriod) -> list[tuple[Submission, Agency]]:
+    rows = session.execute(
+        select(Submission, Agency)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .where(Submission.period_id == period.id)
+        .order_by(Agency.code)
+    ).all()
+    return [(s, a) for s, a in rows]
+
+
+def _open(
+    session: Session,
+    *,
+    province_code: str,
+    code: str,
+    label: str,
+    name_vi: str,
+    name_en: str,
+    submit_by: datetime,
+    review_by: datetime,
+    previous: str | None,
+    opened: datetime,
+) -> AssessmentPeriod:
+    groups = sorted(
+        session.scalars(
+            select(PeerGroup.code).where(PeerGroup.province_code == province_code, PeerGroup.period == label)
+        )
+    )
+    period = periods.open_period(
+        session,
+        code=code,
+        name_vi=name_vi,
+        name_en=name_en,
+        province_code=province_code,
+        period=label,
+        framework_id=FRAMEWORK,
+        group_codes=groups,
+        submission_deadline=submit_by,
+        review_deadline=review_by,
+        previous_period_code=previous,
+        now=opened,
+    )
+    if session.scalar(select(User.id).where(User.username == "thamdinh")) is not None:
+        for group in groups:
+            periods.assign_assessor(session, period_code=code, group_code=group, username="thamdinh")
+    return period
+
+
+def build_demo_assessment(
+    session: Session, *, province_code: str = "48", today: date | None = None
+) -> dict[str, int]:
+    """Open, fill, review and publish the 2024 period; open the 2026 period with a mix of statuses.
+
+    Idempotent: periods that exist are left alone. Returns counts per status of the current period.
+    """
+    today = today or date.today()
+    users = {u.username: u for u in session.scalars(select(User))}
+    if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == PAST_CODE)) is None:
+        _build_past(session, province_code=province_code, users=users)
+    if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == CURRENT_CODE)) is None:
+        _build_current(session, province_code=province_code, users=users, today=today)
+    return review.period_progress(session, period_code=CURRENT_CODE)
+
+
+def _build_past(session: Session, *, province_code: str, users: dict[str, User]) -> None:
+    at = datetime(2025, 2, 10, 8, 0, tzinfo=UTC)
+    period = _open(
+        session,
+        province_code=province_code,
+        code=PAST_CODE,
+        label="2024",
+        name_vi="Xếp hạng ứng dụng CNTT năm 2024",
+        name_en="IT-application ranking 2024",
+        submit_by=datetime(2025, 3, 15, 17, 0, tzinfo=UTC),
+        review_by=datetime(2025, 4, 15, 17, 0, tzinfo=UTC),
+        previous=None,
+        opened=datetime(2025, 1, 15, 8, 0, tzinfo=UTC),
+    )
+    form = load_form(FRAMEWORK)[1]
+    assessor = users.get("thamdinh")
+    for _sub, agency in _agencies(session, period=period):
+        values = _values_for(form.criteria_for(agency.kind), agency, "2024")
+        submissions.save_draft(session, period_code=PAST_CODE, agency_code=agency.code, values=values, now=at)
+        submissions.submit(
+            session, period_code=PAST_CODE, agency_code=agency.code, now=at + timedelta(days=1)
+        )
+        review.approve_submission(
+            session,
+            period_code=PAST_CODE,
+            agency_code=agency.code,
+            actor=assessor,
+            now=at + timedelta(days=30),
+        )
+    publication.publish_results(
+        session, period_code=PAST_CODE, actor=users.get("vanthu"), now=datetime(2025, 4, 20, 9, 0, tzinfo=UTC)
+    )
+
+
+def _build_current(session: Session, *, province_code: str, users: dict[str, User], today: date) -> None:
+    opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=UTC)
+    period = _open(
+        session,
+        province_code=province_code,
+        code=CURRENT_CODE,
+        label="2026",
+        name_vi="Xếp hạng ứng dụng CNTT năm 2026",
+        name_en="IT-application ranking 2026",
+        submit_by=datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=UTC),
+        review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=UTC),
+        previous=PAST_CODE,
+        opened=opened,
+    )
+    form = load_form(FRAMEWORK)[1]
+    assessor = users.get("thamdinh")
+    demo_agencies = {u.agency_id for u in users.values() if u.role == "reporter"}
+    for i, (_sub, agency) in enumerate(_agencies(session, period=period)):
+        values = _values_for(form.criteria_for(agency.kind), agency, "2026")
+        at = opened + timedelta(days=1, minutes=i)
+        if agency.id in demo_agencies:  # the demo reporters find a half-filled draft to finish
+            half = dict(list(values.items())[: len(values) // 2])
+            submissions.save_draft(
+                session,
+                period_code=CURRENT_CODE,
+                agency_code=agency.code,
+                values=half,
+                actor=next(u for u in users.values() if u.agency_id == agency.id),
+                now=at,
+            )
+            continue
+        stage = i % 5  # 0 draft (partly filled), 1 submitted, 2 returned, 3 and 4 approved
+        if stage == 0:
+            values = dict(list(values.items())[: max(1, len(values) // 3)])
+        submissions.save_draft(
+            session, period_code=CURRENT_CODE, agency_code=agency.code, values=values, now=at
+        )
+        if stage == 0:
+            continue
+        submissions.submit(
+            session, period_code=CURRENT_CODE, agency_code=agency.code, now=at + timedelta(hours=2)
+        )
+        if stage == 2:
+            first = next(iter(values))
+            view = submissions.get_submission_view(session, period_code=CURRENT_CODE, agency_code=agency.code)
+            version = next(f.value_version for s in view.sections for f in s.fields if f.code == first)
+            review.review_value(
+                session,
+                period_code=CURRENT_CODE,
+                agency_code=agency.code,
+                indicator_code=first,
+                decision="return",
+                expected_version=version or 1,
+                actor=assessor,
+                comment="Chưa có minh chứng kèm theo / evidence missing",
+                now=at + timedelta(days=3),
+            )
+            review.return_submission(
+                session,
+                period_code=CURRENT_CODE,
+                agency_code=agency.code,
+                actor=assessor,
+                comment=f"Đề nghị bổ sung minh chứng cho {first}",
+                now=at + timedelta(days=3),
+            )
+        elif stage >= 3:
+            review.approve_submission(
+                session,
+                period_code=CURRENT_CODE,
+                agency_code=agency.code,
+                actor=assessor,
+                now=at + timedelta(days=4),
+            )

@@ -161,7 +161,7 @@ async def _import(db: DbSession, upload: UploadFile, dry_run: bool) -> ImportRes
     with tempfile.TemporaryDirectory(prefix="chiso-import-") as folder:
         path = await _save_upload(upload, Path(folder))
         report = import_agencies(db, path=path, dry_run=dry_run)
-    return ImportResult(**report.to_dict())
+    return ImportResult.model_validate(report.to_dict())
 
 
 @router.post(

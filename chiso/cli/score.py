@@ -41,6 +41,7 @@ RESULT_COLUMNS = [
     "status",
 ]
 EXCEL_MAX_ROWS = 1_048_575
+_LIMITS = ("type", "value_min", "value_max")
 
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:
@@ -211,7 +212,7 @@ def explain_command(
             table.add_column(name)
         for row in rows:
             inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
-            params = {k: v for k, v in row["params"].items() if k != "type" and v is not None}
+            params = {k: v for k, v in row["params"].items() if k not in _LIMITS and v is not None}
             points = "-" if row["points"] is None else f"{row['points']:.4g}"
             table.add_row(
                 row["indicator_code"],

@@ -7,18 +7,21 @@ font come from installed packages, served by routes/static.py.
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 import chiso
+from chiso.config import get_settings
+from chiso.errors import InvalidInput
 from chiso.web import security
 from chiso.web.deps import route_action
-from chiso.web.errors import install_error_handlers
+from chiso.web.errors import install_error_handlers, wants_json
 from chiso.web.i18n import pick_lang
 
 CONTENT_SECURITY_POLICY = (
@@ -37,7 +40,7 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     request.state.request_id = uuid.uuid4().hex[:12]
     query_lang = request.query_params.get("lang")
     request.state.lang = pick_lang(query_lang, request.cookies.get(security.LANG_COOKIE))
-    response = await call_next(request)
+    response = _refuse_oversize(request) or await call_next(request)
     secure = _cookie_secure(request)
     if query_lang in ("vi", "en"):
         response.set_cookie(
@@ -63,6 +66,27 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     return response
 
 
+def body_limit() -> int:
+    """Return the largest request body accepted: the upload limit plus room for the form around it."""
+    return get_settings().upload_max_bytes + 1024 * 1024
+
+
+def _refuse_oversize(request: Request) -> Response | None:
+    """Refuse a body announced larger than the limit before reading it (413, in the one error shape)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) <= body_limit():
+        return None
+    limit_mb = get_settings().upload_max_bytes // (1024 * 1024)
+    error = InvalidInput(
+        f"Tệp quá lớn (giới hạn {limit_mb} MB)",
+        f"The request is too large (limit {limit_mb} MB); set CHISO_UPLOAD_MAX_MB to change it",
+    )
+    error.status = 413
+    if wants_json(request):
+        return JSONResponse(error.to_dict(), status_code=413)
+    return PlainTextResponse(str(error), status_code=413)
+
+
 def create_app() -> FastAPI:
     """Build the chiso web application (pages, JSON API under /api, OpenAPI at /openapi.json).
 
@@ -79,11 +103,19 @@ def create_app() -> FastAPI:
         docs_url=None,  # our own /api/docs serves Swagger UI from an installed package, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        **_body_limit_option(),
     )
     install_error_handlers(app)
     app.middleware("http")(request_context)
     include_routes(app)
     return app
+
+
+def _body_limit_option() -> dict[str, Any]:
+    """FastAPI >= 0.120 also enforces the limit on bodies sent without a Content-Length."""
+    if "max_body_size" in inspect.signature(FastAPI.__init__).parameters:
+        return {"max_body_size": body_limit()}
+    return {}
 
 
 @dataclass(frozen=True)

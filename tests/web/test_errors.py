@@ -95,3 +95,21 @@ def test_unreachable_database_is_one_clear_503(monkeypatch: pytest.MonkeyPatch) 
     with TestClient(create_app(), raise_server_exceptions=False) as client:
         body = _assert_shape(client.get("/api/units"), 503)
         assert "127.0.0.1" in body["error"] and "Traceback" not in body["error"]
+
+
+def test_oversize_upload_is_refused_before_reading(
+    client: TestClient, login: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHISO_UPLOAD_MAX_MB", "0.01")
+    csrf = login("secretariat")
+    big = b"code,name_vi,kind,province_code\n" + b"x" * (1024 * 1024 + 64 * 1024)
+    response = client.post(
+        "/api/agencies/import", headers={"X-CSRF-Token": csrf}, files={"file": ("wt-big.csv", big)}
+    )
+    body = _assert_shape(response, 413)
+    assert "CHISO_UPLOAD_MAX_MB" in body["error"]
+    small = b"code,name_vi,kind,province_code\n" + b"x" * (20 * 1024)  # over 10 KB, under the body limit
+    response = client.post(
+        "/api/agencies/import", headers={"X-CSRF-Token": csrf}, files={"file": ("wt-small.csv", small)}
+    )
+    _assert_shape(response, 413)  # the upload itself is checked against CHISO_UPLOAD_MAX_MB

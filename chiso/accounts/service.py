@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from chiso.store.models.agencies import Agency
+from chiso.store.models.audit import AuditEntry
 from chiso.store.models.users import ROLES, User, WebSession
 
 SESSION_TTL = timedelta(hours=12)
 PASSWORD_MIN_LENGTH = 8
+# After this many wrong passwords for one username within the window, refuse it until the window passes.
+LOGIN_MAX_FAILURES = 10
+LOGIN_WINDOW = timedelta(minutes=15)
 
 # argon2id with OWASP's recommended minimum (m=19 MiB, t=2, p=1): ~0.1 s a hash on a shared 2-core
 # server, where the library default (64 MiB, t=3, p=4) took ~0.9 s under load. Hashes made with other
@@ -172,27 +176,66 @@ def get_user(session: Session, *, username: str) -> User:
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
+def _record_login(session: Session, *, username: str, user: User | None, ok: bool, now: datetime) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            user_id=user.id if user is not None else None,
+            action="user.login" if ok else "user.login_failed",
+            object_type="user",
+            object_id=username[:80],
+        )
+    )
+    session.flush()
+
+
+def count_recent_failures(session: Session, *, username: str, now: datetime | None = None) -> int:
+    """Count the failed logins for a username within LOGIN_WINDOW (from the audit log)."""
+    now = now or utcnow()
+    query = select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "user.login_failed",
+        AuditEntry.object_type == "user",
+        AuditEntry.object_id == username.strip().lower()[:80],
+        AuditEntry.at >= now - LOGIN_WINDOW,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
     """Return the active user whose password matches; rehash the password if parameters changed.
+
+    Every attempt is written to the audit log ("user.login" / "user.login_failed"); after
+    LOGIN_MAX_FAILURES failures within LOGIN_WINDOW the username is refused until the window passes.
+    The caller must commit even when this raises, so the failure is recorded (the login route does).
 
     Args:
         session: the SQLAlchemy session.
         username: login name (case-insensitive).
         password: the password in clear.
+        now: the current time (tests pass one).
 
     Returns:
         The authenticated User.
 
     Raises:
         PermissionDenied: unknown username, wrong password or disabled account (one message for
-            all three, so the form does not reveal which usernames exist).
+            all three, so the form does not reveal which usernames exist), or too many failures.
     """
-    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    now = now or utcnow()
+    name = (username or "").strip().lower()
+    if count_recent_failures(session, username=name, now=now) >= LOGIN_MAX_FAILURES:
+        minutes = int(LOGIN_WINDOW.total_seconds() // 60)
+        raise PermissionDenied(
+            f"Tạm khóa đăng nhập vì sai mật khẩu quá {LOGIN_MAX_FAILURES} lần; thử lại sau {minutes} phút",
+            f"Login paused after {LOGIN_MAX_FAILURES} wrong passwords; try again in {minutes} minutes",
+        )
+    user = session.scalar(select(User).where(func.lower(User.username) == name))
     if user is None:
         verify_password(_DUMMY_HASH, password or "")
         ok = False
     else:
         ok = verify_password(user.password_hash, password or "") and user.is_active
+    _record_login(session, username=name, user=user, ok=ok, now=now)
     if user is None or not ok:
         raise PermissionDenied(
             "Sai tên đăng nhập hoặc mật khẩu",

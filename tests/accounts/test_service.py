@@ -12,7 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso.accounts.service import (
+    LOGIN_MAX_FAILURES,
+    LOGIN_WINDOW,
     authenticate,
+    count_recent_failures,
     create_user,
     end_session,
     hash_password,
@@ -22,6 +25,7 @@ from chiso.accounts.service import (
     verify_password,
 )
 from chiso.errors import Conflict, InvalidInput, PermissionDenied
+from chiso.store.models.audit import AuditEntry
 from chiso.store.models.users import WebSession
 from chiso.units.agencies import create_agency
 
@@ -115,3 +119,27 @@ def test_end_and_purge_sessions(db: Session) -> None:
     assert purge_expired_sessions(db, now=now + timedelta(hours=1)) >= 1
     left = db.scalars(select(WebSession).where(WebSession.user_id == user.id)).all()
     assert [r.token_hash for r in left] == [hashlib.sha256(keep.encode()).hexdigest()]
+
+
+def test_logins_are_audited_and_throttled(db: Session) -> None:
+    create_user(db, username="acc_throttle", full_name="Người D", password="password-ok", role="leader")
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    authenticate(db, username="acc_throttle", password="password-ok", now=now)
+    for minute in range(LOGIN_MAX_FAILURES):
+        with pytest.raises(PermissionDenied):
+            authenticate(db, username="ACC_throttle", password="wrong", now=now + timedelta(minutes=minute))
+    last_failure = now + timedelta(minutes=LOGIN_MAX_FAILURES - 1)
+    assert count_recent_failures(db, username="acc_throttle", now=last_failure) == LOGIN_MAX_FAILURES
+    with pytest.raises(PermissionDenied) as caught:  # even the right password is refused for now
+        authenticate(db, username="acc_throttle", password="password-ok", now=last_failure)
+    assert "try again" in caught.value.message_en
+    later = last_failure + LOGIN_WINDOW  # the early failures have left the window
+    assert (
+        authenticate(db, username="acc_throttle", password="password-ok", now=later).username
+        == "acc_throttle"
+    )
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == "acc_throttle").order_by(AuditEntry.at)
+    ).all()
+    assert actions[0] == "user.login" and actions[-1] == "user.login"
+    assert actions.count("user.login_failed") == LOGIN_MAX_FAILURES

@@ -86,6 +86,12 @@ def _cleanup(url: str) -> None:
         s.execute(delete(WebSession).where(WebSession.user_id.in_(user_ids)))
         s.execute(delete(AuditEntry).where(AuditEntry.user_id.in_(user_ids)))
         s.execute(delete(AuditEntry).where(AuditEntry.object_id.like("wt-%")))
+        s.execute(
+            delete(AuditEntry).where(
+                AuditEntry.action.like("user.login%"),
+                AuditEntry.object_id.like("wt\\_%", escape="\\") | AuditEntry.object_id.like("nobody%"),
+            )
+        )
         s.execute(delete(User).where(User.id.in_(user_ids)))
         s.execute(delete(GroupMember).where(GroupMember.agency_id.in_(agency_ids)))
         s.execute(delete(PeerGroup).where(PeerGroup.period == GROUP_PERIOD))

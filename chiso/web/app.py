@@ -108,7 +108,27 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(request_context)
     include_routes(app)
+    _summaries_from_docstrings(app)
     return app
+
+
+def _summaries_from_docstrings(app: FastAPI) -> None:
+    """Give each API operation its docstring's first line as OpenAPI summary (not "Units Api")."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = default_openapi()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                description = str(operation.get("description") or "").strip()
+                if description:
+                    operation["summary"] = description.splitlines()[0].rstrip(".")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _body_limit_option() -> dict[str, Any]:

@@ -197,6 +197,7 @@ def test_openapi_lists_the_json_twins(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/units", "/api/units/{code}", "/api/agencies", "/api/agencies/{code}", "/api/me"):
         assert "get" in paths[path], path
+    assert paths["/api/units"]["get"]["summary"].startswith("List administrative units")
     docs = client.get("/api/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
 

@@ -78,7 +78,7 @@ def score(
     plan = build_plan(framework)
     lineage_df = ch.prepare_lineage(lineage)
     prior = ch.prepare_previous(previous, plan.codes, framework.decimals)
-    n_a, n_p, n_k = len(inputs.agencies), len(inputs.periods), len(plan.codes)
+    n_a, n_p = len(inputs.agencies), len(inputs.periods)
     n_g = len(inputs.groups)
     period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
     gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
@@ -97,7 +97,9 @@ def score(
     published = round_half_up(points, framework.decimals)
     present_rows = inputs.present
     masked = np.where(present_rows[:, None], published, np.nan)
-    rank = np.column_stack([shared_ranks(masked[:, k], gid, decimals=framework.decimals) for k in range(n_k)])
+    rank = np.column_stack(
+        [shared_ranks(masked[:, k], gid, decimals=framework.decimals) for k in range(masked.shape[1])]
+    )
 
     prev_pub = np.full(points.shape, np.nan)
     prev_rank = np.full(points.shape, np.nan)

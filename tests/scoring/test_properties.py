@@ -157,3 +157,44 @@ def test_half_up_rounding_matches_decimal(number: Decimal, decimals: int) -> Non
 def test_half_up_rounding_on_known_binary_traps() -> None:
     values = np.array([18.125, 1.005, 2.675, 1.115, 0.285, 20 * 29 / 32, -1.005])
     assert round_half_up(values, 2).tolist() == [18.13, 1.01, 2.68, 1.12, 0.29, 18.13, -1.01]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4), st.one_of(st.none(), st.sampled_from([1.0, 2.5, 3.0]), st.floats(-50, 50))
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_ranks_and_group_medians_match_the_plain_definitions(
+    cells: list[tuple[int, float | None]],
+) -> None:
+    from chiso.scoring.publish import shared_ranks
+    from chiso.scoring.result import _segment_medians
+
+    keys = np.array([k for k, _ in cells], dtype=np.int64)
+    values = round_half_up(np.array([np.nan if v is None else v for _, v in cells]), 2)
+    matrix = np.column_stack([values, values[::-1]])
+    ranks = np.column_stack([shared_ranks(matrix[:, k], keys, decimals=2) for k in range(2)])
+    for col in range(2):
+        for i, key in enumerate(keys):
+            v = matrix[i, col]
+            same = matrix[keys == key, col]
+            expected = np.nan if np.isnan(v) else 1 + int((same[~np.isnan(same)] > v).sum())
+            assert ranks[i, col] == expected or (np.isnan(expected) and np.isnan(ranks[i, col]))
+    order = np.argsort(keys, kind="stable")
+    block = matrix[order]
+    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
+    count = np.add.reduceat(~np.isnan(block), starts, axis=0)
+    medians = _segment_medians(block, starts, count)
+    for s, key in enumerate(np.unique(keys)):
+        for col in range(2):
+            part = matrix[keys == key, col]
+            part = part[~np.isnan(part)]
+            if part.size:
+                assert medians[s, col] == np.median(part)
+            else:
+                assert np.isnan(medians[s, col])

@@ -18,7 +18,7 @@ The one runner of the monitoring room:
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -265,6 +265,7 @@ def prepare_sources(
     *,
     as_of: datetime | None = None,
     data_dir: Path | None = None,
+    only_agencies: Collection[str] | None = None,
 ) -> PreparedSources:
     """Build the prepared dossiers, petitions and procedures tables for the periods.
 
@@ -274,6 +275,7 @@ def prepare_sources(
         as_of: cut-off for still-open dossiers and petitions when earlier than a period's end
             (the live page passes "now").
         data_dir: where the province's holiday overrides live (default: CHISO_DATA_DIR).
+        only_agencies: keep only these agencies' records (incremental recompute).
     """
     if not periods:
         raise InvalidInput("Chưa chọn kỳ", "No period given")
@@ -281,14 +283,19 @@ def prepare_sources(
     days = _table(records.con, _period_day_table(periods, as_of), "period_days")
     workdays = _table(records.con, workday_table(data_dir), "workdays")
 
-    attributed = _attribute(records.dossiers, days, periods)
+    raw_dossiers, petitions = records.dossiers, records.petitions
+    if only_agencies is not None:
+        codes = sorted(only_agencies)
+        raw_dossiers = raw_dossiers.filter(raw_dossiers.agency_code.isin(codes))
+        if petitions is not None:
+            petitions = petitions.filter(petitions.agency_code.isin(codes))
+    attributed = _attribute(raw_dossiers, days, periods)
     d = attributed
     still_open = d.finished_at.isnull() | (d.finished_at > d.cutoff)
     d = d.mutate(is_finished=~still_open, end_at=still_open.ifelse(d.cutoff, d.finished_at))
     d = _with_ordinal(d, workdays, d.end_at.date(), "end", working=True)
     d = _with_ordinal(d, workdays, d.due_at.date(), "due")
 
-    petitions = records.petitions
     if petitions is None:
         petitions = conform(_table(records.con, empty_records("petitions"), "petitions"), "petitions")
     p = _attribute(petitions, days, periods)
@@ -594,3 +601,43 @@ def compute_from_store(
     return compute_metrics(
         records, periods, metrics=metrics, agencies=agencies, as_of=as_of, data_dir=data_dir
     )
+
+
+def recompute_affected(
+    affected: Iterable[tuple[str | None, str]],
+    *,
+    data_dir: Path,
+    metrics: Sequence[Metric] | None = None,
+    as_of: datetime | None = None,
+    con: Any = None,
+) -> pd.DataFrame:
+    """Recompute the metrics of the agency-months an ingest touched (``IngestReport.affected``).
+
+    Each affected month is computed for its affected agencies only (no roll-up: callers re-add
+    the parents from their cached leaf counts). Returns the long value table of those rows.
+    """
+    from chiso.monitoring.store import record_files
+
+    by_month: dict[str, set[str]] = {}
+    for agency, month in affected:
+        if agency and month and month != "all":
+            by_month.setdefault(month, set()).add(agency)
+    con = con if con is not None else connect("duckdb")
+    frames = []
+    for month, agencies in sorted(by_month.items()):
+        period = parse_period(month)
+        records = tables_from_files(
+            con,
+            dossiers=record_files("dossiers", data_dir=data_dir, months=[month]),
+            petitions=record_files("petitions", data_dir=data_dir, months=[month]),
+            procedures=record_files("procedures", data_dir=data_dir),
+        )
+        chosen = list(metrics) if metrics is not None else builtin_metrics()
+        sources = prepare_sources(records, [period], as_of=as_of, data_dir=data_dir, only_agencies=agencies)
+        cube = compute_counts(sources, chosen, periods=[period], agency_codes=agencies)
+        frame = cube.to_frame()
+        frame["value"] = cube_values(cube, chosen).reshape(-1)
+        frames.append(frame[VALUE_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)

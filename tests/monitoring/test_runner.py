@@ -173,3 +173,27 @@ def test_empty_store_gives_listed_agencies_zero_counts(tmp_path: Path) -> None:
     result = runner.compute_from_store("2026-08", data_dir=tmp_path / "none", agencies=agencies)
     assert len(result) == len(builtin_metrics())
     assert (result["denominator"] == 0).all()
+
+
+def test_recompute_affected_matches_a_full_compute(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    first = tmp_path / "first.parquet"
+    pq.write_table(
+        dossiers(
+            {"dossier_id": "D1", "agency_code": "A", "finished_at": "2026-08-04 10:00"},
+            {"dossier_id": "D2", "agency_code": "B"},
+        ),
+        first,
+    )
+    ingest_files([first], data_dir=data_dir)
+    update = tmp_path / "update.parquet"
+    pq.write_table(dossiers({"dossier_id": "D2", "agency_code": "B", "finished_at": "2026-08-04 10:00"}), update)
+    report = ingest_files([update], data_dir=data_dir)
+    pairs = report.affected["dossiers"]
+    assert pairs == {("B", "2026-08")}
+    partial = runner.recompute_affected(pairs, data_dir=data_dir)
+    full = runner.compute_from_store("2026-08", data_dir=data_dir)
+    assert set(partial["agency_code"]) == {"B"}
+    expected = full[full["agency_code"] == "B"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(partial.reset_index(drop=True), expected, check_dtype=False)
+    assert counts(partial, "B", "TIMELINESS") == (1, 1)

@@ -187,7 +187,8 @@ def test_recompute_affected_matches_a_full_compute(tmp_path: Path) -> None:
     )
     ingest_files([first], data_dir=data_dir)
     update = tmp_path / "update.parquet"
-    pq.write_table(dossiers({"dossier_id": "D2", "agency_code": "B", "finished_at": "2026-08-04 10:00"}), update)
+    done = {"dossier_id": "D2", "agency_code": "B", "finished_at": "2026-08-04 10:00"}
+    pq.write_table(dossiers(done), update)
     report = ingest_files([update], data_dir=data_dir)
     pairs = report.affected["dossiers"]
     assert pairs == {("B", "2026-08")}

@@ -104,9 +104,11 @@ class _Collector:
         *,
         column: str | None = None,
         detail: Callable[[int], str] | None = None,
+        offset: int = 0,
     ) -> None:
-        for pos in np.flatnonzero(mask):
-            extra = f" ({detail(int(pos))})" if detail is not None else ""
+        for local in np.flatnonzero(mask):
+            pos = int(local) + offset
+            extra = f" ({detail(int(local))})" if detail is not None else ""
             self.problems.append(
                 Problem(
                     message_vi=vi + extra,
@@ -291,66 +293,32 @@ def prepare_inputs(
     else:
         c_codes, c_labels = np.full(n, -1, dtype=np.int64), []
 
-    # Per-leaf limits, looked up for every row at once.
-    safe = np.where(lidx >= 0, lidx, 0)
-    lo = np.array([_low(leaf) for leaf in leaves])[safe]
-    hi = np.array([_high(leaf) for leaf in leaves])[safe]
-    is_ratio = np.array([leaf.rule is not None and leaf.rule.uses_ratio for leaf in leaves])[safe]
-    needs_comment = np.array(
-        [isinstance(leaf.rule, AssessorParams) and leaf.rule.require_comment for leaf in leaves]
-    )[safe]
+    agencies = a_labels
+    periods = p_labels
+    n_a, n_p, n_l = len(agencies), len(periods), len(leaf_codes)
+    shape = (n_p * n_a, n_l)
+    dense_value = np.full(shape, np.nan)
+    dense_num = np.full(shape, np.nan)
+    dense_den = np.full(shape, np.nan)
+    given = np.zeros(shape, dtype=bool)
+    present = np.zeros(n_p * n_a, dtype=bool)
+    limits = _LeafLimits(leaves)
+    # Row checks and the scatter into the dense layout run in chunks: small temporaries are reused by
+    # the allocator instead of page-faulting fresh memory on every pass over millions of rows.
+    for start in range(0, n, _CHUNK):
+        part = slice(start, min(n, start + _CHUNK))
+        effective = _check_values(
+            col, limits, start, lidx[part], value[part], num[part], den[part], c_codes[part]
+        )
+        fine = (lidx[part] >= 0) & (a_codes[part] >= 0) & (p_codes[part] >= 0)
+        rows = p_codes[part][fine] * n_a + a_codes[part][fine]
+        cols_l = lidx[part][fine]
+        dense_value[rows, cols_l] = effective[fine]
+        dense_num[rows, cols_l] = num[part][fine]
+        dense_den[rows, cols_l] = den[part][fine]
+        given[rows, cols_l] = True
+        present[rows] = True
     ok = lidx >= 0
-    has_num, has_den = ~np.isnan(num), ~np.isnan(den)
-    col.add(
-        ok & ~is_ratio & (has_num | has_den),
-        "tử số/mẫu số chỉ dùng cho chỉ tiêu tỷ lệ (ratio); hãy ghi vào cột value",
-        "numerator/denominator only apply to ratio indicators; use the value column",
-    )
-    col.add(
-        ok & is_ratio & (has_num != has_den),
-        "cần cả tử số và mẫu số",
-        "give both numerator and denominator",
-    )
-    col.add(has_num & (num < 0), "tử số âm", "negative numerator", column="numerator")
-    col.add(has_den & (den < 0), "mẫu số âm", "negative denominator", column="denominator")
-    both = ok & is_ratio & has_num & has_den & (num >= 0) & (den >= 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        computed = np.where(both & (den > 0), num / np.where(den > 0, den, 1.0), np.nan)
-    above = both & (den > 0) & (computed > hi + _TOL) & (hi <= 1.0 + _TOL)
-    col.add(
-        above,
-        "tử số lớn hơn mẫu số",
-        "numerator above denominator",
-        column="numerator",
-        detail=lambda i: f"{num[i]:g} > {den[i]:g}",
-    )
-    col.add(
-        both & ~np.isnan(value) & ~np.isnan(computed) & (np.abs(value - computed) > 1e-9),
-        "value khác tử số / mẫu số",
-        "value differs from numerator / denominator",
-        column="value",
-    )
-    effective = np.where(both & (den > 0), computed, value)
-    check = ok & ~np.isnan(effective) & ~above
-    out_low = check & (effective < lo - _TOL)
-    out_high = check & (effective > hi + _TOL)
-
-    def detail(i: int) -> str:
-        return f"{effective[i]:g} ∉ [{lo[i]:g}, {hi[i]:g}]"
-
-    col.add(
-        out_low | out_high,
-        "giá trị ngoài khoảng cho phép của quy tắc",
-        "value outside the rule's range",
-        column="value",
-        detail=detail,
-    )
-    col.add(
-        ok & needs_comment & ~np.isnan(value) & (c_codes < 0),
-        "điểm thẩm định cần có nhận xét (cột comment)",
-        "an assessor's points need a comment (comment column)",
-        column="comment",
-    )
 
     # Kinds: a value for a criterion that does not apply to the agency's kind.
     kinds: dict[str, str | None] = {}
@@ -384,21 +352,7 @@ def prepare_inputs(
             col.problems,
         )
 
-    agencies = a_labels
-    periods = p_labels
-    n_a, n_p, n_l = len(agencies), len(periods), len(leaf_codes)
     rows = p_codes * n_a + a_codes
-    shape = (n_p * n_a, n_l)
-    dense_value = np.full(shape, np.nan)
-    dense_num = np.full(shape, np.nan)
-    dense_den = np.full(shape, np.nan)
-    given = np.zeros(shape, dtype=bool)
-    dense_value[rows, lidx] = effective
-    dense_num[rows, lidx] = num
-    dense_den[rows, lidx] = den
-    given[rows, lidx] = True
-    present = np.zeros(n_p * n_a, dtype=bool)
-    present[rows] = True
     comments: dict[tuple[int, int], str] = {}
     has_comment = c_codes >= 0
     if has_comment.any():
@@ -430,6 +384,97 @@ def prepare_inputs(
         comments=comments,
         unscored_agencies=unscored,
     )
+
+
+_CHUNK = 1 << 19
+
+
+class _LeafLimits:
+    """Per-leaf lookups for the row checks: accepted range, ratio or not, comment required or not."""
+
+    def __init__(self, leaves: list[Node]) -> None:
+        self.low = np.array([_low(leaf) for leaf in leaves] + [np.nan])
+        self.high = np.array([_high(leaf) for leaf in leaves] + [np.nan])
+        self.ratio = np.array([leaf.rule is not None and leaf.rule.uses_ratio for leaf in leaves] + [False])
+        self.comment = np.array(
+            [isinstance(leaf.rule, AssessorParams) and leaf.rule.require_comment for leaf in leaves] + [False]
+        )
+
+
+def _check_values(
+    col: _Collector,
+    limits: _LeafLimits,
+    offset: int,
+    lidx: IntArray,
+    value: FloatArray,
+    num: FloatArray,
+    den: FloatArray,
+    c_codes: IntArray,
+) -> FloatArray:
+    """Check one chunk of rows' numbers against their leaf's rule; return the value each row scores.
+
+    Unknown leaves (lidx -1) look up the sentinel entry (NaN range, not a ratio) and are skipped here.
+    """
+    lo, hi = limits.low[lidx], limits.high[lidx]
+    is_ratio, needs_comment = limits.ratio[lidx], limits.comment[lidx]
+    ok = lidx >= 0
+    has_num, has_den = ~np.isnan(num), ~np.isnan(den)
+    col.add(
+        ok & ~is_ratio & (has_num | has_den),
+        "tử số/mẫu số chỉ dùng cho chỉ tiêu tỷ lệ (ratio); hãy ghi vào cột value",
+        "numerator/denominator only apply to ratio indicators; use the value column",
+        offset=offset,
+    )
+    col.add(
+        ok & is_ratio & (has_num != has_den),
+        "cần cả tử số và mẫu số",
+        "give both numerator and denominator",
+        offset=offset,
+    )
+    col.add(has_num & (num < 0), "tử số âm", "negative numerator", column="numerator", offset=offset)
+    col.add(has_den & (den < 0), "mẫu số âm", "negative denominator", column="denominator", offset=offset)
+    both = ok & is_ratio & has_num & has_den & (num >= 0) & (den > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        computed = np.where(both, num / np.where(both, den, 1.0), np.nan)
+    above = both & (computed > hi + _TOL) & (hi <= 1.0 + _TOL)
+    col.add(
+        above,
+        "tử số lớn hơn mẫu số",
+        "numerator above denominator",
+        column="numerator",
+        detail=lambda i: f"{num[i]:g} > {den[i]:g}",
+        offset=offset,
+    )
+    col.add(
+        both & ~np.isnan(value) & (np.abs(value - computed) > 1e-9),
+        "value khác tử số / mẫu số",
+        "value differs from numerator / denominator",
+        column="value",
+        offset=offset,
+    )
+    effective = np.where(both, computed, value)
+    check = ok & ~np.isnan(effective) & ~above
+    outside = check & ((effective < lo - _TOL) | (effective > hi + _TOL))
+
+    def detail(i: int) -> str:
+        return f"{effective[i]:g} ∉ [{lo[i]:g}, {hi[i]:g}]"
+
+    col.add(
+        outside,
+        "giá trị ngoài khoảng cho phép của quy tắc",
+        "value outside the rule's range",
+        column="value",
+        detail=detail,
+        offset=offset,
+    )
+    col.add(
+        ok & needs_comment & ~np.isnan(value) & (c_codes < 0),
+        "điểm thẩm định cần có nhận xét (cột comment)",
+        "an assessor's points need a comment (comment column)",
+        column="comment",
+        offset=offset,
+    )
+    return effective
 
 
 def _low(leaf: Node) -> float:

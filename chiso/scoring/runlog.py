@@ -23,7 +23,7 @@ def _feed(digest: Any, *parts: Any) -> None:
         if isinstance(part, np.ndarray):
             digest.update(str(part.dtype).encode())
             digest.update(str(part.shape).encode())
-            digest.update(memoryview(np.ascontiguousarray(part)).cast("B"))
+            digest.update(np.ascontiguousarray(part).data)
         else:
             digest.update(repr(part).encode("utf-8"))
         digest.update(b"\x1f")

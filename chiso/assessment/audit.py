@@ -72,8 +72,9 @@ def record_change(
     new: Any = None,
     reason: str | None = None,
     at: datetime | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
-    """Record one change in the audit trail and flush it.
+    """Record one change in the audit trail (and flush it unless `flush` is False, for batches).
 
     Args:
         session: the open session (the caller commits).
@@ -102,7 +103,8 @@ def record_change(
         reason=reason,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

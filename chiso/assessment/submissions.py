@@ -203,6 +203,7 @@ def save_draft(
     for problem in problems:
         cleaned.pop(problem.field or "", None)
     changed, unchanged = [], []
+    pending: list[tuple[str, SubmissionValue, dict[str, object] | None, CleanValue]] = []
     for code, clean in cleaned.items():
         row = existing.get(code)
         if (row is not None and _stored(row).same_as(clean)) or (row is None and clean.same_as(CleanValue())):
@@ -224,18 +225,22 @@ def save_draft(
         if row.review_state != "pending" or row.points_override is not None:
             row.review_state, row.points_override = "pending", None
         changed.append(code)
-        session.flush()
-        record_change(
-            session,
-            action="value.update" if old else "value.set",
-            object_type="submission_value",
-            object_id=row.id,
-            field=code,
-            old=old,
-            new=clean.as_dict(),
-            actor=actor,
-            at=now,
-        )
+        pending.append((code, row, old, clean))
+    if pending:
+        session.flush()  # one round trip for every changed value, then one for their audit entries
+        for code, row, old, clean in pending:
+            record_change(
+                session,
+                action="value.update" if old else "value.set",
+                object_type="submission_value",
+                object_id=row.id,
+                field=code,
+                old=old,
+                new=clean.as_dict(),
+                actor=actor,
+                at=now,
+                flush=False,
+            )
     if changed:
         sub.updated_at, sub.updated_by = now, actor.id if actor else None
         flag_modified(sub, "updated_at")  # bump the version even when the clock did not move

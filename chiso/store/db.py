@@ -63,7 +63,16 @@ def get_engine(url: str | None = None) -> Engine:
         if not str(parsed.database).startswith("file:"):
             ensure_writable_dir(Path(parsed.database).parent)
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        options: dict[str, object] = {}
+        if parsed.get_backend_name() != "sqlite":
+            # More connections than the web's worker threads (anyio's 40): a request holding a
+            # connection while waiting for a thread, and threads waiting for connections, would
+            # otherwise stall each other until the pool timeout under a few hundred concurrent users.
+            options = {
+                "pool_size": int(os.environ.get("CHISO_DB_POOL_SIZE", "20")),
+                "max_overflow": int(os.environ.get("CHISO_DB_MAX_OVERFLOW", "30")),
+            }
+        engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     except (ArgumentError, ImportError) as exc:
         raise StoreUnavailable(
             f"Không mở được cơ sở dữ liệu {parsed.render_as_string(hide_password=True)}: {exc}",

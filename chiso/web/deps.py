@@ -8,7 +8,9 @@ methods, the CSRF token. Services flush; the DbSession dependency commits once p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -36,7 +38,25 @@ class CsrfRefused(PermissionDenied):
     """A form or htmx POST came without a valid CSRF token."""
 
 
-def get_db() -> Iterator[Session]:
+_GATE: asyncio.Semaphore | None = None
+
+
+async def admit_request() -> AsyncIterator[None]:
+    """Let at most CHISO_DB_CONCURRENCY requests (default 30) use the database at once; others wait.
+
+    The wait happens on the event loop, never in a worker thread: a request that holds a pooled
+    connection must always find a thread to finish on, or a few hundred concurrent users would leave
+    every thread waiting for a connection held by requests waiting for a thread (until the pool
+    timeout). Keep the value below anyio's 40 worker threads and the store's pool size.
+    """
+    global _GATE
+    if _GATE is None:
+        _GATE = asyncio.Semaphore(int(os.environ.get("CHISO_DB_CONCURRENCY", "30")))
+    async with _GATE:
+        yield
+
+
+def get_db(_admitted: Annotated[None, Depends(admit_request, scope="function")]) -> Iterator[Session]:
     """Yield one session per request: commit when the route succeeds, roll back when it fails."""
     url = get_settings().database_url
     session = open_session(url)

@@ -78,6 +78,12 @@ def score(
     plan = build_plan(framework)
     lineage_df = ch.prepare_lineage(lineage)
     prior = ch.prepare_previous(previous, plan.codes, framework.decimals)
+    if prior is not None and prior.period is not None and prior.period >= inputs.periods[0]:
+        raise ScoringError(
+            f"Kết quả kỳ trước ({prior.period}) không sớm hơn kỳ đầu tiên của dữ liệu ({inputs.periods[0]})",
+            f"The previous results ({prior.period}) are not earlier than the first period of the values "
+            f"({inputs.periods[0]})",
+        )
     n_a, n_p = len(inputs.agencies), len(inputs.periods)
     n_g = len(inputs.groups)
     period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)

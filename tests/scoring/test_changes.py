@@ -89,3 +89,12 @@ def test_group_summary_band_counts_and_movers() -> None:
     assert movers[movers["kind"] == "leader"]["agency_code"].tolist() == ["B"]
     assert movers[movers["kind"] == "riser"]["agency_code"].tolist() == ["B"]
     assert movers[movers["kind"] == "faller"]["agency_code"].tolist() == ["A"]
+
+
+def test_previous_results_must_be_from_an_earlier_period() -> None:
+    from chiso.errors import ScoringError
+
+    framework = load_framework("dti-province-2022")
+    before = score(framework, pd.DataFrame(_dti("A", "2025", 0.4)))
+    with pytest.raises(ScoringError, match="not earlier"):
+        score(framework, pd.DataFrame(_dti("A", "2024", 0.5)), previous=before.table)

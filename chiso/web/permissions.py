@@ -128,3 +128,4 @@ register_action(
     "Open periods, extend deadlines, assign assessors, bulk import, publish",
 )  # fmt: skip
 register_action("view-rankings", EVERYONE, "Xem bảng xếp hạng đã công bố", "See published rankings")
+register_action("view-monitoring", EVERYONE, "Xem giám sát 766 trực tiếp", "See the live 766 monitor")

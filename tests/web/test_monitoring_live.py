@@ -1,0 +1,67 @@
+"""The live 766 board: page, htmx fragment, JSON twin, sorting, and new records on the next poll."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
+
+from chiso.config import get_settings
+from chiso.monitoring.ingest import ingest_files
+from chiso.monitoring.live import now_in_vietnam
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitoring"))
+from metric_data import dossiers  # noqa: E402
+
+
+def _ingest(tmp_path: Path, name: str, *rows: dict[str, object]) -> None:
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(dossiers(*rows), path)
+    ingest_files([path], data_dir=get_settings().data_dir)
+
+
+def _recent(agency: str, dossier_id: str, **extra: object) -> dict[str, object]:
+    now = now_in_vietnam()
+    received = max(now.replace(day=1, hour=0, minute=5), now - timedelta(hours=2))
+    return {
+        "dossier_id": dossier_id, "agency_code": agency, "received_at": received.isoformat(sep=" "),
+        "due_at": (now + timedelta(days=3)).isoformat(sep=" "), **extra,
+    }  # fmt: skip
+
+
+def test_live_page_fragment_json_and_new_records(client: TestClient, tmp_path: Path) -> None:
+    _ingest(tmp_path, "first", _recent("WT.SNV", "L1"), _recent("WT.SNV", "L2", channel="online"))
+    page = client.get("/monitoring/live")
+    assert page.status_code == 200
+    assert 'hx-trigger="every 2s"' in page.text and 'id="board"' in page.text
+    assert "WT.SNV" in page.text and "<polyline" in page.text
+    assert 'rel="alternate"' in page.text and "/api/monitoring/live" in page.text
+
+    fragment = client.get("/monitoring/live", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="board"') and "<html" not in fragment.text
+    assert fragment.headers["vary"] == "HX-Request"
+
+    data = client.get("/api/monitoring/live").json()
+    snv = next(r for r in data["rows"] if r["agency_code"] == "WT.SNV")
+    assert snv["received"] == 2 and snv["name"].startswith("Sở Nội vụ")
+    assert snv["components"]["TIMELINESS_GROUP"] == 20.0  # both still open, due in 3 days
+    assert len(snv["trend"]) == len(data["months"]) == 6
+
+    started = time.monotonic()
+    _ingest(tmp_path, "second", _recent("WT.SKHCN", "L3"))
+    again = client.get("/api/monitoring/live?sort=agency_code&order=desc").json()
+    assert time.monotonic() - started < 10  # generous on a shared machine; the page polls every 2 s
+    codes = [r["agency_code"] for r in again["rows"]]
+    assert "WT.SKHCN" in codes
+    assert codes == sorted(codes, reverse=True)
+
+
+def test_unknown_sort_column_is_refused(client: TestClient) -> None:
+    response = client.get("/api/monitoring/live?sort=password")
+    assert response.status_code == 422
+    assert response.json()["ok"] is False

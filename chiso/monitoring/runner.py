@@ -17,6 +17,7 @@ The one runner of the monitoring room:
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -96,8 +97,17 @@ def _period_day_table(periods: Sequence[Period], as_of: datetime | None) -> pa.T
 # engines and sources
 
 
-def connect(engine: Engine = "duckdb", *, spark_master: str | None = None, threads: int | None = None) -> Any:
+def connect(
+    engine: Engine = "duckdb",
+    *,
+    spark_master: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> Any:
     """Open an Ibis backend: DuckDB in memory, or Spark (``local[2]`` unless a master URL is given).
+
+    DuckDB's memory limit is ``memory_limit``, else CHISO_DUCKDB_MEMORY (default 1GB): it spills
+    to disk beyond it, which keeps 100M-row runs within ~1.5 GB of process memory.
 
     Raises:
         InvalidInput: unknown engine, or Spark asked for without the ``chiso[spark]`` extra.
@@ -110,6 +120,8 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None, threa
         # table of the small calendar joins on 100M rows; keep the written side (the calendar).
         con.raw_sql("SET disabled_optimizers = 'build_side_probe_side'")
         con.raw_sql("SET preserve_insertion_order = false")
+        limit = memory_limit or os.environ.get("CHISO_DUCKDB_MEMORY", "1GB")
+        con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
         return con
     if engine == "spark":
         try:

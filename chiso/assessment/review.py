@@ -88,6 +88,29 @@ def review_queue(
     ]
 
 
+def _brief(text: str | None) -> str:
+    """Say a stored audit value shortly: "changed, 3 điểm/points" rather than its JSON."""
+    import json
+
+    if not text:
+        return "∅"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, dict):
+        return text
+    if "review_state" in data:
+        points = data.get("points")
+        return str(data["review_state"]) + ("" if points is None else f", {points:g} điểm/points")
+    shown = [
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in data.items()
+        if v is not None and k != "comment"
+    ]
+    return ", ".join(shown) or "∅"
+
+
 def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
     row = session.execute(
         select(AuditEntry, User.full_name, User.username)
@@ -101,7 +124,7 @@ def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
     entry, full_name, username = row
     who = f"{full_name} ({username})" if username else "hệ thống/system"
     at = aware(entry.at)
-    what = f"{entry.action} {entry.field or ''}: {entry.old_value or '∅'} → {entry.new_value or '∅'}"
+    what = f"{entry.action} {entry.field or ''}: {_brief(entry.old_value)} → {_brief(entry.new_value)}"
     why = f" — “{entry.reason}”" if entry.reason else ""
     return f"{who}, {at:%d/%m/%Y %H:%M} UTC: {what}{why}"
 

@@ -526,16 +526,7 @@ class UploadOut(BaseModel):
     rows: list[dict[str, Any]]
 
 
-@router.post(
-    "/assessment/{code}/agencies/{agency}/template",
-    response_model=UploadOut,
-    dependencies=[require("edit-submission")],
-    tags=["assessment"],
-)
-async def template_upload(
-    db: DbSession, viewer: CurrentUser, code: str, agency: str, file: Annotated[UploadFile, File()]
-) -> UploadOut:
-    """Upload a filled template: a report per row; nothing is saved unless every row is valid."""
+async def _upload(db: DbSession, viewer: Viewer, code: str, agency: str, file: UploadFile) -> UploadOut:
     data = await file.read(_upload_limit() + 1)
     if len(data) > _upload_limit():
         raise InvalidInput("Tệp quá lớn", "The file is too large", [Problem("Tệp quá lớn", "Too large")])
@@ -554,6 +545,34 @@ async def template_upload(
             {"row": r.row, "indicator_code": r.indicator_code, "ok": r.ok, "messages": r.messages}
             for r in report.rows
         ],
+    )
+
+
+@router.post(
+    "/api/assessment/{code}/agencies/{agency}/template",
+    response_model=UploadOut,
+    dependencies=[require("edit-submission")],
+    tags=["assessment"],
+)
+async def template_upload_api(
+    db: DbSession, viewer: CurrentUser, code: str, agency: str, file: Annotated[UploadFile, File()]
+) -> UploadOut:
+    """Upload a filled template: a report per row; nothing is saved unless every row is valid."""
+    return await _upload(db, viewer, code, agency, file)
+
+
+@router.post(
+    "/assessment/{code}/agencies/{agency}/template",
+    dependencies=[require("edit-submission")],
+    include_in_schema=False,
+)
+async def template_upload_form(
+    db: DbSession, viewer: CurrentUser, code: str, agency: str, file: Annotated[UploadFile, File()]
+) -> RedirectResponse:
+    """Upload a filled template from the form page; every invalid row is listed on the error page."""
+    result = await _upload(db, viewer, code, agency, file)
+    return RedirectResponse(
+        f"/assessment/{code}/agencies/{agency}?uploaded={len(result.changed)}", status_code=303
     )
 
 

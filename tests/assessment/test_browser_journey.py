@@ -1,0 +1,344 @@
+"""Browser journey of the assessment cycle on the demo province (Playwright driving Debian's chromium).
+
+The reporter fills the form with evidence and submits; the assessor returns it with a comment; the
+reporter corrects and resubmits; two assessors edit the same criterion (the second gets the conflict
+with the first one's change); the assessor approves; the secretariat publishes; the public page shows
+the rank and band. A ward reporter does the Excel round-trip. Screenshots go to
+test-artifacts/screenshots/assessment-*.png.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "chiso-demo-2026"
+PERIOD = "DNG-2026"
+DOST, WARD = "DNG.SO.KHCN", "DNG.PX.20242"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+    pytest.skip(
+        f"chromium not found at {CHROMIUM}: install Debian's chromium for browser tests",
+        allow_module_level=True,
+    )
+
+SECOND_ASSESSOR = f"""
+from chiso.accounts.service import create_user
+from chiso.assessment import periods
+from chiso.store import session_scope
+with session_scope() as s:
+    create_user(s, username="thamdinh2", full_name="Võ Thị Thẩm", password="{PASSWORD}", role="assessor",
+                province_code="48")
+    periods.assign_assessor(s, period_code="{PERIOD}", group_code="SBN", username="thamdinh2")
+"""
+
+# The rest of the province finishes its self-assessment and gets approved, so the period can be published.
+FINISH_OTHERS = f"""
+from sqlalchemy import select
+from chiso.assessment import review, submissions
+from chiso.assessment.demo import FRAMEWORK, _values_for
+from chiso.assessment.form import load_form
+from chiso.store import session_scope
+from chiso.store.models import Agency
+from chiso.store.models.assessment import AssessmentPeriod, Submission
+form = load_form(FRAMEWORK)[1]
+with session_scope() as s:
+    period = s.scalar(select(AssessmentPeriod).where(AssessmentPeriod.code == "{PERIOD}"))
+    rows = s.execute(select(Submission, Agency).join(Agency, Agency.id == Submission.agency_id)
+                     .where(Submission.period_id == period.id, Submission.status != "approved")).all()
+    for sub, agency in rows:
+        if sub.status in ("draft", "returned"):
+            submissions.save_draft(s, period_code="{PERIOD}", agency_code=agency.code,
+                                   values=_values_for(form.criteria_for(agency.kind), agency, "2026x"))
+            submissions.submit(s, period_code="{PERIOD}", agency_code=agency.code)
+        review.approve_submission(s, period_code="{PERIOD}", agency_code=agency.code)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _python(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """`chiso init` + `chiso demo` + a second assessor, served by `chiso serve`; yields (url, env)."""
+    data_dir = tmp_path_factory.mktemp("journey-var")
+    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
+    env["CHISO_DATA_DIR"] = str(data_dir)
+    _python(env, "-m", "chiso", "init")
+    _python(env, "-m", "chiso", "demo")
+    _python(env, "-c", SECOND_ASSESSOR)
+    port = _free_port()
+    log = (data_dir / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chiso", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None, (data_dir / "serve.log").read_text()
+            assert time.monotonic() < deadline, "chiso serve did not answer within 60 s"
+            time.sleep(0.3)
+        yield url, env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Person:
+    """One person in their own browser context; records console errors and unexpected HTTP errors."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.url = url
+        self.context = browser.new_context(
+            locale="vi-VN", viewport={"width": 1280, "height": 1000}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.allowed_status: set[int] = set()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", self._response)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and response.status not in self.allowed_status:
+            self.errors.append(f"{response.status} {response.url}")
+
+    def login(self, username: str) -> Person:
+        self.page.goto(f"{self.url}/login")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("form.stacked button[type=submit]")
+        return self
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"assessment-{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+        console = [e for e in self.errors if "409" not in e or 409 not in self.allowed_status]
+        assert not console, f"errors in the browser: {console}"
+
+
+def _form_url(url: str, agency: str) -> str:
+    return f"{url}/assessment/{PERIOD}/agencies/{agency}"
+
+
+def _wait_saved(page: Any) -> None:
+    page.wait_for_selector("#status .saved", timeout=15000)
+
+
+def fill_required(page: Any) -> None:
+    """Type a valid value into every empty required field, the way a reporter would."""
+    for fieldset in page.locator("#values fieldset.criterion").all():
+        if fieldset.locator("legend abbr").count() == 0:
+            continue  # optional
+        radios = fieldset.locator("input[type=radio]")
+        if radios.count():
+            if not any(r.is_checked() for r in radios.all()):
+                radios.first.check()
+            continue
+        for name, text in (("__numerator", "8"), ("__denominator", "10"), ("__value", "1")):
+            box = fieldset.locator(f"input[name$='{name}']")
+            if box.count() and not box.first.input_value() and box.first.get_attribute("readonly") is None:
+                box.first.fill(text)
+                box.first.dispatch_event("change")
+
+
+def test_excel_round_trip_in_the_browser(site: tuple[str, dict[str, str]], browser: Any) -> None:
+    """Runs first: the journey below approves every submission of the period, the ward's included."""
+    from openpyxl import load_workbook
+
+    url, _env = site
+    ward = Person(browser, url).login("baocao.haichau")
+    page = ward.page
+    page.goto(_form_url(url, WARD))
+    with page.expect_download() as info:
+        page.click("a[href$='/template.xlsx']")
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    sheet = book["BieuMau"]
+    for row in sheet.iter_rows(min_row=6):
+        code, kind = row[0].value, row[3].value
+        if not kind or code in ("DIEM_THUONG", "DIEM_TRU"):
+            continue
+        if kind.startswith("Có/Không") and not row[5].value:
+            row[5].value = "Có"
+        elif kind.startswith("Tử số") and not row[6].value:
+            row[6].value, row[7].value = 45, 50
+        elif not row[5].value and not kind.startswith("Tử số"):
+            row[5].value = 0.9 if "[0..1]" in kind else 2
+    out = io.BytesIO()
+    book.save(out)
+    page.set_input_files(
+        "#template-form input[name=file]",
+        files=[{"name": "bieu-mau.xlsx", "mimeType": "application/octet-stream", "buffer": out.getvalue()}],
+    )
+    with page.expect_navigation():
+        page.click("#template-form button")
+    assert int(page.inner_text("#uploaded").split(":")[-1]) > 0
+    assert page.locator("#status .missing").count() == 0
+    ward.shot("6-excel-round-trip")
+    ward.close()
+
+
+def test_the_whole_cycle_in_the_browser(site: tuple[str, dict[str, str]], browser: Any) -> None:
+    url, env = site
+    from playwright.sync_api import expect
+
+    # 1. The reporter fills in the form with evidence and submits.
+    reporter = Person(browser, url).login("baocao.khcn")
+    page = reporter.page
+    page.goto(f"{url}/assessment/{PERIOD}")
+    page.click(f"a[href='/assessment/{PERIOD}/agencies/{DOST}']")
+    expect(page.locator("#submission-status")).to_have_text("Nháp")
+    fill_required(page)
+    _wait_saved(page)
+    expect(page.locator("#status .missing")).to_have_count(0, timeout=15000)
+    page.select_option("#evidence-form select[name=indicator_code]", "HT_ATTT")
+    page.fill("#evidence-form input[name=document_number]", "15/QĐ-SKHCN")
+    page.fill("#evidence-form input[name=summary]", "Quy chế bảo đảm an toàn thông tin")
+    page.set_input_files(
+        "#evidence-form input[name=files]",
+        files=[{"name": "quy-che-attt.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    with page.expect_navigation():
+        page.click("#evidence-form button[type=submit]")
+    expect(page.locator("#HT_ATTT ul.evidence")).to_contain_text("15/QĐ-SKHCN")
+    reporter.shot("1-reporter-form")
+    with page.expect_navigation():
+        page.click("#submit-form button")
+    expect(page.locator("#submission-status")).to_have_text("Đã nộp")
+
+    # 2. The assessor returns one criterion and the submission with comments.
+    assessor = Person(browser, url).login("thamdinh")
+    a = assessor.page
+    a.goto(f"{url}/assessment/review")
+    expect(a.locator("table.queue")).to_contain_text(DOST)
+    assessor.shot("2-review-queue")
+    a.click(f"table.queue a[href='/assessment/{PERIOD}/agencies/{DOST}']")
+    row = a.locator("#review-HT_MAY_TINH")
+    row.locator("select[name=decision]").select_option("return")
+    row.locator("input[name=comment]").fill("Tỷ lệ máy tính chưa khớp báo cáo")
+    with a.expect_navigation():
+        row.locator("button").click()
+    a.fill("#return-form input[name=comment]", "Đề nghị sửa HT_MAY_TINH và nộp lại")
+    with a.expect_navigation():
+        a.click("#return-form button")
+
+    # 3. The reporter sees the comments, corrects and resubmits; the history stays visible.
+    page.goto(_form_url(url, DOST))
+    expect(page.locator("#review-comment")).to_contain_text("Đề nghị sửa HT_MAY_TINH")
+    expect(page.locator("#HT_MAY_TINH .review-comment")).to_have_text("Tỷ lệ máy tính chưa khớp báo cáo")
+    reporter.shot("3-returned")
+    box = page.locator("input[name=HT_MAY_TINH__value]")
+    box.fill("0,85")
+    box.dispatch_event("change")
+    _wait_saved(page)
+    with page.expect_navigation():
+        page.click("#submit-form button")
+    expect(page.locator("#submission-status")).to_have_text("Đã nộp lại")
+
+    # 4. Two assessors open the same criterion; the second one's decision is refused with the first's change.
+    other = Person(browser, url).login("thamdinh2")
+    o = other.page
+    a.goto(_form_url(url, DOST))
+    o.goto(_form_url(url, DOST))
+    mine = a.locator("#review-CS_KINH_PHI")
+    mine.locator("select[name=decision]").select_option("change")
+    mine.locator("input[name=points]").fill("3")
+    mine.locator("input[name=comment]").fill("Chỉ có dự toán, chưa có quyết toán")
+    with a.expect_navigation():
+        mine.locator("button").click()
+    other.allowed_status.add(409)
+    theirs = o.locator("#review-CS_KINH_PHI")
+    theirs.locator("select[name=decision]").select_option("accept")
+    with o.expect_navigation():
+        theirs.locator("button").click()
+    message = o.inner_text("main")
+    assert "409" in message and "thamdinh" in message and "Chỉ có dự toán" in message, message
+    other.shot("4-conflict")
+
+    # 5. The assessor approves.
+    a.goto(_form_url(url, DOST))
+    with a.expect_navigation():
+        a.click("#approve-form button")
+    _python(env, "-c", FINISH_OTHERS)
+
+    # 6. The secretariat previews and publishes.
+    secretariat = Person(browser, url).login("vanthu")
+    s = secretariat.page
+    s.goto(f"{url}/assessment/{PERIOD}/preview?group=SBN")
+    expect(s.locator("table.ranking")).to_contain_text("Sở Khoa học và Công nghệ")
+    s.goto(f"{url}/assessment/{PERIOD}")
+    with s.expect_navigation():
+        s.click("form[action$='/publish'] button")
+    assert s.url.endswith(f"/rankings/{PERIOD}")
+
+    # 7. The public page shows the rank and band, with the change against 2024.
+    public = Person(browser, url)
+    p = public.page
+    p.goto(f"{url}/rankings/{PERIOD}?group=SBN")
+    expect(p.locator("p.revision")).to_contain_text("1")
+    line = p.locator("table.ranking tr", has_text="Sở Khoa học và Công nghệ")
+    cells = line.locator("td").all_inner_texts()
+    assert cells[1].strip().isdigit() and cells[4].strip() in ("Tốt", "Khá", "Trung bình", "Yếu"), cells
+    public.shot("5-public-ranking")
+    for person in (reporter, assessor, other, secretariat, public):
+        person.close()

@@ -110,7 +110,7 @@ def prepare_previous(
             table = table[p_codes == len(p_labels) - 1]
     codes, labels_a = factor_codes(table["agency_code"])
     n_codes, n_labels = factor_codes(table["node_code"], sort=False)
-    composite = codes * (len(n_labels) + 1) + n_codes
+    composite = codes.astype(np.int64) * (len(n_labels) + 1) + n_codes
     dup = pd.Series(composite).duplicated(keep=False).to_numpy()
     if dup.any():
         raise ScoringError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ from chiso.frameworks.rules import AssessorParams, BonusPenaltyParams
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+CodeArray = npt.NDArray[np.signedinteger[Any]]
 BoolArray = npt.NDArray[np.bool_]
 
 ALL_GROUP = "ALL"
@@ -48,13 +50,13 @@ class Inputs:
         return len(self.periods) * len(self.agencies)
 
 
-def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[IntArray, list[str]]:
+def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[CodeArray, list[str]]:
     """Return integer codes (-1 for missing or blank) and the stripped text labels of a code column.
 
     Works on the distinct values only, so it stays fast on millions of rows (object, str or categorical).
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy(dtype=np.int64)
+        codes = series.cat.codes.to_numpy()  # int8/16/32: kept small, no copy
         uniques = series.cat.categories
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -69,8 +71,9 @@ def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[IntArray, lis
         position[order] = np.arange(len(names))
         remap = np.where(remap >= 0, position[np.maximum(remap, 0)], -1)
         names = [names[i] for i in order]
-    out = np.where(codes >= 0, remap[np.maximum(codes, 0)] if remap.size else -1, -1).astype(np.int64)
-    return out, names
+    # One gather over the rows: code -1 (missing) reads the appended -1. Codes stay int32.
+    table = np.append(remap, -1).astype(np.int32)
+    return table[codes], names
 
 
 def _codes(series: pd.Series) -> pd.Series:
@@ -221,7 +224,7 @@ def prepare_inputs(
     leaves = framework.leaves()
     leaf_codes = [leaf.code for leaf in leaves]
     leaf_of_label = pd.Index(leaf_codes).get_indexer(pd.Index(i_labels)).astype(np.int64)
-    lidx = np.where(i_codes >= 0, leaf_of_label[np.maximum(i_codes, 0)] if i_labels else -1, -1)
+    lidx = np.append(leaf_of_label, -1).astype(np.int32)[i_codes]
     internal = {node.code for node, _ in framework.walk() if not node.is_leaf}
     label_internal = np.array([label in internal for label in i_labels], dtype=bool)
     unknown = (lidx < 0) & (i_codes >= 0)
@@ -260,20 +263,6 @@ def prepare_inputs(
             detail=agency_text,
         )
 
-    complete = (a_codes >= 0) & (p_codes >= 0) & (i_codes >= 0)
-    composite = (a_codes * max(1, len(p_labels)) + p_codes) * max(1, len(i_labels)) + i_codes
-    cells = max(1, len(a_labels)) * max(1, len(p_labels)) * max(1, len(i_labels))
-    if cells <= 8 * n + 1_000_000:  # dense count: one pass, no hashing
-        counts = np.bincount(composite[complete], minlength=cells)
-        dup = complete & (counts[np.where(complete, composite, 0)] > 1)
-    else:
-        dup = pd.Series(np.where(complete, composite, -1 - np.arange(n))).duplicated(keep=False).to_numpy()
-    col.add(
-        dup & complete,
-        "trùng cơ quan, kỳ và chỉ tiêu với một dòng khác",
-        "duplicate of another row with the same agency, period and indicator",
-    )
-
     cols = {}
     for name in ("value", "numerator", "denominator"):
         if name in values.columns:
@@ -291,7 +280,7 @@ def prepare_inputs(
     if "comment" in values.columns:
         c_codes, c_labels = factor_codes(values["comment"], sort=False)
     else:
-        c_codes, c_labels = np.full(n, -1, dtype=np.int64), []
+        c_codes, c_labels = np.full(n, -1, dtype=np.int8), []
 
     agencies = a_labels
     periods = p_labels
@@ -303,6 +292,7 @@ def prepare_inputs(
     given = np.zeros(shape, dtype=bool)
     present = np.zeros(n_p * n_a, dtype=bool)
     limits = _LeafLimits(leaves)
+    scattered = 0
     # Row checks and the scatter into the dense layout run in chunks: small temporaries are reused by
     # the allocator instead of page-faulting fresh memory on every pass over millions of rows.
     for start in range(0, n, _CHUNK):
@@ -311,14 +301,24 @@ def prepare_inputs(
             col, limits, start, lidx[part], value[part], num[part], den[part], c_codes[part]
         )
         fine = (lidx[part] >= 0) & (a_codes[part] >= 0) & (p_codes[part] >= 0)
-        rows = p_codes[part][fine] * n_a + a_codes[part][fine]
+        rows = p_codes[part][fine].astype(np.int64) * n_a + a_codes[part][fine]
         cols_l = lidx[part][fine]
         dense_value[rows, cols_l] = effective[fine]
         dense_num[rows, cols_l] = num[part][fine]
         dense_den[rows, cols_l] = den[part][fine]
         given[rows, cols_l] = True
         present[rows] = True
+        scattered += int(fine.sum())
     ok = lidx >= 0
+    if int(given.sum()) != scattered:  # some cell was written twice: find and name the duplicates
+        complete = (a_codes >= 0) & (p_codes >= 0) & (i_codes >= 0)
+        composite = (a_codes.astype(np.int64) * max(1, n_p) + p_codes) * max(1, len(i_labels)) + i_codes
+        keyed = pd.Series(np.where(complete, composite, -1 - np.arange(n)))
+        col.add(
+            keyed.duplicated(keep=False).to_numpy() & complete,
+            "trùng cơ quan, kỳ và chỉ tiêu với một dòng khác",
+            "duplicate of another row with the same agency, period and indicator",
+        )
 
     # Kinds: a value for a criterion that does not apply to the agency's kind.
     kinds: dict[str, str | None] = {}
@@ -352,10 +352,10 @@ def prepare_inputs(
             col.problems,
         )
 
-    rows = p_codes * n_a + a_codes
     comments: dict[tuple[int, int], str] = {}
     has_comment = c_codes >= 0
     if has_comment.any():
+        rows = p_codes.astype(np.int64) * n_a + a_codes
         for r, li, code in zip(rows[has_comment], lidx[has_comment], c_codes[has_comment], strict=True):
             comments[(int(r), int(li))] = c_labels[code]
 
@@ -405,11 +405,11 @@ def _check_values(
     col: _Collector,
     limits: _LeafLimits,
     offset: int,
-    lidx: IntArray,
+    lidx: CodeArray,
     value: FloatArray,
     num: FloatArray,
     den: FloatArray,
-    c_codes: IntArray,
+    c_codes: CodeArray,
 ) -> FloatArray:
     """Check one chunk of rows' numbers against their leaf's rule; return the value each row scores.
 

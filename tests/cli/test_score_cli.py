@@ -58,8 +58,10 @@ def test_score_with_groups_and_previous_writes_excel(tmp_path: Path) -> None:
     groups = tmp_path / "g.csv"
     groups.write_text("agency_code,group\n001,xa\n002,xa\n", encoding="utf-8")
     first = tmp_path / "prev.csv"
+    earlier = tmp_path / "v2023.csv"
+    earlier.write_text(values.read_text(encoding="utf-8").replace(",2024,", ",2023,"), encoding="utf-8")
     assert (
-        runner.invoke(app, ["score", "-f", "qd766", "--values", str(values), "--out", str(first)]).exit_code
+        runner.invoke(app, ["score", "-f", "qd766", "--values", str(earlier), "--out", str(first)]).exit_code
         == 0
     )
     out = tmp_path / "results.xlsx"

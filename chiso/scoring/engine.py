@@ -102,7 +102,8 @@ def score(
     points = aggregate(plan, inputs, leaf_points)
     published = round_half_up(points, framework.decimals)
     present_rows = inputs.present
-    masked = np.where(present_rows[:, None], published, np.nan)
+    everyone = bool(present_rows.all())
+    masked = published if everyone else np.where(present_rows[:, None], published, np.nan)
     rank = np.column_stack(
         [shared_ranks(masked[:, k], gid, decimals=framework.decimals) for k in range(masked.shape[1])]
     )
@@ -197,7 +198,12 @@ def score(
         decimals=framework.decimals,
         table=table,
         explanations=explanations,
-        summary=build_summary(inputs, plan.codes, masked, np.where(present_rows[:, None], prev_pub, np.nan)),
+        summary=build_summary(
+            inputs,
+            plan.codes,
+            masked,
+            prev_pub if everyone else np.where(present_rows[:, None], prev_pub, np.nan),
+        ),
         band_counts=build_band_counts(totals),
         movers=build_movers(totals),
         log=log,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +39,8 @@ class CsrfRefused(PermissionDenied):
     """A form or htmx POST came without a valid CSRF token."""
 
 
-_GATE: asyncio.Semaphore | None = None
+# One gate per event loop: a semaphore binds to the loop of its first waiter, and tests run several loops.
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 async def admit_request() -> AsyncIterator[None]:
@@ -49,10 +51,11 @@ async def admit_request() -> AsyncIterator[None]:
     every thread waiting for a connection held by requests waiting for a thread (until the pool
     timeout). Keep the value below anyio's 40 worker threads and the store's pool size.
     """
-    global _GATE
-    if _GATE is None:
-        _GATE = asyncio.Semaphore(int(os.environ.get("CHISO_DB_CONCURRENCY", "30")))
-    async with _GATE:
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Semaphore(int(os.environ.get("CHISO_DB_CONCURRENCY", "30")))
+    async with gate:
         yield
 
 

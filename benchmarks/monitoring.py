@@ -249,6 +249,14 @@ def measure(name: str, path: Path, runs: int) -> dict[str, Any]:
             res.update(json.loads(out.stderr.strip().splitlines()[-1]))
         results.append(res)
         print(f"  {name}: {res['seconds']:.1f} s, peak RSS {res['rss_mb']:.0f} MB", flush=True)
+    if name == "incremental":  # the target counts ingest + recompute, not generating the batch
+        for r in results:
+            r["seconds"] = r["ingest_s"] + r["recompute_s"]
+        print(
+            f"  incremental: ingest median {statistics.median(r['ingest_s'] for r in results):.2f} s, "
+            f"recompute median {statistics.median(r['recompute_s'] for r in results):.2f} s",
+            flush=True,
+        )
     return {
         "name": name,
         "median_s": statistics.median(r["seconds"] for r in results),

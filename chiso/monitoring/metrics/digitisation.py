@@ -43,7 +43,7 @@ def _population(d: ir.Table) -> ir.BooleanValue:
 
 
 def _procedure_uses_population(p: ir.Table) -> ir.BooleanValue:
-    return p.population_data_connected | (p.n_population_data > 0)
+    return p.population_data_connected | p.has_population_data
 
 
 ORIGINAL_RESULT_AVAILABLE = register(

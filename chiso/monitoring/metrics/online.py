@@ -14,16 +14,16 @@ import ibis.expr.types as ir
 from chiso.monitoring.metrics.base import Metric, one, register
 
 
-def _full_online_of_eligible(p: ir.Table) -> ir.IntegerValue:
-    return p.full_online_eligible.ifelse(p.n_full_online, 0)
+def _full_online_of_eligible(d: ir.Table) -> ir.BooleanValue:
+    return d.full_online & d.full_online_eligible
 
 
-def _dossiers_of_eligible(p: ir.Table) -> ir.IntegerValue:
-    return p.full_online_eligible.ifelse(p.n_dossiers, 0)
+def _dossiers_of_eligible(d: ir.Table) -> ir.BooleanValue:
+    return d.full_online_eligible
 
 
 def _procedure_online(p: ir.Table) -> ir.BooleanValue:
-    return p.online_available | (p.n_online > 0)
+    return p.online_available | p.has_online
 
 
 def _submitted_online(d: ir.Table) -> ir.BooleanValue:
@@ -32,7 +32,7 @@ def _submitted_online(d: ir.Table) -> ir.BooleanValue:
 
 ONLINE_FULL_DOSSIER_RATE = register(
     Metric(
-        "ONLINE_FULL_DOSSIER_RATE", "online", "procedures", _full_online_of_eligible, _dossiers_of_eligible,
+        "ONLINE_FULL_DOSSIER_RATE", "online", "dossiers", _full_online_of_eligible, _dossiers_of_eligible,
         "zero",
         "Hồ sơ trực tuyến toàn trình trên hồ sơ của thủ tục đủ điều kiện toàn trình",
         "Full-online dossiers over dossiers of procedures eligible for full-online",

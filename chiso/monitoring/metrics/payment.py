@@ -28,11 +28,11 @@ def _fee_bearing(p: ir.Table) -> ir.BooleanValue:
 
 
 def _fee_bearing_paid_online(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & (p.n_paid_online > 0)
+    return p.fee_bearing & p.has_paid_online
 
 
 def _fee_bearing_with_fee_dossiers(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & (p.n_fee_required > 0)
+    return p.fee_bearing & p.has_fee_required
 
 
 PAYMENT_DOSSIERS = register(

@@ -203,3 +203,26 @@ def test_group_normalisations_match_a_plain_pandas_reference(cells: list[tuple[i
     expected_mm = np.where(np.isnan(values), np.nan, 10.0 * spread)
     got_mm = apply_rule(parse_rule({"type": "minmax"}), values, context=context, indicator_code="X")
     np.testing.assert_allclose(got_mm, expected_mm)
+
+
+def test_bands_as_percent_of_max_on_the_published_total() -> None:
+    framework = framework_from_dict(
+        {
+            "id": "pct",
+            "name_vi": "pct",
+            "max_points": 200,
+            "band_basis": "percent",
+            "bands": [
+                {"code": "A", "label_vi": "Tốt", "min": 80},
+                {"code": "B", "label_vi": "Yếu", "max": 80},
+            ],
+            "nodes": [{"code": "L", "name_vi": "L", "max_points": 200, "rule": {"type": "fraction"}}],
+        }
+    )
+    values = _rows([("A", "1", "L", 0.8), ("B", "1", "L", 0.79995), ("C", "1", "L", 0.79994)])
+    totals = score(framework, values).totals().set_index("agency_code")
+    # 159.99 -> 79.995% is below 80; 159.988 publishes as 159.99 too: the band follows the published figure.
+    assert totals.loc["A", "band"] == "Tốt"
+    assert totals.loc["B", "published"] == 159.99 and totals.loc["B", "band"] == "Yếu"
+    assert totals.loc["C", "published"] == 159.99 and totals.loc["C", "band"] == "Yếu"
+    assert totals.loc["B", "rank"] == totals.loc["C", "rank"] == 2

@@ -201,8 +201,9 @@ def score(
         summary=build_summary(
             inputs,
             plan.codes,
-            masked,
-            prev_pub if everyone else np.where(present_rows[:, None], prev_pub, np.nan),
+            published,
+            prev_pub,
+            decimals=framework.decimals,
         ),
         band_counts=build_band_counts(totals),
         movers=build_movers(totals),

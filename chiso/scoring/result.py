@@ -85,14 +85,18 @@ def _isna(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def build_summary(inputs: Any, node_codes: list[str], published: Any, previous: Any) -> pd.DataFrame:
+def build_summary(
+    inputs: Any, node_codes: list[str], published: Any, previous: Any, *, decimals: int | None = None
+) -> pd.DataFrame:
     """Return per period, group and node the count, mean and median of published points now and before.
 
     Args:
         inputs: the engine's dense inputs (periods, agencies, groups, presence).
         node_codes: node codes in the engine's order.
-        published: (rows, nodes) published points, NaN where absent or excluded.
+        published: (rows, nodes) published points, NaN where excluded (absent rows are skipped).
         previous: (rows, nodes) previous published points matched to the same rows.
+        decimals: the published decimals: medians of figures on that grid are read from counts
+            (linear time) instead of sorting each group.
     """
     n_a, n_g = len(inputs.agencies), len(inputs.groups)
     sel = np.flatnonzero(inputs.present)
@@ -101,7 +105,9 @@ def build_summary(inputs: Any, node_codes: list[str], published: Any, previous: 
     gid_sorted = gid[order]
     starts = np.flatnonzero(np.r_[True, gid_sorted[1:] != gid_sorted[:-1]])
     keys = gid_sorted[starts]
-    n_k = len(node_codes)
+    segment = np.repeat(np.arange(keys.size), np.diff(np.r_[starts, gid_sorted.size]))
+    rows = sel[order]
+    n_s, n_k = keys.size, len(node_codes)
     frame = pd.DataFrame(
         {
             "period": pd.Categorical.from_codes(
@@ -111,42 +117,75 @@ def build_summary(inputs: Any, node_codes: list[str], published: Any, previous: 
                 np.repeat(keys % n_g, n_k), categories=pd.Index(inputs.groups)
             ),
             "node_code": pd.Categorical.from_codes(
-                np.tile(np.arange(n_k), keys.size), categories=pd.Index(node_codes)
+                np.tile(np.arange(n_k), n_s), categories=pd.Index(node_codes)
             ),
         }
     )
     for prefix, matrix in (("", published), ("previous_", previous)):
-        block = matrix[sel[order]]
-        valid = ~np.isnan(block)
-        count = np.add.reduceat(valid, starts, axis=0)
-        total = np.add.reduceat(np.where(valid, block, 0.0), starts, axis=0)
+        count = np.zeros((n_s, n_k), dtype=np.int64)
+        total = np.zeros((n_s, n_k))
+        median = np.full((n_s, n_k), np.nan)
+        for k in range(n_k):  # one column at a time: no (rows x nodes) temporaries
+            column = matrix[rows, k]  # grouped rows, in row order within each group
+            valid = ~np.isnan(column)
+            count[:, k] = np.add.reduceat(valid, starts)
+            total[:, k] = np.add.reduceat(np.where(valid, column, 0.0), starts)
+            median[:, k] = _column_medians(column[valid], segment[valid], count[:, k], decimals)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        median = _segment_medians(block, starts, count)
         if not prefix:
-            frame["count"] = count.ravel().astype(np.int64)
+            frame["count"] = count.ravel()
         frame[f"{prefix}mean"] = mean.ravel()
         frame[f"{prefix}median"] = median.ravel()
     return frame
 
 
-def _segment_medians(block: Any, starts: Any, count: Any) -> Any:
-    """Return the median of every column within each run of rows starting at `starts` (NaN ignored).
+def _column_medians(x: Any, segment: Any, count: Any, decimals: int | None) -> Any:
+    """Return the median of `x` within each segment (0..len(count)-1); NaN for an empty segment.
 
-    The loop runs over peer groups x periods (a few hundred), never over agencies; measured 10x faster
-    than one composite-key sort of the whole block.
+    Figures on the published grid (every x equal to an integer / 10**decimals) are counted per
+    (segment, figure) cell and the middle figures read from the running counts: linear time, and the
+    same floats as sorting gives. Anything else is sorted within its segment.
     """
+    n_s = count.size
+    out = np.full(n_s, np.nan)
+    if x.size == 0:
+        return out
+    starts = np.r_[0, np.cumsum(count)[:-1]]
+    low_pos = starts + np.maximum(count - 1, 0) // 2
+    high_pos = starts + count // 2
+    has = count > 0
+    if decimals is not None:
+        scale = 10.0**decimals
+        ints = np.rint(x * scale)
+        low, high = float(ints.min()), float(ints.max())
+        span = high - low + 1.0
+        bins = span * n_s
+        if bins <= max(4.0 * x.size, 65536.0) and np.array_equal(ints / scale, x):
+            cell = segment * np.int64(span) + (ints - low).astype(np.int64)
+            running = np.cumsum(np.bincount(cell, minlength=int(bins)))
+            first = np.arange(n_s, dtype=np.int64) * np.int64(span)
+
+            def figure(position: Any) -> Any:
+                at = np.searchsorted(running, position[has], side="right")
+                return (at - first[has] + low) / scale
+
+            out[has] = (figure(low_pos) + figure(high_pos)) / 2.0
+            return out
+    order = np.lexsort((x, segment))
+    ordered = x[order]
+    out[has] = (ordered[low_pos[has]] + ordered[high_pos[has]]) / 2.0
+    return out
+
+
+def _segment_medians(block: Any, starts: Any, count: Any, decimals: int | None = None) -> Any:
+    """Return the median of every column within each run of rows starting at `starts` (NaN ignored)."""
     n_rows, n_cols = block.shape
-    ends = np.r_[starts[1:], n_rows]
+    segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n_rows]))
     median = np.full(count.shape, np.nan)
-    cols = np.arange(n_cols)
-    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        part = np.sort(block[start:end], axis=0)  # NaN sorts last
-        n = count[i]
-        low = np.clip((n - 1) // 2, 0, None)
-        high = np.clip(n // 2, 0, None)
-        with np.errstate(invalid="ignore"):
-            median[i] = np.where(n > 0, (part[low, cols] + part[high, cols]) / 2.0, np.nan)
+    for k in range(n_cols):
+        valid = ~np.isnan(block[:, k])
+        median[:, k] = _column_medians(block[valid, k], segment[valid], count[:, k], decimals)
     return median
 
 

@@ -603,7 +603,7 @@ def compute_from_store(
 
     whole = parse_period(period) if isinstance(period, str) else period
     periods = split_period(whole, by)
-    months = sorted({b.label for b in split_period(whole, "month") for b in [bucket_of(b.start, "month")]})
+    months = sorted({bucket_of(part.start, "month").label for part in split_period(whole, "month")})
     con = con if con is not None else connect(engine, spark_master=spark_master)
     records = tables_from_files(
         con,

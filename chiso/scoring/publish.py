@@ -30,8 +30,16 @@ def round_half_up(values: FloatArray, decimals: int) -> FloatArray:
     [18.13, 1.01, -2.35, 2.5, 0.3]
     """
     scale = 10.0**decimals
-    rounded = np.floor(np.abs(values) * scale + (0.5 + GUARD)) / scale
-    return np.where(values < 0, -rounded, rounded) + 0.0
+    # The same operations as floor(|x| * scale + 0.5 + guard) / scale, negated below zero, done in
+    # place: one output array instead of five full-size temporaries.
+    rounded = np.abs(values)
+    rounded *= scale
+    rounded += 0.5 + GUARD
+    np.floor(rounded, out=rounded)
+    rounded /= scale
+    np.negative(rounded, out=rounded, where=values < 0)
+    rounded += 0.0
+    return rounded
 
 
 def shared_ranks(values: FloatArray, keys: IntArray, *, decimals: int | None = None) -> FloatArray:

@@ -263,11 +263,10 @@ def aggregate(plan: Plan, inputs: Inputs, leaf_points: FloatArray) -> FloatArray
     """
     n_rows = leaf_points.shape[0]
     k = len(plan.nodes)
-    points = np.full((n_rows, k), np.nan)
+    points = np.empty((n_rows, k))
+    points[:, plan.node_of_leaf] = leaf_points  # one pass over the rows for every leaf column
     for ni in range(k - 1, -1, -1):
-        li = plan.leaf_of_node[ni]
-        if li >= 0:
-            points[:, ni] = leaf_points[:, li]
+        if plan.leaf_of_node[ni] >= 0:
             continue
         node = plan.nodes[ni]
         kids = plan.children[ni]

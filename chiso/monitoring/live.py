@@ -171,7 +171,9 @@ def sort_board(board: LiveBoard, *, sort: str = "rank", order: str = "asc") -> L
     def key(row: LiveRow) -> tuple[int, object]:
         if sort in ("agency_code", "name"):
             value: object = getattr(row, sort)
-        elif sort in ("rank", "total", "received"):
+        elif sort == "rank":  # ranks are within a level: keep each level's ranking together
+            value = None if row.rank is None else (row.level or "", row.rank)
+        elif sort in ("total", "received"):
             value = getattr(row, sort)
         else:
             value = row.components.get(sort)

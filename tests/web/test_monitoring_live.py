@@ -65,3 +65,28 @@ def test_unknown_sort_column_is_refused(client: TestClient) -> None:
     response = client.get("/api/monitoring/live?sort=password")
     assert response.status_code == 422
     assert response.json()["ok"] is False
+
+
+def test_board_lists_only_agencies_that_exist_this_month(client: TestClient, tmp_path: Path) -> None:
+    """WT.STTTT merged into WT.SKHCN in 2025 and WT.UBND.HC was abolished: neither is on today's board."""
+    _ingest(tmp_path, "now", _recent("WT.SNV", "E1"), _recent("WT.SKHCN", "E2"))
+    codes = {r["agency_code"] for r in client.get("/api/monitoring/live").json()["rows"]}
+    assert {"WT.SNV", "WT.SKHCN"} <= codes
+    assert not codes & {"WT.STTTT", "WT.UBND.HC", "WT.UBND.P1"}
+
+
+def test_board_shows_the_group_and_downloads_as_csv_and_excel(client: TestClient, tmp_path: Path) -> None:
+    _ingest(tmp_path, "dl", _recent("WT.SNV", "D1"), _recent("WT.SKHCN", "D2"))
+    page = client.get("/monitoring/live")
+    assert "Sở, ban, ngành" in page.text and "/monitoring/live.csv" in page.text
+    rows = client.get("/api/monitoring/live").json()["rows"]
+    keys = [(r["level"] or "", r["rank"]) for r in rows if r["rank"] is not None]
+    assert keys == sorted(keys)  # ranks are within a level, so a level's ranking stays together
+
+    csv = client.get("/monitoring/live.csv")
+    assert csv.status_code == 200
+    header, *lines = csv.content.decode("utf-8-sig").splitlines()
+    assert header.split(",")[:4] == ["period", "level", "rank", "agency_code"]
+    assert any("WT.SNV" in line for line in lines) and len(lines) == len(rows)
+    xlsx = client.get("/monitoring/live.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

@@ -10,14 +10,14 @@ from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from chiso.config import get_settings
-from chiso.monitoring.live import LiveBoard, get_live_board
+from chiso.monitoring.live import LiveBoard, get_live_board, now_in_vietnam
 from chiso.units.agencies import search_agencies
 from chiso.web.deps import DbSession, require
 from chiso.web.i18n import register_messages
-from chiso.web.rendering import register_nav, render, url_with
+from chiso.web.rendering import register_nav, render, table_download, url_with
 
 router = APIRouter()
 register_nav("Giám sát 766", "/monitoring/live", "view-monitoring", "Live 766 monitor")
@@ -42,11 +42,14 @@ register_messages(
         "Mức độ hài lòng": "Satisfaction",
         "Thanh toán trực tuyến": "Online payment",
         "Sắp xếp theo": "Sort by",
+        "Nhóm": "Group",
+        "Hạng trong nhóm": "Rank within the group",
     }
 )
 
 def _agencies(db: DbSession) -> pd.DataFrame | None:
-    rows = search_agencies(db)
+    # Only agencies that exist this month: the districts abolished in 2025 have no current board.
+    rows = search_agencies(db, on=now_in_vietnam().date())
     if not rows:
         return None
     return pd.DataFrame(
@@ -108,3 +111,22 @@ def live_api(
 ) -> LiveBoard:
     """Return every agency's 766 score and components for the current month (JSON twin of the live page)."""
     return build_live_board(db, sort, order)
+
+
+@router.get(
+    "/monitoring/live.{fmt}", dependencies=[require("view-monitoring")], tags=["monitoring"],
+)  # fmt: skip
+def live_download(db: DbSession, fmt: Literal["csv", "xlsx"]) -> Response:
+    """Download the live board of the current month (one row per agency, points per group) as CSV or Excel."""
+    board = build_live_board(db, "rank", "asc")
+    groups = [str(g["code"]) for g in board.groups]
+    columns = ["period", "level", "rank", "agency_code", "name", "total", "band", *groups, "received"]
+    rows = [
+        {
+            "period": board.period, "level": r.level, "rank": r.rank, "agency_code": r.agency_code,
+            "name": r.name, "total": r.total, "band": r.band, "received": r.received,
+            **{g: r.components.get(g) for g in groups},
+        }
+        for r in board.rows
+    ]  # fmt: skip
+    return table_download(rows, columns, filename=f"giam-sat-766-{board.period}", fmt=fmt)

@@ -209,6 +209,7 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
     client.cookies.clear()
     public = client.get(f"/rankings/{P}?group=SBN")
     assert public.status_code == 200 and "WEB.A" in public.text and "Lần công bố" in public.text
+    assert '<figure class="chart"' in public.text and "<svg" in public.text  # bands per group, drawn
     ranking = client.get(f"/api/rankings/{P}", params={"group": "SBN"}).json()
     assert ranking["revision"] == 1 and {r["agency_code"] for r in ranking["rows"]} == {"WEB.A", "WEB.B"}
     assert all(r["rank"] and r["band"] for r in ranking["rows"])

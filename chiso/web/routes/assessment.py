@@ -24,11 +24,12 @@ from chiso.assessment.schemas import (
     ValueInput,
 )
 from chiso.errors import InvalidInput, PermissionDenied, Problem
+from chiso.reports.charts import ranking_chart_svg
 from chiso.store.models.users import User
 from chiso.web.deps import CurrentUser, DbSession, Viewer, require
-from chiso.web.i18n import register_messages
+from chiso.web.i18n import gettext_for, register_messages
 from chiso.web.i18n_assessment import EN_ASSESSMENT, STATUS_VI
-from chiso.web.rendering import env, register_nav, render
+from chiso.web.rendering import env, lang_of, register_nav, render
 
 router = APIRouter()
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
@@ -778,8 +779,23 @@ def ranking_page(
         groups=groups,
         preview=False,
         revisions=revisions,
+        chart=_ranking_chart(request, ranking),
         json_url=f"/api/rankings/{code}{query}",
     )
+
+
+CHART_TITLES = ("Xếp loại", "Nhóm", "Số đơn vị theo xếp loại", "Số đơn vị", "Phân bố tổng điểm", "Tổng điểm")
+register_messages({"Số đơn vị theo xếp loại": "Agencies per band", "Số đơn vị": "Agencies",
+                   "Phân bố tổng điểm": "Spread of totals"})  # fmt: skip
+
+
+def _ranking_chart(request: Request, ranking: Ranking) -> str:
+    """Return the ranking's chart (agencies per band per group, spread of totals) as inline SVG."""
+    _ = gettext_for(lang_of(request))
+    rows = [
+        {"group": r.group, "total": r.total, "band": r.band, "agency": r.agency_name_vi} for r in ranking.rows
+    ]
+    return ranking_chart_svg(rows, labels={t: _(t) for t in CHART_TITLES})
 
 
 @router.get(

@@ -34,6 +34,7 @@ import pyarrow as pa
 from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.calendar import WorkingCalendar, load_calendar
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
+from chiso.monitoring.metrics.base import SOURCES
 from chiso.monitoring.metrics.payment import dossier_paid_online
 from chiso.monitoring.periods import Period, PeriodKind, bucket_of, check_disjoint, parse_period, split_period
 from chiso.monitoring.records import arrow_schema, record_type
@@ -156,6 +157,8 @@ class RecordTables:
     dossiers: ir.Table
     petitions: ir.Table | None = None
     procedures: ir.Table | None = None
+    procedure_flags: ir.Table | None = None
+    """Optional cached per-month procedure flags of the dossiers (see `procedure_flag_files`)."""
 
 
 def _table(con: Any, data: pa.Table | pd.DataFrame, name: str) -> ir.Table:
@@ -216,8 +219,13 @@ def tables_from_files(
     dossiers: Sequence[Path],
     petitions: Sequence[Path] = (),
     procedures: Sequence[Path] = (),
+    procedure_flags: Sequence[Path] | None = None,
 ) -> RecordTables:
-    """Read Parquet files of the record store into backend tables (no copy on DuckDB)."""
+    """Read Parquet files of the record store into backend tables (no copy on DuckDB).
+
+    ``procedure_flags`` are the cached flag files of the same dossier files
+    (`chiso.monitoring.flagcache.procedure_flag_files`), if any.
+    """
 
     def read(paths: Sequence[Path], kind: str) -> ir.Table | None:
         if not paths:
@@ -227,7 +235,8 @@ def tables_from_files(
     d = read(dossiers, "dossiers")
     if d is None:
         d = conform(_table(con, empty_records("dossiers"), "dossiers"), "dossiers")
-    return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"))
+    flags = con.read_parquet([str(p) for p in procedure_flags]) if dossiers and procedure_flags else None
+    return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,16 +245,32 @@ def tables_from_files(
 
 @dataclass
 class PreparedSources:
-    """The three prepared tables of `chiso.monitoring.metrics.base` for a set of periods."""
+    """The prepared tables of `chiso.monitoring.metrics.base` for a set of periods.
+
+    ``dossiers`` and ``petitions`` are row-level; the ``procedures`` source is built from the
+    agency x period x procedure grain of the dossiers (`procedures`), so that one grouping of the
+    dossiers serves both the dossier metrics and the procedure metrics.
+    """
 
     dossiers: ir.Table
     petitions: ir.Table
-    procedures: ir.Table
+    catalogue: ir.Table
+    workdays: ir.Table
+    period_labels: list[str]
+    grain: ir.Table
+    """agency_code, period, procedure_code and the int8 flags of `procedure_flags`."""
+    con: Any = None
 
     def get(self, source: str) -> ir.Table:
         """Return the prepared table named ``source``."""
+        if source == "procedures":
+            return self.procedures()
         table: ir.Table = getattr(self, source)
         return table
+
+    def procedures(self) -> ir.Table:
+        """Return the ``procedures`` source (the procedure grain joined with the catalogue)."""
+        return _prepare_procedures(self.grain, self.catalogue, self.workdays, self.period_labels, self.con)
 
 
 def _attribute(table: ir.Table, days: ir.Table, periods: Sequence[Period]) -> ir.Table:
@@ -320,34 +345,73 @@ def prepare_sources(
     )
     d = d.join(eligible, d.procedure_code == eligible._elig_code, how="left").drop("_elig_code")
     d = d.mutate(full_online_eligible=d.full_online_eligible.fill_null(False))
-    # the procedure grain needs no working days: build it from the attributed rows (fewer joins)
-    procedures = _prepare_procedures(attributed, catalogue, workdays, periods, records.con)
-    return PreparedSources(dossiers=d, petitions=p, procedures=procedures)
+    if records.procedure_flags is not None and _whole_months(periods):
+        # per-month flags kept beside the part files (see `procedure_flag_files`): no regrouping
+        flags = records.procedure_flags
+        if only_agencies is not None:
+            flags = flags.filter(flags.agency_code.isin(sorted(only_agencies)))
+        grain = _grain_from_flags(flags, periods, records.con)
+    else:
+        # the procedure grain needs no working days: build it from the attributed rows (fewer joins)
+        grain = attributed.group_by(list(PROCEDURE_KEYS)).aggregate(**procedure_flags(attributed))
+    labels = [period.label for period in periods]
+    return PreparedSources(dossiers=d, petitions=p, catalogue=catalogue, workdays=workdays,
+                           period_labels=labels, grain=grain, con=records.con)  # fmt: skip
 
 
 _PROCEDURE_FLAGS = ("has_online", "has_paid_online", "has_fee_required", "has_population_data")
+PROCEDURE_KEYS = ("agency_code", "period", "procedure_code")
 
 
-def _prepare_procedures(
-    d: ir.Table, catalogue: ir.Table, workdays: ir.Table, periods: Sequence[Period], con: Any
-) -> ir.Table:
-    # MAX of a tiny int per flag: as cheap as the bare high-cardinality grouping on DuckDB, where
-    # filtered counts or sums double its cost on 100M rows.
+def procedure_flags(d: ir.Table) -> dict[str, ir.Scalar]:
+    """Return the per-procedure flags of the ``procedures`` source as reductions over dossier rows.
+
+    Each is MAX of a tiny int (1 when any dossier of the group qualifies): as cheap as the bare
+    high-cardinality grouping on DuckDB, and combinable across files by MAX again.
+    """
+
     def seen(cond: ir.BooleanValue) -> ir.IntegerScalar:
         return ibis.ifelse(cond, 1, 0).cast("int8").max()
 
-    keys = ["agency_code", "period", "procedure_code"]
-    used = d.group_by(keys).aggregate(
-        has_online=seen(d.channel == "online"),
-        has_paid_online=seen(dossier_paid_online(d)),
-        has_fee_required=seen(d.fee_required),
-        has_population_data=seen(d.population_data),
+    return {
+        "has_online": seen(d.channel == "online"),
+        "has_paid_online": seen(dossier_paid_online(d)),
+        "has_fee_required": seen(d.fee_required),
+        "has_population_data": seen(d.population_data),
+    }
+
+
+def _whole_months(periods: Sequence[Period]) -> bool:
+    return all(p.start.day == 1 and p.end.day == 1 for p in periods)
+
+
+def _grain_from_flags(flags: ir.Table, periods: Sequence[Period], con: Any) -> ir.Table:
+    """Turn cached per-month flags (agency_code, month, procedure_code, flags) into the period grain."""
+    months: list[date] = []
+    labels: list[str] = []
+    for p in periods:
+        day = p.start
+        while day < p.end:
+            months.append(day)
+            labels.append(p.label)
+            day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    table = _table(con, pa.table({"_month": pa.array(months, pa.date32()), "period": labels}), "months")
+    joined = flags.join(table, flags.month == table._month, how="inner")
+    return joined.group_by(list(PROCEDURE_KEYS)).aggregate(
+        **{f: joined[f].max() for f in _PROCEDURE_FLAGS}
     )
+
+
+def _prepare_procedures(
+    grain: ir.Table, catalogue: ir.Table, workdays: ir.Table, period_labels: Sequence[str], con: Any
+) -> ir.Table:
+    keys = list(PROCEDURE_KEYS)
+    used = grain
     owned = catalogue.filter(catalogue.agency_code.notnull()).select("agency_code", "procedure_code")
     if int(owned.count().execute()) == 0:
         merged = used  # no procedure is assigned to an agency: skip the union and re-grouping
     else:
-        labels = _table(con, pa.table({"period": [p.label for p in periods]}), "period_labels")
+        labels = _table(con, pa.table({"period": list(period_labels)}), "period_labels")
         zeros = {c: ibis.literal(0, type="int8") for c in _PROCEDURE_FLAGS}
         assigned = owned.cross_join(labels).mutate(**zeros).select(*used.columns)
         both = used.union(assigned, distinct=False)
@@ -445,7 +509,7 @@ def compute_counts(
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
     wides: list[tuple[list[Metric], pa.Table]] = []
-    for source in ("dossiers", "petitions", "procedures"):
+    for source in SOURCES:
         group = [m for m in chosen if m.source == source]
         if group:
             wides.append((group, _execute(_fused(sources.get(source), group))))
@@ -599,6 +663,7 @@ def compute_from_store(
 
     Only the month partitions overlapping the period are read. See `compute_metrics`.
     """
+    from chiso.monitoring.flagcache import procedure_flag_files
     from chiso.monitoring.store import record_files
 
     whole = parse_period(period) if isinstance(period, str) else period
@@ -610,6 +675,7 @@ def compute_from_store(
         dossiers=record_files("dossiers", data_dir=data_dir, months=months),
         petitions=record_files("petitions", data_dir=data_dir, months=months),
         procedures=record_files("procedures", data_dir=data_dir),
+        procedure_flags=procedure_flag_files(data_dir=data_dir, months=months),
     )
     return compute_metrics(
         records, periods, metrics=metrics, agencies=agencies, as_of=as_of, data_dir=data_dir
@@ -629,6 +695,7 @@ def recompute_affected(
     Each affected month is computed for its affected agencies only (no roll-up: callers re-add
     the parents from their cached leaf counts). Returns the long value table of those rows.
     """
+    from chiso.monitoring.flagcache import procedure_flag_files
     from chiso.monitoring.store import record_files
 
     by_month: dict[str, set[str]] = {}
@@ -644,6 +711,7 @@ def recompute_affected(
             dossiers=record_files("dossiers", data_dir=data_dir, months=[month]),
             petitions=record_files("petitions", data_dir=data_dir, months=[month]),
             procedures=record_files("procedures", data_dir=data_dir),
+            procedure_flags=procedure_flag_files(data_dir=data_dir, months=[month]),
         )
         chosen = list(metrics) if metrics is not None else builtin_metrics()
         sources = prepare_sources(records, [period], as_of=as_of, data_dir=data_dir, only_agencies=agencies)

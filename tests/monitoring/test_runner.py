@@ -198,3 +198,47 @@ def test_recompute_affected_matches_a_full_compute(tmp_path: Path) -> None:
     expected = full[full["agency_code"] == "B"].reset_index(drop=True)
     pd.testing.assert_frame_equal(partial.reset_index(drop=True), expected, check_dtype=False)
     assert counts(partial, "B", "TIMELINESS") == (1, 1)
+
+
+def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(tmp_path: Path) -> None:
+    from datetime import date as day
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chiso.monitoring.flagcache import DERIVED, procedure_flag_files
+    from chiso.monitoring.generate import generate_dossiers, generate_procedures
+    from chiso.monitoring.store import record_files, records_dir
+
+    data_dir = tmp_path / "var"
+    catalogue = generate_procedures(20, seed=3)
+    first = pa.Table.from_batches(
+        list(generate_dossiers(["A1", "A2", "A3"], day(2026, 1, 1), day(2026, 3, 31), total=3_000,
+                               procedures=catalogue, seed=5))  # fmt: skip
+    )
+    pq.write_table(catalogue, tmp_path / "procedures.parquet")
+    pq.write_table(first, tmp_path / "first.parquet")
+    ingest_files([tmp_path / "procedures.parquet", tmp_path / "first.parquet"], data_dir=data_dir)
+    # a later version of some dossiers changes their channel and payment: the flags must follow
+    later = first.slice(0, 400)
+    later = later.set_column(later.schema.get_field_index("channel"), "channel",
+                             pa.array(["online"] * 400, later.schema.field("channel").type))  # fmt: skip
+    flipped = pc.invert(later.column("fee_required"))
+    later = later.set_column(later.schema.get_field_index("fee_required"), "fee_required", flipped)
+    pq.write_table(later, tmp_path / "later.parquet")
+    ingest_files([tmp_path / "later.parquet"], data_dir=data_dir)
+
+    def uncached(period: str, by: runner.PeriodKind | None) -> pd.DataFrame:
+        records = runner.tables_from_files(
+            runner.connect(),
+            dossiers=record_files("dossiers", data_dir=data_dir),
+            procedures=record_files("procedures", data_dir=data_dir),
+        )
+        return runner.compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
+
+    for period, by in (("2026-02", None), ("2026-Q1", "month"), ("2026-Q1", None)):
+        cached = runner.compute_from_store(period, data_dir=data_dir, by=by)
+        pd.testing.assert_frame_equal(cached, uncached(period, by))
+    flag_files = procedure_flag_files(data_dir=data_dir)
+    assert flag_files and all(f.exists() for f in flag_files)
+    assert {f.parent for f in flag_files} == {records_dir(data_dir) / DERIVED}

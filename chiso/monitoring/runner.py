@@ -17,6 +17,7 @@ The one runner of the monitoring room:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Collection, Iterable, Sequence
@@ -30,6 +31,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.calendar import WorkingCalendar, load_calendar
@@ -161,10 +163,27 @@ class RecordTables:
     """Optional cached per-month procedure flags of the dossiers (see `procedure_flag_files`)."""
 
 
-def _table(con: Any, data: pa.Table | pd.DataFrame, name: str) -> ir.Table:
-    """Put a small in-memory table on the backend (memtable works on DuckDB and Spark)."""
-    del con, name
-    return ibis.memtable(data)
+def _table(con: Any, data: pa.Table | pd.DataFrame, name: str, *, stable: bool = False) -> ir.Table:
+    """Put a small in-memory table on the backend (memtable works on DuckDB and Spark).
+
+    ``stable``: name it by a hash of its content, so that compiled SQL names its data (the
+    count cache of `chiso.monitoring.countcache` keys on the SQL).
+    """
+    del con
+    if not stable:
+        return ibis.memtable(data)
+    arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, arrow.schema) as writer:
+        writer.write_table(arrow)
+    digest = hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()[:24]
+    from ibis.expr import operations as ops
+    from ibis.expr import schema as sch
+    from ibis.formats.pyarrow import PyArrowTableProxy
+
+    proxy = PyArrowTableProxy(arrow)
+    named = ops.InMemoryTable(name=f"chiso_{name}_{digest}", schema=sch.infer(arrow), data=proxy)
+    return named.to_expr()
 
 
 def conform(table: ir.Table, kind: str) -> ir.Table:
@@ -317,8 +336,8 @@ def prepare_sources(
     if not periods:
         raise InvalidInput("Chưa chọn kỳ", "No period given")
     check_disjoint(periods)
-    days = _table(records.con, _period_day_table(periods, as_of), "period_days")
-    workdays = _table(records.con, workday_table(data_dir), "workdays")
+    days = _table(records.con, _period_day_table(periods, as_of), "period_days", stable=True)
+    workdays = _table(records.con, workday_table(data_dir), "workdays", stable=True)
 
     raw_dossiers, petitions = records.dossiers, records.petitions
     chosen_agencies: ir.Table | None = None
@@ -504,17 +523,21 @@ def compute_counts(
     *,
     periods: Sequence[Period] = (),
     agency_codes: Iterable[str] = (),
+    dossier_counts: pa.Table | None = None,
 ) -> CountCube:
     """Run the metrics, one fused aggregation per source, into a dense count cube.
 
     Every agency with records or listed in ``agency_codes`` gets a row; every period of
-    ``periods`` (plus any found) a column; counts without records are 0.
+    ``periods`` (plus any found) a column; counts without records are 0. ``dossier_counts``, if
+    given, are the dossier metrics' counts already added up (`chiso.monitoring.countcache`).
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
     wides: list[tuple[list[Metric], pa.Table]] = []
     for source in SOURCES:
         group = [m for m in chosen if m.source == source]
-        if group:
+        if group and source == "dossiers" and dossier_counts is not None:
+            wides.append((group, dossier_counts))
+        elif group:
             wides.append((group, _execute(_fused(sources.get(source), group))))
     codes = set(agency_codes)
     labels = [p.label for p in periods]
@@ -620,6 +643,7 @@ def compute_metrics(
     as_of: datetime | None = None,
     rollup: bool = True,
     data_dir: Path | None = None,
+    dossier_counts: pa.Table | None = None,
 ) -> pd.DataFrame:
     """Compute every metric per agency and period: counts, roll-up to parents, values.
 
@@ -632,6 +656,7 @@ def compute_metrics(
         as_of: cut-off for still-open records when earlier than the period end.
         rollup: add parents' rolled-up counts (when ``agencies`` has ``parent_code``).
         data_dir: where the province's holiday overrides live (default: CHISO_DATA_DIR).
+        dossier_counts: the dossier metrics' counts already added up (see `compute_counts`).
 
     Returns:
         One row per agency x period x metric: agency_code, period, indicator_code, numerator,
@@ -642,7 +667,9 @@ def compute_metrics(
     listed: list[str] = []
     if agencies is not None:
         listed = list(agencies["agency_code"].astype(str))
-    cube = compute_counts(sources, chosen, periods=periods, agency_codes=listed)
+    cube = compute_counts(
+        sources, chosen, periods=periods, agency_codes=listed, dossier_counts=dossier_counts
+    )
     if rollup and agencies is not None and "parent_code" in agencies:
         cube = roll_up_cube(cube, agencies)
     frame = cube.to_frame()
@@ -673,16 +700,39 @@ def compute_from_store(
     periods = split_period(whole, by)
     months = sorted({bucket_of(part.start, "month").label for part in split_period(whole, "month")})
     con = con if con is not None else connect(engine, spark_master=spark_master)
+    chosen = list(metrics) if metrics is not None else builtin_metrics()
+    dossier_files = record_files("dossiers", data_dir=data_dir, months=months)
+    procedure_files = record_files("procedures", data_dir=data_dir)
     records = tables_from_files(
         con,
-        dossiers=record_files("dossiers", data_dir=data_dir, months=months),
+        dossiers=dossier_files,
         petitions=record_files("petitions", data_dir=data_dir, months=months),
-        procedures=record_files("procedures", data_dir=data_dir),
+        procedures=procedure_files,
         procedure_flags=procedure_flag_files(data_dir=data_dir, months=months),
     )
-    return compute_metrics(
-        records, periods, metrics=metrics, agencies=agencies, as_of=as_of, data_dir=data_dir
-    )
+    counts = _cached_counts(con, data_dir, dossier_files, procedure_files, periods, chosen, as_of)
+    return compute_metrics(records, periods, metrics=chosen, agencies=agencies, as_of=as_of,
+                           data_dir=data_dir, dossier_counts=counts)  # fmt: skip
+
+
+def _cached_counts(
+    con: Any,
+    data_dir: Path,
+    dossier_files: Sequence[Path],
+    procedure_files: Sequence[Path],
+    periods: Sequence[Period],
+    metrics: Sequence[Metric],
+    as_of: datetime | None,
+) -> pa.Table | None:
+    """Return the dossier counts from the per-file count cache (DuckDB, fixed cut-offs), else None."""
+    if as_of is not None or not isinstance(con, ibis.backends.duckdb.Backend):
+        return None
+    from chiso.monitoring.countcache import cached_dossier_counts
+
+    return cached_dossier_counts(
+        con, data_dir=data_dir, dossier_files=dossier_files, procedure_files=procedure_files,
+        periods=periods, metrics=[m for m in metrics if m.source == "dossiers"],
+    )  # fmt: skip
 
 
 def recompute_affected(
@@ -709,16 +759,22 @@ def recompute_affected(
     frames = []
     for month, agencies in sorted(by_month.items()):
         period = parse_period(month)
+        dossier_files = record_files("dossiers", data_dir=data_dir, months=[month])
+        procedure_files = record_files("procedures", data_dir=data_dir)
         records = tables_from_files(
             con,
-            dossiers=record_files("dossiers", data_dir=data_dir, months=[month]),
+            dossiers=dossier_files,
             petitions=record_files("petitions", data_dir=data_dir, months=[month]),
-            procedures=record_files("procedures", data_dir=data_dir),
+            procedures=procedure_files,
             procedure_flags=procedure_flag_files(data_dir=data_dir, months=[month]),
         )
         chosen = list(metrics) if metrics is not None else builtin_metrics()
+        counts = _cached_counts(con, data_dir, dossier_files, procedure_files, [period], chosen, as_of)
+        if counts is not None:  # the cache holds every agency of the month: keep the affected ones
+            keep = pa.array(sorted(agencies), pa.string())
+            counts = counts.filter(pc.is_in(counts.column("agency_code"), value_set=keep))
         sources = prepare_sources(records, [period], as_of=as_of, data_dir=data_dir, only_agencies=agencies)
-        cube = compute_counts(sources, chosen, periods=[period], agency_codes=agencies)
+        cube = compute_counts(sources, chosen, periods=[period], agency_codes=agencies, dossier_counts=counts)
         frame = cube.to_frame()
         frame["value"] = cube_values(cube, chosen).reshape(-1)
         frames.append(frame[VALUE_COLUMNS])

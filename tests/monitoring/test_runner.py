@@ -206,6 +206,7 @@ def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(t
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from chiso.monitoring.countcache import DERIVED as COUNTS
     from chiso.monitoring.flagcache import DERIVED, procedure_flag_files
     from chiso.monitoring.generate import generate_dossiers, generate_procedures
     from chiso.monitoring.store import record_files, records_dir
@@ -236,9 +237,15 @@ def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(t
         )
         return runner.compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
 
-    for period, by in (("2026-02", None), ("2026-Q1", "month"), ("2026-Q1", None)):
+    for period, by in (("2026-02", None), ("2026-Q1", "month"), ("2026-Q1", None), ("2026-Q1", "month")):
+        # the second 2026-Q1 by month reads the per-file counts cached by the first
         cached = runner.compute_from_store(period, data_dir=data_dir, by=by)
         pd.testing.assert_frame_equal(cached, uncached(period, by))
+    counted = records_dir(data_dir) / COUNTS
+    february = record_files("dossiers", data_dir=data_dir, months=["2026-02"])
+    # one entry per file and distinct query (2026-02, Q1 by month, Q1): the repeat hit the cache
+    every = record_files("dossiers", data_dir=data_dir)
+    assert len(list(counted.glob("*/*.parquet"))) == len(february) + 2 * len(every)
     flag_files = procedure_flag_files(data_dir=data_dir)
     assert flag_files and all(f.exists() for f in flag_files)
     assert {f.parent for f in flag_files} == {records_dir(data_dir) / DERIVED}

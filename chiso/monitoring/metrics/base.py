@@ -74,6 +74,17 @@ class Metric:
             num = ibis.greatest(num, 0)
         return {f"{self.code}__num": num, f"{self.code}__den": _total(table, self.denominator(table))}
 
+    def partial_aggregates(self, table: ir.Table) -> dict[str, ir.Scalar]:
+        """Return the unclamped sums ``<code>__num`` and ``<code>__den`` of a part of the rows.
+
+        Sums are additive: the sums over disjoint parts of the rows (e.g. one per stored file)
+        add up to `aggregates` over all of them once the numerator is clamped (`clamp`).
+        """
+        return {
+            f"{self.code}__num": _total(table, self.numerator(table)),
+            f"{self.code}__den": _total(table, self.denominator(table)),
+        }
+
     def expr(self, table: ir.Table) -> ir.Table:
         """Return agency_code, period, numerator, denominator for this metric over a prepared source."""
         aggs = self.aggregates(table)

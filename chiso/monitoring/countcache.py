@@ -18,10 +18,12 @@ import hashlib
 import os
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -67,20 +69,34 @@ def cached_dossier_counts(
         name = f"chiso_catalogue_{digest[:16]}"
         _view(con, name, procedure_files)
         catalogue = runner.conform(con.table(name), "procedures")
-    records = runner.RecordTables(con, runner.conform(con.table(_VIEW), "dossiers"), None, catalogue)
-    sources = runner.prepare_sources(records, periods, data_dir=data_dir)
-    aggs: dict[str, Any] = {}
-    for metric in metrics:
-        aggs.update(metric.partial_aggregates(sources.dossiers))
-    expr = sources.dossiers.group_by(list(KEYS)).aggregate(**aggs)
-    base = hashlib.sha256((VERSION + str(ibis.to_sql(expr, dialect="duckdb"))).encode()).hexdigest()
+    dossiers = runner.conform(con.table(_VIEW), "dossiers")
+
+    def query(chosen: Sequence[Period]) -> tuple[ir.Table, str]:
+        records = runner.RecordTables(con, dossiers, None, catalogue)
+        sources = runner.prepare_sources(records, chosen, data_dir=data_dir)
+        aggs: dict[str, Any] = {}
+        for metric in metrics:
+            aggs.update(metric.partial_aggregates(sources.dossiers))
+        expr = sources.dossiers.group_by(list(KEYS)).aggregate(**aggs)
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        return expr, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
+
+    # A part file holds the dossiers received in its month: its query names only the periods that
+    # overlap that month, so the same file gets the same entry from a year's run and a month's.
+    queries: dict[tuple[Period, ...], tuple[ir.Table, str]] = {}
     folder = root / DERIVED
     parts: list[pa.Table] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for path in dossier_files:
+            chosen = tuple(_overlapping(periods, Path(path).parent.name))
+            if not chosen:
+                continue
+            if chosen not in queries:
+                queries[chosen] = query(chosen)
+            expr, key = queries[chosen]
             part = Path(path).relative_to(root).as_posix().replace("/", "__")
-            target = folder / part / f"{base[:32]}.parquet"
+            target = folder / part / f"{key}.parquet"
             if target.exists():
                 parts.append(pq.read_table(target))
                 continue
@@ -93,12 +109,24 @@ def cached_dossier_counts(
             parts.append(table)
     except OSError:
         return None
+    if not parts:
+        return None
     for stale in folder.iterdir():  # counts of part files compacted away or replaced
         if not (root / stale.name.replace("__", "/")).exists():
             for f in stale.glob("*"):
                 f.unlink(missing_ok=True)
             stale.rmdir()
     return _add_up(parts, metrics)
+
+
+def _overlapping(periods: Sequence[Period], partition: str) -> list[Period]:
+    """Return the periods overlapping the month of a partition folder ``month=YYYY-MM`` (all if unknown)."""
+    try:
+        first = date.fromisoformat(partition.removeprefix("month=") + "-01")
+    except ValueError:
+        return list(periods)
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return [p for p in periods if p.start < after and p.end > first]
 
 
 def _add_up(parts: list[pa.Table], metrics: Sequence[Metric]) -> pa.Table:

@@ -18,10 +18,7 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -38,6 +35,7 @@ from chiso.assessment.submissions import values_by_code
 from chiso.store.db import get_engine, init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, Submission
+from chiso.web.launch import served
 
 AGENCIES = 300
 SAVES = 5  # autosaves per reporter before submitting
@@ -134,12 +132,6 @@ def open_run(url: str, run: int) -> tuple[str, dict[str, tuple[str, str]]]:
     return code, sessions
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def reporter(
     client: httpx.AsyncClient,
     period: str,
@@ -226,19 +218,6 @@ def verify(url: str, period: str, sent: dict[str, Any]) -> list[str]:
     return lost
 
 
-def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit("chiso serve stopped while starting")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api", timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("chiso serve did not start")
-
-
 def pct(data: list[float], q: float) -> float:
     ordered = sorted(data)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -252,26 +231,16 @@ def main() -> None:
     ensure_database(args.postgres)
     init_database(args.postgres)
     seed(args.postgres)
-    chiso = str(Path(sys.executable).with_name("chiso"))
     summary = []
     with tempfile.TemporaryDirectory() as data_dir:
         for run in range(1, args.runs + 1):
             period, sessions = open_run(args.postgres, run)
-            port = free_port()
             env = {**os.environ, "CHISO_DATABASE_URL": args.postgres, "CHISO_DATA_DIR": data_dir}
-            log = open(Path(data_dir) / f"serve-{run}.log", "wb")  # noqa: SIM115
-            proc = subprocess.Popen([chiso, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
             try:
-                wait_ready(port, proc)
-                latencies, errors, sent, wall = asyncio.run(load(port, period, sessions))
+                with served(env, Path(data_dir) / f"serve-{run}.log") as url:
+                    port = int(url.rsplit(":", 1)[1])
+                    latencies, errors, sent, wall = asyncio.run(load(port, period, sessions))
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                log.close()
                 tail = (Path(data_dir) / f"serve-{run}.log").read_text(errors="replace").splitlines()[-15:]
                 if any("Error" in line for line in tail):
                     print("\n".join(tail))

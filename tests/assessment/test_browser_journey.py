@@ -12,16 +12,15 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +79,6 @@ with session_scope() as s:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _python(env: dict[str, str], *args: str) -> None:
     done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
@@ -100,32 +93,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     _python(env, "-m", "chiso", "init")
     _python(env, "-m", "chiso", "demo")
     _python(env, "-c", SECOND_ASSESSOR)
-    port = _free_port()
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chiso", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, (data_dir / "serve.log").read_text()
-            assert time.monotonic() < deadline, "chiso serve did not answer within 60 s"
-            time.sleep(0.3)
+    with served(env, data_dir / "serve.log") as url:
         yield url, env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from chiso.units.demo import DEMO_LOGINS
+from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +42,6 @@ if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _run_chiso(env: dict[str, str], *args: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "chiso", *args], env=env, capture_output=True, text=True, timeout=300
@@ -65,32 +57,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["CHISO_DATA_DIR"] = str(data_dir)
     _run_chiso(env, "init")
     _run_chiso(env, "demo")
-    port = _free_port()
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chiso", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, (data_dir / "serve.log").read_text()
-            assert time.monotonic() < deadline, "chiso serve did not answer within 60 s"
-            time.sleep(0.3)
+    with served(env, data_dir / "serve.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from chiso.accounts.service import resolve_session
 from chiso.config import get_settings
 from chiso.errors import PermissionDenied
-from chiso.store.db import describe_db_error, open_session
+from chiso.store.db import session_scope
 from chiso.store.models.users import User, WebSession
 from chiso.web import security
 from chiso.web.permissions import get_action, is_allowed
@@ -61,19 +60,8 @@ async def admit_request() -> AsyncIterator[None]:
 
 def get_db(_admitted: Annotated[None, Depends(admit_request, scope="function")]) -> Iterator[Session]:
     """Yield one session per request: commit when the route succeeds, roll back when it fails."""
-    url = get_settings().database_url
-    session = open_session(url)
-    try:
+    with session_scope(get_settings().database_url) as session:
         yield session
-        session.commit()
-    except OperationalError as exc:
-        session.rollback()
-        raise describe_db_error(exc, url) from exc
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit happens before the response leaves, so a failed commit is an error page.

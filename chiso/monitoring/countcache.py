@@ -62,14 +62,17 @@ def cached_dossier_counts(
     if not dossier_files or not metrics:
         return None
     root = records_dir(data_dir)
-    _view(con, _VIEW, dossier_files[:1])
+    view = f"{_VIEW}_{uuid.uuid4().hex[:12]}"  # one per call: a shared connection cannot mix files
+    _view(con, view, dossier_files[:1])
     catalogue = None
     if procedure_files:
-        digest = hashlib.sha256("|".join(map(str, procedure_files)).encode()).hexdigest()
+        # named by the catalogue's part files relative to the store: the same whatever the data dir's spelling
+        names = "|".join(Path(f).resolve().relative_to(root.resolve()).as_posix() for f in procedure_files)
+        digest = hashlib.sha256(names.encode()).hexdigest()
         name = f"chiso_catalogue_{digest[:16]}"
         _view(con, name, procedure_files)
         catalogue = runner.conform(con.table(name), "procedures")
-    dossiers = runner.conform(con.table(_VIEW), "dossiers")
+    dossiers = runner.conform(con.table(view), "dossiers")
 
     def query(chosen: Sequence[Period]) -> tuple[ir.Table, str]:
         records = runner.RecordTables(con, dossiers, None, catalogue)
@@ -78,7 +81,7 @@ def cached_dossier_counts(
         for metric in metrics:
             aggs.update(metric.partial_aggregates(sources.dossiers))
         expr = sources.dossiers.group_by(list(KEYS)).aggregate(**aggs)
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        sql = str(ibis.to_sql(expr, dialect="duckdb")).replace(view, _VIEW)
         return expr, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
 
     # A part file holds the dossiers received in its month: its query names only the periods that
@@ -95,12 +98,12 @@ def cached_dossier_counts(
             if chosen not in queries:
                 queries[chosen] = query(chosen)
             expr, key = queries[chosen]
-            part = Path(path).relative_to(root).as_posix().replace("/", "__")
+            part = Path(path).resolve().relative_to(root.resolve()).as_posix().replace("/", "__")
             target = folder / part / f"{key}.parquet"
             if target.exists():
                 parts.append(pq.read_table(target))
                 continue
-            _view(con, _VIEW, [path])
+            _view(con, view, [path])
             table: pa.Table = expr.to_pyarrow()
             target.parent.mkdir(exist_ok=True)
             tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
@@ -109,6 +112,8 @@ def cached_dossier_counts(
             parts.append(table)
     except OSError:
         return None
+    finally:
+        con.raw_sql(f"DROP VIEW IF EXISTS {view}")
     if not parts:
         return None
     for stale in folder.iterdir():  # counts of part files compacted away or replaced

@@ -107,6 +107,9 @@ def test_pagination(client: TestClient) -> None:
     assert not {(u["code"], u["era"]) for u in first["items"]} & {
         (u["code"], u["era"]) for u in second["items"]
     }
+    page = client.get("/units", params={"level": "province", "page_size": 10, "page": 2}).text
+    assert "Trang 2 / 10" in page and "Trang trước" in page and "Trang sau" in page
+    assert "đang hiệu lực" in page or "tag legacy" in page
 
 
 @pytest.mark.parametrize(

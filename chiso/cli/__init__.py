@@ -48,6 +48,9 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    workers: int = typer.Option(
+        1, envvar="CHISO_WORKERS", min=1, help="Worker processes (one per core suits many concurrent users)."
+    ),
 ) -> None:
     """Serve the web app and its JSON API with uvicorn."""
     import uvicorn
@@ -56,7 +59,10 @@ def serve_command(
     from chiso.cli.demo import print_demo_logins
 
     print_demo_logins()
-    uvicorn.run("chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload)
+    uvicorn.run(
+        "chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload,
+        workers=None if reload else workers,
+    )
 
 
 app.add_typer(units.app, name="units")

@@ -41,9 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def aware(moment: datetime) -> datetime:
+    """Return `moment` as an aware UTC datetime (SQLite hands back naive values written as UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def hash_password(pw: str) -> str:
@@ -289,7 +291,7 @@ def resolve_session(
     if row is None:
         return None
     now = now or utcnow()
-    if _aware(row.expires_at) <= now:
+    if aware(row.expires_at) <= now:
         session.delete(row)
         session.flush()
         return None

@@ -10,13 +10,14 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.service import aware, utcnow
 from chiso.errors import InvalidInput
 from chiso.store.models import AuditEntry, User
 
@@ -34,16 +35,6 @@ AUDIT_COLUMNS = (
 )
 
 
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware (UTC)."""
-    return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """Return `moment` as an aware UTC datetime (SQLite hands back naive values written as UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _text(value: Any) -> str | None:

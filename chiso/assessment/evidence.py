@@ -20,8 +20,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.service import utcnow
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.audit import record_change, utcnow
+from chiso.assessment.audit import record_change
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
 from chiso.config import get_settings
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem

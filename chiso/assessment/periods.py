@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.service import aware, get_user, utcnow
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import aware, record_change, utcnow
+from chiso.assessment.audit import record_change
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission
@@ -350,9 +351,7 @@ def assign_assessor(
     check_secretariat(actor)
     period = get_period(session, code=period_code)
     group = _group_of_period(session, period=period, group_code=group_code)
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"Không có người dùng {username}", f"No user {username!r}")
+    user = get_user(session, username=username)
     if user.role != "assessor":
         raise InvalidInput(
             f"{username} không phải thẩm định viên", f"{username} has role {user.role}, not assessor"
@@ -382,9 +381,7 @@ def unassign_assessor(
     check_secretariat(actor)
     period = get_period(session, code=period_code)
     group = _group_of_period(session, period=period, group_code=group_code)
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"Không có người dùng {username}", f"No user {username!r}")
+    user = get_user(session, username=username)
     existing = session.get(AssessorAssignment, (user.id, group.id))
     if existing is not None:
         session.delete(existing)

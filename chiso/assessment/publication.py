@@ -18,8 +18,9 @@ import pandas as pd
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.service import aware, utcnow
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import aware, record_change, utcnow
+from chiso.assessment.audit import record_change
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period, get_submission_for
 from chiso.assessment.schemas import Ranking, RankingRow

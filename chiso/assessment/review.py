@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from chiso.accounts.service import aware, utcnow
 from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
-from chiso.assessment.audit import AuditRow, aware, list_audit, record_change, utcnow
+from chiso.assessment.audit import AuditRow, list_audit, record_change
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import QueueItem
 from chiso.assessment.scores import allowed_points

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from chiso.accounts.service import aware, utcnow
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.audit import aware, record_change, utcnow
+from chiso.assessment.audit import record_change
 from chiso.assessment.form import Form, load_form
 from chiso.assessment.periods import (
     get_period,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from chiso.accounts.service import aware
 from chiso.assessment import audit, evidence, excel, periods, publication, review, scores, submissions
 from chiso.assessment.schemas import (
     PreviewScore,
@@ -91,8 +92,8 @@ def _period_out(db: DbSession, p: Any) -> PeriodOut:
         framework_id=p.framework_id,
         framework_version=p.framework_version,
         status=p.status,
-        submission_deadline=audit.aware(p.submission_deadline),
-        review_deadline=audit.aware(p.review_deadline),
+        submission_deadline=aware(p.submission_deadline),
+        review_deadline=aware(p.review_deadline),
         groups=[g.code for g in periods.list_period_groups(db, period=p)],
         progress=review.period_progress(db, period_code=p.code),
         published_revision=latest.revision if latest else None,
@@ -131,7 +132,7 @@ def build_period_detail(db: DbSession, viewer: Viewer, code: str) -> PeriodDetai
             agency_name_vi=n,
             group_code=g,
             status=s.status,
-            extended_until=audit.aware(s.extended_until) if s.extended_until else None,
+            extended_until=aware(s.extended_until) if s.extended_until else None,
         )
         for s, a, n, g in db.execute(stmt)
     ]
@@ -711,7 +712,7 @@ def build_published(db: DbSession) -> list[PublishedPeriod]:
                     code=p.code,
                     name_vi=p.name_vi,
                     revision=latest.revision,
-                    published_at=audit.aware(latest.published_at),
+                    published_at=aware(latest.published_at),
                     groups=publication.ranking_groups(db, period_code=p.code),
                 )
             )

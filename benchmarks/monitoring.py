@@ -13,15 +13,15 @@ median of --runs runs is printed. Figures:
 - chiso: `runner.compute_from_store(year, by="month")` = the Ibis definitions compiled for DuckDB,
   calendar joins, both aggregations (agency-month and agency-month-procedure), roll-up-ready cube,
   in the steady state of a maintained store: the per-part-file caches beside the store
-  (chiso.monitoring.flagcache procedure flags, chiso.monitoring.countcache dossier counts) exist
-  from earlier computations, as they do after every ingest has been followed by a recompute;
+  (chiso.monitoring.flagcache procedure flags, chiso.monitoring.countcache dossier counts) exist,
+  as `chiso monitor ingest` builds them for every file it adds before its manifest swap;
 - chiso-cold (--cold): the same with those caches deleted before each run (the full computation
-  from the raw records, which also writes the caches);
+  from the raw records, as after a calendar, catalogue or metric change; it writes the caches);
 - floor: a bare DuckDB scan of the same dossier columns aggregated per agency and month;
 - pandas: the same definitions written in plain pandas/numpy (at 10M: pandas holds all in memory);
 - incremental: ingest 100k new dossiers (one month) into the store and recompute the affected
-  agency-months (the new part file's flags and counts are computed, the month's other files read
-  from the caches; DuckDB connect and imports counted).
+  agency-months (the ingest builds the new part file's flags and counts, the recompute reads the
+  month's cached ones; DuckDB connect and imports counted).
 
 The machine has 2 cores shared with other work: figures are noisy, compare ratios.
 """

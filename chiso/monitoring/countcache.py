@@ -2,12 +2,15 @@
 
 Every dossier metric is a sum over dossier rows, and the live part files of the store are immutable
 and hold disjoint dossiers, so a month's counts are the sums over its files of per-file counts
-(numerators clamped at 0 only after adding up). This module computes the dossier metrics of one
-part file at a time with the very Ibis query of a full computation (a view swapped per file), and
-keeps each result under ``records/_derived/dossier_counts/`` named by a hash of the compiled SQL
-and the file: the SQL names every input (the file, the catalogue files, the period table with its
-cut-offs and the working-day calendar by content hash, every metric definition), so any change
-of inputs misses the cache and recomputes. After an ingest only the new part files are computed.
+(numerators clamped at 0 only after adding up). `plan_dossier_counts` compiles, per part file, the
+very Ibis query of a full computation over an unbound table of the stored schema, and names the
+result under ``records/_derived/dossier_counts/<part file>/`` by a hash of the compiled SQL: the
+SQL names every input (the catalogue files, the periods with their cut-offs and the working-day
+calendar by content hash, every metric definition), so any change of inputs misses the cache and
+recomputes. The missing ones run in the pool of `chiso.monitoring.derived`; the ingest builds the
+month entries of the files it adds before its manifest swap (`derived.build_month_caches`), so a
+maintained store computes only from these. `sweep_dossier_counts` keeps the most recently used
+entries of each live file and drops those of files gone from the store.
 
 Used only on DuckDB and only without an ``as_of`` cut-off (the live page's cut-off moves).
 """
@@ -16,112 +19,145 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
+import shutil
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from ibis.expr import operations as ops
 
+from chiso.monitoring.derived import PART_VIEW, JobContext, PartJob
 from chiso.monitoring.metrics import KEYS, Metric
 from chiso.monitoring.periods import Period
 
 DERIVED = Path("_derived") / "dossier_counts"
-VERSION = "1"
-_VIEW = "chiso_dossier_part"
+VERSION = "2"
+KEEP_ENTRIES = 4
+"""Entries kept per part file (the most recently used): older ones are of an earlier calendar,
+catalogue or metric set, and one file has a few live ones at most (month, quarter, year queries)."""
 
 
-def _view(con: Any, name: str, paths: Sequence[Path]) -> None:
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{files}])")
+@dataclass
+class CountPlan:
+    """Where each dossier file's counts are cached and the jobs that build the missing ones."""
+
+    entries: list[Path]
+    jobs: list[PartJob]
+    context: JobContext
 
 
-def cached_dossier_counts(
-    con: Any,
+def _relative(path: Path, root: Path) -> str:
+    return Path(path).resolve().relative_to(root.resolve()).as_posix()
+
+
+def plan_dossier_counts(
     *,
     data_dir: Path,
     dossier_files: Sequence[Path],
     procedure_files: Sequence[Path],
     periods: Sequence[Period],
     metrics: Sequence[Metric],
-) -> pa.Table | None:
-    """Return agency_code, period and ``<code>__num``/``<code>__den`` of the dossier ``metrics``.
+    part_names: Sequence[str] | None = None,
+    catalogue_names: Sequence[str] | None = None,
+) -> CountPlan:
+    """Name the cache entry of every dossier file and compile the query of the missing ones.
 
-    Counts are added up over ``dossier_files`` (part files of the store, each computed once and
-    cached) and numerators clamped where the metric says so. Returns None when there is nothing
-    to count or the cache cannot be written (callers then compute directly).
+    Args:
+        dossier_files / procedure_files: the Parquet files to read (live, or staged by an ingest).
+        part_names / catalogue_names: their paths relative to the records folder once live
+            (default: the files' own paths under the store); entries are named by these.
     """
     from chiso.monitoring import runner
     from chiso.monitoring.store import records_dir
 
-    if not dossier_files or not metrics:
-        return None
     root = records_dir(data_dir)
-    view = f"{_VIEW}_{uuid.uuid4().hex[:12]}"  # one per call: a shared connection cannot mix files
-    _view(con, view, dossier_files[:1])
+    names = list(part_names) if part_names is not None else [_relative(f, root) for f in dossier_files]
+    plan = CountPlan([], [], JobContext())
+    if not dossier_files or not metrics:
+        return plan
     catalogue = None
     if procedure_files:
         # named by the catalogue's part files relative to the store: the same whatever the data dir's spelling
-        names = "|".join(Path(f).resolve().relative_to(root.resolve()).as_posix() for f in procedure_files)
-        digest = hashlib.sha256(names.encode()).hexdigest()
+        cat_names = catalogue_names
+        if cat_names is None:
+            cat_names = [_relative(f, root) for f in procedure_files]
+        digest = hashlib.sha256("|".join(cat_names).encode()).hexdigest()
         name = f"chiso_catalogue_{digest[:16]}"
-        _view(con, name, procedure_files)
-        catalogue = runner.conform(con.table(name), "procedures")
-    dossiers = runner.conform(con.table(view), "dossiers")
+        plan.context.views[name] = list(procedure_files)
+        catalogue = runner.record_schema_table("procedures", name)
+    dossiers = runner.record_schema_table("dossiers", PART_VIEW)
 
-    def query(chosen: Sequence[Period]) -> tuple[ir.Table, str]:
-        records = runner.RecordTables(con, dossiers, None, catalogue)
+    def query(chosen: Sequence[Period]) -> tuple[str, pa.Schema, str]:
+        records = runner.RecordTables(None, dossiers, None, catalogue)
         sources = runner.prepare_sources(records, chosen, data_dir=data_dir)
         aggs: dict[str, Any] = {}
         for metric in metrics:
             aggs.update(metric.partial_aggregates(sources.dossiers))
         expr = sources.dossiers.group_by(list(KEYS)).aggregate(**aggs)
-        sql = str(ibis.to_sql(expr, dialect="duckdb")).replace(view, _VIEW)
-        return expr, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        for table in expr.op().find(ops.InMemoryTable):
+            plan.context.tables[table.name] = table.data.to_pyarrow(table.schema)
+        key = hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
+        return sql, expr.schema().to_pyarrow(), key
 
     # A part file holds the dossiers received in its month: its query names only the periods that
     # overlap that month, so the same file gets the same entry from a year's run and a month's.
-    queries: dict[tuple[Period, ...], tuple[ir.Table, str]] = {}
+    queries: dict[tuple[Period, ...], tuple[str, pa.Schema, str]] = {}
     folder = root / DERIVED
-    parts: list[pa.Table] = []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for path in dossier_files:
-            chosen = tuple(_overlapping(periods, Path(path).parent.name))
-            if not chosen:
-                continue
-            if chosen not in queries:
-                queries[chosen] = query(chosen)
-            expr, key = queries[chosen]
-            part = Path(path).resolve().relative_to(root.resolve()).as_posix().replace("/", "__")
-            target = folder / part / f"{key}.parquet"
-            if target.exists():
-                parts.append(pq.read_table(target))
-                continue
-            _view(con, view, [path])
-            table: pa.Table = expr.to_pyarrow()
-            target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
-            pq.write_table(table, tmp)
-            os.replace(tmp, target)
-            parts.append(table)
-    except OSError:
+    for path, name in zip(dossier_files, names, strict=True):
+        chosen = tuple(_overlapping(periods, Path(name).parent.name))
+        if not chosen:
+            continue
+        if chosen not in queries:
+            queries[chosen] = query(chosen)
+        sql, schema, key = queries[chosen]
+        target = folder / name.replace("/", "__") / f"{key}.parquet"
+        plan.entries.append(target)
+        if not target.exists():
+            plan.jobs.append(PartJob(Path(path), sql, schema, target))
+    return plan
+
+
+def read_dossier_counts(plan: CountPlan, *, data_dir: Path, metrics: Sequence[Metric]) -> pa.Table | None:
+    """Add up the cached counts of a plan whose jobs have run (None when it names no entry)."""
+    from chiso.monitoring.store import records_dir
+
+    if not plan.entries:
         return None
-    finally:
-        con.raw_sql(f"DROP VIEW IF EXISTS {view}")
-    if not parts:
-        return None
-    for stale in folder.iterdir():  # counts of part files compacted away or replaced
-        if not (root / stale.name.replace("__", "/")).exists():
-            for f in stale.glob("*"):
-                f.unlink(missing_ok=True)
-            stale.rmdir()
+    parts = []
+    for target in plan.entries:
+        parts.append(pq.read_table(target))
+        os.utime(target)  # most recently used: kept by `sweep_dossier_counts`
+    sweep_dossier_counts(records_dir(data_dir))
     return _add_up(parts, metrics)
+
+
+def sweep_dossier_counts(root: Path) -> None:
+    """Delete the counts of part files that are gone and all but the most recently used entries of live ones.
+
+    A part file missing for less than the store's trash age may be staged by an ingest that
+    writes its counts before the manifest swap: its entries are kept until then.
+    """
+    from chiso.monitoring.store import TRASH_AGE_S
+
+    folder = root / DERIVED
+    if not folder.exists():
+        return
+    oldest = time.time() - TRASH_AGE_S
+    for entry in folder.iterdir():
+        files = sorted(entry.glob("*.parquet"), key=lambda f: f.stat().st_mtime, reverse=True)
+        if (root / entry.name.replace("__", "/")).exists():
+            for f in files[KEEP_ENTRIES:]:
+                f.unlink(missing_ok=True)
+        elif entry.stat().st_mtime < oldest and all(f.stat().st_mtime < oldest for f in files):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _overlapping(periods: Sequence[Period], partition: str) -> list[Period]:

@@ -3,20 +3,27 @@
 The ``procedures`` source needs, per agency x period x procedure, whether any dossier was online,
 paid online, fee-bearing or used population data. Grouping every dossier by procedure is most of a
 full computation (~750k groups a month at 100M dossiers a year), yet these flags are pure functions
-of the dossier rows: no calendar, no cut-off. Part files of the record store are immutable and hold
-disjoint dossiers, so the flags of a month are the MAX over its files of per-file flags. This module
-keeps one small Parquet file of ``agency_code, month, procedure_code`` and the int8 flags per live
-dossier part file under ``records/_derived/procedure_flags/``, written atomically (temporary file,
-then ``os.replace``) the first time a computation reads that part file: a full store is grouped once,
-after an ingest only the new part files (100k rows) are grouped.
+of the dossier rows: no calendar, no cut-off. Part files of the record store are immutable, hold
+disjoint dossiers and one month each, so the flags of a month are the MAX over its files of
+per-file flags grouped by agency and procedure (the month is a constant of the file). One small
+Parquet file of ``agency_code, month, procedure_code`` and the int8 flags is kept per live dossier
+part file under ``records/_derived/procedure_flags/``: the ingest builds those of the files it adds
+(`chiso.monitoring.derived.build_month_caches`), a computation builds any missing one (jobs run in
+the pool of `chiso.monitoring.derived`).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from chiso.monitoring.derived import PART_VIEW, JobContext, PartJob, run_jobs
 
 DERIVED = Path("_derived") / "procedure_flags"
 
@@ -25,45 +32,77 @@ def _name(part_path: str) -> str:
     return part_path.replace("/", "__")
 
 
+def flag_target(root: Path, part_path: str) -> Path:
+    """Return where the flags of the part file ``part_path`` (relative to the records folder) are kept."""
+    return root / DERIVED / _name(part_path)
+
+
+def flag_jobs(parts: Sequence[tuple[Path, str]], *, root: Path) -> list[PartJob]:
+    """Return the jobs that build the missing flags of ``(file to read, path once live)`` pairs."""
+    from chiso.monitoring.runner import PROCEDURE_FLAGS, procedure_flags, record_schema_table
+
+    jobs = []
+    for source, part_path in parts:
+        target = flag_target(root, part_path)
+        if target.exists():
+            continue
+        t = record_schema_table("dossiers", PART_VIEW)
+        # a part file holds one month of received_at: its month is a constant, not a group key
+        month = date.fromisoformat(part_path.split("month=")[1][:7] + "-01")
+        grain = t.group_by("agency_code", "procedure_code").aggregate(**procedure_flags(t))
+        grain = grain.select("agency_code", month=ibis.literal(month, type="date"),
+                             procedure_code=grain.procedure_code,
+                             **{f: grain[f] for f in PROCEDURE_FLAGS})  # fmt: skip
+        sql = str(ibis.to_sql(grain, dialect="duckdb"))
+        jobs.append(PartJob(source, sql, _schema(grain), target))
+    return jobs
+
+
+def _schema(expr: Any) -> pa.Schema:
+    schema: pa.Schema = expr.schema().to_pyarrow()
+    return schema
+
+
+def plan_procedure_flags(
+    *, data_dir: Path, months: Iterable[str] | None = None
+) -> tuple[list[Path], list[PartJob]]:
+    """Return the flag files of the live dossier part files of ``months`` and the jobs of the missing ones."""
+    from chiso.monitoring.store import load_manifest, records_dir
+
+    root = records_dir(data_dir)
+    parts = load_manifest(data_dir).parts("dossiers", months)
+    targets = [flag_target(root, part.path) for part in parts]
+    return targets, flag_jobs([(root / part.path, part.path) for part in parts], root=root)
+
+
 def procedure_flag_files(*, data_dir: Path, months: Iterable[str] | None = None) -> list[Path] | None:
     """Return the flag files of the live dossier part files of ``months``, building missing ones.
 
     Returns None when they cannot be written (read-only store): callers then group the dossiers.
     """
-    import ibis
+    from chiso.monitoring.store import records_dir
 
-    from chiso.monitoring.runner import procedure_flags
-    from chiso.monitoring.store import load_manifest, records_dir
-
-    root = records_dir(data_dir)
-    folder = root / DERIVED
-    parts = load_manifest(data_dir).parts("dossiers", months)
-    targets = [folder / _name(part.path) for part in parts]
-    missing = [(part, target) for part, target in zip(parts, targets, strict=True) if not target.exists()]
-    if missing:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            con = ibis.duckdb.connect()
-            con.raw_sql("SET preserve_insertion_order = false")
-            for part, target in missing:
-                t = con.read_parquet(str(root / part.path))
-                grain = t.group_by(
-                    agency_code=t.agency_code,
-                    month=t.received_at.truncate("M").cast("date"),
-                    procedure_code=t.procedure_code,
-                ).aggregate(**procedure_flags(t))
-                tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
-                grain.to_parquet(tmp)
-                os.replace(tmp, target)
-            con.disconnect()
-        except OSError:
-            return None
-        _forget_retired(root, folder)
+    targets, jobs = plan_procedure_flags(data_dir=data_dir, months=months)
+    try:
+        run_jobs(jobs, JobContext())
+    except OSError:
+        return None
+    sweep_flags(records_dir(data_dir))
     return targets
 
 
-def _forget_retired(root: Path, folder: Path) -> None:
-    """Delete flag files whose part file is gone (compacted or replaced and swept)."""
+def sweep_flags(root: Path) -> None:
+    """Delete flag files whose part file is gone (compacted or replaced and swept).
+
+    Files younger than the store's trash age are kept: an ingest writes the flags of its staged
+    part files before its manifest swap moves them into place.
+    """
+    from chiso.monitoring.store import TRASH_AGE_S
+
+    folder = root / DERIVED
+    if not folder.exists():
+        return
+    oldest = time.time() - TRASH_AGE_S
     for path in folder.glob("*.parquet"):
-        if not (root / path.name.replace("__", "/")).exists():
+        if not (root / path.name.replace("__", "/")).exists() and path.stat().st_mtime < oldest:
             path.unlink(missing_ok=True)

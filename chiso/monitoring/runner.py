@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.calendar import WorkingCalendar, load_calendar
+from chiso.monitoring.derived import derived_results
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
 from chiso.monitoring.metrics.base import SOURCES
 from chiso.monitoring.metrics.payment import dossier_paid_online
@@ -161,6 +162,8 @@ class RecordTables:
     procedures: ir.Table | None = None
     procedure_flags: ir.Table | None = None
     """Optional cached per-month procedure flags of the dossiers (see `procedure_flag_files`)."""
+    flags_one_file_a_month: bool = False
+    """Each month's flags come from one file (one row per agency x procedure): no MAX over files."""
 
 
 def _table(con: Any, data: pa.Table | pd.DataFrame, name: str, *, stable: bool = False) -> ir.Table:
@@ -184,6 +187,11 @@ def _table(con: Any, data: pa.Table | pd.DataFrame, name: str, *, stable: bool =
     proxy = PyArrowTableProxy(arrow)
     named = ops.InMemoryTable(name=f"chiso_{name}_{digest}", schema=sch.infer(arrow), data=proxy)
     return named.to_expr()
+
+
+def record_schema_table(kind: str, name: str) -> ir.Table:
+    """Return an unbound table ``name`` with the stored schema of ``kind`` (compiled, then run elsewhere)."""
+    return ibis.table(ibis.Schema.from_pyarrow(arrow_schema(kind)), name=name)
 
 
 def conform(table: ir.Table, kind: str) -> ir.Table:
@@ -255,7 +263,10 @@ def tables_from_files(
     if d is None:
         d = conform(_table(con, empty_records("dossiers"), "dossiers"), "dossiers")
     flags = con.read_parquet([str(p) for p in procedure_flags]) if dossiers and procedure_flags else None
-    return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags)
+    months = [Path(p).parent.name for p in dossiers]  # store partitions: month=YYYY-MM
+    one_a_month = all(m.startswith("month=") for m in months) and len(set(months)) == len(months)
+    return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags,
+                        flags_one_file_a_month=one_a_month)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,11 +303,21 @@ class PreparedSources:
         return _prepare_procedures(self.grain, self.catalogue, self.workdays, self.period_labels, self.con)
 
 
-def _attribute(table: ir.Table, days: ir.Table, periods: Sequence[Period]) -> ir.Table:
+def _attribute(
+    table: ir.Table, days: ir.Table, periods: Sequence[Period], as_of: datetime | None
+) -> ir.Table:
     """Keep rows received in the periods and add ``period`` and ``cutoff``."""
     lo = datetime.combine(min(p.start for p in periods), time())
     hi = datetime.combine(max(p.end for p in periods), time())
     table = table.filter(table.received_at >= lo, table.received_at < hi)
+    if len(periods) == 1:
+        # one period (a month's recompute, each part file of a cached run): constants, not a join
+        # that carries every column of 100M rows
+        (only,) = periods
+        cutoff = min(only.cutoff, as_of) if as_of is not None else only.cutoff
+        return table.mutate(
+            period=ibis.literal(only.label, type="string"), cutoff=ibis.literal(cutoff, type="timestamp")
+        )
     table = table.mutate(_rday=table.received_at.date())
     joined = table.join(days, "_rday", how="inner")
     return joined.drop("_rday")
@@ -348,7 +369,7 @@ def prepare_sources(
         raw_dossiers = raw_dossiers.semi_join(chosen_agencies, "agency_code")
         if petitions is not None:
             petitions = petitions.semi_join(chosen_agencies, "agency_code")
-    attributed = _attribute(raw_dossiers, days, periods)
+    attributed = _attribute(raw_dossiers, days, periods, as_of)
     d = attributed
     still_open = d.finished_at.isnull() | (d.finished_at > d.cutoff)
     d = d.mutate(is_finished=~still_open, end_at=still_open.ifelse(d.cutoff, d.finished_at))
@@ -357,11 +378,13 @@ def prepare_sources(
 
     if petitions is None:
         petitions = conform(_table(records.con, empty_records("petitions"), "petitions"), "petitions")
-    p = _attribute(petitions, days, periods)
+    p = _attribute(petitions, days, periods, as_of)
 
     catalogue = records.procedures
     if catalogue is None:
-        catalogue = conform(_table(records.con, empty_records("procedures"), "procedures"), "procedures")
+        # named by content: the compiled SQL keys the count cache
+        empty = _table(records.con, empty_records("procedures"), "procedures", stable=True)
+        catalogue = conform(empty, "procedures")
     eligible = catalogue.select(
         _elig_code=catalogue.procedure_code, full_online_eligible=catalogue.full_online_eligible
     )
@@ -372,7 +395,7 @@ def prepare_sources(
         flags = records.procedure_flags
         if chosen_agencies is not None:
             flags = flags.semi_join(chosen_agencies, "agency_code")
-        grain = _grain_from_flags(flags, periods, records.con)
+        grain = _grain_from_flags(flags, periods, records.con, regroup=not records.flags_one_file_a_month)
     else:
         # the procedure grain needs no working days: build it from the attributed rows (fewer joins)
         grain = attributed.group_by(list(PROCEDURE_KEYS)).aggregate(**procedure_flags(attributed))
@@ -381,7 +404,7 @@ def prepare_sources(
                            period_labels=labels, grain=grain, con=records.con)  # fmt: skip
 
 
-_PROCEDURE_FLAGS = ("has_online", "has_paid_online", "has_fee_required", "has_population_data")
+PROCEDURE_FLAGS = ("has_online", "has_paid_online", "has_fee_required", "has_population_data")
 PROCEDURE_KEYS = ("agency_code", "period", "procedure_code")
 
 
@@ -407,8 +430,13 @@ def _whole_months(periods: Sequence[Period]) -> bool:
     return all(p.start.day == 1 and p.end.day == 1 for p in periods)
 
 
-def _grain_from_flags(flags: ir.Table, periods: Sequence[Period], con: Any) -> ir.Table:
-    """Turn cached per-month flags (agency_code, month, procedure_code, flags) into the period grain."""
+def _grain_from_flags(flags: ir.Table, periods: Sequence[Period], con: Any, *, regroup: bool) -> ir.Table:
+    """Turn cached per-month flags (agency_code, month, procedure_code, flags) into the period grain.
+
+    A period of several months, or a month of several files, takes the MAX over its rows; with
+    ``regroup`` false and one-month periods the rows are the grain already (regrouping 9M rows of
+    a year by month cost ~2 s).
+    """
     months: list[date] = []
     labels: list[str] = []
     for p in periods:
@@ -419,8 +447,10 @@ def _grain_from_flags(flags: ir.Table, periods: Sequence[Period], con: Any) -> i
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     table = _table(con, pa.table({"_month": pa.array(months, pa.date32()), "period": labels}), "months")
     joined = flags.join(table, flags.month == table._month, how="inner")
+    if not regroup and len(months) == len(periods):
+        return joined.select(*PROCEDURE_KEYS, *PROCEDURE_FLAGS)
     return joined.group_by(list(PROCEDURE_KEYS)).aggregate(
-        **{f: joined[f].max() for f in _PROCEDURE_FLAGS}
+        **{f: joined[f].max() for f in PROCEDURE_FLAGS}
     )
 
 
@@ -434,10 +464,10 @@ def _prepare_procedures(
         merged = used  # no procedure is assigned to an agency: skip the union and re-grouping
     else:
         labels = _table(con, pa.table({"period": list(period_labels)}), "period_labels")
-        zeros = {c: ibis.literal(0, type="int8") for c in _PROCEDURE_FLAGS}
+        zeros = {c: ibis.literal(0, type="int8") for c in PROCEDURE_FLAGS}
         assigned = owned.cross_join(labels).mutate(**zeros).select(*used.columns)
-        both = used.union(assigned, distinct=False)
-        merged = both.group_by(keys).aggregate(**{c: both[c].max() for c in _PROCEDURE_FLAGS})
+        both = used.union(assigned.cast(used.schema()), distinct=False)
+        merged = both.group_by(keys).aggregate(**{c: both[c].max() for c in PROCEDURE_FLAGS})
     cat = catalogue.drop("agency_code", "name")
     cat = _with_ordinal(cat, workdays, cat.announced_on, "announced")
     cat = _with_ordinal(cat, workdays, cat.legal_basis_effective_on, "effective")
@@ -447,7 +477,7 @@ def _prepare_procedures(
                        "online_available", "population_data_connected"]  # fmt: skip
     return joined.mutate(
         **{f: joined[f].fill_null(False) for f in catalogue_flags},
-        **{f: joined[f] > 0 for f in _PROCEDURE_FLAGS},
+        **{f: joined[f] > 0 for f in PROCEDURE_FLAGS},
     )
 
 
@@ -693,7 +723,6 @@ def compute_from_store(
 
     Only the month partitions overlapping the period are read. See `compute_metrics`.
     """
-    from chiso.monitoring.flagcache import procedure_flag_files
     from chiso.monitoring.store import record_files
 
     whole = parse_period(period) if isinstance(period, str) else period
@@ -703,36 +732,18 @@ def compute_from_store(
     chosen = list(metrics) if metrics is not None else builtin_metrics()
     dossier_files = record_files("dossiers", data_dir=data_dir, months=months)
     procedure_files = record_files("procedures", data_dir=data_dir)
+    flag_files, counts = derived_results(
+        con, data_dir, months, dossier_files, procedure_files, periods, chosen, as_of
+    )
     records = tables_from_files(
         con,
         dossiers=dossier_files,
         petitions=record_files("petitions", data_dir=data_dir, months=months),
         procedures=procedure_files,
-        procedure_flags=procedure_flag_files(data_dir=data_dir, months=months),
+        procedure_flags=flag_files,
     )
-    counts = _cached_counts(con, data_dir, dossier_files, procedure_files, periods, chosen, as_of)
     return compute_metrics(records, periods, metrics=chosen, agencies=agencies, as_of=as_of,
                            data_dir=data_dir, dossier_counts=counts)  # fmt: skip
-
-
-def _cached_counts(
-    con: Any,
-    data_dir: Path,
-    dossier_files: Sequence[Path],
-    procedure_files: Sequence[Path],
-    periods: Sequence[Period],
-    metrics: Sequence[Metric],
-    as_of: datetime | None,
-) -> pa.Table | None:
-    """Return the dossier counts from the per-file count cache (DuckDB, fixed cut-offs), else None."""
-    if as_of is not None or not isinstance(con, ibis.backends.duckdb.Backend):
-        return None
-    from chiso.monitoring.countcache import cached_dossier_counts
-
-    return cached_dossier_counts(
-        con, data_dir=data_dir, dossier_files=dossier_files, procedure_files=procedure_files,
-        periods=periods, metrics=[m for m in metrics if m.source == "dossiers"],
-    )  # fmt: skip
 
 
 def recompute_affected(
@@ -748,7 +759,6 @@ def recompute_affected(
     Each affected month is computed for its affected agencies only (no roll-up: callers re-add
     the parents from their cached leaf counts). Returns the long value table of those rows.
     """
-    from chiso.monitoring.flagcache import procedure_flag_files
     from chiso.monitoring.store import record_files
 
     by_month: dict[str, set[str]] = {}
@@ -761,15 +771,17 @@ def recompute_affected(
         period = parse_period(month)
         dossier_files = record_files("dossiers", data_dir=data_dir, months=[month])
         procedure_files = record_files("procedures", data_dir=data_dir)
+        chosen = list(metrics) if metrics is not None else builtin_metrics()
+        flag_files, counts = derived_results(
+            con, data_dir, [month], dossier_files, procedure_files, [period], chosen, as_of
+        )
         records = tables_from_files(
             con,
             dossiers=dossier_files,
             petitions=record_files("petitions", data_dir=data_dir, months=[month]),
             procedures=procedure_files,
-            procedure_flags=procedure_flag_files(data_dir=data_dir, months=[month]),
+            procedure_flags=flag_files,
         )
-        chosen = list(metrics) if metrics is not None else builtin_metrics()
-        counts = _cached_counts(con, data_dir, dossier_files, procedure_files, [period], chosen, as_of)
         if counts is not None:  # the cache holds every agency of the month: keep the affected ones
             keep = pa.array(sorted(agencies), pa.string())
             counts = counts.filter(pc.is_in(counts.column("agency_code"), value_set=keep))

@@ -1,0 +1,211 @@
+"""Build and read the per-part-file derived results of the record store; monitoring layer, no web/ or cli/.
+
+The caches of `chiso.monitoring.flagcache` (procedure flags) and `chiso.monitoring.countcache`
+(dossier counts) are each one query per dossier part file. `derived_results` is what a computation
+from the store reads (building any missing result first); `build_month_caches` is what an ingest
+builds for the files it adds, before its manifest swap. A first computation over 100M dossiers runs
+24 such queries: one DuckDB query on two threads kept the cores ~85% busy and spent a third more
+CPU than two single-threaded queries side by side, so the jobs are compiled once to SQL and
+`run_jobs` runs them on two workers, each with its own single-threaded connection, and writes each
+result atomically (temporary file, then ``os.replace``) so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from chiso.monitoring.metrics import Metric
+    from chiso.monitoring.periods import Period
+
+PART_VIEW = "chiso_dossier_part"
+"""The view every job's SQL reads: one dossier part file, set per job."""
+WORKERS = 2
+
+
+def parquet_view_sql(name: str, paths: Sequence[Path]) -> str:
+    """Return the statement making ``name`` a view of Parquet files (no hive columns: one schema)."""
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    source = f"read_parquet([{files}], hive_partitioning = false)"
+    return f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}"
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """One derived result to build: run ``sql`` over the part file ``source`` and write it to ``target``."""
+
+    source: Path
+    sql: str
+    schema: pa.Schema
+    target: Path
+
+
+@dataclass
+class JobContext:
+    """What every job's SQL may name besides the part view: in-memory tables and Parquet views."""
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    views: dict[str, list[Path]] = field(default_factory=dict)
+
+    def update(self, other: JobContext) -> None:
+        self.tables.update(other.tables)
+        self.views.update(other.views)
+
+
+def _worker_connection(context: JobContext, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    con.execute("SET preserve_insertion_order = false")
+    # as in runner.connect: keep the small calendar tables as the hash-join build side
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+    for name, table in context.tables.items():
+        con.register(name, table)
+    for name, paths in context.views.items():
+        con.execute(parquet_view_sql(name, paths))
+    return con
+
+
+def _write(table: pa.Table, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, target)
+
+
+def run_jobs(jobs: Sequence[PartJob], context: JobContext, *, workers: int = WORKERS) -> None:
+    """Build every job's result, ``workers`` at a time, each worker on its own single-threaded connection.
+
+    Raises:
+        OSError: a result could not be written (read-only store); the other jobs may have run.
+    """
+    if not jobs:
+        return
+    limit = os.environ.get("CHISO_DUCKDB_MEMORY", "1GB")
+    # the memory limit is per connection: share the process's budget between the workers
+    share = f"{max(256, _megabytes(limit) // max(1, min(workers, len(jobs))))}MB"
+    todo: queue.SimpleQueue[PartJob] = queue.SimpleQueue()
+    for job in jobs:
+        todo.put(job)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        con = _worker_connection(context, share)
+        try:
+            while not failures:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                con.execute(parquet_view_sql(PART_VIEW, [job.source]))
+                table = con.sql(job.sql).to_arrow_table()
+                _write(table.select(job.schema.names).cast(job.schema), job.target)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failures.append(exc)
+        finally:
+            con.close()
+
+    threads = [threading.Thread(target=work) for _ in range(min(workers, len(jobs)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+
+
+def _megabytes(limit: str) -> int:
+    text = limit.strip().upper().removesuffix("B").replace("I", "")
+    units: Mapping[str, int] = {"K": 1, "M": 1024, "G": 1024**2, "T": 1024**3}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]]) // 1024
+    return int(float(text or "0")) // (1024 * 1024)
+
+
+def derived_results(
+    con: Any,
+    data_dir: Path,
+    months: Sequence[str],
+    dossier_files: Sequence[Path],
+    procedure_files: Sequence[Path],
+    periods: Sequence[Period],
+    metrics: Sequence[Metric],
+    as_of: datetime | None,
+) -> tuple[list[Path] | None, pa.Table | None]:
+    """Return the procedure flag files and the added-up dossier counts of a computation from the store.
+
+    Builds the missing ones first, both kinds in one pool of jobs. Counts only on DuckDB with
+    fixed cut-offs (else None: computed directly); (None, None) when the store cannot be written.
+    """
+    import ibis
+
+    from chiso.monitoring.countcache import plan_dossier_counts, read_dossier_counts
+    from chiso.monitoring.flagcache import plan_procedure_flags, sweep_flags
+    from chiso.monitoring.store import records_dir
+
+    flag_files, jobs = plan_procedure_flags(data_dir=data_dir, months=months)
+    plan = None
+    if as_of is None and isinstance(con, ibis.backends.duckdb.Backend):
+        dossier_metrics = [m for m in metrics if m.source == "dossiers"]
+        plan = plan_dossier_counts(
+            data_dir=data_dir, dossier_files=dossier_files, procedure_files=procedure_files,
+            periods=periods, metrics=dossier_metrics,
+        )  # fmt: skip
+        jobs = [*jobs, *plan.jobs]
+    try:
+        run_jobs(jobs, plan.context if plan is not None else JobContext())
+    except OSError:
+        return None, None
+    sweep_flags(records_dir(data_dir))
+    if plan is None:
+        return flag_files, None
+    return flag_files, read_dossier_counts(plan, data_dir=data_dir, metrics=dossier_metrics)
+
+
+def build_month_caches(
+    *, data_dir: Path, parts: Sequence[tuple[Path, str]], catalogue: Sequence[tuple[Path, str]]
+) -> None:
+    """Build the procedure flags and the month's dossier counts (built-in metrics) of dossier part files.
+
+    What an ingest calls before its manifest swap, so that a maintained store is always ready:
+    the next computation by month (or an affected month's recompute) reads the new files' results.
+
+    Args:
+        data_dir: the chiso data dir (its calendar overrides apply).
+        parts / catalogue: (file to read, path relative to the records folder once live) of the
+            dossier part files to build for, and of every catalogue part file live after the swap.
+
+    Raises:
+        OSError: a result could not be written.
+    """
+    from chiso.monitoring.countcache import plan_dossier_counts
+    from chiso.monitoring.flagcache import flag_jobs
+    from chiso.monitoring.metrics import builtin_metrics
+    from chiso.monitoring.periods import parse_period
+    from chiso.monitoring.store import records_dir
+
+    if not parts:
+        return
+    months = sorted({name.split("month=")[1][:7] for _, name in parts})
+    plan = plan_dossier_counts(
+        data_dir=data_dir,
+        dossier_files=[source for source, _ in parts],
+        procedure_files=[source for source, _ in catalogue],
+        periods=[parse_period(month) for month in months],
+        metrics=[m for m in builtin_metrics() if m.source == "dossiers"],
+        part_names=[name for _, name in parts],
+        catalogue_names=[name for _, name in catalogue],
+    )
+    run_jobs([*flag_jobs(parts, root=records_dir(data_dir)), *plan.jobs], plan.context)

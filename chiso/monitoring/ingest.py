@@ -252,6 +252,24 @@ def _reject_path(reject_dir: Path, source: str, stamp: str) -> Path:
     return reject_dir / f"{stamp}-{stem}.rejects.csv"
 
 
+def _build_derived(writer: StoreWriter) -> None:
+    """Build the derived caches of the dossier files the run adds, before the manifest swap.
+
+    A maintained store then never needs a first computation from raw records: the next month's
+    recompute reads the new files' cached flags and counts. A changed catalogue changes every
+    file's counts (full-online eligibility), so then every live dossier file is counted again.
+    """
+    from chiso.monitoring.derived import build_month_caches
+
+    catalogue_changed = writer.changes("procedures")
+    dossiers = writer.live_parts("dossiers") if catalogue_changed else writer.added_parts("dossiers")
+    build_month_caches(
+        data_dir=writer.data_dir,
+        parts=[(writer.path_of(p), p.path) for p in dossiers],
+        catalogue=[(writer.path_of(p), p.path) for p in writer.live_parts("procedures")],
+    )
+
+
 def _store_results(
     results: Sequence[ReadResult],
     *,
@@ -282,6 +300,7 @@ def _store_results(
             report.affected.setdefault(res.kind, set()).update(counts.affected)
             if progress is not None:
                 progress("store", i + 1, len(results))
+        _build_derived(writer)
         writer.commit()
     if reject_dir is not None:
         for res, file_report in zip(results, report.files, strict=True):

@@ -231,6 +231,15 @@ class StoreWriter:
         ]
         return parts
 
+    def added_parts(self, kind: RecordKind) -> list[PartFile]:
+        """Return the files of `kind` this transaction adds (staged and not removed again)."""
+        return [p for p, _ in self._added if p.kind == kind and p.path not in self._removed]
+
+    def changes(self, kind: RecordKind) -> bool:
+        """Return whether this transaction adds or removes files of `kind`."""
+        removed = any(p.path in self._removed for p in self.manifest.parts(kind))
+        return removed or bool(self.added_parts(kind))
+
     def path_of(self, part: PartFile) -> Path:
         """Return where the file of `part` is now (staged or live)."""
         for p, staged in self._added:

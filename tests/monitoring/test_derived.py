@@ -1,0 +1,159 @@
+"""The derived results beside the record store: built by the ingest, equal to computing from raw records."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from chiso.monitoring import derived, runner
+from chiso.monitoring.countcache import DERIVED as COUNTS
+from chiso.monitoring.countcache import KEEP_ENTRIES, sweep_dossier_counts
+from chiso.monitoring.flagcache import flag_target
+from chiso.monitoring.generate import generate_dossiers, generate_procedures
+from chiso.monitoring.ingest import ingest_files
+from chiso.monitoring.periods import parse_period, split_period
+from chiso.monitoring.store import TRASH_AGE_S, load_manifest, record_files, records_dir
+
+AGENCIES = ["A1", "A2", "A3"]
+
+
+def uncached(data_dir: Path, period: str, by: runner.PeriodKind | None) -> pd.DataFrame:
+    """Compute from the raw records only (no flags, no counts)."""
+    records = runner.tables_from_files(
+        runner.connect(),
+        dossiers=record_files("dossiers", data_dir=data_dir),
+        procedures=record_files("procedures", data_dir=data_dir),
+    )
+    return runner.compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
+
+
+@pytest.fixture
+def jobs_run(monkeypatch: pytest.MonkeyPatch) -> list[derived.PartJob]:
+    """Record every derived job a computation runs."""
+    seen: list[derived.PartJob] = []
+    real = derived.run_jobs
+
+    def spy(jobs: list[derived.PartJob], context: derived.JobContext, **kw: int) -> None:
+        seen.extend(jobs)
+        real(jobs, context, **kw)
+
+    monkeypatch.setattr(derived, "run_jobs", spy)
+    return seen
+
+
+def ingest_table(tmp_path: Path, data_dir: Path, name: str, table: pa.Table) -> None:
+    pq.write_table(table, tmp_path / name)
+    ingest_files([tmp_path / name], data_dir=data_dir)
+
+
+def test_the_ingest_leaves_every_file_ready_and_the_results_equal_the_raw_computation(
+    tmp_path: Path, jobs_run: list[derived.PartJob]
+) -> None:
+    data_dir = tmp_path / "var"
+    catalogue = generate_procedures(20, seed=3)
+    first = pa.Table.from_batches(
+        list(generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 3, 31), total=3_000,
+                               procedures=catalogue, seed=5))  # fmt: skip
+    )
+    pq.write_table(catalogue, tmp_path / "procedures.parquet")
+    pq.write_table(first, tmp_path / "first.parquet")
+    ingest_files([tmp_path / "procedures.parquet", tmp_path / "first.parquet"], data_dir=data_dir)
+    # a later version of some dossiers moves them online: the replaced files are rebuilt by the ingest
+    later = first.slice(0, 400)
+    later = later.set_column(later.schema.get_field_index("channel"), "channel",
+                             pa.array(["online"] * 400, later.schema.field("channel").type))  # fmt: skip
+    ingest_table(tmp_path, data_dir, "later.parquet", later)
+
+    root = records_dir(data_dir)
+    for part in load_manifest(data_dir).parts("dossiers"):
+        assert flag_target(root, part.path).exists()
+        assert len(list((root / COUNTS / part.path.replace("/", "__")).glob("*.parquet"))) == 1
+    jobs_run.clear()
+    for month in ("2026-01", "2026-02", "2026-03"):
+        cached = runner.compute_from_store(month, data_dir=data_dir)
+        pd.testing.assert_frame_equal(cached, uncached(data_dir, month, None))
+    by_month = runner.compute_from_store("2026-Q1", data_dir=data_dir, by="month")
+    pd.testing.assert_frame_equal(by_month, uncached(data_dir, "2026-Q1", "month"))
+    assert jobs_run == []  # nothing left to build from raw records
+
+
+def test_a_new_catalogue_counts_every_dossier_file_again(
+    tmp_path: Path, jobs_run: list[derived.PartJob]
+) -> None:
+    data_dir = tmp_path / "var"
+    catalogue = generate_procedures(20, seed=3)
+    dossiers = pa.Table.from_batches(
+        list(generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=2_000,
+                               procedures=catalogue, seed=7))  # fmt: skip
+    )
+    ingest_table(tmp_path, data_dir, "procedures.parquet", catalogue)
+    ingest_table(tmp_path, data_dir, "dossiers.parquet", dossiers)
+    before = runner.compute_from_store("2026-Q1", data_dir=data_dir, by="month")
+    # every procedure becomes eligible for full-online: the dossier counts of every file change
+    column = catalogue.schema.get_field_index("full_online_eligible")
+    eligible = catalogue.set_column(column, "full_online_eligible", pa.array([True] * catalogue.num_rows))
+    ingest_table(tmp_path, data_dir, "procedures2.parquet", eligible)
+    jobs_run.clear()
+    after = runner.compute_from_store("2026-Q1", data_dir=data_dir, by="month")
+    assert jobs_run == []
+    pd.testing.assert_frame_equal(after, uncached(data_dir, "2026-Q1", "month"))
+    rate = after[after["indicator_code"] == "ONLINE_FULL_DOSSIER_RATE"]
+    was = before[before["indicator_code"] == "ONLINE_FULL_DOSSIER_RATE"]
+    assert rate["denominator"].sum() == 2_000 > was["denominator"].sum()
+
+
+def test_a_store_without_derived_results_builds_them_once(
+    tmp_path: Path, jobs_run: list[derived.PartJob]
+) -> None:
+    data_dir = tmp_path / "var"
+    batches = generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=1_000, seed=9)
+    dossiers = pa.Table.from_batches(list(batches))
+    ingest_table(tmp_path, data_dir, "dossiers.parquet", dossiers)
+    derived_dir = records_dir(data_dir) / "_derived"
+    for f in sorted(derived_dir.rglob("*"), reverse=True):
+        f.unlink() if f.is_file() else f.rmdir()
+    jobs_run.clear()
+    first = runner.compute_from_store("2026-Q1", data_dir=data_dir, by="month")
+    files = record_files("dossiers", data_dir=data_dir)
+    assert len(jobs_run) == 2 * len(files)  # flags and counts of each file, in one pool
+    jobs_run.clear()
+    again = runner.compute_from_store("2026-Q1", data_dir=data_dir, by="month")
+    assert jobs_run == []
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, uncached(data_dir, "2026-Q1", "month"))
+    online = first[first["indicator_code"] == "ONLINE_SUBMISSION_RATE"]
+    stored = pc.sum(pc.equal(dossiers.column("channel"), "online")).as_py()
+    assert online["numerator"].sum() == stored
+
+
+def test_the_sweep_keeps_recent_entries_of_live_files_and_drops_gone_ones(tmp_path: Path) -> None:
+    root = tmp_path / "records"
+    live = root / "dossiers" / "month=2026-01" / "part-1.parquet"
+    live.parent.mkdir(parents=True)
+    live.write_bytes(b"")
+    folder = root / COUNTS
+    old = time.time() - TRASH_AGE_S - 60
+    entries = folder / "dossiers__month=2026-01__part-1.parquet"
+    entries.mkdir(parents=True)
+    for i in range(KEEP_ENTRIES + 2):
+        (entries / f"{i}.parquet").write_bytes(b"")
+        os.utime(entries / f"{i}.parquet", (old + i, old + i))
+    gone_old = folder / "dossiers__month=2026-01__part-0.parquet"
+    gone_new = folder / "dossiers__month=2026-01__part-2.parquet"  # staged by a running ingest
+    for entry, stamp in ((gone_old, old), (gone_new, time.time())):
+        entry.mkdir()
+        (entry / "x.parquet").write_bytes(b"")
+        os.utime(entry / "x.parquet", (stamp, stamp))
+        os.utime(entry, (stamp, stamp))
+    sweep_dossier_counts(root)
+    kept = sorted(f.name for f in entries.glob("*.parquet"))
+    assert kept == [f"{i}.parquet" for i in range(2, KEEP_ENTRIES + 2)]
+    assert not gone_old.exists() and gone_new.exists()

@@ -8,6 +8,7 @@ is comparable. An agency with one predecessor (renamed or split off) takes that 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +46,11 @@ class PriorTable:
     points: FloatArray
     published: FloatArray
     rank: FloatArray
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """The agency codes as an index, built once for every part of a run that looks them up."""
+        return pd.Index(self.agencies)
 
 
 def prepare_lineage(lineage: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -107,12 +113,25 @@ def prepare_previous(
         p_codes, p_labels = factor_codes(table["period"])
         if p_labels:
             period = p_labels[-1]
-            table = table[p_codes == len(p_labels) - 1]
+            latest = p_codes == len(p_labels) - 1
+            if not latest.all():  # a copy of the table only when it holds older periods too
+                table = table[latest]
     codes, labels_a = factor_codes(table["agency_code"])
     n_codes, n_labels = factor_codes(table["node_code"], sort=False)
-    composite = codes.astype(np.int64) * (len(n_labels) + 1) + n_codes
-    dup = pd.Series(composite).duplicated(keep=False).to_numpy()
-    if dup.any():
+    node_of_label = pd.Index(node_codes).get_indexer(pd.Index(n_labels)).astype(np.int64)
+    k = np.append(node_of_label, -1)[n_codes]
+    keep = (k >= 0) & (codes >= 0)
+    everything = bool(keep.all())
+    shape = (len(labels_a), len(node_codes))
+    # One flat cell number per row; a cell written twice is a duplicate (found by counting, not hashing).
+    cell = codes.astype(np.int64) * len(node_codes) + k
+    if not everything:
+        cell = cell[keep]
+    filled = np.zeros(shape[0] * shape[1], dtype=bool)
+    filled[cell] = True
+    if int(filled.sum()) != cell.size:
+        composite = codes.astype(np.int64) * (len(n_labels) + 1) + n_codes
+        dup = pd.Series(composite).duplicated(keep=False).to_numpy()
         raise ScoringError(
             "Bảng kết quả kỳ trước có cơ quan và nút bị trùng",
             "The previous results table repeats an agency and node",
@@ -121,15 +140,14 @@ def prepare_previous(
                 for i in np.flatnonzero(dup)
             ],
         )
-    node_of_label = pd.Index(node_codes).get_indexer(pd.Index(n_labels)).astype(np.int64)
-    k = np.where(n_codes >= 0, node_of_label[np.maximum(n_codes, 0)] if n_labels else -1, -1)
-    keep = (k >= 0) & (codes >= 0)
-    shape = (len(labels_a), len(node_codes))
 
     def pivot(column: str) -> FloatArray:
         out = np.full(shape, np.nan)
-        data = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        out[codes[keep], k[keep]] = data[keep]
+        series = table[column]
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            series = pd.to_numeric(series, errors="coerce")
+        data = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        out.ravel()[cell] = data if everything else data[keep]
         return out
 
     points = pivot("points") if "points" in table.columns else pivot("published")
@@ -139,11 +157,15 @@ def prepare_previous(
 
 
 def match_agencies(
-    agencies: list[str], prior_codes: list[str], prior_present: BoolArray, lineage: pd.DataFrame | None
+    agencies: list[str],
+    prior_codes: list[str] | pd.Index,
+    prior_present: BoolArray,
+    lineage: pd.DataFrame | None,
 ) -> Match:
     """Match each current agency to its prior row, or through lineage to its predecessors' rows."""
     n = len(agencies)
-    index = pd.Index(prior_codes).get_indexer(pd.Index(agencies))
+    prior_index = prior_codes if isinstance(prior_codes, pd.Index) else pd.Index(prior_codes)
+    index = prior_index.get_indexer(pd.Index(agencies))
     ok = index >= 0
     ok[ok] = prior_present[index[ok]]
     direct = np.where(ok, index, -1).astype(np.int64)
@@ -153,7 +175,7 @@ def match_agencies(
     if lineage is not None and (~ok).any():
         current = pd.Index(agencies)
         s_idx = current.get_indexer(pd.Index(lineage["successor_code"]))
-        p_idx = pd.Index(prior_codes).get_indexer(pd.Index(lineage["predecessor_code"]))
+        p_idx = prior_index.get_indexer(pd.Index(lineage["predecessor_code"]))
         valid = (s_idx >= 0) & (p_idx >= 0)
         valid[valid] &= prior_present[p_idx[valid]] & ~ok[s_idx[valid]]
         succ = s_idx[valid].astype(np.int64)

@@ -8,18 +8,17 @@ summarise) whose options are recorded in the run log; `replay` re-runs a log and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy._core import multiarray as _multiarray
 
 from chiso.errors import ScoringError
 from chiso.frameworks import TOTAL, Framework, framework_from_dict
 from chiso.scoring import changes as ch
-from chiso.scoring.inputs import prepare_inputs
+from chiso.scoring.inputs import Inputs, prepare_inputs
+from chiso.scoring.parts import PART_CELLS, plan_parts
 from chiso.scoring.publish import band_index, round_half_up, shared_ranks
 from chiso.scoring.result import ScoreResult, build_band_counts, build_movers, build_summary
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash, output_hash
@@ -38,33 +37,6 @@ def _int_array(values: np.ndarray[Any, Any]) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(ints, mask)
 
 
-# glibc maps every block above 32 MiB afresh (M_MMAP_THRESHOLD's ceiling on 64-bit): from there on
-# each large array of a run is page-faulted in anew.
-_FRESH_MAPPING_BYTES = 32 * 1024 * 1024
-
-
-@contextmanager
-def _small_pages(cells: int) -> Iterator[None]:
-    """Allocate a large run's arrays without numpy's transparent-huge-page hint, then restore it.
-
-    A run over `cells` values allocates arrays of about cells x 8 bytes. Above 32 MiB each is freshly
-    mapped (see _FRESH_MAPPING_BYTES); with the MADV_HUGEPAGE hint numpy gives them, the kernel spent
-    2-4 s of system time per run faulting them in at 33,000 agencies x 60 leaves x 6 periods on the
-    2-core benchmark machine, against ~1 s with ordinary pages (user time unchanged). Smaller runs
-    reuse heap memory and keep the hint (there it is cheaper). The switch is process-wide but only
-    changes how memory is paged in, never a result; the previous setting is restored afterwards.
-    """
-    setter = getattr(_multiarray, "_set_madvise_hugepage", None)
-    if setter is None or cells * 8 < _FRESH_MAPPING_BYTES:
-        yield
-        return
-    before = setter(False)
-    try:
-        yield
-    finally:
-        setter(before)
-
-
 def score(
     framework: Framework,
     values: pd.DataFrame,
@@ -75,6 +47,7 @@ def score(
     lineage_policy: str = "mean",
     source: str | None = None,
     first_row: int = 1,
+    part_cells: int = PART_CELLS,
 ) -> ScoreResult:
     """Score every agency and period in `values` against `framework`.
 
@@ -92,6 +65,8 @@ def score(
         lineage_policy: how predecessors' previous figures combine: mean (default), sum or max.
         source: the file name of `values`, for problem messages.
         first_row: the number given to the first data row in problem messages (2 for a CSV file).
+        part_cells: the working-set size of a large run, in rows x nodes cells: larger runs are scored
+            in parts of whole peer groups (see chiso.scoring.parts). Results never depend on it.
 
     Returns:
         The ScoreResult (table, explanations, summary, band_counts, movers, log).
@@ -99,31 +74,6 @@ def score(
     Raises:
         ScoringError: bad input, listing every offending row and why.
     """
-    with _small_pages(len(values)):
-        return _score(
-            framework,
-            values,
-            groups=groups,
-            previous=previous,
-            lineage=lineage,
-            lineage_policy=lineage_policy,
-            source=source,
-            first_row=first_row,
-        )
-
-
-def _score(
-    framework: Framework,
-    values: pd.DataFrame,
-    *,
-    groups: pd.DataFrame | None,
-    previous: pd.DataFrame | None,
-    lineage: pd.DataFrame | None,
-    lineage_policy: str,
-    source: str | None,
-    first_row: int,
-) -> ScoreResult:
-    """Run the pipeline (see `score`)."""
     if lineage_policy not in ch.LINEAGE_POLICIES:
         raise ScoringError(
             f"Cách gộp kế thừa '{lineage_policy}' không hợp lệ (mean, sum, max)",
@@ -139,62 +89,22 @@ def _score(
             f"The previous results ({prior.period}) are not earlier than the first period of the values "
             f"({inputs.periods[0]})",
         )
-    n_a, n_p = len(inputs.agencies), len(inputs.periods)
-    n_g = len(inputs.groups)
-    period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
-    gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
-
-    match0 = None
-    prior_leaf = None
-    if prior is not None:
-        match0 = ch.match_agencies(
-            inputs.agencies, prior.agencies, np.ones(len(prior.agencies), bool), lineage_df
-        )
-        leaf_cols = np.array(plan.node_of_leaf, dtype=np.int64)
-        prior_leaf = ch.gather(prior.points[:, leaf_cols], match0, lineage_policy)
-
-    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
-    points = aggregate(plan, inputs, leaf_points)
-    published = round_half_up(points, framework.decimals)
-    present_rows = inputs.present
-    everyone = bool(present_rows.all())
-    masked = published if everyone else np.where(present_rows[:, None], published, np.nan)
-    rank = np.empty(points.shape)
-    for k in range(points.shape[1]):
-        rank[:, k] = shared_ranks(masked[:, k], gid, decimals=framework.decimals)
-
-    prev_pub = np.full(points.shape, np.nan)
-    prev_rank = np.full(points.shape, np.nan)
-    status = np.zeros(n_p * n_a, dtype=np.int8)
-    for p in range(n_p):
-        rows = slice(p * n_a, (p + 1) * n_a)
-        if p == 0:
-            if prior is None or match0 is None:
-                continue
-            match, src_pub, src_rank = match0, prior.published, prior.rank
-        else:
-            before = slice((p - 1) * n_a, p * n_a)
-            match = ch.match_agencies(inputs.agencies, inputs.agencies, present_rows[before], lineage_df)
-            src_pub, src_rank = published[before], rank[before]
-        before_pub = ch.gather(src_pub, match, lineage_policy)
-        merged = match.status == ch.STATUS_MERGED
-        if merged.any():  # a mean of predecessors is a new figure: publish it like any other
-            before_pub[merged] = round_half_up(before_pub[merged], framework.decimals)
-        prev_pub[rows] = before_pub
-        ranks_before = ch.gather(src_rank, match, "mean")
-        ranks_before[match.status == ch.STATUS_MERGED] = np.nan
-        prev_rank[rows] = ranks_before
-        status[rows] = match.status
-    scale = 10.0**framework.decimals
-    # (rint(published x scale) - rint(previous x scale)) / scale, in place (no full-size temporaries).
-    points_change = published * scale
-    np.rint(points_change, out=points_change)
-    before_digits = prev_pub * scale
-    np.rint(before_digits, out=before_digits)
-    points_change -= before_digits
-    points_change /= scale
-    del before_digits
-    rank_change = prev_rank - rank
+    prior_leaves = None if prior is None else prior.points[:, np.array(plan.node_of_leaf, dtype=np.int64)]
+    parts = plan_parts(inputs, lineage_df, width=len(plan.codes), max_cells=part_cells)
+    if not parts:
+        scored = _score_part(framework, plan, inputs, prior, prior_leaves, lineage_df, lineage_policy)
+    else:
+        scored = _Scored.empty(inputs.n_rows, len(plan.codes), len(inputs.leaf_codes))
+        for agencies in parts:
+            part = inputs.subset(agencies)
+            scored.put(
+                inputs.rows_of(agencies),
+                _score_part(framework, plan, part, prior, prior_leaves, lineage_df, lineage_policy),
+            )
+    leaf_points, notes, points, published = scored.leaf_points, scored.notes, scored.points, scored.published
+    rank, prev_pub, prev_rank, status = scored.rank, scored.prev_pub, scored.prev_rank, scored.status
+    points_change, rank_change = scored.points_change, scored.rank_change
+    n_a = len(inputs.agencies)
 
     table = _build_table(
         framework,
@@ -271,6 +181,117 @@ def _score(
         movers=build_movers(totals),
         log=log,
         warnings=warnings,
+    )
+
+
+@dataclass
+class _Scored:
+    """The scored matrices of a run or a part: rows = period x agency, columns = leaves or nodes."""
+
+    leaf_points: np.ndarray[Any, Any]  # (R, L)
+    notes: np.ndarray[Any, Any]  # (R, L) int8
+    points: np.ndarray[Any, Any]  # (R, K) and the rest alike
+    published: np.ndarray[Any, Any]
+    rank: np.ndarray[Any, Any]
+    prev_pub: np.ndarray[Any, Any]
+    prev_rank: np.ndarray[Any, Any]
+    points_change: np.ndarray[Any, Any]
+    rank_change: np.ndarray[Any, Any]
+    status: np.ndarray[Any, Any]  # (R,) int8
+
+    @classmethod
+    def empty(cls, n_rows: int, n_nodes: int, n_leaves: int) -> _Scored:
+        """Allocate a whole run's matrices, to be filled part by part."""
+
+        def nodes() -> np.ndarray[Any, Any]:
+            return np.empty((n_rows, n_nodes))
+
+        return cls(
+            np.empty((n_rows, n_leaves)),
+            np.empty((n_rows, n_leaves), dtype=np.int8),
+            nodes(),
+            nodes(),
+            nodes(),
+            nodes(),
+            nodes(),
+            nodes(),
+            nodes(),
+            np.empty(n_rows, dtype=np.int8),
+        )
+
+    def put(self, rows: np.ndarray[Any, Any], part: _Scored) -> None:
+        """Copy a part's matrices into these rows."""
+        for name in self.__dataclass_fields__:
+            getattr(self, name)[rows] = getattr(part, name)
+
+
+def _score_part(
+    framework: Framework,
+    plan: Any,
+    inputs: Inputs,
+    prior: ch.PriorTable | None,
+    prior_leaves: np.ndarray[Any, Any] | None,
+    lineage_df: pd.DataFrame | None,
+    lineage_policy: str,
+) -> _Scored:
+    """Score, aggregate, publish, rank and compare the agencies of `inputs` (whole peer groups)."""
+    n_a, n_p = len(inputs.agencies), len(inputs.periods)
+    n_g = len(inputs.groups)
+    period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
+    gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
+
+    match0 = None
+    prior_leaf = None
+    if prior is not None and prior_leaves is not None:
+        everyone_before = np.ones(len(prior.agencies), bool)
+        match0 = ch.match_agencies(inputs.agencies, prior.index, everyone_before, lineage_df)
+        prior_leaf = ch.gather(prior_leaves, match0, lineage_policy)
+
+    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
+    points = aggregate(plan, inputs, leaf_points)
+    published = round_half_up(points, framework.decimals)
+    present_rows = inputs.present
+    everyone = bool(present_rows.all())
+    masked = published if everyone else np.where(present_rows[:, None], published, np.nan)
+    rank = np.empty(points.shape)
+    for k in range(points.shape[1]):
+        rank[:, k] = shared_ranks(masked[:, k], gid, decimals=framework.decimals)
+
+    prev_pub = np.full(points.shape, np.nan)
+    prev_rank = np.full(points.shape, np.nan)
+    status = np.zeros(n_p * n_a, dtype=np.int8)
+    for p in range(n_p):
+        rows = slice(p * n_a, (p + 1) * n_a)
+        if p == 0:
+            if prior is None or match0 is None:
+                continue
+            match, src_pub, src_rank = match0, prior.published, prior.rank
+        else:
+            before = slice((p - 1) * n_a, p * n_a)
+            match = ch.match_agencies(inputs.agencies, inputs.agencies, present_rows[before], lineage_df)
+            src_pub, src_rank = published[before], rank[before]
+        before_pub = ch.gather(src_pub, match, lineage_policy)
+        merged = match.status == ch.STATUS_MERGED
+        if merged.any():  # a mean of predecessors is a new figure: publish it like any other
+            before_pub[merged] = round_half_up(before_pub[merged], framework.decimals)
+        prev_pub[rows] = before_pub
+        ranks_before = ch.gather(src_rank, match, "mean")
+        ranks_before[match.status == ch.STATUS_MERGED] = np.nan
+        prev_rank[rows] = ranks_before
+        status[rows] = match.status
+    scale = 10.0**framework.decimals
+    # (rint(published x scale) - rint(previous x scale)) / scale, in place (no full-size temporaries).
+    points_change = published * scale
+    np.rint(points_change, out=points_change)
+    before_digits = prev_pub * scale
+    np.rint(before_digits, out=before_digits)
+    points_change -= before_digits
+    points_change /= scale
+    del before_digits
+    rank_change = prev_rank - rank
+
+    return _Scored(
+        leaf_points, notes, points, published, rank, prev_pub, prev_rank, points_change, rank_change, status
     )
 
 

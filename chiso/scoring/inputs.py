@@ -49,6 +49,42 @@ class Inputs:
     def n_rows(self) -> int:
         return len(self.periods) * len(self.agencies)
 
+    def rows_of(self, agency_index: IntArray) -> IntArray:
+        """Return the rows of these agencies in every period, in the layout of `subset(agency_index)`."""
+        n_a = len(self.agencies)
+        periods = np.arange(len(self.periods), dtype=np.int64)[:, None] * n_a
+        return (periods + agency_index[None, :]).ravel()
+
+    def subset(self, agency_index: IntArray) -> Inputs:
+        """Return the inputs of some agencies (sorted indices), their groups renumbered from 0.
+
+        Scoring a subset that holds whole peer groups gives those agencies the same results as scoring
+        everything: ranks, normalisation and group fills never look outside a group.
+        """
+        rows = self.rows_of(agency_index)
+        group_codes, local_group = np.unique(self.group_of_agency[agency_index], return_inverse=True)
+        comments = {}
+        if self.comments:
+            position = np.full(self.n_rows, -1, dtype=np.int64)
+            position[rows] = np.arange(rows.size)
+            for (row, leaf), text in self.comments.items():
+                if position[row] >= 0:
+                    comments[(int(position[row]), leaf)] = text
+        return Inputs(
+            periods=self.periods,
+            agencies=[self.agencies[i] for i in agency_index],
+            leaf_codes=self.leaf_codes,
+            groups=[self.groups[g] for g in group_codes],
+            group_of_agency=local_group.astype(np.int64),
+            kind_of_agency=[self.kind_of_agency[i] for i in agency_index],
+            present=self.present[rows],
+            value=self.value[rows],
+            numerator=self.numerator[rows],
+            denominator=self.denominator[rows],
+            given=self.given[rows],
+            comments=comments,
+        )
+
 
 def factor_codes(series: pd.Series, *, sort: bool = True) -> tuple[CodeArray, list[str]]:
     """Return integer codes (-1 for missing or blank) and the stripped text labels of a code column.

@@ -8,6 +8,7 @@ summarise) whose options are recorded in the run log; `replay` re-runs a log and
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,31 @@ def _cat(codes: Any, categories: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)), validate=False)
 
 
-def _int_array(values: np.ndarray[Any, Any]) -> pd.arrays.IntegerArray:
-    mask = np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        ints = values.astype(np.int32)
-    return pd.arrays.IntegerArray(ints, mask)
+@dataclass
+class _IntMatrix:
+    """Whole numbers with gaps (ranks and their changes), kept as the int32 values and missing mask of
+    pandas' nullable Int32 column so the table takes them without another full-size copy."""
+
+    values: np.ndarray[Any, Any]  # int32
+    missing: np.ndarray[Any, Any]  # bool
+
+    @classmethod
+    def from_floats(cls, floats: np.ndarray[Any, Any]) -> _IntMatrix:
+        """Convert whole numbers held as floats, NaN = missing."""
+        with np.errstate(invalid="ignore"):
+            return cls(floats.astype(np.int32), np.isnan(floats))
+
+    @classmethod
+    def empty(cls, shape: tuple[int, int]) -> _IntMatrix:
+        return cls(np.empty(shape, dtype=np.int32), np.empty(shape, dtype=bool))
+
+    def __setitem__(self, rows: np.ndarray[Any, Any], part: _IntMatrix) -> None:
+        self.values[rows] = part.values
+        self.missing[rows] = part.missing
+
+    def column(self, rows: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]) -> pd.arrays.IntegerArray:
+        """Return the table column: the selected rows, flattened."""
+        return pd.arrays.IntegerArray(rows(self.values), rows(self.missing))
 
 
 def score(
@@ -192,11 +213,11 @@ class _Scored:
     notes: np.ndarray[Any, Any]  # (R, L) int8
     points: np.ndarray[Any, Any]  # (R, K) and the rest alike
     published: np.ndarray[Any, Any]
-    rank: np.ndarray[Any, Any]
+    rank: _IntMatrix
     prev_pub: np.ndarray[Any, Any]
-    prev_rank: np.ndarray[Any, Any]
+    prev_rank: _IntMatrix
     points_change: np.ndarray[Any, Any]
-    rank_change: np.ndarray[Any, Any]
+    rank_change: _IntMatrix
     status: np.ndarray[Any, Any]  # (R,) int8
 
     @classmethod
@@ -206,16 +227,19 @@ class _Scored:
         def nodes() -> np.ndarray[Any, Any]:
             return np.empty((n_rows, n_nodes))
 
+        def ints() -> _IntMatrix:
+            return _IntMatrix.empty((n_rows, n_nodes))
+
         return cls(
             np.empty((n_rows, n_leaves)),
             np.empty((n_rows, n_leaves), dtype=np.int8),
             nodes(),
             nodes(),
+            ints(),
             nodes(),
+            ints(),
             nodes(),
-            nodes(),
-            nodes(),
-            nodes(),
+            ints(),
             np.empty(n_rows, dtype=np.int8),
         )
 
@@ -290,8 +314,18 @@ def _score_part(
     del before_digits
     rank_change = prev_rank - rank
 
+    ints = _IntMatrix.from_floats
     return _Scored(
-        leaf_points, notes, points, published, rank, prev_pub, prev_rank, points_change, rank_change, status
+        leaf_points,
+        notes,
+        points,
+        published,
+        ints(rank),
+        prev_pub,
+        ints(prev_rank),
+        points_change,
+        ints(rank_change),
+        status,
     )
 
 
@@ -301,11 +335,11 @@ def _build_table(
     inputs: Any,
     points: np.ndarray[Any, Any],
     published: np.ndarray[Any, Any],
-    rank: np.ndarray[Any, Any],
+    rank: _IntMatrix,
     prev_pub: np.ndarray[Any, Any],
-    prev_rank: np.ndarray[Any, Any],
+    prev_rank: _IntMatrix,
     points_change: np.ndarray[Any, Any],
-    rank_change: np.ndarray[Any, Any],
+    rank_change: _IntMatrix,
     status: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
     n_a, n_k = len(inputs.agencies), len(plan.codes)
@@ -352,12 +386,12 @@ def _build_table(
             "max_points": np.tile(plan.max_points, n_sel),
             "published": pub,
             "index_value": index_value,
-            "rank": _int_array(rows(rank)),
+            "rank": rank.column(rows),
             "band": cat(band_codes, categories=[b.label_vi for b in bands]),
             "previous_points": rows(prev_pub),
             "points_change": rows(points_change),
-            "previous_rank": _int_array(rows(prev_rank)),
-            "rank_change": _int_array(rows(rank_change)),
+            "previous_rank": prev_rank.column(rows),
+            "rank_change": rank_change.column(rows),
             "status": cat(np.repeat(status[sel], n_k), categories=ch.STATUSES),
         },
     )

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -162,8 +164,8 @@ class RecordTables:
     procedures: ir.Table | None = None
     procedure_flags: ir.Table | None = None
     """Optional cached per-month procedure flags of the dossiers (see `procedure_flag_files`)."""
-    flags_one_file_a_month: bool = False
-    """Each month's flags come from one file (one row per agency x procedure): no MAX over files."""
+    flag_months_of_one_file: frozenset[date] = frozenset()
+    """Months whose flags come from one file (one row per agency x procedure): no MAX over files."""
 
 
 def _table(con: Any, data: pa.Table | pd.DataFrame, name: str, *, stable: bool = False) -> ir.Table:
@@ -263,10 +265,14 @@ def tables_from_files(
     if d is None:
         d = conform(_table(con, empty_records("dossiers"), "dossiers"), "dossiers")
     flags = con.read_parquet([str(p) for p in procedure_flags]) if dossiers and procedure_flags else None
-    months = [Path(p).parent.name for p in dossiers]  # store partitions: month=YYYY-MM
-    one_a_month = all(m.startswith("month=") for m in months) and len(set(months)) == len(months)
+    partitions = Counter(Path(p).parent.name for p in dossiers)  # store partitions: month=YYYY-MM
+    single = frozenset(
+        date.fromisoformat(f"{name.removeprefix('month=')}-01")
+        for name, files in partitions.items()
+        if files == 1 and re.fullmatch(r"month=\d{4}-\d{2}", name)
+    )
     return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags,
-                        flags_one_file_a_month=one_a_month)  # fmt: skip
+                        flag_months_of_one_file=single)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,7 +401,7 @@ def prepare_sources(
         flags = records.procedure_flags
         if chosen_agencies is not None:
             flags = flags.semi_join(chosen_agencies, "agency_code")
-        grain = _grain_from_flags(flags, periods, records.con, regroup=not records.flags_one_file_a_month)
+        grain = _grain_from_flags(flags, periods, records.con, records.flag_months_of_one_file)
     else:
         # the procedure grain needs no working days: build it from the attributed rows (fewer joins)
         grain = attributed.group_by(list(PROCEDURE_KEYS)).aggregate(**procedure_flags(attributed))
@@ -430,28 +436,33 @@ def _whole_months(periods: Sequence[Period]) -> bool:
     return all(p.start.day == 1 and p.end.day == 1 for p in periods)
 
 
-def _grain_from_flags(flags: ir.Table, periods: Sequence[Period], con: Any, *, regroup: bool) -> ir.Table:
+def _grain_from_flags(
+    flags: ir.Table, periods: Sequence[Period], con: Any, months_of_one_file: Collection[date]
+) -> ir.Table:
     """Turn cached per-month flags (agency_code, month, procedure_code, flags) into the period grain.
 
-    A period of several months, or a month of several files, takes the MAX over its rows; with
-    ``regroup`` false and one-month periods the rows are the grain already (regrouping 9M rows of
-    a year by month cost ~2 s).
+    A one-month period whose month has one flag file takes its rows as they are (regrouping 9M
+    rows of a year cost ~2 s); a longer period, or a month of several files, takes the MAX.
     """
     months: list[date] = []
     labels: list[str] = []
+    as_is: list[bool] = []
     for p in periods:
         day = p.start
         while day < p.end:
             months.append(day)
             labels.append(p.label)
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    table = _table(con, pa.table({"_month": pa.array(months, pa.date32()), "period": labels}), "months")
+            as_is.append(p.start == months[-1] and p.end == day and months[-1] in months_of_one_file)
+    data = pa.table({"_month": pa.array(months, pa.date32()), "period": labels, "_as_is": as_is})
+    table = _table(con, data, "months")
     joined = flags.join(table, flags.month == table._month, how="inner")
-    if not regroup and len(months) == len(periods):
-        return joined.select(*PROCEDURE_KEYS, *PROCEDURE_FLAGS)
-    return joined.group_by(list(PROCEDURE_KEYS)).aggregate(
-        **{f: joined[f].max() for f in PROCEDURE_FLAGS}
-    )
+    direct = joined.filter(joined._as_is).select(*PROCEDURE_KEYS, *PROCEDURE_FLAGS)
+    rest = joined.filter(~joined._as_is)
+    regrouped = rest.group_by(list(PROCEDURE_KEYS)).aggregate(**{f: rest[f].max() for f in PROCEDURE_FLAGS})
+    if all(as_is):
+        return direct
+    return regrouped if not any(as_is) else direct.union(regrouped.cast(direct.schema()), distinct=False)
 
 
 def _prepare_procedures(

@@ -157,3 +157,19 @@ def test_the_sweep_keeps_recent_entries_of_live_files_and_drops_gone_ones(tmp_pa
     kept = sorted(f.name for f in entries.glob("*.parquet"))
     assert kept == [f"{i}.parquet" for i in range(2, KEEP_ENTRIES + 2)]
     assert not gone_old.exists() and gone_new.exists()
+
+
+def test_months_of_one_file_and_of_several_files_mix(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    first = generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=1_500, seed=11)
+    ingest_table(tmp_path, data_dir, "first.parquet", pa.Table.from_batches(list(first)))
+    more = pa.Table.from_batches(list(generate_dossiers(AGENCIES, date(2026, 2, 1), date(2026, 2, 28),
+                                                        total=300, seed=12)))  # fmt: skip
+    ids = pa.array([f"MORE-{i}" for i in range(more.num_rows)])
+    more = more.set_column(more.schema.get_field_index("dossier_id"), "dossier_id", ids)
+    ingest_table(tmp_path, data_dir, "more.parquet", more)
+    files = [record_files("dossiers", data_dir=data_dir, months=[m]) for m in ("2026-01", "2026-02")]
+    assert [len(f) for f in files] == [1, 2]
+    for period, by in (("2026-Q1", "month"), ("2026-Q1", None), ("2026-02", None)):
+        cached = runner.compute_from_store(period, data_dir=data_dir, by=by)
+        pd.testing.assert_frame_equal(cached, uncached(data_dir, period, by))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chiso.accounts.service import aware, utcnow
 from chiso.errors import InvalidInput
+from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.store.models import AuditEntry, User
 
 AUDIT_COLUMNS = (
@@ -226,13 +227,13 @@ def export_audit(
         writer = csv.writer(buf)
         writer.writerow(AUDIT_COLUMNS)
         for row in rows:
-            writer.writerow(row.as_list())
+            writer.writerow([csv_cell(v) for v in row.as_list()])
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
         import xlsxwriter
 
         out = io.BytesIO()
-        book = xlsxwriter.Workbook(out, {"in_memory": True})
+        book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
         sheet = book.add_worksheet("audit")
         bold = book.add_format({"bold": True})
         sheet.write_row(0, 0, AUDIT_COLUMNS, bold)

@@ -30,6 +30,7 @@ from chiso.assessment.submissions import (
 )
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
+from chiso.exports import XLSX_OPTIONS
 from chiso.store.models import Agency, User
 from chiso.store.models.assessment import Submission
 
@@ -88,7 +89,7 @@ def build_template(
 
     view = get_submission_view(session, period_code=period_code, agency_code=agency_code, actor=actor)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format(

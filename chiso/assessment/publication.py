@@ -27,6 +27,7 @@ from chiso.assessment.schemas import Ranking, RankingRow
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
+from chiso.exports import XLSX_OPTIONS
 from chiso.store.models import Agency, User
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
 
@@ -405,7 +406,7 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
     import xlsxwriter
 
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
     sheet = book.add_worksheet("xep_hang")
     bold = book.add_format({"bold": True})
     sheet.write(0, 0, f"{ranking.period_name_vi} — {ranking.group or 'tất cả nhóm / all groups'}", bold)

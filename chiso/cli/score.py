@@ -15,6 +15,7 @@ from rich.table import Table
 
 from chiso.cli.common import console, print_json, run_guarded
 from chiso.errors import InvalidInput, NotFound
+from chiso.exports import XLSX_OPTIONS
 
 app = typer.Typer(
     help="Chấm điểm, xếp hạng từ tệp giá trị / score, rank and band agencies from a values file.",
@@ -66,7 +67,7 @@ def write_results(result: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = result.table[RESULT_COLUMNS]
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
             table.to_excel(writer, sheet_name="results", index=False)
             result.summary.to_excel(writer, sheet_name="summary", index=False)
             result.band_counts.to_excel(writer, sheet_name="bands", index=False)

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chiso.errors import InvalidInput, Problem
+from chiso.exports import XLSX_OPTIONS
 from chiso.frameworks import Framework, load_framework
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import parse_period
@@ -275,7 +276,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     elif suffix == ".json":
         table.to_json(path, orient="records", force_ascii=False, indent=1)
     elif suffix == ".xlsx":
-        table.to_excel(path, index=False, engine="xlsxwriter")
+        table.to_excel(path, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
     else:
         table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
     return path

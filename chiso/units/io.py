@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from chiso.errors import InvalidInput, Problem
+from chiso.exports import XLSX_OPTIONS
 
 # The columns of an agency file, in the order export writes them.
 COLUMNS = (
@@ -309,7 +310,7 @@ def _write_table(path: Path, columns: Sequence[str], rows: Iterable[dict[str, st
         import xlsxwriter
         import xlsxwriter.exceptions
 
-        book = xlsxwriter.Workbook(str(path))
+        book = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
         try:
             sheet = book.add_worksheet("agencies")
             bold = book.add_format({"bold": True})

@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.web.deps import Viewer
 from chiso.web.i18n import EN, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for
 
@@ -153,28 +154,6 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    text = str(value)
-    # Keep spreadsheets from running a cell as a formula (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def table_download(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -197,7 +176,7 @@ def table_download(
         import xlsxwriter
 
         buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
         sheet = book.add_worksheet(filename[:31])
         bold = book.add_format({"bold": True})
         for col, name in enumerate(columns):
@@ -225,7 +204,7 @@ def table_download(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name in columns])
+        writer.writerow([csv_cell(row.get(name)) for name in columns])
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -62,3 +62,18 @@ def test_a_crash_mid_import_leaves_nothing_written(
     assert calls["n"] == 2 and audit.count_audit(db) == before
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
     assert all(f.value is None for s in view.sections for f in s.fields)
+
+
+def test_exports_keep_formula_like_text_as_text(db: Session, province, open_period) -> None:
+    open_period()
+    reason = '=HYPERLINK("http://evil.example","bấm vào đây")'
+    audit.record_change(
+        db, action="value.update", object_type="submission_value", object_id=1, reason=reason, new=-2.5
+    )
+    rows = list(csv.DictReader(io.StringIO(audit.export_audit(db, fmt="csv").decode("utf-8-sig"))))
+    assert rows[-1]["reason"] == "'" + reason  # Excel shows the text and never runs it
+    sheet = load_workbook(io.BytesIO(audit.export_audit(db, fmt="xlsx"))).active
+    last = [c.value for c in sheet[sheet.max_row]]
+    assert reason in last  # a string cell: openpyxl would read a formula cell's text the same, so check type
+    cell = sheet.cell(row=sheet.max_row, column=last.index(reason) + 1)
+    assert cell.data_type == "s"

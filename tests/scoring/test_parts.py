@@ -40,7 +40,12 @@ def _framework() -> Framework:
             "max_points": 40,
             "bands": bands,
             "nodes": [
-                {"code": "A", "name_vi": "A", "max_points": 20, "children": [leaf(c) for c in ("A1", "A2", "A3")]},
+                {
+                    "code": "A",
+                    "name_vi": "A",
+                    "max_points": 20,
+                    "children": [leaf(c) for c in ("A1", "A2", "A3")],
+                },
                 {"code": "B", "name_vi": "B", "max_points": 20, "children": [leaf("B1"), leaf("B2")]},
             ],
         }
@@ -49,7 +54,7 @@ def _framework() -> Framework:
 
 @st.composite
 def runs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
-    """Values over several periods and groups, agencies that appear late, lineage across groups, a prior run."""
+    """Values over periods and groups, agencies appearing late, lineage across groups, a prior run."""
     n = draw(st.integers(2, 14))
     agencies = [f"AG{i:02d}" for i in range(n)]
     group_of = {a: draw(st.sampled_from(["G1", "G2", "G3", "G4"])) for a in agencies}
@@ -82,7 +87,9 @@ def runs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
             for code in ("A1", "A2", "A3", "B2")
         ]
     )
-    groups = pd.DataFrame({"agency_code": agencies + ["GONE"], "group": [group_of[a] for a in agencies] + ["G1"]})
+    groups = pd.DataFrame(
+        {"agency_code": agencies + ["GONE"], "group": [group_of[a] for a in agencies] + ["G1"]}
+    )
     previous = score(_framework(), before, groups=groups).table
     return {"values": pd.DataFrame(rows), "groups": groups, "lineage": lineage, "previous": previous}
 

@@ -1,0 +1,38 @@
+"""Cells that people open in spreadsheets: the formula-injection guard every export shares; bottom layer.
+
+A downloaded CSV or workbook is opened in Excel by the same officers who typed its text into chiso.
+Text that starts like a formula (=, +, -, @) must stay text there, or a comment such as
+`=HYPERLINK(...)` would run on the reader's machine. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+# xlsxwriter options for every workbook chiso writes: strings are written as strings, never as formulas.
+XLSX_OPTIONS: dict[str, Any] = {"strings_to_formulas": False}
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """Return the CSV text of a value; text a spreadsheet would run as a formula gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value)
+    if text[:1] in _FORMULA_STARTS and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

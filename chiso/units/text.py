@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["fold", "sort_key", "tone_of", "VIETNAMESE_ALPHABET"]
 
@@ -78,8 +79,10 @@ def tone_of(text: str) -> tuple[int, ...]:
     return tuple(tone for base, tone, _ in _letters(text) if base.isalpha())
 
 
+@lru_cache(maxsize=1 << 16)
 def sort_key(text: str) -> tuple[object, ...]:
-    """Return a key that sorts strings in Vietnamese alphabetical order.
+    """Return a key that sorts strings in Vietnamese alphabetical order (cached: lists sort the same
+    ~14,000 unit names on every request, and building a key costs ~35 µs).
 
     Primary: letters by the Vietnamese alphabet, words compared one by one (a space sorts before
     any letter, so "Ba" < "Ba Đình" < "Bác"), digit runs as numbers, punctuation ignored.

@@ -8,6 +8,7 @@ bad rows go to a reject file and the good rows are stored.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from chiso.errors import Problem
 from chiso.monitoring.readers import ReadResult, Reject, read_file, validate_records, write_rejects
 from chiso.monitoring.records import RecordKind, record_type
 from chiso.monitoring.store import FaultHook, StoreWriter, month_codes, month_of, open_writer
+
+log = logging.getLogger("chiso.monitoring")
 
 ProgressFn = Callable[[str, int, int], None]
 """progress(step, done, total): step is "read" or "store"."""
@@ -259,15 +262,21 @@ def _build_derived(writer: StoreWriter) -> None:
     recompute reads the new files' cached flags and counts. A changed catalogue changes every
     file's counts (full-online eligibility), so then every live dossier file is counted again.
     """
+    import duckdb
+
     from chiso.monitoring.derived import build_month_caches
 
     catalogue_changed = writer.changes("procedures")
     dossiers = writer.live_parts("dossiers") if catalogue_changed else writer.added_parts("dossiers")
-    build_month_caches(
-        data_dir=writer.data_dir,
-        parts=[(writer.path_of(p), p.path) for p in dossiers],
-        catalogue=[(writer.path_of(p), p.path) for p in writer.live_parts("procedures")],
-    )
+    try:
+        build_month_caches(
+            data_dir=writer.data_dir,
+            parts=[(writer.path_of(p), p.path) for p in dossiers],
+            catalogue=[(writer.path_of(p), p.path) for p in writer.live_parts("procedures")],
+        )
+    except (OSError, duckdb.Error):
+        # the records still go in: a computation builds whatever is missing from the raw records
+        log.warning("derived results of the ingest not built", exc_info=True)
 
 
 def _store_results(

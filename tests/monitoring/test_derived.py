@@ -173,3 +173,21 @@ def test_months_of_one_file_and_of_several_files_mix(tmp_path: Path) -> None:
     for period, by in (("2026-Q1", "month"), ("2026-Q1", None), ("2026-02", None)):
         cached = runner.compute_from_store(period, data_dir=data_dir, by=by)
         pd.testing.assert_frame_equal(cached, uncached(data_dir, period, by))
+
+
+def test_the_records_go_in_when_the_derived_results_cannot_be_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(**kw: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(derived, "build_month_caches", full_disk)
+    data_dir = tmp_path / "var"
+    batches = generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 1, 31), total=200, seed=13)
+    ingest_table(tmp_path, data_dir, "dossiers.parquet", pa.Table.from_batches(list(batches)))
+    files = record_files("dossiers", data_dir=data_dir)
+    assert sum(pq.ParquetFile(f).metadata.num_rows for f in files) == 200
+    assert not flag_target(records_dir(data_dir), load_manifest(data_dir).parts("dossiers")[0].path).exists()
+    monkeypatch.undo()
+    cached = runner.compute_from_store("2026-01", data_dir=data_dir)
+    pd.testing.assert_frame_equal(cached, uncached(data_dir, "2026-01", None))

@@ -317,8 +317,8 @@ def _attribute(
     hi = datetime.combine(max(p.end for p in periods), time())
     table = table.filter(table.received_at >= lo, table.received_at < hi)
     if len(periods) == 1:
-        # one period (a month's recompute, each part file of a cached run): constants, not a join
-        # that carries every column of 100M rows
+        # one period (a month's recompute, each part file's cached counts): constants are the
+        # simpler plan than a join with the period's days (no measurable CPU difference at 100M)
         (only,) = periods
         cutoff = min(only.cutoff, as_of) if as_of is not None else only.cutoff
         return table.mutate(

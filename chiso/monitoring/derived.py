@@ -59,10 +59,6 @@ class JobContext:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     views: dict[str, list[Path]] = field(default_factory=dict)
 
-    def update(self, other: JobContext) -> None:
-        self.tables.update(other.tables)
-        self.views.update(other.views)
-
 
 def _worker_connection(context: JobContext, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
@@ -102,7 +98,11 @@ def run_jobs(jobs: Sequence[PartJob], context: JobContext, *, workers: int = WOR
     failures: list[BaseException] = []
 
     def work() -> None:
-        con = _worker_connection(context, share)
+        try:
+            con = _worker_connection(context, share)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failures.append(exc)
+            return
         try:
             while not failures:
                 try:

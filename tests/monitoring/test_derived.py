@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -191,3 +192,20 @@ def test_the_records_go_in_when_the_derived_results_cannot_be_built(
     monkeypatch.undo()
     cached = runner.compute_from_store("2026-01", data_dir=data_dir)
     pd.testing.assert_frame_equal(cached, uncached(data_dir, "2026-01", None))
+
+
+def test_a_store_that_cannot_be_written_computes_from_the_raw_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "var"
+    batches = generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 1, 31), total=300, seed=14)
+    ingest_table(tmp_path, data_dir, "dossiers.parquet", pa.Table.from_batches(list(batches)))
+    shutil.rmtree(records_dir(data_dir) / "_derived")
+
+    def read_only(table: pa.Table, target: Path) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(derived, "_write", read_only)
+    cached = runner.compute_from_store("2026-01", data_dir=data_dir)
+    pd.testing.assert_frame_equal(cached, uncached(data_dir, "2026-01", None))
+    assert not (records_dir(data_dir) / "_derived").exists()

@@ -122,25 +122,9 @@ def score(
                 inputs.rows_of(agencies),
                 _score_part(framework, plan, part, prior, prior_leaves, lineage_df, lineage_policy),
             )
-    leaf_points, notes, points, published = scored.leaf_points, scored.notes, scored.points, scored.published
-    rank, prev_pub, prev_rank, status = scored.rank, scored.prev_pub, scored.prev_rank, scored.status
-    points_change, rank_change = scored.points_change, scored.rank_change
-    n_a = len(inputs.agencies)
 
-    table = _build_table(
-        framework,
-        plan,
-        inputs,
-        points,
-        published,
-        rank,
-        prev_pub,
-        prev_rank,
-        points_change,
-        rank_change,
-        status,
-    )
-    explanations = _build_explanations(framework, plan, inputs, leaf_points, notes)
+    table = _build_table(framework, plan, inputs, scored)
+    explanations = _build_explanations(framework, plan, inputs, scored.leaf_points, scored.notes)
     totals = table[table["node_code"] == TOTAL]
     warnings = []
     if inputs.unscored_agencies:
@@ -163,7 +147,7 @@ def score(
         "input_hash": input_hash(inputs, prior, lineage_df),
         "inputs": {
             "rows": int(len(values)),
-            "agencies": n_a,
+            "agencies": len(inputs.agencies),
             "periods": inputs.periods,
             "groups": inputs.groups,
             "previous_period": None if prior is None else prior.period,
@@ -194,8 +178,8 @@ def score(
         summary=build_summary(
             inputs,
             plan.codes,
-            published,
-            prev_pub,
+            scored.published,
+            scored.prev_pub,
             decimals=framework.decimals,
         ),
         band_counts=build_band_counts(totals),
@@ -329,19 +313,7 @@ def _score_part(
     )
 
 
-def _build_table(
-    framework: Framework,
-    plan: Any,
-    inputs: Any,
-    points: np.ndarray[Any, Any],
-    published: np.ndarray[Any, Any],
-    rank: _IntMatrix,
-    prev_pub: np.ndarray[Any, Any],
-    prev_rank: _IntMatrix,
-    points_change: np.ndarray[Any, Any],
-    rank_change: _IntMatrix,
-    status: np.ndarray[Any, Any],
-) -> pd.DataFrame:
+def _build_table(framework: Framework, plan: Any, inputs: Any, scored: _Scored) -> pd.DataFrame:
     n_a, n_k = len(inputs.agencies), len(plan.codes)
     everyone = bool(inputs.present.all())
     sel = np.flatnonzero(inputs.present)
@@ -357,7 +329,7 @@ def _build_table(
     period_idx = np.repeat((sel // n_a).astype(_code_dtype(len(inputs.periods))), n_k)
     node_idx = np.tile(np.arange(n_k, dtype=_code_dtype(n_k)), n_sel)
     total_at = np.arange(n_sel) * n_k  # TOTAL is node 0 of every agency's block
-    pub = rows(published)
+    pub = rows(scored.published)
     bands = framework.bands
     band_codes = np.full(pub.size, -1, dtype=np.int8)
     if bands:
@@ -382,17 +354,17 @@ def _build_table(
             ),
             "node_code": cat(node_idx, categories=plan.codes),
             "depth": np.tile(np.array(plan.depth, dtype=np.int8), n_sel),
-            "points": rows(points),
+            "points": rows(scored.points),
             "max_points": np.tile(plan.max_points, n_sel),
             "published": pub,
             "index_value": index_value,
-            "rank": rank.column(rows),
+            "rank": scored.rank.column(rows),
             "band": cat(band_codes, categories=[b.label_vi for b in bands]),
-            "previous_points": rows(prev_pub),
-            "points_change": rows(points_change),
-            "previous_rank": prev_rank.column(rows),
-            "rank_change": rank_change.column(rows),
-            "status": cat(np.repeat(status[sel], n_k), categories=ch.STATUSES),
+            "previous_points": rows(scored.prev_pub),
+            "points_change": rows(scored.points_change),
+            "previous_rank": scored.prev_rank.column(rows),
+            "rank_change": scored.rank_change.column(rows),
+            "status": cat(np.repeat(scored.status[sel], n_k), categories=ch.STATUSES),
         },
     )
 

@@ -19,6 +19,7 @@ from chiso.units.admin import (
     get_unit,
     list_units,
     load_admin_units,
+    page_units,
     units_loaded,
 )
 from chiso.units.admin_sources import _package_dir
@@ -308,3 +309,23 @@ def test_bad_input(units_db: Session) -> None:
     assert bad.value.problems[0].field == "level"
     with pytest.raises(InvalidInput):
         list_units(units_db, order="size")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"level": "commune", "on": AFTER},
+        {"q": "hai", "order": "code"},
+        {"province_code": "48", "on": BEFORE},
+    ],
+)
+def test_a_page_of_units_is_that_slice_of_the_whole_list(
+    units_db: Session, filters: dict[str, object]
+) -> None:
+    whole = [u.id for u in list_units(units_db, **filters)]
+    assert len(whole) > 5
+    for offset in (0, 3, len(whole) - 2, len(whole) + 10):
+        total, page = page_units(units_db, offset=offset, limit=4, **filters)
+        assert total == len(whole)
+        assert [u.id for u in page] == whole[offset : offset + 4]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from chiso.store.models.units import AdminUnit
-from chiso.units.admin import get_lineage, list_units
+from chiso.units.admin import get_lineage, list_units, page_units
 from chiso.units.schemas import LineageOut, UnitOut
 from chiso.web.deps import DbSession, require
 from chiso.web.rendering import is_htmx, render, table_download, url_with
@@ -33,16 +33,21 @@ def _matching_units(db: DbSession, filters: UnitFilters) -> list[AdminUnit]:
 
 def build_unit_list(db: DbSession, filters: UnitFilters) -> UnitListPage:
     """Return one page of the units matching the filters."""
-    units = _matching_units(db, filters)
-    pages = max(1, -(-len(units) // filters.page_size))
+    size = filters.page_size
+
+    def fetch(page: int) -> tuple[int, list[AdminUnit]]:
+        return page_units(
+            db, offset=(page - 1) * size, limit=size,
+            province_code=filters.province_code, level=filters.level, on=filters.on, q=filters.q,
+        )  # fmt: skip
+
+    total, units = fetch(filters.page)
+    pages = max(1, -(-total // size))
     page = min(filters.page, pages)
-    start = (page - 1) * filters.page_size
+    if page != filters.page:  # past the last page: show the last one
+        total, units = fetch(page)
     return UnitListPage(
-        filters=filters,
-        total=len(units),
-        page=page,
-        pages=pages,
-        items=[UnitOut.model_validate(u) for u in units[start : start + filters.page_size]],
+        filters=filters, total=total, page=page, pages=pages, items=[UnitOut.model_validate(u) for u in units]
     )
 
 

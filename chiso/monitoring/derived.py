@@ -6,7 +6,7 @@ from the store reads (building any missing result first); `build_month_caches` i
 builds for the files it adds, before its manifest swap. A first computation over 100M dossiers runs
 24 such queries: one DuckDB query on two threads kept the cores ~85% busy and spent a third more
 CPU than two single-threaded queries side by side, so the jobs are compiled once to SQL and
-`run_jobs` runs them on two workers, each with its own single-threaded connection, and writes each
+`run_jobs` runs them on one worker per core, each with its own single-threaded connection, and writes each
 result atomically (temporary file, then ``os.replace``) so a reader never sees half a file.
 """
 
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 PART_VIEW = "chiso_dossier_part"
 """The view every job's SQL reads: one dossier part file, set per job."""
-WORKERS = 2
+WORKERS = os.cpu_count() or 1
+"""Workers of `run_jobs`: one per core, as long as each keeps 256 MB of the DuckDB memory budget."""
+_MIN_WORKER_MB = 256
 
 
 def parquet_view_sql(name: str, paths: Sequence[Path]) -> str:
@@ -91,7 +93,9 @@ def run_jobs(jobs: Sequence[PartJob], context: JobContext, *, workers: int = WOR
         return
     limit = os.environ.get("CHISO_DUCKDB_MEMORY", "1GB")
     # the memory limit is per connection: share the process's budget between the workers
-    share = f"{max(256, _megabytes(limit) // max(1, min(workers, len(jobs))))}MB"
+    budget = _megabytes(limit)
+    workers = max(1, min(workers, len(jobs), budget // _MIN_WORKER_MB))
+    share = f"{max(_MIN_WORKER_MB, budget // workers)}MB"
     todo: queue.SimpleQueue[PartJob] = queue.SimpleQueue()
     for job in jobs:
         todo.put(job)
@@ -117,7 +121,7 @@ def run_jobs(jobs: Sequence[PartJob], context: JobContext, *, workers: int = WOR
         finally:
             con.close()
 
-    threads = [threading.Thread(target=work) for _ in range(min(workers, len(jobs)))]
+    threads = [threading.Thread(target=work) for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:

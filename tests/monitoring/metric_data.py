@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
 from chiso.monitoring import runner
+from chiso.monitoring.generate import generate_dossiers
 from chiso.monitoring.metrics import Metric
 from chiso.monitoring.records import arrow_schema
 
@@ -126,3 +127,14 @@ def counts(result: pd.DataFrame, agency: str, code: str, period: str | None = No
     """Return (numerator, denominator) of an agency and indicator."""
     r = row(result, agency, code, period)
     return int(r["numerator"]), int(r["denominator"])
+
+
+def generated_dossiers(agencies: Sequence[str], first: date, last: date, **options: Any) -> pa.Table:
+    """Return synthetic dossiers (chiso.monitoring.generate) received between two days, as one table."""
+    return pa.Table.from_batches(list(generate_dossiers(list(agencies), first, last, **options)))
+
+
+def moved_online(table: pa.Table) -> pa.Table:
+    """Return a later version of these dossiers, every one filed online."""
+    channel = pa.array(["online"] * table.num_rows, table.schema.field("channel").type)
+    return table.set_column(table.schema.get_field_index("channel"), "channel", channel)

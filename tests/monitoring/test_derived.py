@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from metric_data import generated_dossiers, moved_online
 
 from chiso.monitoring import derived, runner
 from chiso.monitoring.countcache import DERIVED as COUNTS
@@ -60,18 +61,14 @@ def test_the_ingest_leaves_every_file_ready_and_the_results_equal_the_raw_comput
 ) -> None:
     data_dir = tmp_path / "var"
     catalogue = generate_procedures(20, seed=3)
-    first = pa.Table.from_batches(
-        list(generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 3, 31), total=3_000,
-                               procedures=catalogue, seed=5))  # fmt: skip
+    first = generated_dossiers(
+        AGENCIES, date(2026, 1, 1), date(2026, 3, 31), total=3_000, procedures=catalogue, seed=5
     )
     pq.write_table(catalogue, tmp_path / "procedures.parquet")
     pq.write_table(first, tmp_path / "first.parquet")
     ingest_files([tmp_path / "procedures.parquet", tmp_path / "first.parquet"], data_dir=data_dir)
     # a later version of some dossiers moves them online: the replaced files are rebuilt by the ingest
-    later = first.slice(0, 400)
-    later = later.set_column(later.schema.get_field_index("channel"), "channel",
-                             pa.array(["online"] * 400, later.schema.field("channel").type))  # fmt: skip
-    ingest_table(tmp_path, data_dir, "later.parquet", later)
+    ingest_table(tmp_path, data_dir, "later.parquet", moved_online(first.slice(0, 400)))
 
     root = records_dir(data_dir)
     for part in load_manifest(data_dir).parts("dossiers"):
@@ -91,9 +88,8 @@ def test_a_new_catalogue_counts_every_dossier_file_again(
 ) -> None:
     data_dir = tmp_path / "var"
     catalogue = generate_procedures(20, seed=3)
-    dossiers = pa.Table.from_batches(
-        list(generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=2_000,
-                               procedures=catalogue, seed=7))  # fmt: skip
+    dossiers = generated_dossiers(
+        AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=2_000, procedures=catalogue, seed=7
     )
     ingest_table(tmp_path, data_dir, "procedures.parquet", catalogue)
     ingest_table(tmp_path, data_dir, "dossiers.parquet", dossiers)
@@ -162,10 +158,9 @@ def test_the_sweep_keeps_recent_entries_of_live_files_and_drops_gone_ones(tmp_pa
 
 def test_months_of_one_file_and_of_several_files_mix(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    first = generate_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=1_500, seed=11)
-    ingest_table(tmp_path, data_dir, "first.parquet", pa.Table.from_batches(list(first)))
-    more = pa.Table.from_batches(list(generate_dossiers(AGENCIES, date(2026, 2, 1), date(2026, 2, 28),
-                                                        total=300, seed=12)))  # fmt: skip
+    first = generated_dossiers(AGENCIES, date(2026, 1, 1), date(2026, 2, 28), total=1_500, seed=11)
+    ingest_table(tmp_path, data_dir, "first.parquet", first)
+    more = generated_dossiers(AGENCIES, date(2026, 2, 1), date(2026, 2, 28), total=300, seed=12)
     ids = pa.array([f"MORE-{i}" for i in range(more.num_rows)])
     more = more.set_column(more.schema.get_field_index("dossier_id"), "dossier_id", ids)
     ingest_table(tmp_path, data_dir, "more.parquet", more)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metric_data import compute, counts, dossiers, petitions, row
+from metric_data import compute, counts, dossiers, generated_dossiers, moved_online, petitions, row
 
 from chiso.errors import InvalidInput
 from chiso.monitoring import runner
@@ -203,27 +203,22 @@ def test_recompute_affected_matches_a_full_compute(tmp_path: Path) -> None:
 def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(tmp_path: Path) -> None:
     from datetime import date as day
 
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from chiso.monitoring.countcache import DERIVED as COUNTS
     from chiso.monitoring.flagcache import DERIVED, procedure_flag_files
-    from chiso.monitoring.generate import generate_dossiers, generate_procedures
+    from chiso.monitoring.generate import generate_procedures
     from chiso.monitoring.store import record_files, records_dir
 
     data_dir = tmp_path / "var"
     catalogue = generate_procedures(20, seed=3)
-    first = pa.Table.from_batches(
-        list(generate_dossiers(["A1", "A2", "A3"], day(2026, 1, 1), day(2026, 3, 31), total=3_000,
-                               procedures=catalogue, seed=5))  # fmt: skip
-    )
+    first = generated_dossiers(["A1", "A2", "A3"], day(2026, 1, 1), day(2026, 3, 31), total=3_000,
+                               procedures=catalogue, seed=5)  # fmt: skip
     pq.write_table(catalogue, tmp_path / "procedures.parquet")
     pq.write_table(first, tmp_path / "first.parquet")
     ingest_files([tmp_path / "procedures.parquet", tmp_path / "first.parquet"], data_dir=data_dir)
     # a later version of some dossiers changes their channel and payment: the flags must follow
-    later = first.slice(0, 400)
-    later = later.set_column(later.schema.get_field_index("channel"), "channel",
-                             pa.array(["online"] * 400, later.schema.field("channel").type))  # fmt: skip
+    later = moved_online(first.slice(0, 400))
     flipped = pc.invert(later.column("fee_required"))
     later = later.set_column(later.schema.get_field_index("fee_required"), "fee_required", flipped)
     pq.write_table(later, tmp_path / "later.parquet")

@@ -7,8 +7,10 @@ that is rolled back after each test, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +19,16 @@ from sqlalchemy.orm import Session
 from chiso.store.db import get_engine, init_database
 
 POSTGRES_URL = os.environ.get("CHISO_TEST_POSTGRES_URL")
+CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
@@ -60,3 +72,23 @@ def db(store_url: str) -> Iterator[Session]:
         session.close()
         outer.rollback()
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a downloaded browser); skips when it is missing.
+
+    Session-scoped, so a browser test skips before its module starts a demo server.
+    """
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip(
+            f"chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

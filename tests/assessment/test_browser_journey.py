@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,27 +23,12 @@ from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "chiso-demo-2026"
 PERIOD = "DNG-2026"
 DOST, WARD = "DNG.SO.KHCN", "DNG.PX.20242"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-    pytest.skip(
-        f"chromium not found at {CHROMIUM}: install Debian's chromium for browser tests",
-        allow_module_level=True,
-    )
 
 SECOND_ASSESSOR = f"""
 from chiso.accounts.service import create_user
@@ -95,18 +79,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     _python(env, "-c", SECOND_ASSESSOR)
     with served(env, data_dir / "serve.log") as url:
         yield url, env
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Person:

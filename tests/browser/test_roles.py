@@ -8,7 +8,6 @@ violation or a missing asset would). Screenshots go to test-artifacts/screenshot
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,24 +21,8 @@ from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-
-if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-    pytest.skip(
-        f"chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does) for browser tests",
-        allow_module_level=True,
-    )
 
 
 def _run_chiso(env: dict[str, str], *args: str) -> None:
@@ -59,18 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _run_chiso(env, "demo")
     with served(env, data_dir / "serve.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -115,15 +115,20 @@ def test_published_results_are_immutable_and_corrections_are_revisions(
     assert list_audit(db, action="publication.correct")[0].reason == "Đính chính HT_MANG của Sở B"
 
 
-def test_change_against_the_previous_period(db: Session, province, open_period) -> None:
+def _departments_and_wards(db: Session, province, period: str) -> None:
+    """Put the province's departments in group SBN and its wards in group PX for `period`."""
     for code in ("SBN", "PX"):
-        group = PeerGroup(province_code="48", period="2025", code=code, name_vi=code)
+        group = PeerGroup(province_code="48", period=period, code=code, name_vi=code)
         db.add(group)
         db.flush()
         for agency in province.agencies.values():
             if (".PX." in agency.code) == (code == "PX"):
                 db.add(GroupMember(group_id=group.id, agency_id=agency.id))
     db.flush()
+
+
+def test_change_against_the_previous_period(db: Session, province, open_period) -> None:
+    _departments_and_wards(db, province, "2025")
     open_period(
         code="DNG-2025",
         period="2025",
@@ -168,14 +173,7 @@ def test_demo_has_a_published_and_an_in_progress_period(db: Session, province) -
 
     from chiso.assessment.demo import build_demo_assessment
 
-    for code in ("SBN", "PX"):
-        group = PeerGroup(province_code="48", period="2024", code=code, name_vi=code)
-        db.add(group)
-        db.flush()
-        for agency in province.agencies.values():
-            if (".PX." in agency.code) == (code == "PX"):
-                db.add(GroupMember(group_id=group.id, agency_id=agency.id))
-    db.flush()
+    _departments_and_wards(db, province, "2024")
     progress = build_demo_assessment(db, province_code="48", today=date(2026, 3, 1))
     assert sum(progress.values()) == 6 and progress["approved"] >= 1 and progress["draft"] >= 1
     past = publication.get_ranking(db, period_code="DNG-2024")

@@ -1,0 +1,92 @@
+"""Time for the whole package: now (aware, UTC), the province's zone, local display; the bottom layer.
+
+Imports nothing from chiso. Everything stored is timezone-aware UTC; everything shown or exchanged
+as JSON is in the province's zone (CHISO_TIMEZONE, default Asia/Ho_Chi_Minh), with its offset. A wall
+time typed without a zone (a deadline "17:00" in a form) means that time in the province.
+Tests move time with `frozen(moment)`; production code asks `now()` and never `datetime.now()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
+
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+_frozen: list[datetime] = []
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"CHISO_TIMEZONE={name!r} is not a known time zone (e.g. {DEFAULT_ZONE})") from None
+
+
+def local_zone() -> ZoneInfo:
+    """Return the province's time zone (CHISO_TIMEZONE, default Asia/Ho_Chi_Minh)."""
+    return _zone(os.environ.get("CHISO_TIMEZONE") or DEFAULT_ZONE)
+
+
+def now() -> datetime:
+    """Return the current moment, aware, in UTC (or the moment a test froze)."""
+    return _frozen[-1] if _frozen else datetime.now(UTC)
+
+
+def local_now() -> datetime:
+    """Return the current moment in the province's zone (aware)."""
+    return now().astimezone(local_zone())
+
+
+def today() -> date:
+    """Return today's date in the province."""
+    return local_now().date()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return `moment` as aware UTC; a naive value is taken as UTC (how SQLite hands stored values back)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """Return `moment` in the province's zone; a naive value is taken as UTC."""
+    return as_utc(moment).astimezone(local_zone())
+
+
+def from_local(moment: datetime) -> datetime:
+    """Return an aware value; a naive one is a wall time in the province (what a form field holds)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=local_zone())
+    return moment
+
+
+def end_of_local_day(day: date) -> datetime:
+    """Return 23:59:59 of `day` in the province, aware."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone())
+
+
+@contextmanager
+def frozen(moment: datetime) -> Iterator[None]:
+    """Freeze `now()` at `moment` (naive means province time) while the block runs; for tests and replays."""
+    _frozen.append(as_utc(from_local(moment)))
+    try:
+        yield
+    finally:
+        _frozen.pop()
+
+
+def _local_in_model(moment: datetime) -> datetime:
+    return to_local(from_local(moment))
+
+
+# A datetime field of an API model: a naive input is province time, the output carries the offset (+07:00).
+LocalDatetime = Annotated[datetime, AfterValidator(_local_in_model)]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from chiso import clock
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from chiso.store.models.agencies import Agency
 from chiso.store.models.audit import AuditEntry
@@ -34,18 +35,6 @@ LOGIN_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # Verified when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """Return `moment` as an aware UTC datetime (SQLite hands back naive values written as UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def hash_password(pw: str) -> str:
@@ -159,7 +148,7 @@ def create_user(
         province_code=province_code,
         locale="vi",
         is_active=True,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(user)
     session.flush()
@@ -193,7 +182,7 @@ def _record_login(session: Session, *, username: str, user: User | None, ok: boo
 
 def count_recent_failures(session: Session, *, username: str, now: datetime | None = None) -> int:
     """Count the failed logins for a username within LOGIN_WINDOW (from the audit log)."""
-    now = now or utcnow()
+    now = now or clock.now()
     query = select(func.count(AuditEntry.id)).where(
         AuditEntry.action == "user.login_failed",
         AuditEntry.object_type == "user",
@@ -223,7 +212,7 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
         PermissionDenied: unknown username, wrong password or disabled account (one message for
             all three, so the form does not reveal which usernames exist), or too many failures.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     name = (username or "").strip().lower()
     if count_recent_failures(session, username=name, now=now) >= LOGIN_MAX_FAILURES:
         minutes = int(LOGIN_WINDOW.total_seconds() // 60)
@@ -264,7 +253,7 @@ def start_session(
         The random token to put in the cookie, and the stored WebSession (holding only its hash
         and the session's CSRF token).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     row = WebSession(
         token_hash=hash_token(token),
@@ -290,8 +279,8 @@ def resolve_session(
     row = session.get(WebSession, hash_token(token))
     if row is None:
         return None
-    now = now or utcnow()
-    if aware(row.expires_at) <= now:
+    now = now or clock.now()
+    if row.expires_at <= now:
         session.delete(row)
         session.flush()
         return None
@@ -312,7 +301,7 @@ def end_session(session: Session, *, token: str | None) -> bool:
 
 def purge_expired_sessions(session: Session, *, now: datetime | None = None) -> int:
     """Delete every expired session; returns how many were deleted."""
-    now = now or utcnow()
+    now = now or clock.now()
     result = session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     session.flush()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.service import aware, utcnow
+from chiso import clock
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.store.models import AuditEntry, User
@@ -44,7 +44,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        return value.isoformat()
+        return clock.to_local(value).isoformat()
     if isinstance(value, float) and value.is_integer():
         return repr(value)
     if isinstance(value, dict | list | tuple):
@@ -84,7 +84,7 @@ def record_change(
         The new AuditEntry.
     """
     entry = AuditEntry(
-        at=at or utcnow(),
+        at=at or clock.now(),
         user_id=actor.id if actor is not None else None,
         action=action,
         object_type=object_type,
@@ -116,7 +116,7 @@ class AuditRow:
     reason: str | None
 
     def as_list(self) -> list[object]:
-        return [getattr(self, c) if c != "at" else self.at.isoformat() for c in AUDIT_COLUMNS]
+        return [getattr(self, c) if c != "at" else clock.to_local(self.at).isoformat() for c in AUDIT_COLUMNS]
 
 
 def _query(
@@ -181,7 +181,7 @@ def list_audit(
     return [
         AuditRow(
             e.id,
-            aware(e.at),
+            e.at,
             name,
             e.action,
             e.object_type,

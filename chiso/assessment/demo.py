@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 import zlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso import clock
 from chiso.assessment import periods, publication, review, submissions
 from chiso.assessment.form import Criterion, load_form
 from chiso.store.models import Agency, PeerGroup, User
@@ -129,7 +130,7 @@ def build_demo_assessment(
 
     Idempotent: periods that exist are left alone. Returns counts per status of the current period.
     """
-    today = today or date.today()
+    today = today or clock.today()
     users = {u.username: u for u in session.scalars(select(User))}
     if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == PAST_CODE)) is None:
         _build_past(session, province_code=province_code, users=users)
@@ -139,7 +140,7 @@ def build_demo_assessment(
 
 
 def _build_past(session: Session, *, province_code: str, users: dict[str, User]) -> None:
-    at = datetime(2025, 2, 10, 8, 0, tzinfo=UTC)
+    at = datetime(2025, 2, 10, 8, 0, tzinfo=clock.local_zone())
     period = _open(
         session,
         province_code=province_code,
@@ -147,10 +148,10 @@ def _build_past(session: Session, *, province_code: str, users: dict[str, User])
         label="2024",
         name_vi="Xếp hạng ứng dụng CNTT năm 2024",
         name_en="IT-application ranking 2024",
-        submit_by=datetime(2025, 3, 15, 17, 0, tzinfo=UTC),
-        review_by=datetime(2025, 4, 15, 17, 0, tzinfo=UTC),
+        submit_by=datetime(2025, 3, 15, 17, 0, tzinfo=clock.local_zone()),
+        review_by=datetime(2025, 4, 15, 17, 0, tzinfo=clock.local_zone()),
         previous=None,
-        opened=datetime(2025, 1, 15, 8, 0, tzinfo=UTC),
+        opened=datetime(2025, 1, 15, 8, 0, tzinfo=clock.local_zone()),
     )
     form = load_form(FRAMEWORK)[1]
     assessor = users.get("thamdinh")
@@ -168,12 +169,15 @@ def _build_past(session: Session, *, province_code: str, users: dict[str, User])
             now=at + timedelta(days=30),
         )
     publication.publish_results(
-        session, period_code=PAST_CODE, actor=users.get("vanthu"), now=datetime(2025, 4, 20, 9, 0, tzinfo=UTC)
+        session,
+        period_code=PAST_CODE,
+        actor=users.get("vanthu"),
+        now=datetime(2025, 4, 20, 9, 0, tzinfo=clock.local_zone()),
     )
 
 
 def _build_current(session: Session, *, province_code: str, users: dict[str, User], today: date) -> None:
-    opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=UTC)
+    opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=clock.local_zone())
     period = _open(
         session,
         province_code=province_code,
@@ -181,8 +185,8 @@ def _build_current(session: Session, *, province_code: str, users: dict[str, Use
         label="2026",
         name_vi="Xếp hạng ứng dụng CNTT năm 2026",
         name_en="IT-application ranking 2026",
-        submit_by=datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=UTC),
-        review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=UTC),
+        submit_by=datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=clock.local_zone()),
+        review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=clock.local_zone()),
         previous=PAST_CODE,
         opened=opened,
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.service import utcnow
+from chiso import clock
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.audit import record_change
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
@@ -174,7 +174,7 @@ def add_evidence(
 
     Every file is checked before anything is stored; one bad file refuses the whole item.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
     _editable(sub)
@@ -261,7 +261,7 @@ def attach_file(
     now: datetime | None = None,
 ) -> EvidenceFile:
     """Add one more file to an existing evidence item."""
-    now = now or utcnow()
+    now = now or clock.now()
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
     check_can_edit(session, actor=actor, submission=sub)
     _editable(sub)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso import clock
 from chiso.assessment.access import check_can_edit, check_secretariat
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import ValueInput
@@ -110,7 +111,7 @@ def build_template(
         2,
         2,
         f"{view.period_code} ({view.framework_id} {view.framework_version}); "
-        f"hạn nộp / deadline {view.deadline:%d/%m/%Y %H:%M} UTC",
+        f"hạn nộp / deadline {clock.to_local(view.deadline):%d/%m/%Y %H:%M}",
     )
     for i, (_key, label, width) in enumerate(COLUMNS):
         sheet.write(HEADER_ROW - 1, i, label, head)

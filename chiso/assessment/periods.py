@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.service import aware, get_user, utcnow
+from chiso import clock
+from chiso.accounts.service import get_user
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
@@ -94,11 +95,11 @@ def open_period(
         Conflict: a period with this code exists.
     """
     check_secretariat(actor)
-    now = now or utcnow()
+    now = now or clock.now()
     problems: list[Problem] = []
     if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == code)) is not None:
         raise Conflict(f"Kỳ đánh giá {code} đã tồn tại", f"The assessment period {code!r} already exists")
-    sub_dl, rev_dl = aware(submission_deadline), aware(review_deadline)
+    sub_dl, rev_dl = clock.from_local(submission_deadline), clock.from_local(review_deadline)
     if rev_dl < sub_dl:
         problems.append(
             Problem(
@@ -219,14 +220,14 @@ def set_deadlines(
     if not reason.strip():
         raise InvalidInput("Cần nêu lý do thay đổi hạn", "A reason is required to change deadlines")
     period = get_period(session, code=period_code)
-    new_sub = aware(submission_deadline) if submission_deadline else aware(period.submission_deadline)
-    new_rev = aware(review_deadline) if review_deadline else aware(period.review_deadline)
+    new_sub = clock.from_local(submission_deadline) if submission_deadline else period.submission_deadline
+    new_rev = clock.from_local(review_deadline) if review_deadline else period.review_deadline
     if new_rev < new_sub:
         raise InvalidInput(
             "Hạn thẩm định phải sau hạn nộp", "The review deadline must not be before the submission deadline"
         )
     for name, new in (("submission_deadline", new_sub), ("review_deadline", new_rev)):
-        old = aware(getattr(period, name))
+        old = getattr(period, name)
         if old != new:
             setattr(period, name, new)
             record_change(
@@ -287,19 +288,19 @@ def extend_deadline(
             "A reason is required to extend a deadline",
             [Problem("Thiếu lý do", "Missing reason", field="reason")],
         )
-    until = aware(until)
-    if until <= aware(period.submission_deadline):
+    until = clock.from_local(until)
+    if until <= period.submission_deadline:
         raise InvalidInput(
             "Hạn gia hạn phải sau hạn nộp chung của kỳ",
             f"The extension must end after the period's submission deadline "
-            f"{aware(period.submission_deadline).isoformat()}",
+            f"{clock.to_local(period.submission_deadline):%d/%m/%Y %H:%M}",
             [Problem("Ngày không hợp lệ", "Bad date", field="until")],
         )
     sub = get_submission_for(session, period=period, agency_code=agency_code)
     old = sub.extended_until
     sub.extended_until = until
     sub.extension_reason = reason
-    sub.updated_at = now or utcnow()
+    sub.updated_at = now or clock.now()
     sub.updated_by = actor.id if actor else None
     session.flush()
     record_change(
@@ -308,7 +309,7 @@ def extend_deadline(
         object_type="submission",
         object_id=sub.id,
         field="extended_until",
-        old=aware(old) if old else None,
+        old=old,
         new=until,
         reason=reason,
         actor=actor,
@@ -319,15 +320,15 @@ def extend_deadline(
 
 def submission_deadline_for(period: AssessmentPeriod, submission: Submission) -> datetime:
     """Return the deadline that applies to this agency: the later of the period's and its extension."""
-    deadline = aware(period.submission_deadline)
+    deadline = period.submission_deadline
     if submission.extended_until is not None:
-        deadline = max(deadline, aware(submission.extended_until))
+        deadline = max(deadline, submission.extended_until)
     return deadline
 
 
 def resubmission_deadline_for(period: AssessmentPeriod, submission: Submission) -> datetime:
     """Return the deadline for resubmitting after a return: the review deadline (or a later extension)."""
-    return max(aware(period.review_deadline), submission_deadline_for(period, submission))
+    return max(period.review_deadline, submission_deadline_for(period, submission))
 
 
 def _group_of_period(session: Session, *, period: AssessmentPeriod, group_code: str) -> PeerGroup:

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.service import aware, utcnow
+from chiso import clock
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
 from chiso.assessment.form import load_form
@@ -180,7 +180,7 @@ def publish_results(
         InvalidInput: a correction (revision 2 and later) without a reason.
     """
     check_secretariat(actor)
-    now = now or utcnow()
+    now = now or clock.now()
     period = get_period(session, code=period_code)
     last = latest_publication(session, period=period)
     revision = 1 if last is None else last.revision + 1
@@ -320,7 +320,7 @@ def _ranking_from_rows(
         period_name_vi=period.name_vi,
         group=group,
         revision=revision,
-        published_at=aware(published_at),
+        published_at=published_at,
         reason=reason,
         framework_id=framework_id,
         framework_version=framework_version,
@@ -378,7 +378,7 @@ def preview_ranking(
         rows=_records(result.table),
         group=group,
         revision=0,
-        published_at=now or utcnow(),
+        published_at=now or clock.now(),
         reason="preview",
         framework_id=result.framework_id,
         framework_version=result.framework_version,
@@ -413,7 +413,7 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
     sheet.write(
         1,
         0,
-        f"Lần công bố / revision {ranking.revision}, {ranking.published_at:%d/%m/%Y %H:%M} UTC"
+        f"Lần công bố / revision {ranking.revision}, {clock.to_local(ranking.published_at):%d/%m/%Y %H:%M}"
         + (f" — {ranking.reason}" if ranking.reason else ""),
     )
     sheet.write_row(3, 0, header, bold)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from chiso.accounts.service import aware, utcnow
+from chiso import clock
 from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
 from chiso.assessment.audit import AuditRow, list_audit, record_change
 from chiso.assessment.periods import get_period
@@ -81,7 +81,7 @@ def review_queue(
             agency_name_vi=aname,
             group_code=gcode,
             status=sub.status,
-            submitted_at=aware(sub.submitted_at) if sub.submitted_at else None,
+            submitted_at=sub.submitted_at,
             pending=int(pending_counts.get(sub.id, 0)),
             version=sub.version,
         )
@@ -124,10 +124,10 @@ def _last_change(session: Session, *, object_type: str, object_id: int) -> str:
         return ""
     entry, full_name, username = row
     who = f"{full_name} ({username})" if username else "hệ thống/system"
-    at = aware(entry.at)
+    at = entry.at
     what = f"{entry.action} {entry.field or ''}: {_brief(entry.old_value)} → {_brief(entry.new_value)}"
     why = f" — “{entry.reason}”" if entry.reason else ""
-    return f"{who}, {at:%d/%m/%Y %H:%M} UTC: {what}{why}"
+    return f"{who}, {clock.to_local(at):%d/%m/%Y %H:%M}: {what}{why}"
 
 
 def _stale(session: Session, *, object_type: str, object_id: int, code: str) -> Conflict:
@@ -165,7 +165,7 @@ def review_value(
         Conflict: the submission is not under review, or the value changed since `expected_version`
             (the message names who changed what and when).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
     if decision not in DECISIONS:
@@ -264,7 +264,7 @@ def return_submission(
     now: datetime | None = None,
 ) -> Submission:
     """Return a submission to the agency for correction, with a mandatory comment."""
-    now = now or utcnow()
+    now = now or clock.now()
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
     if not comment.strip():
@@ -294,7 +294,7 @@ def approve_submission(
     Raises:
         Conflict: criteria are marked "returned" (return the submission instead), or a stale version.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
     if expected_version is not None and expected_version != sub.version:

@@ -5,9 +5,11 @@ Domain layer: imports pydantic and chiso.errors only.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chiso.clock import LocalDatetime
 
 
 class ValueInput(BaseModel):
@@ -34,7 +36,7 @@ class SaveReport(BaseModel):
     version: int
     changed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
-    saved_at: datetime
+    saved_at: LocalDatetime
     problems: list[dict[str, object]] = Field(default_factory=list)
 
 
@@ -104,8 +106,8 @@ class SubmissionView(BaseModel):
     framework_version: str
     status: str
     version: int
-    deadline: datetime
-    extended_until: datetime | None
+    deadline: LocalDatetime
+    extended_until: LocalDatetime | None
     extension_reason: str | None
     review_comment: str | None
     editable: bool
@@ -134,7 +136,7 @@ class QueueItem(BaseModel):
     agency_name_vi: str
     group_code: str | None
     status: str
-    submitted_at: datetime | None
+    submitted_at: LocalDatetime | None
     pending: int
     version: int
 
@@ -161,7 +163,7 @@ class Ranking(BaseModel):
     period_name_vi: str
     group: str | None
     revision: int
-    published_at: datetime
+    published_at: LocalDatetime
     reason: str
     framework_id: str
     framework_version: str

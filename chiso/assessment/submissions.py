@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from chiso.accounts.service import aware, utcnow
+from chiso import clock
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.audit import record_change
 from chiso.assessment.form import Form, load_form
@@ -92,7 +92,7 @@ def transition(
             f"Cannot {step} a submission whose status is {old!r} (allowed from: {', '.join(allowed)})",
         )
     submission.status = allowed[old]
-    submission.updated_at = now or utcnow()
+    submission.updated_at = now or clock.now()
     submission.updated_by = actor.id if actor else None
     try:
         session.flush()
@@ -150,7 +150,7 @@ def save_draft(
         InvalidInput: unknown criteria, computed (read-only) criteria, values of the wrong type or range.
         Conflict: the submission is not editable (submitted, approved) or the version is stale.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
     if sub.status not in EDITABLE_STATUSES:
@@ -296,7 +296,7 @@ def submit(
         InvalidInput: required criteria are empty (all named), or the deadline has passed without extension.
         Conflict: the submission is not draft or returned.
     """
-    now = aware(now or utcnow())
+    now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
     if sub.status not in TRANSITIONS["submit"]:
@@ -311,8 +311,10 @@ def submit(
     )
     if now > deadline:
         raise InvalidInput(
-            f"Đã quá hạn nộp ({deadline:%d/%m/%Y %H:%M} UTC); liên hệ Văn phòng thường trực để được gia hạn",
-            f"The deadline {deadline.isoformat()} has passed; ask the secretariat for an extension",
+            f"Đã quá hạn nộp ({clock.to_local(deadline):%d/%m/%Y %H:%M}); "
+            "liên hệ Văn phòng thường trực để được gia hạn",
+            f"The deadline {clock.to_local(deadline):%Y-%m-%d %H:%M} has passed; "
+            "ask the secretariat for an extension",
             [Problem("Quá hạn", "Past the deadline", field="deadline")],
         )
     form = period_form(period)
@@ -359,7 +361,7 @@ def set_computed_values(
     Values are upserted per agency and criterion whatever the submission's status, except approved
     ones, which are frozen. Nothing is written if an agency or criterion is unknown.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     period = get_period(session, code=period_code)
     form = period_form(period)
     rows = list(values)
@@ -525,7 +527,7 @@ def get_submission_view(
         status=sub.status,
         version=sub.version,
         deadline=deadline,
-        extended_until=aware(sub.extended_until) if sub.extended_until else None,
+        extended_until=sub.extended_until,
         extension_reason=sub.extension_reason,
         review_comment=sub.review_comment,
         editable=editable,

@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from chiso.clock import to_local
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.web.deps import Viewer
 from chiso.web.i18n import EN, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for
@@ -87,6 +88,7 @@ def _fmt_date(value: date | datetime | None, lang: str = "vi") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        value = to_local(value)
         return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
     return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
 

@@ -5,11 +5,12 @@ Web layer; these are the JSON twins' response models, built once and rendered as
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from chiso.clock import LocalDatetime
 from chiso.units.agencies import AgencyOut, GroupOut, HistoryLink
 from chiso.units.schemas import LineageOut, UnitOut
 
@@ -33,7 +34,7 @@ class ViewerOut(BaseModel):
     agency_code: str | None = None
     agency_name: str | None = None
     province_code: str | None = None
-    session_expires_at: datetime | None = None
+    session_expires_at: LocalDatetime | None = None
     actions: list[str] = Field(default_factory=list)
 
 

@@ -11,7 +11,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from chiso.accounts.service import utcnow
+from chiso.clock import now as utcnow
 from chiso.store import session_scope
 from chiso.store.models.users import User, WebSession
 from chiso.web import security

@@ -12,7 +12,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chiso.store.base import Base
+from chiso.store.types import AwareDateTime
 
 PERIOD_STATUSES = ("open", "review", "published")
 SUBMISSION_STATUSES = ("draft", "submitted", "returned", "resubmitted", "approved")
@@ -42,11 +42,11 @@ class AssessmentPeriod(Base):
     period: Mapped[str] = mapped_column(String(20))  # the label the peer groups use: "2026"
     framework_id: Mapped[str] = mapped_column(String(80))
     framework_version: Mapped[str] = mapped_column(String(40))
-    submission_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    review_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submission_deadline: Mapped[datetime] = mapped_column(AwareDateTime())
+    review_deadline: Mapped[datetime] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(20), default="open")  # one of PERIOD_STATUSES
     previous_period_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_periods.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
@@ -83,12 +83,12 @@ class Submission(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("peer_groups.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # one of SUBMISSION_STATUSES
-    extended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    extended_until: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
     extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)  # last "return" comment
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -122,8 +122,8 @@ class SubmissionValue(Base):
     points_override: Mapped[float | None] = mapped_column(Float, nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -143,7 +143,7 @@ class Evidence(Base):
     document_number: Mapped[str] = mapped_column(String(120))  # "123/QĐ-UBND"
     document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     files: Mapped[list[EvidenceFile]] = relationship(
@@ -162,7 +162,7 @@ class EvidenceFile(Base):
     filename: Mapped[str] = mapped_column(String(255))
     file_type: Mapped[str] = mapped_column(String(10))  # pdf | docx | xlsx | png | jpg
     size_bytes: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime] = mapped_column(AwareDateTime())
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
@@ -179,7 +179,7 @@ class Publication(Base):
         ForeignKey("assessment_periods.id", ondelete="CASCADE"), index=True
     )
     revision: Mapped[int] = mapped_column(Integer)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(AwareDateTime())
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     framework_id: Mapped[str] = mapped_column(String(80))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chiso.store.base import Base
+from chiso.store.types import AwareDateTime
 
 
 class IntegratorToken(Base):
@@ -19,6 +20,6 @@ class IntegratorToken(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
     token_prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise it in lists
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chiso.errors import Conflict
 from chiso.store.base import Base
+from chiso.store.types import AwareDateTime
 
 
 class ResultSnapshot(Base):
@@ -39,7 +40,7 @@ class ResultSnapshot(Base):
     lineage_policy: Mapped[str] = mapped_column(String(10), default="mean")
     previous_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("result_snapshots.id"), nullable=True)
     previous_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

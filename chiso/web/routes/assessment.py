@@ -14,7 +14,6 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chiso.accounts.service import aware
 from chiso.assessment import audit, evidence, excel, periods, publication, review, scores, submissions
 from chiso.assessment.schemas import (
     PreviewScore,
@@ -24,6 +23,7 @@ from chiso.assessment.schemas import (
     SubmissionView,
     ValueInput,
 )
+from chiso.clock import LocalDatetime
 from chiso.errors import InvalidInput, PermissionDenied, Problem
 from chiso.reports.charts import ranking_chart_svg
 from chiso.store.models.users import User
@@ -60,7 +60,7 @@ class PeriodOut(BaseModel):
     framework_id: str
     framework_version: str
     status: str
-    submission_deadline: datetime
+    submission_deadline: LocalDatetime
     review_deadline: datetime
     groups: list[str]
     progress: dict[str, int]
@@ -72,7 +72,7 @@ class PeriodSubmission(BaseModel):
     agency_name_vi: str
     group_code: str | None
     status: str
-    extended_until: datetime | None
+    extended_until: LocalDatetime | None
 
 
 class PeriodDetail(BaseModel):
@@ -92,8 +92,8 @@ def _period_out(db: DbSession, p: Any) -> PeriodOut:
         framework_id=p.framework_id,
         framework_version=p.framework_version,
         status=p.status,
-        submission_deadline=aware(p.submission_deadline),
-        review_deadline=aware(p.review_deadline),
+        submission_deadline=p.submission_deadline,
+        review_deadline=p.review_deadline,
         groups=[g.code for g in periods.list_period_groups(db, period=p)],
         progress=review.period_progress(db, period_code=p.code),
         published_revision=latest.revision if latest else None,
@@ -132,7 +132,7 @@ def build_period_detail(db: DbSession, viewer: Viewer, code: str) -> PeriodDetai
             agency_name_vi=n,
             group_code=g,
             status=s.status,
-            extended_until=aware(s.extended_until) if s.extended_until else None,
+            extended_until=s.extended_until,
         )
         for s, a, n, g in db.execute(stmt)
     ]
@@ -170,7 +170,7 @@ class OpenPeriodIn(BaseModel):
     period: str
     framework_id: str
     group_codes: list[str]
-    submission_deadline: datetime
+    submission_deadline: LocalDatetime
     review_deadline: datetime
     previous_period_code: str | None = None
 
@@ -697,7 +697,7 @@ class PublishedPeriod(BaseModel):
     code: str
     name_vi: str
     revision: int
-    published_at: datetime
+    published_at: LocalDatetime
     groups: list[str]
 
 
@@ -712,7 +712,7 @@ def build_published(db: DbSession) -> list[PublishedPeriod]:
                     code=p.code,
                     name_vi=p.name_vi,
                     revision=latest.revision,
-                    published_at=aware(latest.published_at),
+                    published_at=latest.published_at,
                     groups=publication.ranking_groups(db, period_code=p.code),
                 )
             )

@@ -1,30 +1,45 @@
 """Who may touch which submission: object-level checks shared by the assessment services.
 
-Domain layer: imports the store models and chiso.errors only. The web's `require("action")` checks the
-role; these functions check the object (a reporter's own agency, an assessor's assigned groups).
-`actor=None` means the system (CLI, demo, imports run by an operator) and is always allowed.
+Domain layer: imports the store models, chiso.accounts.actors and chiso.errors only. The web's
+`require("action")` checks the role; these functions check the object (a reporter's own agency, an
+assessor's assigned groups). The actor is always explicit: `SYSTEM` (CLI, demo, jobs) is allowed
+everything, a person only what their role and assignments allow. Lists use `readable_submissions`, the
+same rule as `check_can_read`, so a page never filters by role on its own.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import Actor, is_system
 from chiso.errors import PermissionDenied
-from chiso.store.models import User
 from chiso.store.models.assessment import AssessorAssignment, Submission
 
+SEE_ALL = ("secretariat", "leader")
 
-def assessor_group_ids(session: Session, *, user: User) -> set[int]:
+
+def assessor_group_ids(session: Session, *, user: Actor) -> set[int]:
     """Return the ids of the peer groups an assessor is assigned to."""
     return set(
         session.scalars(select(AssessorAssignment.group_id).where(AssessorAssignment.user_id == user.id))
     )
 
 
-def check_can_read(session: Session, *, actor: User | None, submission: Submission) -> None:
+def readable_submissions(session: Session, *, actor: Actor) -> ColumnElement[bool]:
+    """Return the WHERE clause selecting the submissions `actor` may read (the rule of `check_can_read`)."""
+    if is_system(actor) or actor.role in SEE_ALL:
+        return true()
+    if actor.role == "reporter" and actor.agency_id is not None:
+        return Submission.agency_id == actor.agency_id
+    if actor.role == "assessor":
+        return Submission.group_id.in_(assessor_group_ids(session, user=actor))
+    return false()
+
+
+def check_can_read(session: Session, *, actor: Actor, submission: Submission) -> None:
     """Refuse reading a submission the actor has no business seeing."""
-    if actor is None or actor.role in ("secretariat", "leader"):
+    if is_system(actor) or actor.role in SEE_ALL:
         return
     if actor.role == "reporter" and actor.agency_id == submission.agency_id:
         return
@@ -36,9 +51,9 @@ def check_can_read(session: Session, *, actor: User | None, submission: Submissi
     )
 
 
-def check_can_edit(session: Session, *, actor: User | None, submission: Submission) -> None:
+def check_can_edit(session: Session, *, actor: Actor, submission: Submission) -> None:
     """Refuse editing values unless the actor reports for this agency (or is the secretariat/system)."""
-    if actor is None or actor.role == "secretariat":
+    if is_system(actor) or actor.role == "secretariat":
         return
     if actor.role == "reporter" and actor.agency_id == submission.agency_id:
         return
@@ -48,9 +63,9 @@ def check_can_edit(session: Session, *, actor: User | None, submission: Submissi
     )
 
 
-def check_can_review(session: Session, *, actor: User | None, submission: Submission) -> None:
+def check_can_review(session: Session, *, actor: Actor, submission: Submission) -> None:
     """Refuse reviewing unless the actor is an assessor of the submission's group (or secretariat/system)."""
-    if actor is None or actor.role == "secretariat":
+    if is_system(actor) or actor.role == "secretariat":
         return
     if actor.role == "assessor" and submission.group_id in assessor_group_ids(session, user=actor):
         return
@@ -60,9 +75,9 @@ def check_can_review(session: Session, *, actor: User | None, submission: Submis
     )
 
 
-def check_secretariat(actor: User | None) -> None:
+def check_secretariat(actor: Actor) -> None:
     """Refuse an administrative step unless the actor is the secretariat (or the system)."""
-    if actor is None or actor.role == "secretariat":
+    if is_system(actor) or actor.role == "secretariat":
         return
     raise PermissionDenied(
         "Chỉ Văn phòng thường trực (ban thư ký) được thực hiện thao tác này",

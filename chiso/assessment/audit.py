@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.store.models import AuditEntry, User
@@ -58,7 +59,7 @@ def record_change(
     action: str,
     object_type: str,
     object_id: object,
-    actor: User | None = None,
+    actor: Actor,
     field: str | None = None,
     old: Any = None,
     new: Any = None,
@@ -85,7 +86,7 @@ def record_change(
     """
     entry = AuditEntry(
         at=at or clock.now(),
-        user_id=actor.id if actor is not None else None,
+        user_id=actor.id,
         action=action,
         object_type=object_type,
         object_id=str(object_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import SYSTEM, Actor
 from chiso.assessment import periods, publication, review, submissions
 from chiso.assessment.form import Criterion, load_form
 from chiso.store.models import Agency, PeerGroup, User
@@ -116,10 +118,13 @@ def _open(
         review_deadline=review_by,
         previous_period_code=previous,
         now=opened,
+        actor=SYSTEM,
     )
     if session.scalar(select(User.id).where(User.username == "thamdinh")) is not None:
         for group in groups:
-            periods.assign_assessor(session, period_code=code, group_code=group, username="thamdinh")
+            periods.assign_assessor(
+                session, period_code=code, group_code=group, username="thamdinh", actor=SYSTEM
+            )
     return period
 
 
@@ -139,6 +144,16 @@ def build_demo_assessment(
     return review.period_progress(session, period_code=CURRENT_CODE)
 
 
+def _reporter_of(users: dict[str, User]) -> Callable[[Agency], Actor]:
+    """Return who fills an agency's form in the demo: its own reporter when it has one, else the system."""
+    by_agency = {u.agency_id: u for u in users.values() if u.role == "reporter"}
+
+    def reporter(agency: Agency) -> Actor:
+        return by_agency.get(agency.id) or SYSTEM
+
+    return reporter
+
+
 def _build_past(session: Session, *, province_code: str, users: dict[str, User]) -> None:
     at = datetime(2025, 2, 10, 8, 0, tzinfo=clock.local_zone())
     period = _open(
@@ -154,12 +169,24 @@ def _build_past(session: Session, *, province_code: str, users: dict[str, User])
         opened=datetime(2025, 1, 15, 8, 0, tzinfo=clock.local_zone()),
     )
     form = load_form(FRAMEWORK)[1]
-    assessor = users.get("thamdinh")
+    assessor: Actor = users.get("thamdinh") or SYSTEM
+    reporter = _reporter_of(users)
     for _sub, agency in _agencies(session, period=period):
         values = _values_for(form.criteria_for(agency.kind), agency, "2024")
-        submissions.save_draft(session, period_code=PAST_CODE, agency_code=agency.code, values=values, now=at)
+        submissions.save_draft(
+            session,
+            period_code=PAST_CODE,
+            agency_code=agency.code,
+            values=values,
+            now=at,
+            actor=reporter(agency),
+        )
         submissions.submit(
-            session, period_code=PAST_CODE, agency_code=agency.code, now=at + timedelta(days=1)
+            session,
+            period_code=PAST_CODE,
+            agency_code=agency.code,
+            now=at + timedelta(days=1),
+            actor=reporter(agency),
         )
         review.approve_submission(
             session,
@@ -171,7 +198,7 @@ def _build_past(session: Session, *, province_code: str, users: dict[str, User])
     publication.publish_results(
         session,
         period_code=PAST_CODE,
-        actor=users.get("vanthu"),
+        actor=users.get("vanthu") or SYSTEM,
         now=datetime(2025, 4, 20, 9, 0, tzinfo=clock.local_zone()),
     )
 
@@ -191,7 +218,8 @@ def _build_current(session: Session, *, province_code: str, users: dict[str, Use
         opened=opened,
     )
     form = load_form(FRAMEWORK)[1]
-    assessor = users.get("thamdinh")
+    assessor: Actor = users.get("thamdinh") or SYSTEM
+    reporter = _reporter_of(users)
     demo_agencies = {u.agency_id for u in users.values() if u.role == "reporter"}
     for i, (_sub, agency) in enumerate(_agencies(session, period=period)):
         values = _values_for(form.criteria_for(agency.kind), agency, "2026")
@@ -203,7 +231,7 @@ def _build_current(session: Session, *, province_code: str, users: dict[str, Use
                 period_code=CURRENT_CODE,
                 agency_code=agency.code,
                 values=half,
-                actor=next(u for u in users.values() if u.agency_id == agency.id),
+                actor=reporter(agency),
                 now=at,
             )
             continue
@@ -211,16 +239,27 @@ def _build_current(session: Session, *, province_code: str, users: dict[str, Use
         if stage == 0:
             values = dict(list(values.items())[: max(1, len(values) // 3)])
         submissions.save_draft(
-            session, period_code=CURRENT_CODE, agency_code=agency.code, values=values, now=at
+            session,
+            period_code=CURRENT_CODE,
+            agency_code=agency.code,
+            values=values,
+            now=at,
+            actor=reporter(agency),
         )
         if stage == 0:
             continue
         submissions.submit(
-            session, period_code=CURRENT_CODE, agency_code=agency.code, now=at + timedelta(hours=2)
+            session,
+            period_code=CURRENT_CODE,
+            agency_code=agency.code,
+            now=at + timedelta(hours=2),
+            actor=reporter(agency),
         )
         if stage == 2:
             first = next(iter(values))
-            view = submissions.get_submission_view(session, period_code=CURRENT_CODE, agency_code=agency.code)
+            view = submissions.get_submission_view(
+                session, period_code=CURRENT_CODE, agency_code=agency.code, actor=assessor
+            )
             version = next(f.value_version for s in view.sections for f in s.fields if f.code == first)
             review.review_value(
                 session,

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.audit import record_change
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
 from chiso.config import get_settings
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
-from chiso.store.models import User
 from chiso.store.models.assessment import Evidence, EvidenceFile, Submission
 
 ALLOWED_TYPES = {
@@ -167,7 +167,7 @@ def add_evidence(
     document_date: date | None = None,
     summary: str = "",
     files: Sequence[tuple[str, bytes]] = (),
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Evidence:
     """Attach an evidence document (number, date, summary, files) to one criterion of a submission.
@@ -193,7 +193,7 @@ def add_evidence(
         document_date=document_date,
         summary=summary.strip(),
         created_at=now,
-        created_by=actor.id if actor else None,
+        created_by=actor.id,
     )
     session.add(ev)
     session.flush()
@@ -224,7 +224,7 @@ def _attach(
     filename: str,
     data: bytes,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     now: datetime,
 ) -> EvidenceFile:
     digest = store_bytes(data)
@@ -235,7 +235,7 @@ def _attach(
         file_type=kind,
         size_bytes=len(data),
         uploaded_at=now,
-        uploaded_by=actor.id if actor else None,
+        uploaded_by=actor.id,
     )
     session.add(record)
     session.flush()
@@ -257,7 +257,7 @@ def attach_file(
     evidence_id: int,
     filename: str,
     data: bytes,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> EvidenceFile:
     """Add one more file to an existing evidence item."""
@@ -281,7 +281,7 @@ def attach_file(
 
 
 def delete_evidence(
-    session: Session, *, evidence_id: int, actor: User | None = None, reason: str | None = None
+    session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None
 ) -> None:
     """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared)."""
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
@@ -304,7 +304,7 @@ def delete_evidence(
 
 
 def get_evidence_file(
-    session: Session, *, file_id: int, actor: User | None = None
+    session: Session, *, file_id: int, actor: Actor
 ) -> tuple[EvidenceFile, Path, str]:
     """Return a stored file's record, its path on disk and its media type, checking the actor may read it."""
     record = session.get(EvidenceFile, file_id)

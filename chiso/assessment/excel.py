@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_can_edit, check_secretariat
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import ValueInput
@@ -32,7 +33,7 @@ from chiso.assessment.submissions import (
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
-from chiso.store.models import Agency, User
+from chiso.store.models import Agency
 from chiso.store.models.assessment import Submission
 
 FORM_SHEET = "BieuMau"
@@ -79,7 +80,7 @@ def _kind_hint(kind: str, low: float | None, high: float | None) -> str:
 
 
 def build_template(
-    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+    session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> bytes:
     """Write the agency's form as a prefilled .xlsx template with validation lists and instructions.
 
@@ -325,7 +326,7 @@ def read_template(
     agency_code: str,
     data: bytes,
     filename: str = "template.xlsx",
-    actor: User | None = None,
+    actor: Actor,
 ) -> tuple[dict[str, ValueInput], list[RowReport]]:
     """Parse and check an uploaded template without saving; returns the values and a report per row.
 
@@ -423,7 +424,7 @@ def upload_template(
     agency_code: str,
     data: bytes,
     filename: str = "template.xlsx",
-    actor: User | None = None,
+    actor: Actor,
 ) -> UploadReport:
     """Check an uploaded template row by row and, when every row is valid, save the values as a draft.
 
@@ -477,7 +478,7 @@ def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]
 
 
 def bulk_import_values(
-    session: Session, *, period_code: str, data: bytes, filename: str, actor: User | None = None
+    session: Session, *, period_code: str, data: bytes, filename: str, actor: Actor
 ) -> dict[str, int]:
     """Import every agency's values of a period from one CSV or XLSX (secretariat); all-or-nothing.
 

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.accounts.service import get_user
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
-from chiso.store.models import Agency, GroupMember, PeerGroup, User
+from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission
 
 
@@ -77,7 +78,7 @@ def open_period(
     framework_version: str | None = None,
     name_en: str | None = None,
     previous_period_code: str | None = None,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> AssessmentPeriod:
     """Open an assessment period and create one draft submission per participating agency.
@@ -169,7 +170,7 @@ def open_period(
         status="open",
         previous_period_id=previous_id,
         created_at=now,
-        created_by=actor.id if actor else None,
+        created_by=actor.id,
     )
     session.add(record)
     session.flush()
@@ -181,7 +182,7 @@ def open_period(
             group_id=group_id,
             status="draft",
             updated_at=now,
-            updated_by=actor.id if actor else None,
+            updated_by=actor.id,
         )
         for agency, group_id in chosen
     )
@@ -212,7 +213,7 @@ def set_deadlines(
     reason: str,
     submission_deadline: datetime | None = None,
     review_deadline: datetime | None = None,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> AssessmentPeriod:
     """Move a period's deadlines (for every agency), with a mandatory reason recorded in the audit."""
@@ -272,7 +273,7 @@ def extend_deadline(
     agency_code: str,
     until: datetime,
     reason: str,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Submission:
     """Extend one agency's submission deadline (gia hạn) with a mandatory reason.
@@ -301,7 +302,7 @@ def extend_deadline(
     sub.extended_until = until
     sub.extension_reason = reason
     sub.updated_at = now or clock.now()
-    sub.updated_by = actor.id if actor else None
+    sub.updated_by = actor.id
     session.flush()
     record_change(
         session,
@@ -346,7 +347,7 @@ def _group_of_period(session: Session, *, period: AssessmentPeriod, group_code: 
 
 
 def assign_assessor(
-    session: Session, *, period_code: str, group_code: str, username: str, actor: User | None = None
+    session: Session, *, period_code: str, group_code: str, username: str, actor: Actor
 ) -> AssessorAssignment:
     """Assign an assessor to review one peer group of a period (idempotent)."""
     check_secretariat(actor)
@@ -376,7 +377,7 @@ def assign_assessor(
 
 
 def unassign_assessor(
-    session: Session, *, period_code: str, group_code: str, username: str, actor: User | None = None
+    session: Session, *, period_code: str, group_code: str, username: str, actor: Actor
 ) -> None:
     """Remove an assessor from a group of a period (no-op when not assigned)."""
     check_secretariat(actor)

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
 from chiso.assessment.form import load_form
@@ -28,7 +29,7 @@ from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
 from chiso.exports import XLSX_OPTIONS
-from chiso.store.models import Agency, User
+from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
 
 RANKING_COLUMNS = (
@@ -118,7 +119,7 @@ def _previous(session: Session, *, period: AssessmentPeriod) -> tuple[pd.DataFra
 
 
 def score_period(
-    session: Session, *, period_code: str, actor: User | None = None, require_approved: bool = True
+    session: Session, *, period_code: str, actor: Actor, require_approved: bool = True
 ) -> PeriodScoring:
     """Score every submission of a period with the engine (values, groups, previous period, lineage).
 
@@ -153,7 +154,7 @@ def score_period(
 
 
 def compute_results(
-    session: Session, *, period_code: str, actor: User | None = None, require_approved: bool = True
+    session: Session, *, period_code: str, actor: Actor, require_approved: bool = True
 ) -> Any:
     """Score a period and return the chiso.scoring ScoreResult (see `score_period`)."""
     return score_period(
@@ -170,7 +171,7 @@ def publish_results(
     *,
     period_code: str,
     reason: str = "",
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Publication:
     """Publish the period's results as a new immutable revision (the first, or a correction with a reason).
@@ -195,7 +196,7 @@ def publish_results(
         period_id=period.id,
         revision=revision,
         published_at=now,
-        published_by=actor.id if actor else None,
+        published_by=actor.id,
         reason=reason.strip(),
         framework_id=result.framework_id,
         framework_version=result.framework_version,
@@ -235,7 +236,7 @@ def publish_results(
 
 
 def _store_snapshot(
-    session: Session, *, period: AssessmentPeriod, run: PeriodScoring, revision: int, actor: User | None
+    session: Session, *, period: AssessmentPeriod, run: PeriodScoring, revision: int, actor: Actor
 ) -> int | None:
     """Keep the results with their inputs as a scoring snapshot (replayed before it is written)."""
     from chiso.assessment.snapshots import save_snapshot
@@ -250,7 +251,7 @@ def _store_snapshot(
         previous_snapshot_id=run.previous_snapshot_id,
         label=f"{period.code} r{revision}",
         note=f"assessment period {period.code}, publication revision {revision}",
-        created_by_id=actor.id if actor else None,
+        created_by_id=actor.id,
     )
     return int(snapshot.id)
 
@@ -261,7 +262,7 @@ def reopen_submission(
     period_code: str,
     agency_code: str,
     reason: str,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Submission:
     """Reopen an approved submission for correction (secretariat, with a reason); publish again afterwards."""
@@ -366,7 +367,7 @@ def preview_ranking(
     *,
     period_code: str,
     group: str | None = None,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Ranking:
     """Compute the ranking that `publish_results` would publish, without storing it (revision 0)."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
 from chiso.assessment.audit import AuditRow, list_audit, record_change
 from chiso.assessment.periods import get_period
@@ -37,7 +38,7 @@ DECISIONS = ("accept", "change", "return")
 def review_queue(
     session: Session,
     *,
-    actor: User | None,
+    actor: Actor,
     period_code: str | None = None,
     statuses: Sequence[str] = REVIEWABLE,
 ) -> list[QueueItem]:
@@ -150,7 +151,7 @@ def review_value(
     expected_version: int,
     points: float | None = None,
     comment: str | None = None,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> SubmissionValue:
     """Record an assessor's decision on one criterion: accept, change the points, or return it.
@@ -230,7 +231,7 @@ def review_value(
     else:
         row.review_state, row.points_override = "returned", None
     row.review_comment = text or None
-    row.reviewed_by, row.reviewed_at = (actor.id if actor else None), now
+    row.reviewed_by, row.reviewed_at = (actor.id), now
     try:
         session.flush()
     except StaleDataError as exc:  # a concurrent transaction won the race between our read and write
@@ -259,7 +260,7 @@ def return_submission(
     period_code: str,
     agency_code: str,
     comment: str,
-    actor: User | None = None,
+    actor: Actor,
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Submission:
@@ -285,7 +286,7 @@ def approve_submission(
     *,
     period_code: str,
     agency_code: str,
-    actor: User | None = None,
+    actor: Actor,
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Submission:
@@ -309,7 +310,7 @@ def approve_submission(
     for code, row in sorted(stored.items()):
         if row.review_state == "pending":
             row.review_state, row.reviewed_at = "accepted", now
-            row.reviewed_by = actor.id if actor else None
+            row.reviewed_by = actor.id
             record_change(
                 session,
                 action="review.accept",
@@ -329,7 +330,7 @@ def approve_submission(
 
 
 def value_history(
-    session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: User | None = None
+    session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
 ) -> list[AuditRow]:
     """Return every change of one criterion's value and review, oldest first."""
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)

@@ -17,10 +17,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from chiso.accounts.actors import Actor
 from chiso.assessment.form import Criterion, Form
 from chiso.assessment.schemas import PreviewScore
 from chiso.errors import InvalidInput, Problem
-from chiso.store.models import Agency, AgencyLink, PeerGroup, User
+from chiso.store.models import Agency, AgencyLink, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
 
 SELF_ASSESSED = "tự đánh giá / self-assessed"
@@ -171,7 +172,7 @@ def lineage_frame(session: Session) -> pd.DataFrame | None:
 
 
 def preview_score(
-    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+    session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> PreviewScore:
     """Score one agency's current values (draft included) with the period's framework: the live preview.
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso import clock
+from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.audit import record_change
 from chiso.assessment.form import Form, load_form
@@ -37,7 +38,7 @@ from chiso.assessment.schemas import (
 )
 from chiso.assessment.values import CleanValue, clean_value, is_empty
 from chiso.errors import Conflict, InvalidInput, Problem
-from chiso.store.models import Agency, PeerGroup, User
+from chiso.store.models import Agency, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
 
 EDITABLE_STATUSES = ("draft", "returned")
@@ -55,7 +56,7 @@ def period_form(period: AssessmentPeriod) -> Form:
 
 
 def open_submission(
-    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+    session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> tuple[AssessmentPeriod, Submission]:
     """Return a period and one agency's submission in it, checking the actor may read it."""
     period = get_period(session, code=period_code)
@@ -75,7 +76,7 @@ def transition(
     *,
     submission: Submission,
     step: str,
-    actor: User | None,
+    actor: Actor,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> None:
@@ -93,7 +94,7 @@ def transition(
         )
     submission.status = allowed[old]
     submission.updated_at = now or clock.now()
-    submission.updated_by = actor.id if actor else None
+    submission.updated_by = actor.id
     try:
         session.flush()
     except StaleDataError as exc:
@@ -130,7 +131,7 @@ def save_draft(
     period_code: str,
     agency_code: str,
     values: Mapping[str, ValueInput | Mapping[str, object]],
-    actor: User | None = None,
+    actor: Actor,
     expected_version: int | None = None,
     partial: bool = False,
     now: datetime | None = None,
@@ -222,7 +223,7 @@ def save_draft(
             )
             session.add(row)
         _apply(row, clean)
-        row.updated_at, row.updated_by = now, actor.id if actor else None
+        row.updated_at, row.updated_by = now, actor.id
         if row.review_state != "pending" or row.points_override is not None:
             row.review_state, row.points_override = "pending", None
         changed.append(code)
@@ -243,7 +244,7 @@ def save_draft(
                 flush=False,
             )
     if changed:
-        sub.updated_at, sub.updated_by = now, actor.id if actor else None
+        sub.updated_at, sub.updated_by = now, actor.id
         flag_modified(sub, "updated_at")  # bump the version even when the clock did not move
         try:
             session.flush()
@@ -287,7 +288,7 @@ def submit(
     *,
     period_code: str,
     agency_code: str,
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Submission:
     """Submit (or resubmit after a return) an agency's self-assessment for review.
@@ -353,7 +354,7 @@ def set_computed_values(
     period_code: str,
     values: Iterable[ComputedValue],
     source: str = "monitoring",
-    actor: User | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> int:
     """Store computed (monitoring) values read-only with their source; returns how many changed.
@@ -421,7 +422,7 @@ def set_computed_values(
         for k, v in new.items():
             setattr(row, k, v)
         row.source, row.is_computed, row.updated_at = source, True, now
-        row.updated_by = actor.id if actor else None
+        row.updated_by = actor.id
         session.flush()
         record_change(
             session,
@@ -440,7 +441,7 @@ def set_computed_values(
 
 
 def get_submission_view(
-    session: Session, *, period_code: str, agency_code: str, actor: User | None = None
+    session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> SubmissionView:
     """Build the form of one agency's submission: sections, fields, values, review state, evidence."""
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)

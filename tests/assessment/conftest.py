@@ -8,6 +8,7 @@ import pytest
 from assess_helpers import REVIEW_BY, SUBMIT_BY, T0, Province
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import periods
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod
@@ -85,9 +86,9 @@ def open_period(db: Session, province: Province) -> Callable[..., AssessmentPeri
         )
         args.update(kwargs)
         period = periods.open_period(db, **args)  # type: ignore[arg-type]
-        periods.assign_assessor(db, period_code=code, group_code="SBN", username="thamdinh")
-        periods.assign_assessor(db, period_code=code, group_code="SBN", username="thamdinh2")
-        periods.assign_assessor(db, period_code=code, group_code="PX", username="thamdinh.px")
+        periods.assign_assessor(db, period_code=code, group_code="SBN", username="thamdinh", actor=SYSTEM)
+        periods.assign_assessor(db, period_code=code, group_code="SBN", username="thamdinh2", actor=SYSTEM)
+        periods.assign_assessor(db, period_code=code, group_code="PX", username="thamdinh.px", actor=SYSTEM)
         return period
 
     return _open

@@ -10,6 +10,7 @@ from assess_helpers import later
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import audit, excel, submissions
 from chiso.errors import InvalidInput
 
@@ -57,10 +58,10 @@ def test_a_crash_mid_import_leaves_nothing_written(
     data = b"agency_code,indicator_code,value\nDNG.SO.A,HT_MANG,1\nDNG.SO.B,HT_MANG,1\n"
     savepoint = db.begin_nested()  # what the CLI's and the web's one transaction per command/request do
     with pytest.raises(RuntimeError):
-        excel.bulk_import_values(db, period_code=P, data=data, filename="all.csv")
+        excel.bulk_import_values(db, period_code=P, data=data, filename="all.csv", actor=SYSTEM)
     savepoint.rollback()
     assert calls["n"] == 2 and audit.count_audit(db) == before
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     assert all(f.value is None for s in view.sections for f in s.fields)
 
 
@@ -68,7 +69,13 @@ def test_exports_keep_formula_like_text_as_text(db: Session, province, open_peri
     open_period()
     reason = '=HYPERLINK("http://evil.example","bấm vào đây")'
     audit.record_change(
-        db, action="value.update", object_type="submission_value", object_id=1, reason=reason, new=-2.5
+        db,
+        action="value.update",
+        object_type="submission_value",
+        object_id=1,
+        reason=reason,
+        new=-2.5,
+        actor=SYSTEM,
     )
     rows = list(csv.DictReader(io.StringIO(audit.export_audit(db, fmt="csv").decode("utf-8-sig"))))
     assert rows[-1]["reason"] == "'" + reason  # Excel shows the text and never runs it

@@ -31,18 +31,20 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 
 SECOND_ASSESSOR = f"""
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user
 from chiso.assessment import periods
 from chiso.store import session_scope
 with session_scope() as s:
     create_user(s, username="thamdinh2", full_name="Võ Thị Thẩm", password="{PASSWORD}", role="assessor",
                 province_code="48")
-    periods.assign_assessor(s, period_code="{PERIOD}", group_code="SBN", username="thamdinh2")
+    periods.assign_assessor(s, period_code="{PERIOD}", group_code="SBN", username="thamdinh2", actor=SYSTEM)
 """
 
 # The rest of the province finishes its self-assessment and gets approved, so the period can be published.
 FINISH_OTHERS = f"""
 from sqlalchemy import select
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import review, submissions
 from chiso.assessment.demo import FRAMEWORK, _values_for
 from chiso.assessment.form import load_form
@@ -57,9 +59,10 @@ with session_scope() as s:
     for sub, agency in rows:
         if sub.status in ("draft", "returned"):
             submissions.save_draft(s, period_code="{PERIOD}", agency_code=agency.code,
-                                   values=_values_for(form.criteria_for(agency.kind), agency, "2026x"))
-            submissions.submit(s, period_code="{PERIOD}", agency_code=agency.code)
-        review.approve_submission(s, period_code="{PERIOD}", agency_code=agency.code)
+                                   values=_values_for(form.criteria_for(agency.kind), agency, "2026x"),
+                                   actor=SYSTEM)
+            submissions.submit(s, period_code="{PERIOD}", agency_code=agency.code, actor=SYSTEM)
+        review.approve_submission(s, period_code="{PERIOD}", agency_code=agency.code, actor=SYSTEM)
 """
 
 

@@ -11,6 +11,7 @@ import pytest
 from assess_helpers import later
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import evidence, submissions
 from chiso.assessment.evidence import check_upload, detect_file_type, upload_path
 from chiso.errors import Conflict, InvalidInput, PermissionDenied
@@ -122,7 +123,7 @@ def test_files_are_stored_once_by_hash(db: Session, province, open_period) -> No
         db, file_id=ev.files[1].id, actor=province.users["lanhdao"]
     )
     assert (record.file_type, media, path.read_bytes()) == ("png", "image/png", PNG)
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     field = next(f for s in view.sections for f in s.fields if f.code == "HT_ATTT")
     assert field.evidence[0].document_number == "12/QĐ-STTTT" and len(field.evidence[0].files) == 2
     with pytest.raises(PermissionDenied):
@@ -139,16 +140,27 @@ def test_one_bad_file_refuses_the_whole_item(db: Session, province, open_period)
             indicator_code="HT_ATTT",
             document_number="1/QĐ",
             files=[("ok.pdf", PDF), ("bad.pdf", b"nope")],
+            actor=SYSTEM,
         )
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     assert all(not f.evidence for s in view.sections for f in s.fields)
     with pytest.raises(InvalidInput):
         evidence.add_evidence(
-            db, period_code=P, agency_code="DNG.SO.A", indicator_code="NOPE", document_number="1/QĐ"
+            db,
+            period_code=P,
+            agency_code="DNG.SO.A",
+            indicator_code="NOPE",
+            document_number="1/QĐ",
+            actor=SYSTEM,
         )
     with pytest.raises(InvalidInput):
         evidence.add_evidence(
-            db, period_code=P, agency_code="DNG.SO.A", indicator_code="HT_ATTT", document_number=" "
+            db,
+            period_code=P,
+            agency_code="DNG.SO.A",
+            indicator_code="HT_ATTT",
+            document_number=" ",
+            actor=SYSTEM,
         )
 
 

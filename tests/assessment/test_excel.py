@@ -9,6 +9,7 @@ from assess_helpers import FULL_VALUES
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import excel, submissions
 from chiso.assessment.audit import list_audit
 from chiso.errors import InvalidInput, PermissionDenied
@@ -37,7 +38,11 @@ AS_TYPED["CS_KE_HOACH"] = {"value": "Không"}
 def test_template_is_prefilled_with_validation_and_hidden_ids(db: Session, province, open_period) -> None:
     open_period()
     submissions.save_draft(
-        db, period_code=P, agency_code="DNG.SO.A", values={"HT_MANG": {"value": 1}, "HT_ATTT": {"value": 4}}
+        db,
+        period_code=P,
+        agency_code="DNG.SO.A",
+        values={"HT_MANG": {"value": 1}, "HT_ATTT": {"value": 4}},
+        actor=SYSTEM,
     )
     data = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=province.users["baocao.a"])
     book = load_workbook(io.BytesIO(data))
@@ -64,7 +69,7 @@ def test_round_trip_saves_every_value(db: Session, province, open_period) -> Non
     )
     assert report.saved and sorted(report.changed) == sorted(FULL_VALUES)
     assert all(r.ok for r in report.rows)
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     assert view.missing == []
     # downloading again and uploading unchanged changes nothing
     again = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=user)
@@ -75,7 +80,7 @@ def test_round_trip_saves_every_value(db: Session, province, open_period) -> Non
 
 def test_any_bad_row_saves_nothing_and_each_row_is_reported(db: Session, province, open_period) -> None:
     open_period()
-    blank = excel.build_template(db, period_code=P, agency_code="DNG.SO.A")
+    blank = excel.build_template(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     edits = {
         **AS_TYPED,
         "HT_MANG": {"value": "Hmm"},
@@ -83,7 +88,9 @@ def test_any_bad_row_saves_nothing_and_each_row_is_reported(db: Session, provinc
         "HT_MAY_TINH": {"value": 1.5},
     }
     with pytest.raises(InvalidInput) as err:
-        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=fill(blank, edits))
+        excel.upload_template(
+            db, period_code=P, agency_code="DNG.SO.A", data=fill(blank, edits), actor=SYSTEM
+        )
     located = sorted((p.field, p.column) for p in err.value.problems)
     assert located == [("DVC_DUNG_HAN", "G"), ("HT_MANG", "F"), ("HT_MAY_TINH", "F")]
     assert all(p.row and p.row > excel.HEADER_ROW for p in err.value.problems)
@@ -92,15 +99,17 @@ def test_any_bad_row_saves_nothing_and_each_row_is_reported(db: Session, provinc
 
 def test_template_of_another_agency_or_period_is_refused(db: Session, province, open_period) -> None:
     open_period()
-    open_period(code="DNG-2026B")
-    other_agency = excel.build_template(db, period_code=P, agency_code="DNG.SO.B")
+    open_period(code="DNG-2026B", actor=SYSTEM)
+    other_agency = excel.build_template(db, period_code=P, agency_code="DNG.SO.B", actor=SYSTEM)
     with pytest.raises(InvalidInput, match="DNG.SO.B"):
-        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=other_agency)
-    other_period = excel.build_template(db, period_code="DNG-2026B", agency_code="DNG.SO.A")
+        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=other_agency, actor=SYSTEM)
+    other_period = excel.build_template(db, period_code="DNG-2026B", agency_code="DNG.SO.A", actor=SYSTEM)
     with pytest.raises(InvalidInput, match="DNG-2026B"):
-        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=other_period)
+        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=other_period, actor=SYSTEM)
     with pytest.raises(InvalidInput, match="not an .xlsx"):
-        excel.upload_template(db, period_code=P, agency_code="DNG.SO.A", data=b"%PDF-1.4 not excel")
+        excel.upload_template(
+            db, period_code=P, agency_code="DNG.SO.A", data=b"%PDF-1.4 not excel", actor=SYSTEM
+        )
 
 
 def bulk_csv(rows: list[tuple]) -> bytes:
@@ -124,7 +133,7 @@ def test_bulk_import_is_all_or_nothing(db: Session, province, open_period) -> No
         ("DNG.SO.A", "XH_TAI_KHOAN", 0.5, None, None),
     ]
     with pytest.raises(InvalidInput) as err:
-        excel.bulk_import_values(db, period_code=P, data=bulk_csv(bad), filename="all.csv")
+        excel.bulk_import_values(db, period_code=P, data=bulk_csv(bad), filename="all.csv", actor=SYSTEM)
     assert sorted(p.row for p in err.value.problems) == [5, 6, 7, 8]
     assert list_audit(db, object_type="submission_value") == []
     with pytest.raises(PermissionDenied):
@@ -136,5 +145,8 @@ def test_bulk_import_is_all_or_nothing(db: Session, province, open_period) -> No
     )
     assert result == {"rows": 3, "agencies": 3, "changed": 3}
     assert (
-        excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv")["changed"] == 0
+        excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=SYSTEM)[
+            "changed"
+        ]
+        == 0
     )

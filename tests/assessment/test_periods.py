@@ -9,6 +9,7 @@ from assess_helpers import REVIEW_BY, SUBMIT_BY, T0
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import periods
 from chiso.assessment.audit import list_audit
 from chiso.errors import Conflict, InvalidInput, PermissionDenied
@@ -26,7 +27,7 @@ def test_open_period_creates_a_draft_per_member(db: Session, province, open_peri
 
 
 def test_open_period_restricted_to_some_agencies(db: Session, province, open_period) -> None:
-    period = open_period(agency_codes=["DNG.SO.A", "DNG.PX.1"])
+    period = open_period(agency_codes=["DNG.SO.A", "DNG.PX.1"], actor=SYSTEM)
     subs = db.scalars(select(Submission).where(Submission.period_id == period.id)).all()
     assert sorted(s.agency_id for s in subs) == sorted(
         [province.agencies["DNG.SO.A"].id, province.agencies["DNG.PX.1"].id]
@@ -46,6 +47,7 @@ def test_open_period_names_every_problem(db: Session, province) -> None:
             agency_codes=["DNG.SO.A", "DNG.ZZZ"],
             submission_deadline=REVIEW_BY,
             review_deadline=SUBMIT_BY,
+            actor=SYSTEM,
         )
     fields = {p.field for p in err.value.problems}
     assert fields == {"review_deadline", "group_codes", "agency_codes"}
@@ -83,6 +85,7 @@ def test_extension_needs_a_reason_and_a_later_date(db: Session, province, open_p
             agency_code="DNG.SO.A",
             until=SUBMIT_BY + timedelta(days=5),
             reason="  ",
+            actor=SYSTEM,
         )
     with pytest.raises(InvalidInput):
         periods.extend_deadline(
@@ -91,6 +94,7 @@ def test_extension_needs_a_reason_and_a_later_date(db: Session, province, open_p
             agency_code="DNG.SO.A",
             until=SUBMIT_BY - timedelta(days=1),
             reason="ốm",
+            actor=SYSTEM,
         )
     sub = periods.extend_deadline(
         db,
@@ -118,14 +122,16 @@ def test_moving_deadlines_is_audited(db: Session, province, open_period) -> None
     rows = list_audit(db, action="period.deadline")
     assert [r.field for r in rows] == ["submission_deadline"] and rows[0].reason == "Nghỉ lễ"
     with pytest.raises(InvalidInput):
-        periods.set_deadlines(db, period_code="DNG-2026", review_deadline=T0, reason="x")
+        periods.set_deadlines(db, period_code="DNG-2026", review_deadline=T0, reason="x", actor=SYSTEM)
 
 
 def test_assessor_assignment_is_idempotent_and_role_checked(db: Session, province, open_period) -> None:
     open_period()
-    periods.assign_assessor(db, period_code="DNG-2026", group_code="SBN", username="thamdinh")
+    periods.assign_assessor(db, period_code="DNG-2026", group_code="SBN", username="thamdinh", actor=SYSTEM)
     assert len(list_audit(db, action="assessor.assign")) == 3
     with pytest.raises(InvalidInput):
-        periods.assign_assessor(db, period_code="DNG-2026", group_code="SBN", username="baocao.a")
-    periods.unassign_assessor(db, period_code="DNG-2026", group_code="SBN", username="thamdinh")
+        periods.assign_assessor(
+            db, period_code="DNG-2026", group_code="SBN", username="baocao.a", actor=SYSTEM
+        )
+    periods.unassign_assessor(db, period_code="DNG-2026", group_code="SBN", username="thamdinh", actor=SYSTEM)
     assert len(list_audit(db, action="assessor.unassign")) == 1

@@ -11,6 +11,7 @@ from assess_helpers import FULL_VALUES, later
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import publication, review, submissions
 from chiso.assessment.audit import list_audit
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -26,9 +27,11 @@ def run_cycle(
     """Fill, submit and approve every agency of a period, with per-agency changes to FULL_VALUES."""
     for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D", "DNG.PX.1", "DNG.PX.2"):
         values = {**FULL_VALUES, **(WARD_EXTRA if ".PX." in agency else {}), **tweaks.get(agency, {})}
-        submissions.save_draft(db, period_code=code, agency_code=agency, values=values, now=later(day))
-        submissions.submit(db, period_code=code, agency_code=agency, now=later(day))
-        review.approve_submission(db, period_code=code, agency_code=agency, now=later(day + 1))
+        submissions.save_draft(
+            db, period_code=code, agency_code=agency, values=values, now=later(day), actor=SYSTEM
+        )
+        submissions.submit(db, period_code=code, agency_code=agency, now=later(day), actor=SYSTEM)
+        review.approve_submission(db, period_code=code, agency_code=agency, now=later(day + 1), actor=SYSTEM)
 
 
 TWEAKS = {
@@ -87,9 +90,9 @@ def test_published_results_are_immutable_and_corrections_are_revisions(
 ) -> None:
     open_period()
     run_cycle(db, P, TWEAKS)
-    publication.publish_results(db, period_code=P, now=later(20))
+    publication.publish_results(db, period_code=P, now=later(20), actor=SYSTEM)
     with pytest.raises(InvalidInput):
-        publication.publish_results(db, period_code=P)  # a correction needs a reason
+        publication.publish_results(db, period_code=P, actor=SYSTEM)  # a correction needs a reason
     publication.reopen_submission(
         db,
         period_code=P,
@@ -98,12 +101,14 @@ def test_published_results_are_immutable_and_corrections_are_revisions(
         actor=province.users["vanthu"],
     )
     with pytest.raises(Conflict):
-        publication.publish_results(db, period_code=P, reason="x")
-    submissions.save_draft(db, period_code=P, agency_code="DNG.SO.B", values={"HT_MANG": {"value": 1}})
-    submissions.submit(db, period_code=P, agency_code="DNG.SO.B", now=later(21))
-    review.approve_submission(db, period_code=P, agency_code="DNG.SO.B")
+        publication.publish_results(db, period_code=P, reason="x", actor=SYSTEM)
+    submissions.save_draft(
+        db, period_code=P, agency_code="DNG.SO.B", values={"HT_MANG": {"value": 1}}, actor=SYSTEM
+    )
+    submissions.submit(db, period_code=P, agency_code="DNG.SO.B", now=later(21), actor=SYSTEM)
+    review.approve_submission(db, period_code=P, agency_code="DNG.SO.B", actor=SYSTEM)
     second = publication.publish_results(
-        db, period_code=P, reason="Đính chính HT_MANG của Sở B", now=later(30)
+        db, period_code=P, reason="Đính chính HT_MANG của Sở B", now=later(30), actor=SYSTEM
     )
     assert second.revision == 2
     ranking = publication.get_ranking(db, period_code=P, group="SBN")
@@ -134,18 +139,21 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
         period="2025",
         submission_deadline=datetime(2025, 4, 30, tzinfo=UTC),
         review_deadline=datetime(2025, 5, 30, tzinfo=UTC),
+        actor=SYSTEM,
     )
     for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D", "DNG.PX.1", "DNG.PX.2"):
         values = {**FULL_VALUES, **(WARD_EXTRA if ".PX." in agency else {}), **TWEAKS.get(agency, {})}
-        submissions.save_draft(db, period_code="DNG-2025", agency_code=agency, values=values)
+        submissions.save_draft(db, period_code="DNG-2025", agency_code=agency, values=values, actor=SYSTEM)
         submissions.submit(
-            db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC)
+            db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC), actor=SYSTEM
         )
-        review.approve_submission(db, period_code="DNG-2025", agency_code=agency)
-    publication.publish_results(db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC))
-    open_period(previous_period_code="DNG-2025")
+        review.approve_submission(db, period_code="DNG-2025", agency_code=agency, actor=SYSTEM)
+    publication.publish_results(
+        db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC), actor=SYSTEM
+    )
+    open_period(previous_period_code="DNG-2025", actor=SYSTEM)
     run_cycle(db, P, {**TWEAKS, "DNG.SO.C": {}})  # Sở C fixed HT_MANG this year: +5 points before rescaling
-    publication.publish_results(db, period_code=P)
+    publication.publish_results(db, period_code=P, actor=SYSTEM)
     ranking = publication.get_ranking(db, period_code="DNG-2026", group="SBN")
     row = {r.agency_code: r for r in ranking.rows}
     assert row["DNG.SO.C"].rank == 1 and row["DNG.SO.C"].rank_change == 2
@@ -158,7 +166,7 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
 def test_no_publication_row_changes_through_the_orm(db: Session, province, open_period, how: str) -> None:
     open_period()
     run_cycle(db, P, {})
-    pub = publication.publish_results(db, period_code=P)
+    pub = publication.publish_results(db, period_code=P, actor=SYSTEM)
     with pytest.raises(Conflict, match="revision 1"):
         if how == "update":
             pub.reason = "tamper"

@@ -6,6 +6,7 @@ import pytest
 from assess_helpers import FULL_VALUES, later
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import review, submissions
 from chiso.errors import Conflict, InvalidInput, PermissionDenied
 
@@ -25,7 +26,7 @@ def fill_and_submit(db: Session, province, agency: str = "DNG.SO.A", user: str =
 
 
 def field(db: Session, code: str, agency: str = "DNG.SO.A"):
-    view = submissions.get_submission_view(db, period_code=P, agency_code=agency)
+    view = submissions.get_submission_view(db, period_code=P, agency_code=agency, actor=SYSTEM)
     return next(f for s in view.sections for f in s.fields if f.code == code)
 
 
@@ -37,8 +38,9 @@ def test_queue_shows_only_assigned_groups(db: Session, province, open_period) ->
         period_code=P,
         agency_code="DNG.PX.1",
         values={**FULL_VALUES, "XH_TAI_KHOAN": {"value": 0.5}, "XH_THANH_TOAN": {"value": 0.2}},
+        actor=SYSTEM,
     )
-    submissions.submit(db, period_code=P, agency_code="DNG.PX.1", now=later(3))
+    submissions.submit(db, period_code=P, agency_code="DNG.PX.1", now=later(3), actor=SYSTEM)
     assert [q.agency_code for q in review.review_queue(db, actor=province.users["thamdinh"])] == ["DNG.SO.A"]
     assert [q.agency_code for q in review.review_queue(db, actor=province.users["thamdinh.px"])] == [
         "DNG.PX.1"

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.assessment import periods, submissions
 from chiso.assessment.audit import list_audit
 from chiso.assessment.form import load_form
@@ -42,7 +43,7 @@ def test_form_has_sections_per_pillar_and_typed_fields(db: Session, province, op
     assert kinds["HT_MANG"] == "yesno" and kinds["DVC_DUNG_HAN"] == "ratio"
     assert kinds["HT_ATTT"] == "points" and kinds["UD_HOP_TRUC_TUYEN"] == "number"
     assert view.missing == list(FULL_VALUES)
-    ward = submissions.get_submission_view(db, period_code=P, agency_code="DNG.PX.1")
+    ward = submissions.get_submission_view(db, period_code=P, agency_code="DNG.PX.1", actor=SYSTEM)
     assert "XA_HOI_SO" in [s.code for s in ward.sections]
 
 
@@ -60,7 +61,7 @@ def test_autosave_is_an_idempotent_upsert(db: Session, province, open_period) ->
     history = list_audit(db, object_type="submission_value", newest_first=False)
     assert [h.action for h in history] == ["value.set", "value.set", "value.update"]
     assert history[-1].username == "baocao.a"
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     fields = {f.code: f for s in view.sections for f in s.fields}
     assert fields["HT_MANG"].value == 0.0 and fields["DVC_DUNG_HAN"].value == 0.75
 
@@ -122,6 +123,7 @@ def test_submit_after_deadline_refused_unless_extended(db: Session, province, op
         agency_code="DNG.SO.A",
         until=SUBMIT_BY.replace(day=30, hour=23),
         reason="Sự cố mạng",
+        actor=SYSTEM,
     )
     assert (
         submissions.submit(db, period_code=P, agency_code="DNG.SO.A", actor=user, now=too_late).status
@@ -156,6 +158,7 @@ def test_computed_values_are_read_only_with_source(db: Session, province, open_p
         period_code=P,
         source="monitoring:dossiers 2026",
         values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)],
+        actor=SYSTEM,
     )
     assert changed == 1
     assert (
@@ -164,18 +167,21 @@ def test_computed_values_are_read_only_with_source(db: Session, province, open_p
             period_code=P,
             source="monitoring:dossiers 2026",
             values=[ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=90, denominator=100, value=0.9)],
+            actor=SYSTEM,
         )
         == 0
     )
     with pytest.raises(InvalidInput) as err:
         save(db, {"DVC_DUNG_HAN": {"numerator": 100, "denominator": 100}}, province.users["baocao.a"])
     assert "monitoring:dossiers 2026" in str(err.value)
-    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A")
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
     field = next(f for s in view.sections for f in s.fields if f.code == "DVC_DUNG_HAN")
     assert field.computed and field.source == "monitoring:dossiers 2026" and field.numerator == 90
     assert "DVC_DUNG_HAN" not in view.missing
     with pytest.raises(InvalidInput):
-        submissions.set_computed_values(db, period_code=P, values=[ComputedValue("NOPE", "DVC_DUNG_HAN", 1)])
+        submissions.set_computed_values(
+            db, period_code=P, values=[ComputedValue("NOPE", "DVC_DUNG_HAN", 1)], actor=SYSTEM
+        )
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)

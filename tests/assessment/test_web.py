@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user, start_session
 from chiso.assessment import periods
 from chiso.store import init_database, session_scope
@@ -77,9 +78,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
             group_codes=["SBN"],
             submission_deadline=now + timedelta(days=30),
             review_deadline=now + timedelta(days=60),
+            actor=SYSTEM,
         )
-        periods.assign_assessor(s, period_code=P, group_code="SBN", username="w_thamdinh")
-        periods.assign_assessor(s, period_code=P, group_code="SBN", username="w_thamdinh2")
+        periods.assign_assessor(s, period_code=P, group_code="SBN", username="w_thamdinh", actor=SYSTEM)
+        periods.assign_assessor(s, period_code=P, group_code="SBN", username="w_thamdinh2", actor=SYSTEM)
     return url
 
 

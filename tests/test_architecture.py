@@ -46,7 +46,7 @@ def test_every_actor_is_required() -> None:
     functions = _functions_with_actor()
     assert len(functions) >= 29, "the assessment services alone take an actor"
     optional = [name for name, fn in functions if _optional_actor(fn)]
-    assert optional == [], f"these give `actor` a default, so forgetting it would act as the system: {optional}"
+    assert optional == [], f"a default `actor` acts as the system when forgotten: {optional}"
 
 
 def test_an_optional_actor_would_be_caught() -> None:

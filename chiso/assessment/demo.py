@@ -1,7 +1,8 @@
-"""Demo assessment data: a published period (2024) and one in progress (2026) for the demo province.
+"""Demo assessment data: a finished period (2024) and one in progress (2026) for the demo province.
 
-Domain layer: called as one step of chiso.units.demo.build_demo; goes through the same services as the
-web (save_draft, submit, review, publish), so the demo's audit log and snapshots are real. Deterministic:
+Domain layer: the steps chiso.flows.demo_assessment composes (it publishes 2024 through the scoring
+flow); goes through the same services as the web (save_draft, submit, review), so the demo's audit log
+is real. Deterministic:
 each agency's values come from a generator seeded with its code.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM, Actor
-from chiso.assessment import periods, publication, review, submissions
+from chiso.assessment import periods, review, submissions
 from chiso.assessment.form import Criterion, load_form
 from chiso.store.models import Agency, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, Submission
@@ -128,20 +129,14 @@ def _open(
     return period
 
 
-def build_demo_assessment(
-    session: Session, *, province_code: str = "48", today: date | None = None
-) -> dict[str, int]:
-    """Open, fill, review and publish the 2024 period; open the 2026 period with a mix of statuses.
+def demo_users(session: Session) -> dict[str, User]:
+    """Return the demo's users by username (empty when the accounts step did not run)."""
+    return {u.username: u for u in session.scalars(select(User))}
 
-    Idempotent: periods that exist are left alone. Returns counts per status of the current period.
-    """
-    today = today or clock.today()
-    users = {u.username: u for u in session.scalars(select(User))}
-    if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == PAST_CODE)) is None:
-        _build_past(session, province_code=province_code, users=users)
-    if session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == CURRENT_CODE)) is None:
-        _build_current(session, province_code=province_code, users=users, today=today)
-    return review.period_progress(session, period_code=CURRENT_CODE)
+
+def period_exists(session: Session, *, code: str) -> bool:
+    """Return True when a period with this code exists (the demo steps are idempotent)."""
+    return session.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == code)) is not None
 
 
 def _reporter_of(users: dict[str, User]) -> Callable[[Agency], Actor]:
@@ -154,7 +149,9 @@ def _reporter_of(users: dict[str, User]) -> Callable[[Agency], Actor]:
     return reporter
 
 
-def _build_past(session: Session, *, province_code: str, users: dict[str, User]) -> None:
+def fill_past_period(session: Session, *, province_code: str) -> None:
+    """Open the 2024 period, fill, submit and approve every agency (publishing it is the composer's step)."""
+    users = demo_users(session)
     at = datetime(2025, 2, 10, 8, 0, tzinfo=clock.local_zone())
     period = _open(
         session,
@@ -195,15 +192,11 @@ def _build_past(session: Session, *, province_code: str, users: dict[str, User])
             actor=assessor,
             now=at + timedelta(days=30),
         )
-    publication.publish_results(
-        session,
-        period_code=PAST_CODE,
-        actor=users.get("vanthu") or SYSTEM,
-        now=datetime(2025, 4, 20, 9, 0, tzinfo=clock.local_zone()),
-    )
 
 
-def _build_current(session: Session, *, province_code: str, users: dict[str, User], today: date) -> None:
+def build_current_period(session: Session, *, province_code: str, today: date) -> None:
+    """Open the 2026 period with every status (draft, submitted, returned, approved), half-filled forms."""
+    users = demo_users(session)
     opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=clock.local_zone())
     period = _open(
         session,

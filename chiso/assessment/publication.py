@@ -1,8 +1,9 @@
-"""Approval and publication: compute a period's results with the engine, preview, publish, correct, rank.
+"""Publication records: store a scored run as an immutable revision, reopen, read and export rankings.
 
-Domain layer: store models, chiso.scoring (through scores.py), chiso.errors; nothing from web or cli.
-A publication is immutable: the ORM refuses to update or delete one. A correction is a new revision
-with a reason; the public ranking shows the latest revision and its date.
+Domain layer: store models, chiso.errors; nothing from flows, web or cli. Scoring a period is the job
+of chiso.flows.scoring, which hands the run to `record_publication`. A publication is immutable: the
+ORM refuses to update or delete one. A correction is a new revision with a reason; the public ranking
+shows the latest revision and its date.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
-from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period, get_submission_for
 from chiso.assessment.schemas import Ranking, RankingRow
-from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
+from chiso.assessment.snapshots import load_snapshot, save_snapshot
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
 from chiso.exports import XLSX_OPTIONS
+from chiso.scoring import ScoreResult
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
+from chiso.units.text import sort_key
 
 RANKING_COLUMNS = (
     "rank",
@@ -62,7 +64,8 @@ def _refuse_delete(_mapper: Any, _connection: Any, target: Publication) -> None:
     )
 
 
-def _not_approved(session: Session, *, period: AssessmentPeriod) -> list[tuple[str, str]]:
+def not_approved(session: Session, *, period: AssessmentPeriod) -> list[tuple[str, str]]:
+    """Return (agency code, status) of the period's submissions not approved yet, by agency code."""
     rows = session.execute(
         select(Agency.code, Submission.status)
         .join(Agency, Agency.id == Submission.agency_id)
@@ -93,18 +96,18 @@ def list_publications(session: Session, *, period_code: str) -> list[Publication
 
 
 @dataclass
-class PeriodScoring:
-    """A period's scoring run with the exact inputs it used (kept with the snapshot)."""
+class RunInputs:
+    """The exact inputs a scoring run used, kept with its snapshot so it can be replayed."""
 
-    result: Any
     values: pd.DataFrame
-    groups: pd.DataFrame
+    groups: pd.DataFrame | None
     lineage: pd.DataFrame | None
     previous: pd.DataFrame | None
     previous_snapshot_id: int | None
 
 
-def _previous(session: Session, *, period: AssessmentPeriod) -> tuple[pd.DataFrame | None, int | None]:
+def previous_results(session: Session, *, period: AssessmentPeriod) -> tuple[pd.DataFrame | None, int | None]:
+    """Return the results table of the period this one compares with, and its snapshot id (None if none)."""
     if period.previous_period_id is None:
         return None, None
     before = session.get(AssessmentPeriod, period.previous_period_id)
@@ -112,86 +115,53 @@ def _previous(session: Session, *, period: AssessmentPeriod) -> tuple[pd.DataFra
     if pub is None:
         return None, None
     if pub.snapshot_id is not None:  # the stored snapshot is the authoritative previous table
-        from chiso.assessment.snapshots import load_snapshot
-
         return load_snapshot(session, snapshot_id=pub.snapshot_id).table, pub.snapshot_id
     return pd.DataFrame.from_records(pub.rows), None
-
-
-def score_period(
-    session: Session, *, period_code: str, actor: Actor, require_approved: bool = True
-) -> PeriodScoring:
-    """Score every submission of a period with the engine (values, groups, previous period, lineage).
-
-    Raises:
-        Conflict: some submissions are not approved yet (named), unless `require_approved` is False.
-        InvalidInput: the period has no values at all.
-    """
-    from chiso.scoring import score
-
-    check_secretariat(actor)
-    period = get_period(session, code=period_code)
-    if require_approved:
-        waiting = _not_approved(session, period=period)
-        if waiting:
-            shown = ", ".join(f"{a} ({s})" for a, s in waiting[:15]) + (" ..." if len(waiting) > 15 else "")
-            raise Conflict(
-                f"Còn {len(waiting)} đơn vị chưa được duyệt: {shown}",
-                f"{len(waiting)} submissions are not approved yet: {shown}",
-            )
-    framework, form = load_form(period.framework_id)
-    values = values_frame(session, period=period, form=form)
-    if values.empty:
-        raise InvalidInput(
-            f"Kỳ {period.code} chưa có giá trị nào để tính điểm",
-            f"Period {period.code} has no values to score yet",
-        )
-    groups = groups_frame(session, period=period)
-    lineage = lineage_frame(session)
-    previous, previous_snapshot_id = _previous(session, period=period)
-    result = score(framework, values, groups=groups, previous=previous, lineage=lineage)
-    return PeriodScoring(result, values, groups, lineage, previous, previous_snapshot_id)
-
-
-def compute_results(
-    session: Session, *, period_code: str, actor: Actor, require_approved: bool = True
-) -> Any:
-    """Score a period and return the chiso.scoring ScoreResult (see `score_period`)."""
-    return score_period(
-        session, period_code=period_code, actor=actor, require_approved=require_approved
-    ).result
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return list(json.loads(table.to_json(orient="records", double_precision=15)))
 
 
-def publish_results(
-    session: Session,
-    *,
-    period_code: str,
-    reason: str = "",
-    actor: Actor,
-    now: datetime | None = None,
-) -> Publication:
-    """Publish the period's results as a new immutable revision (the first, or a correction with a reason).
+def next_revision(session: Session, *, period: AssessmentPeriod, reason: str) -> int:
+    """Return the revision a new publication of the period gets (1, or a correction that needs a reason).
 
     Raises:
-        Conflict: submissions not all approved.
         InvalidInput: a correction (revision 2 and later) without a reason.
     """
-    check_secretariat(actor)
-    now = now or clock.now()
-    period = get_period(session, code=period_code)
     last = latest_publication(session, period=period)
-    revision = 1 if last is None else last.revision + 1
     if last is not None and not reason.strip():
         raise InvalidInput(
             "Đính chính kết quả cần nêu lý do", "A correction of published results needs a reason"
         )
-    run = score_period(session, period_code=period_code, actor=actor)
-    result = run.result
-    snapshot_id = _store_snapshot(session, period=period, run=run, revision=revision, actor=actor)
+    return 1 if last is None else last.revision + 1
+
+
+def record_publication(
+    session: Session,
+    *,
+    period: AssessmentPeriod,
+    revision: int,
+    result: ScoreResult,
+    inputs: RunInputs,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> Publication:
+    """Store a scored run as the period's published revision: snapshot (replayed first), rows, audit."""
+    check_secretariat(actor)
+    snapshot = save_snapshot(
+        session,
+        result=result,
+        values=inputs.values,
+        groups=inputs.groups,
+        lineage=inputs.lineage,
+        previous=None if inputs.previous_snapshot_id is not None else inputs.previous,
+        previous_snapshot_id=inputs.previous_snapshot_id,
+        label=f"{period.code} r{revision}",
+        note=f"assessment period {period.code}, publication revision {revision}",
+        created_by_id=actor.id,
+    )
     pub = Publication(
         period_id=period.id,
         revision=revision,
@@ -202,7 +172,7 @@ def publish_results(
         framework_version=result.framework_version,
         decimals=result.decimals,
         rows=_records(result.table),
-        snapshot_id=snapshot_id,
+        snapshot_id=int(snapshot.id),
     )
     session.add(pub)
     old_status = period.status
@@ -214,7 +184,7 @@ def publish_results(
         object_type="assessment_period",
         object_id=period.id,
         field="revision",
-        old=None if last is None else last.revision,
+        old=None if revision == 1 else revision - 1,
         new=revision,
         reason=reason.strip() or None,
         actor=actor,
@@ -233,27 +203,6 @@ def publish_results(
             at=now,
         )
     return pub
-
-
-def _store_snapshot(
-    session: Session, *, period: AssessmentPeriod, run: PeriodScoring, revision: int, actor: Actor
-) -> int | None:
-    """Keep the results with their inputs as a scoring snapshot (replayed before it is written)."""
-    from chiso.assessment.snapshots import save_snapshot
-
-    snapshot = save_snapshot(
-        session,
-        result=run.result,
-        values=run.values,
-        groups=run.groups,
-        lineage=run.lineage,
-        previous=None if run.previous_snapshot_id is not None else run.previous,
-        previous_snapshot_id=run.previous_snapshot_id,
-        label=f"{period.code} r{revision}",
-        note=f"assessment period {period.code}, publication revision {revision}",
-        created_by_id=actor.id,
-    )
-    return int(snapshot.id)
 
 
 def reopen_submission(
@@ -276,6 +225,32 @@ def reopen_submission(
     return sub
 
 
+def ranking_from_table(
+    session: Session,
+    *,
+    period: AssessmentPeriod,
+    table: pd.DataFrame,
+    group: str | None,
+    revision: int,
+    published_at: datetime,
+    reason: str,
+    framework_id: str,
+    framework_version: str,
+) -> Ranking:
+    """Return the ranking of a scored (not yet published) results table: the preview's shape."""
+    return _ranking_from_rows(
+        session,
+        period=period,
+        rows=_records(table),
+        group=group,
+        revision=revision,
+        published_at=published_at,
+        reason=reason,
+        framework_id=framework_id,
+        framework_version=framework_version,
+    )
+
+
 def _ranking_from_rows(
     session: Session,
     *,
@@ -288,8 +263,6 @@ def _ranking_from_rows(
     framework_id: str,
     framework_version: str,
 ) -> Ranking:
-    from chiso.units.text import sort_key
-
     totals = [r for r in rows if r.get("node_code") == "TOTAL" and (group is None or r.get("group") == group)]
     names = dict(
         session.execute(
@@ -359,30 +332,6 @@ def get_ranking(
         reason=pub.reason,
         framework_id=pub.framework_id,
         framework_version=pub.framework_version,
-    )
-
-
-def preview_ranking(
-    session: Session,
-    *,
-    period_code: str,
-    group: str | None = None,
-    actor: Actor,
-    now: datetime | None = None,
-) -> Ranking:
-    """Compute the ranking that `publish_results` would publish, without storing it (revision 0)."""
-    period = get_period(session, code=period_code)
-    result = compute_results(session, period_code=period_code, actor=actor)
-    return _ranking_from_rows(
-        session,
-        period=period,
-        rows=_records(result.table),
-        group=group,
-        revision=0,
-        published_at=now or clock.now(),
-        reason="preview",
-        framework_id=result.framework_id,
-        framework_version=result.framework_version,
     )
 
 

@@ -1,10 +1,10 @@
-"""From stored submissions to the scoring engine's tables: values, groups, lineage; the live preview.
+"""From stored submissions to the scoring engine's input tables: values, peer groups, lineage.
 
-Domain layer: store models and chiso.scoring.score; nothing from web or cli. All points come from the
-engine: an assessor's changed points are handed to it as the equivalent input value of the criterion's
-rule (assessor and bonus/penalty: the points; capped linear and ratio: target x points / max; fraction:
-points / max; yes/no and step bands: a value reaching that step), so totals, ranks and bands are never
-computed twice.
+Domain layer: store models; nothing from flows, web or cli (chiso.flows.scoring runs the engine). All
+points come from the engine: an assessor's changed points are handed to it as the equivalent input
+value of the criterion's rule (assessor and bonus/penalty: the points; capped linear and ratio:
+target x points / max; fraction: points / max; yes/no and step bands: a value reaching that step), so
+totals, ranks and bands are never computed twice.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from chiso.accounts.actors import Actor
 from chiso.assessment.form import Criterion, Form
-from chiso.assessment.schemas import PreviewScore
 from chiso.errors import InvalidInput, Problem
 from chiso.store.models import Agency, AgencyLink, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
@@ -169,47 +167,3 @@ def lineage_frame(session: Session) -> pd.DataFrame | None:
     if not rows:
         return None
     return pd.DataFrame(rows, columns=["predecessor_code", "successor_code"])
-
-
-def preview_score(
-    session: Session, *, period_code: str, agency_code: str, actor: Actor
-) -> PreviewScore:
-    """Score one agency's current values (draft included) with the period's framework: the live preview.
-
-    Empty criteria count as their framework's missing-value policy says (usually zero).
-    """
-    from chiso.assessment.form import load_form
-    from chiso.assessment.submissions import missing_criteria, open_submission, period_form
-    from chiso.scoring import score
-
-    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
-    framework, form = load_form(period.framework_id)
-    values = values_frame(session, period=period, form=form, submission_ids=[sub.id])
-    groups = groups_frame(session, period=period, submission_ids=[sub.id])
-    top = [s.code for s in form.sections]
-    if values.empty:
-        return PreviewScore(
-            agency_code=agency_code,
-            total=0.0,
-            published_total=0.0,
-            max_points=float(sum(c.max_points for c in form.criteria if c.max_points > 0)),
-            band=None,
-            sections={code: 0.0 for code in top},
-            complete=False,
-        )
-    result = score(framework, values, groups=groups)
-    table = result.table
-    mine = table[table["agency_code"].astype(str) == agency_code]
-    total = mine[mine["node_code"].astype(str) == "TOTAL"].iloc[0]
-    published = zip(mine["node_code"].astype(str), mine["published"].astype(float), strict=True)
-    sections = {code: float(value) for code, value in published if code in top}
-    band = total["band"]
-    return PreviewScore(
-        agency_code=agency_code,
-        total=float(total["points"]),
-        published_total=float(total["published"]),
-        max_points=float(total["max_points"]),
-        band=None if pd.isna(band) else str(band),
-        sections=sections,
-        complete=not missing_criteria(session, form=period_form(period), submission=sub),
-    )

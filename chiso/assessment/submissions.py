@@ -65,6 +65,14 @@ def open_submission(
     return period, sub
 
 
+def group_submission_ids(session: Session, *, submission: Submission) -> list[int]:
+    """Return the ids of the submissions of the same period and peer group (the submission's peers)."""
+    group = submission.group_id
+    same_group = Submission.group_id.is_(None) if group is None else Submission.group_id == group
+    stmt = select(Submission.id).where(Submission.period_id == submission.period_id, same_group)
+    return list(session.scalars(stmt.order_by(Submission.id)))
+
+
 def values_by_code(session: Session, *, submission: Submission) -> dict[str, SubmissionValue]:
     """Return the stored values of a submission keyed by indicator code."""
     rows = session.scalars(select(SubmissionValue).where(SubmissionValue.submission_id == submission.id))

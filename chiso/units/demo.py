@@ -267,7 +267,7 @@ def generate_monitoring_records(ctx: DemoContext) -> None:
 
 def open_demo_assessment(ctx: DemoContext) -> None:
     """Add the assessment cycle: the 2024 ranking published, the 2026 period in progress."""
-    from chiso.assessment.demo import build_demo_assessment
+    from chiso.flows.demo_assessment import build_demo_assessment
 
     ctx.data["assessment"] = build_demo_assessment(ctx.session, province_code=DEMO_PROVINCE)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chiso.assessment import audit, evidence, excel, periods, publication, review, scores, submissions
+from chiso.assessment import audit, evidence, excel, periods, publication, review, submissions
 from chiso.assessment.schemas import (
     PreviewScore,
     QueueItem,
@@ -25,6 +25,7 @@ from chiso.assessment.schemas import (
 )
 from chiso.clock import LocalDatetime
 from chiso.errors import InvalidInput, PermissionDenied, Problem
+from chiso.flows import scoring as flow
 from chiso.reports.charts import ranking_chart_svg
 from chiso.store.models.users import User
 from chiso.web.deps import CurrentUser, DbSession, Viewer, require
@@ -309,7 +310,7 @@ def ranking_preview_page(
     request: Request, db: DbSession, viewer: CurrentUser, code: str, group: str | None = None
 ) -> HTMLResponse:
     """Preview the ranking the period would publish (secretariat)."""
-    ranking = publication.preview_ranking(db, period_code=code, group=group, actor=_actor(viewer))
+    ranking = flow.preview_ranking(db, period_code=code, group=group, actor=_actor(viewer))
     return render(
         request,
         "assessment/ranking.html",
@@ -325,7 +326,7 @@ def publish_form(
     db: DbSession, viewer: CurrentUser, code: str, reason: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     """Publish the period's results (a new revision; a correction needs a reason)."""
-    publication.publish_results(db, period_code=code, reason=reason, actor=_actor(viewer))
+    flow.publish_period(db, period_code=code, reason=reason, actor=_actor(viewer))
     return RedirectResponse(f"/rankings/{code}", status_code=303)
 
 
@@ -346,7 +347,7 @@ def _form_values(form: dict[str, Any]) -> dict[str, ValueInput]:
 
 def _submission_context(db: DbSession, viewer: Viewer, code: str, agency: str) -> dict[str, Any]:
     view = submissions.get_submission_view(db, period_code=code, agency_code=agency, actor=_actor(viewer))
-    preview = scores.preview_score(db, period_code=code, agency_code=agency, actor=_actor(viewer))
+    preview = flow.preview_agency(db, period_code=code, agency_code=agency, actor=_actor(viewer))
     return {"view": view, "preview": preview}
 
 
@@ -385,7 +386,7 @@ def submission_api(db: DbSession, viewer: CurrentUser, code: str, agency: str) -
 )
 def preview_api(db: DbSession, viewer: CurrentUser, code: str, agency: str) -> PreviewScore:
     """Score the agency's current values (the live preview)."""
-    return scores.preview_score(db, period_code=code, agency_code=agency, actor=_actor(viewer))
+    return flow.preview_agency(db, period_code=code, agency_code=agency, actor=_actor(viewer))
 
 
 class DraftIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Approval and publication: all approved first, immutable revisions, corrections, ranking and changes."""
+"""Publishing a period through the scoring flow: all approved first, immutable revisions, corrections,
+ranking and changes against the previous period."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from chiso.accounts.actors import SYSTEM
 from chiso.assessment import publication, review, submissions
 from chiso.assessment.audit import list_audit
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chiso.flows import scoring as flow
 from chiso.store.models import GroupMember, PeerGroup
 
 P = "DNG-2026"
@@ -45,9 +47,9 @@ TWEAKS = {
 def test_publish_needs_every_submission_approved(db: Session, province, open_period) -> None:
     open_period()
     with pytest.raises(Conflict, match="DNG.SO.A"):
-        publication.publish_results(db, period_code=P, actor=province.users["vanthu"])
+        flow.publish_period(db, period_code=P, actor=province.users["vanthu"])
     with pytest.raises(PermissionDenied):
-        publication.publish_results(db, period_code=P, actor=province.users["thamdinh"])
+        flow.publish_period(db, period_code=P, actor=province.users["thamdinh"])
     with pytest.raises(NotFound):
         publication.get_ranking(db, period_code=P)
 
@@ -55,8 +57,8 @@ def test_publish_needs_every_submission_approved(db: Session, province, open_per
 def test_publish_rank_band_and_ties(db: Session, province, open_period) -> None:
     open_period()
     run_cycle(db, P, TWEAKS)
-    preview = publication.preview_ranking(db, period_code=P, group="SBN", actor=province.users["vanthu"])
-    pub = publication.publish_results(db, period_code=P, actor=province.users["vanthu"], now=later(20))
+    preview = flow.preview_ranking(db, period_code=P, group="SBN", actor=province.users["vanthu"])
+    pub = flow.publish_period(db, period_code=P, actor=province.users["vanthu"], now=later(20))
     ranking = publication.get_ranking(db, period_code=P, group="SBN")
     assert [r.model_dump(exclude={"status"}) for r in ranking.rows] == [
         r.model_dump(exclude={"status"}) for r in preview.rows
@@ -90,9 +92,9 @@ def test_published_results_are_immutable_and_corrections_are_revisions(
 ) -> None:
     open_period()
     run_cycle(db, P, TWEAKS)
-    publication.publish_results(db, period_code=P, now=later(20), actor=SYSTEM)
+    flow.publish_period(db, period_code=P, now=later(20), actor=SYSTEM)
     with pytest.raises(InvalidInput):
-        publication.publish_results(db, period_code=P, actor=SYSTEM)  # a correction needs a reason
+        flow.publish_period(db, period_code=P, actor=SYSTEM)  # a correction needs a reason
     publication.reopen_submission(
         db,
         period_code=P,
@@ -101,13 +103,13 @@ def test_published_results_are_immutable_and_corrections_are_revisions(
         actor=province.users["vanthu"],
     )
     with pytest.raises(Conflict):
-        publication.publish_results(db, period_code=P, reason="x", actor=SYSTEM)
+        flow.publish_period(db, period_code=P, reason="x", actor=SYSTEM)
     submissions.save_draft(
         db, period_code=P, agency_code="DNG.SO.B", values={"HT_MANG": {"value": 1}}, actor=SYSTEM
     )
     submissions.submit(db, period_code=P, agency_code="DNG.SO.B", now=later(21), actor=SYSTEM)
     review.approve_submission(db, period_code=P, agency_code="DNG.SO.B", actor=SYSTEM)
-    second = publication.publish_results(
+    second = flow.publish_period(
         db, period_code=P, reason="Đính chính HT_MANG của Sở B", now=later(30), actor=SYSTEM
     )
     assert second.revision == 2
@@ -148,12 +150,12 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
             db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC), actor=SYSTEM
         )
         review.approve_submission(db, period_code="DNG-2025", agency_code=agency, actor=SYSTEM)
-    publication.publish_results(
+    flow.publish_period(
         db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC), actor=SYSTEM
     )
     open_period(previous_period_code="DNG-2025", actor=SYSTEM)
     run_cycle(db, P, {**TWEAKS, "DNG.SO.C": {}})  # Sở C fixed HT_MANG this year: +5 points before rescaling
-    publication.publish_results(db, period_code=P, actor=SYSTEM)
+    flow.publish_period(db, period_code=P, actor=SYSTEM)
     ranking = publication.get_ranking(db, period_code="DNG-2026", group="SBN")
     row = {r.agency_code: r for r in ranking.rows}
     assert row["DNG.SO.C"].rank == 1 and row["DNG.SO.C"].rank_change == 2
@@ -166,7 +168,7 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
 def test_no_publication_row_changes_through_the_orm(db: Session, province, open_period, how: str) -> None:
     open_period()
     run_cycle(db, P, {})
-    pub = publication.publish_results(db, period_code=P, actor=SYSTEM)
+    pub = flow.publish_period(db, period_code=P, actor=SYSTEM)
     with pytest.raises(Conflict, match="revision 1"):
         if how == "update":
             pub.reason = "tamper"
@@ -179,7 +181,7 @@ def test_demo_has_a_published_and_an_in_progress_period(db: Session, province) -
     """The demo step on a small province: 2024 published through the services, 2026 under way."""
     from datetime import date
 
-    from chiso.assessment.demo import build_demo_assessment
+    from chiso.flows.demo_assessment import build_demo_assessment
 
     _departments_and_wards(db, province, "2024")
     progress = build_demo_assessment(db, province_code="48", today=date(2026, 3, 1))

@@ -1,0 +1,38 @@
+"""The demo's assessment: the 2024 period filled and published, the 2026 period under way.
+
+Flows layer: composes the assessment room's demo steps (chiso.assessment.demo) with the publication
+flow (chiso.flows.scoring), so the demo publishes exactly as the secretariat's button does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from chiso import clock
+from chiso.accounts.actors import SYSTEM
+from chiso.assessment import demo, review
+from chiso.flows.scoring import publish_period
+
+PAST_PUBLISHED_AT = datetime(2025, 4, 20, 9, 0)  # province time
+
+
+def build_demo_assessment(
+    session: Session, *, province_code: str = "48", today: date | None = None
+) -> dict[str, int]:
+    """Fill and publish the 2024 period; open the 2026 period with a mix of statuses.
+
+    Idempotent: periods that exist are left alone. Returns counts per status of the current period.
+    """
+    if not demo.period_exists(session, code=demo.PAST_CODE):
+        demo.fill_past_period(session, province_code=province_code)
+        publish_period(
+            session,
+            period_code=demo.PAST_CODE,
+            actor=demo.demo_users(session).get("vanthu") or SYSTEM,
+            now=clock.from_local(PAST_PUBLISHED_AT),
+        )
+    if not demo.period_exists(session, code=demo.CURRENT_CODE):
+        demo.build_current_period(session, province_code=province_code, today=today or clock.today())
+    return review.period_progress(session, period_code=demo.CURRENT_CODE)

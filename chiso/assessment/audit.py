@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.assessment.schemas import AuditEntryOut, AuditFilters, AuditPage
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.store.models import AuditEntry, User
@@ -202,6 +203,33 @@ def count_audit(session: Session, **filters: Any) -> int:
         **{k: filters.get(k) for k in ("action", "object_type", "object_id", "username", "since", "until")}
     )
     return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+def audit_page(session: Session, *, filters: AuditFilters) -> AuditPage:
+    """Return one page (100 entries, newest first) of the entries matching the filters, with the total."""
+    total = count_audit(
+        session, action=filters.action, username=filters.username, object_type=filters.object_type
+    )
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(filters.page, pages)
+    rows = list_audit(
+        session,
+        action=filters.action,
+        username=filters.username,
+        object_type=filters.object_type,
+        limit=AUDIT_PAGE_SIZE,
+        offset=(page - 1) * AUDIT_PAGE_SIZE,
+    )
+    return AuditPage(
+        filters=filters,
+        total=total,
+        page=page,
+        pages=pages,
+        rows=[AuditEntryOut.model_validate({c: getattr(r, c) for c in AUDIT_COLUMNS}) for r in rows],
+    )
 
 
 def export_audit(

@@ -24,7 +24,7 @@ from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.audit import record_change
 from chiso.assessment.periods import get_period, get_submission_for
-from chiso.assessment.schemas import Ranking, RankingRow
+from chiso.assessment.schemas import Ranking, RankingPage, RankingRow
 from chiso.assessment.snapshots import load_snapshot, save_snapshot
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
@@ -232,7 +232,7 @@ def ranking_from_table(
     table: pd.DataFrame,
     group: str | None,
     revision: int,
-    published_at: datetime,
+    published_at: datetime | None,
     reason: str,
     framework_id: str,
     framework_version: str,
@@ -258,7 +258,7 @@ def _ranking_from_rows(
     rows: list[dict[str, Any]],
     group: str | None,
     revision: int,
-    published_at: datetime,
+    published_at: datetime | None,
     reason: str,
     framework_id: str,
     framework_version: str,
@@ -335,10 +335,32 @@ def get_ranking(
     )
 
 
+def ranking_page(
+    session: Session, *, period_code: str, group: str | None = None, revision: int | None = None
+) -> RankingPage:
+    """Return a published ranking with the period's ranked groups and revisions (the public page)."""
+    ranking = get_ranking(session, period_code=period_code, group=group, revision=revision)
+    published = list_publications(session, period_code=period_code)
+    return RankingPage(
+        **ranking.model_dump(),
+        groups=ranked_groups(published[-1].rows),
+        revisions=[p.revision for p in published],
+    )
+
+
+def ranked_groups(rows: list[dict[str, Any]]) -> list[str]:
+    """List the peer groups present in a results table's rows (as stored in a publication), sorted."""
+    return sorted({str(r.get("group")) for r in rows if r.get("node_code") == "TOTAL"})
+
+
 def ranking_groups(session: Session, *, period_code: str) -> list[str]:
     """List the groups present in the latest published ranking of a period."""
-    ranking = get_ranking(session, period_code=period_code)
-    return sorted({r.group for r in ranking.rows})
+    pub = latest_publication(session, period=get_period(session, code=period_code))
+    if pub is None:
+        raise NotFound(
+            f"Kỳ {period_code} chưa công bố kết quả", f"No published results for period {period_code}"
+        )
+    return ranked_groups(pub.rows)
 
 
 def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
@@ -363,7 +385,8 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
     sheet.write(
         1,
         0,
-        f"Lần công bố / revision {ranking.revision}, {clock.to_local(ranking.published_at):%d/%m/%Y %H:%M}"
+        f"Lần công bố / revision {ranking.revision}, "
+        + (f"{clock.to_local(ranking.published_at):%d/%m/%Y %H:%M}" if ranking.published_at else "")
         + (f" — {ranking.reason}" if ranking.reason else ""),
     )
     sheet.write_row(3, 0, header, bold)

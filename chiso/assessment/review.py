@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso import clock
-from chiso.accounts.actors import Actor
-from chiso.assessment.access import assessor_group_ids, check_can_read, check_can_review
+from chiso.accounts.actors import Actor, is_system
+from chiso.assessment.access import (
+    SEE_ALL,
+    check_can_read,
+    check_can_review,
+    readable_submissions,
+)
 from chiso.assessment.audit import AuditRow, list_audit, record_change
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import QueueItem
@@ -55,10 +60,9 @@ def review_queue(
     )
     if period_code:
         stmt = stmt.where(AssessmentPeriod.code == period_code)
-    if actor is not None and actor.role == "assessor":
-        stmt = stmt.where(Submission.group_id.in_(assessor_group_ids(session, user=actor)))
-    elif actor is not None and actor.role not in ("secretariat", "leader"):
+    if not (is_system(actor) or actor.role in ("assessor", *SEE_ALL)):
         raise PermissionDenied("Bạn không có hàng chờ thẩm định", "You have no review queue")
+    stmt = stmt.where(readable_submissions(session, actor=actor))
     rows = session.execute(stmt.order_by(Submission.submitted_at, Agency.code)).all()
     pending_counts = (
         dict(

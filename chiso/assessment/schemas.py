@@ -93,6 +93,18 @@ class SectionOut(BaseModel):
     fields: list[FieldOut]
 
 
+class PreviewScore(BaseModel):
+    """The live score preview: what the agency would score with its current values."""
+
+    agency_code: str
+    total: float
+    published_total: float
+    max_points: float
+    band: str | None
+    sections: dict[str, float]
+    complete: bool
+
+
 class SubmissionView(BaseModel):
     """A reporter's or assessor's view of one submission: the form with values, evidence and comments."""
 
@@ -113,18 +125,7 @@ class SubmissionView(BaseModel):
     editable: bool
     sections: list[SectionOut]
     missing: list[str] = Field(default_factory=list)
-
-
-class PreviewScore(BaseModel):
-    """The live score preview: what the agency would score with its current values."""
-
-    agency_code: str
-    total: float
-    published_total: float
-    max_points: float
-    band: str | None
-    sections: dict[str, float]
-    complete: bool
+    preview: PreviewScore | None = None
 
 
 class QueueItem(BaseModel):
@@ -163,8 +164,93 @@ class Ranking(BaseModel):
     period_name_vi: str
     group: str | None
     revision: int
-    published_at: LocalDatetime
+    published_at: LocalDatetime | None  # None for a preview, which is not published
     reason: str
     framework_id: str
     framework_version: str
     rows: list[RankingRow]
+
+
+class PeriodOut(BaseModel):
+    """One assessment period with its progress (submissions per status)."""
+
+    code: str
+    name_vi: str
+    name_en: str | None
+    period: str
+    framework_id: str
+    framework_version: str
+    status: str
+    submission_deadline: LocalDatetime
+    review_deadline: LocalDatetime
+    groups: list[str]
+    progress: dict[str, int]
+    published_revision: int | None
+
+
+class PeriodSubmission(BaseModel):
+    """One agency's submission as the period page lists it."""
+
+    agency_code: str
+    agency_name_vi: str
+    group_code: str | None
+    status: str
+    extended_until: LocalDatetime | None
+
+
+class PeriodDetail(BaseModel):
+    """A period with the submissions the viewer may see."""
+
+    period: PeriodOut
+    submissions: list[PeriodSubmission]
+
+
+class PublishedPeriod(BaseModel):
+    """A period with published results: its latest revision and the groups ranked."""
+
+    code: str
+    name_vi: str
+    revision: int
+    published_at: LocalDatetime
+    groups: list[str]
+
+
+class AuditFilters(BaseModel):
+    """The audit page's filters (query parameters)."""
+
+    action: str | None = None
+    username: str | None = None
+    object_type: str | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+
+
+class AuditEntryOut(BaseModel):
+    """One audit entry: who changed what, when, from which value to which, and why."""
+
+    id: int
+    at: LocalDatetime
+    username: str | None
+    action: str
+    object_type: str
+    object_id: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+
+class AuditPage(BaseModel):
+    """One page of the audit log (100 entries, newest first) with the filters and the total."""
+
+    filters: AuditFilters
+    total: int
+    page: int
+    pages: int
+    rows: list[AuditEntryOut]
+
+
+class RankingPage(Ranking):
+    """A published ranking with what its page offers: the other groups and revisions of the period."""
+
+    groups: list[str] = Field(default_factory=list)
+    revisions: list[int] = Field(default_factory=list)

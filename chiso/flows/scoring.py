@@ -20,7 +20,7 @@ from chiso.assessment import publication, submissions
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period
-from chiso.assessment.schemas import PreviewScore, Ranking
+from chiso.assessment.schemas import PreviewScore, Ranking, SubmissionView
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.errors import Conflict, InvalidInput
 from chiso.frameworks import Framework
@@ -102,7 +102,7 @@ def preview_ranking(
         table=run.result.table,
         group=group,
         revision=0,
-        published_at=clock.now(),
+        published_at=None,
         reason="preview",
         framework_id=run.result.framework_id,
         framework_version=run.result.framework_version,
@@ -176,3 +176,12 @@ def preview_agency(session: Session, *, period_code: str, agency_code: str, acto
         sections={code: value for code, value in published if code in top},
         complete=complete,
     )
+
+
+def submission_page(session: Session, *, period_code: str, agency_code: str, actor: Actor) -> SubmissionView:
+    """Return an agency's form (values, evidence, review state) with its live score preview."""
+    view = submissions.get_submission_view(
+        session, period_code=period_code, agency_code=agency_code, actor=actor
+    )
+    preview = preview_agency(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    return view.model_copy(update={"preview": preview})

@@ -140,6 +140,19 @@ def get_viewer(request: Request, db: DbSession) -> Viewer:
 CurrentUser = Annotated[Viewer, Depends(get_viewer)]
 
 
+def current_actor(viewer: CurrentUser) -> User:
+    """Return the logged-in user, the only actor a route may pass to a service; anonymous visitors get 401.
+
+    Services never see "the system" from the web: a route that needs an actor declares CurrentActor.
+    """
+    if viewer.user is None:
+        raise LoginRequired("Cần đăng nhập", "You need to log in")
+    return viewer.user
+
+
+CurrentActor = Annotated[User, Depends(current_actor)]
+
+
 async def _submitted_csrf_token(request: Request) -> str | None:
     header = request.headers.get(security.CSRF_HEADER)
     if header:

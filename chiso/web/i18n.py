@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chiso.web.i18n_assessment import EN_ASSESSMENT
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANG = "vi"
 
@@ -138,6 +140,8 @@ def register_messages(entries: dict[str, str]) -> None:
     for key, english in entries.items():
         EN.setdefault(key, english)
 
+
+register_messages(EN_ASSESSMENT)
 
 ROLE_LABELS = {
     "secretariat": "Văn phòng thường trực",

@@ -24,7 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from chiso.clock import to_local
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.web.deps import Viewer
-from chiso.web.i18n import EN, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for
+from chiso.web.i18n import KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for, register_messages
+from chiso.web.i18n_assessment import STATUS_VI
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -45,22 +46,24 @@ class NavItem:
     action: str
 
 
+# The main navigation, in the order it is shown; each link only for roles allowed its action.
 NAV: list[NavItem] = [
     NavItem("Trang chủ", "/", "view-home"),
     NavItem("Đơn vị hành chính", "/units", "view-units"),
     NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies"),
     NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies"),
+    NavItem("Kỳ đánh giá", "/assessment", "view-assessment"),
+    NavItem("Thẩm định", "/assessment/review", "review-submission"),
+    NavItem("Xếp hạng", "/rankings", "view-rankings"),
+    NavItem("Nhật ký", "/audit", "view-audit"),
+    NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
     NavItem("Tài liệu API", "/api/docs", "view-api-docs"),
 ]
-
-
-def register_nav(label_vi: str, href: str, action: str, label_en: str | None = None) -> None:
-    """Add a link to the main navigation (other rooms call this when their routes are included)."""
-    if any(item.href == href for item in NAV):
-        return
-    NAV.append(NavItem(label_vi, href, action))
-    if label_en:
-        EN.setdefault(label_vi, label_en)
+register_messages(
+    {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
+     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor"}
+)  # fmt: skip
+env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
 
 
 def is_htmx(request: Request) -> bool:

@@ -18,45 +18,6 @@ from chiso.web.i18n import EN
 TEMPLATES = Path(__file__).resolve().parents[2] / "chiso" / "web" / "templates"
 STATIC = Path(__file__).resolve().parents[2] / "chiso" / "web" / "static"
 
-# page, its JSON twin, the htmx block id (None: no fragment), a text the page and the twin both show.
-PAGES = [
-    ("/", "/api", None, "chiso"),
-    (
-        "/units?q=da+nang&level=province",
-        "/api/units?q=da+nang&level=province",
-        "results",
-        "Thành phố Đà Nẵng",
-    ),
-    ("/units/48?level=province", "/api/units/48?level=province", None, "Quảng Nam"),
-    ("/agencies?q=thu+nghiem", "/api/agencies?q=thu+nghiem", "results", "Sở Nội vụ thử nghiệm"),
-    ("/agencies/WT.SKHCN", "/api/agencies/WT.SKHCN", None, "Sở Thông tin và Truyền thông thử nghiệm"),
-    ("/account", "/api/me", None, "wt_leader"),
-]
-
-
-@pytest.mark.parametrize(("page", "twin", "block", "text"), PAGES)
-def test_page_twin_and_fragment(
-    client: TestClient, login: Callable[[str], str], page: str, twin: str, block: str | None, text: str
-) -> None:
-    login("leader")
-    html = client.get(page)
-    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert "HX-Request" in html.headers["vary"]
-    alternate = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', html.text)
-    assert alternate, "the page links its JSON twin"
-    assert alternate.group(1).replace("&amp;", "&") == twin
-    data = client.get(twin)
-    assert data.status_code == 200 and data.headers["content-type"].startswith("application/json")
-    assert text in html.text and text in data.text
-    if block:
-        fragment = client.get(page, headers={"HX-Request": "true"})
-        assert fragment.status_code == 200
-        assert fragment.text.lstrip().startswith(f'<div id="{block}">')
-        assert "<html" not in fragment.text and "<nav aria-label" not in fragment.text
-        assert text in fragment.text
-        assert fragment.headers["vary"] == html.headers["vary"]
-
-
 def test_unit_detail_shows_lineage_both_ways(client: TestClient) -> None:
     quang_nam = client.get("/api/units/49?level=province").json()
     successors = [link["unit"]["code"] for u in quang_nam["units"] for link in u["successors"]]

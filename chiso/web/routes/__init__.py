@@ -11,8 +11,9 @@ import pkgutil
 
 from fastapi import APIRouter, FastAPI
 
-# Included first, in this order; the rest follow alphabetically.
-FIRST = ("static", "home", "auth")
+# Included first, in this order; the rest follow alphabetically. review's /assessment/review must come
+# before periods' /assessment/{code}, which would otherwise take "review" for a period code.
+FIRST = ("static", "home", "auth", "review")
 
 
 def include_routes(app: FastAPI) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -27,7 +27,8 @@ from chiso.units.agencies import (
 )
 from chiso.units.io import COLUMNS
 from chiso.web.deps import DbSession, require
-from chiso.web.rendering import is_htmx, render, table_download, url_with
+from chiso.web.pages import page
+from chiso.web.rendering import is_htmx, render, table_download
 from chiso.web.schemas import AgencyDetail, AgencyFilters, AgencyListPage, ImportResult
 
 router = APIRouter()
@@ -82,31 +83,15 @@ def build_agency_detail(db: DbSession, code: str) -> AgencyDetail:
     )
 
 
-@router.get(
-    "/agencies", response_class=HTMLResponse, dependencies=[require("view-agencies")], include_in_schema=False
-)
-def agencies_page(
-    request: Request, db: DbSession, filters: Annotated[AgencyFilters, Query()]
-) -> HTMLResponse:
-    """List agencies; htmx (search-as-you-type) gets only the results block."""
-    page = build_agency_list(db, filters)
-    groups = [] if is_htmx(request) else list_groups(db)
-    return render(
-        request,
-        "agencies/list.html",
-        block="results",
-        page=page,
-        groups=groups,
-        kinds=AGENCY_KINDS,
-        json_url=url_with(request, "/api/agencies"),
-    )
+def group_choices(request: Request, db: DbSession) -> dict[str, Any]:
+    """Return the peer groups and kinds of the filter form (not for htmx fragments, which have no form)."""
+    return {"groups": [] if is_htmx(request) else list_groups(db), "kinds": AGENCY_KINDS}
 
 
-@router.get(
-    "/api/agencies", response_model=AgencyListPage, dependencies=[require("view-agencies")], tags=["agencies"]
-)
-def agencies_api(db: DbSession, filters: Annotated[AgencyFilters, Query()]) -> AgencyListPage:
-    """List agencies (JSON twin of /agencies): search accent-insensitively, filter by kind and group."""
+@page(router, "/agencies", template="agencies/list.html", action="view-agencies", block="results",
+      choices=group_choices, tags=["agencies"])  # fmt: skip
+def agencies_page(db: DbSession, filters: Annotated[AgencyFilters, Query()]) -> AgencyListPage:
+    """List agencies: search accent-insensitively (search-as-you-type), filter by kind and group."""
     return build_agency_list(db, filters)
 
 
@@ -207,24 +192,8 @@ async def import_api(
     return await _import(db, file, dry_run)
 
 
-@router.get(
-    "/agencies/{code}",
-    response_class=HTMLResponse,
-    dependencies=[require("view-agencies")],
-    include_in_schema=False,
-)
-def agency_page(request: Request, db: DbSession, code: str) -> HTMLResponse:
+@page(router, "/agencies/{code}", template="agencies/detail.html", action="view-agencies", name="detail",
+      tags=["agencies"])  # fmt: skip
+def agency_page(db: DbSession, code: str) -> AgencyDetail:
     """Show one agency: parent, unit, validity, groups, history and the unit's lineage."""
-    detail = build_agency_detail(db, code)
-    return render(request, "agencies/detail.html", detail=detail, json_url=f"/api/agencies/{code}")
-
-
-@router.get(
-    "/api/agencies/{code}",
-    response_model=AgencyDetail,
-    dependencies=[require("view-agencies")],
-    tags=["agencies"],
-)
-def agency_api(db: DbSession, code: str) -> AgencyDetail:
-    """Return one agency with its groups, history and unit lineage (JSON twin of /agencies/{code})."""
     return build_agency_detail(db, code)

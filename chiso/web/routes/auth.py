@@ -20,7 +20,8 @@ from chiso.accounts.service import (
 )
 from chiso.errors import PermissionDenied
 from chiso.web import security
-from chiso.web.deps import DbSession, Viewer, require
+from chiso.web.deps import CurrentUser, DbSession, Viewer, require
+from chiso.web.pages import page
 from chiso.web.rendering import render
 from chiso.web.routes.home import viewer_out
 from chiso.web.schemas import ViewerOut
@@ -90,15 +91,8 @@ def logout(request: Request, db: DbSession, viewer: Annotated[Viewer, require("l
     return response
 
 
-@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
-def account_page(
-    request: Request, db: DbSession, viewer: Annotated[Viewer, require("view-account")]
-) -> HTMLResponse:
-    """Show who is logged in, their role, agency and permissions."""
-    return render(request, "auth/account.html", me=viewer_out(db, viewer), json_url="/api/me")
-
-
-@router.get("/api/me", response_model=ViewerOut, tags=["account"])
-def account_api(db: DbSession, viewer: Annotated[Viewer, require("view-account")]) -> ViewerOut:
-    """Describe the logged-in user, their role, agency and allowed actions (twin of /account)."""
+@page(router, "/account", api="/api/me", template="auth/account.html", action="view-account", name="me",
+      tags=["account"])  # fmt: skip
+def account_page(db: DbSession, viewer: CurrentUser) -> ViewerOut:
+    """Describe the logged-in user, their role, agency and allowed actions."""
     return viewer_out(db, viewer)

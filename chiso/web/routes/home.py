@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 
 import chiso
 from chiso.store.models.agencies import Agency
-from chiso.web.deps import DbSession, Viewer, require
+from chiso.web.deps import CurrentUser, DbSession, Viewer, require
 from chiso.web.i18n import EN
+from chiso.web.pages import page
 from chiso.web.permissions import ACTIONS, actions_for
 from chiso.web.rendering import NAV, render
 from chiso.web.schemas import ActionOut, HomePage, Link, ViewerOut
@@ -63,17 +64,9 @@ def build_home(db: DbSession, viewer: Viewer) -> HomePage:
     )
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home_page(
-    request: Request, db: DbSession, viewer: Annotated[Viewer, require("view-home")]
-) -> HTMLResponse:
+@page(router, "/", template="home.html", action="view-home", tags=["home"])
+def home_page(db: DbSession, viewer: CurrentUser) -> HomePage:
     """Show what chiso is and the links the viewer's role may follow."""
-    return render(request, "home.html", page=build_home(db, viewer), json_url="/api")
-
-
-@router.get("/api", response_model=HomePage, tags=["home"])
-def home_api(db: DbSession, viewer: Annotated[Viewer, require("view-home")]) -> HomePage:
-    """Describe chiso and list the links the viewer's role may follow (JSON twin of /)."""
     return build_home(db, viewer)
 
 

@@ -6,21 +6,21 @@ parents, never SQL. The page's `board` block refreshes itself with htmx every 2 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from chiso.config import get_settings
 from chiso.monitoring.live import LiveBoard, get_live_board, now_in_vietnam
 from chiso.units.agencies import search_agencies
 from chiso.web.deps import DbSession, require
 from chiso.web.i18n import register_messages
-from chiso.web.rendering import register_nav, render, table_download, url_with
+from chiso.web.pages import page
+from chiso.web.rendering import table_download
 
 router = APIRouter()
-register_nav("Giám sát 766", "/monitoring/live", "view-monitoring", "Live 766 monitor")
 register_messages(
     {
         "Giám sát chất lượng phục vụ theo thời gian thực (Bộ chỉ số 766)": "Live service-quality monitor "
@@ -78,38 +78,18 @@ def sparkline(values: list[float | None], width: int = 90, height: int = 22) -> 
     )
 
 
-@router.get(
-    "/monitoring/live", response_class=HTMLResponse, dependencies=[require("view-monitoring")],
-    include_in_schema=False,
-)  # fmt: skip
+def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
+    return {"sparkline": sparkline}
+
+
+@page(router, "/monitoring/live", template="monitoring/live.html", action="view-monitoring", name="board",
+      block="board", context=_board_context, tags=["monitoring"])  # fmt: skip
 def live_page(
-    request: Request,
-    db: DbSession,
-    sort: Annotated[str, Query()] = "rank",
-    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
-) -> HTMLResponse:
-    """Show every agency's 766 score and components for the current month; htmx gets the board only."""
-    board = build_live_board(db, sort, order)
-    return render(
-        request,
-        "monitoring/live.html",
-        block="board",
-        board=board,
-        sparkline=sparkline,
-        json_url=url_with(request, "/api/monitoring/live"),
-    )
-
-
-@router.get(
-    "/api/monitoring/live", response_model=LiveBoard, dependencies=[require("view-monitoring")],
-    tags=["monitoring"],
-)  # fmt: skip
-def live_api(
     db: DbSession,
     sort: Annotated[str, Query()] = "rank",
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
 ) -> LiveBoard:
-    """Return every agency's 766 score and components for the current month (JSON twin of the live page)."""
+    """Show every agency's 766 score and components for the current month; htmx gets the board only."""
     return build_live_board(db, sort, order)
 
 

@@ -5,16 +5,17 @@ Web layer; calls chiso.units.admin, never SQL.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from chiso.store.models.units import AdminUnit
 from chiso.units.admin import get_lineage, list_units, page_units
 from chiso.units.schemas import LineageOut, UnitOut
 from chiso.web.deps import DbSession, require
-from chiso.web.rendering import is_htmx, render, table_download, url_with
+from chiso.web.pages import page
+from chiso.web.rendering import is_htmx, table_download
 from chiso.web.schemas import UnitFilters, UnitListPage
 
 router = APIRouter()
@@ -51,26 +52,15 @@ def build_unit_list(db: DbSession, filters: UnitFilters) -> UnitListPage:
     )
 
 
-@router.get(
-    "/units", response_class=HTMLResponse, dependencies=[require("view-units")], include_in_schema=False
-)
-def units_page(request: Request, db: DbSession, filters: Annotated[UnitFilters, Query()]) -> HTMLResponse:
-    """List administrative units; htmx gets only the results block."""
-    page = build_unit_list(db, filters)
-    provinces = [] if is_htmx(request) else list_units(db, level="province")
-    return render(
-        request,
-        "units/list.html",
-        block="results",
-        page=page,
-        provinces=provinces,
-        json_url=url_with(request, "/api/units"),
-    )
+def province_choices(request: Request, db: DbSession) -> dict[str, Any]:
+    """Return the provinces of the filter form (not for htmx fragments, which have no form)."""
+    return {"provinces": [] if is_htmx(request) else list_units(db, level="province")}
 
 
-@router.get("/api/units", response_model=UnitListPage, dependencies=[require("view-units")], tags=["units"])
-def units_api(db: DbSession, filters: Annotated[UnitFilters, Query()]) -> UnitListPage:
-    """List administrative units (JSON twin of /units): filter by province, level, date; search by name."""
+@page(router, "/units", template="units/list.html", action="view-units", block="results",
+      choices=province_choices, tags=["units"])  # fmt: skip
+def units_page(db: DbSession, filters: Annotated[UnitFilters, Query()]) -> UnitListPage:
+    """List administrative units: filter by province, level, date; search by name without accents."""
     return build_unit_list(db, filters)
 
 
@@ -83,22 +73,8 @@ def units_download(
     return table_download(rows, UNIT_COLUMNS, filename="don-vi-hanh-chinh", fmt=fmt)
 
 
-@router.get(
-    "/units/{code}",
-    response_class=HTMLResponse,
-    dependencies=[require("view-units")],
-    include_in_schema=False,
-)
-def unit_page(request: Request, db: DbSession, code: str, level: Level | None = None) -> HTMLResponse:
+@page(router, "/units/{code}", template="units/detail.html", action="view-units", name="lineage",
+      tags=["units"])  # fmt: skip
+def unit_page(db: DbSession, code: str, level: Level | None = None) -> LineageOut:
     """Show the units bearing a code, what they became and what they came from."""
-    lineage = get_lineage(db, code=code, level=level)
-    json_url = f"/api/units/{lineage.code}" + (f"?level={level}" if level else "")
-    return render(request, "units/detail.html", lineage=lineage, json_url=json_url)
-
-
-@router.get(
-    "/api/units/{code}", response_model=LineageOut, dependencies=[require("view-units")], tags=["units"]
-)
-def unit_api(db: DbSession, code: str, level: Level | None = None) -> LineageOut:
-    """Return the units bearing a code with their successors and predecessors (JSON twin of /units/{code})."""
     return get_lineage(db, code=code, level=level)

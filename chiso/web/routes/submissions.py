@@ -1,0 +1,238 @@
+"""One agency's self-assessment: the form page and its JSON twin, autosave, submit, evidence, template.
+
+Web layer: each route parses its input, lets `require` check the action, calls one service and renders;
+the services check that the viewer may read, edit or review this agency's submission.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from chiso.assessment import audit, evidence, excel, review, submissions
+from chiso.assessment.schemas import PreviewScore, SaveReport, SubmissionView, ValueInput
+from chiso.flows import scoring as flow
+from chiso.web.deps import CurrentActor, DbSession, require
+from chiso.web.pages import page
+from chiso.web.rendering import is_htmx, render
+from chiso.web.uploads import read_upload
+
+router = APIRouter()
+VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
+FORM = "/assessment/{code}/agencies/{agency}"
+
+
+def _form_context(request: Request, view: SubmissionView) -> dict[str, Any]:
+    return {"preview": view.preview}
+
+
+@page(router, FORM, template="assessment/form.html", action="view-assessment", name="view",
+      context=_form_context, tags=["assessment"])  # fmt: skip
+def submission_page(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionView:
+    """Show an agency's form: sections per pillar, fields per criterion, evidence, review, live preview."""
+    return flow.submission_page(db, period_code=code, agency_code=agency, actor=actor)
+
+
+@router.get(
+    "/api" + FORM + "/preview",
+    response_model=PreviewScore,
+    dependencies=[require("view-assessment")],
+    tags=["assessment"],
+)
+def preview_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> PreviewScore:
+    """Score the agency's current values within its peer group (the live preview)."""
+    return flow.preview_agency(db, period_code=code, agency_code=agency, actor=actor)
+
+
+class DraftIn(BaseModel):
+    values: dict[str, ValueInput]
+    version: int | None = None
+    partial: bool = Field(default=False, description="save the valid values, report the others")
+
+
+@router.post(
+    "/api" + FORM + "/draft",
+    response_model=SaveReport,
+    dependencies=[require("edit-submission")],
+    tags=["assessment"],
+)
+def draft_api(
+    db: DbSession, actor: CurrentActor, code: str, agency: str, body: Annotated[DraftIn, Body()]
+) -> SaveReport:
+    """Save draft values (idempotent; all or nothing unless `partial`)."""
+    return submissions.save_draft(
+        db,
+        period_code=code,
+        agency_code=agency,
+        values=body.values,
+        expected_version=body.version,
+        partial=body.partial,
+        actor=actor,
+    )
+
+
+def _form_values(form: dict[str, Any]) -> dict[str, ValueInput]:
+    """Read `<code>__<field>` form fields into ValueInputs (empty strings clear a value)."""
+    values: dict[str, dict[str, Any]] = {}
+    for key, raw in form.items():
+        if "__" not in key or not isinstance(raw, str):
+            continue
+        code, name = key.rsplit("__", 1)
+        if name in VALUE_FIELDS:
+            values.setdefault(code, {})[name] = raw
+    return {code: ValueInput(**fields) for code, fields in values.items()}
+
+
+@router.post(FORM + "/draft", response_class=HTMLResponse, dependencies=[require("edit-submission")],
+             include_in_schema=False)  # fmt: skip
+async def draft_form(
+    request: Request, db: DbSession, actor: CurrentActor, code: str, agency: str
+) -> Response:
+    """Autosave the form (htmx): save every valid field, show the save status and the live preview."""
+    form = dict(await request.form())
+    report = submissions.save_draft(
+        db, period_code=code, agency_code=agency, values=_form_values(form), partial=True, actor=actor
+    )
+    if not is_htmx(request):
+        return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
+    view = flow.submission_page(db, period_code=code, agency_code=agency, actor=actor)
+    return render(
+        request, "assessment/form.html", block="status", report=report, view=view, preview=view.preview
+    )
+
+
+@router.post(FORM + "/submit", dependencies=[require("edit-submission")], include_in_schema=False)
+def submit_form(db: DbSession, actor: CurrentActor, code: str, agency: str) -> RedirectResponse:
+    """Submit (or resubmit) the self-assessment; refused while required fields are empty."""
+    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
+    return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
+
+
+@router.post(
+    "/api" + FORM + "/submit",
+    response_model=SubmissionView,
+    dependencies=[require("edit-submission")],
+    tags=["assessment"],
+)
+def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionView:
+    """Submit (or resubmit) the self-assessment (JSON twin)."""
+    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
+    return submissions.get_submission_view(db, period_code=code, agency_code=agency, actor=actor)
+
+
+@router.post(FORM + "/evidence", dependencies=[require("edit-submission")], include_in_schema=False)
+async def evidence_form(
+    db: DbSession,
+    actor: CurrentActor,
+    code: str,
+    agency: str,
+    indicator_code: Annotated[str, Form()],
+    document_number: Annotated[str, Form()],
+    summary: Annotated[str, Form()] = "",
+    document_date: Annotated[date | None, Form()] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> RedirectResponse:
+    """Attach an evidence document with its files to one criterion."""
+    loaded = [(upload.filename, await read_upload(upload)) for upload in files or [] if upload.filename]
+    evidence.add_evidence(
+        db,
+        period_code=code,
+        agency_code=agency,
+        indicator_code=indicator_code,
+        document_number=document_number,
+        document_date=document_date,
+        summary=summary,
+        files=loaded,
+        actor=actor,
+    )
+    return RedirectResponse(FORM.format(code=code, agency=agency) + f"#{indicator_code}", status_code=303)
+
+
+@router.get("/assessment/files/{file_id}", dependencies=[require("view-assessment")], include_in_schema=False)
+def evidence_file(db: DbSession, actor: CurrentActor, file_id: int) -> Response:
+    """Download an evidence file (only for those who may read the submission)."""
+    record, path, media = evidence.get_evidence_file(db, file_id=file_id, actor=actor)
+    return Response(
+        path.read_bytes(),
+        media_type=media,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(FORM + "/template.xlsx", dependencies=[require("view-assessment")], include_in_schema=False)
+def template_download(db: DbSession, actor: CurrentActor, code: str, agency: str) -> Response:
+    """Download the agency's form as a prefilled Excel template."""
+    data = excel.build_template(db, period_code=code, agency_code=agency, actor=actor)
+    return Response(
+        data,
+        media_type=evidence.ALLOWED_TYPES["xlsx"][0],
+        headers={"Content-Disposition": f'attachment; filename="bieu-mau-{agency}-{code}.xlsx"'},
+    )
+
+
+class UploadOut(BaseModel):
+    saved: bool
+    changed: list[str]
+    rows: list[dict[str, Any]]
+
+
+async def _upload(db: DbSession, actor: CurrentActor, code: str, agency: str, file: UploadFile) -> UploadOut:
+    report = excel.upload_template(
+        db,
+        period_code=code,
+        agency_code=agency,
+        data=await read_upload(file),
+        filename=file.filename or "template.xlsx",
+        actor=actor,
+    )
+    return UploadOut(
+        saved=report.saved,
+        changed=report.changed,
+        rows=[
+            {"row": r.row, "indicator_code": r.indicator_code, "ok": r.ok, "messages": r.messages}
+            for r in report.rows
+        ],
+    )
+
+
+@router.post("/api" + FORM + "/template", response_model=UploadOut, dependencies=[require("edit-submission")],
+             tags=["assessment"])  # fmt: skip
+async def template_upload_api(
+    db: DbSession, actor: CurrentActor, code: str, agency: str, file: Annotated[UploadFile, File()]
+) -> UploadOut:
+    """Upload a filled template: a report per row; nothing is saved unless every row is valid."""
+    return await _upload(db, actor, code, agency, file)
+
+
+@router.post(FORM + "/template", dependencies=[require("edit-submission")], include_in_schema=False)
+async def template_upload_form(
+    db: DbSession, actor: CurrentActor, code: str, agency: str, file: Annotated[UploadFile, File()]
+) -> RedirectResponse:
+    """Upload a filled template from the form page; every invalid row is listed on the error page."""
+    result = await _upload(db, actor, code, agency, file)
+    target = FORM.format(code=code, agency=agency)
+    return RedirectResponse(f"{target}?uploaded={len(result.changed)}", status_code=303)
+
+
+@router.get(
+    "/api" + FORM + "/history/{indicator}",
+    response_model=list[dict[str, Any]],
+    dependencies=[require("view-assessment")],
+    tags=["assessment"],
+)
+def history_api(
+    db: DbSession, actor: CurrentActor, code: str, agency: str, indicator: str
+) -> list[dict[str, Any]]:
+    """Return every change of one criterion's value and review."""
+    rows = review.value_history(
+        db, period_code=code, agency_code=agency, indicator_code=indicator, actor=actor
+    )
+    return [{k: getattr(r, k) for k in audit.AUDIT_COLUMNS} for r in rows]

@@ -1,0 +1,42 @@
+"""Reading an uploaded file within the size limit; web layer, imports chiso.config and chiso.errors.
+
+Every upload route reads through `read_upload`, so the limit (CHISO_UPLOAD_MAX_MB) and its bilingual
+message are the same everywhere, and a file over the limit is refused before it is kept in memory whole.
+"""
+
+from __future__ import annotations
+
+from fastapi import UploadFile
+
+from chiso.config import get_settings
+from chiso.errors import InvalidInput, Problem
+
+
+def upload_limit() -> int:
+    """Return the largest upload accepted, in bytes."""
+    return get_settings().upload_max_bytes
+
+
+def too_large(name: str | None = None) -> InvalidInput:
+    """Return the 413 error for a file over the limit, naming the limit and the file."""
+    limit_mb = upload_limit() // (1024 * 1024)
+    error = InvalidInput(
+        f"Tệp quá lớn (giới hạn {limit_mb} MB)",
+        f"The file is too large (limit {limit_mb} MB)",
+        [Problem(f"Tệp vượt quá {limit_mb} MB", f"The file exceeds {limit_mb} MB", file=name)],
+    )
+    error.status = 413
+    return error
+
+
+async def read_upload(upload: UploadFile) -> bytes:
+    """Return the bytes of an uploaded file.
+
+    Raises:
+        InvalidInput: (413) the file is larger than the upload limit.
+    """
+    limit = upload_limit()
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(upload.filename)
+    return data

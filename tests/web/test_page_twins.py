@@ -1,0 +1,172 @@
+"""Every page and its JSON twin, from the one route that serves both: same data, alternate link, Accept.
+
+The table below must name a sample URL for every page registered with `@page` (chiso.web.pages.PAGES);
+a page added without one fails `test_every_page_is_in_the_table`. The site is its own SQLite file: the
+real units, a small province, a published period and an open one, one user per role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from assess_helpers import FULL_VALUES
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from chiso import clock
+from chiso.accounts.actors import SYSTEM
+from chiso.accounts.service import create_user, start_session
+from chiso.assessment import periods, review, submissions
+from chiso.flows.scoring import publish_period
+from chiso.store import init_database, session_scope
+from chiso.store.models import Agency, GroupMember, PeerGroup, User
+from chiso.units.admin import ensure_units_loaded
+from chiso.units.text import fold
+from chiso.web import security
+from chiso.web.app import create_app
+from chiso.web.pages import PAGES, PageInfo
+
+PAST, OPEN = "TW-2025", "TW-2026"
+AGENCIES = {"TW.A": "Sở Thử Một", "TW.B": "Sở Thử Hai"}
+
+# page URL, its JSON twin, the role that opens it, a text both show (None: the page has no text of its own).
+TABLE: list[tuple[str, str, str, str | None]] = [
+    ("/", "/api", "leader", "chiso"),
+    ("/account", "/api/me", "leader", "tw_leader"),
+    ("/units?q=da+nang&level=province", "/api/units?q=da+nang&level=province", "public", "Đà Nẵng"),
+    ("/units/48?level=province", "/api/units/48?level=province", "public", "Quảng Nam"),
+    ("/agencies?q=thu+mot", "/api/agencies?q=thu+mot", "public", "Sở Thử Một"),
+    ("/agencies/TW.A", "/api/agencies/TW.A", "public", "Sở Thử Một"),
+    ("/assessment", "/api/assessment", "leader", OPEN),
+    (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
+    ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
+    (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
+    (f"/assessment/{PAST}/preview?group=SBN", f"/api/assessment/{PAST}/preview?group=SBN", "secretariat",
+     "Sở Thử Hai"),  # fmt: skip
+    ("/rankings", "/api/rankings", "public", PAST),
+    (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
+    ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
+    ("/monitoring/live", "/api/monitoring/live", "public", None),
+]
+
+
+def _province(s) -> None:  # type: ignore[no-untyped-def]
+    group = PeerGroup(province_code="48", period="2026", code="SBN", name_vi="Sở, ban, ngành")
+    s.add(group)
+    s.flush()
+    ids = {}
+    for code, name in AGENCIES.items():
+        agency = Agency(code=code, name_vi=name, name_ascii=fold(name), kind="department", province_code="48")
+        s.add(agency)
+        s.flush()
+        s.add(GroupMember(group_id=group.id, agency_id=agency.id))
+        ids[code] = agency.id
+    for role in ("secretariat", "assessor", "reporter", "leader", "public"):
+        create_user(
+            s, username=f"tw_{role}", full_name=f"Người thử {role}", password="mat-khau-thu-12345", role=role,
+            agency_id=ids["TW.A"] if role == "reporter" else None, province_code="48",
+        )  # fmt: skip
+
+
+def _period(s, code: str, *, finish: bool) -> None:  # type: ignore[no-untyped-def]
+    now = clock.now()
+    periods.open_period(
+        s, code=code, name_vi=f"Kỳ thử {code}", province_code="48", period="2026", framework_id="danang-it",
+        group_codes=["SBN"], submission_deadline=now + timedelta(days=30),
+        review_deadline=now + timedelta(days=60), actor=SYSTEM,
+    )  # fmt: skip
+    periods.assign_assessor(s, period_code=code, group_code="SBN", username="tw_assessor", actor=SYSTEM)
+    for agency in AGENCIES:
+        submissions.save_draft(s, period_code=code, agency_code=agency, values=FULL_VALUES, actor=SYSTEM)
+        submissions.submit(s, period_code=code, agency_code=agency, actor=SYSTEM)
+        if finish:
+            review.approve_submission(s, period_code=code, agency_code=agency, actor=SYSTEM)
+    if finish:
+        publish_period(s, period_code=code, actor=SYSTEM)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('twins') / 'chiso.db'}"
+    init_database(url)
+    ensure_units_loaded(url)
+    with session_scope(url) as s:
+        _province(s)
+        _period(s, PAST, finish=True)
+        _period(s, OPEN, finish=False)
+    return url
+
+
+@pytest.fixture
+def client(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("CHISO_DATABASE_URL", site)
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _as(client: TestClient, site: str, role: str) -> None:
+    client.cookies.clear()
+    if role == "public":
+        return
+    with session_scope(site) as s:
+        user = s.scalar(select(User).where(User.username == f"tw_{role}"))
+        assert user is not None
+        token, _row = start_session(s, user=user)
+    client.cookies.set(security.SESSION_COOKIE, token)
+
+
+def _path(url: str) -> str:
+    return url.split("?")[0]
+
+
+def _page_of(url: str) -> PageInfo | None:
+    for info in PAGES:
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", info.path), _path(url)):
+            return info
+    return None
+
+
+def test_every_page_is_in_the_table() -> None:
+    create_app()  # registers every route module's pages
+    sampled = set()
+    for url, _twin, _role, _text in TABLE:
+        info = _page_of(url)
+        assert info is not None, f"{url} is not a registered page"
+        sampled.add(info.path)
+    assert sorted({p.path for p in PAGES} - sampled) == [], "pages without a sample URL in TABLE"
+
+
+@pytest.mark.parametrize(("url", "twin", "role", "text"), TABLE, ids=[row[0] for row in TABLE])
+def test_page_and_twin_show_the_same(
+    client: TestClient, site: str, url: str, twin: str, role: str, text: str | None
+) -> None:
+    _as(client, site, role)
+    html = client.get(url)
+    assert html.status_code == 200, html.text[:500]
+    assert html.headers["content-type"].startswith("text/html")
+    assert {"HX-Request", "Accept"} <= {v.strip() for v in html.headers["vary"].split(",")}
+    alternate = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', html.text)
+    assert alternate and alternate.group(1).replace("&amp;", "&") == twin
+    data = client.get(twin)
+    assert data.status_code == 200 and data.headers["content-type"].startswith("application/json")
+    asked = client.get(url, headers={"Accept": "application/json"})
+    assert asked.headers["content-type"].startswith("application/json")
+    assert asked.json() == data.json(), "the page's own URL answers JSON with the twin's data"
+    if text is not None:
+        assert text in html.text and text in data.text
+    info = _page_of(url)
+    if info is not None and info.block:
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        assert fragment.text.lstrip().startswith(f'<div id="{info.block}"')
+        assert "<html" not in fragment.text and "<nav aria-label" not in fragment.text
+        assert text is None or text in fragment.text
+
+
+def test_anonymous_visitors_get_401_on_pages_that_need_a_login(client: TestClient) -> None:
+    client.cookies.clear()
+    for path in ("/api/assessment", f"/api/assessment/{OPEN}", "/api/audit", "/api/me"):
+        assert client.get(path).status_code == 401, path

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_site import run_chiso
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -92,3 +93,19 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the demo province once per test session (`chiso init` + `chiso demo`); return its data dir.
+
+    Modules never serve this directory itself: `demo_site.demo_env` gives each a copy, so one module's
+    clicks cannot change what another module sees.
+    """
+    data_dir = tmp_path_factory.mktemp("demo-template") / "var"
+    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
+    env["CHISO_DATA_DIR"] = str(data_dir)
+    run_chiso(env, "init")
+    run_chiso(env, "demo")
+    return data_dir

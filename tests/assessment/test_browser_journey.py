@@ -10,7 +10,6 @@ test-artifacts/screenshots/assessment-*.png.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_site import demo_env
 
 from chiso.web.launch import served
 
@@ -72,13 +72,12 @@ def _python(env: dict[str, str], *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """`chiso init` + `chiso demo` + a second assessor, served by `chiso serve`; yields (url, env)."""
-    data_dir = tmp_path_factory.mktemp("journey-var")
-    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
-    env["CHISO_DATA_DIR"] = str(data_dir)
-    _python(env, "-m", "chiso", "init")
-    _python(env, "-m", "chiso", "demo")
+def site(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A copy of the demo (`chiso init` + `chiso demo`) + a second assessor, served; yields (url, env)."""
+    data_dir = tmp_path_factory.mktemp("journey") / "var"
+    env = demo_env(demo_template, data_dir)
     _python(env, "-c", SECOND_ASSESSOR)
     with served(env, data_dir / "serve.log") as url:
         yield url, env

@@ -7,14 +7,12 @@ violation or a missing asset would). Screenshots go to test-artifacts/screenshot
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from demo_site import demo_env
 
 from chiso.units.demo import DEMO_LOGINS
 from chiso.web.launch import served
@@ -25,21 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def _run_chiso(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "chiso", *args], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"chiso {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build a demo database with `chiso init` + `chiso demo`, serve it with `chiso serve`, yield its URL."""
-    data_dir = tmp_path_factory.mktemp("browser-var")
-    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
-    env["CHISO_DATA_DIR"] = str(data_dir)
-    _run_chiso(env, "init")
-    _run_chiso(env, "demo")
+def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve a copy of the demo (`chiso init` + `chiso demo`) with `chiso serve`; yield its URL."""
+    data_dir = tmp_path_factory.mktemp("browser") / "var"
+    env = demo_env(demo_template, data_dir)
     with served(env, data_dir / "serve.log") as url:
         yield url
 

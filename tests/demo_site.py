@@ -1,0 +1,32 @@
+"""Helpers of the tests that run chiso as a newcomer would: the `chiso` command and a copy of the demo.
+
+The demo itself is built once per session by the `demo_template` fixture (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+def run_chiso(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    """Run `python -m chiso ARGS`; fail the test with its output when it fails; return its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "chiso", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, f"chiso {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def demo_env(template: Path, target: Path) -> dict[str, str]:
+    """Copy the demo data dir to `target`; return the environment that points chiso at the copy."""
+    shutil.copytree(template, target)
+    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
+    env["CHISO_DATA_DIR"] = str(target)
+    return env

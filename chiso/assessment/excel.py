@@ -1,4 +1,4 @@
-"""Excel round-trip of the self-assessment form, and the secretariat's bulk import of every agency's values.
+"""Excel round-trip of the self-assessment form: a prefilled template out, an upload of it back in.
 
 Domain layer: xlsxwriter writes the template, openpyxl reads uploads; store models through the
 submission services; nothing from web or cli. Uploads are all-or-nothing: every row is checked and
@@ -7,22 +7,18 @@ reported first, and values are saved only when all rows are valid (in the caller
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
-from chiso.assessment.access import check_can_edit, check_secretariat
-from chiso.assessment.periods import get_period
+from chiso.assessment.access import check_can_edit
 from chiso.assessment.schemas import ValueInput
 from chiso.assessment.submissions import (
-    EDITABLE_STATUSES,
     agency_kind_of,
     get_submission_view,
     open_submission,
@@ -33,8 +29,6 @@ from chiso.assessment.submissions import (
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
-from chiso.store.models import Agency
-from chiso.store.models.assessment import Submission
 
 FORM_SHEET = "BieuMau"
 GUIDE_SHEET = "HuongDan"
@@ -64,7 +58,6 @@ KIND_LABELS = {
     "points": "Điểm / points",
 }
 YES, NO = "Có", "Không"
-BULK_COLUMNS = ("agency_code", "indicator_code", "value", "numerator", "denominator", "choice", "comment")
 
 
 def _col_letter(index: int) -> str:
@@ -298,7 +291,7 @@ def _cell(values: Sequence[Any], key: str) -> Any:
     return value
 
 
-def _open_workbook(data: bytes, filename: str) -> Any:
+def open_workbook(data: bytes, filename: str) -> Any:
     from openpyxl import load_workbook
 
     from chiso.assessment.evidence import detect_file_type
@@ -334,7 +327,7 @@ def read_template(
         InvalidInput: not a chiso template, or a template of another agency or period.
     """
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
-    book = _open_workbook(data, filename)
+    book = open_workbook(data, filename)
     if META_SHEET not in book.sheetnames or FORM_SHEET not in book.sheetnames:
         raise InvalidInput(
             f"Tệp {filename} không phải biểu mẫu chiso (thiếu trang {FORM_SHEET} hoặc thông tin kỳ/đơn vị)",
@@ -439,162 +432,3 @@ def upload_template(
     )
     saved = save_draft(session, period_code=period_code, agency_code=agency_code, values=values, actor=actor)
     return UploadReport(rows=reports, saved=True, changed=saved.changed)
-
-
-def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]]]:
-    if filename.lower().endswith(".xlsx"):
-        book = _open_workbook(data, filename)
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        body: Iterable[Sequence[Any]] = list(rows)
-        book.close()
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"Tệp {filename} không phải UTF-8",
-                f"{filename} is not UTF-8; save it as CSV UTF-8",
-                [Problem("Sai bảng mã", "Wrong encoding", file=filename)],
-            ) from exc
-        reader = csv.reader(io.StringIO(text))
-        header = [h.strip() for h in next(reader, [])]
-        body = list(reader)
-    missing = [c for c in ("agency_code", "indicator_code") if c not in header]
-    unknown = [c for c in header if c and c not in BULK_COLUMNS]
-    if missing or unknown:
-        raise InvalidInput(
-            f"Tệp {filename}: thiếu cột {', '.join(missing) or '-'}; cột lạ {', '.join(unknown) or '-'}",
-            f"{filename}: missing columns {', '.join(missing) or '-'}; "
-            f"unknown columns {', '.join(unknown) or '-'}; "
-            f"expected {', '.join(BULK_COLUMNS)}",
-            [Problem("Sai cột", "Wrong columns", file=filename, row=1)],
-        )
-    for i, cells in enumerate(body, start=2):
-        record = {h: (cells[j] if j < len(cells) else None) for j, h in enumerate(header) if h}
-        record = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in record.items()}
-        if any(v is not None for v in record.values()):
-            yield i, record
-
-
-def bulk_import_values(
-    session: Session, *, period_code: str, data: bytes, filename: str, actor: Actor
-) -> dict[str, int]:
-    """Import every agency's values of a period from one CSV or XLSX (secretariat); all-or-nothing.
-
-    Columns: agency_code, indicator_code, value, numerator, denominator, choice, comment. Every row is
-    checked (agency in the period and editable, criterion applies, value valid, no duplicate) before any
-    value is saved.
-
-    Returns:
-        {"rows": n, "agencies": n, "changed": n}
-    """
-    check_secretariat(actor)
-    period = get_period(session, code=period_code)
-    form = period_form(period)
-    subs = {
-        code: (sub, kind)
-        for sub, code, kind in session.execute(
-            select(Submission, Agency.code, Agency.kind)
-            .join(Agency, Agency.id == Submission.agency_id)
-            .where(Submission.period_id == period.id)
-        )
-    }
-    problems: list[Problem] = []
-    per_agency: dict[str, dict[str, ValueInput]] = {}
-    seen: dict[tuple[str, str], int] = {}
-    computed: dict[int, set[str]] = {}
-    count = 0
-    for row, rec in _bulk_rows(data, filename):
-        count += 1
-        agency, code = str(rec.get("agency_code") or ""), str(rec.get("indicator_code") or "")
-        if agency not in subs:
-            problems.append(
-                Problem(
-                    f"Đơn vị {agency or '(trống)'} không tham gia kỳ {period.code}",
-                    f"Agency {agency or '(empty)'} is not in period {period.code}",
-                    file=filename,
-                    row=row,
-                    column="agency_code",
-                )
-            )
-            continue
-        sub, kind = subs[agency]
-        if sub.status not in EDITABLE_STATUSES:
-            problems.append(
-                Problem(
-                    f"Bản tự đánh giá của {agency} đang '{sub.status}', không sửa được",
-                    f"{agency}'s submission is {sub.status} and cannot change",
-                    file=filename,
-                    row=row,
-                    column="agency_code",
-                )
-            )
-            continue
-        crit = next((c for c in form.criteria_for(kind) if c.code == code), None)
-        if crit is None:
-            problems.append(
-                Problem(
-                    f"Tiêu chí {code or '(trống)'} không áp dụng cho {agency}",
-                    f"Criterion {code or '(empty)'} does not apply to {agency}",
-                    file=filename,
-                    row=row,
-                    column="indicator_code",
-                )
-            )
-            continue
-        if (agency, code) in seen:
-            problems.append(
-                Problem(
-                    f"Trùng {agency}/{code} (dòng {seen[(agency, code)]})",
-                    f"Duplicate {agency}/{code} (first on row {seen[(agency, code)]})",
-                    file=filename,
-                    row=row,
-                    column="indicator_code",
-                )
-            )
-            continue
-        seen[(agency, code)] = row
-        if sub.id not in computed:
-            computed[sub.id] = {
-                c for c, v in values_by_code(session, submission=sub).items() if v.is_computed
-            }
-        if crit.computed or code in computed[sub.id]:
-            problems.append(
-                Problem(
-                    f"{code} của {agency} được tính tự động, không nhập",
-                    f"{code} of {agency} is computed and cannot be imported",
-                    file=filename,
-                    row=row,
-                    column="indicator_code",
-                )
-            )
-            continue
-        vi = ValueInput(
-            value=rec.get("value"),
-            numerator=rec.get("numerator"),
-            denominator=rec.get("denominator"),
-            choice=None if rec.get("choice") is None else str(rec.get("choice")),
-            comment=None if rec.get("comment") is None else str(rec.get("comment")),
-        )
-        _clean, found = clean_value(crit, vi)
-        for p in found:
-            problems.append(
-                Problem(
-                    p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value", field=code
-                )
-            )
-        if not found:
-            per_agency.setdefault(agency, {})[code] = vi
-    if problems:
-        raise InvalidInput(
-            f"Tệp {filename} có lỗi; chưa lưu gì", f"{filename} has errors; nothing was saved", problems
-        )
-    changed = 0
-    for agency, values in sorted(per_agency.items()):
-        changed += len(
-            save_draft(
-                session, period_code=period_code, agency_code=agency, values=values, actor=actor
-            ).changed
-        )
-    return {"rows": count, "agencies": len(per_agency), "changed": changed}

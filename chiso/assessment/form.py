@@ -168,7 +168,7 @@ def build_form(framework: Any) -> Form:
     """Derive the form of a framework: sections are the top-level nodes, fields their leaves.
 
     Monitoring-only leaves (max 0 points) stay on the form as optional fields. Values computed by
-    monitoring are marked read-only per agency when they are stored (see submissions.set_computed_values);
+    monitoring are marked read-only per agency when they are stored (see computed.set_computed_values);
     a leaf may also declare a `source` itself.
     """
     roots = list(_get(framework, "nodes", default=[]) or []) or _children(framework)

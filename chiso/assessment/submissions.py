@@ -1,4 +1,4 @@
-"""Self-assessment: the agency's form with values, draft autosave, required check, submit, computed values.
+"""Self-assessment: the agency's form with values, draft autosave, required check, submit.
 
 Domain layer: store models, chiso.assessment helpers, chiso.errors; nothing from web or cli.
 Status machine: draft -> submitted -> (returned -> resubmitted)* -> approved. Only draft and returned
@@ -7,8 +7,7 @@ submissions take new values; submitting is refused after the agency's deadline u
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -343,109 +342,6 @@ def submit(
         sub.submitted_at = now
     transition(session, submission=sub, step="submit", actor=actor, now=now)
     return sub
-
-
-@dataclass(frozen=True)
-class ComputedValue:
-    """A value computed elsewhere (monitoring) for one agency and criterion."""
-
-    agency_code: str
-    indicator_code: str
-    value: float | None = None
-    numerator: float | None = None
-    denominator: float | None = None
-
-
-def set_computed_values(
-    session: Session,
-    *,
-    period_code: str,
-    values: Iterable[ComputedValue],
-    source: str = "monitoring",
-    actor: Actor,
-    now: datetime | None = None,
-) -> int:
-    """Store computed (monitoring) values read-only with their source; returns how many changed.
-
-    Values are upserted per agency and criterion whatever the submission's status, except approved
-    ones, which are frozen. Nothing is written if an agency or criterion is unknown.
-    """
-    now = now or clock.now()
-    period = get_period(session, code=period_code)
-    form = period_form(period)
-    rows = list(values)
-    subs = {
-        code: sub
-        for sub, code in session.execute(
-            select(Submission, Agency.code)
-            .join(Agency, Agency.id == Submission.agency_id)
-            .where(Submission.period_id == period.id)
-        )
-    }
-    problems = []
-    for i, r in enumerate(rows, start=1):
-        if r.agency_code not in subs:
-            problems.append(
-                Problem(
-                    f"Đơn vị {r.agency_code} không tham gia kỳ {period.code}",
-                    f"Agency {r.agency_code} is not in period {period.code}",
-                    row=i,
-                )
-            )
-        if r.indicator_code not in form.codes():
-            problems.append(
-                Problem(
-                    f"Tiêu chí {r.indicator_code} không có trong bộ chỉ số",
-                    f"Unknown criterion {r.indicator_code}",
-                    row=i,
-                )
-            )
-    if problems:
-        raise InvalidInput(
-            "Giá trị tính toán không hợp lệ; chưa lưu gì",
-            "Computed values refused; nothing was saved",
-            problems,
-        )
-    changed = 0
-    cache: dict[int, dict[str, SubmissionValue]] = {}
-    for r in rows:
-        sub = subs[r.agency_code]
-        if sub.status == "approved":
-            continue
-        stored = cache.setdefault(sub.id, values_by_code(session, submission=sub))
-        row = stored.get(r.indicator_code)
-        new = {"value": r.value, "numerator": r.numerator, "denominator": r.denominator}
-        if row is not None and {k: getattr(row, k) for k in new} == new and row.source == source:
-            continue
-        old = {k: getattr(row, k) for k in new} if row is not None else None
-        if row is None:
-            row = SubmissionValue(
-                submission_id=sub.id,
-                indicator_code=r.indicator_code,
-                kind=form.criterion(r.indicator_code).kind,
-                review_state="pending",
-            )
-            session.add(row)
-            stored[r.indicator_code] = row
-        for k, v in new.items():
-            setattr(row, k, v)
-        row.source, row.is_computed, row.updated_at = source, True, now
-        row.updated_by = actor.id
-        session.flush()
-        record_change(
-            session,
-            action="value.compute",
-            object_type="submission_value",
-            object_id=row.id,
-            field=r.indicator_code,
-            old=old,
-            new=new,
-            reason=f"source: {source}",
-            actor=actor,
-            at=now,
-        )
-        changed += 1
-    return changed
 
 
 def get_submission_view(

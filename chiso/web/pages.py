@@ -117,8 +117,8 @@ def page(
 
         def respond(request: Request, result: Any, options: dict[str, Any]) -> Response:
             if asks_for_json(request):
-                data = as_json.dump_json(result)
-                return Response(data, media_type="application/json", headers={"Vary": "Accept, HX-Request"})
+                body = as_json.dump_json(result)
+                return Response(body, media_type="application/json", headers={"Vary": "Accept, HX-Request"})
             extra = {**options, **(context(request, result) if context else {})}
             data = {name: result, "json_url": twin_url(request, api_path), **extra}
             html = render(request, template, block=block, **data)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
-from chiso.assessment import audit, excel, submissions
+from chiso.assessment import audit, bulk, submissions
 from chiso.errors import InvalidInput
 
 P = "DNG-2026"
@@ -46,7 +46,7 @@ def test_a_crash_mid_import_leaves_nothing_written(
     open_period()
     before = audit.count_audit(db)
     calls = {"n": 0}
-    real = excel.save_draft
+    real = bulk.save_draft
 
     def crash_on_second(*args, **kwargs):  # the machine dies after the first agency was written
         calls["n"] += 1
@@ -54,11 +54,11 @@ def test_a_crash_mid_import_leaves_nothing_written(
             raise RuntimeError("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(excel, "save_draft", crash_on_second)
+    monkeypatch.setattr(bulk, "save_draft", crash_on_second)
     data = b"agency_code,indicator_code,value\nDNG.SO.A,HT_MANG,1\nDNG.SO.B,HT_MANG,1\n"
     savepoint = db.begin_nested()  # what the CLI's and the web's one transaction per command/request do
     with pytest.raises(RuntimeError):
-        excel.bulk_import_values(db, period_code=P, data=data, filename="all.csv", actor=SYSTEM)
+        bulk.bulk_import_values(db, period_code=P, data=data, filename="all.csv", actor=SYSTEM)
     savepoint.rollback()
     assert calls["n"] == 2 and audit.count_audit(db) == before
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)

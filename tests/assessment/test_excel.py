@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
-from chiso.assessment import excel, submissions
+from chiso.assessment import bulk, excel, submissions
 from chiso.assessment.audit import list_audit
 from chiso.errors import InvalidInput, PermissionDenied
 
@@ -133,19 +133,19 @@ def test_bulk_import_is_all_or_nothing(db: Session, province, open_period) -> No
         ("DNG.SO.A", "XH_TAI_KHOAN", 0.5, None, None),
     ]
     with pytest.raises(InvalidInput) as err:
-        excel.bulk_import_values(db, period_code=P, data=bulk_csv(bad), filename="all.csv", actor=SYSTEM)
+        bulk.bulk_import_values(db, period_code=P, data=bulk_csv(bad), filename="all.csv", actor=SYSTEM)
     assert sorted(p.row for p in err.value.problems) == [5, 6, 7, 8]
     assert list_audit(db, object_type="submission_value") == []
     with pytest.raises(PermissionDenied):
-        excel.bulk_import_values(
+        bulk.bulk_import_values(
             db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=province.users["baocao.a"]
         )
-    result = excel.bulk_import_values(
+    result = bulk.bulk_import_values(
         db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=province.users["vanthu"]
     )
     assert result == {"rows": 3, "agencies": 3, "changed": 3}
     assert (
-        excel.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=SYSTEM)[
+        bulk.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=SYSTEM)[
             "changed"
         ]
         == 0

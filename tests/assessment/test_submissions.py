@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from chiso.accounts.actors import SYSTEM
 from chiso.assessment import periods, submissions
 from chiso.assessment.audit import list_audit
+from chiso.assessment.computed import ComputedValue, set_computed_values
 from chiso.assessment.form import load_form
 from chiso.assessment.schemas import ValueInput
-from chiso.assessment.submissions import ComputedValue
 from chiso.assessment.values import clean_value
 from chiso.errors import Conflict, InvalidInput, PermissionDenied
 
@@ -153,7 +153,7 @@ def test_reporters_touch_only_their_own_agency(db: Session, province, open_perio
 
 def test_computed_values_are_read_only_with_source(db: Session, province, open_period) -> None:
     open_period()
-    changed = submissions.set_computed_values(
+    changed = set_computed_values(
         db,
         period_code=P,
         source="monitoring:dossiers 2026",
@@ -162,7 +162,7 @@ def test_computed_values_are_read_only_with_source(db: Session, province, open_p
     )
     assert changed == 1
     assert (
-        submissions.set_computed_values(
+        set_computed_values(
             db,
             period_code=P,
             source="monitoring:dossiers 2026",
@@ -179,7 +179,7 @@ def test_computed_values_are_read_only_with_source(db: Session, province, open_p
     assert field.computed and field.source == "monitoring:dossiers 2026" and field.numerator == 90
     assert "DVC_DUNG_HAN" not in view.missing
     with pytest.raises(InvalidInput):
-        submissions.set_computed_values(
+        set_computed_values(
             db, period_code=P, values=[ComputedValue("NOPE", "DVC_DUNG_HAN", 1)], actor=SYSTEM
         )
 

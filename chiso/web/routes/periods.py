@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from chiso.assessment import excel, overview, periods
+from chiso.assessment import bulk, overview, periods
 from chiso.assessment.schemas import PeriodDetail, PeriodOut, Ranking
 from chiso.clock import LocalDatetime
 from chiso.flows import scoring as flow
@@ -102,7 +102,7 @@ async def bulk_import(
 ) -> dict[str, int]:
     """Import every agency's values from one CSV or XLSX, all or nothing (secretariat)."""
     data = await read_upload(file)
-    return excel.bulk_import_values(
+    return bulk.bulk_import_values(
         db, period_code=code, data=data, filename=file.filename or "values.csv", actor=actor
     )
 

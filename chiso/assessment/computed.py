@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
-from chiso.assessment.audit import record_change
+from chiso.accounts.audit import record_change
 from chiso.assessment.periods import get_period
 from chiso.assessment.submissions import period_form, values_by_code
 from chiso.errors import InvalidInput, Problem

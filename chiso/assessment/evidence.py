@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.audit import record_change
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
 from chiso.config import get_settings
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem

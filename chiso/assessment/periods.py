@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.accounts.audit import record_change
 from chiso.accounts.service import get_user
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import record_change
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
 from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission

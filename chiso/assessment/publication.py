@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.audit import record_change
 from chiso.assessment.periods import get_period, get_submission_for
 from chiso.assessment.schemas import Ranking, RankingPage, RankingRow
 from chiso.assessment.snapshots import load_snapshot, save_snapshot

@@ -16,13 +16,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from chiso import clock
 from chiso.accounts.actors import Actor, is_system
+from chiso.accounts.audit import record_change
 from chiso.assessment.access import (
     SEE_ALL,
     check_can_read,
     check_can_review,
     readable_submissions,
 )
-from chiso.assessment.audit import AuditRow, list_audit, record_change
+from chiso.assessment.audit import AuditRow, list_audit
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import QueueItem
 from chiso.assessment.scores import allowed_points

@@ -17,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.audit import record_change
 from chiso.assessment.form import Form, load_form
 from chiso.assessment.periods import (
     get_period,

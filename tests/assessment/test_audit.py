@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
+from chiso.accounts.audit import record_change
 from chiso.assessment import audit, bulk, submissions
 from chiso.errors import InvalidInput
 
@@ -68,7 +69,7 @@ def test_a_crash_mid_import_leaves_nothing_written(
 def test_exports_keep_formula_like_text_as_text(db: Session, province, open_period) -> None:
     open_period()
     reason = '=HYPERLINK("http://evil.example","bấm vào đây")'
-    audit.record_change(
+    record_change(
         db,
         action="value.update",
         object_type="submission_value",

@@ -9,10 +9,16 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import os
 import pkgutil
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FunctionType
+
+import pytest
 
 import chiso
 
@@ -66,3 +72,43 @@ def test_the_web_never_acts_as_the_system() -> None:
             if isinstance(node, ast.Name) and node.id == "SYSTEM":
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == [], f"web code uses the system actor: {offenders}"
+
+
+# --- the import contracts of `make lint` (.importlinter) ------------------------------------------------
+
+ROOT = PACKAGE.parent
+BREACHES = {
+    "a room imports flows": ("assessment/overview.py", "import chiso.flows.scoring\n"),
+    "a room imports web": ("units/text.py", "import chiso.web.pages\n"),
+    "scoring imports the clock": ("scoring/publish.py", "import chiso.clock\n"),
+    "scoring imports the store": ("scoring/publish.py", "import chiso.store.db\n"),
+    "a cycle between siblings": ("units/text.py", "import chiso.units.admin\n"),
+}
+
+
+def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--config", str(ROOT / ".importlinter")]
+    return subprocess.run(
+        command,
+        cwd=tree, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_the_contracts_hold_on_this_tree() -> None:
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("breach", sorted(BREACHES))
+def test_each_contract_catches_its_breach(breach: str, tmp_path: Path) -> None:
+    module, line = BREACHES[breach]
+    shutil.copytree(PACKAGE, tmp_path / "chiso", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    target = tmp_path / "chiso" / module
+    text = target.read_text(encoding="utf-8")
+    # after the module docstring and `from __future__`, so the file still imports
+    head, sep, rest = text.partition("from __future__ import annotations\n")
+    target.write_text(head + sep + line + rest if sep else line + text, encoding="utf-8")
+    done = _lint_imports(tmp_path)
+    assert done.returncode != 0, f"lint-imports accepted: {breach}"
+    assert "BROKEN" in done.stdout

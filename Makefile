@@ -38,6 +38,7 @@ browser-deps:
 
 lint: install-test
 	$(BIN)/ruff check chiso tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: install-test
 	$(BIN)/mypy

@@ -15,10 +15,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 
+from chiso.frameworks.entry import DEFAULT_UNITS, EntryUnit
 from chiso.frameworks.rules import FillPolicy, RuleParams, parse_rule
 
 TOTAL = "TOTAL"
 Aggregation = Literal["sum", "weighted_mean", "geometric_mean"]
+
+
+CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+#: Node fields added after frameworks were first published: left out of `content_hash` while they
+#: keep their default, so documents stored before them (run logs, snapshots) keep their hash.
+LATER_NODE_FIELDS: dict[str, Any] = {
+    "unit": None,
+    "evidence_vi": [],
+    "evidence_en": [],
+    "previous_code": None,
+}
 
 
 class Node(BaseModel):
@@ -26,7 +38,7 @@ class Node(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    code: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    code: str = Field(min_length=1, max_length=80, pattern=CODE_PATTERN)
     name_vi: str
     name_en: str = ""
     guidance_vi: str = ""
@@ -46,6 +58,16 @@ class Node(BaseModel):
     missing: FillPolicy = "zero"
     rule: SerializeAsAny[RuleParams] | None = None
     children: list[Node] = Field(default_factory=list)
+    #: How people type the value (leaves only): `percent` (83 means 83%), `fraction` (0..1), `count`,
+    #: `money`, `days`, `yes_no`, `points`, `number`. Rates are stored on 0..1 either way; the rule's
+    #: value_min / value_max are the plausible range on that scale. None: derived from the rule.
+    unit: EntryUnit | None = None
+    #: Evidence checklist (minh chứng): one document per item, Vietnamese and (same order) English.
+    evidence_vi: list[str] = Field(default_factory=list)
+    evidence_en: list[str] = Field(default_factory=list)
+    #: The code this node had in the previous version of the framework, when it was renamed; by
+    #: default a node is the same criterion as the node with its code in the previous version.
+    previous_code: str | None = Field(default=None, min_length=1, max_length=80, pattern=CODE_PATTERN)
 
     @field_validator("rule", mode="before")
     @classmethod
@@ -55,6 +77,13 @@ class Node(BaseModel):
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def entry_unit(self) -> str:
+        """Return the unit of entry: the declared `unit`, else the one the rule implies."""
+        if self.unit is not None:
+            return self.unit
+        return DEFAULT_UNITS.get(self.rule.type if self.rule is not None else "", "number")
 
     @property
     def is_adjustment(self) -> bool:
@@ -155,6 +184,15 @@ class Framework(BaseModel):
     def content_hash(self) -> str:
         """Return a SHA-256 of the canonical JSON of the framework (stable across YAML formatting)."""
         data = self.model_dump(mode="json")
+
+        def strip(nodes: list[dict[str, Any]]) -> None:
+            for node in nodes:
+                for name, default in LATER_NODE_FIELDS.items():
+                    if node.get(name) == default:
+                        node.pop(name, None)
+                strip(node["children"])
+
+        strip(data["nodes"])
         text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -8,9 +8,23 @@ from typing import Any
 from pydantic import ValidationError
 
 from chiso.errors import Problem
+from chiso.frameworks.entry import RATE_UNITS, UNIT_LABELS
 from chiso.frameworks.schema import TOTAL, Framework, Node, node_max, node_min
 
 _TOL = 1e-9
+_NUMERIC_UNITS = ("percent", "fraction", "count", "money", "days", "number")
+#: The units of entry each rule accepts (a rule not listed accepts any unit but `points`).
+RULE_UNITS: dict[str, tuple[str, ...]] = {
+    "yes_no": ("yes_no",),
+    "ratio": ("percent", "fraction"),
+    "fraction": ("percent", "fraction"),
+    "assessor": ("points",),
+    "bonus_penalty": ("points",),
+    "capped_linear": _NUMERIC_UNITS,
+    "step_bands": _NUMERIC_UNITS,
+    "minmax": _NUMERIC_UNITS,
+    "percentile": _NUMERIC_UNITS,
+}
 
 
 def _path_of(raw: Any, loc: tuple[int | str, ...]) -> str:
@@ -71,6 +85,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
     """
     problems: list[Problem] = []
     seen: dict[str, str] = {TOTAL: TOTAL}
+    renamed: dict[str, str] = {}
     root = framework.root()
 
     def visit(node: Node, path: str) -> None:
@@ -85,6 +100,20 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
         else:
             seen[node.code] = path
+        if path != TOTAL:
+            problems.extend(_entry_problems(node, path, file))
+        old = node.previous_code
+        if old is not None:
+            if old in renamed:
+                problems.append(
+                    _problem(
+                        path,
+                        f"previous_code '{old}' đã được {renamed[old]} dùng",
+                        f"previous_code '{old}' is already claimed by {renamed[old]}",
+                        file,
+                    )
+                )
+            renamed[old] = path
         if node.is_leaf and path != TOTAL:
             _check_leaf(node, path)
         elif node.rule is not None:
@@ -180,6 +209,69 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
 
     visit(root, TOTAL)
     problems.extend(_check_bands(framework, file))
+    return problems
+
+
+def _entry_problems(node: Node, path: str, file: str | None) -> list[Problem]:
+    """Check a node's unit of entry, plausible range and evidence checklist."""
+    problems: list[Problem] = []
+    if node.evidence_en and len(node.evidence_en) != len(node.evidence_vi):
+        problems.append(
+            _problem(
+                f"{path}.evidence_en",
+                f"có {len(node.evidence_en)} mục tiếng Anh cho {len(node.evidence_vi)} mục minh chứng",
+                f"{len(node.evidence_en)} English items for {len(node.evidence_vi)} evidence items",
+                file,
+            )
+        )
+    target = getattr(node.rule, "target", None)
+    high = node.rule.value_max if node.rule is not None else None
+    if target is not None and high is not None and target > high:
+        problems.append(
+            _problem(
+                f"{path}.rule",
+                f"mức đạt tối đa {target:g} lớn hơn value_max {high:g}: không thể đủ điểm",
+                f"target {target:g} is above value_max {high:g}: full marks are out of reach",
+                file,
+            )
+        )
+    unit = node.unit
+    if unit is None:
+        return problems
+    if not node.is_leaf:
+        problems.append(
+            _problem(f"{path}.unit", "chỉ tiêu chí (lá) mới có đơn vị nhập", "only leaves have a unit", file)
+        )
+        return problems
+    rule = node.rule
+    if rule is None:
+        return problems
+    allowed = RULE_UNITS.get(rule.type, tuple(u for u in UNIT_LABELS if u != "points"))
+    if unit not in allowed:
+        problems.append(
+            _problem(
+                f"{path}.unit",
+                f"đơn vị '{unit}' không dùng được với quy tắc {rule.type} (dùng: {', '.join(allowed)})",
+                f"unit '{unit}' does not fit rule {rule.type} (use: {', '.join(allowed)})",
+                file,
+            )
+        )
+    low, high = rule.value_min, rule.value_max
+    if unit in ("yes_no", "points"):
+        return problems
+    if low is None or high is None:
+        problems.append(
+            _problem(
+                f"{path}.rule",
+                "khai báo khoảng hợp lý value_min và value_max cho giá trị nhập",
+                "declare the plausible range of the value: value_min and value_max",
+                file,
+            )
+        )
+    elif low < 0 and unit not in RATE_UNITS and unit != "number":
+        problems.append(
+            _problem(f"{path}.rule", "value_min không được âm", "value_min must not be negative", file)
+        )
     return problems
 
 

@@ -89,3 +89,25 @@ def test_danang_bands_and_bonus_penalty() -> None:
 
 def test_list_builtin_frameworks() -> None:
     assert [f.id for f in list_builtin_frameworks()] == list(BUILTIN_IDS)
+
+
+def test_fields_added_later_do_not_change_the_hash_of_documents_without_them() -> None:
+    """Run logs and published snapshots hashed a framework before `unit`, `evidence_*` and `previous_code`."""
+    import hashlib
+    import json
+
+    from chiso.frameworks import framework_from_dict
+    from chiso.frameworks.schema import LATER_NODE_FIELDS
+
+    def legacy(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [
+            {**{k: v for k, v in n.items() if k not in LATER_NODE_FIELDS}, "children": legacy(n["children"])}  # type: ignore[arg-type]
+            for n in nodes
+        ]
+
+    framework = load_framework("qd766")
+    stripped = framework.model_dump(mode="json")
+    stripped["nodes"] = legacy(stripped["nodes"])
+    bare = framework_from_dict(stripped)
+    text = json.dumps(stripped, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert bare.content_hash() == hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -13,7 +13,8 @@ reads a sheet:
    that hold a value; a value beyond `max_rows` / `max_columns` is refused with its cell reference,
    and so is a sheet of more than `max_cells` cells (openpyxl would parse each, even empty ones);
 3. openpyxl (read-only, cached values) then reads exactly that rectangle, ignoring the sheet's
-   declared `<dimension>`; text longer than `max_cell_chars` is refused.
+   declared `<dimension>`; text longer than `max_cell_chars` is refused, and escaped control
+   characters (a carriage return is stored as `_x000D_`) are decoded as Excel decodes them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ CellValue = str | int | float | bool | datetime | date | time | timedelta | None
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+#: How OOXML writes a control character XML cannot hold (a carriage return is _x000D_). openpyxl
+#: decodes only `_x005F_` (a literal underscore), so the control characters are decoded here.
+_ESCAPED = re.compile(r"_x(00[01][0-9A-Fa-f])_")
 _XLSX_MAX_COLUMNS = 16_384
 _XLSX_MAX_ROWS = 1_048_576
 
@@ -334,8 +338,13 @@ def _read_values(
         book.close()
 
 
+def unescape_text(text: str) -> str:
+    """Decode OOXML's escapes of control characters as Excel does (`a_x000D_b` is a, carriage return, b)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def _trimmed(row: tuple[Any, ...], number: int, where: str, limits: SheetLimits) -> tuple[CellValue, ...]:
-    values = list(row)
+    values = [unescape_text(v) if isinstance(v, str) else v for v in row]
     while values and (values[-1] is None or values[-1] == ""):
         values.pop()
     for index, value in enumerate(values, start=1):

@@ -97,13 +97,18 @@ def test_a_dimension_bomb_is_read_in_bounds() -> None:
 @pytest.mark.parametrize(
     ("rows", "cell"),
     [
-        ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>1</v></c></row>',
-         "A1048576"),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>1</v></c></row>',
+            "A1048576",
+        ),
         ('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1"><v>1</v></c></row>', "XFD1"),
-        ('<row r="1"><c r="A1"><v>1</v></c></row>'
-         '<row r="5001"><c r="C5001" t="inlineStr"><is><t>x</t></is></c></row>', "C5001"),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row>'
+            '<row r="5001"><c r="C5001" t="inlineStr"><is><t>x</t></is></c></row>',
+            "C5001",
+        ),
     ],
-)  # fmt: skip
+)
 def test_data_beyond_the_limits_is_refused_naming_the_cell(rows: str, cell: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         read_sheets(crafted(rows), label="bomb.xlsx")
@@ -148,3 +153,13 @@ def test_not_a_workbook(tmp_path: Path) -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(n) for n in (1, 26, 27, 64, 16384)] == ["A", "Z", "AA", "BL", "XFD"]
+
+
+def test_control_characters_come_back_as_excel_shows_them() -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for row, text in enumerate(["dòng 1\r\ndòng 2", "a\x01b", "_x0041_ stays"]):
+        book.add_worksheet(f"S{row}").write_string(0, 0, text)
+    book.close()
+    got = read_sheets(buffer.getvalue())
+    assert [got[f"S{i}"].rows[0][0] for i in range(3)] == ["dòng 1\r\ndòng 2", "a\x01b", "_x0041_ stays"]

@@ -16,7 +16,8 @@ How a text is read:
 - A trailing `%` divides by 100 and is accepted for rates only. A bare number on a `percent`
   criterion is a percentage; on a `fraction` criterion it is the fraction itself. A bare number in
   0..1 on a `percent` criterion is also read as a fraction (people type `0,83` for 83%).
-- Counts and money (whole đồng) keep whole readings only; then readings outside the plausible range
+- Counts and money (whole đồng) read well-grouped separators as thousands (`1.000`, `1,000`: a
+  thousand) and keep whole readings only; then readings outside the plausible range
   are dropped. One reading left: that is the value. None: refused (out of range, not whole). More
   than one: refused as ambiguous, naming the readings.
 """
@@ -126,13 +127,18 @@ def _split_groups(whole: str, group: str) -> str | None:
     return "".join(parts)
 
 
-def _readings(body: str) -> set[Decimal]:
+def _readings(body: str, *, whole: bool = False) -> set[Decimal]:
     """Return every number the digits and separators of `body` can mean (empty when none).
 
     Vietnamese first: a single comma is always the decimal mark; commas group thousands only when
     there are several (`1,234,567`) or a decimal point follows (`1,234.5`). A dot is a decimal point
-    or groups thousands, whichever the digits allow.
+    or groups thousands, whichever the digits allow. For whole numbers (`whole`), separators that
+    group thousands correctly are thousands separators, the comma included.
     """
+    if whole:  # a count never has three decimals: 1.000 and 1,000 are a thousand
+        grouped = {Decimal(d) for g in (".", ",", " ") if (d := _split_groups(body, g))}
+        if grouped:
+            return grouped
     found: set[Decimal] = set()
     for decimal, group in ((",", "."), (",", " "), (".", ","), (".", " ")):
         if group == "," and body.count(",") < 2 and "." not in body:
@@ -182,7 +188,7 @@ def _candidates(text: str, unit: str) -> list[tuple[Decimal, str]]:
     body = body.lstrip("+-").strip()
     percent = body.endswith("%")
     body = body.removesuffix("%").strip()
-    numbers = _readings(body)
+    numbers = _readings(body, whole=unit in WHOLE_UNITS)
     if not numbers:
         raise InvalidInput(f"'{text}' không phải là số", f"'{text}' is not a number")
     if percent and unit not in RATE_UNITS:

@@ -88,21 +88,34 @@ def test_load_framework_errors(tmp_path: Path) -> None:
     ("old", "new", "expected"),
     [
         ("rule: {type: yes_no}", "unit: percent, rule: {type: yes_no}", "'percent' does not fit rule yes_no"),
-        ("rule: {type: capped_linear, target: 0.8}", "unit: count, rule: {type: capped_linear, target: 5}",
-         "target 5 is above value_max 1"),
-        ("rule: {type: capped_linear, target: 0.8}",
-         "unit: count, rule: {type: step_bands, steps: [{min: 1, points: 6}]}",
-         "declare the plausible range"),
-        ("rule: {type: capped_linear, target: 0.8}",
-         "unit: days, rule: {type: capped_linear, target: 5, value_min: -1, value_max: 30}",
-         "value_min must not be negative"),
-        ("    max_points: 10\n    children:", "    max_points: 10\n    unit: count\n    children:",
-         "only leaves have a unit"),
-        ("rule: {type: yes_no}", "evidence_vi: [a, b], evidence_en: [a], rule: {type: yes_no}",
-         "1 English items for 2 evidence items"),
+        (
+            "rule: {type: capped_linear, target: 0.8}",
+            "unit: count, rule: {type: capped_linear, target: 5}",
+            "target 5 is above value_max 1",
+        ),
+        (
+            "rule: {type: capped_linear, target: 0.8}",
+            "unit: count, rule: {type: step_bands, steps: [{min: 1, points: 6}]}",
+            "declare the plausible range",
+        ),
+        (
+            "rule: {type: capped_linear, target: 0.8}",
+            "unit: days, rule: {type: capped_linear, target: 5, value_min: -1, value_max: 30}",
+            "value_min must not be negative",
+        ),
+        (
+            "    max_points: 10\n    children:",
+            "    max_points: 10\n    unit: count\n    children:",
+            "only leaves have a unit",
+        ),
+        (
+            "rule: {type: yes_no}",
+            "evidence_vi: [a, b], evidence_en: [a], rule: {type: yes_no}",
+            "1 English items for 2 evidence items",
+        ),
         ("{code: L1, name_vi: a,", "{code: L1, previous_code: X, name_vi: a,", "already claimed"),
     ],
-)  # fmt: skip
+)
 def test_units_ranges_and_evidence_are_checked(tmp_path: Path, old: str, new: str, expected: str) -> None:
     text = GOOD.replace(old, new, 1)
     if "already claimed" in expected:

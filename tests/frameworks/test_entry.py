@@ -36,9 +36,19 @@ def test_rates_in_every_unambiguous_notation(text: str, unit: str, expected: flo
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.234.567", 1234567), ("1 234 567", 1234567), ("1\u00a0234\u00a0567", 1234567), ("1234567", 1234567),
-     ("1,234,567", 1234567), ("1.234", 1234), ("12", 12)],
-)  # fmt: skip
+    [
+        ("1.234.567", 1234567),
+        ("1 234 567", 1234567),
+        ("1\u00a0234\u00a0567", 1234567),
+        ("1234567", 1234567),
+        ("1,234,567", 1234567),
+        ("1.234", 1234),
+        ("12", 12),
+        ("1.000", 1000),
+        ("1,000", 1000),
+        ("12,0", 12),
+    ],
+)
 def test_large_counts_with_thousands_separators(text: str, expected: int) -> None:
     assert parse_entry(text, "count", 0, 10_000_000) == expected
 
@@ -85,8 +95,14 @@ def test_the_range_settles_what_separators_leave_open() -> None:
 
 def test_yes_no_words_and_numbers_from_excel() -> None:
     assert [parse_entry(w, "yes_no", 0, 1) for w in ("Có", "có", "x", "Đạt", "Không", "chưa", "0")] == [
-        1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0,
-    ]  # fmt: skip
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+    ]
     assert parse_entry(0.83, "percent", 0, 1) == 0.83  # an Excel 83% cell holds 0.83
     with pytest.raises(InvalidInput, match="must lie in"):
         parse_entry(83, "percent", 0, 1)

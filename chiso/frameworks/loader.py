@@ -17,7 +17,15 @@ from chiso.errors import InvalidInput, NotFound, Problem
 from chiso.frameworks.schema import Framework
 from chiso.frameworks.validate import check_framework_model, problems_from_validation
 
-BUILTIN_IDS: tuple[str, ...] = ("qd766", "dti-province-2022", "danang-it")
+BUILTIN_IDS: tuple[str, ...] = (
+    "qd766",
+    "dti-province-2022",
+    "danang-it",
+    "dti-province-2025",
+    "cds-departments-2025",
+    "cds-communes-2025",
+    "danang-cds-2025",
+)
 
 
 def _builtin_text(framework_id: str) -> str:
@@ -115,7 +123,7 @@ def _load_text(text: str, name: str) -> Framework:
 
 
 def load_framework(id_or_path: str | Path) -> Framework:
-    """Load a built-in framework by id (`qd766`, `dti-province-2022`, `danang-it`) or a YAML file.
+    """Load a built-in framework by id (`qd766`, `dti-province-2022`, ... see BUILTIN_IDS) or a YAML file.
 
     Args:
         id_or_path: a built-in id or the path of a framework YAML file.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from chiso.cli import app
+from chiso.frameworks import BUILTIN_IDS
 
 runner = CliRunner()
 
@@ -15,7 +16,7 @@ runner = CliRunner()
 def test_list_and_show() -> None:
     listed = runner.invoke(app, ["framework", "list", "--json"])
     assert listed.exit_code == 0
-    assert [f["id"] for f in json.loads(listed.output)] == ["qd766", "dti-province-2022", "danang-it"]
+    assert [f["id"] for f in json.loads(listed.output)] == list(BUILTIN_IDS)
     shown = runner.invoke(app, ["framework", "show", "qd766"])
     assert shown.exit_code == 0
     assert "TIMELINESS · " in shown.output and "PAYMENT" in shown.output

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
-from chiso.frameworks import BUILTIN_IDS, check_framework, list_builtin_frameworks, load_framework, node_max
+from chiso.frameworks import (
+    BUILTIN_IDS,
+    check_framework,
+    framework_from_dict,
+    list_builtin_frameworks,
+    load_framework,
+    node_max,
+)
+from chiso.frameworks.schema import LATER_NODE_FIELDS
 
 QD766 = {
     "TRANSPARENCY": {
@@ -93,11 +104,6 @@ def test_list_builtin_frameworks() -> None:
 
 def test_fields_added_later_do_not_change_the_hash_of_documents_without_them() -> None:
     """Run logs and published snapshots hashed a framework before `unit`, `evidence_*` and `previous_code`."""
-    import hashlib
-    import json
-
-    from chiso.frameworks import framework_from_dict
-    from chiso.frameworks.schema import LATER_NODE_FIELDS
 
     def legacy(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
         return [
@@ -111,3 +117,51 @@ def test_fields_added_later_do_not_change_the_hash_of_documents_without_them() -
     bare = framework_from_dict(stripped)
     text = json.dumps(stripped, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert bare.content_hash() == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert framework.content_hash() != bare.content_hash()  # qd766 declares units: they count
+
+
+@pytest.mark.parametrize("framework_id", BUILTIN_IDS)
+def test_every_criterion_has_guidance_a_unit_and_a_plausible_range(framework_id: str) -> None:
+    framework = load_framework(framework_id)
+    for leaf in framework.leaves():
+        assert leaf.guidance_vi and leaf.guidance_en, leaf.code
+        assert leaf.unit is not None, leaf.code
+        assert leaf.rule is not None
+        if leaf.unit not in ("yes_no", "points"):
+            assert leaf.rule.value_min is not None and leaf.rule.value_max is not None, leaf.code
+        if framework_id != "qd766":  # 766 figures are measured from the portal's data, not uploaded
+            assert leaf.evidence_vi and len(leaf.evidence_en) == len(leaf.evidence_vi), leaf.code
+
+
+def test_the_2025_province_dti_has_eight_main_indices_in_two_groups() -> None:
+    framework = load_framework("dti-province-2025")
+    groups = {g.code: [leaf.code for leaf in g.children] for g in framework.nodes}
+    assert groups == {"NEN_TANG": ["NTS", "TCS", "HTS", "NLS", "ATTT"], "HOAT_DONG": ["CQS", "KTS", "XHS"]}
+    assert node_max(framework.root()) == 1000 and framework.display_divisor == 1000
+    assert "editable default" in framework.description and framework.decision.startswith("405/QĐ-BKHCN")
+
+
+@pytest.mark.parametrize(
+    ("framework_id", "mains", "criteria"),
+    [("cds-departments-2025", 6, 32), ("cds-communes-2025", 8, 42), ("danang-cds-2025", 8, 27)],
+)
+def test_agency_templates_have_the_published_shape(framework_id: str, mains: int, criteria: int) -> None:
+    framework = load_framework(framework_id)
+    assert len(framework.nodes) == mains and len(framework.leaves()) == criteria
+    assert node_max(framework.root()) >= 100 and framework.max_points == 100
+    assert "editable default" in framework.description
+
+
+def test_danang_2025_digital_society_is_for_wards_and_communes_only() -> None:
+    framework = load_framework("danang-cds-2025")
+    assert [n.code for n in framework.nodes] == [
+        "NTS",
+        "TCS",
+        "HTS",
+        "UD",
+        "DVC",
+        "NLS",
+        "XHS",
+        "THUONG_PHAT",
+    ]
+    assert framework.node("XHS").agency_kinds == ["commune"] and len(framework.bands) == 6

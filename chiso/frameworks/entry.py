@@ -145,10 +145,10 @@ def _readings(body: str, *, whole: bool = False) -> set[Decimal]:
             continue
         if body.count(decimal) > 1:
             continue
-        whole, _, frac = body.partition(decimal)
+        integer, _, frac = body.partition(decimal)
         if decimal in body and not (frac and _DIGITS.fullmatch(frac)):
             continue
-        digits = _split_groups(whole, group)
+        digits = _split_groups(integer, group)
         if digits is None or (not digits and not frac):
             continue
         found.add(Decimal(f"{digits or '0'}.{frac or '0'}"))

@@ -1,10 +1,15 @@
-"""Load frameworks from the built-in YAML files or a user's file; frameworks layer, imports only chiso.errors.
+"""Load frameworks from the built-in YAML files, the province's library or a file; frameworks layer.
 
-Reading the YAML file is the loader's job; the scoring engine only ever receives a parsed Framework.
+Imports only chiso.errors from chiso. Reading the YAML file is the loader's job; the scoring engine
+only ever receives a parsed Framework. The library is a directory of imported frameworks, one file
+`<id>@<version>.yaml` each (see chiso.frameworks.library); callers pass it as `directory` (the CLI
+passes `<data dir>/frameworks`). A reference is a built-in id, `id@version`, an id of the library
+(its newest version) or a path.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,6 +31,8 @@ BUILTIN_IDS: tuple[str, ...] = (
     "cds-communes-2025",
     "danang-cds-2025",
 )
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*@[A-Za-z0-9_.\-]+")
 
 
 def _builtin_text(framework_id: str) -> str:
@@ -73,34 +80,81 @@ def _read_yaml(text: str, file: str | None) -> tuple[Any, list[Problem]]:
         ]
 
 
-def check_framework(path: str | Path) -> list[Problem]:
+def check_framework(path: str | Path, *, directory: Path | None = None) -> list[Problem]:
     """Check a framework file and return every problem, each naming the exact node path.
 
     Args:
-        path: a YAML file, or the id of a built-in framework.
+        path: a YAML file, or a reference to a built-in or library framework.
+        directory: the library of imported frameworks, if any.
 
     Returns:
         The problems (unknown rule, children's max not adding up, duplicate codes, bands that
-        overlap or leave gaps, ...); an empty list means the framework is sound.
+        overlap or leave gaps, units without a plausible range, ...); empty when the framework is sound.
     """
-    text, name = _read_source(str(path))
+    text, name = _read_source(str(path), directory)
     raw, problems = _read_yaml(text, name)
     if problems:
         return problems
     return parse_framework(raw, file=name)[1]
 
 
-def _read_source(id_or_path: str) -> tuple[str, str]:
-    if id_or_path in BUILTIN_IDS:
-        return _builtin_text(id_or_path), f"{id_or_path}.yaml"
-    path = Path(id_or_path)
-    if not path.is_file():
-        known = ", ".join(BUILTIN_IDS)
-        raise NotFound(
-            f"Không tìm thấy khung chỉ số '{id_or_path}' (có sẵn: {known}, hoặc đường dẫn tới tệp YAML)",
-            f"No framework '{id_or_path}' (built-ins: {known}, or a path to a YAML file)",
-        )
-    return path.read_text("utf-8"), str(path)
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Return a sort key that orders versions naturally: 2025.2 < 2025.10 < 2026.1."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", version) if p)
+
+
+def stored_path(directory: Path, framework_id: str, version: str) -> Path:
+    """Return the library file of one version of a framework: `<directory>/<id>@<version>.yaml`."""
+    return directory / f"{framework_id}@{version}.yaml"
+
+
+def _library(directory: Path | None, framework_id: str = "*") -> list[Path]:
+    """Return the library files `<id>@<version>.yaml` of one id (all ids with "*"), oldest version first."""
+    if (
+        directory is None
+        or not directory.is_dir()
+        or not (framework_id == "*" or _ID.fullmatch(framework_id))
+    ):
+        return []
+    files = [p for p in directory.glob(f"{framework_id}@*.yaml") if p.is_file()]
+    return sorted(files, key=lambda p: (p.stem.partition("@")[0], version_key(p.stem.partition("@")[2])))
+
+
+def _pinned(ref: str) -> tuple[str, str] | None:
+    """Return (id, version) when `ref` reads `id@version` (and is not the path of a file)."""
+    if not _REF.fullmatch(ref) or Path(ref).is_file():
+        return None
+    framework_id, _, version = ref.partition("@")
+    return framework_id, version
+
+
+def _not_found(ref: str, directory: Path | None) -> NotFound:
+    known = ", ".join([*BUILTIN_IDS, *(p.stem for p in _library(directory))])
+    return NotFound(
+        f"Không tìm thấy khung chỉ số '{ref}' (có: {known}; hoặc đường dẫn tới tệp YAML)",
+        f"No framework '{ref}' (known: {known}; or a path to a YAML file)",
+    )
+
+
+def _read_source(ref: str, directory: Path | None) -> tuple[str, str]:
+    """Return the YAML text and file name of a reference: built-in id, id@version, library id or path."""
+    pinned = _pinned(ref)
+    if pinned is not None:
+        framework_id, version = pinned
+        if framework_id in BUILTIN_IDS and version == _load_builtin(framework_id).version:
+            return _builtin_text(framework_id), f"{framework_id}.yaml"
+        if directory is None or not stored_path(directory, framework_id, version).is_file():
+            raise _not_found(ref, directory)
+        found = stored_path(directory, framework_id, version)
+    elif ref in BUILTIN_IDS:
+        return _builtin_text(ref), f"{ref}.yaml"
+    elif versions := _library(directory, ref):
+        found = versions[-1]
+    elif Path(ref).is_file():
+        return Path(ref).read_text("utf-8"), ref
+    else:
+        raise _not_found(ref, directory)
+    return found.read_text("utf-8"), found.name
 
 
 @lru_cache(maxsize=32)
@@ -122,24 +176,33 @@ def _load_text(text: str, name: str) -> Framework:
     return framework
 
 
-def load_framework(id_or_path: str | Path) -> Framework:
-    """Load a built-in framework by id (`qd766`, `dti-province-2022`, ... see BUILTIN_IDS) or a YAML file.
+def load_framework(id_or_path: str | Path, *, directory: Path | None = None) -> Framework:
+    """Load a framework: built-in id (`qd766`, ...), `id@version`, an id of the library, or a YAML file.
 
     Args:
-        id_or_path: a built-in id or the path of a framework YAML file.
+        id_or_path: the reference. A built-in id always means the built-in (so a period keeps its
+            framework when a new version is imported); pin a library version with `id@version`.
+        directory: the library of imported frameworks, if any.
 
     Returns:
         The validated framework.
 
     Raises:
-        NotFound: neither a built-in id nor an existing file.
+        NotFound: no such built-in, library framework or file.
         InvalidInput: the document fails the schema or the checks (every problem listed).
     """
     key = str(id_or_path)
     if key in BUILTIN_IDS:
         return _load_builtin(key)
-    text, name = _read_source(key)
-    return _load_text(text, name)
+    text, name = _read_source(key, directory)
+    framework = _load_text(text, name)
+    pinned = _pinned(key)
+    if pinned and (framework.id, framework.version) != pinned:
+        raise InvalidInput(
+            f"Tệp {name} chứa {framework.id}@{framework.version}, không phải {key}",
+            f"The file {name} holds {framework.id}@{framework.version}, not {key}",
+        )
+    return framework
 
 
 def framework_from_dict(raw: dict[str, Any]) -> Framework:
@@ -157,3 +220,13 @@ def framework_from_dict(raw: dict[str, Any]) -> Framework:
 def list_builtin_frameworks() -> list[Framework]:
     """Return the frameworks shipped with chiso, in a stable order."""
     return [_load_builtin(framework_id) for framework_id in BUILTIN_IDS]
+
+
+def list_frameworks(directory: Path | None = None) -> list[Framework]:
+    """Return the built-in frameworks, then those of the library by id and version.
+
+    Raises:
+        InvalidInput: a library file is not a sound framework (it names the file).
+    """
+    imported = [_load_text(p.read_text("utf-8"), p.name) for p in _library(directory)]
+    return list_builtin_frameworks() + sorted(imported, key=lambda f: (f.id, version_key(f.version)))

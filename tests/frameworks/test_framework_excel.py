@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xlsxwriter
+from framework_data import frameworks
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from chiso.errors import InvalidInput
-from chiso.frameworks import BUILTIN_IDS, Framework, framework_from_dict, load_framework
+from chiso.frameworks import BUILTIN_IDS, Framework, load_framework
 from chiso.frameworks.columns import NODE_COLUMNS, SETTING_COLUMNS
-from chiso.frameworks.excel import read_framework_xlsx, template_framework, write_framework_xlsx
+from chiso.frameworks.excel import (
+    read_framework_xlsx,
+    template_framework,
+    write_framework_xlsx,
+    write_template_xlsx,
+)
 from chiso.frameworks.rules import RULE_PARAMS
 from chiso.frameworks.schema import Node
 from chiso.frameworks.table import framework_from_tables, framework_to_tables
@@ -40,8 +46,6 @@ def test_a_builtin_exported_and_imported_back_is_identical(framework_id: str) ->
 def test_the_template_is_a_sound_framework_of_every_common_rule() -> None:
     template = template_framework()
     buffer = io.BytesIO()
-    from chiso.frameworks.excel import write_template_xlsx
-
     write_template_xlsx(buffer)
     assert read_framework_xlsx(buffer.getvalue()) == template
     assert {leaf.rule.type for leaf in template.leaves() if leaf.rule} >= {
@@ -190,84 +194,8 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     framework = template_framework().model_copy(update={"description": '=HYPERLINK("http://x")'})
     data = xlsx(framework)
     assert read_framework_xlsx(data).description == '=HYPERLINK("http://x")'
-    import zipfile
-
     sheets = zipfile.ZipFile(io.BytesIO(data))
     assert not any(b"<f>" in sheets.read(n) for n in sheets.namelist() if n.startswith("xl/worksheets/"))
-
-
-# --- generated frameworks -------------------------------------------------------------------------------
-
-_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]) | st.just("\n"), max_size=40)
-_points = st.decimals(0, 100, places=2, allow_nan=False, allow_infinity=False).map(float)
-_rate = st.decimals("0.05", 1, places=3).map(float)
-_rules = st.one_of(
-    st.just({"type": "yes_no"}),
-    st.builds(lambda t: {"type": "capped_linear", "target": t}, _rate),
-    st.builds(
-        lambda t, z: {"type": "ratio", "target": t, "zero_denominator": z},
-        _rate,
-        st.sampled_from(["zero", "full", "exclude"]),
-    ),
-    st.just({"type": "assessor", "require_comment": False}),
-    st.just({"type": "fraction", "value_max": None}),
-    st.builds(
-        lambda hi: {
-            "type": "step_bands",
-            "value_min": 0,
-            "value_max": hi,
-            "steps": [{"min": 1, "points": 0}, {"min": 2.5, "points": 0}],
-        },
-        st.integers(3, 1000),
-    ),
-    st.just(
-        {"type": "minmax", "higher_is_better": False, "constant": "half", "value_min": -5, "value_max": None}
-    ),
-)
-
-
-@st.composite
-def frameworks(draw: st.DrawFn) -> Framework:
-    nodes = []
-    for p in range(draw(st.integers(1, 3))):
-        leaves = []
-        for i in range(draw(st.integers(1, 3))):
-            leaf: dict[str, Any] = {
-                "code": f"P{p}.L{i}",
-                "name_vi": draw(_text) or "x",
-                "max_points": draw(_points),
-                "rule": draw(_rules),
-                "guidance_vi": draw(_text),
-                "name_en": draw(_text),
-            }
-            if leaf["rule"]["type"] == "step_bands":
-                leaf["rule"]["steps"][1]["points"] = leaf["max_points"]
-            if draw(st.booleans()):
-                leaf["evidence_vi"] = draw(
-                    st.lists(_text.filter(lambda t: t.strip() == t and t and "\n" not in t), max_size=3)
-                )
-                leaf["agency_kinds"] = draw(st.lists(st.sampled_from(["district", "commune"]), unique=True))
-                leaf["missing"] = draw(st.sampled_from(["zero", "exclude", "group_mean"]))
-                leaf["previous_code"] = f"OLD{p}{i}"
-            leaves.append(leaf)
-        nodes.append(
-            {
-                "code": f"P{p}",
-                "name_vi": f"Trụ cột {p}",
-                "weight": draw(st.sampled_from([1, 0.5, 2])),
-                "children": leaves,
-            }
-        )
-    doc = {
-        "id": "gen",
-        "version": draw(st.sampled_from(["1", "2026.1", "0.10"])),
-        "name_vi": draw(_text) or "x",
-        "decimals": draw(st.integers(0, 4)),
-        "description": draw(_text),
-        "clip": draw(st.booleans()),
-        "nodes": nodes,
-    }
-    return framework_from_dict(doc)
 
 
 @given(frameworks())

@@ -1,4 +1,8 @@
-"""`chiso framework ...`: list, show and check index frameworks (thin commands over chiso.frameworks)."""
+"""`chiso framework ...`: list, show, check, export, import, diff index frameworks (thin commands).
+
+Imported frameworks live in the library `<data dir>/frameworks` (CHISO_DATA_DIR), listed beside the
+built-ins; a reference is a built-in id, `id@version`, a library id (its newest version) or a file.
+"""
 
 from __future__ import annotations
 
@@ -11,28 +15,39 @@ from rich.tree import Tree
 from chiso.cli.common import console, print_json, run_guarded
 
 app = typer.Typer(
-    help="Bộ chỉ số: liệt kê, xem, kiểm tra / index frameworks: list, show, check.", no_args_is_help=True
+    help="Bộ chỉ số: liệt kê, xem, kiểm tra, xuất/nhập Excel, so sánh phiên bản / "
+    "index frameworks: list, show, check, Excel export/import, compare versions.",
+    no_args_is_help=True,
 )
+
+
+def library_dir() -> Path:
+    """Return where the province's imported frameworks live: `<data dir>/frameworks`."""
+    from chiso.config import get_settings
+
+    return get_settings().data_dir / "frameworks"
 
 
 @app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List the frameworks shipped with chiso."""
-    from chiso.frameworks import list_builtin_frameworks, node_max
+    """List the built-in frameworks and those imported into the library."""
+    from chiso.frameworks import BUILTIN_IDS, list_frameworks, node_max
 
     def _run() -> None:
-        frameworks = list_builtin_frameworks()
+        frameworks = list_frameworks(library_dir())
         rows = [
             {
                 "id": f.id,
                 "version": f.version,
+                "ref": f"{f.id}@{f.version}",
+                "source": "builtin" if i < len(BUILTIN_IDS) else "imported",
                 "name_vi": f.name_vi,
                 "name_en": f.name_en,
                 "decision": f.decision,
                 "max_points": node_max(f.root()),
                 "leaves": len(f.leaves()),
             }
-            for f in frameworks
+            for i, f in enumerate(frameworks)
         ]
         if as_json:
             print_json(rows)
@@ -41,6 +56,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         for name in (
             "id",
             "version",
+            "Nguồn / source",
             "Tên / name",
             "Quyết định / decision",
             "Điểm / max",
@@ -51,6 +67,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             table.add_row(
                 str(row["id"]),
                 str(row["version"]),
+                "có sẵn / built-in" if row["source"] == "builtin" else "đã nhập / imported",
                 str(row["name_vi"]),
                 str(row["decision"]),
                 f"{row['max_points']:g}",
@@ -63,14 +80,14 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 @app.command("show")
 def show_command(
-    framework: str = typer.Argument(..., help="Built-in id or a YAML file."),
+    framework: str = typer.Argument(..., help="Built-in id, id@version, a library id or a YAML file."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole framework as JSON."),
 ) -> None:
     """Print a framework's tree with the points of every node and each leaf's rule."""
     from chiso.frameworks import Node, load_framework, node_max
 
     def _run() -> None:
-        fw = load_framework(framework)
+        fw = load_framework(framework, directory=library_dir())
         if as_json:
             print_json(fw.model_dump(mode="json"))
             return
@@ -82,8 +99,9 @@ def show_command(
                 params = {k: v for k, v in node.rule.describe().items() if k != "type" and v is not None}
                 rule = f" [dim]{node.rule.type} {params if params else ''}[/]"
             kinds = f" [cyan]({', '.join(node.agency_kinds)})[/]" if node.agency_kinds else ""
+            unit = f" [green]{node.entry_unit}[/]" if node.is_leaf else ""
             clip = " [magenta]tối đa/capped[/]" if node.clip else ""
-            branch = parent.add(f"{node.code} · {node.name_vi} · {node_max(node):g}{clip}{kinds}{rule}")
+            branch = parent.add(f"{node.code} · {node.name_vi} · {node_max(node):g}{clip}{kinds}{unit}{rule}")
             for child in node.children:
                 add(branch, child)
 
@@ -105,14 +123,24 @@ def show_command(
 
 @app.command("check")
 def check_command(
-    path: Path = typer.Argument(..., help="The framework YAML file (or a built-in id)."),
+    path: Path = typer.Argument(..., help="A framework YAML or Excel (.xlsx) file, or a reference."),
     as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
 ) -> None:
-    """Check a framework file and name the exact node path of every problem."""
+    """Check a framework file and name the exact node path (or sheet, row, column) of every problem."""
+    from chiso.errors import InvalidInput
     from chiso.frameworks import check_framework
 
     def _run() -> None:
-        problems = check_framework(path)
+        if path.suffix.lower() == ".xlsx":
+            from chiso.frameworks.excel import read_framework_xlsx
+
+            try:
+                read_framework_xlsx(path)
+                problems = []
+            except InvalidInput as exc:
+                problems = list(exc.problems)
+        else:
+            problems = check_framework(path, directory=library_dir())
         if as_json:
             print_json({"ok": not problems, "problems": [p.to_dict() for p in problems]})
         elif problems:
@@ -123,5 +151,117 @@ def check_command(
             console.print(f"[green]Hợp lệ / valid:[/] {path}")
         if problems:
             raise typer.Exit(1)
+
+    run_guarded(_run)
+
+
+@app.command("export")
+def export_command(
+    framework: str = typer.Argument(..., help="Built-in id, id@version, a library id or a YAML file."),
+    file: Path = typer.Argument(..., help="The .xlsx workbook to write (or .yaml)."),
+) -> None:
+    """Write a framework as the Excel annex (one row per criterion), or as YAML."""
+    from chiso.frameworks import dump_framework_yaml, load_framework
+    from chiso.frameworks.excel import write_framework_xlsx
+
+    def _run() -> None:
+        fw = load_framework(framework, directory=library_dir())
+        if file.suffix.lower() in (".yaml", ".yml"):
+            file.write_text(dump_framework_yaml(fw), encoding="utf-8")
+        else:
+            write_framework_xlsx(fw, file)
+        console.print(
+            f"Đã xuất / exported {fw.id}@{fw.version} ({len(fw.leaves())} tiêu chí / criteria) → {file}"
+        )
+
+    run_guarded(_run)
+
+
+@app.command("template")
+def template_command(file: Path = typer.Argument(..., help="The .xlsx workbook to write.")) -> None:
+    """Write the blank Excel annex to fill in, with one example row per kind of criterion."""
+    from chiso.frameworks.excel import write_template_xlsx
+
+    def _run() -> None:
+        write_template_xlsx(file)
+        console.print(f"Đã tạo mẫu / template written: {file}")
+
+    run_guarded(_run)
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="The Excel annex (.xlsx) or a YAML file."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Library directory (default: <data dir>/frameworks)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check and say what would be stored; write nothing."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Import a framework into the library, all of it or nothing; an existing version is never overwritten."""
+    from chiso.frameworks import load_framework, save_framework
+    from chiso.frameworks.excel import read_framework_xlsx
+
+    def _run() -> None:
+        is_xlsx = file.suffix.lower() == ".xlsx"
+        fw = read_framework_xlsx(file) if is_xlsx else load_framework(str(file))
+        result = save_framework(fw, out or library_dir(), dry_run=dry_run)
+        if as_json:
+            print_json(
+                {
+                    "ref": result.ref,
+                    "status": result.status,
+                    "path": result.path,
+                    "criteria": len(fw.leaves()),
+                }
+            )
+            return
+        said = {
+            "created": "Đã nhập / imported",
+            "dry_run": "Hợp lệ, sẽ nhập (--dry-run) / valid, would import",
+            "unchanged": "Đã có, giống hệt / already there, identical",
+            "builtin": "Trùng bộ chỉ số có sẵn / identical to the built-in",
+        }[result.status]
+        where = f" → {result.path}" if result.path else ""
+        console.print(f"{said}: {result.ref} ({len(fw.leaves())} tiêu chí / criteria){where}")
+
+    run_guarded(_run)
+
+
+@app.command("diff")
+def diff_command(
+    old: str = typer.Argument(..., help="The earlier version: id, id@version or file."),
+    new: str = typer.Argument(..., help="The later version: id, id@version or file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
+) -> None:
+    """Compare two versions of a framework criterion by criterion (added, removed, moved, re-weighted...)."""
+    from chiso.frameworks import diff_frameworks, load_framework
+    from chiso.frameworks.diff import CHANGE_LABELS
+
+    def _run() -> None:
+        directory = library_dir()
+        diff = diff_frameworks(
+            load_framework(old, directory=directory), load_framework(new, directory=directory)
+        )
+        if as_json:
+            print_json(diff.to_dict())
+            return
+        table = Table(title=f"{diff.old} → {diff.new}")
+        for name in ("Thay đổi / change", "Mã / code", "Trước / before", "Sau / after"):
+            table.add_column(name)
+        for change in diff.changes:
+            vi, en = CHANGE_LABELS[change.kind]
+            before = "" if change.before is None else str(change.before)
+            after = "" if change.after is None else str(change.after)
+            table.add_row(f"{vi} / {en}", change.code, before, after)
+        for name, (before, after) in diff.settings.items():
+            table.add_row("thiết lập / setting", name, str(before), str(after))
+        console.print(table)
+        console.print(
+            f"{len(diff.changes)} thay đổi / changes; {len(diff.comparable())} tiêu chí so sánh được "
+            "với năm trước / criteria comparable year on year"
+        )
 
     run_guarded(_run)

@@ -1,4 +1,4 @@
-"""`chiso framework list | show | check`."""
+"""`chiso framework list | show | check | export | import | template | diff`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from chiso.cli import app
-from chiso.frameworks import BUILTIN_IDS
+from chiso.frameworks import BUILTIN_IDS, load_framework
+from chiso.frameworks.excel import write_framework_xlsx
 
 runner = CliRunner()
 
@@ -40,3 +41,59 @@ def test_check_names_the_node_path(tmp_path: Path) -> None:
     assert ok.exit_code == 0 and "valid" in ok.output
     as_json = json.loads(runner.invoke(app, ["framework", "check", str(path), "--json"]).output)
     assert as_json["ok"] is False and len(as_json["problems"]) == 1
+
+
+def test_template_import_list_export_and_never_overwrite(tmp_path: Path) -> None:
+    template = tmp_path / "mau.xlsx"
+    assert runner.invoke(app, ["framework", "template", str(template)]).exit_code == 0
+    dry = runner.invoke(app, ["framework", "import", str(template), "--dry-run", "--json"])
+    assert dry.exit_code == 0 and json.loads(dry.output)["status"] == "dry_run"
+    library = tmp_path / "var" / "frameworks"
+    assert not library.exists()
+    done = json.loads(runner.invoke(app, ["framework", "import", str(template), "--json"]).output)
+    assert done["status"] == "created" and done["ref"] == "bo-chi-so-mau@2026.1"
+    assert (library / "bo-chi-so-mau@2026.1.yaml").is_file()
+    listed = json.loads(runner.invoke(app, ["framework", "list", "--json"]).output)
+    assert listed[-1]["ref"] == "bo-chi-so-mau@2026.1" and listed[-1]["source"] == "imported"
+    again = json.loads(runner.invoke(app, ["framework", "import", str(template), "--json"]).output)
+    assert again["status"] == "unchanged"
+    exported = tmp_path / "danang.xlsx"
+    assert runner.invoke(app, ["framework", "export", "danang-it", str(exported)]).exit_code == 0
+    builtin = json.loads(runner.invoke(app, ["framework", "import", str(exported), "--json"]).output)
+    assert builtin["status"] == "builtin"
+    assert (
+        runner.invoke(app, ["framework", "export", "bo-chi-so-mau", str(tmp_path / "m.yaml")]).exit_code == 0
+    )
+    changed = (
+        (tmp_path / "m.yaml").read_text(encoding="utf-8").replace("name_en: Example", "name_en: Changed")
+    )
+    (tmp_path / "m.yaml").write_text(changed, encoding="utf-8")
+    refused = runner.invoke(app, ["framework", "import", str(tmp_path / "m.yaml")])
+    assert refused.exit_code == 1 and "new version" in refused.output
+
+
+def test_a_bad_annex_is_refused_whole_naming_rows(tmp_path: Path) -> None:
+
+    path = tmp_path / "annex.xlsx"
+    framework = load_framework("danang-it")
+    bad = framework.model_copy(update={"version": "2026.1", "max_points": 90, "clip": False})
+    write_framework_xlsx(bad, path)
+    checked = runner.invoke(app, ["framework", "check", str(path), "--json"])
+    assert checked.exit_code == 1
+    problems = json.loads(checked.output)["problems"]
+    assert any(p["file"] == "annex.xlsx [Thông tin chung]" and p["row"] for p in problems)
+    imported = runner.invoke(app, ["framework", "import", str(path)])
+    assert imported.exit_code == 1 and "nothing was saved" in imported.output
+    assert not (tmp_path / "var" / "frameworks").exists()
+
+
+def test_diff_table_and_json() -> None:
+    shown = runner.invoke(app, ["framework", "diff", "dti-province-2022", "dti-province-2025"])
+    assert shown.exit_code == 0 and "DTTM" in shown.output and "bỏ / removed" in shown.output
+    data = json.loads(
+        runner.invoke(app, ["framework", "diff", "dti-province-2022", "dti-province-2025", "--json"]).output
+    )
+    assert data["old"] == "dti-province-2022@2022.1" and data["mapping"]["NTS"] == "NTS"
+    assert {"kind": "removed", "code": "DTTM"}.items() <= next(
+        c for c in data["changes"] if c["code"] == "DTTM"
+    ).items()

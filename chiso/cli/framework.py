@@ -52,7 +52,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         if as_json:
             print_json(rows)
             return
-        table = Table(title="Bộ chỉ số có sẵn / built-in frameworks")
+        table = Table(title="Bộ chỉ số / frameworks")
         for name in (
             "id",
             "version",
@@ -230,6 +230,17 @@ def import_command(
     run_guarded(_run)
 
 
+def _shown(value: object) -> str:
+    """Return a diff value as short text: `max_points 5, weight 1` rather than a dict's repr."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(_shown(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @app.command("diff")
 def diff_command(
     old: str = typer.Argument(..., help="The earlier version: id, id@version or file."),
@@ -253,11 +264,9 @@ def diff_command(
             table.add_column(name)
         for change in diff.changes:
             vi, en = CHANGE_LABELS[change.kind]
-            before = "" if change.before is None else str(change.before)
-            after = "" if change.after is None else str(change.after)
-            table.add_row(f"{vi} / {en}", change.code, before, after)
+            table.add_row(f"{vi} / {en}", change.code, _shown(change.before), _shown(change.after))
         for name, (before, after) in diff.settings.items():
-            table.add_row("thiết lập / setting", name, str(before), str(after))
+            table.add_row("thiết lập / setting", name, _shown(before), _shown(after))
         console.print(table)
         console.print(
             f"{len(diff.changes)} thay đổi / changes; {len(diff.comparable())} tiêu chí so sánh được "

@@ -85,7 +85,6 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
     """
     problems: list[Problem] = []
     seen: dict[str, str] = {TOTAL: TOTAL}
-    renamed: dict[str, str] = {}
     root = framework.root()
 
     def visit(node: Node, path: str) -> None:
@@ -100,20 +99,6 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
         else:
             seen[node.code] = path
-        if path != TOTAL:
-            problems.extend(_entry_problems(node, path, file))
-        old = node.previous_code
-        if old is not None:
-            if old in renamed:
-                problems.append(
-                    _problem(
-                        path,
-                        f"previous_code '{old}' đã được {renamed[old]} dùng",
-                        f"previous_code '{old}' is already claimed by {renamed[old]}",
-                        file,
-                    )
-                )
-            renamed[old] = path
         if node.is_leaf and path != TOTAL:
             _check_leaf(node, path)
         elif node.rule is not None:
@@ -208,7 +193,30 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
 
     visit(root, TOTAL)
+    problems.extend(_check_entries(framework, file))
     problems.extend(_check_bands(framework, file))
+    return problems
+
+
+def _check_entries(framework: Framework, file: str | None) -> list[Problem]:
+    """Check each node's unit of entry, range, evidence and previous code (no two nodes claim one)."""
+    problems: list[Problem] = []
+    renamed: dict[str, str] = {}
+    for node, codes in framework.walk():
+        path = "/".join((TOTAL, *codes))
+        problems.extend(_entry_problems(node, path, file))
+        old = node.previous_code
+        if old is not None and old in renamed:
+            problems.append(
+                _problem(
+                    path,
+                    f"previous_code '{old}' đã được {renamed[old]} dùng",
+                    f"previous_code '{old}' is already claimed by {renamed[old]}",
+                    file,
+                )
+            )
+        elif old is not None:
+            renamed[old] = path
     return problems
 
 

@@ -116,6 +116,19 @@ LABELS: dict[str, tuple[str, str, str, str]] = {
     "min": ("Từ (≥)", "From (≥)", "Trống: không giới hạn dưới", "Empty: open below"),
     "max": ("Đến (<)", "Up to (<)", "Trống: không giới hạn trên", "Empty: open above"),
 }
+#: What each rule does, in Vietnamese (the English is the first line of its parameters' docstring).
+RULE_LABELS_VI: dict[str, str] = {
+    "yes_no": "Có: đủ điểm; Không: 0 điểm",
+    "capped_linear": "điểm = tối đa x min(1, giá trị / target); đủ điểm từ target",
+    "step_bands": "điểm của bậc cao nhất mà giá trị đạt tới; dưới bậc đầu: 0",
+    "ratio": "điểm = tối đa x min(1, (tử số / mẫu số) / target)",
+    "fraction": "điểm = giá trị (thang 0-1) x tối đa, như DTI công bố",
+    "assessor": "hội đồng chấm từ 0 đến tối đa, kèm nhận xét",
+    "minmax": "điểm theo vị trí của giá trị giữa nhỏ nhất và lớn nhất của nhóm",
+    "percentile": "điểm theo thứ hạng phần trăm trong nhóm",
+    "bonus_penalty": "điểm thưởng (dương) hoặc điểm trừ (âm), cộng thẳng, không quy đổi",
+    "monitoring": "chỉ theo dõi, 0 điểm",
+}
 #: Meaning of each framework setting (the settings sheet's third column).
 SETTING_LABELS: dict[str, tuple[str, str]] = {
     "id": ("Mã bộ chỉ số", "Framework id"),

@@ -18,12 +18,13 @@ import xlsxwriter
 import yaml
 from xlsxwriter.worksheet import Worksheet
 
-from chiso.errors import InvalidInput, Problem
+from chiso.errors import Problem
 from chiso.frameworks.columns import (
     BAND_COLUMNS,
     LABELS,
     NODE_COLUMNS,
     NONE_TEXT,
+    RULE_LABELS_VI,
     SETTINGS_SHEET_COLUMNS,
     Column,
     header_key,
@@ -40,6 +41,7 @@ from chiso.frameworks.table import (
     TableRow,
     framework_from_tables,
     framework_to_tables,
+    import_refused,
 )
 from chiso.sheets import Sheet, column_letter, read_sheets
 
@@ -137,7 +139,7 @@ def _write_guide(book: xlsxwriter.Workbook, formats: _Formats) -> None:
     )
     for key, cls in RULE_PARAMS.items():
         doc = (cls.__doc__ or "").strip().splitlines()[0]
-        lines.append(("rule", key, "", doc))
+        lines.append(("rule", key, RULE_LABELS_VI.get(key, ""), doc))
     for unit, (vi, en) in UNIT_LABELS.items():
         lines.append(("unit", unit, f"{vi}: {UNIT_HINTS[unit][0]}", f"{en}: {UNIT_HINTS[unit][1]}"))
     for row, line in enumerate(lines):
@@ -267,11 +269,7 @@ def read_framework_xlsx(source: str | Path | bytes, *, name: str | None = None) 
         criteria=_rows(sheets[CRITERIA_SHEET], NODE_COLUMNS, f"{label} [{CRITERIA_SHEET}]", problems),
     )
     if problems:
-        raise InvalidInput(
-            f"Không nhập được khung chỉ số từ {label}: {len(problems)} lỗi, chưa lưu gì",
-            f"Cannot import the framework from {label}: {len(problems)} problems, nothing was saved",
-            problems,
-        )
+        raise import_refused(label, problems)
     return framework_from_tables(tables, file=label)
 
 

@@ -372,12 +372,17 @@ def framework_from_tables(tables: FrameworkTables, *, file: str = "framework.xls
         for problem in problems:
             _locate(problem, rows, [r.number for r in tables.bands], out)
     if out.problems or framework is None:
-        raise InvalidInput(
-            f"Không nhập được khung chỉ số từ {file}: {len(out.problems)} lỗi, chưa lưu gì",
-            f"Cannot import the framework from {file}: {len(out.problems)} problems, nothing was saved",
-            out.problems,
-        )
+        raise import_refused(file, out.problems)
     return framework
+
+
+def import_refused(file: str, problems: list[Problem]) -> InvalidInput:
+    """Return the one error of a refused import: how many problems, that nothing was saved, each problem."""
+    return InvalidInput(
+        f"Không nhập được khung chỉ số từ {file}: {len(problems)} lỗi, chưa lưu gì",
+        f"Cannot import the framework from {file}: {len(problems)} problems, nothing was saved",
+        problems,
+    )
 
 
 __all__ = [
@@ -388,4 +393,5 @@ __all__ = [
     "TableRow",
     "framework_from_tables",
     "framework_to_tables",
+    "import_refused",
 ]

@@ -161,13 +161,19 @@ def export_command(
     file: Path = typer.Argument(..., help="The .xlsx workbook to write (or .yaml)."),
 ) -> None:
     """Write a framework as the Excel annex (one row per criterion), or as YAML."""
+    from chiso.errors import InvalidInput
     from chiso.frameworks import dump_framework_yaml, load_framework
     from chiso.frameworks.excel import write_framework_xlsx
 
     def _run() -> None:
         fw = load_framework(framework, directory=library_dir())
         if file.suffix.lower() in (".yaml", ".yml"):
-            file.write_text(dump_framework_yaml(fw), encoding="utf-8")
+            try:
+                file.write_text(dump_framework_yaml(fw), encoding="utf-8")
+            except OSError as exc:
+                raise InvalidInput(
+                    f"Không ghi được tệp {file}: {exc.strerror}", f"Cannot write {file}: {exc.strerror}"
+                ) from None
         else:
             write_framework_xlsx(fw, file)
         console.print(

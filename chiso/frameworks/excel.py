@@ -16,9 +16,10 @@ from typing import IO, Any
 
 import xlsxwriter
 import yaml
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
-from chiso.errors import Problem
+from chiso.errors import InvalidInput, Problem
 from chiso.frameworks.columns import (
     BAND_COLUMNS,
     LABELS,
@@ -155,6 +156,9 @@ def write_framework_xlsx(framework: Framework, target: str | Path | IO[bytes]) -
     Args:
         framework: the framework to export.
         target: a file path, or a binary stream (e.g. BytesIO for a download).
+
+    Raises:
+        InvalidInput: the file cannot be written (no such folder, no permission).
     """
     tables = framework_to_tables(framework)
     book = xlsxwriter.Workbook(
@@ -167,7 +171,11 @@ def write_framework_xlsx(framework: Framework, target: str | Path | IO[bytes]) -
     settings.set_column(2, 2, 70)
     _write_table(book, BANDS_SHEET, BAND_COLUMNS, tables.bands, formats)
     _write_guide(book, formats)
-    book.close()
+    try:
+        book.close()
+    except FileCreateError as exc:
+        why = getattr(exc.args[0] if exc.args else exc, "strerror", None) or str(exc)
+        raise InvalidInput(f"Không ghi được tệp {target}: {why}", f"Cannot write {target}: {why}") from None
 
 
 def write_template_xlsx(target: str | Path | IO[bytes]) -> None:

@@ -89,7 +89,8 @@ def save_framework(framework: Framework, directory: Path, *, dry_run: bool = Fal
         The reference, the file and what was done.
 
     Raises:
-        InvalidInput: the id or version cannot name a file (letters, digits, _ . - only).
+        InvalidInput: the id or version cannot name a file (letters, digits, _ . - only), or the
+            directory cannot be written.
         Conflict: this id and version already exist (built in or imported) with other content;
             the message asks for a new version.
     """
@@ -121,8 +122,14 @@ def save_framework(framework: Framework, directory: Path, *, dry_run: bool = Fal
 
 def _write_new(path: Path, text: str) -> None:
     """Write a file that must not exist yet, atomically: readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".tmp")
+    except OSError as exc:
+        raise InvalidInput(
+            f"Không ghi được vào thư mục {path.parent}: {exc.strerror}",
+            f"Cannot write into {path.parent}: {exc.strerror}",
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

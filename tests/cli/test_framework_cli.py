@@ -97,3 +97,14 @@ def test_diff_table_and_json() -> None:
     assert {"kind": "removed", "code": "DTTM"}.items() <= next(
         c for c in data["changes"] if c["code"] == "DTTM"
     ).items()
+
+
+def test_unwritable_targets_are_user_errors(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    for args in (
+        ["export", "qd766", str(missing / "a.xlsx")],
+        ["export", "qd766", str(missing / "a.yaml")],
+        ["template", str(missing / "t.xlsx")],
+    ):
+        result = runner.invoke(app, ["framework", *args])
+        assert result.exit_code == 1 and "Cannot write" in result.output, result.output

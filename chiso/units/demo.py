@@ -21,12 +21,14 @@ from datetime import date
 from importlib.resources import as_file, files
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.errors import NotFound
 from chiso.store.models.agencies import Agency, AgencyLink, PeerGroup
 from chiso.store.models.units import AdminUnit, UnitLineage
+from chiso.units.agencies import has_agencies as has_agencies  # re-exported for `chiso demo --if-empty`
 from chiso.units.io import COLUMNS, LIST_SEPARATOR, Table, read_table
 from chiso.units.text import fold
 
@@ -99,12 +101,12 @@ class DemoContext:
 
 def load_units(ctx: DemoContext) -> None:
     """Load the real administrative units and their lineage, unless a complete load is there already."""
-    from chiso.units.admin import load_admin_units, units_loaded
+    from chiso.units.admin_load import load_admin_units, units_loaded
 
     if units_loaded(ctx.session):
         ctx.summary.units = {"already_loaded": True}
         return
-    counts = load_admin_units(ctx.session)
+    counts = load_admin_units(ctx.session, actor=SYSTEM)
     ctx.summary.units = {k: v for k, v in counts.items() if k != "sources"}
 
 
@@ -219,10 +221,10 @@ def _row(code: str, name_vi: str, name_en: str, kind: str, unit: AdminUnit, grou
 
 def import_demo_agencies(ctx: DemoContext) -> None:
     """Validate and write every demo agency, link and group membership in one import."""
-    from chiso.units.agencies import import_agency_table
+    from chiso.units.agency_import import import_agency_table
 
     table = Table("demo:danang", list(COLUMNS), [(i, row) for i, row in enumerate(ctx.rows, start=2)])
-    report = import_agency_table(ctx.session, table=table)
+    report = import_agency_table(ctx.session, actor=SYSTEM, table=table)
     ctx.summary.agencies_created = len(report.created)
     ctx.summary.agencies_updated = len(report.updated)
 
@@ -284,11 +286,6 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("generate_monitoring_records", generate_monitoring_records),
     ("open_demo_assessment", open_demo_assessment),
 ]
-
-
-def has_agencies(session: Session) -> bool:
-    """Return True when the database already holds at least one agency (`chiso demo --if-empty`)."""
-    return bool(session.scalar(select(exists().where(Agency.id.is_not(None)))))
 
 
 def build_demo(session: Session, *, progress: ProgressFn | None = None) -> DemoSummary:

@@ -10,19 +10,23 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import authenticate
 from chiso.store.db import get_engine
 from chiso.store.models.agencies import Agency
 from chiso.store.models.units import AdminUnit
 from chiso.store.models.users import ROLES
-from chiso.units.admin import ensure_units_loaded
-from chiso.units.agencies import export_rows, get_agency, get_agency_history, get_group, list_groups
+from chiso.units.admin_load import ensure_units_loaded
+from chiso.units.agencies import get_agency
+from chiso.units.agency_export import export_rows
+from chiso.units.agency_history import get_agency_history
 from chiso.units.demo import DEMO_LOGINS, DEMO_PROVINCE, build_demo
+from chiso.units.groups import get_group, list_groups
 
 
 @pytest.fixture(scope="module")
 def units_loaded(store_url: str) -> str:
-    ensure_units_loaded(store_url)
+    ensure_units_loaded(store_url, actor=SYSTEM)
     return store_url
 
 

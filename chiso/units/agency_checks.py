@@ -46,7 +46,8 @@ def validate_agency_rows(session: Session, table: Table, *, period: str | None =
     Checks: missing or unknown columns; missing or malformed code, name, kind and dates; duplicate
     codes and overlapping validity of one code; unknown parent, administrative unit and predecessor
     codes; cycles in parents and in predecessor links; predecessor/successor validity that overlaps
-    or contradicts the link date; groups without a period or outside the agency's validity.
+    or contradicts the link date; groups without a period or outside the agency's validity; the
+    descriptive parent_name and unit_name columns (when present) naming another parent or unit.
 
     Args:
         session: the SQLAlchemy session (read only).
@@ -65,7 +66,7 @@ def validate_agency_rows(session: Session, table: Table, *, period: str | None =
     known = load_known(session, _referenced(by_code) | set(by_code))
     for code, row in by_code.items():
         known[code] = KnownAgency(
-            code, row.parent_code, row.province_code, row.valid_from, row.valid_to, row.row
+            code, row.name_vi, row.parent_code, row.province_code, row.valid_from, row.valid_to, row.row
         )
     parent_map = check_parents(session, by_code, known, out)
     check_units(session, by_code, out)

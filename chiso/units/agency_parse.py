@@ -16,7 +16,14 @@ from datetime import date
 from chiso.errors import Problem
 from chiso.store.models.agencies import AGENCY_KINDS
 from chiso.units.agency_history import LINK_KINDS
-from chiso.units.io import COLUMNS, LIST_SEPARATOR, PERIOD_SEPARATOR, REQUIRED_COLUMNS, Table
+from chiso.units.io import (
+    COLUMNS,
+    DESCRIPTIVE_COLUMNS,
+    LIST_SEPARATOR,
+    PERIOD_SEPARATOR,
+    REQUIRED_COLUMNS,
+    Table,
+)
 
 CODE_MAX, NAME_MAX = 40, 300
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
@@ -53,6 +60,9 @@ class AgencyRow:
     links: list[LinkSpec] = field(default_factory=list)
     groups: list[tuple[str, str]] = field(default_factory=list)  # (period, group code)
     admin_unit_id: int | None = None
+    # What the descriptive columns say (None when absent or empty); checked, never written.
+    parent_name: str | None = None
+    unit_name: str | None = None
 
 
 class ProblemCollector:
@@ -91,7 +101,7 @@ def split_list(value: str) -> list[str]:
 
 def check_header(table: Table, out: ProblemCollector) -> None:
     """Report repeated and unknown columns, and missing required ones (all on row 1)."""
-    known = COLUMNS
+    known = COLUMNS + DESCRIPTIVE_COLUMNS
     seen: set[str] = set()
     for col in table.columns:
         if not col:
@@ -158,6 +168,8 @@ def parse_row(
         valid_to=valid_to,
         links=links,
         groups=_parse_groups(number, get("groups"), get("period") or period_option, out),
+        parent_name=get("parent_name") or None,
+        unit_name=get("unit_name") or None,
     )
 
 

@@ -7,6 +7,7 @@ never writes; every problem goes to the file's ProblemCollector with its row and
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,6 +30,7 @@ class KnownAgency:
     """An agency as the rules see it: from the file, or from the database when the file omits it."""
 
     code: str
+    name_vi: str
     parent_code: str | None
     province_code: str | None
     valid_from: date | None
@@ -41,6 +43,28 @@ def format_day(day: date | None, open_end: str) -> str:
     return day.isoformat() if day else open_end
 
 
+def _same_text(written: str, actual: str) -> bool:
+    """Compare two names as a person reads them (Unicode form and runs of spaces ignored)."""
+    return " ".join(unicodedata.normalize("NFC", written).split()) == " ".join(
+        unicodedata.normalize("NFC", actual).split()
+    )
+
+
+def _name_without_code(
+    out: ProblemCollector, row: int, column: str, name: str | None, code_column: str, what_vi: str
+) -> None:
+    """A descriptive name column filled while its code column is empty describes nothing: say so."""
+    if name:
+        out.add(
+            row,
+            column,
+            f"Có {column} {name!r} nhưng không có {code_column}; cột tên chỉ để đọc, "
+            f"hãy điền mã {what_vi} vào {code_column}",
+            f"{column} {name!r} is given without {code_column}; the name is only descriptive, "
+            f"put the code in {code_column}",
+        )
+
+
 def load_known(session: Session, codes: set[str]) -> dict[str, KnownAgency]:
     """Load the database agencies with these codes (and their parents' codes)."""
     parent = aliased(Agency)
@@ -50,6 +74,7 @@ def load_known(session: Session, codes: set[str]) -> dict[str, KnownAgency]:
         stmt = (
             select(
                 Agency.code,
+                Agency.name_vi,
                 parent.code,
                 Agency.province_code,
                 Agency.valid_from,
@@ -58,8 +83,8 @@ def load_known(session: Session, codes: set[str]) -> dict[str, KnownAgency]:
             .outerjoin(parent, Agency.parent_id == parent.id)
             .where(Agency.code.in_(ordered[start : start + _CHUNK]))
         )
-        for code, parent_code, province, valid_from, valid_to in session.execute(stmt):
-            known[code] = KnownAgency(code, parent_code, province, valid_from, valid_to, None)
+        for code, name_vi, parent_code, province, valid_from, valid_to in session.execute(stmt):
+            known[code] = KnownAgency(code, name_vi, parent_code, province, valid_from, valid_to, None)
     return known
 
 
@@ -102,7 +127,7 @@ def _find_cycle(start: str, step: dict[str, list[str]]) -> list[str] | None:
 def check_parents(
     session: Session, by_code: dict[str, AgencyRow], known: dict[str, KnownAgency], out: ProblemCollector
 ) -> dict[str, str]:
-    """Parents must be known and form no cycle; return child -> parent code after the import."""
+    """Parents must be known, form no cycle and match parent_name; return child -> parent code after it."""
     parent_map = _db_parent_map(session)
     for code, row in by_code.items():
         if row.parent_code:
@@ -112,6 +137,9 @@ def check_parents(
     parent_steps = {c: [p] for c, p in parent_map.items()}
     for row in by_code.values():
         if not row.parent_code:
+            _name_without_code(
+                out, row.row, "parent_name", row.parent_name, "parent_code", "cơ quan cấp trên"
+            )
             continue
         parent = known.get(row.parent_code)
         if parent is None:
@@ -122,6 +150,17 @@ def check_parents(
                 f"Unknown parent code {row.parent_code!r} (not in the file nor in the database)",
             )
             continue
+        if row.parent_name and not _same_text(row.parent_name, parent.name_vi):
+            out.add(
+                row.row,
+                "parent_name",
+                f"parent_name {row.parent_name!r} không khớp tên cơ quan mã {parent.code} "
+                f"({parent.name_vi!r}); cột tên chỉ để đọc: đổi cấp trên bằng parent_code, "
+                "đổi tên ở cột name_vi của cơ quan đó",
+                f"parent_name {row.parent_name!r} does not match agency {parent.code} "
+                f"({parent.name_vi!r}); the name is only descriptive: change parent_code to change "
+                "the parent, or that agency's name_vi to rename it",
+            )
         cycle = _find_cycle(row.code, parent_steps)
         if cycle:
             out.add(
@@ -146,9 +185,10 @@ def _resolve_unit(session: Session, code: str, on: date | None) -> AdminUnit | N
 
 
 def check_units(session: Session, by_code: dict[str, AgencyRow], out: ProblemCollector) -> None:
-    """Resolve unit codes to the unit valid on the agency's dates; take the province from the unit."""
+    """Resolve unit codes to the unit valid on the agency's dates; unit_name must name that unit."""
     for row in by_code.values():
         if not row.unit_code:
+            _name_without_code(out, row.row, "unit_name", row.unit_name, "unit_code", "đơn vị hành chính")
             continue
         on = row.valid_from or (date.fromordinal(row.valid_to.toordinal() - 1) if row.valid_to else None)
         unit = _resolve_unit(session, row.unit_code, on)
@@ -164,6 +204,15 @@ def check_units(session: Session, by_code: dict[str, AgencyRow], out: ProblemCol
             continue
         row.admin_unit_id = unit.id
         row.province_code = row.province_code or unit.province_code
+        if row.unit_name and not _same_text(row.unit_name, unit.full_name):
+            out.add(
+                row.row,
+                "unit_name",
+                f"unit_name {row.unit_name!r} không khớp tên đơn vị mã {unit.code} ({unit.full_name!r}); "
+                "cột tên chỉ để đọc: đổi đơn vị bằng unit_code",
+                f"unit_name {row.unit_name!r} does not match unit {unit.code} ({unit.full_name!r}); "
+                "the name is only descriptive: change unit_code to change the unit",
+            )
 
 
 def check_links(

@@ -42,6 +42,10 @@ COLUMNS = (
     "period",
 )
 REQUIRED_COLUMNS = ("code", "name_vi", "kind")
+# Columns the web's agency download (/agencies.csv) adds for people to read: the import accepts them and
+# checks that they still name the row's parent and unit (changing parent_code or unit_code is how a
+# parent or unit changes), so a downloaded list imports back as it is.
+DESCRIPTIVE_COLUMNS = ("parent_name", "unit_name")
 LIST_SEPARATOR = ";"
 PERIOD_SEPARATOR = ":"  # "2024:SBN" = group SBN of period 2024
 

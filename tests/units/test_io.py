@@ -345,3 +345,67 @@ def test_xlsx_with_numeric_and_date_cells(db: Session, units: dict, tmp_path: Pa
     agency = get_agency(db, code="X9.PXC.X9001")
     assert agency.valid_to == REFORM and agency.admin_unit_id == units["ward_old"].id
 
+
+# --------------------------------------------------------------------------- descriptive columns
+
+NAMED = (
+    "code,name_vi,kind,parent_code,parent_name,unit_code,unit_name,province_code,valid_to\n"
+    "X9.QH.HAICHAU,UBND quận Hải Châu,district,,,X91,Quận Hải Châu,X9,2025-07-01\n"
+    "X9.PXC.X9001,UBND phường Thạch Thang,commune,X9.QH.HAICHAU,{parent},X9001,{unit},X9,2025-07-01\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("parent", "unit"),
+    [
+        ("UBND quận Hải Châu", "Phường Thạch Thang"),
+        ("  UBND  quận Hải Châu ", "Phường Thạch  Thang"),  # spacing as a spreadsheet may leave it
+        ("", ""),  # empty cells describe nothing and are fine
+    ],
+)
+def test_parent_and_unit_names_that_match_are_accepted(
+    db: Session, units: dict, write_csv: Callable, parent: str, unit: str
+) -> None:
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(NAMED.format(parent=parent, unit=unit)))
+    assert sorted(report.created) == ["X9.PXC.X9001", "X9.QH.HAICHAU"]
+    assert get_agency(db, code="X9.PXC.X9001").admin_unit_id == units["ward_old"].id
+
+
+def test_a_parent_name_from_the_database_is_checked_too(db: Session, units: dict, write_csv: Callable) -> None:
+    import_agencies(db, actor=SYSTEM, path=write_csv(NAMED.format(parent="", unit="")))
+    child_only = NAMED.splitlines()[0] + "\n" + NAMED.splitlines()[2] + "\n"
+    ok = import_agencies(db, actor=SYSTEM, path=write_csv(child_only.format(parent="UBND quận Hải Châu", unit="")))
+    assert ok.unchanged == 1
+    problems = refused(db, write_csv(child_only.format(parent="UBND quận Thanh Khê", unit="")))
+    assert located(problems, 2, "parent_name") and "UBND quận Hải Châu" in problems[0].message_en
+
+
+def test_a_renamed_parent_in_the_same_file_is_the_name_to_match(
+    db: Session, units: dict, write_csv: Callable
+) -> None:
+    renamed = NAMED.replace("X9.QH.HAICHAU,UBND quận Hải Châu,", "X9.QH.HAICHAU,UBND quận Hải Châu (mới),")
+    problems = refused(db, write_csv(renamed.format(parent="UBND quận Hải Châu", unit="")))
+    assert located(problems, 3, "parent_name")
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(renamed.format(parent="UBND quận Hải Châu (mới)", unit="")))
+    assert len(report.created) == 2
+
+
+@pytest.mark.parametrize(
+    ("parent", "unit", "column"),
+    [
+        ("Sở Y tế", "", "parent_name"),  # names another agency than parent_code
+        ("", "Phường Hải Châu", "unit_name"),  # the current unit X9001, not the legacy one the dates pick
+    ],
+)
+def test_names_that_do_not_match_are_refused_not_ignored(
+    db: Session, units: dict, write_csv: Callable, parent: str, unit: str, column: str
+) -> None:
+    problems = refused(db, write_csv(NAMED.format(parent=parent, unit=unit)))
+    assert [(p.row, p.column) for p in problems] == [(3, column)]
+    assert "descriptive" in problems[0].message_en and "chỉ để đọc" in problems[0].message_vi
+
+
+def test_a_name_without_its_code_is_refused(db: Session, units: dict, write_csv: Callable) -> None:
+    problems = refused(db, write_csv("code,name_vi,kind,province_code,parent_name,unit_name\n"
+                                     "A,Sở Y tế,department,X9,UBND thành phố,Phường Hải Châu\n"))  # fmt: skip
+    assert {(p.row, p.column) for p in problems} == {(2, "parent_name"), (2, "unit_name")}

@@ -1,4 +1,4 @@
-"""`chiso agencies ...`: thin commands over chiso.units.agencies (list, show, groups, import, export).
+"""`chiso agencies ...`: list, show, groups, import, export: thin commands over the units room's services.
 
 CLI layer: parses options, opens one transaction, calls the same service functions as the web.
 """
@@ -103,7 +103,8 @@ def show_command(
 ) -> None:
     """Show one agency with its predecessors, successors and peer groups."""
     from chiso.store import session_scope
-    from chiso.units.agencies import agency_groups, get_agency_history
+    from chiso.units.agency_history import get_agency_history
+    from chiso.units.groups import agency_groups
 
     def _run() -> None:
         with session_scope() as session:
@@ -155,7 +156,7 @@ def groups_command(
 ) -> None:
     """List the peer groups per province and period with their number of members."""
     from chiso.store import session_scope
-    from chiso.units.agencies import list_groups
+    from chiso.units.groups import list_groups
 
     def _run() -> None:
         with session_scope() as session:
@@ -182,14 +183,15 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import agencies from a CSV or Excel file: every row is checked, then all are written or none."""
+    from chiso.accounts.actors import SYSTEM
     from chiso.store import session_scope
-    from chiso.units.agencies import import_agencies
+    from chiso.units.agency_import import import_agencies
 
     def _run() -> None:
         try:
             with session_scope() as session:
                 _require_store(session)
-                report = import_agencies(session, path=file, dry_run=dry_run, period=period)
+                report = import_agencies(session, actor=SYSTEM, path=file, dry_run=dry_run, period=period)
         except InvalidInput as exc:
             if len(exc.problems) > MAX_PROBLEMS_SHOWN:
                 shown = list(exc.problems[:MAX_PROBLEMS_SHOWN])
@@ -227,7 +229,7 @@ def export_command(
 ) -> None:
     """Export agencies, links and group memberships to a file that `chiso agencies import` reads back."""
     from chiso.store import session_scope
-    from chiso.units.agencies import export_agencies
+    from chiso.units.agency_export import export_agencies
 
     def _run() -> None:
         with session_scope() as session:

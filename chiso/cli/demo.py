@@ -1,6 +1,7 @@
 """`chiso demo`: build the demo province (Đà Nẵng) with its agencies, groups and users.
 
-CLI layer: opens one transaction and calls chiso.units.demo.build_demo, the same flow tests use.
+CLI layer: opens one transaction and calls chiso.flows.demo.build_demo as the system, the same flow
+tests use.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ def demo_command(
     ),
 ) -> None:
     """Build the deterministic demo province: Đà Nẵng before and after July 2025."""
+    from chiso.accounts.actors import SYSTEM
     from chiso.config import get_settings
+    from chiso.flows.demo import build_demo, has_agencies
     from chiso.store import init_database, session_scope
-    from chiso.units.demo import build_demo, has_agencies
 
     def _run() -> None:
         settings = get_settings()
@@ -45,11 +47,12 @@ def demo_command(
                 def progress(step: str, done: int, total: int) -> None:
                     bar.update(task, description=f"Demo: {step}", completed=done, total=total)
 
-                summary = build_demo(session, progress=progress)
+                summary = build_demo(session, actor=SYSTEM, progress=progress)
         seconds = time.perf_counter() - started
+        units = summary.units
         console.print(
-            f"Demo Đà Nẵng: {summary.agencies} cơ quan / agencies ({summary.agencies_created} mới / new), "
-            f"{summary.links} liên kết / links, {summary.groups} nhóm / groups, "
+            f"Demo Đà Nẵng: {units.agencies} cơ quan / agencies ({units.agencies_created} mới / new), "
+            f"{units.links} liên kết / links, {units.groups} nhóm / groups, "
             f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
         )
         print_demo_logins()
@@ -59,7 +62,7 @@ def demo_command(
 
 def print_demo_logins() -> None:
     """Print the demo users and their password (shown by `make run`)."""
-    from chiso.units.demo import DEMO_LOGINS
+    from chiso.accounts.demo import DEMO_LOGINS
 
     table = Table(title="Tài khoản demo / demo logins")
     for col in ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"):

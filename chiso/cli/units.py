@@ -47,7 +47,7 @@ def _check_level(value: str | None) -> str | None:
 
 def _require_units(session: Session) -> None:
     """Stop with one clear message when the database is not initialised or the units are not loaded."""
-    from chiso.units.admin import units_loaded
+    from chiso.units.admin_load import units_loaded
 
     bind = session.get_bind()
     if not inspect(bind).has_table("admin_units"):
@@ -72,8 +72,9 @@ def load_command(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Load or refresh the administrative units and their 2025 lineage from the bundled data (idempotent)."""
+    from chiso.accounts.actors import SYSTEM
     from chiso.store import session_scope
-    from chiso.units.admin import load_admin_units
+    from chiso.units.admin_load import load_admin_units
 
     def _run() -> None:
         with Progress(
@@ -91,7 +92,7 @@ def load_command(
                 bar.update(task, description=_STEP_VI.get(step, step), completed=done, total=total)
 
             with session_scope() as session:
-                counts = load_admin_units(session, progress=progress)
+                counts = load_admin_units(session, actor=SYSTEM, progress=progress)
         if as_json:
             print_json(counts)
             return

@@ -1,7 +1,8 @@
-"""Administrative units service: load the real units and their 2025 lineage, list, look up, trace.
+"""Administrative units service: list, count, look up and trace the units and their 2025 lineage.
 
-Domain service: keyword-only functions taking the SQLAlchemy session explicitly; they flush, never
-commit (the CLI command or web request owns the transaction). Imports store models, never web or cli.
+Domain service: keyword-only functions taking the SQLAlchemy session explicitly; reads only. Imports
+store models and the units room's admin_sources, schemas and text; never web, cli or flows. Loading
+the units from the bundled packages is chiso.units.admin_load's job.
 
 Units are dated: the current ones (34 provinces, 3,321 communes) are valid from 1 July 2025 with no
 end; the legacy ones (63 provinces, their districts and communes) end on 1 July 2025 (exclusive) and
@@ -11,45 +12,33 @@ another era (province 48 is Đà Nẵng both before and after the merger with Qu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from chiso.errors import InvalidInput, NotFound, Problem
 from chiso.store.models.units import AdminUnit, UnitLineage
-from chiso.units.admin_sources import CODE_WIDTH, REFORM_DATE, read_source
+from chiso.units.admin_sources import CODE_WIDTH
 from chiso.units.schemas import LineageLink, LineageOut, UnitLineageOut, UnitOut
 from chiso.units.text import fold, sort_key
 
 __all__ = [
     "LEVELS",
-    "REFORM_DATE",
-    "ProgressFn",
     "count_lineage",
     "count_units",
-    "ensure_units_loaded",
     "get_lineage",
     "get_unit",
     "list_units",
-    "load_admin_units",
     "normalize_code",
-    "units_loaded",
+    "page_units",
 ]
 
 LEVELS = ("province", "district", "commune")
 LEVEL_NAMES_VI = {"province": "tỉnh/thành phố", "district": "quận/huyện", "commune": "xã/phường"}
-
-# progress(step, done, total): called as the load advances (step is "read", "units" or "lineage").
-ProgressFn = Callable[[str, int, int], None]
-
-_UNIT_FIELDS = (
-    "name", "full_name", "unit_type", "name_ascii", "province_code", "parent_code", "valid_to",
-)  # fmt: skip
-_BATCH = 2000
 
 
 def _check_level(level: str | None) -> None:
@@ -80,159 +69,6 @@ def _valid_on(on: date) -> ColumnElement[bool]:
         or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= on),
         or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
     )
-
-
-def _notify(progress: ProgressFn | None, step: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(step, done, total)
-
-
-def load_admin_units(session: Session, *, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Load or refresh every administrative unit and the 2025 lineage from the bundled packages.
-
-    Idempotent: units are upserted by (level, code, valid_from) and lineage links by (old, new);
-    a second run inserts, updates and deletes nothing. Lineage links dated 1 July 2025 that the
-    source no longer contains are removed; units are never deleted (agencies may point at them).
-
-    Args:
-        session: an open session; the caller commits.
-        progress: optional ``progress(step, done, total)`` callback for a progress bar.
-
-    Returns:
-        Counts: units_inserted, units_updated, units_unchanged, lineage_inserted, lineage_updated,
-        lineage_deleted, lineage_unchanged, and the totals per era and level, plus the sources.
-
-    Raises:
-        InvalidInput: the package data is inconsistent.
-    """
-    _notify(progress, "read", 0, 1)
-    source = read_source()
-    _notify(progress, "read", 1, 1)
-    total = len(source.units) + len(source.lineage)
-
-    existing = {
-        (row.level, row.code, row.valid_from): row
-        for row in session.execute(
-            select(
-                AdminUnit.id,
-                AdminUnit.level,
-                AdminUnit.code,
-                AdminUnit.valid_from,
-                *(getattr(AdminUnit, f) for f in _UNIT_FIELDS),
-            )
-        )
-    }
-    to_insert: list[dict[str, object]] = []
-    to_update: list[dict[str, object]] = []
-    for unit in source.units:
-        row = unit.as_row()
-        old = existing.get(unit.key)
-        if old is None:
-            to_insert.append(row)
-        elif any(getattr(old, f) != row[f] for f in _UNIT_FIELDS):
-            to_update.append({"id": old.id, **{f: row[f] for f in _UNIT_FIELDS}})
-    done = 0
-    for batch in _batches(to_insert):
-        session.execute(insert(AdminUnit), batch)
-        done += len(batch)
-        _notify(progress, "units", done, total)
-    for batch in _batches(to_update):
-        session.execute(update(AdminUnit), batch)
-        done += len(batch)
-        _notify(progress, "units", done, total)
-    done = len(source.units)
-    _notify(progress, "units", done, total)
-
-    ids = {
-        (level, code, valid_from): unit_id
-        for unit_id, level, code, valid_from in session.execute(
-            select(AdminUnit.id, AdminUnit.level, AdminUnit.code, AdminUnit.valid_from)
-        )
-    }
-    links = {
-        (row.from_unit_id, row.to_unit_id): row
-        for row in session.execute(
-            select(
-                UnitLineage.id,
-                UnitLineage.from_unit_id,
-                UnitLineage.to_unit_id,
-                UnitLineage.kind,
-                UnitLineage.is_primary,
-                UnitLineage.effective_on,
-            )
-        )
-    }
-    wanted: set[tuple[int, int]] = set()
-    link_insert: list[dict[str, object]] = []
-    link_update: list[dict[str, object]] = []
-    for link in source.lineage:
-        pair = (ids[link.from_key], ids[link.to_key])
-        wanted.add(pair)
-        values = {"kind": link.kind, "is_primary": link.is_primary, "effective_on": REFORM_DATE}
-        old_link = links.get(pair)
-        if old_link is None:
-            link_insert.append({"from_unit_id": pair[0], "to_unit_id": pair[1], **values})
-        elif any(getattr(old_link, k) != v for k, v in values.items()):
-            link_update.append({"id": old_link.id, **values})
-    stale = [row.id for pair, row in links.items() if pair not in wanted and row.effective_on == REFORM_DATE]
-    for batch in _batches(link_insert):
-        session.execute(insert(UnitLineage), batch)
-        done += len(batch)
-        _notify(progress, "lineage", done, total)
-    for batch in _batches(link_update):
-        session.execute(update(UnitLineage), batch)
-    for id_batch in _batches(stale):
-        session.execute(delete(UnitLineage).where(UnitLineage.id.in_(id_batch)))
-    session.flush()
-    _notify(progress, "lineage", total, total)
-
-    counts: dict[str, Any] = {
-        "units_inserted": len(to_insert),
-        "units_updated": len(to_update),
-        "units_unchanged": len(source.units) - len(to_insert) - len(to_update),
-        "lineage_inserted": len(link_insert),
-        "lineage_updated": len(link_update),
-        "lineage_deleted": len(stale),
-        "lineage_unchanged": len(source.lineage) - len(link_insert) - len(link_update),
-        "sources": source.provenance,
-    }
-    for unit in source.units:
-        era = "current" if unit.valid_to is None else "legacy"
-        counts[f"{era}_{unit.level}"] = counts.get(f"{era}_{unit.level}", 0) + 1
-    counts["lineage"] = len(source.lineage)
-    return counts
-
-
-def _batches(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start : start + _BATCH]
-
-
-def units_loaded(session: Session) -> bool:
-    """Return True when the units and their lineage are in the database (a load has completed)."""
-    current = session.scalar(
-        select(exists().where(AdminUnit.level == "province", AdminUnit.valid_from == REFORM_DATE))
-    )
-    return bool(current) and bool(session.scalar(select(exists().where(UnitLineage.id.is_not(None)))))
-
-
-def ensure_units_loaded(url: str | None = None) -> dict[str, Any] | None:
-    """Load the units into the database at `url` in their own transaction unless already there.
-
-    For tests and the demo: a no-op (returns None) when a complete load is present.
-
-    Args:
-        url: a SQLAlchemy URL; default the configured database.
-
-    Returns:
-        The counts of `load_admin_units`, or None when nothing had to be done.
-    """
-    from chiso.store import session_scope
-
-    with session_scope(url) as session:
-        if units_loaded(session):
-            return None
-        return load_admin_units(session)
 
 
 def count_units(

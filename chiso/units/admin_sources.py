@@ -23,7 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any, TypeAlias
+
+import vietnam_provinces
 
 from chiso.errors import InvalidInput, Problem
 from chiso.units.text import fold
@@ -31,6 +35,10 @@ from chiso.units.text import fold
 # The 2025 reform: 63 provinces became 34, districts abolished, communes merged (Resolution 202/2025/QH15).
 REFORM_DATE = date(2025, 7, 1)
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+
+# A unit's identity (level, code, valid_from), and a lineage pair (old, new, whole, primary).
+UnitKey: TypeAlias = tuple[str, str, date | None]
+Pair: TypeAlias = tuple[UnitKey, UnitKey, bool, bool]
 
 _PROVINCE_TYPES = {"tỉnh": "Tỉnh", "thành phố trung ương": "Thành phố Trung ương"}
 _COMMUNE_TYPES = {"xã": "Xã", "phường": "Phường", "đặc khu": "Đặc khu"}
@@ -51,7 +59,7 @@ class UnitRecord:
     valid_to: date | None
 
     @property
-    def key(self) -> tuple[str, str, date | None]:
+    def key(self) -> UnitKey:
         return (self.level, self.code, self.valid_from)
 
     def as_row(self) -> dict[str, object]:
@@ -73,8 +81,8 @@ class UnitRecord:
 class LineageRecord:
     """Old unit (legacy) -> new unit (current): kind same | rename | merge | partial."""
 
-    from_key: tuple[str, str, date | None]
-    to_key: tuple[str, str, date | None]
+    from_key: UnitKey
+    to_key: UnitKey
     kind: str
     is_primary: bool
 
@@ -182,11 +190,37 @@ def read_source() -> AdminSource:
     Raises:
         InvalidInput: when the package data is inconsistent (a lineage key that names no unit).
     """
-    import vietnam_provinces
-
     current, nested = read_current()
     vau_dir = _package_dir("vietnamadminunits") / "data"
-    con = sqlite3.connect(f"file:{vau_dir / 'dataset.db'}?mode=ro", uri=True)
+    legacy_rows, new_rows = _read_dataset_db(vau_dir / "dataset.db")
+    converter = json.loads((vau_dir / "converter_2025.json").read_text(encoding="utf-8"))
+    source = AdminSource(
+        units=list(current),
+        provenance={
+            "current": f"vietnam-provinces {vietnam_provinces.__version__} "
+            f"(data {vietnam_provinces.__data_version__})",
+            "legacy": f"vietnamadminunits {_version('vietnamadminunits')} dataset.db admin_units_legacy",
+            "lineage": f"vietnamadminunits {_version('vietnamadminunits')} converter_2025.json",
+        },
+    )
+    legacy = _add_legacy_units(source, legacy_rows)
+    problems: list[Problem] = []
+    new_units = _resolve_new_units(nested, new_rows, problems)
+    pairs = _converter_pairs(converter, legacy, new_units, problems)
+    if problems:
+        raise InvalidInput(
+            "Dữ liệu đơn vị hành chính trong gói không nhất quán",
+            "The administrative-unit data shipped in the packages is inconsistent",
+            problems,
+        )
+    units_by_key = {u.key: u for u in source.units}
+    source.lineage = _classify(_with_districts(pairs, units_by_key), units_by_key)
+    return source
+
+
+def _read_dataset_db(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Read the legacy units and the converter's new-unit keys from vietnamadminunits' dataset.db."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         legacy_rows = con.execute(
             "SELECT province, provinceShort, provinceCode, provinceKey,"
@@ -197,22 +231,25 @@ def read_source() -> AdminSource:
         new_rows = con.execute("SELECT provinceKey, provinceCode, wardKey, ward FROM admin_units").fetchall()
     finally:
         con.close()
-    converter = json.loads((vau_dir / "converter_2025.json").read_text(encoding="utf-8"))
+    return legacy_rows, new_rows
 
-    source = AdminSource(
-        units=list(current),
-        provenance={
-            "current": f"vietnam-provinces {vietnam_provinces.__version__} "
-            f"(data {vietnam_provinces.__data_version__})",
-            "legacy": f"vietnamadminunits {_version('vietnamadminunits')} dataset.db admin_units_legacy",
-            "lineage": f"vietnamadminunits {_version('vietnamadminunits')} converter_2025.json",
-        },
-    )
 
-    # Legacy units, and the converter's keys for them.
-    legacy_key: dict[str, tuple[str, str, date | None]] = {}  # "prov_dist_ward" -> unit key
-    province_by_key: dict[str, tuple[str, str, date | None]] = {}
-    seen: set[tuple[str, str, date | None]] = set()
+@dataclass
+class _Keys:
+    """The converter's keys resolved to unit keys: provinces by key, communes (or island districts)."""
+
+    provinces: dict[str, UnitKey] = field(default_factory=dict)
+    communes: dict[Any, UnitKey] = field(default_factory=dict)
+
+
+def _add_legacy_units(source: AdminSource, legacy_rows: list[tuple[Any, ...]]) -> _Keys:
+    """Add the legacy provinces, districts and communes to `source`; return the converter's keys for them.
+
+    Communes are keyed "province_district_ward"; an island district without communes (Côn Đảo, Lý Sơn,
+    Hoàng Sa, ...) is keyed "province_district_".
+    """
+    keys = _Keys()
+    seen: set[UnitKey] = set()
     for (p_full, p_short, p_code, p_key, d_full, d_short, d_type, d_code, d_key,
          w_full, w_short, w_type, w_code, w_key) in legacy_rows:  # fmt: skip
         p_code, d_code = str(p_code).zfill(2), str(d_code).zfill(3)
@@ -224,24 +261,23 @@ def read_source() -> AdminSource:
             "district", d_code, clean_name(d_short), clean_name(d_full),
             clean_name(d_type), p_code, p_code, None, REFORM_DATE,
         )  # fmt: skip
-        for unit in (p, d):
-            if unit.key not in seen:
-                seen.add(unit.key)
-                source.units.append(unit)
-        province_by_key[p_key] = p.key
-        if w_code is None:  # island districts without communes (Côn Đảo, Lý Sơn, Hoàng Sa, ...)
-            legacy_key[f"{p_key}_{d_key}_"] = d.key
-            continue
-        w = UnitRecord(
+        w = None if w_code is None else UnitRecord(
             "commune", str(w_code).zfill(5), clean_name(w_short), clean_name(w_full),
             clean_name(w_type), p_code, d_code, None, REFORM_DATE,
         )  # fmt: skip
-        if w.key not in seen:
-            seen.add(w.key)
-            source.units.append(w)
-        legacy_key[f"{p_key}_{d_key}_{w_key}"] = w.key
+        for unit in (p, d, w):
+            if unit is not None and unit.key not in seen:
+                seen.add(unit.key)
+                source.units.append(unit)
+        keys.provinces[p_key] = p.key
+        keys.communes[f"{p_key}_{d_key}_{w_key if w else ''}"] = (w or d).key
+    return keys
 
-    # New units: the converter names them by (province key, ward key); resolve to official codes by name.
+
+def _resolve_new_units(
+    nested: list[dict[str, object]], new_rows: list[tuple[Any, ...]], problems: list[Problem]
+) -> _Keys:
+    """Resolve the converter's new units, named by (province key, ward key), to official codes by name."""
     official: dict[tuple[str, str], str] = {}
     loose: dict[tuple[str, str], list[str]] = defaultdict(list)
     for province in nested:
@@ -252,19 +288,17 @@ def read_source() -> AdminSource:
             code = str(ward["code"]).zfill(5)
             official[(pcode, match_key(str(ward["name"])))] = code
             loose[(pcode, loose_key(str(ward["name"])))].append(code)
-    new_province: dict[str, tuple[str, str, date | None]] = {}
-    new_commune: dict[tuple[str, str], tuple[str, str, date | None]] = {}
-    problems: list[Problem] = []
+    keys = _Keys()
     unmatched: list[tuple[str, str, str, str]] = []
     for p_key, p_code, w_key, w_name in new_rows:
         p_code = str(p_code).zfill(2)
-        new_province[p_key] = ("province", p_code, REFORM_DATE)
+        keys.provinces[p_key] = ("province", p_code, REFORM_DATE)
         found = official.get((p_code, match_key(w_name)))
         if found is None:
             unmatched.append((p_key, p_code, w_key, w_name))
         else:
-            new_commune[(p_key, w_key)] = ("commune", found, REFORM_DATE)
-    taken = {key[1] for key in new_commune.values()}
+            keys.communes[(p_key, w_key)] = ("commune", found, REFORM_DATE)
+    taken = {key[1] for key in keys.communes.values()}
     for p_key, p_code, w_key, w_name in unmatched:
         # Spelled differently in the two packages: accept a folded match only if it is unambiguous.
         candidates = [c for c in loose.get((p_code, loose_key(w_name)), []) if c not in taken]
@@ -272,62 +306,55 @@ def read_source() -> AdminSource:
             problems.append(_problem(f"{w_name} ({p_code})", "dataset.db admin_units"))
             continue
         taken.add(candidates[0])
-        new_commune[(p_key, w_key)] = ("commune", candidates[0], REFORM_DATE)
-    resolved = [key[1] for key in new_commune.values()]
+        keys.communes[(p_key, w_key)] = ("commune", candidates[0], REFORM_DATE)
+    resolved = [key[1] for key in keys.communes.values()]
     if len(set(resolved)) != len(resolved) or set(resolved) != set(official.values()):
         missing = sorted(set(official.values()) - set(resolved))
         problems.append(
             _problem(f"{len(missing)} xã/communes ({', '.join(missing[:10])})", "converter_2025.json")
         )
+    return keys
 
-    pairs: list[tuple[tuple[str, str, date | None], tuple[str, str, date | None], bool, bool]] = []
-    # (from, to, whole, primary)
+
+def _converter_pairs(
+    converter: dict[str, Any], legacy: _Keys, new: _Keys, problems: list[Problem]
+) -> list[Pair]:
+    """Turn the converter's three tables into (old unit, new unit, whole, primary) pairs."""
+    pairs: list[Pair] = []
     for new_key, old_keys in converter["DICT_PROVINCE"].items():
         for old_key in old_keys:
-            if old_key not in province_by_key or new_key not in new_province:
+            if old_key not in legacy.provinces or new_key not in new.provinces:
                 problems.append(_problem(f"{old_key} -> {new_key}", "converter_2025.json DICT_PROVINCE"))
                 continue
-            pairs.append((province_by_key[old_key], new_province[new_key], True, True))
+            pairs.append((legacy.provinces[old_key], new.provinces[new_key], True, True))
     for p_key, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for w_key, old_keys in wards.items():
             for old_key in old_keys:
-                if old_key not in legacy_key or (p_key, w_key) not in new_commune:
+                if old_key not in legacy.communes or (p_key, w_key) not in new.communes:
                     problems.append(_problem(f"{old_key} -> {p_key}_{w_key}", "converter_2025.json"))
                     continue
-                pairs.append((legacy_key[old_key], new_commune[(p_key, w_key)], True, True))
+                pairs.append((legacy.communes[old_key], new.communes[(p_key, w_key)], True, True))
     for p_key, olds in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, parts in olds.items():
             for part in parts:
-                target = new_commune.get((p_key, part["newWardKey"]))
-                if old_key not in legacy_key or target is None:
+                target = new.communes.get((p_key, part["newWardKey"]))
+                if old_key not in legacy.communes or target is None:
                     problems.append(_problem(f"{old_key} -> {part['newWardKey']}", "converter_2025.json"))
                     continue
-                pairs.append((legacy_key[old_key], target, False, bool(part["isDefaultNewWard"])))
-    if problems:
-        raise InvalidInput(
-            "Dữ liệu đơn vị hành chính trong gói không nhất quán",
-            "The administrative-unit data shipped in the packages is inconsistent",
-            problems,
-        )
-
-    units_by_key = {u.key: u for u in source.units}
-    source.lineage = _classify(_with_districts(pairs, units_by_key), units_by_key)
-    return source
+                pairs.append((legacy.communes[old_key], target, False, bool(part["isDefaultNewWard"])))
+    return pairs
 
 
-def _with_districts(
-    pairs: list[tuple[tuple[str, str, date | None], tuple[str, str, date | None], bool, bool]],
-    units: dict[tuple[str, str, date | None], UnitRecord],
-) -> list[tuple[tuple[str, str, date | None], tuple[str, str, date | None], bool, bool]]:
+def _with_districts(pairs: list[Pair], units: dict[UnitKey, UnitRecord]) -> list[Pair]:
     """Add district -> new commune pairs: where each district's communes went (whole only if all in one)."""
-    targets: dict[tuple[str, str, date | None], dict[tuple[str, str, date | None], bool]] = defaultdict(dict)
+    targets: dict[UnitKey, dict[UnitKey, bool]] = defaultdict(dict)
     direct = {frm for frm, _, _, _ in pairs if frm[0] == "district"}
     for frm, to, whole, _ in pairs:
         if frm[0] != "commune":
             continue
         parent = units[frm].parent_code
         assert parent is not None
-        district: tuple[str, str, date | None] = ("district", parent, None)
+        district: UnitKey = ("district", parent, None)
         if district in direct:
             continue
         targets[district][to] = targets[district].get(to, True) and whole
@@ -339,12 +366,9 @@ def _with_districts(
     return out
 
 
-def _classify(
-    pairs: list[tuple[tuple[str, str, date | None], tuple[str, str, date | None], bool, bool]],
-    units: dict[tuple[str, str, date | None], UnitRecord],
-) -> list[LineageRecord]:
+def _classify(pairs: list[Pair], units: dict[UnitKey, UnitRecord]) -> list[LineageRecord]:
     """Name each link: partial (split), merge (one of several whole predecessors), rename or same."""
-    predecessors: dict[tuple[tuple[str, str, date | None], str], int] = defaultdict(int)
+    predecessors: dict[tuple[UnitKey, str], int] = defaultdict(int)
     for frm, to, _, _ in pairs:
         predecessors[(to, frm[0])] += 1
     out: list[LineageRecord] = []
@@ -370,8 +394,6 @@ def _problem(what: str, where: str) -> Problem:
 
 
 def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(dist)
     except PackageNotFoundError:

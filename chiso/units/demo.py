@@ -1,10 +1,11 @@
-"""The demo province: a realistic Đà Nẵng before and after the 2025 reform, its peer groups and demo users.
+"""The units room's part of the demo: Đà Nẵng's administrative units, agencies before and after 2025, groups.
 
-Domain flow over the units and accounts services (never chiso.web or chiso.cli). `build_demo` runs a
-sequence of small named steps (DEMO_STEPS) on one session; it flushes, never commits. Deterministic:
-every list is built in a fixed order and the only randomness comes from `ctx.rng`, seeded with
-DEMO_SEED, so two builds give the same database. Later rooms add their steps (assessment periods,
-monitoring records) by appending to DEMO_STEPS.
+Domain layer: imports the units room's own services, chiso.store models and the actor type; never
+chiso.web, chiso.cli or chiso.flows, and no other room. UNITS_DEMO_STEPS are small named steps on a
+UnitsDemo context; chiso.flows.demo runs them first, then the other rooms' demo steps (users, records,
+assessment). `build_units_demo` runs the units steps alone (tests). The steps flush, never commit.
+Deterministic: every list is built in a fixed order and the only randomness comes from `ctx.rng`,
+seeded with DEMO_SEED, so two builds give the same database.
 
 The departments and central agencies come from demo_data/danang_agencies.csv (the agency import
 format); the district, ward and commune committees are generated from the real administrative
@@ -15,47 +16,30 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import as_file, files
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chiso.errors import NotFound
+from chiso.accounts.actors import Actor
 from chiso.store.models.agencies import Agency, AgencyLink, PeerGroup
 from chiso.store.models.units import AdminUnit, UnitLineage
+from chiso.units.access import check_can_edit_units
+from chiso.units.admin import list_units
+from chiso.units.admin_load import ProgressFn, load_admin_units, units_loaded
+from chiso.units.admin_sources import REFORM_DATE
+from chiso.units.agency_import import import_agency_table
 from chiso.units.io import COLUMNS, LIST_SEPARATOR, Table, read_table
 from chiso.units.text import fold
 
 DEMO_PROVINCE = "48"  # Thành phố Đà Nẵng, the same code before and after 1 July 2025
 DEMO_SEED = 20250701
-DEMO_PASSWORD = "chiso-demo-2026"
 PAST_PERIOD, CURRENT_PERIOD = "2024", "2026"
-REFORM_DATE = date(2025, 7, 1)
 _BEFORE_REFORM = date(2025, 6, 30)
-
-# (username, password, role, description): printed by `make run` and `chiso demo`.
-DEMO_LOGINS: list[tuple[str, str, str, str]] = [
-    ("vanthu", DEMO_PASSWORD, "secretariat", "Văn phòng CĐS thành phố (thư ký) / city DT office"),
-    ("thamdinh", DEMO_PASSWORD, "assessor", "Tổ thẩm định / assessor"),
-    ("baocao.khcn", DEMO_PASSWORD, "reporter", "Báo cáo của Sở Khoa học và Công nghệ / reporter, DOST"),
-    ("baocao.haichau", DEMO_PASSWORD, "reporter", "Báo cáo của UBND phường Hải Châu / reporter, ward"),
-    ("lanhdao", DEMO_PASSWORD, "leader", "Lãnh đạo UBND thành phố / city leader"),
-    ("congdan", DEMO_PASSWORD, "public", "Người dân, báo chí / public and press"),
-]
-_FULL_NAMES = {
-    "vanthu": "Nguyễn Thị Thu",
-    "thamdinh": "Trần Văn Định",
-    "baocao.khcn": "Lê Minh Khoa",
-    "baocao.haichau": "Phạm Thị Hải",
-    "lanhdao": "Hoàng Văn Lãnh",
-    "congdan": "Võ Thị Dân",
-}
-# Reporters are bound to one agency: Sở KH&CN and the post-reform UBND phường Hải Châu (unit 20242).
-DEMO_REPORTER_AGENCIES = {"baocao.khcn": "DNG.SO.KHCN", "baocao.haichau": "DNG.PX.20242"}
 
 _TYPE_EN = {
     "Phường": "Ward",
@@ -65,31 +49,29 @@ _TYPE_EN = {
     "Huyện": "District",
 }
 
-# progress(step, done, total): called before each step and at the end.
-ProgressFn = Callable[[str, int, int], None]
+Context = TypeVar("Context")
 
 
 @dataclass
-class DemoSummary:
-    """What the demo build did: counts, and seconds per step."""
+class UnitsDemoSummary:
+    """What the units steps did: the units load's counts, agencies created and updated, and the totals."""
 
-    units: dict[str, Any] = field(default_factory=dict)
+    units_load: dict[str, Any] = field(default_factory=dict)
     agencies_created: int = 0
     agencies_updated: int = 0
     agencies: int = 0
     links: int = 0
     groups: int = 0
-    users_created: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
-class DemoContext:
-    """What the steps share: the session, a seeded random generator, rows being built, the summary."""
+class UnitsDemo:
+    """What the units steps share: the session, who builds, a seeded generator, rows being built."""
 
     session: Session
+    actor: Actor
     rng: random.Random
-    summary: DemoSummary
+    summary: UnitsDemoSummary = field(default_factory=UnitsDemoSummary)
     rows: list[dict[str, str]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -97,18 +79,16 @@ class DemoContext:
 # --------------------------------------------------------------------------- steps
 
 
-def load_units(ctx: DemoContext) -> None:
+def load_units(ctx: UnitsDemo) -> None:
     """Load the real administrative units and their lineage, unless a complete load is there already."""
-    from chiso.units.admin import load_admin_units, units_loaded
-
     if units_loaded(ctx.session):
-        ctx.summary.units = {"already_loaded": True}
+        ctx.summary.units_load = {"already_loaded": True}
         return
-    counts = load_admin_units(ctx.session)
-    ctx.summary.units = {k: v for k, v in counts.items() if k != "sources"}
+    counts = load_admin_units(ctx.session, actor=ctx.actor)
+    ctx.summary.units_load = {k: v for k, v in counts.items() if k != "sources"}
 
 
-def collect_departments(ctx: DemoContext) -> None:
+def collect_departments(ctx: UnitsDemo) -> None:
     """Read the departments and central agencies (before and after the 2025 mergers) from demo_data."""
     with as_file(files("chiso.units").joinpath("demo_data/danang_agencies.csv")) as path:
         table = read_table(path)
@@ -127,10 +107,8 @@ def _district_code(unit: AdminUnit) -> str:
     return "DNG.QH." + fold(unit.name).replace(" ", "").upper()
 
 
-def collect_district_committees(ctx: DemoContext) -> None:
+def collect_district_committees(ctx: UnitsDemo) -> None:
     """Add the eight district committees (UBND quận, huyện), which ended on 1 July 2025."""
-    from chiso.units.admin import list_units
-
     districts = list_units(
         ctx.session, province_code=DEMO_PROVINCE, level="district", on=_BEFORE_REFORM, order="code"
     )
@@ -142,10 +120,8 @@ def collect_district_committees(ctx: DemoContext) -> None:
         ctx.rows.append(_row(code, name_vi, name_en, "district", unit, f"{PAST_PERIOD}:QH"))
 
 
-def collect_ward_committees_before_reform(ctx: DemoContext) -> None:
+def collect_ward_committees_before_reform(ctx: UnitsDemo) -> None:
     """Add the ward and commune committees of Đà Nẵng before 1 July 2025, under their district."""
-    from chiso.units.admin import list_units
-
     communes = list_units(
         ctx.session, province_code=DEMO_PROVINCE, level="commune", on=_BEFORE_REFORM, order="code"
     )
@@ -156,10 +132,8 @@ def collect_ward_committees_before_reform(ctx: DemoContext) -> None:
         ctx.rows.append(row)
 
 
-def collect_commune_committees_after_reform(ctx: DemoContext) -> None:
+def collect_commune_committees_after_reform(ctx: UnitsDemo) -> None:
     """Add the commune-level committees of the new Đà Nẵng, linked to the old ones by unit lineage."""
-    from chiso.units.admin import list_units
-
     session = ctx.session
     current = list_units(session, province_code=DEMO_PROVINCE, level="commune", on=REFORM_DATE, order="code")
     old_codes = {row["unit_code"]: row["code"] for row in ctx.rows if row["kind"] in ("district", "commune")}
@@ -217,109 +191,78 @@ def _row(code: str, name_vi: str, name_en: str, kind: str, unit: AdminUnit, grou
     }
 
 
-def import_demo_agencies(ctx: DemoContext) -> None:
-    """Validate and write every demo agency, link and group membership in one import."""
-    from chiso.units.agencies import import_agency_table
-
+def import_demo_agencies(ctx: UnitsDemo) -> None:
+    """Validate and write every demo agency, link and group membership in one import; count the result."""
+    session = ctx.session
     table = Table("demo:danang", list(COLUMNS), [(i, row) for i, row in enumerate(ctx.rows, start=2)])
-    report = import_agency_table(ctx.session, table=table)
+    report = import_agency_table(session, actor=ctx.actor, table=table)
     ctx.summary.agencies_created = len(report.created)
     ctx.summary.agencies_updated = len(report.updated)
-
-
-def create_demo_users(ctx: DemoContext) -> None:
-    """Create one user per role (skipping those that exist), reporters bound to their agency."""
-    from chiso.accounts.service import create_user, get_user
-    from chiso.units.agencies import get_agency
-
-    for username, password, role, _ in DEMO_LOGINS:
-        try:
-            get_user(ctx.session, username=username)
-            continue
-        except NotFound:
-            pass
-        agency_code = DEMO_REPORTER_AGENCIES.get(username)
-        agency_id = get_agency(ctx.session, code=agency_code).id if agency_code else None
-        create_user(
-            ctx.session,
-            username=username,
-            full_name=_FULL_NAMES[username],
-            password=password,
-            role=role,
-            agency_id=agency_id,
-            province_code=DEMO_PROVINCE,
-        )
-        ctx.summary.users_created.append(username)
-
-
-def generate_monitoring_records(ctx: DemoContext) -> None:
-    """Fill the record store with 12 months of synthetic dossiers and petitions of today's agencies."""
-    from chiso.config import get_settings
-    from chiso.monitoring.generate import generate_demo_records
-
-    today = date.today()
-    live = (Agency.valid_to.is_(None)) | (Agency.valid_to > today)
-    codes = ctx.session.scalars(
-        select(Agency.code).where(Agency.province_code == DEMO_PROVINCE, live).order_by(Agency.code)
+    ctx.summary.agencies = int(
+        session.scalar(select(func.count(Agency.id)).where(Agency.province_code == DEMO_PROVINCE)) or 0
     )
-    ctx.data["records"] = generate_demo_records(get_settings().data_dir, list(codes), end=today)
+    ctx.summary.links = int(session.scalar(select(func.count(AgencyLink.id))) or 0)
+    ctx.summary.groups = int(
+        session.scalar(select(func.count(PeerGroup.id)).where(PeerGroup.province_code == DEMO_PROVINCE)) or 0
+    )
 
 
-def open_demo_assessment(ctx: DemoContext) -> None:
-    """Add the assessment cycle: the 2024 ranking published, the 2026 period in progress."""
-    from chiso.flows.demo_assessment import build_demo_assessment
-
-    ctx.data["assessment"] = build_demo_assessment(ctx.session, province_code=DEMO_PROVINCE)
-
-
-# The build, in order; later rooms append (name, step) pairs for their own demo data.
-DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
+# The units room's part of the demo, in order; chiso.flows.demo runs the other rooms' steps after these.
+UNITS_DEMO_STEPS: list[tuple[str, Callable[[UnitsDemo], None]]] = [
     ("load_units", load_units),
     ("collect_departments", collect_departments),
     ("collect_district_committees", collect_district_committees),
     ("collect_ward_committees_before_reform", collect_ward_committees_before_reform),
     ("collect_commune_committees_after_reform", collect_commune_committees_after_reform),
     ("import_demo_agencies", import_demo_agencies),
-    ("create_demo_users", create_demo_users),
-    ("generate_monitoring_records", generate_monitoring_records),
-    ("open_demo_assessment", open_demo_assessment),
 ]
 
 
-def has_agencies(session: Session) -> bool:
-    """Return True when the database already holds at least one agency (`chiso demo --if-empty`)."""
-    return bool(session.scalar(select(exists().where(Agency.id.is_not(None)))))
-
-
-def build_demo(session: Session, *, progress: ProgressFn | None = None) -> DemoSummary:
-    """Build (or refresh) the demo province: units, Đà Nẵng's agencies before and after 2025, groups, users.
-
-    Idempotent: a second build changes nothing. Deterministic: seeded with DEMO_SEED.
+def run_steps(
+    ctx: Context, steps: Sequence[tuple[str, Callable[[Context], None]]], progress: ProgressFn | None = None
+) -> dict[str, float]:
+    """Run named steps in order on one context, reporting progress; return the seconds each step took.
 
     Args:
-        session: the SQLAlchemy session (flushed, not committed).
-        progress: optional ``progress(step, done, total)`` callback.
-
-    Returns:
-        A DemoSummary with counts and the seconds each step took.
+        ctx: what the steps share.
+        steps: (name, step) pairs; each step takes the context.
+        progress: optional ``progress(step, done, total)``, called before each step and once at the end
+            with step "done".
     """
-    summary = DemoSummary()
-    ctx = DemoContext(session=session, rng=random.Random(DEMO_SEED), summary=summary)
-    total = len(DEMO_STEPS)
-    for done, (name, step) in enumerate(DEMO_STEPS):
+    seconds: dict[str, float] = {}
+    total = len(steps)
+    for done, (name, step) in enumerate(steps):
         if progress is not None:
             progress(name, done, total)
         started = time.perf_counter()
         step(ctx)
-        summary.seconds[name] = round(time.perf_counter() - started, 3)
+        seconds[name] = round(time.perf_counter() - started, 3)
     if progress is not None:
         progress("done", total, total)
+    return seconds
+
+
+def build_units_demo(
+    session: Session, *, actor: Actor, progress: ProgressFn | None = None
+) -> UnitsDemoSummary:
+    """Build (or refresh) the units part of the demo: units, Đà Nẵng's agencies before and after 2025, groups.
+
+    Idempotent: a second build changes nothing. Deterministic: seeded with DEMO_SEED. The whole demo
+    (with users, records and assessment) is chiso.flows.demo.build_demo.
+
+    Args:
+        session: the SQLAlchemy session (flushed, not committed).
+        actor: who builds (SYSTEM from the CLI, or a secretariat user).
+        progress: optional ``progress(step, done, total)`` callback.
+
+    Returns:
+        A UnitsDemoSummary with the counts.
+
+    Raises:
+        PermissionDenied: the actor is neither the secretariat nor the system.
+    """
+    check_can_edit_units(actor, what_vi="dựng dữ liệu demo", what_en="build the demo")
+    ctx = UnitsDemo(session=session, actor=actor, rng=random.Random(DEMO_SEED))
+    run_steps(ctx, UNITS_DEMO_STEPS, progress)
     session.flush()
-    summary.agencies = int(
-        session.scalar(select(func.count(Agency.id)).where(Agency.province_code == DEMO_PROVINCE)) or 0
-    )
-    summary.links = int(session.scalar(select(func.count(AgencyLink.id))) or 0)
-    summary.groups = int(
-        session.scalar(select(func.count(PeerGroup.id)).where(PeerGroup.province_code == DEMO_PROVINCE)) or 0
-    )
-    return summary
+    return ctx.summary

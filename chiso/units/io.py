@@ -1,7 +1,8 @@
 """Agency files: read and write CSV/Excel tables and detect their encoding; a domain helper.
 
-Imports chiso.errors only; never chiso.store, chiso.web or chiso.cli. `read_table` turns a file into
-rows (it never writes); `write_table` writes rows; the rules live in chiso.units.agency_import.
+Imports chiso.errors and chiso.exports only; never chiso.store, chiso.web or chiso.cli. `read_table`
+turns a file into rows (it never writes); `write_table` writes rows; the rules live in
+chiso.units.agency_parse and chiso.units.agency_checks.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+import xlsxwriter
+import xlsxwriter.exceptions
+from openpyxl import load_workbook
 
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
@@ -36,6 +42,10 @@ COLUMNS = (
     "period",
 )
 REQUIRED_COLUMNS = ("code", "name_vi", "kind")
+# Columns the web's agency download (/agencies.csv) adds for people to read: the import accepts them and
+# checks that they still name the row's parent and unit (changing parent_code or unit_code is how a
+# parent or unit changes), so a downloaded list imports back as it is.
+DESCRIPTIVE_COLUMNS = ("parent_name", "unit_name")
 LIST_SEPARATOR = ";"
 PERIOD_SEPARATOR = ":"  # "2024:SBN" = group SBN of period 2024
 
@@ -195,10 +205,6 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(path: Path) -> Table:
-    import zipfile
-
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -307,9 +313,6 @@ def _write_table(path: Path, columns: Sequence[str], rows: Iterable[dict[str, st
             writer.writerows(data)
         return
     if suffix == ".xlsx":
-        import xlsxwriter
-        import xlsxwriter.exceptions
-
         book = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
         try:
             sheet = book.add_worksheet("agencies")

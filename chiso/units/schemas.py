@@ -1,4 +1,4 @@
-"""Pydantic in/out models of the units room (administrative units, lineage; agencies below).
+"""Pydantic in/out models of the units room: administrative units and lineage, agencies and groups.
 
 Plain data shared by the services, the web JSON twins and the CLI `--json`; imports nothing from chiso
 except the errors layer.
@@ -58,3 +58,54 @@ class LineageOut(BaseModel):
     code: str
     level: str | None = None
     units: list[UnitLineageOut] = []
+
+
+# ---- agencies and peer groups ---------------------------------------------------------------
+
+
+class AgencyOut(BaseModel):
+    """An agency as pages and the JSON API show it."""
+
+    code: str
+    name_vi: str
+    name_en: str | None = None
+    kind: str
+    province_code: str
+    parent_code: str | None = None
+    parent_name: str | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None  # exclusive end
+
+
+class HistoryLink(BaseModel):
+    """One step of an agency's history: `predecessor_code` became (part of) `successor_code`."""
+
+    predecessor_code: str
+    predecessor_name: str
+    successor_code: str
+    successor_name: str
+    kind: str  # rename | merge | split
+    effective_on: date
+    depth: int  # 1 = a direct link of the agency, 2 = one step further, ...
+    note: str = ""
+
+
+class AgencyHistory(BaseModel):
+    """An agency with every predecessor and successor, transitively, oldest first."""
+
+    agency: AgencyOut
+    predecessors: list[HistoryLink] = []
+    successors: list[HistoryLink] = []
+
+
+class GroupOut(BaseModel):
+    """A peer group of one province and period, with its members' codes in Vietnamese name order."""
+
+    province_code: str
+    period: str
+    code: str
+    name_vi: str
+    name_en: str | None = None
+    member_codes: list[str] = []

@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 from chiso.clock import LocalDatetime
-from chiso.units.agencies import AgencyOut, GroupOut, HistoryLink
-from chiso.units.schemas import LineageOut, UnitOut
+from chiso.units.schemas import AgencyOut, GroupOut, HistoryLink, LineageOut, UnitOut
 
 
 class Link(BaseModel):

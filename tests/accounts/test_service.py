@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import (
     LOGIN_MAX_FAILURES,
     LOGIN_WINDOW,
@@ -61,7 +62,9 @@ def test_reporter_needs_an_agency(db: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         create_user(db, username="acc_rep", full_name="Báo cáo", password="password-1", role="reporter")
     assert [p.field for p in caught.value.problems] == ["agency_id"]
-    agency = create_agency(db, code="ACC.SNV", name_vi="Sở Nội vụ", kind="department", province_code="48")
+    agency = create_agency(
+        db, actor=SYSTEM, code="ACC.SNV", name_vi="Sở Nội vụ", kind="department", province_code="48"
+    )
     user = create_user(
         db,
         username="acc_rep",

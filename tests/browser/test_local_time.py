@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from demo_site import SCREENSHOTS, demo_env
 
-from chiso.units.demo import DEMO_PASSWORD
+from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser

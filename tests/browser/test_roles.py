@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from demo_site import demo_env
 
-from chiso.units.demo import DEMO_LOGINS
+from chiso.accounts.demo import DEMO_LOGINS
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser

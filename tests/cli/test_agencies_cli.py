@@ -60,6 +60,21 @@ def test_import_list_show_export(cli_env: Path) -> None:
     assert json.loads(out)["unchanged"] == 2
 
 
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_an_export_passes_a_dry_run_import(cli_env: Path, suffix: str) -> None:
+    """Issue 10: `chiso agencies export x.csv`, then `import x.csv --dry-run` reports no problem."""
+    source = cli_env / "in.csv"
+    source.write_text(GOOD, encoding="utf-8")
+    assert _run("agencies", "import", str(source))[0] == 0
+    exported = cli_env / f"x.{suffix}"
+    assert _run("agencies", "export", str(exported))[0] == 0
+    code, out = _run("agencies", "import", str(exported), "--dry-run", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["created"] == report["updated"] == [] and report["unchanged"] == 2
+    assert report["links_added"] == report["links_removed"] == report["members_added"] == 0
+
+
 def test_bad_file_gives_rows_and_columns_and_writes_nothing(cli_env: Path) -> None:
     bad = cli_env / "bad.csv"
     bad.write_text(GOOD + "T.X,Sở X,,sở,T1,,,NOPE,,\n", encoding="utf-8")

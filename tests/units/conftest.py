@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from chiso.units.admin import ensure_units_loaded
+from chiso.accounts.actors import SYSTEM
+from chiso.units.admin_load import ensure_units_loaded
 
 
 @pytest.fixture(scope="session")
 def units_url(store_url: str) -> str:
     """Return the `store_url` database with every administrative unit and lineage link loaded."""
-    ensure_units_loaded(store_url)
+    ensure_units_loaded(store_url, actor=SYSTEM)
     return store_url
 
 

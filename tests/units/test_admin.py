@@ -1,4 +1,4 @@
-"""Administrative units and the 2025 lineage (chiso.units.admin) on SQLite and PostgreSQL."""
+"""Administrative units and the 2025 lineage (chiso.units.admin, admin_load) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,18 +10,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
+from chiso.accounts.actors import SYSTEM
 from chiso.errors import InvalidInput, NotFound
 from chiso.store.models.units import AdminUnit, UnitLineage
-from chiso.units.admin import (
-    count_lineage,
-    count_units,
-    get_lineage,
-    get_unit,
-    list_units,
-    load_admin_units,
-    page_units,
-    units_loaded,
-)
+from chiso.units.admin import count_lineage, count_units, get_lineage, get_unit, list_units, page_units
+from chiso.units.admin_load import load_admin_units, units_loaded
 from chiso.units.admin_sources import _package_dir
 from chiso.units.text import fold, sort_key
 
@@ -232,7 +225,7 @@ def test_lineage_invariants(units_db: Session) -> None:
 
 def test_load_is_idempotent(units_db: Session) -> None:
     before = count_units(units_db), count_lineage(units_db)
-    counts = load_admin_units(units_db)
+    counts = load_admin_units(units_db, actor=SYSTEM)
     assert counts["units_inserted"] == counts["units_updated"] == 0
     assert counts["lineage_inserted"] == counts["lineage_updated"] == counts["lineage_deleted"] == 0
     assert (count_units(units_db), count_lineage(units_db)) == before
@@ -245,7 +238,7 @@ def test_load_repairs_a_changed_name_and_a_missing_link(units_db: Session) -> No
     assert link is not None
     units_db.delete(link)
     units_db.flush()
-    counts = load_admin_units(units_db)
+    counts = load_admin_units(units_db, actor=SYSTEM)
     assert (counts["units_updated"], counts["lineage_inserted"]) == (1, 1)
     units_db.expire_all()
     assert get_unit(units_db, code="49", level="province", on=BEFORE).name == "Quảng Nam"

@@ -11,17 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.errors import InvalidInput, NotFound
-from chiso.units.agencies import (
-    agency_groups,
-    export_agencies,
-    get_agency,
-    get_agency_history,
-    get_group,
-    import_agencies,
-    list_groups,
-    search_agencies,
-)
+from chiso.units.agencies import get_agency, search_agencies
+from chiso.units.agency_export import export_agencies
+from chiso.units.agency_history import get_agency_history
+from chiso.units.agency_import import import_agencies
+from chiso.units.groups import agency_groups, get_group, list_groups
 from chiso.units.io import COLUMNS, read_table, write_table
 from chiso.units.text import sort_key
 
@@ -50,7 +46,7 @@ def history(db: Session, tmp_path: Path) -> None:
     rows[9]["valid_to"] = "2026-07-01"
     path = tmp_path / "history.csv"
     write_table(path, header + ["province_code"], rows)
-    import_agencies(db, path=path)
+    import_agencies(db, actor=SYSTEM, path=path)
 
 
 def test_search_is_accent_insensitive(db: Session, history: None) -> None:
@@ -118,7 +114,7 @@ def test_reimport_replaces_links_and_memberships_of_named_periods(db: Session, h
     write_table(path, ["code", "name_vi", "kind", "province_code", "predecessor_codes", "groups"],
                 [{"code": "T.SO.KHCN", "name_vi": "Sở Khoa học và Công nghệ", "kind": "department",
                   "province_code": "T1", "predecessor_codes": "", "groups": "2026:SBN"}])  # fmt: skip
-    report = import_agencies(db, path=path)
+    report = import_agencies(db, actor=SYSTEM, path=path)
     assert report.updated == ["T.SO.KHCN"] and report.links_removed == 1 and report.members_removed == 0
     assert get_agency_history(db, code="T.SO.KHCN").predecessors == []
     # Only the periods a file names are restated: 2024 is kept ...
@@ -127,7 +123,7 @@ def test_reimport_replaces_links_and_memberships_of_named_periods(db: Session, h
     write_table(path, ["code", "name_vi", "kind", "province_code", "groups", "period"],
                 [{"code": "T.SO.KHCN", "name_vi": "Sở Khoa học và Công nghệ", "kind": "department",
                   "province_code": "T1", "groups": "", "period": "2024"}])  # fmt: skip
-    assert import_agencies(db, path=path).members_removed == 1
+    assert import_agencies(db, actor=SYSTEM, path=path).members_removed == 1
     assert [(g.period, g.code) for g in agency_groups(db, code="T.SO.KHCN")] == [("2026", "SBN")]
 
 
@@ -204,13 +200,13 @@ def test_export_import_round_trip_is_lossless(
     try:
         original = tmp_path / f"in.{source}"
         write_table(original, COLUMNS, rows)
-        import_agencies(db, path=original)
+        import_agencies(db, actor=SYSTEM, path=original)
         exported = tmp_path / f"out.{target}"
         assert export_agencies(db, path=exported, province_code="X9") == len(rows)
         got = sorted((r for _, r in read_table(exported).rows), key=lambda r: r["code"])
         want = sorted(rows, key=lambda r: r["code"])
         assert got == want
-        again = import_agencies(db, path=exported)
+        again = import_agencies(db, actor=SYSTEM, path=exported)
         assert again.created == [] and again.updated == [] and again.unchanged == len(rows)
     finally:
         nested.rollback()

@@ -1,4 +1,7 @@
-"""The demo province: real Đà Nẵng names, the 2025 mergers, committees linked by lineage, groups, users."""
+"""The units room's demo steps: real Đà Nẵng names, the 2025 mergers, committees linked by lineage, groups.
+
+The whole demo (these steps, then users, records and assessment) is tested in tests/flows/test_demo.py.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +13,55 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.service import authenticate
+from chiso.accounts.actors import SYSTEM
+from chiso.errors import PermissionDenied
 from chiso.store.db import get_engine
 from chiso.store.models.agencies import Agency
 from chiso.store.models.units import AdminUnit
-from chiso.store.models.users import ROLES
-from chiso.units.admin import ensure_units_loaded
-from chiso.units.agencies import export_rows, get_agency, get_agency_history, get_group, list_groups
-from chiso.units.demo import DEMO_LOGINS, DEMO_PROVINCE, build_demo
+from chiso.store.models.users import User
+from chiso.units.admin_load import ensure_units_loaded
+from chiso.units.agencies import get_agency
+from chiso.units.agency_export import export_rows
+from chiso.units.agency_history import get_agency_history
+from chiso.units.demo import DEMO_PROVINCE, UNITS_DEMO_STEPS, build_units_demo
+from chiso.units.groups import get_group, list_groups
 
 
 @pytest.fixture(scope="module")
 def units_loaded(store_url: str) -> str:
-    ensure_units_loaded(store_url)
+    ensure_units_loaded(store_url, actor=SYSTEM)
     return store_url
 
 
-def test_demo_is_deterministic_and_idempotent(db: Session, units_loaded: str) -> None:
+def test_units_demo_is_deterministic_and_idempotent(db: Session, units_loaded: str) -> None:
     """Two builds from the same start give the same agencies; a third build on top changes nothing."""
     nested = db.begin_nested()
-    build_demo(db)
+    build_units_demo(db, actor=SYSTEM)
     snapshot = export_rows(db, province_code=DEMO_PROVINCE)
     nested.rollback()
     assert len(snapshot) > 150
-    first = build_demo(db)
-    assert first.agencies_created == len(snapshot)
+    first = build_units_demo(db, actor=SYSTEM)
+    assert first.agencies_created == first.agencies == len(snapshot)
     assert export_rows(db, province_code=DEMO_PROVINCE) == snapshot
-    again = build_demo(db)
-    assert again.agencies_created == again.agencies_updated == 0 and again.users_created == []
+    again = build_units_demo(db, actor=SYSTEM)
+    assert again.agencies_created == again.agencies_updated == 0
     assert export_rows(db, province_code=DEMO_PROVINCE) == snapshot
+
+
+def test_units_demo_reports_each_step_and_refuses_other_roles(db: Session, units_loaded: str) -> None:
+    calls: list[tuple[str, int, int]] = []
+    nested = db.begin_nested()
+    build_units_demo(db, actor=SYSTEM, progress=lambda step, done, total: calls.append((step, done, total)))
+    nested.rollback()
+    total = len(UNITS_DEMO_STEPS)
+    steps = [(name, i, total) for i, (name, _) in enumerate(UNITS_DEMO_STEPS)]
+    assert calls == steps + [("done", total, total)]
+    before = db.scalar(select(func.count(Agency.id)))
+    leader = User(username="demo_leader", full_name="Lãnh đạo", role="leader", is_active=True)
+    with pytest.raises(PermissionDenied) as caught:
+        build_units_demo(db, actor=leader)
+    assert "leader" in caught.value.message_vi and "secretariat" in caught.value.message_en
+    assert db.scalar(select(func.count(Agency.id))) == before
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +71,8 @@ def demo_db(units_loaded: str) -> Iterator[Session]:
     outer = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     started = time.perf_counter()
-    summary = build_demo(session)
-    print(f"\nbuild_demo: {time.perf_counter() - started:.1f} s (steps: {summary.seconds})")
+    build_units_demo(session, actor=SYSTEM)
+    print(f"\nbuild_units_demo: {time.perf_counter() - started:.1f} s")
     try:
         yield session
     finally:
@@ -111,12 +134,3 @@ def test_new_ward_committees_descend_from_the_old_ones(demo_db: Session) -> None
     # Every old ward committee has a successor: no ward of Đà Nẵng vanished without lineage.
     old_wards = get_group(demo_db, province_code=DEMO_PROVINCE, period="2024", code="PX").member_codes
     assert all(get_agency_history(demo_db, code=code).successors for code in old_wards)
-
-
-def test_demo_users_cover_every_role_and_log_in(demo_db: Session) -> None:
-    assert {role for _, _, role, _ in DEMO_LOGINS} == set(ROLES)
-    username, password, _, _ = DEMO_LOGINS[2]
-    user = authenticate(demo_db, username=username, password=password)
-    assert user.agency_id == get_agency(demo_db, code="DNG.SO.KHCN").id
-    ward_reporter = authenticate(demo_db, username="baocao.haichau", password=password)
-    assert ward_reporter.agency_id == get_agency(demo_db, code="DNG.PX.20242").id

@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.errors import InvalidInput, Problem
 from chiso.store.models.agencies import Agency, AgencyLink, GroupMember
 from chiso.store.models.units import AdminUnit
-from chiso.units.agencies import get_agency, import_agencies
+from chiso.units.agencies import get_agency
+from chiso.units.agency_import import import_agencies
 from chiso.units.io import COLUMNS, decode_csv_bytes, read_table, write_table
 
 REFORM = date(2025, 7, 1)
@@ -79,7 +81,7 @@ def refused(db: Session, path: Path, **kwargs: object) -> list[Problem]:
     """Import `path`, expect InvalidInput, check nothing was written, return the problems."""
     before = count(db)
     with pytest.raises(InvalidInput) as caught:
-        import_agencies(db, path=path, **kwargs)  # type: ignore[arg-type]
+        import_agencies(db, actor=SYSTEM, path=path, **kwargs)  # type: ignore[arg-type]
     assert count(db) == before
     assert caught.value.problems, "an import error must list its problems"
     for problem in caught.value.problems:
@@ -105,7 +107,7 @@ X9.PX.X9001,UBND phường Hải Châu,,commune,,X9001,,2025-07-01,,X9.PXC.X9001
 
 
 def test_good_file_imports_and_resolves_units_by_era(db: Session, units: dict, write_csv: Callable) -> None:
-    report = import_agencies(db, path=write_csv(GOOD))
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(GOOD))
     assert sorted(report.created) == sorted(line.split(",")[0] for line in GOOD.strip().splitlines()[1:])
     old, new = get_agency(db, code="X9.PXC.X9001"), get_agency(db, code="X9.PX.X9001")
     assert old.admin_unit_id == units["ward_old"].id  # same code, legacy era
@@ -117,15 +119,15 @@ def test_good_file_imports_and_resolves_units_by_era(db: Session, units: dict, w
 
 def test_second_import_changes_nothing(db: Session, units: dict, write_csv: Callable) -> None:
     path = write_csv(GOOD)
-    import_agencies(db, path=path)
-    again = import_agencies(db, path=path)
+    import_agencies(db, actor=SYSTEM, path=path)
+    again = import_agencies(db, actor=SYSTEM, path=path)
     assert again.created == [] and again.updated == [] and again.unchanged == 5
     assert again.links_added == again.links_removed == again.members_added == again.members_removed == 0
 
 
 def test_dry_run_writes_nothing(db: Session, units: dict, write_csv: Callable) -> None:
     before = count(db)
-    report = import_agencies(db, path=write_csv(GOOD), dry_run=True)
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(GOOD), dry_run=True)
     assert len(report.created) == 5 and report.dry_run
     assert count(db) == before
 
@@ -142,7 +144,7 @@ def test_encodings_are_read_to_the_same_text(encoding: str, write_csv: Callable)
 def test_cp1258_legacy_file_imports_with_composed_tones(db: Session, units: dict, write_csv: Callable) -> None:
     path = write_csv(GOOD, encoding="cp1258")
     assert "\u0309".encode("cp1258") in path.read_bytes()  # tones really are separate bytes
-    import_agencies(db, path=path)
+    import_agencies(db, actor=SYSTEM, path=path)
     assert get_agency(db, code="X9.SO.TTTT").name_vi == "Sở Thông tin và Truyền thông"
 
 
@@ -231,7 +233,7 @@ def test_cycle_in_parents(db: Session, write_csv: Callable) -> None:
 
 
 def test_cycle_in_parents_through_the_database(db: Session, write_csv: Callable) -> None:
-    import_agencies(db, path=write_csv("code,name_vi,kind,parent_code,province_code\n"
+    import_agencies(db, actor=SYSTEM, path=write_csv("code,name_vi,kind,parent_code,province_code\n"
                                        "A,Sở A,department,,X9\nB,Phòng B,other,A,X9\n", name="first.csv"))  # fmt: skip
     problems = refused(db, write_csv("code,name_vi,kind,parent_code,province_code\nA,Sở A,department,B,X9\n"))
     assert located(problems, 2, "parent_code")
@@ -270,7 +272,7 @@ def test_bad_dates(db: Session, write_csv: Callable, cells: str, column: str) ->
 
 
 def test_vietnamese_dates_are_accepted(db: Session, write_csv: Callable) -> None:
-    import_agencies(db, path=write_csv("code,name_vi,kind,province_code,valid_from\nA,Sở Y tế,department,X9,01/03/2025\n"))
+    import_agencies(db, actor=SYSTEM, path=write_csv("code,name_vi,kind,province_code,valid_from\nA,Sở Y tế,department,X9,01/03/2025\n"))
     assert get_agency(db, code="A").valid_from == date(2025, 3, 1)
 
 
@@ -292,7 +294,7 @@ def test_group_period_outside_validity(db: Session, write_csv: Callable) -> None
 
 def test_period_option_applies_to_bare_group_codes(db: Session, write_csv: Callable) -> None:
     report = import_agencies(
-        db, path=write_csv("code,name_vi,kind,province_code,groups\nA,Sở Y tế,department,X9,SBN\n"), period="2026"
+        db, actor=SYSTEM, path=write_csv("code,name_vi,kind,province_code,groups\nA,Sở Y tế,department,X9,SBN\n"), period="2026"
     )
     assert report.groups_created == ["2026:SBN"]
 
@@ -308,7 +310,7 @@ def test_every_problem_is_reported_not_just_the_first(db: Session, write_csv: Ca
 
 
 def test_failing_file_leaves_existing_agencies_unchanged(db: Session, write_csv: Callable) -> None:
-    import_agencies(db, path=write_csv("code,name_vi,kind,province_code\nA,Sở Y tế,department,X9\n", name="a.csv"))
+    import_agencies(db, actor=SYSTEM, path=write_csv("code,name_vi,kind,province_code\nA,Sở Y tế,department,X9\n", name="a.csv"))
     refused(db, write_csv("code,name_vi,kind,province_code\nA,Sở Y tế (đổi tên),department,X9\nB,Sở B,sở,X9\n"))
     assert get_agency(db, code="A").name_vi == "Sở Y tế"
 
@@ -339,6 +341,71 @@ def test_xlsx_with_numeric_and_date_cells(db: Session, units: dict, tmp_path: Pa
     sheet.append(["X9.PXC.X9001", "UBND phường Thạch Thang", "commune", "X9001", date(2025, 7, 1)])
     path = tmp_path / "hand-made.xlsx"
     book.save(path)
-    import_agencies(db, path=path)
+    import_agencies(db, actor=SYSTEM, path=path)
     agency = get_agency(db, code="X9.PXC.X9001")
     assert agency.valid_to == REFORM and agency.admin_unit_id == units["ward_old"].id
+
+
+# --------------------------------------------------------------------------- descriptive columns
+
+NAMED = (
+    "code,name_vi,kind,parent_code,parent_name,unit_code,unit_name,province_code,valid_to\n"
+    "X9.QH.HAICHAU,UBND quận Hải Châu,district,,,X91,Quận Hải Châu,X9,2025-07-01\n"
+    "X9.PXC.X9001,UBND phường Thạch Thang,commune,X9.QH.HAICHAU,{parent},X9001,{unit},X9,2025-07-01\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("parent", "unit"),
+    [
+        ("UBND quận Hải Châu", "Phường Thạch Thang"),
+        ("  UBND  quận Hải Châu ", "Phường Thạch  Thang"),  # spacing as a spreadsheet may leave it
+        ("", ""),  # empty cells describe nothing and are fine
+    ],
+)
+def test_parent_and_unit_names_that_match_are_accepted(
+    db: Session, units: dict, write_csv: Callable, parent: str, unit: str
+) -> None:
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(NAMED.format(parent=parent, unit=unit)))
+    assert sorted(report.created) == ["X9.PXC.X9001", "X9.QH.HAICHAU"]
+    assert get_agency(db, code="X9.PXC.X9001").admin_unit_id == units["ward_old"].id
+
+
+def test_a_parent_name_from_the_database_is_checked_too(db: Session, units: dict, write_csv: Callable) -> None:
+    import_agencies(db, actor=SYSTEM, path=write_csv(NAMED.format(parent="", unit="")))
+    child_only = NAMED.splitlines()[0] + "\n" + NAMED.splitlines()[2] + "\n"
+    ok = import_agencies(db, actor=SYSTEM, path=write_csv(child_only.format(parent="UBND quận Hải Châu", unit="")))
+    assert ok.unchanged == 1
+    problems = refused(db, write_csv(child_only.format(parent="UBND quận Thanh Khê", unit="")))
+    assert located(problems, 2, "parent_name") and "UBND quận Hải Châu" in problems[0].message_en
+
+
+def test_a_renamed_parent_in_the_same_file_is_the_name_to_match(
+    db: Session, units: dict, write_csv: Callable
+) -> None:
+    renamed = NAMED.replace("X9.QH.HAICHAU,UBND quận Hải Châu,", "X9.QH.HAICHAU,UBND quận Hải Châu (mới),")
+    problems = refused(db, write_csv(renamed.format(parent="UBND quận Hải Châu", unit="")))
+    assert located(problems, 3, "parent_name")
+    report = import_agencies(db, actor=SYSTEM, path=write_csv(renamed.format(parent="UBND quận Hải Châu (mới)", unit="")))
+    assert len(report.created) == 2
+
+
+@pytest.mark.parametrize(
+    ("parent", "unit", "column"),
+    [
+        ("Sở Y tế", "", "parent_name"),  # names another agency than parent_code
+        ("", "Phường Hải Châu", "unit_name"),  # the current unit X9001, not the legacy one the dates pick
+    ],
+)
+def test_names_that_do_not_match_are_refused_not_ignored(
+    db: Session, units: dict, write_csv: Callable, parent: str, unit: str, column: str
+) -> None:
+    problems = refused(db, write_csv(NAMED.format(parent=parent, unit=unit)))
+    assert [(p.row, p.column) for p in problems] == [(3, column)]
+    assert "descriptive" in problems[0].message_en and "chỉ để đọc" in problems[0].message_vi
+
+
+def test_a_name_without_its_code_is_refused(db: Session, units: dict, write_csv: Callable) -> None:
+    problems = refused(db, write_csv("code,name_vi,kind,province_code,parent_name,unit_name\n"
+                                     "A,Sở Y tế,department,X9,UBND thành phố,Phường Hải Châu\n"))  # fmt: skip
+    assert {(p.row, p.column) for p in problems} == {(2, "parent_name"), (2, "unit_name")}

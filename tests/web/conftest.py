@@ -17,13 +17,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user, start_session
 from chiso.store import session_scope
 from chiso.store.models.agencies import Agency, AgencyLink, GroupMember, PeerGroup
 from chiso.store.models.audit import AuditEntry
 from chiso.store.models.users import User, WebSession
-from chiso.units.admin import ensure_units_loaded, get_unit
-from chiso.units.agencies import create_agency, ensure_group, link_agencies, set_group_members
+from chiso.units.admin import get_unit
+from chiso.units.admin_load import ensure_units_loaded
+from chiso.units.agencies import create_agency
+from chiso.units.agency_history import link_agencies
+from chiso.units.groups import ensure_group, set_group_members
 from chiso.web import security
 from chiso.web.app import create_app
 
@@ -45,28 +49,35 @@ def _seed(url: str) -> None:
         hai_chau_district = get_unit(s, code="492", level="district")
         hai_chau_ward = get_unit(s, code="20236", level="commune", on=date(2024, 1, 1))
         snv = create_agency(
-            s, code="WT.SNV", name_vi="Sở Nội vụ thử nghiệm", name_en="Test Department of Home Affairs",
+            s, actor=SYSTEM,
+            code="WT.SNV", name_vi="Sở Nội vụ thử nghiệm", name_en="Test Department of Home Affairs",
             kind="department", province_code="48",
         )  # fmt: skip
         stttt = create_agency(
-            s, code="WT.STTTT", name_vi="Sở Thông tin và Truyền thông thử nghiệm", kind="department",
+            s, actor=SYSTEM,
+            code="WT.STTTT", name_vi="Sở Thông tin và Truyền thông thử nghiệm", kind="department",
             province_code="48", valid_to=date(2025, 3, 1),
         )  # fmt: skip
         skhcn = create_agency(
-            s, code="WT.SKHCN", name_vi="Sở Khoa học và Công nghệ thử nghiệm", kind="department",
+            s, actor=SYSTEM,
+            code="WT.SKHCN", name_vi="Sở Khoa học và Công nghệ thử nghiệm", kind="department",
             province_code="48", valid_from=date(2025, 3, 1),
         )  # fmt: skip
-        link_agencies(s, predecessor=stttt, successor=skhcn, kind="merge", effective_on=date(2025, 3, 1))
+        link_agencies(
+            s, actor=SYSTEM, predecessor=stttt, successor=skhcn, kind="merge", effective_on=date(2025, 3, 1)
+        )
         create_agency(
-            s, code="WT.UBND.HC", name_vi="UBND quận Hải Châu thử nghiệm", kind="district",
+            s, actor=SYSTEM,
+            code="WT.UBND.HC", name_vi="UBND quận Hải Châu thử nghiệm", kind="district",
             province_code="48", admin_unit=hai_chau_district, valid_to=date(2025, 7, 1),
         )  # fmt: skip
         create_agency(
-            s, code="WT.UBND.P1", name_vi="UBND phường Hải Châu thử nghiệm", kind="commune",
+            s, actor=SYSTEM,
+            code="WT.UBND.P1", name_vi="UBND phường Hải Châu thử nghiệm", kind="commune",
             province_code="48", admin_unit=hai_chau_ward, parent=None, valid_to=date(2025, 7, 1),
         )  # fmt: skip
-        group, _ = ensure_group(s, province_code="48", period=GROUP_PERIOD, code="SBN")
-        set_group_members(s, group=group, agencies=[snv, skhcn])
+        group, _ = ensure_group(s, actor=SYSTEM, province_code="48", period=GROUP_PERIOD, code="SBN")
+        set_group_members(s, actor=SYSTEM, group=group, agencies=[snv, skhcn])
         for role in ROLES_WITH_USERS:
             create_user(
                 s,
@@ -107,7 +118,7 @@ def _cleanup(url: str) -> None:
 @pytest.fixture(scope="module")
 def seed(store_url: str) -> Iterator[Seed]:
     """Load the units (once per database), then add our agencies, group and users; remove them after."""
-    ensure_units_loaded(store_url)
+    ensure_units_loaded(store_url, actor=SYSTEM)
     _cleanup(store_url)  # a crashed earlier run may have left rows behind
     _seed(store_url)
     try:

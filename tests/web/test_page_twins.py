@@ -23,7 +23,7 @@ from chiso.assessment import periods, review, submissions
 from chiso.flows.scoring import publish_period
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
-from chiso.units.admin import ensure_units_loaded
+from chiso.units.admin_load import ensure_units_loaded
 from chiso.units.text import fold
 from chiso.web import security
 from chiso.web.app import create_app
@@ -92,7 +92,7 @@ def _period(s, code: str, *, finish: bool) -> None:  # type: ignore[no-untyped-d
 def site(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('twins') / 'chiso.db'}"
     init_database(url)
-    ensure_units_loaded(url)
+    ensure_units_loaded(url, actor=SYSTEM)
     with session_scope(url) as s:
         _province(s)
         _period(s, PAST, finish=True)

@@ -1,6 +1,6 @@
 """Agencies pages: list (kind/group filters, search-as-you-type), detail with history; import; JSON twins.
 
-Web layer; calls chiso.units.agencies and chiso.units.admin, never SQL.
+Web layer; calls the units room's agency services and chiso.units.admin, never SQL.
 """
 
 from __future__ import annotations
@@ -14,19 +14,15 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from chiso.config import get_settings
-from chiso.errors import InvalidInput, NotFound, Problem
+from chiso.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from chiso.store.models.agencies import AGENCY_KINDS, Agency
 from chiso.units.admin import get_lineage
-from chiso.units.agencies import (
-    agency_groups,
-    describe_agency,
-    get_agency_history,
-    import_agencies,
-    list_groups,
-    search_agencies,
-)
+from chiso.units.agencies import describe_agency, search_agencies
+from chiso.units.agency_history import get_agency_history
+from chiso.units.agency_import import import_agencies
+from chiso.units.groups import agency_groups, list_groups
 from chiso.units.io import COLUMNS
-from chiso.web.deps import DbSession, require
+from chiso.web.deps import CurrentUser, DbSession, Viewer, require
 from chiso.web.pages import page
 from chiso.web.rendering import is_htmx, render, table_download
 from chiso.web.schemas import AgencyDetail, AgencyFilters, AgencyListPage, ImportResult
@@ -142,10 +138,12 @@ async def _save_upload(upload: UploadFile, folder: Path) -> Path:
     return path
 
 
-async def _import(db: DbSession, upload: UploadFile, dry_run: bool) -> ImportResult:
+async def _import(db: DbSession, upload: UploadFile, dry_run: bool, viewer: Viewer) -> ImportResult:
+    if viewer.user is None:  # the service acts for a person; anonymous visitors never act as the system
+        raise PermissionDenied("Cần đăng nhập để nhập danh sách cơ quan", "Log in to import agencies")
     with tempfile.TemporaryDirectory(prefix="chiso-import-") as folder:
         path = await _save_upload(upload, Path(folder))
-        report = import_agencies(db, path=path, dry_run=dry_run)
+        report = import_agencies(db, actor=viewer.user, path=path, dry_run=dry_run)
     return ImportResult.model_validate(report.to_dict())
 
 
@@ -158,12 +156,13 @@ async def _import(db: DbSession, upload: UploadFile, dry_run: bool) -> ImportRes
 async def import_submit(
     request: Request,
     db: DbSession,
+    viewer: CurrentUser,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     """Import an agencies file (all or nothing) and show what changed or every problem found."""
     try:
-        result = await _import(db, file, dry_run)
+        result = await _import(db, file, dry_run, viewer)
     except InvalidInput as exc:
         db.rollback()
         lang = getattr(request.state, "lang", "vi")
@@ -186,10 +185,13 @@ async def import_submit(
     tags=["agencies"],
 )
 async def import_api(
-    db: DbSession, file: Annotated[UploadFile, File()], dry_run: Annotated[bool, Form()] = False
+    db: DbSession,
+    viewer: CurrentUser,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
 ) -> ImportResult:
     """Import agencies from a CSV or Excel file, all or nothing (twin of the import form)."""
-    return await _import(db, file, dry_run)
+    return await _import(db, file, dry_run, viewer)
 
 
 @page(router, "/agencies/{code}", template="agencies/detail.html", action="view-agencies", name="detail",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from demo_site import run_chiso
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -30,6 +31,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+# The machine is shared and noisy: a hypothesis example is judged by what it asserts, never by a deadline.
+settings.register_profile("chiso", deadline=None)
+settings.load_profile("chiso")
+
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 

@@ -65,11 +65,11 @@ class _Writer:
         """Return a figure as shown (published decimals) and record it; the fact keeps the shown value."""
         shown = fmt_points(value, self.decimals, self.lang, signed=signed)
         rounded = round(value, self.decimals)
-        self.facts.append(Fact(kind, rounded, shown, source, **keys))  # type: ignore[arg-type]
+        self.facts.append(Fact(kind, rounded, shown, source, **keys))
         return shown
 
     def count(self, value: int, kind: str, source: str, **keys: str | None) -> str:
-        self.facts.append(Fact(kind, value, str(value), source, **keys))  # type: ignore[arg-type]
+        self.facts.append(Fact(kind, value, str(value), source, **keys))
         return str(value)
 
     def rank(self, value: int, kind: str, source: str, agency_code: str, group: str) -> str:
@@ -182,15 +182,9 @@ def _move(w: _Writer, a: AgencyResult) -> str:
 
 
 def _movers_sentences(w: _Writer, rows: list[AgencyResult]) -> list[str]:
-    moved = [
-        a for a in rows if a.rank is not None and a.previous_rank is not None and a.previous_rank != a.rank
-    ]
-    risers = sorted(
-        (a for a in moved if a.previous_rank > a.rank), key=lambda a: (a.rank - a.previous_rank, a.rank)
-    )  # type: ignore[operator]
-    fallers = sorted(
-        (a for a in moved if a.previous_rank < a.rank), key=lambda a: (a.previous_rank - a.rank, a.rank)
-    )  # type: ignore[operator]
+    moved = [(a.previous_rank - a.rank, a.rank, a) for a in rows if a.rank is not None and a.previous_rank]
+    risers = [a for _up, _r, a in sorted(moved, key=lambda m: (-m[0], m[1])) if _up > 0]
+    fallers = [a for _up, _r, a in sorted(moved, key=lambda m: (m[0], m[1])) if _up < 0]
     out = []
     if risers:
         out.append(
@@ -225,13 +219,13 @@ def _pillars_sentence(w: _Writer, ranking: RankingInput, group: str) -> str:
         if s.mean is None:
             continue
         p = pillars[s.code]
-        keys = {"group": group, "pillar": s.code}
-        mean = w.num(s.mean, "pillar_mean", f"mean(agencies[group={group}].pillars[{s.code}])", **keys)
+        source = f"mean(agencies[group={group}].pillars[{s.code}])"
+        mean = w.num(s.mean, "pillar_mean", source, group=group, pillar=s.code)
         text = f"{pick(p.name_vi, p.name_en, w.lang)} {mean}"
         if s.previous_mean is not None:
             delta = round(s.mean, w.decimals) - round(s.previous_mean, w.decimals)
             source = f"mean(pillars[{s.code}]) - mean(previous_pillars[{s.code}]) in group {group}"
-            shown = w.num(abs(delta), "pillar_mean_change", source, **keys)
+            shown = w.num(abs(delta), "pillar_mean_change", source, group=group, pillar=s.code)
             slight = abs(delta) < SLIGHT * p.max_points
             if round(delta, w.decimals) == 0:
                 text += w.t(" (không đổi)", " (unchanged)")

@@ -179,7 +179,8 @@ class DocumentInfo(_Model):
     """What a secretary fills in before generating the administrative document (Decree 30/2020/NĐ-CP).
 
     `number` and `issued_on` stay empty in a draft (the number is given when the document is signed):
-    the document then shows "Số:     /QĐ-UBND" and "ngày   tháng   năm".
+    the document then shows "Số:     /QĐ-UBND" and "ngày   tháng   năm". A line break in
+    `issuing_body` or `superior_body` is kept ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ ĐÀ NẴNG").
     """
 
     superior_body: str | None = None

@@ -1,4 +1,4 @@
-"""How reports write numbers, dates and names: Vietnamese first (97,20; ngày 15 tháng 7 năm 2026), English next.
+"""How reports write numbers, dates and names: Vietnamese first (97,20; ngày 15 tháng 7 năm 2026).
 
 Domain layer (reports room): imports chiso.clock and the report schemas only.
 """
@@ -65,7 +65,8 @@ def place_and_date(place: str, day: date | None, *, year: int | None = None) -> 
     'Đà Nẵng, ngày 15 tháng 7 năm 2026'
     """
     if day is None:
-        return f"{place}, ngày      tháng      năm {year or ''}".rstrip()
+        blank = "\u00a0" * 6
+        return f"{place}, ngày{blank}tháng{blank}năm {year or blank}"
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
@@ -73,7 +74,7 @@ def place_and_date(place: str, day: date | None, *, year: int | None = None) -> 
 def document_number(number: str | None, symbol: str) -> str:
     """Return "Số: 05/QĐ-UBND" (numbers below 10 take a leading zero); blank number in a draft."""
     if not number:
-        return f"Số:        /{symbol}"
+        return f"Số:{chr(0xA0) * 10}/{symbol}"
     shown = f"{int(number):02d}" if number.isdigit() else number
     return f"Số: {shown}/{symbol}"
 

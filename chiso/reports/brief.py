@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chiso.reports.narrative import write_index766_narrative
-from chiso.reports.pdf import env, font_faces_css, page_css, render_html
+from chiso.reports.pdf import env, font_faces_css, page_css, render_html, stylesheet
 from chiso.reports.schemas import Index766Agency, Index766Month, Lang
 from chiso.reports.text import fmt_int, fmt_moment, fmt_points, month_label, pick
 
@@ -135,9 +135,9 @@ def render_leader_brief_pdf(month: Index766Month, *, lang: Lang = "vi", top: int
         [
             font_faces_css(),
             page_css("portrait", number_first=True).replace("counter(page)", "''"),
-            env.loader.get_source(env, "report.css")[0],
+            stylesheet("report.css"),
         ]
-    )  # type: ignore[union-attr]
+    )
     html = env.get_template("brief.html").render(
         title=t["heading"],
         css=css,

@@ -49,6 +49,12 @@ env.filters["points"] = fmt_points
 env.filters["count"] = fmt_int
 
 
+@lru_cache(maxsize=4)
+def stylesheet(name: str) -> str:
+    """Return one of the reports' stylesheets (templates/decree.css, templates/report.css)."""
+    return (HERE / "templates" / name).read_text(encoding="utf-8")
+
+
 def content_mm(orientation: str) -> tuple[float, float]:
     """Return the width and height (mm) inside the decree's margins for a portrait or landscape page."""
     width, height = PAGE_MM[orientation]

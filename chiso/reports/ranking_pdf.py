@@ -24,6 +24,7 @@ from chiso.reports.pdf import (
     join_pdfs,
     page_css,
     render_parts,
+    stylesheet,
 )
 from chiso.reports.schemas import AgencyResult, DocumentInfo, GroupInfo, Index766Month, RankingInput
 from chiso.reports.text import band_label, document_number, fmt_points, place_and_date, roman
@@ -142,7 +143,13 @@ def _plan_annex(ranking: RankingInput, document: DocumentInfo, group: GroupInfo,
 
 
 def _annex_html(annex: _Annex, pages: list[tuple[int, int]], *, first_page: int, draft: bool) -> str:
-    css = "\n".join([font_faces_css(), page_css(annex.layout.orientation, first_page=first_page), _CSS])
+    css = "\n".join(
+        [
+            font_faces_css(),
+            page_css(annex.layout.orientation, first_page=first_page),
+            stylesheet("decree.css"),
+        ]
+    )
     return env.get_template("annex.html").render(
         title=f"Phụ lục {annex.numeral}",
         css=css,
@@ -157,9 +164,6 @@ def _annex_html(annex: _Annex, pages: list[tuple[int, int]], *, first_page: int,
         columns=annex.layout.columns,
         aligns=[{"l": "l", "c": "c"}.get(c.align, "") for c in annex.layout.columns],
     )
-
-
-_CSS = env.loader.get_source(env, "decree.css")[0] if env.loader is not None else ""
 
 
 def render_ranking_pdf(
@@ -185,7 +189,7 @@ def render_ranking_pdf(
     narrative = write_narrative(ranking, index766=index766) if document.include_narrative else None
     main = env.get_template("decision.html").render(
         title=document.summary,
-        css="\n".join([font_faces_css(), page_css("portrait"), _CSS]),
+        css="\n".join([font_faces_css(), page_css("portrait"), stylesheet("decree.css")]),
         draft=draft,
         doc=document,
         number_line=document_number(document.number, document.symbol),

@@ -12,7 +12,7 @@ from typing import Any
 
 from chiso.errors import NotFound
 from chiso.reports.charts import pillar_profile_spec, render_png
-from chiso.reports.pdf import env, font_faces_css, page_css, render_html
+from chiso.reports.pdf import env, font_faces_css, page_css, render_html, stylesheet
 from chiso.reports.schemas import AgencyResult, DocumentInfo, Lang, RankingInput
 from chiso.reports.stats import criterion_max, group_pillar_stats
 from chiso.reports.text import band_label, document_number, fmt_moment, fmt_points, pick, place_and_date
@@ -156,10 +156,10 @@ def render_scorecard_pdf(
         [
             font_faces_css(),
             page_css("portrait"),
-            env.loader.get_source(env, "decree.css")[0],  # type: ignore[union-attr]
-            env.loader.get_source(env, "report.css")[0],
+            stylesheet("decree.css"),
+            stylesheet("report.css"),
         ]
-    )  # type: ignore[union-attr]
+    )
     html = env.get_template("scorecard.html").render(
         title=f"{t['heading']} — {agency.name_vi}",
         css=css,

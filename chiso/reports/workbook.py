@@ -229,16 +229,16 @@ def _criteria_sheet(book: Any, ranking: RankingInput, lang: Lang, fmt: dict[str,
             sheet.write_string(row, 0, a.agency_code)
             sheet.write_string(row, 1, pick(a.name_vi, a.name_en, lang))
             sheet.write_string(row, 2, g.code)
-            for c in a.criteria:
-                col = position.get(c.code)
+            for result in a.criteria:
+                col = position.get(result.code)
                 if col is None:
                     continue
-                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
-                    sheet.write_number(row, col, c.value)
-                elif c.value is not None:
-                    sheet.write_string(row, col, str(c.value))
-                if c.points is not None:
-                    sheet.write_number(row, col + 1, c.points, fmt["points"])
+                if isinstance(result.value, int | float) and not isinstance(result.value, bool):
+                    sheet.write_number(row, col, result.value)
+                elif result.value is not None:
+                    sheet.write_string(row, col, str(result.value))
+                if result.points is not None:
+                    sheet.write_number(row, col + 1, result.points, fmt["points"])
             row += 1
     sheet.freeze_panes(2, 2)
     sheet.set_column(0, 0, 12)

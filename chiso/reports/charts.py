@@ -2,8 +2,8 @@
 
 Domain layer (reports room): imports the report schemas and stats; nothing from web, flows or assessment.
 Bands come from the caller (the framework's own labels, best first), never from a list in this file;
-their colours are an ordered, colour-blind-safe scale (Okabe-Ito hues from blue to vermilion) whose
-neighbours differ in lightness; every label is at least 12 px.
+their colours are an ordered, colour-blind-safe scale (viridis, light for the best band to dark for the
+worst) whose neighbours differ in lightness; every label is at least 12 px.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from chiso.reports.schemas import Lang, RankingInput
 from chiso.reports.stats import band_counts, group_pillar_stats
 from chiso.reports.text import band_label, pick
 
-# Best to worst. Okabe & Ito's blue, sky blue, yellow, orange and vermilion keep their order for the
-# three common colour-vision deficiencies; a sixth and seventh band get a deeper blue and a dark red.
-ORDERED_PALETTE = ("#0072B2", "#56B4E9", "#F0E442", "#E69F00", "#D55E00")
-EXTENDED_PALETTE = ("#003F6B", "#0072B2", "#56B4E9", "#F0E442", "#E69F00", "#D55E00", "#8A2A00")
+# Viridis (perceptually uniform, readable with the common colour-vision deficiencies and in grey), sampled
+# from light yellow-green for the best band to dark purple for the worst: lightness falls band by band.
+VIRIDIS = ("#440154", "#472D7B", "#3B528B", "#2C728E", "#21918C", "#28AE80", "#5EC962", "#ADDC30", "#FDE725")
+BEST_AT, WORST_AT = 0.88, 0.05
 NO_BAND = "#9E9E9E"
 FONT = "Liberation Serif, DejaVu Sans, sans-serif"
 LABEL_PX = 12
@@ -32,18 +32,30 @@ FONT_DIR = Path(__file__).parent / "fonts"
 vl_convert.register_font_directory(str(FONT_DIR))
 
 
+def _viridis(t: float) -> str:
+    """Return the viridis colour at t in [0, 1], interpolated between the anchors."""
+    x = t * (len(VIRIDIS) - 1)
+    i = min(int(x), len(VIRIDIS) - 2)
+    low, high = VIRIDIS[i], VIRIDIS[i + 1]
+    mix = [
+        round(int(low[k : k + 2], 16) + (x - i) * (int(high[k : k + 2], 16) - int(low[k : k + 2], 16)))
+        for k in (1, 3, 5)
+    ]
+    return "#" + "".join(f"{c:02X}" for c in mix)
+
+
 def band_colours(count: int) -> list[str]:
-    """Return `count` colours, best band first, spread evenly over the ordered palette.
+    """Return `count` colours, best band first, evenly spaced on viridis from light to dark.
 
     >>> band_colours(2)
-    ['#0072B2', '#D55E00']
+    ['#B0DC30', '#451364']
     """
     if count <= 0:
         return []
-    palette = ORDERED_PALETTE if count <= len(ORDERED_PALETTE) else EXTENDED_PALETTE
     if count == 1:
-        return [palette[0]]
-    return [palette[round(i * (len(palette) - 1) / (count - 1))] for i in range(count)]
+        return [_viridis(BEST_AT)]
+    step = (BEST_AT - WORST_AT) / (count - 1)
+    return [_viridis(BEST_AT - i * step) for i in range(count)]
 
 
 def _config() -> dict[str, Any]:
@@ -100,15 +112,24 @@ def ranking_spec(
     rows = list(rows)
     band_list, colours = _band_scale(list(bands) if bands is not None else _bands_from_rows(rows), rows)
     values = [
-        {"group": str(r["group"]), "total": float(r["total"]), "band": r.get("band") or "—",
-         "agency": str(r.get("agency", "")), "band_order": band_list.index(r.get("band") or "—")
-         if (r.get("band") or "—") in band_list else len(band_list)}
+        {
+            "group": str(r["group"]),
+            "total": float(r["total"]),
+            "band": r.get("band") or "—",
+            "agency": str(r.get("agency", "")),
+            "band_order": band_list.index(r.get("band") or "—")
+            if (r.get("band") or "—") in band_list
+            else len(band_list),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     colour = {
-        "field": "band", "type": "nominal", "title": t.get("Xếp loại", "Xếp loại"),
-        "scale": {"domain": band_list, "range": colours}, "sort": band_list,
-    }  # fmt: skip
+        "field": "band",
+        "type": "nominal",
+        "title": t.get("Xếp loại", "Xếp loại"),
+        "scale": {"domain": band_list, "range": colours},
+        "sort": band_list,
+    }
     group_axis = {"field": "group", "type": "nominal", "title": t.get("Nhóm", "Nhóm")}
     counts = {
         "title": t.get("Số đơn vị theo xếp loại", "Số đơn vị theo xếp loại"),
@@ -131,13 +152,17 @@ def ranking_spec(
         "mark": {"type": "tick", "thickness": 3, "size": 18},
         "encoding": {
             "y": group_axis,
-            "x": {"field": "total", "type": "quantitative", "title": t.get("Tổng điểm", "Tổng điểm"),
-                  "scale": {"zero": False}},
+            "x": {
+                "field": "total",
+                "type": "quantitative",
+                "title": t.get("Tổng điểm", "Tổng điểm"),
+                "scale": {"zero": False},
+            },
             "color": colour,
             "tooltip": [{"field": "agency"}, {"field": "total", "format": ".2f"}],
         },
         "width": 320,
-    }  # fmt: skip
+    }
     return _spec({"data": {"values": values}, "hconcat": [counts, spread]})
 
 
@@ -149,58 +174,97 @@ def band_distribution_spec(ranking: RankingInput, *, lang: Lang = "vi") -> dict[
     for g in ranking.groups:
         for order, (label_vi, count) in enumerate(band_counts(ranking, g.code)):
             if count:
-                values.append({"group": pick(g.name_vi, g.name_en, lang), "count": count,
-                               "band": band_label(label_vi, bands, lang), "order": order})  # fmt: skip
+                values.append(
+                    {
+                        "group": pick(g.name_vi, g.name_en, lang),
+                        "count": count,
+                        "band": band_label(label_vi, bands, lang),
+                        "order": order,
+                    }
+                )
     return _spec(
         {
             "title": pick("Số đơn vị theo xếp loại", "Agencies per band", lang),
             "data": {"values": values},
             "mark": {"type": "bar"},
             "encoding": {
-                "y": {"field": "group", "type": "nominal", "title": None,
-                      "sort": [pick(g.name_vi, g.name_en, lang) for g in ranking.groups]},
-                "x": {"field": "count", "type": "quantitative", "title": pick("Số đơn vị", "Agencies", lang),
-                      "axis": {"tickMinStep": 1, "format": "d"}},
-                "color": {"field": "band", "type": "nominal", "title": pick("Xếp loại", "Band", lang),
-                          "scale": {"domain": labels, "range": band_colours(len(labels))}, "sort": labels},
+                "y": {
+                    "field": "group",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": [pick(g.name_vi, g.name_en, lang) for g in ranking.groups],
+                },
+                "x": {
+                    "field": "count",
+                    "type": "quantitative",
+                    "title": pick("Số đơn vị", "Agencies", lang),
+                    "axis": {"tickMinStep": 1, "format": "d"},
+                },
+                "color": {
+                    "field": "band",
+                    "type": "nominal",
+                    "title": pick("Xếp loại", "Band", lang),
+                    "scale": {"domain": labels, "range": band_colours(len(labels))},
+                    "sort": labels,
+                },
                 "order": {"field": "order", "type": "ordinal"},
             },
             "width": 420,
         }
-    )  # fmt: skip
+    )
 
 
 def pillar_profile_spec(ranking: RankingInput, agency_code: str, *, lang: Lang = "vi") -> dict[str, Any]:
     """Return bars per pillar: the agency, its group's mean and its group's best, in % of the pillar's max."""
     agency = next(a for a in ranking.agencies if a.agency_code == agency_code)
     stats = {s.code: s for s in group_pillar_stats(ranking, agency.group)}
-    series = (pick("Đơn vị", "Agency", lang), pick("Trung bình nhóm", "Group mean", lang),
-              pick("Cao nhất nhóm", "Group best", lang))  # fmt: skip
+    series = (
+        pick("Đơn vị", "Agency", lang),
+        pick("Trung bình nhóm", "Group mean", lang),
+        pick("Cao nhất nhóm", "Group best", lang),
+    )
     values = []
     for p in ranking.framework.pillars:
         figures = (agency.pillars.get(p.code), stats[p.code].mean, stats[p.code].best)
         for name, value in zip(series, figures, strict=True):
             if value is not None and p.max_points:
-                values.append({"pillar": pick(p.name_vi, p.name_en, lang), "series": name,
-                               "percent": round(100 * value / p.max_points, 1)})  # fmt: skip
+                values.append(
+                    {
+                        "pillar": pick(p.name_vi, p.name_en, lang),
+                        "series": name,
+                        "percent": round(100 * value / p.max_points, 1),
+                    }
+                )
     return _spec(
         {
             "title": pick("Điểm từng chỉ số chính so với nhóm", "Points per pillar against the group", lang),
             "data": {"values": values},
             "mark": {"type": "bar"},
             "encoding": {
-                "y": {"field": "pillar", "type": "nominal", "title": None,
-                      "sort": [pick(p.name_vi, p.name_en, lang) for p in ranking.framework.pillars],
-                      "axis": {"labelLimit": 260}},
+                "y": {
+                    "field": "pillar",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": [pick(p.name_vi, p.name_en, lang) for p in ranking.framework.pillars],
+                    "axis": {"labelLimit": 260},
+                },
                 "yOffset": {"field": "series", "sort": list(series)},
-                "x": {"field": "percent", "type": "quantitative", "scale": {"domain": [0, 100]},
-                      "title": pick("% điểm tối đa", "% of maximum points", lang)},
-                "color": {"field": "series", "type": "nominal", "title": None,
-                          "scale": {"domain": list(series), "range": ["#0072B2", "#999999", "#E69F00"]}},
+                "x": {
+                    "field": "percent",
+                    "type": "quantitative",
+                    "scale": {"domain": [0, 100]},
+                    "title": pick("% điểm tối đa", "% of maximum points", lang),
+                },
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": list(series), "range": ["#3B528B", "#BBBBBB", "#5EC962"]},
+                },
             },
             "width": 360,
         }
-    )  # fmt: skip
+    )
 
 
 def render_svg(spec: Mapping[str, Any]) -> str:

@@ -170,7 +170,8 @@ def main() -> None:
         median = statistics.median(r["seconds"] for r in runs)
         peak = max(r["rss_mb"] for r in runs)
         print(
-            f"{kind}: median {median:.1f} s of {[round(r['seconds'], 1) for r in runs]} (target <= {target:.0f} s),"
+            f"{kind}: median {median:.1f} s of {[round(r['seconds'], 1) for r in runs]}"
+            f" (target <= {target:.0f} s),"
             f" peak RSS {peak:.0f} MB, {runs[0]['mb']:.1f} MB file"
         )
 

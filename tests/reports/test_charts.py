@@ -1,4 +1,4 @@
-"""Charts: bands and their order from the input, an ordered colour-blind-safe palette, labels >= 12 px, offline."""
+"""Charts: bands in the input's order, an ordered colour-blind-safe palette, labels >= 12 px, offline."""
 
 from __future__ import annotations
 

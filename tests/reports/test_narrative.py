@@ -1,4 +1,4 @@
-"""The written summary: what it says on hand-made rankings, and every figure it states recomputed from the rows."""
+"""The written summary on hand-made rankings, and every figure it states recomputed from the rows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from report_inputs import BANDS, FRAMEWORK, GROUPS, agency, make_month, make_ran
 from chiso.reports.narrative import Fact, Narrative, write_index766_narrative, write_narrative
 from chiso.reports.schemas import AgencyResult, Index766Month, PeriodInfo, RankingInput
 from chiso.reports.text import fmt_points
-
 
 POINT_KINDS = {
     "total",
@@ -96,8 +95,8 @@ def test_lineage_a_successor_moves_and_a_merged_ward_has_no_earlier_rank() -> No
     text = write_narrative(make_ranking()).text
     assert "Phường Hải Châu (kế thừa Phường Hải Châu I) tăng từ hạng 4 lên hạng 1" in text
     assert (
-        "Chưa có hạng kỳ trước để so sánh: Phường Thạch Thang (hợp nhất từ Phường Thạch Thang, Phường Thanh Bình)"
-        in text
+        "Chưa có hạng kỳ trước để so sánh: Phường Thạch Thang "
+        "(hợp nhất từ Phường Thạch Thang, Phường Thanh Bình)" in text
     )
     assert "Phường Thạch Thang giảm" not in text and "Phường Thạch Thang tăng" not in text
 

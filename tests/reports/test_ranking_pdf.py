@@ -1,4 +1,4 @@
-"""The ranking decision as a Decree 30 PDF: its parts in order, diacritics intact, page numbers, margins, annexes."""
+"""The ranking decision as a Decree 30 PDF: parts in order, diacritics, page numbers, margins, annexes."""
 
 from __future__ import annotations
 

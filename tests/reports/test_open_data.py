@@ -1,4 +1,4 @@
-"""Open data: Frictionless Data Packages whose descriptor, CSV and JSON agree, with stable names and hashes."""
+"""Open data: Frictionless Data Packages whose descriptor, CSV and JSON agree; stable names and hashes."""
 
 from __future__ import annotations
 

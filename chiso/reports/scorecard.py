@@ -15,7 +15,14 @@ from chiso.reports.charts import pillar_profile_spec, render_png
 from chiso.reports.pdf import env, font_faces_css, page_css, render_html, stylesheet
 from chiso.reports.schemas import AgencyResult, DocumentInfo, Lang, RankingInput
 from chiso.reports.stats import criterion_max, group_pillar_stats
-from chiso.reports.text import band_label, document_number, fmt_moment, fmt_points, pick, place_and_date
+from chiso.reports.text import (
+    band_label,
+    document_number,
+    fmt_points,
+    pick,
+    place_and_date,
+    publication_status,
+)
 
 TEXT = {
     "vi": {
@@ -143,15 +150,7 @@ def render_scorecard_pdf(
             f"rank {agency.previous_rank} → {agency.rank}",
             lang,
         )
-    published = (
-        pick(
-            f"Kết quả công bố lần {ranking.revision}, {fmt_moment(ranking.published_at, 'vi')}",
-            f"Published results, revision {ranking.revision}, {fmt_moment(ranking.published_at, 'en')}",
-            lang,
-        )
-        if ranking.published
-        else pick("DỰ THẢO — kết quả chưa công bố", "DRAFT — results not published", lang)
-    )
+    published = publication_status(ranking, lang)
     css = "\n".join(
         [
             font_faces_css(),

@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date, datetime
 
 from chiso.clock import to_local
-from chiso.reports.schemas import BandInfo, Lang
+from chiso.reports.schemas import BandInfo, Lang, RankingInput
 
 _ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
           (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # fmt: skip
@@ -130,3 +130,13 @@ def month_label(period: str, lang: Lang = "vi") -> str:
     if lang == "en":
         return date(year, month, 1).strftime("%B %Y")
     return f"tháng {month}/{year}"
+
+
+def publication_status(ranking: RankingInput, lang: Lang = "vi") -> str:
+    """Return "Công bố lần 2, 15/07/2026 09:30" (province time), or the notice of a draft."""
+    if not ranking.published:
+        return pick("DỰ THẢO — chưa công bố", "DRAFT — not published", lang)
+    when = fmt_moment(ranking.published_at, lang)
+    return pick(
+        f"Công bố lần {ranking.revision}, {when}", f"Published, revision {ranking.revision}, {when}", lang
+    )

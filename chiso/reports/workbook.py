@@ -17,7 +17,7 @@ import xlsxwriter
 from chiso.exports import XLSX_OPTIONS
 from chiso.reports.charts import band_colours
 from chiso.reports.schemas import AgencyResult, Lang, RankingInput
-from chiso.reports.text import band_label, fmt_moment, fmt_points, pick
+from chiso.reports.text import band_label, fmt_points, pick, publication_status
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 LABELS = {
@@ -64,15 +64,7 @@ def _text_colour(hex_colour: str) -> str:
 def _readme(book: Any, ranking: RankingInput, lang: Lang, fmt: dict[str, Any], sheets: list[str]) -> None:
     sheet = book.add_worksheet(sheet_name(_label("readme", lang), set()))
     fw, period = ranking.framework, ranking.period
-    status = (
-        pick(
-            f"Công bố lần {ranking.revision}, {fmt_moment(ranking.published_at, 'vi')}",
-            f"Published, revision {ranking.revision}, {fmt_moment(ranking.published_at, 'en')}",
-            lang,
-        )
-        if ranking.published
-        else pick("DỰ THẢO — chưa công bố", "DRAFT — not published", lang)
-    )
+    status = publication_status(ranking, lang)
     bands = "; ".join(
         f"{band_label(b.label_vi, fw.bands, lang)}: "
         + (f"≥ {fmt_points(b.min, fw.decimals, lang)}" if b.min is not None else "")

@@ -26,7 +26,7 @@ def test_scorecard_shows_total_rank_of_n_band_change_and_pillars_against_the_gro
     assert "Sở Du lịch" in text and "82,50" in text and "trên 6 đơn vị" in text and "hạng 6 → 4" in text
     # Infrastructure: 30.00 of 40, group mean 187 / 6 = 31.17, best 38.00, 1.17 below the mean
     assert "Hạ tầng kỹ thuật 30,00 40,00 31,17 38,00 -1,17" in text
-    assert "DỰ THẢO" not in text and "Kết quả công bố lần 1, 15/07/2026 09:30" in text
+    assert "DỰ THẢO" not in text and "Công bố lần 1, 15/07/2026 09:30" in text
 
 
 def test_scorecard_lists_the_strongest_and_weakest_criteria_by_share_of_their_maximum() -> None:

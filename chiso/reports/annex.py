@@ -80,15 +80,23 @@ class Layout:
         return [c.width_mm or 0.0 for c in self.columns]
 
 
-def fit_columns(columns: Sequence[Column], *, min_flexible_mm: float = 55.0) -> Layout:
-    """Give the flexible column what is left: portrait when it keeps `min_flexible_mm`, else landscape."""
-    fixed = sum(c.width_mm or 0.0 for c in columns)
-    for orientation in ("portrait", "landscape"):
-        left = content_mm(orientation)[0] - fixed
-        if left >= min_flexible_mm or orientation == "landscape":
-            cols = tuple(Column(c.title, c.width_mm or max(left, 30.0), c.align) for c in columns)
-            return Layout(orientation, cols)
-    raise AssertionError("unreachable")
+def fit_columns(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]] = (), *, min_flexible_mm: float = 55.0
+) -> Layout:
+    """Size the columns: a fixed column widens to its longest cell (cells do not wrap), the flexible one
+    takes what is left; portrait when it keeps `min_flexible_mm`, else landscape."""
+    widths = [c.width_mm for c in columns]
+    for k, c in enumerate(columns):
+        if c.width_mm is not None and rows:
+            longest = max(text_width_mm(row[k], BODY_PT) for row in rows)
+            widths[k] = max(c.width_mm, longest + SIDE_PAD_MM + 0.8)
+    fixed = sum(w or 0.0 for w in widths)
+    orientation = "portrait" if content_mm("portrait")[0] - fixed >= min_flexible_mm else "landscape"
+    left = content_mm(orientation)[0] - fixed
+    return Layout(
+        orientation,
+        tuple(Column(c.title, w or max(left, 30.0), c.align) for c, w in zip(columns, widths, strict=True)),
+    )
 
 
 def header_mm(layout: Layout) -> float:

@@ -9,7 +9,6 @@ its page counter where the part before it ended, so page numbers run on as in on
 from __future__ import annotations
 
 import io
-import math
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -167,8 +166,3 @@ def join_pdfs(pdfs: Sequence[bytes], *, title: str, lang: str = "vi") -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def runs(pages: int, workers: int) -> int:
-    """Return how many pages one run of an annex should hold so that `workers` share it evenly."""
-    return max(1, math.ceil(pages / max(1, workers * 2)))

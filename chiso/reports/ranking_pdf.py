@@ -127,8 +127,8 @@ class _Annex:
 
 
 def _plan_annex(ranking: RankingInput, document: DocumentInfo, group: GroupInfo, number: int) -> _Annex:
-    layout = fit_columns(_columns(ranking))
     rows = [_cells(ranking, a) for a in ranking.group_rows(group.code)]
+    layout = fit_columns(_columns(ranking), rows)
     title = (
         f"KẾT QUẢ XẾP HẠNG {ranking.framework.name_vi.upper()} {ranking.period.name_vi.upper()}"
         f" – {group.name_vi.upper()}"

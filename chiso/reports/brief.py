@@ -83,15 +83,8 @@ def _agency_rows(rows: list[Index766Agency], lang: Lang) -> list[dict[str, Any]]
     return out
 
 
-def render_leader_brief_pdf(month: Index766Month, *, lang: Lang = "vi", top: int = TOP) -> bytes:
-    """Render the one-page brief of a month of the 766 index and return the PDF bytes.
-
-    Args:
-        month: the month (province, groups, agencies, optional targets and last month's figures).
-        lang: "vi" (default) or "en".
-        top: how many agencies to list at the top and at the bottom.
-    """
-    t = TEXT[lang]
+def _group_rows(month: Index766Month, lang: Lang) -> list[dict[str, Any]]:
+    """Return the six groups of the province: now, last month, change and maximum, as shown."""
     before = month.previous_province
     groups = []
     for g in month.groups:
@@ -108,6 +101,20 @@ def render_leader_brief_pdf(month: Index766Month, *, lang: Lang = "vi", top: int
                 "max": fmt_points(g.max_points, 2, lang),
             }
         )
+    return groups
+
+
+def render_leader_brief_pdf(month: Index766Month, *, lang: Lang = "vi", top: int = TOP) -> bytes:
+    """Render the one-page brief of a month of the 766 index and return the PDF bytes.
+
+    Args:
+        month: the month (province, groups, agencies, optional targets and last month's figures).
+        lang: "vi" (default) or "en".
+        top: how many agencies to list at the top and at the bottom.
+    """
+    t = TEXT[lang]
+    before = month.previous_province
+    groups = _group_rows(month, lang)
     scored = sorted(
         (a for a in month.agencies if a.total is not None), key=lambda a: (-(a.total or 0), a.agency_code)
     )

@@ -105,6 +105,27 @@ def _criteria(
     return rows(best), rows(worst)
 
 
+def _pillar_rows(ranking: RankingInput, agency: AgencyResult, lang: Lang) -> list[dict[str, str]]:
+    """Return each pillar's points against the group's mean and best, as shown."""
+    fw, d = ranking.framework, ranking.framework.decimals
+    stats = {s.code: s for s in group_pillar_stats(ranking, agency.group)}
+    pillars = []
+    for p in fw.pillars:
+        mine, s = agency.pillars.get(p.code), stats[p.code]
+        gap = None if mine is None or s.mean is None else mine - s.mean
+        pillars.append(
+            {
+                "name": pick(p.name_vi, p.name_en, lang),
+                "points": fmt_points(mine, d, lang),
+                "max": fmt_points(p.max_points, d, lang),
+                "mean": fmt_points(s.mean, d, lang),
+                "best": fmt_points(s.best, d, lang),
+                "gap": fmt_points(gap, d, lang, signed=True),
+            }
+        )
+    return pillars
+
+
 def render_scorecard_pdf(
     ranking: RankingInput, agency_code: str, *, document: DocumentInfo | None = None, lang: Lang = "vi"
 ) -> bytes:
@@ -123,21 +144,7 @@ def render_scorecard_pdf(
     d = fw.decimals
     group = next(g for g in ranking.groups if g.code == agency.group)
     size = sum(1 for a in ranking.agencies if a.group == agency.group)
-    stats = {s.code: s for s in group_pillar_stats(ranking, agency.group)}
-    pillars = []
-    for p in fw.pillars:
-        mine, s = agency.pillars.get(p.code), stats[p.code]
-        gap = None if mine is None or s.mean is None else mine - s.mean
-        pillars.append(
-            {
-                "name": pick(p.name_vi, p.name_en, lang),
-                "points": fmt_points(mine, d, lang),
-                "max": fmt_points(p.max_points, d, lang),
-                "mean": fmt_points(s.mean, d, lang),
-                "best": fmt_points(s.best, d, lang),
-                "gap": fmt_points(gap, d, lang, signed=True),
-            }
-        )
+    pillars = _pillar_rows(ranking, agency, lang)
     chart = (
         "data:image/png;base64,"
         + base64.b64encode(render_png(pillar_profile_spec(ranking, agency_code, lang=lang))).decode()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint typecheck pytest browser-deps clean
+.PHONY: run test install install-test lint typecheck pytest browser-deps pdf-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ browser-deps:
 		|| (echo "make test: could not install chromium; browser tests will be skipped" >&2); \
 	fi
 
+# poppler-utils (pdftoppm, pdftotext) lets the report tests turn PDF pages into PNG; WeasyPrint needs Pango.
+pdf-deps:
+	@if ! command -v pdftoppm >/dev/null 2>&1 || ! ldconfig -p | grep -q libpangoft2; then \
+		echo "make test: pdftoppm or Pango is missing; installing Debian's poppler-utils and Pango with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
+		|| (echo "make test: could not install poppler-utils; the PDF-to-PNG tests will be skipped" >&2); \
+	fi
+
 lint: install-test
 	$(BIN)/ruff check chiso tests benchmarks
 	$(BIN)/lint-imports
@@ -43,7 +51,7 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-pytest: install-test browser-deps
+pytest: install-test browser-deps pdf-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest

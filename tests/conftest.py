@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from demo_site import run_chiso
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 

@@ -63,7 +63,9 @@ def deliver_due(url: str | None = None, *, worker_id: str, limit: int = 200) -> 
         return report
     lease_for = timedelta(seconds=_seconds("CHISO_DELIVERY_LEASE_S", outbox.LEASE.total_seconds()))
     with session_scope(url) as session:
-        claimed = outbox.claim_due(session, worker_id=worker_id, limit=limit, lease=lease_for, channels=channels)
+        claimed = outbox.claim_due(
+            session, worker_id=worker_id, limit=limit, lease=lease_for, channels=channels
+        )
         batch = [(d.id, d.channel, d.recipient, d.idempotency_key, d.payload) for d in claimed]
     report.claimed = len(batch)
     if not batch:
@@ -78,12 +80,18 @@ def deliver_due(url: str | None = None, *, worker_id: str, limit: int = 200) -> 
                         smtp.send(key=key, to=recipient, payload=payload)
                     else:
                         assert settings.webhook_url is not None
-                        send_webhook(url=settings.webhook_url, secret=settings.webhook_secret, key=key,
-                                     payload=payload)  # fmt: skip
+                        send_webhook(
+                            url=settings.webhook_url, secret=settings.webhook_secret, key=key, payload=payload
+                        )
                 except (TemporaryFailure, PermanentFailure) as exc:
                     permanent = isinstance(exc, PermanentFailure)
-                    status = outbox.mark_failed(session, delivery_id=delivery_id, worker_id=worker_id,
-                                                error=str(exc), permanent=permanent)  # fmt: skip
+                    status = outbox.mark_failed(
+                        session,
+                        delivery_id=delivery_id,
+                        worker_id=worker_id,
+                        error=str(exc),
+                        permanent=permanent,
+                    )
                     report.failed += status == "failed"
                     report.retry += status == "pending"
                     report.errors.append(str(exc))
@@ -109,7 +117,9 @@ def _smtp(settings: FollowupSettings) -> SmtpSender | _NoSmtp:
     return SmtpSender(settings.smtp, mail_from=settings.mail_from)
 
 
-def drain(url: str | None = None, *, worker_id: str, limit: int = 200, max_passes: int = 1000) -> DeliveryReport:
+def drain(
+    url: str | None = None, *, worker_id: str, limit: int = 200, max_passes: int = 1000
+) -> DeliveryReport:
     """Send everything that is due now (several passes), e.g. after a burst of notifications."""
     total = DeliveryReport()
     for _ in range(max_passes):
@@ -167,7 +177,8 @@ def start_in_thread(url: str | None = None) -> tuple[threading.Thread, threading
     if not get_followup_settings().worker:
         return None
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, kwargs={"url": url, "stop": stop}, name="chiso-worker",
-                              daemon=True)  # fmt: skip
+    thread = threading.Thread(
+        target=run_worker, kwargs={"url": url, "stop": stop}, name="chiso-worker", daemon=True
+    )
     thread.start()
     return thread, stop

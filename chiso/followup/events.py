@@ -1,4 +1,4 @@
-"""The notification events: what can reach a person, on which channels by default, and whether it may be muted.
+"""The notification events: what can reach a person, on which channels by default, whether it may be muted.
 
 Domain layer; imports nothing but the standard library. A room that performs an event calls
 `chiso.followup.notify.notify(...)` with one of these types, in the same transaction as the event.
@@ -32,10 +32,13 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("review_deadline", "Sắp đến hạn thẩm định", "Review deadline approaching"),
         EventType("ranking_published", "Công bố xếp hạng", "Ranking published"),
         EventType("alert_raised", "Cảnh báo mới", "Alert raised"),
-        EventType("request_received", "Yêu cầu giải trình", "Request for explanation received", optional=False),
+        EventType(
+            "request_received", "Yêu cầu giải trình", "Request for explanation received", optional=False
+        ),
         EventType("request_answered", "Đơn vị đã giải trình", "Request for explanation answered"),
-        EventType("request_overdue", "Yêu cầu giải trình quá hạn", "Request for explanation overdue",
-                  optional=False),  # fmt: skip
+        EventType(
+            "request_overdue", "Yêu cầu giải trình quá hạn", "Request for explanation overdue", optional=False
+        ),
         EventType("plan_overdue", "Hạng mục kế hoạch quá hạn", "Action-plan item overdue"),
         EventType("report", "Báo cáo định kỳ", "Scheduled report", default_channels=("email",)),
     )
@@ -51,4 +54,6 @@ def get_event_type(code: str) -> EventType:
     try:
         return EVENT_TYPES[code]
     except KeyError:
-        raise KeyError(f"unknown notification event {code!r}; register it in chiso/followup/events.py") from None
+        raise KeyError(
+            f"unknown notification event {code!r}; register it in chiso/followup/events.py"
+        ) from None

@@ -65,7 +65,10 @@ def due_today(session: Session, *, name: str, now: datetime | None = None) -> bo
     if row is None:
         row = WorkerLease(name=name)
         session.add(row)
-    if row.last_run_at is not None and clock.to_local(row.last_run_at).date() >= clock.to_local(moment).date():
+    if (
+        row.last_run_at is not None
+        and clock.to_local(row.last_run_at).date() >= clock.to_local(moment).date()
+    ):
         return False
     row.last_run_at = moment
     session.flush()

@@ -64,8 +64,9 @@ def email_html(message: Message, *, name: str, base_url: str) -> str:
     )
 
 
-def webhook_body(message: Message, *, event_type: str, key: str, recipient: dict[str, Any], base_url: str
-                 ) -> dict[str, Any]:  # fmt: skip
+def webhook_body(
+    message: Message, *, event_type: str, key: str, recipient: dict[str, Any], base_url: str
+) -> dict[str, Any]:
     """Return the JSON a webhook receives (a Zalo OA or SMS gateway routes it by `recipient`)."""
     return {
         "event": event_type,

@@ -111,25 +111,43 @@ def notify(
     for r in inapp:
         if r.user_id in seen:
             continue
-        session.add(Notification(
-            user_id=r.user_id, event_type=event_type, event_key=key, title_vi=message.title_vi,
-            title_en=message.title_en, body_vi=message.body_vi, body_en=message.body_en, link=message.link,
-            created_at=moment,
-        ))  # fmt: skip
+        session.add(
+            Notification(
+                user_id=r.user_id,
+                event_type=event_type,
+                event_key=key,
+                title_vi=message.title_vi,
+                title_en=message.title_en,
+                body_vi=message.body_vi,
+                body_en=message.body_en,
+                link=message.link,
+                created_at=moment,
+            )
+        )
         report.inapp += 1
     deliveries = _deliveries(people, chosen, event_type, key, message, settings.webhook_url is not None)
     known = set(
-        session.scalars(select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(list(deliveries))))
+        session.scalars(
+            select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(list(deliveries)))
+        )
     )
     for idem, (channel, r) in deliveries.items():
         if idem in known:
             continue
-        session.add(Delivery(
-            idempotency_key=idem, channel=channel, event_type=event_type,
-            recipient=r.email if channel == "email" else "webhook", user_id=r.user_id,
-            payload=_payload(channel, r, event_type, idem, message, settings.base_url), status="pending",
-            attempts=0, next_attempt_at=moment, created_at=moment,
-        ))  # fmt: skip
+        session.add(
+            Delivery(
+                idempotency_key=idem,
+                channel=channel,
+                event_type=event_type,
+                recipient=r.email if channel == "email" else "webhook",
+                user_id=r.user_id,
+                payload=_payload(channel, r, event_type, idem, message, settings.base_url),
+                status="pending",
+                attempts=0,
+                next_attempt_at=moment,
+                created_at=moment,
+            )
+        )
         report.deliveries += 1
     session.flush()
     return report
@@ -217,9 +235,7 @@ def get_preferences(session: Session, *, actor: Actor) -> dict[str, dict[str, bo
     return out
 
 
-def set_preference(
-    session: Session, *, actor: Actor, event_type: str, channel: str, enabled: bool
-) -> None:
+def set_preference(session: Session, *, actor: Actor, event_type: str, channel: str, enabled: bool) -> None:
     """Subscribe to or unsubscribe from one event type on one channel.
 
     Raises:
@@ -241,7 +257,9 @@ def set_preference(
         )
     row = session.get(NotificationSetting, (actor.id, event_type, channel))
     if row is None:
-        session.add(NotificationSetting(user_id=actor.id, event_type=event_type, channel=channel, enabled=enabled))
+        session.add(
+            NotificationSetting(user_id=actor.id, event_type=event_type, channel=channel, enabled=enabled)
+        )
     else:
         row.enabled = enabled
     session.flush()
@@ -256,9 +274,7 @@ def set_address(session: Session, *, actor: Actor, user_id: int, email: str) -> 
     """
     email = email.strip()
     if "@" not in email or " " in email or len(email) > 200:
-        raise InvalidInput(
-            f"Địa chỉ e-mail không hợp lệ: {email!r}", f"Not an e-mail address: {email!r}"
-        )
+        raise InvalidInput(f"Địa chỉ e-mail không hợp lệ: {email!r}", f"Not an e-mail address: {email!r}")
     if not is_system(actor) and actor.id != user_id and actor.role != "secretariat":
         raise PermissionDenied("Chỉ được sửa e-mail của mình", "You may only change your own e-mail")
     row = session.get(UserAddress, user_id)

@@ -31,9 +31,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim_due(
-    session: Session, *, worker_id: str, limit: int = 200, now: datetime | None = None,
-    lease: timedelta = LEASE, channels: Sequence[str] = ("email", "webhook"),
-) -> list[Delivery]:  # fmt: skip
+    session: Session,
+    *,
+    worker_id: str,
+    limit: int = 200,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+    channels: Sequence[str] = ("email", "webhook"),
+) -> list[Delivery]:
     """Claim up to `limit` deliveries that are due (or whose previous worker's lease expired).
 
     The claim sets status "sending", the worker's id and a lease; the caller commits it before sending.
@@ -58,19 +63,27 @@ def claim_due(
     session.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids), due)
-        .values(status="sending", locked_by=worker_id, locked_until=moment + lease, attempts=Delivery.attempts + 1)
+        .values(
+            status="sending", locked_by=worker_id, locked_until=moment + lease, attempts=Delivery.attempts + 1
+        )
         .execution_options(synchronize_session=False)
     )
     session.flush()
-    stmt2 = select(Delivery).where(Delivery.id.in_(ids), Delivery.locked_by == worker_id).order_by(Delivery.id)
+    stmt2 = (
+        select(Delivery).where(Delivery.id.in_(ids), Delivery.locked_by == worker_id).order_by(Delivery.id)
+    )
     return list(session.scalars(stmt2.execution_options(populate_existing=True)))
 
 
-def mark_sent(session: Session, *, delivery_ids: Sequence[int], worker_id: str, now: datetime | None = None) -> int:
+def mark_sent(
+    session: Session, *, delivery_ids: Sequence[int], worker_id: str, now: datetime | None = None
+) -> int:
     """Record deliveries as sent (only those this worker still holds); return how many."""
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(delivery_ids)), Delivery.locked_by == worker_id, Delivery.status == "sending")
+        .where(
+            Delivery.id.in_(list(delivery_ids)), Delivery.locked_by == worker_id, Delivery.status == "sending"
+        )
         .values(status="sent", sent_at=now or clock.now(), locked_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -78,9 +91,14 @@ def mark_sent(session: Session, *, delivery_ids: Sequence[int], worker_id: str, 
 
 
 def mark_failed(
-    session: Session, *, delivery_id: int, worker_id: str, error: str, permanent: bool = False,
+    session: Session,
+    *,
+    delivery_id: int,
+    worker_id: str,
+    error: str,
+    permanent: bool = False,
     now: datetime | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """Record a failed try: retry later with backoff, or give up (permanent error or too many tries).
 
     Returns:
@@ -105,20 +123,33 @@ def retry_failed(session: Session, *, delivery_ids: Sequence[int], actor: Actor)
     """Queue failed deliveries again (secretariat, after fixing an address or the SMTP settings)."""
     if not is_system(actor) and actor.role != "secretariat":
         raise PermissionDenied("Chỉ văn phòng gửi lại được thư", "Only the secretariat can resend messages")
-    rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(list(delivery_ids)),
-                                                       Delivery.status == "failed")))  # fmt: skip
+    rows = list(
+        session.scalars(
+            select(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "failed")
+        )
+    )
     moment = clock.now()
     for row in rows:
         row.status, row.attempts, row.next_attempt_at = "pending", 0, moment
-        record_change(session, action="delivery.retry", object_type="delivery", object_id=row.id, actor=actor,
-                      old="failed", new="pending", flush=False)  # fmt: skip
+        record_change(
+            session,
+            action="delivery.retry",
+            object_type="delivery",
+            object_id=row.id,
+            actor=actor,
+            old="failed",
+            new="pending",
+            flush=False,
+        )
     session.flush()
     return len(rows)
 
 
 def delivery_counts(session: Session) -> dict[str, int]:
     """Return the number of deliveries per status."""
-    rows = session.execute(select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status)).tuples()
+    rows = session.execute(
+        select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status)
+    ).tuples()
     return {status: int(n) for status, n in rows}
 
 

@@ -63,7 +63,9 @@ class SmtpSender:
     def __enter__(self) -> SmtpSender:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
@@ -71,7 +73,9 @@ class SmtpSender:
         try:
             smtp: smtplib.SMTP
             if s.ssl:
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
                 if s.starttls:
@@ -149,11 +153,18 @@ def send_webhook(*, url: str, secret: str, key: str, payload: dict[str, Any], ti
     """
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     stamp = str(int(time.time()))
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key,
-        "X-Chiso-Timestamp": stamp, "X-Chiso-Signature": f"sha256={sign(secret, stamp, body)}",
-        "User-Agent": "chiso-webhook/1",
-    })  # fmt: skip
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Idempotency-Key": key,
+            "X-Chiso-Timestamp": stamp,
+            "X-Chiso-Signature": f"sha256={sign(secret, stamp, body)}",
+            "User-Agent": "chiso-webhook/1",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured URL
             response.read()

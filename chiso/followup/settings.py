@@ -4,7 +4,7 @@ Domain layer; imports nothing from chiso. Every value has a working default so `
 
 | variable | default | meaning |
 |---|---|---|
-| CHISO_SMTP_URL | (none: e-mails stay queued, visible on /notifications/outbox) | smtp://user:pass@host:port, smtps://... for TLS, ?starttls=1 |
+| CHISO_SMTP_URL | (none: e-mails wait, see /notifications/outbox) | smtp://user:pass@host:port, smtps:// |
 | CHISO_MAIL_FROM | chiso@localhost | the From address |
 | CHISO_BASE_URL | http://127.0.0.1:8000 | links in e-mails |
 | CHISO_WEBHOOK_URL / CHISO_WEBHOOK_SECRET | (none) | JSON POST signed with HMAC-SHA256 |

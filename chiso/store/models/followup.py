@@ -1,4 +1,4 @@
-"""Follow-up tables: targets, alerts, requests for explanation, action plans, notifications and their delivery.
+"""Follow-up tables: targets, alerts, requests for explanation, action plans, notifications, deliveries.
 
 Store layer: imports nothing from the domain rooms. Services in chiso/followup/ own the rules (target
 status, one alert per agency x rule x period, escalation, the outbox's claim and retry); flows in
@@ -47,7 +47,9 @@ class Target(Base):
     name_vi: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str | None] = mapped_column(String(300), nullable=True)
     province_code: Mapped[str] = mapped_column(String(10), index=True)
-    indicator: Mapped[str] = mapped_column(String(120))  # metric:X | group:X | total766 | node:FW/X | custom:X
+    indicator: Mapped[str] = mapped_column(
+        String(120)
+    )  # metric:X | group:X | total766 | node:FW/X | custom:X
     scope: Mapped[str] = mapped_column(String(20))  # one of TARGET_SCOPES
     scope_code: Mapped[str | None] = mapped_column(String(60), nullable=True)  # group, kind or agency code
     period_type: Mapped[str] = mapped_column(String(10))  # one of PERIOD_TYPES

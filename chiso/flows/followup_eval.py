@@ -292,7 +292,7 @@ def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]
         .where(AssessmentPeriod.status == "open", Submission.status.in_(["draft", "returned"]))
     )
     out = []
-    for sub, period, agency in session.execute(stmt).tuples():
+    for sub, period, agency in session.execute(stmt):
         deadline = sub.extended_until or period.submission_deadline
         if sub.status == "returned":
             deadline = max(deadline, period.review_deadline)
@@ -313,7 +313,7 @@ def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]
 
 def plan_candidates(session: Session, *, today: date) -> list[Candidate]:
     """Return an alert per action-plan item past its due date and not done."""
-    codes = dict(session.execute(select(Agency.id, Agency.code)).tuples().all())
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
     return [
         Candidate(
             "plan_overdue",

@@ -95,7 +95,7 @@ def send_deadline_reminders(session: Session, *, now: datetime) -> int:
         .where(AssessmentPeriod.status == "open", Submission.status.in_(["draft", "returned"]))
     )
     days_of: dict[int, tuple[int, ...]] = {}
-    for sub, period, agency in session.execute(stmt).tuples():
+    for sub, period, agency in session.execute(stmt):
         if period.id not in days_of:
             days_of[period.id] = schedule_days(session, period=period, kind="submission")
         deadline = sub.extended_until or period.submission_deadline
@@ -134,7 +134,7 @@ def _review_reminders(session: Session, *, now: datetime) -> int:
             .where(Submission.period_id == period.id, Submission.status.in_(["submitted", "resubmitted"]))
             .group_by(Submission.group_id)
         )
-        groups = dict(session.execute(waiting).tuples().all())
+        groups = dict(session.execute(waiting).all())
         if not groups:
             continue
         users = session.scalars(

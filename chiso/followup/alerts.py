@@ -124,7 +124,7 @@ def raise_alerts(
         stmt = select(Alert.rule, Alert.agency_code, Alert.period).where(
             tuple_(Alert.rule, Alert.agency_code, Alert.period).in_(chunk)
         )
-        known.update(session.execute(stmt).tuples())
+        known.update(session.execute(stmt))
     fresh = [c for k, c in unique.items() if k not in known]
     if not fresh:
         return []
@@ -173,7 +173,7 @@ def _notify_digest(session: Session, fresh: Sequence[Candidate], moment: datetim
         select(Agency.code, User)
         .join(User, User.agency_id == Agency.id)
         .where(Agency.code.in_(list(by_agency)), User.role == "reporter", User.is_active)
-    ).tuples()
+    )
     for code, user in reporters:
         mine = by_agency[code]
         notify(

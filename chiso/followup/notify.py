@@ -49,9 +49,9 @@ def recipients_of(session: Session, users: Iterable[User]) -> list[Recipient]:
     users = [u for u in users if u.is_active]
     ids = [u.id for u in users]
     emails = dict(
-        session.execute(select(UserAddress.user_id, UserAddress.email).where(UserAddress.user_id.in_(ids)))
-        .tuples()
-        .all()
+        session.execute(
+            select(UserAddress.user_id, UserAddress.email).where(UserAddress.user_id.in_(ids))
+        ).all()
     )
     return [Recipient(u.full_name, u.id, emails.get(u.id), u.role) for u in users]
 
@@ -61,7 +61,7 @@ def _settings(session: Session, user_ids: Sequence[int], event_type: str) -> dic
         select(NotificationSetting.user_id, NotificationSetting.channel, NotificationSetting.enabled).where(
             NotificationSetting.user_id.in_(user_ids), NotificationSetting.event_type == event_type
         )
-    ).tuples()
+    )
     return {(uid, channel): enabled for uid, channel, enabled in rows}
 
 

@@ -147,9 +147,7 @@ def retry_failed(session: Session, *, delivery_ids: Sequence[int], actor: Actor)
 
 def delivery_counts(session: Session) -> dict[str, int]:
     """Return the number of deliveries per status."""
-    rows = session.execute(
-        select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status)
-    ).tuples()
+    rows = session.execute(select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status))
     return {status: int(n) for status, n in rows}
 
 

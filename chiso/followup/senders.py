@@ -15,7 +15,9 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 from types import TracebackType
 from typing import Any
@@ -36,18 +38,22 @@ def message_id(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@chiso>"
 
 
-def build_email(*, key: str, to: str, payload: dict[str, Any], mail_from: str) -> EmailMessage:
-    """Return the e-mail of a delivery: plain text and HTML alternatives, Vietnamese first."""
-    msg = EmailMessage()
-    msg["Subject"] = str(payload["subject"])
+def build_email(*, key: str, to: str, payload: dict[str, Any], mail_from: str) -> MIMEMultipart:
+    """Return the e-mail of a delivery: plain text and HTML alternatives, Vietnamese first.
+
+    Headers are encoded with `email.header.Header` (RFC 2047 words that keep their spaces): the newer
+    EmailMessage API folds a long Vietnamese subject into encoded words that lose the space between them.
+    """
+    msg = MIMEMultipart("alternative")
+    msg["Subject"] = Header(str(payload["subject"]), "utf-8")
     msg["From"] = formataddr(("chiso", mail_from))
-    msg["To"] = formataddr((str(payload.get("name") or ""), to))
+    msg["To"] = formataddr((str(Header(str(payload.get("name") or ""), "utf-8")), to))
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id(key)
     msg["X-Chiso-Idempotency-Key"] = key
     msg["Content-Language"] = "vi, en"
-    msg.set_content(str(payload["text"]), charset="utf-8")
-    msg.add_alternative(str(payload["html"]), subtype="html", charset="utf-8")
+    msg.attach(MIMEText(str(payload["text"]), "plain", "utf-8"))
+    msg.attach(MIMEText(str(payload["html"]), "html", "utf-8"))
     return msg
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-02 11:01:51.309417
+Create Date: 2026-12-02 11:01:51
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('threshold', sa.Float(), nullable=True),
-    sa.Column('updated_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_alert_rules'))
     )
     op.create_table('alerts',
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('title_en', sa.String(length=400), nullable=False),
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('raised_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
     sa.UniqueConstraint('rule', 'agency_code', 'period', name='uq_alerts_key')
     )
@@ -43,8 +43,8 @@ def upgrade() -> None:
     op.create_table('worker_leases',
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('holder', sa.String(length=120), nullable=True),
-    sa.Column('expires_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
-    sa.Column('last_run_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_worker_leases'))
     )
     op.create_table('agency_contacts',
@@ -72,12 +72,12 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('locked_by', sa.String(length=80), nullable=True),
-    sa.Column('locked_until', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_deliveries_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_deliveries_idempotency_key'))
@@ -91,14 +91,14 @@ def upgrade() -> None:
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('subject', sa.String(length=400), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('due_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
-    sa.Column('escalated_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('answer', sa.Text(), nullable=True),
-    sa.Column('answered_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('answered_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_explanation_requests_agency_id_agencies')),
     sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_explanation_requests_alert_id_alerts')),
@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('file_type', sa.String(length=10), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('uploaded_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_followup_files_uploaded_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_files'))
@@ -145,8 +145,8 @@ def upgrade() -> None:
     sa.Column('body_vi', sa.Text(), nullable=False),
     sa.Column('body_en', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=400), nullable=False),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', chiso.store.types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('user_id', 'event_key', name='uq_notifications_user_event')
@@ -167,8 +167,8 @@ def upgrade() -> None:
     sa.Column('budget', sa.Float(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_plan_items_agency_id_agencies')),
     sa.ForeignKeyConstraint(['project_id'], ['plan_items.id'], name=op.f('fk_plan_items_project_id_plan_items')),
@@ -184,7 +184,7 @@ def upgrade() -> None:
     sa.Column('report', sa.String(length=20), nullable=False),
     sa.Column('frequency', sa.String(length=10), nullable=False),
     sa.Column('period_code', sa.String(length=40), nullable=True),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_report_subscriptions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_subscriptions'))
     )
@@ -206,8 +206,8 @@ def upgrade() -> None:
     sa.Column('comparison', sa.String(length=2), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('milestones', sa.JSON(), nullable=False),
-    sa.Column('created_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_targets_updated_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_targets')),
@@ -225,7 +225,7 @@ def upgrade() -> None:
     op.create_table('plan_updates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('by', sa.Integer(), nullable=True),
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -256,7 +256,7 @@ def upgrade() -> None:
     sa.Column('target_value', sa.Float(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('trend', sa.JSON(), nullable=False),
-    sa.Column('evaluated_at', chiso.store.types.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_target_statuses_target_id_targets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_target_statuses')),
     sa.UniqueConstraint('target_id', 'agency_code', name='uq_target_statuses_key')

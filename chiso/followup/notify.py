@@ -283,3 +283,9 @@ def set_address(session: Session, *, actor: Actor, user_id: int, email: str) -> 
     else:
         row.email = email
     session.flush()
+
+
+def address_of(session: Session, *, user_id: int) -> str | None:
+    """Return the e-mail address known for a user."""
+    row = session.get(UserAddress, user_id)
+    return row.email if row is not None else None

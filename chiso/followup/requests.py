@@ -314,12 +314,12 @@ def _escalate(session: Session, row: ExplanationRequest, actor: Actor, moment: d
 
 
 def list_requests(session: Session, *, actor: Actor, status: str | None = "open") -> list[ExplanationRequest]:
-    """List requests by due date (soonest first); reporters see their own agency's."""
+    """List requests by due date (soonest first); reporters see their own agency's, assessors none."""
     stmt = select(ExplanationRequest)
     if not is_system(actor) and actor.role == "reporter":
         stmt = stmt.where(ExplanationRequest.agency_id == actor.agency_id)
     elif not is_system(actor) and actor.role not in ("secretariat", "leader"):
-        raise PermissionDenied("Không được xem yêu cầu giải trình", "You may not see requests")
+        return []  # assessors: no request is addressed to them or sent by them
     if status:
         stmt = stmt.where(ExplanationRequest.status == status)
     return list(session.scalars(stmt.order_by(ExplanationRequest.due_at, ExplanationRequest.id)))

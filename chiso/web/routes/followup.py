@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from chiso.errors import ChisoError, InvalidInput, Problem
 from chiso.followup import alerts, notify, outbox, plans, requests, targets, targets_excel, views
+from chiso.followup.events import EVENT_TYPES
 from chiso.followup.settings import get_followup_settings
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.pages import page
@@ -396,7 +397,7 @@ async def settings_form(request: Request, db: DbSession, actor: CurrentActor) ->
         for event, channels in current.items():
             for channel, was in channels.items():
                 wanted = f"{event}:{channel}" in form
-                if wanted != was:
+                if wanted != was and EVENT_TYPES[event].optional:  # mandatory ones are shown disabled
                     notify.set_preference(db, actor=actor, event_type=event, channel=channel, enabled=wanted)
 
     return answer_form(

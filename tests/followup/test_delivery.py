@@ -22,6 +22,7 @@ from conftest import Mailbox, html_of, make_user, text_of
 from sqlalchemy import func, select
 
 from chiso import clock
+from chiso.errors import PermissionDenied
 from chiso.flows.worker import drain
 from chiso.followup import lease, outbox
 from chiso.followup.messages import Message
@@ -213,8 +214,6 @@ def test_a_signed_webhook_carries_the_event(store: str, monkeypatch: pytest.Monk
 def test_unsubscribing_from_an_optional_type_works_and_a_mandatory_one_cannot_be_muted(
     store: str, smtp_server: Mailbox
 ) -> None:
-    from chiso.errors import PermissionDenied
-
     with session_scope(store) as s:
         user = make_user(s, "fu_ld", "leader", "lanhdao@danang.gov.vn")
         set_preference(s, actor=user, event_type="ranking_published", channel="email", enabled=False)

@@ -56,12 +56,24 @@ def test_milestones_set_the_value_in_force() -> None:
 
 
 def test_rules_skip_agencies_without_dossiers() -> None:
-    values = pd.DataFrame({
-        "agency_code": ["A", "B", "C"], "period": ["2026-05"] * 3, "indicator_code": ["TIMELINESS"] * 3,
-        "numerator": [80.0, 0.0, 99.0], "denominator": [100.0, 0.0, 100.0], "value": [0.8, 0.0, 0.99],
-    })  # fmt: skip
-    found = rule_candidates(values, pd.DataFrame(columns=["agency_code", "period", "node_code", "published"]),
-                            month="2026-05", previous="2026-04", drop_points=10, ontime_below=0.95)  # fmt: skip
+    values = pd.DataFrame(
+        {
+            "agency_code": ["A", "B", "C"],
+            "period": ["2026-05"] * 3,
+            "indicator_code": ["TIMELINESS"] * 3,
+            "numerator": [80.0, 0.0, 99.0],
+            "denominator": [100.0, 0.0, 100.0],
+            "value": [0.8, 0.0, 0.99],
+        }
+    )
+    found = rule_candidates(
+        values,
+        pd.DataFrame(columns=["agency_code", "period", "node_code", "published"]),
+        month="2026-05",
+        previous="2026-04",
+        drop_points=10,
+        ontime_below=0.95,
+    )
     assert [(c.rule, c.agency_code) for c in found] == [("ontime_below", "A")]  # B has no data: no alert
     assert found[0].evidence["late"] == 20
 
@@ -76,33 +88,59 @@ def test_an_alert_is_raised_once_per_agency_rule_and_period(db: Session) -> None
 
 def test_an_overdue_request_escalates_level_by_level(db: Session) -> None:
     agency = _agency(db)
-    requests.add_contact(db, agency_code=agency.code, level=2, full_name="Trưởng phòng", email="tp@x.vn",
-                         actor=SYSTEM)  # fmt: skip
+    requests.add_contact(
+        db, agency_code=agency.code, level=2, full_name="Trưởng phòng", email="tp@x.vn", actor=SYSTEM
+    )
     requests.add_contact(
         db, agency_code=agency.code, level=3, full_name="Giám đốc", email="gd@x.vn", actor=SYSTEM
     )
     start = datetime(2026, 5, 4, 9, 0)
     with clock.frozen(start):
-        row = requests.create_request(db, agency_code=agency.code, subject="Giải trình", body="Vì sao?",
-                                      due_at=datetime(2026, 5, 8, 17, 0), actor=SYSTEM)  # fmt: skip
-    steps = [(datetime(2026, 5, 8, 16, 0), 0), (datetime(2026, 5, 8, 18, 0), 1), (datetime(2026, 5, 10, 18, 0), 2),
-             (datetime(2026, 5, 13, 18, 0), 3), (datetime(2026, 5, 20, 18, 0), 3)]  # fmt: skip
+        row = requests.create_request(
+            db,
+            agency_code=agency.code,
+            subject="Giải trình",
+            body="Vì sao?",
+            due_at=datetime(2026, 5, 8, 17, 0),
+            actor=SYSTEM,
+        )
+    steps = [
+        (datetime(2026, 5, 8, 16, 0), 0),
+        (datetime(2026, 5, 8, 18, 0), 1),
+        (datetime(2026, 5, 10, 18, 0), 2),
+        (datetime(2026, 5, 13, 18, 0), 3),
+        (datetime(2026, 5, 20, 18, 0), 3),
+    ]
     for moment, level in steps:
         with clock.frozen(moment):
             requests.escalate_overdue(db, actor=SYSTEM, delays_days=(0, 2, 5))
         assert row.escalation_level == level, moment
-    trail = db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "request",
-                                                       AuditEntry.object_id == str(row.id)))  # fmt: skip
+    trail = db.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "request", AuditEntry.object_id == str(row.id)
+        )
+    )
     assert sorted(trail) == ["request.create", "request.escalate", "request.escalate", "request.escalate"]
 
 
 def test_an_answered_request_does_not_escalate(db: Session) -> None:
     agency = _agency(db)
     with clock.frozen(datetime(2026, 5, 4, 9, 0)):
-        row = requests.create_request(db, agency_code=agency.code, subject="Giải trình", body="",
-                                      due_at=datetime(2026, 5, 8, 17, 0), actor=SYSTEM)  # fmt: skip
-        requests.answer_request(db, request_id=row.id, answer="Do hệ thống lỗi ngày 5/5",
-                                files=[("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n")], actor=SYSTEM)  # fmt: skip
+        row = requests.create_request(
+            db,
+            agency_code=agency.code,
+            subject="Giải trình",
+            body="",
+            due_at=datetime(2026, 5, 8, 17, 0),
+            actor=SYSTEM,
+        )
+        requests.answer_request(
+            db,
+            request_id=row.id,
+            answer="Do hệ thống lỗi ngày 5/5",
+            files=[("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n")],
+            actor=SYSTEM,
+        )
     with clock.frozen(datetime(2026, 6, 1)):
         assert requests.escalate_overdue(db, actor=SYSTEM, delays_days=(0, 2, 5)) == 0
     assert [f.filename for f in requests.files_of(db, owner_type="request", owner_ids=[row.id])] == [
@@ -113,8 +151,14 @@ def test_an_answered_request_does_not_escalate(db: Session) -> None:
 def test_a_request_in_the_past_is_refused(db: Session) -> None:
     agency = _agency(db)
     with pytest.raises(InvalidInput):
-        requests.create_request(db, agency_code=agency.code, subject="x", body="",
-                                due_at=clock.now() - timedelta(hours=1), actor=SYSTEM)  # fmt: skip
+        requests.create_request(
+            db,
+            agency_code=agency.code,
+            subject="x",
+            body="",
+            due_at=clock.now() - timedelta(hours=1),
+            actor=SYSTEM,
+        )
 
 
 def test_deadline_reminders_reach_reporters_once_per_day_in_the_schedule(db: Session) -> None:
@@ -123,13 +167,28 @@ def test_deadline_reminders_reach_reporters_once_per_day_in_the_schedule(db: Ses
     db.add(group)
     db.flush()
     db.add(GroupMember(group_id=group.id, agency_id=agency.id))
-    user = create_user(db, username="fu_rep", full_name="Báo cáo", password="mat-khau-12345", role="reporter",
-                       agency_id=agency.id, province_code="48")  # fmt: skip
+    user = create_user(
+        db,
+        username="fu_rep",
+        full_name="Báo cáo",
+        password="mat-khau-12345",
+        role="reporter",
+        agency_id=agency.id,
+        province_code="48",
+    )
     with clock.frozen(datetime(2026, 3, 1, 8, 0)):
-        periods.open_period(db, code="FU-2098", name_vi="Kỳ thử", province_code="48", period="2098",
-                            framework_id="danang-it", group_codes=["FU"],
-                            submission_deadline=datetime(2026, 3, 20, 17, 0),
-                            review_deadline=datetime(2026, 4, 20, 17, 0), actor=SYSTEM)  # fmt: skip
+        periods.open_period(
+            db,
+            code="FU-2098",
+            name_vi="Kỳ thử",
+            province_code="48",
+            period="2098",
+            framework_id="danang-it",
+            group_codes=["FU"],
+            submission_deadline=datetime(2026, 3, 20, 17, 0),
+            review_deadline=datetime(2026, 4, 20, 17, 0),
+            actor=SYSTEM,
+        )
         set_schedule(db, period_code="FU-2098", kind="submission", days_before=[7, 3, 1])
     sent = []
     for day in (10, 13, 14, 17, 18, 19, 20, 21):

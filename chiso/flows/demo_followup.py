@@ -201,7 +201,7 @@ def _plans(session: Session, day: date) -> None:
         agency_code="DNG.SO.KHCN",
         criterion="metric:TIMELINESS",
         actor=SYSTEM,
-        due_on=date(day.year, 3, 31),
+        due_on=day + timedelta(days=90),
     )
     first = session.scalar(select(PlanItem).order_by(PlanItem.id))
     if first is not None:

@@ -45,8 +45,12 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
     (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
-    (f"/assessment/{PAST}/preview?group=SBN", f"/api/assessment/{PAST}/preview?group=SBN", "secretariat",
-     "Sở Thử Hai"),  # fmt: skip
+    (
+        f"/assessment/{PAST}/preview?group=SBN",
+        f"/api/assessment/{PAST}/preview?group=SBN",
+        "secretariat",
+        "Sở Thử Hai",
+    ),  # fmt: skip
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
@@ -116,7 +120,9 @@ def _followup(s) -> None:  # type: ignore[no-untyped-def]
                         province_code="48", actor=SYSTEM)  # fmt: skip
     requests.create_request(s, agency_code="TW.A", subject="Giải trình tỷ lệ đúng hạn", body="Tháng này",
                             due_at=clock.now() + timedelta(days=7), actor=SYSTEM)  # fmt: skip
-    plans.add_to_plan(s, agency_code="TW.A", criterion="CS_SO_HOA", title="Số hóa hồ sơ một cửa", actor=SYSTEM)
+    plans.add_to_plan(
+        s, agency_code="TW.A", criterion="CS_SO_HOA", title="Số hóa hồ sơ một cửa", actor=SYSTEM
+    )
 
 
 @pytest.fixture

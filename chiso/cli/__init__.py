@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, demo, framework, monitor, score, units
+from chiso.cli import agencies, demo, followup, framework, monitor, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -59,10 +59,15 @@ def serve_command(
     from chiso.cli.demo import print_demo_logins
 
     print_demo_logins()
-    uvicorn.run(
-        "chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload,
-        workers=None if reload else workers,
-    )
+    followup.print_mail_hint(host, port)
+    background = None if reload else followup.start_worker()  # one per serve; the leader is elected in the DB
+    try:
+        uvicorn.run(
+            "chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload,
+            workers=None if reload else workers,
+        )
+    finally:
+        followup.stop_worker(background)
 
 
 app.add_typer(units.app, name="units")
@@ -71,6 +76,9 @@ app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo_command)
+app.command("worker")(followup.worker_command)
+app.add_typer(followup.targets_app, name="targets")
+app.add_typer(followup.followup_app, name="followup")
 
 
 def main() -> None:

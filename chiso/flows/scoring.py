@@ -23,6 +23,7 @@ from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import PreviewScore, Ranking, SubmissionView
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.errors import Conflict, InvalidInput
+from chiso.flows import followup_notices
 from chiso.frameworks import Framework
 from chiso.scoring import ScoreResult, score
 from chiso.store.models.assessment import AssessmentPeriod, Publication
@@ -122,7 +123,7 @@ def publish_period(
     period = get_period(session, code=period_code)
     revision = publication.next_revision(session, period=period, reason=reason)
     run = score_period(session, period_code=period_code, actor=actor)
-    return publication.record_publication(
+    published = publication.record_publication(
         session,
         period=period,
         revision=revision,
@@ -134,6 +135,8 @@ def publish_period(
         actor=actor,
         now=now or clock.now(),
     )
+    followup_notices.ranking_published(session, period_code=period_code, revision=published.revision)
+    return published
 
 
 def preview_agency(session: Session, *, period_code: str, agency_code: str, actor: Actor) -> PreviewScore:

@@ -129,3 +129,25 @@ register_action(
 )  # fmt: skip
 register_action("view-rankings", EVERYONE, "Xem bảng xếp hạng đã công bố", "See published rankings")
 register_action("view-monitoring", EVERYONE, "Xem giám sát 766 trực tiếp", "See the live 766 monitor")
+
+# Follow-up (chiso/web/routes/followup.py): targets, alerts, requests for explanation, plans, notifications.
+register_action(
+    "view-followup", STAFF, "Xem chỉ tiêu, cảnh báo, kế hoạch hành động (trong phạm vi của mình)",
+    "See targets, alerts and action plans (within one's own scope)",
+)  # fmt: skip
+register_action("edit-targets", ("secretariat",), "Nhập, sửa chỉ tiêu và quy tắc cảnh báo",
+                "Import and edit targets and alert rules")  # fmt: skip
+register_action(
+    "request-explanation", ("secretariat", "leader"), "Gửi, đóng yêu cầu giải trình; đóng cảnh báo",
+    "Send and close requests for explanation; close alerts",
+)  # fmt: skip
+register_action(
+    "answer-request", ("secretariat", "reporter"), "Trả lời yêu cầu giải trình của đơn vị mình",
+    "Answer one's own agency's requests for explanation",
+)  # fmt: skip
+register_action("edit-plans", ("secretariat", "reporter"), "Lập, cập nhật kế hoạch hành động của đơn vị mình",
+                "Plan and update one's own agency's action plan")  # fmt: skip
+register_action("view-notifications", STAFF, "Xem và chọn thông báo của mình",
+                "See and choose one's own notifications")  # fmt: skip
+register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi lại thư lỗi",
+                "See the outbox and resend failed messages")  # fmt: skip

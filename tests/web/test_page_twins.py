@@ -21,6 +21,7 @@ from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user, start_session
 from chiso.assessment import periods, review, submissions
 from chiso.flows.scoring import publish_period
+from chiso.followup import plans, requests, targets
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.units.admin_load import ensure_units_loaded
@@ -44,12 +45,23 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
     (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
-    (f"/assessment/{PAST}/preview?group=SBN", f"/api/assessment/{PAST}/preview?group=SBN", "secretariat",
-     "Sở Thử Hai"),  # fmt: skip
+    (
+        f"/assessment/{PAST}/preview?group=SBN",
+        f"/api/assessment/{PAST}/preview?group=SBN",
+        "secretariat",
+        "Sở Thử Hai",
+    ),  # fmt: skip
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
+    ("/targets", "/api/targets", "leader", "ONLINE_L34"),
+    ("/alerts", "/api/alerts", "leader", None),
+    ("/requests", "/api/requests", "reporter", "Giải trình tỷ lệ đúng hạn"),
+    ("/requests/1", "/api/requests/1", "reporter", "Giải trình tỷ lệ đúng hạn"),
+    ("/plans", "/api/plans", "reporter", "Số hóa hồ sơ một cửa"),
+    ("/notifications", "/api/notifications", "reporter", "Giải trình tỷ lệ đúng hạn"),
+    ("/notifications/outbox", "/api/notifications/outbox", "secretariat", None),
 ]
 
 
@@ -97,7 +109,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         _province(s)
         _period(s, PAST, finish=True)
         _period(s, OPEN, finish=False)
+        _followup(s)
     return url
+
+
+def _followup(s) -> None:  # type: ignore[no-untyped-def]
+    today = clock.today()
+    targets.save_target(s, data=targets.TargetIn(code="ONLINE_L34", name_vi="100% thủ tục trực tuyến",
+                        indicator="metric:ONLINE_PROCEDURE_RATE", valid_from=today, value=100),
+                        province_code="48", actor=SYSTEM)  # fmt: skip
+    requests.create_request(s, agency_code="TW.A", subject="Giải trình tỷ lệ đúng hạn", body="Tháng này",
+                            due_at=clock.now() + timedelta(days=7), actor=SYSTEM)  # fmt: skip
+    plans.add_to_plan(
+        s, agency_code="TW.A", criterion="CS_SO_HOA", title="Số hóa hồ sơ một cửa", actor=SYSTEM
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from chiso.assessment import review
 from chiso.assessment.schemas import QueueItem
+from chiso.flows import followup_notices as notices
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
 
@@ -104,6 +105,7 @@ def return_form(
 ) -> RedirectResponse:
     """Return the submission to the agency with a comment."""
     review.return_submission(db, period_code=code, agency_code=agency, comment=comment, actor=actor)
+    notices.submission_returned(db, period_code=code, agency_code=agency, comment=comment)
     return RedirectResponse("/assessment/review", status_code=303)
 
 

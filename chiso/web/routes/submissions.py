@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from chiso.assessment import audit, evidence, excel, review, submissions
 from chiso.assessment.schemas import PreviewScore, SaveReport, SubmissionView, ValueInput
+from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
@@ -110,6 +111,7 @@ async def draft_form(
 def submit_form(db: DbSession, actor: CurrentActor, code: str, agency: str) -> RedirectResponse:
     """Submit (or resubmit) the self-assessment; refused while required fields are empty."""
     submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
+    notices.submission_received(db, period_code=code, agency_code=agency)
     return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
 
 
@@ -122,6 +124,7 @@ def submit_form(db: DbSession, actor: CurrentActor, code: str, agency: str) -> R
 def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionView:
     """Submit (or resubmit) the self-assessment (JSON twin)."""
     submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
+    notices.submission_received(db, period_code=code, agency_code=agency)
     return submissions.get_submission_view(db, period_code=code, agency_code=agency, actor=actor)
 
 

@@ -1,0 +1,130 @@
+"""`chiso worker` and `chiso targets import|export`: the follow-up room's commands.
+
+CLI layer: each command opens a transaction and calls the same services and flows as the web; jobs run
+as SYSTEM.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from chiso.accounts.actors import SYSTEM
+from chiso.cli.common import console, print_json, run_guarded
+from chiso.config import get_settings
+from chiso.flows import followup_eval, worker
+from chiso.followup import targets_excel
+from chiso.followup.settings import get_followup_settings
+from chiso.store import session_scope
+
+targets_app = typer.Typer(help="Chỉ tiêu / targets: import and export as Excel.", no_args_is_help=True)
+
+
+def worker_command(
+    once: bool = typer.Option(False, "--once", help="Run one pass (jobs and sending) and exit."),
+) -> None:
+    """Run the follow-up worker: send queued e-mails and webhooks, reminders, escalation, rule evaluation."""
+    if once:
+
+        def _run_once() -> None:
+            me = worker.new_worker_id()
+            report = worker.drain(worker_id=me)
+            console.print(
+                f"Đã gửi / sent {report.sent}, thử lại / retry {report.retry}, lỗi / failed {report.failed}"
+            )
+
+        run_guarded(_run_once)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print("chiso worker: Ctrl+C để dừng / to stop")
+    worker.run_worker(stop=stop)
+
+
+def evaluate_command(
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Evaluate every target and alert rule now (the worker does it after each ingest and daily)."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            report = followup_eval.evaluate_followup(session, data_dir=get_settings().data_dir)
+        if json_out:
+            print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
+        else:
+            console.print(f"Cảnh báo mới / new alerts: {report.raised} ({report.seconds} s)")
+
+    run_guarded(_run)
+
+
+@targets_app.command("export")
+def export_command(path: Path = typer.Argument(..., help="The .xlsx file to write.")) -> None:
+    """Write every target to an Excel workbook."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            data = targets_excel.export_targets(session)
+        path.write_bytes(data)
+        console.print(f"Đã ghi / written: {path}")
+
+    run_guarded(_run)
+
+
+@targets_app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
+    province: str = typer.Option("48", help="The province code of the targets."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
+) -> None:
+    """Import targets from an Excel workbook, all or nothing (create or update by code)."""
+
+    def _run() -> None:
+        data = path.read_bytes()
+        if dry_run:
+            rows = targets_excel.read_targets(data, filename=path.name)
+            console.print(f"Hợp lệ / valid: {len(rows)} chỉ tiêu / targets (--dry-run, chưa lưu / not saved)")
+            return
+        with session_scope() as session:
+            count = targets_excel.import_targets(
+                session, data=data, filename=path.name, province_code=province, actor=SYSTEM
+            )
+        console.print(f"Đã nhập / imported: {count} chỉ tiêu / targets")
+
+    run_guarded(_run)
+
+
+followup_app = typer.Typer(
+    help="Theo dõi chỉ tiêu / follow-up: evaluate targets and alert rules.", no_args_is_help=True
+)
+followup_app.command("evaluate")(evaluate_command)
+
+
+def print_mail_hint(host: str, port: int) -> None:
+    """Say where the e-mails go (`make run`): the SMTP server, or the outbox page when none is set."""
+    settings = get_followup_settings()
+    if settings.smtp is None:
+        console.print(
+            f"E-mail: chưa đặt CHISO_SMTP_URL, thư nằm trong hộp thư đi / no CHISO_SMTP_URL, "
+            f"messages wait in the outbox: http://{host}:{port}/notifications/outbox (vanthu)"
+        )
+    else:
+        console.print(f"E-mail: smtp://{settings.smtp.host}:{settings.smtp.port}")
+    if settings.worker:
+        console.print("Worker: chạy cùng máy chủ / runs inside the server (CHISO_WORKER=0 to turn off)")
+
+
+def start_worker() -> tuple[threading.Thread, threading.Event] | None:
+    """Start the worker thread of `chiso serve` (unless CHISO_WORKER=0)."""
+    return worker.start_in_thread()
+
+
+def stop_worker(started: tuple[threading.Thread, threading.Event] | None) -> None:
+    """Stop the worker thread and give its lease up, so another server leads at once."""
+    if started is not None:
+        thread, stop = started
+        stop.set()
+        thread.join(timeout=10)

@@ -1,0 +1,149 @@
+"""Targets as an Excel workbook: export every target, import a filled workbook all or nothing.
+
+Domain layer; xlsxwriter writes (through chiso.exports' options), openpyxl reads. One row per target with
+the columns of `COLUMNS`; milestones are written "2026-06-30=80; 2026-09-30=90". Every bad cell is reported
+with its row and column; nothing is saved unless every row is valid.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import Any
+
+import openpyxl
+import xlsxwriter
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from chiso.accounts.actors import Actor
+from chiso.errors import InvalidInput, Problem
+from chiso.exports import XLSX_OPTIONS
+from chiso.followup.targets import FIELDS, TargetIn, check_target, list_targets, save_target, target_dict
+
+COLUMNS = list(FIELDS)
+HELP = {
+    "code": "Mã chỉ tiêu / target code",
+    "indicator": "total766 | metric:<mã 766> | group:<nhóm 766> | node:<bộ chỉ số>/<mã> | custom:<mã>",
+    "scope": "province | group | kind | agency",
+    "scope_code": "nhóm (2026:SBN), loại (department) hoặc mã cơ quan / group, kind or agency code",
+    "period_type": "month | quarter | year",
+    "comparison": ">= | <=",
+    "value": "tỷ lệ theo % (80 = 80%), điểm theo điểm / rates in percent, scores in points",
+    "milestones": "2026-06-30=80; 2026-09-30=90",
+}
+
+
+def _milestones_text(items: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{m['on']}={m['value']:g}" for m in items)
+
+
+def export_targets(session: Session) -> bytes:
+    """Return every target as an .xlsx workbook (a header row, one row per target, a help row in notes)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
+    sheet = book.add_worksheet("targets")
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4"})
+    for col, name in enumerate(COLUMNS):
+        sheet.write_string(0, col, name, bold)
+        if name in HELP:
+            sheet.write_comment(0, col, HELP[name])
+        sheet.set_column(col, col, 34 if name in ("name_vi", "name_en", "indicator", "milestones") else 14)
+    for r, row in enumerate(list_targets(session), start=1):
+        data = target_dict(row)
+        for col, name in enumerate(COLUMNS):
+            value = data.get(name)
+            if name == "milestones":
+                sheet.write_string(r, col, _milestones_text(value or []))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, col, value)
+            else:
+                sheet.write_string(r, col, "" if value is None else str(value))
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _parse_milestones(text: str | None) -> list[dict[str, str]]:
+    out = []
+    for part in (text or "").replace(",", ";").split(";"):
+        if part.strip():
+            on, _, value = part.partition("=")
+            out.append({"on": on.strip(), "value": value.strip()})
+    return out
+
+
+def read_targets(data: bytes, *, filename: str = "targets.xlsx") -> list[TargetIn]:
+    """Read and check every row of a targets workbook.
+
+    Raises:
+        InvalidInput: one Problem per bad cell or row (file, row, column), or a file that is not a workbook.
+    """
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise InvalidInput(
+            f"{filename} không phải tệp Excel (.xlsx)",
+            f"{filename} is not an Excel workbook",
+            [Problem("Không đọc được tệp", f"Cannot read the file: {exc}", file=filename)],
+        ) from exc
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
+    missing = [c for c in ("code", "name_vi", "indicator", "valid_from", "value") if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"{filename}: thiếu cột {', '.join(missing)}",
+            f"{filename}: missing columns {', '.join(missing)}",
+            [Problem("Thiếu cột", "Missing column", file=filename, column=c, row=1) for c in missing],
+        )
+    problems: list[Problem] = []
+    found: list[TargetIn] = []
+    for number, raw in enumerate(rows[1:], start=2):
+        cells = {name: _cell(value) for name, value in zip(header, raw, strict=False) if name in COLUMNS}
+        if not any(v is not None for v in cells.values()):
+            continue
+        cells["milestones"] = _parse_milestones(cells.get("milestones"))
+        cells = {k: v for k, v in cells.items() if v is not None}
+        try:
+            target = TargetIn(**cells)
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                problems.append(
+                    Problem(
+                        f"Giá trị không hợp lệ: {err['msg']}",
+                        str(err["msg"]),
+                        file=filename,
+                        row=number,
+                        column=column,
+                    )
+                )
+            continue
+        for p in check_target(target):
+            problems.append(Problem(p.message_vi, p.message_en, file=filename, row=number, column=p.field))
+        found.append(target)
+    if problems:
+        raise InvalidInput(
+            f"{filename}: {len(problems)} lỗi, chưa lưu gì",
+            f"{filename}: {len(problems)} problems, nothing saved",
+            problems,
+        )
+    return found
+
+
+def import_targets(session: Session, *, data: bytes, filename: str, province_code: str, actor: Actor) -> int:
+    """Import a targets workbook all or nothing (create or update by code, audited); return the rows saved."""
+    rows = read_targets(data, filename=filename)
+    for target in rows:
+        save_target(session, data=target, province_code=province_code, actor=actor)
+    return len(rows)

@@ -3,13 +3,12 @@
 Pure and vectorised: no I/O, no clock, no imports from web, store or assessment. The pipeline is a
 fixed, ordered list of named steps (validate, score_leaves, aggregate, publish, rank, band, compare,
 summarise) whose options are recorded in the run log; `replay` re-runs a log and checks the result.
+The dense steps live in chiso.scoring.pipeline; this module builds the tables and the log.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,44 +17,18 @@ import pandas as pd
 from chiso.errors import ScoringError
 from chiso.frameworks import TOTAL, Framework, framework_from_dict
 from chiso.scoring import changes as ch
-from chiso.scoring.inputs import Inputs, prepare_inputs
-from chiso.scoring.parts import PART_CELLS, plan_parts
-from chiso.scoring.publish import band_index, round_half_up, shared_ranks
+from chiso.scoring.inputs import Inputs
+from chiso.scoring.parts import PART_CELLS
+from chiso.scoring.pipeline import Run, Scored, run_pipeline
+from chiso.scoring.publish import band_index, round_half_up
 from chiso.scoring.result import ScoreResult, build_band_counts, build_movers, build_summary
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash, output_hash
-from chiso.scoring.tree import NOTES, aggregate, build_plan, score_leaves
+from chiso.scoring.tree import NOTES
 
 
 def _cat(codes: Any, categories: Any) -> pd.Categorical:
     """Build a categorical column from integer codes (-1 = missing) and its labels."""
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)), validate=False)
-
-
-@dataclass
-class _IntMatrix:
-    """Whole numbers with gaps (ranks and their changes), kept as the int32 values and missing mask of
-    pandas' nullable Int32 column so the table takes them without another full-size copy."""
-
-    values: np.ndarray[Any, Any]  # int32
-    missing: np.ndarray[Any, Any]  # bool
-
-    @classmethod
-    def from_floats(cls, floats: np.ndarray[Any, Any]) -> _IntMatrix:
-        """Convert whole numbers held as floats, NaN = missing."""
-        with np.errstate(invalid="ignore"):
-            return cls(floats.astype(np.int32), np.isnan(floats))
-
-    @classmethod
-    def empty(cls, shape: tuple[int, int]) -> _IntMatrix:
-        return cls(np.empty(shape, dtype=np.int32), np.empty(shape, dtype=bool))
-
-    def __setitem__(self, rows: np.ndarray[Any, Any], part: _IntMatrix) -> None:
-        self.values[rows] = part.values
-        self.missing[rows] = part.missing
-
-    def column(self, rows: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]) -> pd.arrays.IntegerArray:
-        """Return the table column: the selected rows, flattened."""
-        return pd.arrays.IntegerArray(rows(self.values), rows(self.missing))
 
 
 def score(
@@ -95,46 +68,57 @@ def score(
     Raises:
         ScoringError: bad input, listing every offending row and why.
     """
-    if lineage_policy not in ch.LINEAGE_POLICIES:
-        raise ScoringError(
-            f"Cách gộp kế thừa '{lineage_policy}' không hợp lệ (mean, sum, max)",
-            f"Unknown lineage policy '{lineage_policy}' (mean, sum, max)",
-        )
-    inputs = prepare_inputs(framework, values, groups=groups, source=source, first_row=first_row)
-    plan = build_plan(framework)
-    lineage_df = ch.prepare_lineage(lineage)
-    prior = ch.prepare_previous(previous, plan.codes, framework.decimals)
-    if prior is not None and prior.period is not None and prior.period >= inputs.periods[0]:
-        raise ScoringError(
-            f"Kết quả kỳ trước ({prior.period}) không sớm hơn kỳ đầu tiên của dữ liệu ({inputs.periods[0]})",
-            f"The previous results ({prior.period}) are not earlier than the first period of the values "
-            f"({inputs.periods[0]})",
-        )
-    prior_leaves = None if prior is None else prior.points[:, np.array(plan.node_of_leaf, dtype=np.int64)]
-    parts = plan_parts(inputs, lineage_df, width=len(plan.codes), max_cells=part_cells)
-    if not parts:
-        scored = _score_part(framework, plan, inputs, prior, prior_leaves, lineage_df, lineage_policy)
-    else:
-        scored = _Scored.empty(inputs.n_rows, len(plan.codes), len(inputs.leaf_codes))
-        for agencies in parts:
-            part = inputs.subset(agencies)
-            scored.put(
-                inputs.rows_of(agencies),
-                _score_part(framework, plan, part, prior, prior_leaves, lineage_df, lineage_policy),
-            )
-
+    run = run_pipeline(
+        framework,
+        values,
+        groups=groups,
+        previous=previous,
+        lineage=lineage,
+        lineage_policy=lineage_policy,
+        source=source,
+        first_row=first_row,
+        part_cells=part_cells,
+    )
+    plan, inputs, scored = run.plan, run.inputs, run.scored
     table = _build_table(framework, plan, inputs, scored)
     explanations = _build_explanations(framework, plan, inputs, scored.leaf_points, scored.notes)
     totals = table[table["node_code"] == TOTAL]
-    warnings = []
-    if inputs.unscored_agencies:
-        shown = ", ".join(inputs.unscored_agencies[:20])
-        more = "" if len(inputs.unscored_agencies) <= 20 else f" (+{len(inputs.unscored_agencies) - 20})"
-        warnings.append(
-            f"{len(inputs.unscored_agencies)} cơ quan trong bảng nhóm không có giá trị nào / "
-            f"agencies in the groups table without any value: {shown}{more}"
-        )
-    log = {
+    return ScoreResult(
+        framework_id=framework.id,
+        framework_version=framework.version,
+        decimals=framework.decimals,
+        table=table,
+        explanations=explanations,
+        summary=build_summary(
+            inputs,
+            plan.codes,
+            scored.published,
+            scored.prev_pub,
+            decimals=framework.decimals,
+        ),
+        band_counts=build_band_counts(totals),
+        movers=build_movers(totals),
+        log=_build_log(run, rows=len(values), table=table),
+        warnings=_warnings(inputs),
+    )
+
+
+def _warnings(inputs: Inputs) -> list[str]:
+    """Return what is worth a look but did not stop the run (grouped agencies without values)."""
+    if not inputs.unscored_agencies:
+        return []
+    shown = ", ".join(inputs.unscored_agencies[:20])
+    more = "" if len(inputs.unscored_agencies) <= 20 else f" (+{len(inputs.unscored_agencies) - 20})"
+    return [
+        f"{len(inputs.unscored_agencies)} cơ quan trong bảng nhóm không có giá trị nào / "
+        f"agencies in the groups table without any value: {shown}{more}"
+    ]
+
+
+def _build_log(run: Run, *, rows: int, table: pd.DataFrame) -> dict[str, Any]:
+    """Return the run log: engine, framework document, input hash, steps with options, output hash."""
+    framework, inputs, prior, lineage_df = run.framework, run.inputs, run.prior, run.lineage
+    return {
         "engine": "chiso.scoring",
         "engine_version": ENGINE_VERSION,
         "framework": {
@@ -146,7 +130,7 @@ def score(
         },
         "input_hash": input_hash(inputs, prior, lineage_df),
         "inputs": {
-            "rows": int(len(values)),
+            "rows": rows,
             "agencies": len(inputs.agencies),
             "periods": inputs.periods,
             "groups": inputs.groups,
@@ -164,156 +148,14 @@ def score(
             {"step": "publish", "method": "round_half_up", "decimals": framework.decimals},
             {"step": "rank", "method": "shared", "within": ["period", "group", "node_code"]},
             {"step": "band", "method": framework.band_basis},
-            {"step": "compare", "method": "lineage", "lineage_policy": lineage_policy},
+            {"step": "compare", "method": "lineage", "lineage_policy": run.lineage_policy},
             {"step": "summarise", "method": "group_summary"},
         ],
         "output_hash": output_hash(table),
     }
-    return ScoreResult(
-        framework_id=framework.id,
-        framework_version=framework.version,
-        decimals=framework.decimals,
-        table=table,
-        explanations=explanations,
-        summary=build_summary(
-            inputs,
-            plan.codes,
-            scored.published,
-            scored.prev_pub,
-            decimals=framework.decimals,
-        ),
-        band_counts=build_band_counts(totals),
-        movers=build_movers(totals),
-        log=log,
-        warnings=warnings,
-    )
 
 
-@dataclass
-class _Scored:
-    """The scored matrices of a run or a part: rows = period x agency, columns = leaves or nodes."""
-
-    leaf_points: np.ndarray[Any, Any]  # (R, L)
-    notes: np.ndarray[Any, Any]  # (R, L) int8
-    points: np.ndarray[Any, Any]  # (R, K) and the rest alike
-    published: np.ndarray[Any, Any]
-    rank: _IntMatrix
-    prev_pub: np.ndarray[Any, Any]
-    prev_rank: _IntMatrix
-    points_change: np.ndarray[Any, Any]
-    rank_change: _IntMatrix
-    status: np.ndarray[Any, Any]  # (R,) int8
-
-    @classmethod
-    def empty(cls, n_rows: int, n_nodes: int, n_leaves: int) -> _Scored:
-        """Allocate a whole run's matrices, to be filled part by part."""
-
-        def nodes() -> np.ndarray[Any, Any]:
-            return np.empty((n_rows, n_nodes))
-
-        def ints() -> _IntMatrix:
-            return _IntMatrix.empty((n_rows, n_nodes))
-
-        return cls(
-            np.empty((n_rows, n_leaves)),
-            np.empty((n_rows, n_leaves), dtype=np.int8),
-            nodes(),
-            nodes(),
-            ints(),
-            nodes(),
-            ints(),
-            nodes(),
-            ints(),
-            np.empty(n_rows, dtype=np.int8),
-        )
-
-    def put(self, rows: np.ndarray[Any, Any], part: _Scored) -> None:
-        """Copy a part's matrices into these rows."""
-        for name in self.__dataclass_fields__:
-            getattr(self, name)[rows] = getattr(part, name)
-
-
-def _score_part(
-    framework: Framework,
-    plan: Any,
-    inputs: Inputs,
-    prior: ch.PriorTable | None,
-    prior_leaves: np.ndarray[Any, Any] | None,
-    lineage_df: pd.DataFrame | None,
-    lineage_policy: str,
-) -> _Scored:
-    """Score, aggregate, publish, rank and compare the agencies of `inputs` (whole peer groups)."""
-    n_a, n_p = len(inputs.agencies), len(inputs.periods)
-    n_g = len(inputs.groups)
-    period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
-    gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
-
-    match0 = None
-    prior_leaf = None
-    if prior is not None and prior_leaves is not None:
-        everyone_before = np.ones(len(prior.agencies), bool)
-        match0 = ch.match_agencies(inputs.agencies, prior.index, everyone_before, lineage_df)
-        prior_leaf = ch.gather(prior_leaves, match0, lineage_policy)
-
-    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
-    points = aggregate(plan, inputs, leaf_points)
-    published = round_half_up(points, framework.decimals)
-    present_rows = inputs.present
-    everyone = bool(present_rows.all())
-    masked = published if everyone else np.where(present_rows[:, None], published, np.nan)
-    rank = np.empty(points.shape)
-    for k in range(points.shape[1]):
-        rank[:, k] = shared_ranks(masked[:, k], gid, decimals=framework.decimals)
-
-    prev_pub = np.full(points.shape, np.nan)
-    prev_rank = np.full(points.shape, np.nan)
-    status = np.zeros(n_p * n_a, dtype=np.int8)
-    for p in range(n_p):
-        rows = slice(p * n_a, (p + 1) * n_a)
-        if p == 0:
-            if prior is None or match0 is None:
-                continue
-            match, src_pub, src_rank = match0, prior.published, prior.rank
-        else:
-            before = slice((p - 1) * n_a, p * n_a)
-            match = ch.match_agencies(inputs.agencies, inputs.agencies, present_rows[before], lineage_df)
-            src_pub, src_rank = published[before], rank[before]
-        before_pub = ch.gather(src_pub, match, lineage_policy)
-        merged = match.status == ch.STATUS_MERGED
-        if merged.any():  # a mean of predecessors is a new figure: publish it like any other
-            before_pub[merged] = round_half_up(before_pub[merged], framework.decimals)
-        prev_pub[rows] = before_pub
-        ranks_before = ch.gather(src_rank, match, "mean")
-        ranks_before[match.status == ch.STATUS_MERGED] = np.nan
-        prev_rank[rows] = ranks_before
-        status[rows] = match.status
-    scale = 10.0**framework.decimals
-    # (rint(published x scale) - rint(previous x scale)) / scale, in place (no full-size temporaries).
-    points_change = published * scale
-    np.rint(points_change, out=points_change)
-    before_digits = prev_pub * scale
-    np.rint(before_digits, out=before_digits)
-    points_change -= before_digits
-    points_change /= scale
-    del before_digits
-    rank_change = prev_rank - rank
-
-    ints = _IntMatrix.from_floats
-    return _Scored(
-        leaf_points,
-        notes,
-        points,
-        published,
-        ints(rank),
-        prev_pub,
-        ints(prev_rank),
-        points_change,
-        ints(rank_change),
-        status,
-    )
-
-
-def _build_table(framework: Framework, plan: Any, inputs: Any, scored: _Scored) -> pd.DataFrame:
+def _build_table(framework: Framework, plan: Any, inputs: Any, scored: Scored) -> pd.DataFrame:
     n_a, n_k = len(inputs.agencies), len(plan.codes)
     everyone = bool(inputs.present.all())
     sel = np.flatnonzero(inputs.present)

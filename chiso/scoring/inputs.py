@@ -6,7 +6,6 @@ ever dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from chiso.errors import Problem, ScoringError
-from chiso.frameworks import Framework, Node, node_max
-from chiso.frameworks.rules import AssessorParams, BonusPenaltyParams
+from chiso.frameworks import Framework, Node
+from chiso.scoring.checks import Collector, LeafLimits, check_values
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -24,7 +23,9 @@ CodeArray = npt.NDArray[np.signedinteger[Any]]
 BoolArray = npt.NDArray[np.bool_]
 
 ALL_GROUP = "ALL"
-_TOL = 1e-9
+# Rows checked and scattered per pass: small temporaries are reused by the allocator instead of
+# page-faulting fresh memory on every pass over millions of rows.
+_CHUNK = 1 << 19
 
 
 @dataclass
@@ -129,36 +130,6 @@ def _numbers(series: pd.Series) -> tuple[FloatArray, BoolArray]:
     return values, (~blank.to_numpy(dtype=bool)) & np.isnan(values)
 
 
-class _Collector:
-    def __init__(self, source: str | None, first_row: int) -> None:
-        self.source = source
-        self.first_row = first_row
-        self.problems: list[Problem] = []
-
-    def add(
-        self,
-        mask: BoolArray,
-        vi: str,
-        en: str,
-        *,
-        column: str | None = None,
-        detail: Callable[[int], str] | None = None,
-        offset: int = 0,
-    ) -> None:
-        for local in np.flatnonzero(mask):
-            pos = int(local) + offset
-            extra = f" ({detail(int(local))})" if detail is not None else ""
-            self.problems.append(
-                Problem(
-                    message_vi=vi + extra,
-                    message_en=en + extra,
-                    file=self.source,
-                    row=int(pos) + self.first_row,
-                    column=column,
-                )
-            )
-
-
 def _applies(framework: Framework) -> dict[str, tuple[str, ...]]:
     """Return for each leaf the agency kinds it applies to (empty: all), combining its ancestors'."""
     out: dict[str, tuple[str, ...]] = {}
@@ -236,6 +207,40 @@ def prepare_inputs(
         ScoringError: listing every offending row and why (unknown agency or leaf, duplicate, text,
             out of range, numerator above denominator, assessor score without comment, ...).
     """
+    _require_columns(values)
+    groups_df = _prepare_groups(groups)
+    col = Collector(source, first_row)
+    codes = _read_codes(framework, values, groups_df, col)
+    numbers = _read_numbers(values, col)
+    dense = _scatter(framework, codes, numbers, col)
+    kinds = _check_kinds(framework, codes, groups_df, col)
+    if col.problems:
+        raise ScoringError(
+            f"Có {len(col.problems)} lỗi trong bảng giá trị; "
+            "không dòng nào được bỏ qua, hãy sửa rồi chạy lại",
+            f"{len(col.problems)} problems in the values table; no row was skipped, fix them and run again",
+            col.problems,
+        )
+    agencies = codes.a_labels
+    group_labels, group_of_agency, unscored = _group_layout(groups_df, agencies)
+    return Inputs(
+        periods=codes.p_labels,
+        agencies=agencies,
+        leaf_codes=codes.leaf_codes,
+        groups=group_labels,
+        group_of_agency=group_of_agency,
+        kind_of_agency=[kinds.get(a) for a in agencies],
+        present=dense.present,
+        value=dense.value,
+        numerator=dense.numerator,
+        denominator=dense.denominator,
+        given=dense.given,
+        comments=_collect_comments(codes, numbers),
+        unscored_agencies=unscored,
+    )
+
+
+def _require_columns(values: pd.DataFrame) -> None:
     required = ["agency_code", "period", "indicator_code"]
     missing_cols = [c for c in required if c not in values.columns]
     if "value" not in values.columns and not {"numerator", "denominator"} <= set(values.columns):
@@ -247,9 +252,26 @@ def prepare_inputs(
             f"The values table lacks columns: {', '.join(missing_cols)} "
             "(needs agency_code, period, indicator_code, value)",
         )
-    groups_df = _prepare_groups(groups)
-    n = len(values)
-    col = _Collector(source, first_row)
+
+
+@dataclass
+class _Codes:
+    """The code columns of the values as integers: agency, period, indicator and the leaf of each row."""
+
+    a_codes: CodeArray
+    a_labels: list[str]
+    p_codes: CodeArray
+    p_labels: list[str]
+    i_codes: CodeArray
+    i_labels: list[str]
+    leaf_codes: list[str]
+    lidx: CodeArray  # per row, the leaf index (-1: unknown or missing)
+
+
+def _read_codes(
+    framework: Framework, values: pd.DataFrame, groups_df: pd.DataFrame | None, col: Collector
+) -> _Codes:
+    """Factorise the code columns; report missing codes, aggregate or unknown indicators and agencies."""
     a_codes, a_labels = factor_codes(values["agency_code"])
     p_codes, p_labels = factor_codes(values["period"])
     i_codes, i_labels = factor_codes(values["indicator_code"], sort=False)
@@ -257,8 +279,7 @@ def prepare_inputs(
     col.add(p_codes < 0, "thiếu kỳ đánh giá", "missing period", column="period")
     col.add(i_codes < 0, "thiếu mã chỉ tiêu", "missing indicator code", column="indicator_code")
 
-    leaves = framework.leaves()
-    leaf_codes = [leaf.code for leaf in leaves]
+    leaf_codes = [leaf.code for leaf in framework.leaves()]
     leaf_of_label = pd.Index(leaf_codes).get_indexer(pd.Index(i_labels)).astype(np.int64)
     lidx = np.append(leaf_of_label, -1).astype(np.int32)[i_codes]
     internal = {node.code for node, _ in framework.walk() if not node.is_leaf}
@@ -268,9 +289,6 @@ def prepare_inputs(
 
     def indicator_text(i: int) -> str:
         return str(i_labels[int(i_codes[i])])
-
-    def agency_text(i: int) -> str:
-        return str(a_labels[int(a_codes[i])])
 
     col.add(
         not_leaf,
@@ -286,19 +304,33 @@ def prepare_inputs(
         column="indicator_code",
         detail=indicator_text,
     )
-
     if groups_df is not None:
         known = pd.Index(groups_df["agency_code"])
         label_known = np.append(known.get_indexer(pd.Index(a_labels)) >= 0, True)
-        unknown_agency = (a_codes >= 0) & ~label_known[a_codes]
         col.add(
-            unknown_agency,
+            (a_codes >= 0) & ~label_known[a_codes],
             "cơ quan không có trong bảng nhóm",
             "agency not in the groups table",
             column="agency_code",
-            detail=agency_text,
+            detail=lambda i: str(a_labels[int(a_codes[i])]),
         )
+    return _Codes(a_codes, a_labels, p_codes, p_labels, i_codes, i_labels, leaf_codes, lidx)
 
+
+@dataclass
+class _Numbers:
+    """The number columns (NaN where blank) and the comment codes of the values table."""
+
+    value: FloatArray
+    numerator: FloatArray
+    denominator: FloatArray
+    c_codes: CodeArray
+    c_labels: list[str]
+
+
+def _read_numbers(values: pd.DataFrame, col: Collector) -> _Numbers:
+    """Read value, numerator and denominator as floats (reporting text) and the comments as codes."""
+    n = len(values)
     cols = {}
     for name in ("value", "numerator", "denominator"):
         if name in values.columns:
@@ -312,222 +344,123 @@ def prepare_inputs(
             cols[name] = nums
         else:
             cols[name] = np.full(n, np.nan)
-    value, num, den = cols["value"], cols["numerator"], cols["denominator"]
     if "comment" in values.columns:
         c_codes, c_labels = factor_codes(values["comment"], sort=False)
     else:
         c_codes, c_labels = np.full(n, -1, dtype=np.int8), []
+    return _Numbers(cols["value"], cols["numerator"], cols["denominator"], c_codes, c_labels)
 
-    agencies = a_labels
-    periods = p_labels
-    n_a, n_p, n_l = len(agencies), len(periods), len(leaf_codes)
+
+@dataclass
+class _Dense:
+    """The checked values laid out as (period x agency) x leaf."""
+
+    value: FloatArray
+    numerator: FloatArray
+    denominator: FloatArray
+    given: BoolArray
+    present: BoolArray
+
+
+def _scatter(framework: Framework, codes: _Codes, numbers: _Numbers, col: Collector) -> _Dense:
+    """Check each row's numbers against its leaf's rule and scatter them into the dense layout.
+
+    Rows are checked and scattered in chunks (see _CHUNK); a cell written twice names the duplicates.
+    """
+    n = codes.lidx.size
+    n_a, n_p, n_l = len(codes.a_labels), len(codes.p_labels), len(codes.leaf_codes)
     shape = (n_p * n_a, n_l)
-    dense_value = np.full(shape, np.nan)
-    dense_num = np.full(shape, np.nan)
-    dense_den = np.full(shape, np.nan)
-    given = np.zeros(shape, dtype=bool)
-    present = np.zeros(n_p * n_a, dtype=bool)
-    limits = _LeafLimits(leaves)
+    dense = _Dense(
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.zeros(shape, dtype=bool),
+        np.zeros(n_p * n_a, dtype=bool),
+    )
+    limits = LeafLimits(framework.leaves())
+    lidx, a_codes, p_codes = codes.lidx, codes.a_codes, codes.p_codes
+    value, num, den = numbers.value, numbers.numerator, numbers.denominator
     scattered = 0
-    # Row checks and the scatter into the dense layout run in chunks: small temporaries are reused by
-    # the allocator instead of page-faulting fresh memory on every pass over millions of rows.
     for start in range(0, n, _CHUNK):
         part = slice(start, min(n, start + _CHUNK))
-        effective = _check_values(
-            col, limits, start, lidx[part], value[part], num[part], den[part], c_codes[part]
+        effective = check_values(
+            col, limits, start, lidx[part], value[part], num[part], den[part], numbers.c_codes[part]
         )
         fine = (lidx[part] >= 0) & (a_codes[part] >= 0) & (p_codes[part] >= 0)
         rows = p_codes[part][fine].astype(np.int64) * n_a + a_codes[part][fine]
         cols_l = lidx[part][fine]
-        dense_value[rows, cols_l] = effective[fine]
-        dense_num[rows, cols_l] = num[part][fine]
-        dense_den[rows, cols_l] = den[part][fine]
-        given[rows, cols_l] = True
-        present[rows] = True
+        dense.value[rows, cols_l] = effective[fine]
+        dense.numerator[rows, cols_l] = num[part][fine]
+        dense.denominator[rows, cols_l] = den[part][fine]
+        dense.given[rows, cols_l] = True
+        dense.present[rows] = True
         scattered += int(fine.sum())
-    ok = lidx >= 0
-    if int(given.sum()) != scattered:  # some cell was written twice: find and name the duplicates
+    if int(dense.given.sum()) != scattered:  # some cell was written twice: find and name the duplicates
+        i_codes = codes.i_codes
         complete = (a_codes >= 0) & (p_codes >= 0) & (i_codes >= 0)
-        composite = (a_codes.astype(np.int64) * max(1, n_p) + p_codes) * max(1, len(i_labels)) + i_codes
+        composite = (a_codes.astype(np.int64) * max(1, n_p) + p_codes) * max(1, len(codes.i_labels)) + i_codes
         keyed = pd.Series(np.where(complete, composite, -1 - np.arange(n)))
         col.add(
             keyed.duplicated(keep=False).to_numpy() & complete,
             "trùng cơ quan, kỳ và chỉ tiêu với một dòng khác",
             "duplicate of another row with the same agency, period and indicator",
         )
+    return dense
 
-    # Kinds: a value for a criterion that does not apply to the agency's kind.
+
+def _check_kinds(
+    framework: Framework, codes: _Codes, groups_df: pd.DataFrame | None, col: Collector
+) -> dict[str, str | None]:
+    """Report values for criteria that do not apply to the agency's kind; return each agency's kind."""
     kinds: dict[str, str | None] = {}
-    if groups_df is not None and groups_df["kind"].notna().any():
-        kinds = {
-            str(a): (None if pd.isna(k) else str(k))
-            for a, k in zip(groups_df["agency_code"], groups_df["kind"], strict=True)
-        }
-        applies = _applies(framework)
-        leaf_kinds = [applies[c] for c in leaf_codes]
-        label_kind = np.array([kinds.get(a) for a in a_labels] + [None], dtype=object)
-        row_kind = label_kind[a_codes]
-        bad_kind = np.zeros(n, dtype=bool)
-        for li, allowed in enumerate(leaf_kinds):
-            if allowed:
-                sel = ok & (lidx == li)
-                bad_kind |= sel & ~np.isin(row_kind, list(allowed)) & pd.notna(row_kind)
-        col.add(
-            bad_kind,
-            "tiêu chí không áp dụng cho loại cơ quan này",
-            "criterion does not apply to this agency's kind",
-            column="indicator_code",
-            detail=lambda i: f"{agency_text(i)}: {row_kind[i]}",
-        )
-
-    if col.problems:
-        raise ScoringError(
-            f"Có {len(col.problems)} lỗi trong bảng giá trị; "
-            "không dòng nào được bỏ qua, hãy sửa rồi chạy lại",
-            f"{len(col.problems)} problems in the values table; no row was skipped, fix them and run again",
-            col.problems,
-        )
-
-    comments: dict[tuple[int, int], str] = {}
-    has_comment = c_codes >= 0
-    if has_comment.any():
-        rows = p_codes.astype(np.int64) * n_a + a_codes
-        for r, li, code in zip(rows[has_comment], lidx[has_comment], c_codes[has_comment], strict=True):
-            comments[(int(r), int(li))] = c_labels[code]
-
-    if groups_df is None:
-        group_labels = [ALL_GROUP]
-        group_of_agency = np.zeros(n_a, dtype=np.int64)
-        unscored: list[str] = []
-    else:
-        gcodes, glabels = pd.factorize(groups_df["group"], sort=True)
-        group_labels = [str(g) for g in glabels]
-        lookup = pd.Series(gcodes, index=pd.Index(groups_df["agency_code"]))
-        group_of_agency = lookup.reindex(agencies).to_numpy(dtype=np.int64)
-        unscored = sorted(pd.Index(groups_df["agency_code"].astype(str)).difference(pd.Index(agencies)))
-    return Inputs(
-        periods=periods,
-        agencies=agencies,
-        leaf_codes=leaf_codes,
-        groups=group_labels,
-        group_of_agency=group_of_agency,
-        kind_of_agency=[kinds.get(a) for a in agencies],
-        present=present,
-        value=dense_value,
-        numerator=dense_num,
-        denominator=dense_den,
-        given=given,
-        comments=comments,
-        unscored_agencies=unscored,
-    )
-
-
-_CHUNK = 1 << 19
-
-
-class _LeafLimits:
-    """Per-leaf lookups for the row checks: accepted range, ratio or not, comment required or not."""
-
-    def __init__(self, leaves: list[Node]) -> None:
-        self.low = np.array([_low(leaf) for leaf in leaves] + [np.nan])
-        self.high = np.array([_high(leaf) for leaf in leaves] + [np.nan])
-        self.ratio = np.array([leaf.rule is not None and leaf.rule.uses_ratio for leaf in leaves] + [False])
-        self.comment = np.array(
-            [isinstance(leaf.rule, AssessorParams) and leaf.rule.require_comment for leaf in leaves] + [False]
-        )
-
-
-def _check_values(
-    col: _Collector,
-    limits: _LeafLimits,
-    offset: int,
-    lidx: CodeArray,
-    value: FloatArray,
-    num: FloatArray,
-    den: FloatArray,
-    c_codes: CodeArray,
-) -> FloatArray:
-    """Check one chunk of rows' numbers against their leaf's rule; return the value each row scores.
-
-    Unknown leaves (lidx -1) look up the sentinel entry (NaN range, not a ratio) and are skipped here.
-    """
-    lo, hi = limits.low[lidx], limits.high[lidx]
-    is_ratio, needs_comment = limits.ratio[lidx], limits.comment[lidx]
+    if groups_df is None or not groups_df["kind"].notna().any():
+        return kinds
+    kinds = {
+        str(a): (None if pd.isna(k) else str(k))
+        for a, k in zip(groups_df["agency_code"], groups_df["kind"], strict=True)
+    }
+    applies = _applies(framework)
+    leaf_kinds = [applies[c] for c in codes.leaf_codes]
+    a_codes, lidx = codes.a_codes, codes.lidx
+    label_kind = np.array([kinds.get(a) for a in codes.a_labels] + [None], dtype=object)
+    row_kind = label_kind[a_codes]
     ok = lidx >= 0
-    has_num, has_den = ~np.isnan(num), ~np.isnan(den)
+    bad_kind = np.zeros(lidx.size, dtype=bool)
+    for li, allowed in enumerate(leaf_kinds):
+        if allowed:
+            sel = ok & (lidx == li)
+            bad_kind |= sel & ~np.isin(row_kind, list(allowed)) & pd.notna(row_kind)
     col.add(
-        ok & ~is_ratio & (has_num | has_den),
-        "tử số/mẫu số chỉ dùng cho chỉ tiêu tỷ lệ (ratio); hãy ghi vào cột value",
-        "numerator/denominator only apply to ratio indicators; use the value column",
-        offset=offset,
+        bad_kind,
+        "tiêu chí không áp dụng cho loại cơ quan này",
+        "criterion does not apply to this agency's kind",
+        column="indicator_code",
+        detail=lambda i: f"{codes.a_labels[int(a_codes[i])]}: {row_kind[i]}",
     )
-    col.add(
-        ok & is_ratio & (has_num != has_den),
-        "cần cả tử số và mẫu số",
-        "give both numerator and denominator",
-        offset=offset,
-    )
-    col.add(has_num & (num < 0), "tử số âm", "negative numerator", column="numerator", offset=offset)
-    col.add(has_den & (den < 0), "mẫu số âm", "negative denominator", column="denominator", offset=offset)
-    both = ok & is_ratio & has_num & has_den & (num >= 0) & (den > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        computed = np.where(both, num / np.where(both, den, 1.0), np.nan)
-    above = both & (computed > hi + _TOL) & (hi <= 1.0 + _TOL)
-    col.add(
-        above,
-        "tử số lớn hơn mẫu số",
-        "numerator above denominator",
-        column="numerator",
-        detail=lambda i: f"{num[i]:g} > {den[i]:g}",
-        offset=offset,
-    )
-    col.add(
-        both & ~np.isnan(value) & (np.abs(value - computed) > 1e-9),
-        "value khác tử số / mẫu số",
-        "value differs from numerator / denominator",
-        column="value",
-        offset=offset,
-    )
-    effective = np.where(both, computed, value)
-    check = ok & ~np.isnan(effective) & ~above
-    outside = check & ((effective < lo - _TOL) | (effective > hi + _TOL))
-
-    def detail(i: int) -> str:
-        return f"{effective[i]:g} ∉ [{lo[i]:g}, {hi[i]:g}]"
-
-    col.add(
-        outside,
-        "giá trị ngoài khoảng cho phép của quy tắc",
-        "value outside the rule's range",
-        column="value",
-        detail=detail,
-        offset=offset,
-    )
-    col.add(
-        ok & needs_comment & ~np.isnan(value) & (c_codes < 0),
-        "điểm thẩm định cần có nhận xét (cột comment)",
-        "an assessor's points need a comment (comment column)",
-        column="comment",
-        offset=offset,
-    )
-    return effective
+    return kinds
 
 
-def _low(leaf: Node) -> float:
-    rule = leaf.rule
-    if isinstance(rule, BonusPenaltyParams):
-        return rule.min_points
-    if isinstance(rule, AssessorParams):
-        return 0.0
-    if rule is None or rule.value_min is None:
-        return -np.inf
-    return rule.value_min
+def _collect_comments(codes: _Codes, numbers: _Numbers) -> dict[tuple[int, int], str]:
+    """Return the comments by (dense row, leaf)."""
+    comments: dict[tuple[int, int], str] = {}
+    has_comment = numbers.c_codes >= 0
+    if has_comment.any():
+        rows = codes.p_codes.astype(np.int64) * len(codes.a_labels) + codes.a_codes
+        for r, li, code in zip(
+            rows[has_comment], codes.lidx[has_comment], numbers.c_codes[has_comment], strict=True
+        ):
+            comments[(int(r), int(li))] = numbers.c_labels[code]
+    return comments
 
 
-def _high(leaf: Node) -> float:
-    rule = leaf.rule
-    if isinstance(rule, BonusPenaltyParams | AssessorParams):
-        return node_max(leaf)
-    if rule is None or rule.value_max is None:
-        return np.inf
-    return rule.value_max
+def _group_layout(
+    groups_df: pd.DataFrame | None, agencies: list[str]
+) -> tuple[list[str], IntArray, list[str]]:
+    """Return the group labels, each agency's group index and the grouped agencies without values."""
+    if groups_df is None:
+        return [ALL_GROUP], np.zeros(len(agencies), dtype=np.int64), []
+    gcodes, glabels = pd.factorize(groups_df["group"], sort=True)
+    lookup = pd.Series(gcodes, index=pd.Index(groups_df["agency_code"]))
+    group_of_agency = lookup.reindex(agencies).to_numpy(dtype=np.int64)
+    unscored = sorted(pd.Index(groups_df["agency_code"].astype(str)).difference(pd.Index(agencies)))
+    return [str(g) for g in glabels], group_of_agency, unscored

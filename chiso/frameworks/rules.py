@@ -11,13 +11,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: How a missing value (or a zero denominator) is filled. `exclude` drops the leaf and rescales
-#: its parent so the parent keeps its max; `last_period` carries the agency's previous points;
-#: `prior_average` takes the mean of its points in all earlier periods.
-FillPolicy = Literal["zero", "full", "exclude", "group_mean", "group_median", "last_period", "prior_average"]
+#: its parent so the parent keeps its max; `null_excluded` publishes the leaf as null and leaves it
+#: out of its parent's sum without rescaling (the parent keeps its full max: the 766 portal's rule);
+#: `last_period` carries the agency's previous points; `prior_average` takes the mean of its points
+#: in all earlier periods.
+FillPolicy = Literal[
+    "zero", "full", "exclude", "null_excluded", "group_mean", "group_median", "last_period", "prior_average"
+]
+ZeroDenominator = Literal["zero", "full", "exclude", "null_excluded", "previous", "prior_average"]
 FILL_POLICIES: tuple[str, ...] = (
     "zero",
     "full",
     "exclude",
+    "null_excluded",
     "group_mean",
     "group_median",
     "last_period",
@@ -89,7 +95,9 @@ class RatioParams(RuleParams):
 
     type: Literal["ratio"] = "ratio"
     target: float = Field(default=1.0, gt=0)
-    zero_denominator: Literal["zero", "full", "exclude", "previous", "prior_average"] = "zero"
+    zero_denominator: Literal["zero", "full", "exclude", "null_excluded", "previous", "prior_average"] = (
+        "zero"
+    )
     value_min: float | None = 0.0
     value_max: float | None = 1.0
     uses_ratio: bool = Field(default=True, exclude=True)

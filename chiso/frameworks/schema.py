@@ -19,7 +19,11 @@ from chiso.frameworks.entry import DEFAULT_UNITS, EntryUnit
 from chiso.frameworks.rules import FillPolicy, RuleParams, parse_rule
 
 TOTAL = "TOTAL"
-Aggregation = Literal["sum", "weighted_mean", "geometric_mean"]
+#: How a parent combines its children: `sum` of their points; `rounded_sum` of their points each rounded
+#: half up to the framework's decimals first (the 766 portal sums rounded metric scores into a group
+#: total and rounded group totals into the index); `weighted_mean` / `geometric_mean` of their shares.
+Aggregation = Literal["sum", "rounded_sum", "weighted_mean", "geometric_mean"]
+SUM_AGGREGATIONS: tuple[str, ...] = ("sum", "rounded_sum")
 
 
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
@@ -214,6 +218,13 @@ def node_min(node: Node) -> float:
         return 0.0
     if node.clip:
         return float(node.min_points)
-    if node.aggregation != "sum":
+    if node.aggregation not in SUM_AGGREGATIONS:
         return 0.0
     return float(sum(min(0.0, node_min(child)) for child in node.children))
+
+
+def fills_null(node: Node) -> bool:
+    """Return whether a leaf can be published as null (policy `null_excluded` for missing values or a
+    zero denominator)."""
+    zero_den = getattr(node.rule, "zero_denominator", None)
+    return node.is_leaf and (node.missing == "null_excluded" or zero_den == "null_excluded")

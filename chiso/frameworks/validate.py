@@ -9,7 +9,15 @@ from pydantic import ValidationError
 
 from chiso.errors import Problem
 from chiso.frameworks.entry import RATE_UNITS, UNIT_LABELS
-from chiso.frameworks.schema import TOTAL, Framework, Node, node_max, node_min
+from chiso.frameworks.schema import (
+    SUM_AGGREGATIONS,
+    TOTAL,
+    Framework,
+    Node,
+    fills_null,
+    node_max,
+    node_min,
+)
 
 _TOL = 1e-9
 _NUMERIC_UNITS = ("percent", "fraction", "count", "money", "days", "number")
@@ -87,7 +95,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
     seen: dict[str, str] = {TOTAL: TOTAL}
     root = framework.root()
 
-    def visit(node: Node, path: str) -> None:
+    def visit(node: Node, path: str, sums_above: bool) -> None:
         if node.code in seen and path != TOTAL:
             problems.append(
                 _problem(
@@ -101,6 +109,15 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             seen[node.code] = path
         if node.is_leaf and path != TOTAL:
             _check_leaf(node, path)
+            if fills_null(node) and not sums_above:
+                problems.append(
+                    _problem(
+                        path,
+                        "chính sách null_excluded chỉ dùng khi mọi nút cha cộng điểm (sum, rounded_sum)",
+                        "policy null_excluded needs every ancestor to add points (sum or rounded_sum)",
+                        file,
+                    )
+                )
         elif node.rule is not None:
             problems.append(
                 _problem(
@@ -112,8 +129,9 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
         if node.children:
             _check_sum(node, path)
+        below = sums_above and node.aggregation in SUM_AGGREGATIONS
         for child in node.children:
-            visit(child, f"{path}/{child.code}")
+            visit(child, f"{path}/{child.code}", below)
 
     def _check_leaf(node: Node, path: str) -> None:
         rule = node.rule
@@ -163,7 +181,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
 
     def _check_sum(node: Node, path: str) -> None:
-        if node.aggregation != "sum":
+        if node.aggregation not in SUM_AGGREGATIONS:
             if node.max_points is None:
                 problems.append(
                     _problem(
@@ -192,7 +210,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
                 )
             )
 
-    visit(root, TOTAL)
+    visit(root, TOTAL, True)
     problems.extend(_check_entries(framework, file))
     problems.extend(_check_bands(framework, file))
     return problems

@@ -20,7 +20,7 @@ from chiso.scoring import changes as ch
 from chiso.scoring.inputs import Inputs, prepare_inputs
 from chiso.scoring.parts import PART_CELLS, plan_parts
 from chiso.scoring.publish import round_half_up, shared_ranks
-from chiso.scoring.tree import Plan, aggregate, build_plan, score_leaves
+from chiso.scoring.tree import NULL_NOTES, Plan, aggregate, build_plan, score_leaves
 
 
 @dataclass
@@ -117,7 +117,8 @@ def score_part(
         prior_leaf = ch.gather(prior_leaves, match0, lineage_policy)
 
     leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
-    points = aggregate(plan, inputs, leaf_points)
+    null = np.isin(notes, NULL_NOTES) if plan.null_leaves else None
+    points = aggregate(plan, inputs, leaf_points, null=null)
     published = round_half_up(points, framework.decimals)
     present_rows = inputs.present
     everyone = bool(present_rows.all())

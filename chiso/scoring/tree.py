@@ -14,7 +14,9 @@ import pandas as pd
 
 from chiso.frameworks import TOTAL, Framework, Node, node_max, node_min
 from chiso.frameworks.rules import RatioParams
+from chiso.frameworks.schema import fills_null
 from chiso.scoring.inputs import Inputs
+from chiso.scoring.publish import round_half_up
 from chiso.scoring.rules import LeafContext, apply_rule
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,17 +37,24 @@ _FILL_CODE = {
     "group_median": 5,
     "last_period": 6,
     "prior_average": 7,
+    "null_excluded": 9,
 }
 _NO_HISTORY = 8
 _ZERO_DEN = 10
+#: Notes of leaves published as null and left out of their parent's sum without rescaling.
+NULL_NOTES = (_FILL_CODE["null_excluded"], _FILL_CODE["null_excluded"] + _ZERO_DEN)
 NOTES: dict[int, str] = {
     NOTE_SCORED: "scored",
     NOTE_MONITORING: "monitoring only (0 points)",
     NOTE_NOT_APPLICABLE: "not applicable to this agency kind: excluded, parent rescaled",
     NOTE_ABSENT: "absent",
 }
+_FILL_TEXT = {
+    "exclude": "excluded, parent rescaled",
+    "null_excluded": "null, left out of the parent's sum (parent keeps its max)",
+}
 for _name, _code in _FILL_CODE.items():
-    _text = "excluded, parent rescaled" if _name == "exclude" else _name.replace("_", " ")
+    _text = _FILL_TEXT.get(_name, _name.replace("_", " "))
     NOTES[_code] = f"missing value: {_text}"
     NOTES[_code + _ZERO_DEN] = f"zero denominator: {_text}"
 NOTES[_NO_HISTORY] = "missing value: no earlier period, scored 0"
@@ -66,6 +75,8 @@ class Plan:
     node_of_leaf: list[int]
     kinds: list[tuple[str, ...] | None]  # combined with ancestors; None = all kinds
     adjustment: list[bool]  # bonus/penalty leaves and nodes made only of them: added, never rescaled
+    decimals: int  # of published figures (rounded_sum parents round their children to it)
+    null_leaves: list[int]  # leaves that may be published as null (policy null_excluded)
 
 
 def build_plan(framework: Framework) -> Plan:
@@ -115,6 +126,8 @@ def build_plan(framework: Framework) -> Plan:
         node_of_leaf=node_of_leaf,
         kinds=kinds,
         adjustment=adjustment,
+        decimals=framework.decimals,
+        null_leaves=[li for li, ni in enumerate(node_of_leaf) if fills_null(nodes[ni])],
     )
 
 
@@ -190,7 +203,7 @@ def score_leaves(
                     pts[mask] = 0.0
                 elif policy == "full":
                     pts[mask] = plan.max_points[ni]
-                elif policy == "exclude":
+                elif policy in ("exclude", "null_excluded"):
                     pts[mask] = np.nan
                 elif policy in ("group_mean", "group_median"):
                     stat = _group_fill(pts, scored, gid, policy)
@@ -254,17 +267,27 @@ def _fill_history(
         count = count + here
 
 
-def aggregate(plan: Plan, inputs: Inputs, leaf_points: FloatArray) -> FloatArray:
-    """Aggregate leaf points up the tree into points for every node (R, K); NaN = excluded.
+def aggregate(
+    plan: Plan, inputs: Inputs, leaf_points: FloatArray, *, null: BoolArray | None = None
+) -> FloatArray:
+    """Aggregate leaf points up the tree into points for every node (R, K); NaN = excluded or null.
 
     sum: the children's points added; when some are excluded the rest are rescaled so the node keeps
-    its max (bonus/penalty children are added and never rescaled). weighted_mean and geometric_mean
-    combine the children's shares of their max, weighted, times the node's max. `clip` bounds the result.
+    its max (bonus/penalty children are added and never rescaled). rounded_sum: the same over the
+    children's points rounded half up to the published decimals. Null children (`null` cells, policy
+    null_excluded) add nothing and are not rescaled away: the node keeps its full max; a node whose
+    children are all null or excluded, at least one null, is null itself. weighted_mean and
+    geometric_mean combine the children's shares of their max, weighted, times the node's max.
+    `clip` bounds the result.
     """
     n_rows = leaf_points.shape[0]
     k = len(plan.nodes)
     points = np.empty((n_rows, k))
     points[:, plan.node_of_leaf] = leaf_points  # one pass over the rows for every leaf column
+    nulls = None
+    if null is not None and null.any():
+        nulls = np.zeros((n_rows, k), dtype=bool)
+        nulls[:, plan.node_of_leaf] = null
     for ni in range(k - 1, -1, -1):
         if plan.leaf_of_node[ni] >= 0:
             continue
@@ -272,30 +295,44 @@ def aggregate(plan: Plan, inputs: Inputs, leaf_points: FloatArray) -> FloatArray
         kids = plan.children[ni]
         regular = [c for c in kids if not plan.adjustment[c] and plan.max_points[c] > 0]
         adjust = [c for c in kids if plan.adjustment[c]]
-        value = _combine(node, points[:, regular], plan.max_points[regular], regular, plan, n_rows)
+        rounded = node.aggregation == "rounded_sum"
+        x = points[:, regular]
+        if rounded:
+            x = round_half_up(x, plan.decimals)
+        kid_nulls = None if nulls is None else nulls[:, regular]
+        value = _combine(node, x, plan.max_points[regular], regular, plan, n_rows, kid_nulls)
         if adjust:
-            extra = np.nansum(points[:, adjust], axis=1)
-            value = value + extra
+            extra = points[:, adjust]
+            value = value + np.nansum(round_half_up(extra, plan.decimals) if rounded else extra, axis=1)
         if node.clip:
             value = np.clip(value, plan.min_points[ni], plan.max_points[ni])
-        applies = applicable_rows(plan, inputs, ni)
-        value[~applies | ~inputs.present] = np.nan
+        excluded = ~applicable_rows(plan, inputs, ni) | ~inputs.present
+        value[excluded] = np.nan
         points[:, ni] = value
+        if kid_nulls is not None and nulls is not None:
+            nulls[:, ni] = np.isnan(value) & kid_nulls.any(axis=1) & ~excluded
     return points
 
 
 def _combine(
-    node: Node, x: FloatArray, mx: FloatArray, regular: list[int], plan: Plan, n_rows: int
+    node: Node,
+    x: FloatArray,
+    mx: FloatArray,
+    regular: list[int],
+    plan: Plan,
+    n_rows: int,
+    nulls: BoolArray | None = None,
 ) -> FloatArray:
     if not regular:
         return np.zeros(n_rows)
     present = ~np.isnan(x)
     anything = present.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if node.aggregation == "sum":
+        if node.aggregation in ("sum", "rounded_sum"):
+            kept = present if nulls is None else present | nulls
             got = np.nansum(x, axis=1)
-            share = np.where(present, mx, 0.0).sum(axis=1)
-            value = np.where(present.all(axis=1), got, got * float(mx.sum()) / share)
+            share = np.where(kept, mx, 0.0).sum(axis=1)
+            value = np.where(kept.all(axis=1), got, got * float(mx.sum()) / share)
         else:
             scale = float(node_max(node))
             weights = np.array([plan.nodes[c].weight for c in regular], dtype=np.float64)

@@ -14,10 +14,13 @@ from chiso.frameworks.loader import (
     list_builtin_frameworks,
     list_frameworks,
     load_framework,
+    load_uncertainty,
     parse_framework,
+    uncertainty_path,
 )
 from chiso.frameworks.rules import FILL_POLICIES, RULE_PARAMS, RuleParams, parse_rule
 from chiso.frameworks.schema import TOTAL, Band, Framework, Node, node_max, node_min
+from chiso.frameworks.uncertainty import UncertaintySpec, default_uncertainty, uncertainty_from_dict
 from chiso.frameworks.validate import check_framework_model
 
 __all__ = [
@@ -33,8 +36,10 @@ __all__ = [
     "Node",
     "RuleParams",
     "SaveResult",
+    "UncertaintySpec",
     "check_framework",
     "check_framework_model",
+    "default_uncertainty",
     "diff_frameworks",
     "dump_framework_yaml",
     "format_entry",
@@ -43,6 +48,7 @@ __all__ = [
     "list_builtin_frameworks",
     "list_frameworks",
     "load_framework",
+    "load_uncertainty",
     "notation_of",
     "parse_entry",
     "save_framework",
@@ -50,4 +56,6 @@ __all__ = [
     "node_min",
     "parse_framework",
     "parse_rule",
+    "uncertainty_from_dict",
+    "uncertainty_path",
 ]

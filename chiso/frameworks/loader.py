@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from chiso.errors import InvalidInput, NotFound, Problem
 from chiso.frameworks.schema import Framework
+from chiso.frameworks.uncertainty import UncertaintySpec, default_uncertainty, uncertainty_from_dict
 from chiso.frameworks.validate import check_framework_model, problems_from_validation
 
 BUILTIN_IDS: tuple[str, ...] = (
@@ -230,3 +231,42 @@ def list_frameworks(directory: Path | None = None) -> list[Framework]:
     """
     imported = [_load_text(p.read_text("utf-8"), p.name) for p in _library(directory)]
     return list_builtin_frameworks() + sorted(imported, key=lambda f: (f.id, version_key(f.version)))
+
+
+def uncertainty_path(id_or_path: str | Path) -> Path | None:
+    """Return the uncertainty spec beside a framework (`<name>.uncertainty.yaml`), or None if there is none.
+
+    Args:
+        id_or_path: a built-in id or the path of a framework YAML file.
+    """
+    key = str(id_or_path)
+    if key in BUILTIN_IDS:
+        beside = resources.files("chiso.frameworks").joinpath("builtin", f"{key}.uncertainty.yaml")
+        return Path(str(beside)) if beside.is_file() else None
+    path = Path(key)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    candidate = path.with_name(f"{stem}.uncertainty.yaml")
+    return candidate if candidate.is_file() else None
+
+
+def load_uncertainty(
+    framework: Framework, path: str | Path | None = None, *, framework_source: str | Path | None = None
+) -> UncertaintySpec:
+    """Load the uncertainty spec of a framework: the given file, else the one beside the framework,
+    else the default (see chiso.frameworks.uncertainty.default_uncertainty).
+
+    Raises:
+        NotFound: a given file does not exist.
+        InvalidInput: the file is not a sound spec for this framework (every problem listed).
+    """
+    if path is None and framework_source is not None:
+        path = uncertainty_path(framework_source)
+    if path is None:
+        return default_uncertainty(framework)
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"Không tìm thấy tệp đặc tả bất định {path}", f"No uncertainty spec file {path}")
+    raw, problems = _read_yaml(path.read_text("utf-8"), str(path))
+    if problems:
+        raise InvalidInput("Tệp đặc tả bất định không đọc được", "Unreadable uncertainty spec", problems)
+    return uncertainty_from_dict(raw, framework, file=str(path))

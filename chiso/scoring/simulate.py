@@ -1,0 +1,562 @@
+"""Re-aggregate and re-rank one period of a scored run under changed assumptions, many replications at once.
+
+Scoring layer, pure numpy. The fast path behind rank intervals, sensitivity and the removal of an
+indicator: it starts from the engine's leaf and node points (chiso.scoring.pipeline.Run), re-runs a
+leaf's rule only when its inputs or its rule vary, and aggregates, publishes and ranks a batch of
+replications as (replications x agencies) arrays. Children that do not vary enter a parent through
+one matrix product with the replication's weights. Never calls score() per replication.
+
+How a replication changes the engine's assumptions (each one what the framework would say if edited):
+- weights: each regular child's weight (its max under `sum` / `rounded_sum`, its `weight` under a mean)
+  is multiplied by a factor and the children rescaled so the parent keeps its max;
+- aggregation: the parent's method (sum, rounded_sum, weighted_mean, geometric_mean);
+- normalisation: a minmax leaf scored as percentile or the reverse (same direction);
+- fills: cells without data filled zero, full, excluded (parent rescaled), null or with the group mean;
+- noise: a measured value (or assessor's points) moved by up to +-half_width, kept in the rule's range.
+A null cell (policy null_excluded) counts as 0 points with its weight kept, which is what leaving it
+out of a sum without rescaling means; the engine's nominal figures are reproduced exactly after rounding.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from chiso.frameworks import Band, node_max
+from chiso.frameworks.rules import MinMaxParams, PercentileParams, RuleParams
+from chiso.scoring.checks import LeafLimits
+from chiso.scoring.pipeline import Run
+from chiso.scoring.publish import band_index, round_half_up
+from chiso.scoring.rules import LeafContext, apply_rule
+from chiso.scoring.tree import NOTE_NOT_APPLICABLE, NOTE_SCORED, NULL_NOTES, applicable_rows
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+METHODS = ("sum", "rounded_sum", "weighted_mean", "geometric_mean")
+FILLS = ("zero", "full", "exclude", "null_excluded", "group_mean")
+NORMALISATIONS = ("minmax", "percentile")
+LOG_ZERO = -1e250  # log of a zero share: finite, so a zero weight times it is 0, not NaN
+_GROUP_FILLS = (4, 5, 14, 15)  # notes of cells the engine filled with the group mean or median
+_MISSING_NOTES = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # missing value, any policy (see chiso.scoring.tree)
+_ZERO_DEN_NOTES = (11, 12, 13, 14, 15, 16, 17, 18, 19)
+
+
+@dataclass(frozen=True)
+class NoiseSource:
+    """Independent noise on the values of some leaves: +-half_width (x value when relative)."""
+
+    leaves: tuple[int, ...]
+    half_width: float
+    relative: bool = False
+
+
+@dataclass(frozen=True)
+class Varying:
+    """Which assumptions may vary: the structure a Simulator prepares its fixed matrices for."""
+
+    weights: frozenset[int] = frozenset()  # nodes whose children's weights vary
+    methods: frozenset[int] = frozenset()  # nodes whose aggregation varies
+    rules: frozenset[int] = frozenset()  # leaves switching minmax / percentile
+    fills: tuple[tuple[int, str], ...] = ()  # (leaf, cells: missing | zero_denominator | both)
+    noise: tuple[NoiseSource, ...] = ()
+
+
+@dataclass
+class Draws:
+    """The assumptions of a batch of replications; a missing entry keeps the engine's own."""
+
+    size: int
+    weights: dict[int, FloatArray] = field(default_factory=dict)  # node -> (B, regular children) factors
+    methods: dict[int, IntArray] = field(default_factory=dict)  # node -> (B,) index into METHODS
+    rules: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into NORMALISATIONS
+    fills: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into FILLS
+    noise: dict[int, npt.NDArray[np.uint64]] = field(default_factory=dict)  # source -> (B,) keys
+
+
+@dataclass
+class Batch:
+    """A batch's outcome per replication and agency (agencies in the Simulator's order)."""
+
+    points: FloatArray  # (B, A) TOTAL points
+    published: FloatArray  # (B, A)
+    rank: IntArray  # (B, A), 0 = unranked
+    band: IntArray  # (B, A) index into the framework's bands, -1 none
+
+
+@dataclass
+class _Col:
+    """A child's points in a batch: nominal (A,), or dense (B, A), or nominal with a few cells drawn."""
+
+    nominal: FloatArray
+    dense: FloatArray | None = None
+    cells: IntArray | None = None  # sparse: agency positions
+    values: FloatArray | None = None  # sparse: (B, cells) points
+    complete: bool = False  # dense: no NaN anywhere (every agency present in every replication)
+
+
+class Simulator:
+    """One period of a run, laid out for fast replications; agencies ranked in the run, sorted by group."""
+
+    def __init__(self, run: Run, period: str | None = None, varying: Varying | None = None) -> None:
+        inputs, scored, plan = run.inputs, run.scored, run.plan
+        self.run, self.plan, self.varying = run, plan, varying or Varying()
+        self.period = inputs.periods[-1] if period is None else period
+        if self.period not in inputs.periods:
+            from chiso.errors import ScoringError
+
+            raise ScoringError(
+                f"Không có kỳ {self.period} trong dữ liệu (có: {', '.join(inputs.periods)})",
+                f"No period {self.period} in the values (there are: {', '.join(inputs.periods)})",
+            )
+        n_a = len(inputs.agencies)
+        first = inputs.periods.index(self.period) * n_a
+        rows = first + np.arange(n_a)
+        rows = rows[inputs.present[rows] & ~np.isnan(scored.published[rows, 0])]
+        group = inputs.group_of_agency[rows - first]
+        order = np.argsort(group, kind="stable")
+        self.rows = rows[order]
+        self.agency_index = self.rows - first
+        used, self.gid = np.unique(group[order], return_inverse=True)
+        self.groups = [inputs.groups[g] for g in used]
+        self.n_agencies, self.n_groups = self.rows.size, len(used)
+        self.values = inputs.value[self.rows]
+        self.leaf_points = scored.leaf_points[self.rows]
+        self.notes = scored.notes[self.rows]
+        self.nominal_published = scored.published[self.rows, 0]
+        self.nominal_rank = scored.rank.values[self.rows, 0].astype(np.int64)
+        self.limits = LeafLimits([plan.nodes[i] for i in plan.node_of_leaf])
+        self.bands: list[Band] = run.framework.bands
+        self._prepare_nodes(scored.points[self.rows], inputs)
+        self._layout_groups()
+
+    # -- preparation -------------------------------------------------------------------------------
+
+    def _prepare_nodes(self, node_points: FloatArray, inputs: Any) -> None:
+        plan = self.plan
+        k = len(plan.nodes)
+        self.regular = [
+            [c for c in plan.children[n] if not plan.adjustment[c] and plan.max_points[c] > 0]
+            for n in range(k)
+        ]
+        self.adjust = [[c for c in plan.children[n] if plan.adjustment[c]] for n in range(k)]
+        null = np.zeros(node_points.shape, dtype=bool)
+        for li, ni in enumerate(plan.node_of_leaf):
+            null[:, ni] = np.isin(self.notes[:, li], NULL_NOTES)
+        self.applies = np.ones(node_points.shape, dtype=bool)
+        for n in range(k - 1, -1, -1):
+            self.applies[:, n] = applicable_rows(plan, inputs, n)[self.rows]
+            if plan.leaf_of_node[n] < 0 and self.regular[n]:
+                kids = self.regular[n]
+                null[:, n] = np.isnan(node_points[:, n]) & self.applies[:, n] & null[:, kids].any(axis=1)
+        self.nominal = np.where(null, 0.0, node_points)  # a null counts 0 with its weight kept
+        self.vary_node = [False] * k
+        v = self.varying
+        dense_leaves = v.rules | {leaf for source in v.noise for leaf in source.leaves}
+        self.dense_leaves = frozenset(dense_leaves)
+        self.fill_cells = {leaf: self._cells(leaf, cells) for leaf, cells in v.fills}
+        for n in range(k - 1, -1, -1):
+            leaf = plan.leaf_of_node[n]
+            if leaf >= 0:
+                self.vary_node[n] = leaf in dense_leaves or leaf in self.fill_cells
+            else:
+                own = n in v.weights or n in v.methods
+                self.vary_node[n] = own or any(self.vary_node[c] for c in self.regular[n])
+        self._fixed_cache: dict[tuple[int, str], tuple[FloatArray, FloatArray | None, list[int]]] = {}
+        self.applies_all: list[bool] = np.asarray(self.applies.all(axis=0)).tolist()
+        self._extra = {
+            n: (
+                np.nansum(self.nominal[:, self.adjust[n]], axis=1),
+                np.nansum(round_half_up(self.nominal[:, self.adjust[n]], plan.decimals), axis=1),
+            )
+            for n in range(k)
+            if self.adjust[n]
+        }
+        self._sparse_options: dict[int, FloatArray] = {}
+        self._groups_cache: dict[int, IntArray] = {}
+
+    def _cells(self, leaf: int, which: str) -> BoolArray:
+        notes = self.notes[:, leaf]
+        codes = {"missing": _MISSING_NOTES, "zero_denominator": _ZERO_DEN_NOTES}.get(which)
+        return np.isin(notes, codes if codes is not None else _MISSING_NOTES + _ZERO_DEN_NOTES)
+
+    def _layout_groups(self) -> None:
+        """Pad each group to the largest one: (groups, size) positions of agencies, -1 = padding."""
+        counts = np.bincount(self.gid, minlength=self.n_groups)
+        self.group_size = counts
+        width = int(counts.max()) if counts.size else 0
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        slot = np.arange(self.n_agencies) - starts[self.gid]
+        self.slot = slot
+        self.layout = np.full((self.n_groups, width), -1, dtype=np.int64)
+        self.layout[self.gid, slot] = np.arange(self.n_agencies)
+        self.width = width
+
+    # -- a batch -----------------------------------------------------------------------------------
+
+    def run_batch(self, draws: Draws) -> Batch:
+        """Score, publish, rank and band a batch of replications.
+
+        Returns:
+            Per replication and agency: TOTAL points, published total, rank in group (0 = none), band.
+        """
+        self._noise_cache: dict[int, npt.NDArray[np.float32]] = {}
+        col = self._node(0, draws)
+        points = (
+            col.dense
+            if col.dense is not None
+            else np.broadcast_to(col.nominal, (draws.size, self.n_agencies))
+        )
+        decimals = self.run.framework.decimals
+        published = round_half_up(np.asarray(points, dtype=np.float64), decimals)
+        rank = self._ranks(published, decimals)
+        band = np.full(published.shape, -1, dtype=np.int64)
+        if self.bands:
+            band = band_index(
+                published,
+                self.bands,
+                max_points=float(self.plan.max_points[0]),
+                percent=self.run.framework.band_basis == "percent",
+            )
+        return Batch(np.asarray(points), published, rank, band)
+
+    def _ranks(self, published: FloatArray, decimals: int) -> IntArray:
+        """Shared ranks within each group of every replication: 1 + how many peers publish more."""
+        b = published.shape[0]
+        figures = np.rint(published * 10.0**decimals)
+        keys = np.full((b, self.n_groups, self.width), np.inf)
+        keys[:, self.gid, self.slot] = np.where(np.isnan(figures), np.inf, -figures)
+        order = np.argsort(keys, axis=-1)
+        ordered = np.take_along_axis(keys, order, axis=-1)
+        index = np.broadcast_to(np.arange(self.width), ordered.shape)
+        new = np.ones(ordered.shape, dtype=bool)
+        new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+        first = np.maximum.accumulate(np.where(new, index, 0), axis=-1)
+        ranks = np.empty(ordered.shape, dtype=np.int64)
+        np.put_along_axis(ranks, order, first + 1, axis=-1)
+        out = ranks[:, self.gid, self.slot]
+        out[np.isnan(figures)] = 0
+        return out
+
+    def _col(self, n: int, draws: Draws) -> _Col:
+        if not self.vary_node[n]:
+            return _Col(self.nominal[:, n])
+        leaf = self.plan.leaf_of_node[n]
+        if leaf < 0:
+            return self._node(n, draws)
+        if leaf in self.dense_leaves:
+            dense = self._dense_leaf(leaf, draws)
+            return _Col(self.nominal[:, n], dense=dense, complete=not np.isnan(dense).any())
+        return self._sparse_leaf(leaf, draws)
+
+    def _node(self, n: int, draws: Draws) -> _Col:
+        """Aggregate a node for every replication of the batch."""
+        plan, b = self.plan, draws.size
+        if not self.vary_node[n]:
+            return _Col(self.nominal[:, n])
+        node = plan.nodes[n]
+        cols = [self._col(c, draws) for c in self.regular[n]]
+        codes = draws.methods.get(n)
+        factors = draws.weights.get(n)
+        if codes is None:
+            value = self._combine(n, node.aggregation, cols, factors, slice(None), b)
+            rounded = np.zeros(b, dtype=bool) if node.aggregation != "rounded_sum" else np.ones(b, dtype=bool)
+        else:
+            value = np.empty((b, self.n_agencies))
+            for m in np.unique(codes):
+                rows = np.flatnonzero(codes == m)
+                sub = None if factors is None else factors[rows]
+                value[rows] = self._combine(n, METHODS[int(m)], cols, sub, rows, rows.size)
+            rounded = codes == METHODS.index("rounded_sum")
+        if self.adjust[n]:
+            plain, by_rounding = self._extra[n]
+            value += np.where(rounded[:, None], by_rounding, plain) if rounded.any() else plain
+        if node.clip:
+            np.clip(value, plan.min_points[n], plan.max_points[n], out=value)
+        if not self.applies_all[n]:
+            value[:, ~self.applies[:, n]] = np.nan
+        return _Col(self.nominal[:, n], dense=value, complete=not np.isnan(value).any())
+
+    def _combine(
+        self,
+        n: int,
+        method: str,
+        cols: list[_Col],
+        factors: FloatArray | None,
+        rows: IntArray | slice,
+        b: int,
+    ) -> FloatArray:
+        """One method over the children of node n for some replications (rows of the batch)."""
+        plan = self.plan
+        kids = self.regular[n]
+        if not kids:
+            return np.zeros((b, self.n_agencies))
+        mx = plan.max_points[kids]
+        if method in ("sum", "rounded_sum"):
+            base, scale = mx, float(mx.sum())
+        else:
+            base = np.array([plan.nodes[c].weight for c in kids], dtype=np.float64)
+            scale = float(node_max(plan.nodes[n]))
+        weights = np.broadcast_to(base, (b, len(kids))) if factors is None else base * factors
+        if method == "rounded_sum":
+            return self._rounded_sum(cols, mx, weights, scale, rows, b)
+        geometric = method == "geometric_mean"
+        num, den = self._fixed_part(n, method, cols, weights, factors is None, geometric)
+        for j, col in enumerate(cols):
+            if col.dense is None:
+                continue
+            w = weights[:, j : j + 1]
+            points = col.dense[rows]
+            if col.complete and not geometric:
+                num = num + points * (w / mx[j])  # two passes: no mask needed
+                den = den + w
+                continue
+            share = points / mx[j]
+            there = ~np.isnan(share)
+            num = num + w * _transform(np.where(there, share, 0.0), geometric, there)
+            den = den + w * there
+        if any(col.dense is None and col.cells is not None for col in cols):
+            num, den = _with_cells(num, den, b, self.n_agencies)
+        for j, col in enumerate(cols):
+            w = weights[:, j : j + 1]
+            if col.dense is None and col.cells is not None and col.values is not None:
+                old = col.nominal[col.cells] / mx[j]
+                new = col.values[rows] / mx[j]
+                had, has = ~np.isnan(old), ~np.isnan(new)
+                change = _transform(np.where(has, new, 0.0), geometric, has) - _transform(
+                    np.where(had, old, 0.0), geometric, had
+                )
+                num[:, col.cells] += w * change
+                den[:, col.cells] += w * (has.astype(np.float64) - had)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if geometric:
+                value = scale * np.exp(num / den)
+            else:
+                value = num * (scale / den)
+        if np.any(den <= 0):
+            value = np.where(np.broadcast_to(den, value.shape) <= 0, np.nan, value)
+        return np.asarray(value, dtype=np.float64)
+
+    def _fixed_part(
+        self, n: int, method: str, cols: list[_Col], weights: FloatArray, same: bool, geometric: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        """Numerator and denominator over the children at their nominal points (sparse ones included).
+
+        Shapes broadcast to (B, A): (1, A) when every replication has the engine's weights, and the
+        denominator (B, 1) when every fixed child is present for every agency.
+        """
+        key = (n, method)
+        if key not in self._fixed_cache:
+            fixed = [j for j, col in enumerate(cols) if col.dense is None]
+            kids = [self.regular[n][j] for j in fixed]
+            shares = self.nominal[:, kids] / self.plan.max_points[kids]
+            there = ~np.isnan(shares)
+            values = _transform(np.where(there, shares, 0.0), geometric, there)
+            presence = None if there.all() else np.ascontiguousarray(there.T, dtype=np.float64)
+            self._fixed_cache[key] = (np.ascontiguousarray(values.T), presence, fixed)
+        values_t, presence_t, fixed = self._fixed_cache[key]
+        b = weights.shape[0]
+        if not fixed:
+            return np.zeros((1, self.n_agencies)), np.zeros((b, 1))
+        w = np.ascontiguousarray(weights[:1] if same else weights[:, fixed])
+        if same:
+            w = w[:, fixed]
+        num = w @ values_t
+        den = w.sum(axis=1, keepdims=True) if presence_t is None else w @ presence_t
+        if same:
+            den = np.broadcast_to(den, (b, den.shape[1])) if presence_t is None else den
+        return num, den
+
+    def _rounded_sum(
+        self,
+        cols: list[_Col],
+        mx: FloatArray,
+        weights: FloatArray,
+        scale: float,
+        rows: IntArray | slice,
+        b: int,
+    ) -> FloatArray:
+        """Each child's points at its replication's max, rounded half up, added (rescaled on exclusions)."""
+        got = np.zeros((b, self.n_agencies))
+        kept = np.zeros((b, self.n_agencies))
+        new_max = weights * (scale / weights.sum(axis=1, keepdims=True))
+        for j, col in enumerate(cols):
+            points = self._dense_of(col, rows, b)
+            share = points / mx[j]
+            there = ~np.isnan(share)
+            contribution = round_half_up(
+                np.where(there, share, 0.0) * new_max[:, j : j + 1], self.plan.decimals
+            )
+            got += contribution
+            kept += there * new_max[:, j : j + 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(np.abs(kept - scale) <= 1e-12 * scale, got, got * scale / kept)
+        value[kept <= 0] = np.nan
+        return value
+
+    def _dense_of(self, col: _Col, rows: IntArray | slice, b: int) -> FloatArray:
+        if col.dense is not None:
+            return col.dense[rows]
+        out = np.repeat(col.nominal[None, :], b, axis=0)
+        if col.cells is not None and col.values is not None:
+            out[:, col.cells] = col.values[rows]
+        return out
+
+    # -- leaves --------------------------------------------------------------------------------
+
+    def _sparse_leaf(self, leaf: int, draws: Draws) -> _Col:
+        """A leaf whose only change is how its cells without data are filled."""
+        n = self.plan.node_of_leaf[leaf]
+        cells = np.flatnonzero(self.fill_cells[leaf])
+        codes = draws.fills.get(leaf)
+        nominal = self.nominal[:, n]
+        if codes is None or cells.size == 0:
+            return _Col(nominal)
+        options = self._sparse_options.get(leaf)
+        if options is None:
+            scored = self.notes[:, leaf] == NOTE_SCORED
+            means = self._group_means(self.leaf_points[None, :, leaf], scored)[0]
+            options = self._sparse_options[leaf] = self._fill_options(leaf, means[cells])
+        return _Col(nominal, cells=cells, values=options[codes])
+
+    def _fill_options(self, leaf: int, means: FloatArray) -> FloatArray:
+        """Points of some cells under each of FILLS (null counts 0 with its weight kept)."""
+        top = float(self.plan.max_points[self.plan.node_of_leaf[leaf]])
+        shape = means.shape
+        return np.stack(
+            [np.zeros(shape), np.full(shape, top), np.full(shape, np.nan), np.zeros(shape), means]
+        )
+
+    def _group_means(self, points: FloatArray, scored: BoolArray) -> FloatArray:
+        """Per replication, each agency's group mean of the scored points (0 when the group has none)."""
+        b = points.shape[0]
+        keys = self._batch_groups(b)
+        mask = np.broadcast_to(scored, points.shape).ravel()
+        values = np.where(mask, points.ravel(), 0.0)
+        total = np.bincount(keys, weights=values, minlength=b * self.n_groups)
+        count = np.bincount(keys, weights=mask.astype(np.float64), minlength=b * self.n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / count, 0.0)
+        return mean.reshape(b, self.n_groups)[:, self.gid]
+
+    def _batch_groups(self, b: int) -> IntArray:
+        """Group ids of b replications' agencies, flattened: replication r's groups are r x G + g."""
+        cached = self._groups_cache.get(b)
+        if cached is None:
+            cached = (np.arange(b)[:, None] * self.n_groups + self.gid[None, :]).ravel()
+            self._groups_cache[b] = cached
+        return cached
+
+    def _group_medians(self, points: FloatArray, scored: BoolArray) -> FloatArray:
+        b = points.shape[0]
+        padded = np.full((b, self.n_groups, self.width), np.nan)
+        padded[:, self.gid, self.slot] = np.where(scored, points, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a group without scored cells: 0, as the engine
+            median: FloatArray = np.nanmedian(padded, axis=-1)
+        return np.nan_to_num(median, nan=0.0)[:, self.gid]
+
+    def _dense_leaf(self, leaf: int, draws: Draws) -> FloatArray:
+        """Re-run a leaf's rule on its (perturbed) values for every replication, then fill its gaps."""
+        plan, b = self.plan, draws.size
+        node = plan.nodes[plan.node_of_leaf[leaf]]
+        assert node.rule is not None
+        values = np.repeat(self.values[None, :, leaf], b, axis=0)
+        for s, source in enumerate(self.varying.noise):
+            if leaf in source.leaves and s in draws.noise:
+                u = self._noise(s, draws)[:, :, source.leaves.index(leaf)]
+                values = (
+                    values * (1.0 + source.half_width * u)
+                    if source.relative
+                    else values + source.half_width * u
+                )
+                np.clip(values, self.limits.low[leaf], self.limits.high[leaf], out=values)
+        codes = draws.rules.get(leaf)
+        top = float(plan.max_points[plan.node_of_leaf[leaf]])
+        points = np.empty((b, self.n_agencies))
+        variants = [node.rule] if codes is None else [_normalisation(node.rule, m) for m in NORMALISATIONS]
+        codes = np.zeros(b, dtype=np.int64) if codes is None else codes
+        for m in np.unique(codes):
+            rows = np.flatnonzero(codes == m)
+            context = LeafContext(top, self._batch_groups(rows.size))
+            flat = apply_rule(
+                variants[int(m)], values[rows].ravel(), context=context, indicator_code=node.code
+            )
+            points[rows] = flat.reshape(rows.size, self.n_agencies)
+        return self._fill(leaf, points, draws)
+
+    def _fill(self, leaf: int, points: FloatArray, draws: Draws) -> FloatArray:
+        notes = self.notes[:, leaf]
+        scored = notes == NOTE_SCORED
+        out = np.where(scored, points, self.nominal[:, self.plan.node_of_leaf[leaf]])
+        group_filled = np.isin(notes, _GROUP_FILLS)
+        if group_filled.any():
+            means = self._group_means(points, scored)
+            medians = self._group_medians(points, scored) if np.isin(notes, (5, 15)).any() else means
+            by_median = np.isin(notes, (5, 15))
+            out = np.where(group_filled & by_median, medians, np.where(group_filled, means, out))
+        codes = draws.fills.get(leaf)
+        if codes is not None and leaf in self.fill_cells:
+            cells = np.flatnonzero(self.fill_cells[leaf])
+            if np.any(codes == FILLS.index("group_mean")):
+                means = self._group_means(points, scored)[:, cells]
+            else:
+                means = np.zeros((points.shape[0], cells.size))
+            options = self._fill_options(leaf, means)  # (FILLS, B, cells)
+            out[:, cells] = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
+        out[:, notes == NOTE_NOT_APPLICABLE] = np.nan
+        return out
+
+    def _noise(self, source: int, draws: Draws) -> npt.NDArray[np.float32]:
+        """Uniform noise on [-1, 1) for (replication, agency, leaf of the source), one stream per key."""
+        cached = self._noise_cache.get(source)
+        if cached is not None:
+            return cached
+        leaves = len(self.varying.noise[source].leaves)
+        size = self.n_agencies * leaves
+        out = np.empty((draws.size, self.n_agencies, leaves), dtype=np.float32)
+        for r, key in enumerate(draws.noise[source]):
+            generator = np.random.Generator(np.random.SFC64(int(key)))
+            out[r] = generator.random(size, dtype=np.float32).reshape(self.n_agencies, leaves)
+        out *= 2.0
+        out -= 1.0
+        self._noise_cache[source] = out
+        return out
+
+
+def _with_cells(num: FloatArray, den: FloatArray, b: int, n_a: int) -> tuple[FloatArray, FloatArray]:
+    """(B, A) arrays to correct cell by cell: a numerator or denominator that is still a broadcast row or
+    column (or a view of a cache) is copied; one already computed for this batch is kept."""
+
+    def full(x: FloatArray) -> FloatArray:
+        return (
+            x
+            if x.shape == (b, n_a) and x.flags.owndata and x.flags.writeable
+            else np.array(np.broadcast_to(x, (b, n_a)))
+        )
+
+    return full(num), full(den)
+
+
+def _transform(shares: FloatArray, geometric: bool, there: BoolArray) -> FloatArray:
+    """Shares as they enter a mean: as they are, or their logs (zero share -> LOG_ZERO; absent -> 0)."""
+    if not geometric:
+        return shares
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(shares, 0.0))
+    return np.where(there, np.maximum(logs, LOG_ZERO), 0.0)
+
+
+def _normalisation(rule: RuleParams, method: str) -> RuleParams:
+    """The leaf's rule as minmax or percentile, keeping its direction."""
+    higher = bool(getattr(rule, "higher_is_better", True))
+    if method == "minmax":
+        return MinMaxParams(
+            higher_is_better=higher, constant=rule.constant if isinstance(rule, MinMaxParams) else "full"
+        )
+    return PercentileParams(higher_is_better=higher)

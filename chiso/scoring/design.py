@@ -106,15 +106,9 @@ class Design:
         slot = self.slots[factor]
         return slice(slot.start, slot.start + slot.width)
 
-    def sample(self, n: int, *, seed: int, sampling: str, dims: int | None = None) -> FloatArray:
-        """Return n design points (rows) of `dims` uniforms (default: this design's width)."""
-        d = max(1, self.dims if dims is None else dims)
-        if sampling == "random":
-            return np.random.default_rng(seed).random((n, d))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # balance properties need n = 2^m: not required here
-            points: FloatArray = qmc.Sobol(d, scramble=True, seed=seed).random(n)
-        return points
+    def sample(self, n: int, *, seed: int, sampling: str) -> FloatArray:
+        """Return n design points (rows of this design's uniforms)."""
+        return sample_points(n, self.dims, seed=seed, sampling=sampling)
 
     def decode(self, x: FloatArray) -> Draws:
         """Turn design rows into the draws of one batch of replications."""
@@ -147,6 +141,17 @@ class Design:
             gammas = stats.gamma.ppf(np.clip(part, _EDGE, 1.0 - _EDGE), alpha)
             shares = gammas / gammas.sum(axis=1, keepdims=True)
             draws.weights[n] = shares * base.sum() / base
+
+
+def sample_points(n: int, dims: int, *, seed: int, sampling: str = "sobol") -> FloatArray:
+    """Return n points of `dims` uniforms on [0, 1): scrambled Sobol' (`sobol`) or pseudo-random."""
+    d = max(1, dims)
+    if sampling == "random":
+        return np.random.default_rng(seed).random((n, d))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # balance properties need n = 2^m: not required here
+        points: FloatArray = qmc.Sobol(d, scramble=True, seed=seed).random(n)
+    return points
 
 
 def _regular(plan: Plan, n: int) -> list[int]:

@@ -8,7 +8,7 @@ the uncertainty analysis start from, so every one of them scores with the same c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -109,13 +109,7 @@ def score_part(
     period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
     gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
 
-    match0 = None
-    prior_leaf = None
-    if prior is not None and prior_leaves is not None:
-        everyone_before = np.ones(len(prior.agencies), bool)
-        match0 = ch.match_agencies(inputs.agencies, prior.index, everyone_before, lineage_df)
-        prior_leaf = ch.gather(prior_leaves, match0, lineage_policy)
-
+    match0, prior_leaf = _prior_leaf(prior, prior_leaves, inputs.agencies, lineage_df, lineage_policy)
     leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
     null = np.isin(notes, NULL_NOTES) if plan.null_leaves else None
     points = aggregate(plan, inputs, leaf_points, null=null)
@@ -175,6 +169,21 @@ def score_part(
     )
 
 
+def _prior_leaf(
+    prior: ch.PriorTable | None,
+    prior_leaves: np.ndarray[Any, Any] | None,
+    agencies: list[str],
+    lineage_df: pd.DataFrame | None,
+    lineage_policy: str,
+) -> tuple[ch.Match | None, np.ndarray[Any, Any] | None]:
+    """Match agencies to the previous table and return their leaf points there (agency x leaf)."""
+    if prior is None or prior_leaves is None:
+        return None, None
+    everyone_before = np.ones(len(prior.agencies), bool)
+    match = ch.match_agencies(agencies, prior.index, everyone_before, lineage_df)
+    return match, ch.gather(prior_leaves, match, lineage_policy)
+
+
 @dataclass
 class Run:
     """Everything a scoring run computed before its tables: inputs, plan, previous figures, matrices."""
@@ -192,6 +201,31 @@ class Run:
         """Score other inputs (e.g. some whole peer groups, changed) with this run's previous figures."""
         framework, plan, policy = self.framework, self.plan, self.lineage_policy
         return score_part(framework, plan, inputs, self.prior, self.prior_leaves, self.lineage, policy)
+
+    def rescore_leaves(
+        self, inputs: Inputs, leaves: list[int]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Score some leaves of other inputs: points and notes (rows, len(leaves)).
+
+        For leaves whose rule and fill never look at the peer group (minmax, percentile and group
+        fills do): their points depend on the agency's own values and history only.
+        """
+        plan = replace(self.plan, node_of_leaf=[self.plan.node_of_leaf[li] for li in leaves])
+        columns = replace(
+            inputs,
+            leaf_codes=[inputs.leaf_codes[li] for li in leaves],
+            value=inputs.value[:, leaves],
+            numerator=inputs.numerator[:, leaves],
+            denominator=inputs.denominator[:, leaves],
+            given=inputs.given[:, leaves],
+        )
+        _, prior_leaf = _prior_leaf(
+            self.prior, self.prior_leaves, inputs.agencies, self.lineage, self.lineage_policy
+        )
+        gid = np.zeros(inputs.n_rows, dtype=np.int64)
+        return score_leaves(
+            plan, columns, gid=gid, prior_leaf=None if prior_leaf is None else prior_leaf[:, leaves]
+        )
 
 
 def run_pipeline(

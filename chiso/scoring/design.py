@@ -29,7 +29,7 @@ from chiso.frameworks.uncertainty import (
     targets,
 )
 from chiso.scoring.simulate import FILLS, METHODS, NORMALISATIONS, Draws, NoiseSource, Varying
-from chiso.scoring.tree import Plan
+from chiso.scoring.tree import Plan, regular_children
 
 FloatArray = npt.NDArray[np.float64]
 _KEY_SPAN = float(2**53)
@@ -65,8 +65,8 @@ class Design:
         for i, factor in enumerate(spec.factors):
             name, codes = label(factor, i), targets(factor, framework)
             if isinstance(factor, WeightsFactor):
-                nodes = tuple(index[c] for c in codes if _regular(plan, index[c]))
-                width = sum(len(_regular(plan, n)) for n in nodes)
+                nodes = tuple(index[c] for c in codes if regular_children(plan, index[c]))
+                width = sum(len(regular_children(plan, n)) for n in nodes)
                 concentration = factor.concentration if factor.distribution == "dirichlet" else 0.0
                 slot = _Slot(
                     name, factor.kind, start, width, nodes, spread=factor.spread, dirichlet=concentration
@@ -130,7 +130,7 @@ class Design:
     def _weights(self, slot: _Slot, u: FloatArray, draws: Draws) -> None:
         column = 0
         for n in slot.targets:
-            kids = _regular(self.plan, n)
+            kids = regular_children(self.plan, n)
             part = u[:, column : column + len(kids)]
             column += len(kids)
             if not slot.dirichlet:
@@ -154,14 +154,9 @@ def sample_points(n: int, dims: int, *, seed: int, sampling: str = "sobol") -> F
     return points
 
 
-def _regular(plan: Plan, n: int) -> list[int]:
-    """The children that carry a weight: not bonus/penalty, max above 0."""
-    return [c for c in plan.children[n] if not plan.adjustment[c] and plan.max_points[c] > 0]
-
-
 def _base_weights(plan: Plan, n: int) -> FloatArray:
     """A parent's nominal weights: its children's max under a sum, their `weight` under a mean."""
-    kids = _regular(plan, n)
+    kids = regular_children(plan, n)
     if plan.nodes[n].aggregation in ("sum", "rounded_sum"):
         return np.asarray(plan.max_points[kids], dtype=np.float64)
     return np.array([plan.nodes[c].weight for c in kids], dtype=np.float64)

@@ -131,6 +131,24 @@ def build_plan(framework: Framework) -> Plan:
     )
 
 
+def regular_children(plan: Plan, node_index: int) -> list[int]:
+    """The children that carry a weight in their parent: not bonus/penalty, max above 0."""
+    return [c for c in plan.children[node_index] if not plan.adjustment[c] and plan.max_points[c] > 0]
+
+
+def null_nodes(plan: Plan, notes: Int8Array, points: FloatArray, applies: BoolArray) -> BoolArray:
+    """Which nodes are null (rows x nodes): leaves published null, and parents with no points whose
+    regular children include a null (see `aggregate`)."""
+    null = np.zeros(points.shape, dtype=bool)
+    for li, ni in enumerate(plan.node_of_leaf):
+        null[:, ni] = np.isin(notes[:, li], NULL_NOTES)
+    for n in range(len(plan.nodes) - 1, -1, -1):
+        kids = regular_children(plan, n)
+        if plan.leaf_of_node[n] < 0 and kids:
+            null[:, n] = np.isnan(points[:, n]) & applies[:, n] & null[:, kids].any(axis=1)
+    return null
+
+
 def applicable_rows(plan: Plan, inputs: Inputs, node_index: int) -> BoolArray:
     """Return, per row, whether the node applies to the agency's kind (unknown kinds: applies)."""
     allowed = plan.kinds[node_index]
@@ -293,7 +311,7 @@ def aggregate(
             continue
         node = plan.nodes[ni]
         kids = plan.children[ni]
-        regular = [c for c in kids if not plan.adjustment[c] and plan.max_points[c] > 0]
+        regular = regular_children(plan, ni)
         adjust = [c for c in kids if plan.adjustment[c]]
         rounded = node.aggregation == "rounded_sum"
         x = points[:, regular]

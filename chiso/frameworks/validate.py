@@ -95,7 +95,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
     seen: dict[str, str] = {TOTAL: TOTAL}
     root = framework.root()
 
-    def visit(node: Node, path: str, sums_above: bool) -> None:
+    def visit(node: Node, path: str) -> None:
         if node.code in seen and path != TOTAL:
             problems.append(
                 _problem(
@@ -109,15 +109,6 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             seen[node.code] = path
         if node.is_leaf and path != TOTAL:
             _check_leaf(node, path)
-            if fills_null(node) and not sums_above:
-                problems.append(
-                    _problem(
-                        path,
-                        "chính sách null_excluded chỉ dùng khi mọi nút cha cộng điểm (sum, rounded_sum)",
-                        "policy null_excluded needs every ancestor to add points (sum or rounded_sum)",
-                        file,
-                    )
-                )
         elif node.rule is not None:
             problems.append(
                 _problem(
@@ -129,9 +120,8 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
             )
         if node.children:
             _check_sum(node, path)
-        below = sums_above and node.aggregation in SUM_AGGREGATIONS
         for child in node.children:
-            visit(child, f"{path}/{child.code}", below)
+            visit(child, f"{path}/{child.code}")
 
     def _check_leaf(node: Node, path: str) -> None:
         rule = node.rule
@@ -210,7 +200,8 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
                 )
             )
 
-    visit(root, TOTAL, True)
+    visit(root, TOTAL)
+    problems.extend(_check_nulls(root, TOTAL, file))
     problems.extend(_check_entries(framework, file))
     problems.extend(_check_bands(framework, file))
     return problems
@@ -298,6 +289,24 @@ def _entry_problems(node: Node, path: str, file: str | None) -> list[Problem]:
         problems.append(
             _problem(f"{path}.rule", "value_min không được âm", "value_min must not be negative", file)
         )
+
+
+def _check_nulls(node: Node, path: str, file: str | None, sums_above: bool = True) -> list[Problem]:
+    """A leaf published as null is left out of sums: every ancestor must add points (sum, rounded_sum)."""
+    problems: list[Problem] = []
+    adds = sums_above and node.aggregation in SUM_AGGREGATIONS
+    for child in node.children:
+        where = f"{path}/{child.code}"
+        if child.is_leaf and fills_null(child) and not adds:
+            problems.append(
+                _problem(
+                    where,
+                    "chính sách null_excluded chỉ dùng khi mọi nút cha cộng điểm (sum, rounded_sum)",
+                    "policy null_excluded needs every ancestor to add points (sum or rounded_sum)",
+                    file,
+                )
+            )
+        problems.extend(_check_nulls(child, where, file, adds))
     return problems
 
 

@@ -28,7 +28,7 @@ from chiso.frameworks.uncertainty import (
     label,
     targets,
 )
-from chiso.scoring.simulate import FILLS, METHODS, NORMALISATIONS, Draws, NoiseSource, Varying
+from chiso.scoring.leaves import FILLS, METHODS, NORMALISATIONS, Draws, NoiseSource, Varying
 from chiso.scoring.tree import Plan, regular_children
 
 FloatArray = npt.NDArray[np.float64]

@@ -18,9 +18,10 @@ from threadpoolctl import threadpool_limits
 
 from chiso.frameworks import UncertaintySpec
 from chiso.scoring.design import Design, sample_points
+from chiso.scoring.leaves import Draws, Varying
 from chiso.scoring.pipeline import Run
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash
-from chiso.scoring.simulate import Draws, Simulator, Varying
+from chiso.scoring.simulate import Simulator
 from chiso.scoring.uncertainty import simulate_rows
 
 FloatArray = npt.NDArray[np.float64]

@@ -19,64 +19,22 @@ out of a sum without rescaling means; the engine's nominal figures are reproduce
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from chiso.frameworks import Band, node_max
-from chiso.frameworks.rules import MinMaxParams, PercentileParams, RuleParams
-from chiso.scoring.checks import LeafLimits
+from chiso.scoring.leaves import METHODS, Draws, LeafColumns, Varying
 from chiso.scoring.pipeline import Run
 from chiso.scoring.publish import band_index, round_half_up
-from chiso.scoring.rules import LeafContext, apply_rule
-from chiso.scoring.tree import NOTE_NOT_APPLICABLE, NOTE_SCORED, NULL_NOTES, applicable_rows
+from chiso.scoring.tree import applicable_rows, null_nodes, regular_children
 
 FloatArray = npt.NDArray[np.float64]
+LOG_ZERO = -1e250  # log of a zero share: finite, so a zero weight times it is 0, not NaN
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-METHODS = ("sum", "rounded_sum", "weighted_mean", "geometric_mean")
-FILLS = ("zero", "full", "exclude", "null_excluded", "group_mean")
-NORMALISATIONS = ("minmax", "percentile")
-LOG_ZERO = -1e250  # log of a zero share: finite, so a zero weight times it is 0, not NaN
-_GROUP_FILLS = (4, 5, 14, 15)  # notes of cells the engine filled with the group mean or median
-_MISSING_NOTES = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # missing value, any policy (see chiso.scoring.tree)
-_ZERO_DEN_NOTES = (11, 12, 13, 14, 15, 16, 17, 18, 19)
-
-
-@dataclass(frozen=True)
-class NoiseSource:
-    """Independent noise on the values of some leaves: +-half_width (x value when relative)."""
-
-    leaves: tuple[int, ...]
-    half_width: float
-    relative: bool = False
-
-
-@dataclass(frozen=True)
-class Varying:
-    """Which assumptions may vary: the structure a Simulator prepares its fixed matrices for."""
-
-    weights: frozenset[int] = frozenset()  # nodes whose children's weights vary
-    methods: frozenset[int] = frozenset()  # nodes whose aggregation varies
-    rules: frozenset[int] = frozenset()  # leaves switching minmax / percentile
-    fills: tuple[tuple[int, str], ...] = ()  # (leaf, cells: missing | zero_denominator | both)
-    noise: tuple[NoiseSource, ...] = ()
-
-
-@dataclass
-class Draws:
-    """The assumptions of a batch of replications; a missing entry keeps the engine's own."""
-
-    size: int
-    weights: dict[int, FloatArray] = field(default_factory=dict)  # node -> (B, regular children) factors
-    methods: dict[int, IntArray] = field(default_factory=dict)  # node -> (B,) index into METHODS
-    rules: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into NORMALISATIONS
-    fills: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into FILLS
-    noise: dict[int, npt.NDArray[np.uint64]] = field(default_factory=dict)  # source -> (B,) keys
 
 
 @dataclass
@@ -130,40 +88,37 @@ class Simulator:
         self.notes = scored.notes[self.rows]
         self.nominal_published = scored.published[self.rows, 0]
         self.nominal_rank = scored.rank.values[self.rows, 0].astype(np.int64)
-        self.limits = LeafLimits([plan.nodes[i] for i in plan.node_of_leaf])
         self.bands: list[Band] = run.framework.bands
-        self._prepare_nodes(scored.points[self.rows], inputs)
         self._layout_groups()
+        self._prepare_nodes(scored.points[self.rows], inputs)
 
     # -- preparation -------------------------------------------------------------------------------
 
     def _prepare_nodes(self, node_points: FloatArray, inputs: Any) -> None:
         plan = self.plan
         k = len(plan.nodes)
-        self.regular = [
-            [c for c in plan.children[n] if not plan.adjustment[c] and plan.max_points[c] > 0]
-            for n in range(k)
-        ]
+        self.regular = [regular_children(plan, n) for n in range(k)]
         self.adjust = [[c for c in plan.children[n] if plan.adjustment[c]] for n in range(k)]
-        null = np.zeros(node_points.shape, dtype=bool)
-        for li, ni in enumerate(plan.node_of_leaf):
-            null[:, ni] = np.isin(self.notes[:, li], NULL_NOTES)
-        self.applies = np.ones(node_points.shape, dtype=bool)
-        for n in range(k - 1, -1, -1):
-            self.applies[:, n] = applicable_rows(plan, inputs, n)[self.rows]
-            if plan.leaf_of_node[n] < 0 and self.regular[n]:
-                kids = self.regular[n]
-                null[:, n] = np.isnan(node_points[:, n]) & self.applies[:, n] & null[:, kids].any(axis=1)
+        self.applies = np.stack([applicable_rows(plan, inputs, n)[self.rows] for n in range(k)], axis=1)
+        null = null_nodes(plan, self.notes, node_points, self.applies)
         self.nominal = np.where(null, 0.0, node_points)  # a null counts 0 with its weight kept
         self.vary_node = [False] * k
         v = self.varying
-        dense_leaves = v.rules | {leaf for source in v.noise for leaf in source.leaves}
-        self.dense_leaves = frozenset(dense_leaves)
-        self.fill_cells = {leaf: self._cells(leaf, cells) for leaf, cells in v.fills}
+        self.leaves = LeafColumns(
+            plan,
+            v,
+            values=self.values,
+            leaf_points=self.leaf_points,
+            notes=self.notes,
+            nominal=self.nominal[:, plan.node_of_leaf],
+            gid=self.gid,
+            slot=self.slot,
+            width=self.width,
+        )
         for n in range(k - 1, -1, -1):
             leaf = plan.leaf_of_node[n]
             if leaf >= 0:
-                self.vary_node[n] = leaf in dense_leaves or leaf in self.fill_cells
+                self.vary_node[n] = self.leaves.varies(leaf)
             else:
                 own = n in v.weights or n in v.methods
                 self.vary_node[n] = own or any(self.vary_node[c] for c in self.regular[n])
@@ -177,13 +132,6 @@ class Simulator:
             for n in range(k)
             if self.adjust[n]
         }
-        self._sparse_options: dict[int, FloatArray] = {}
-        self._groups_cache: dict[int, IntArray] = {}
-
-    def _cells(self, leaf: int, which: str) -> BoolArray:
-        notes = self.notes[:, leaf]
-        codes = {"missing": _MISSING_NOTES, "zero_denominator": _ZERO_DEN_NOTES}.get(which)
-        return np.isin(notes, codes if codes is not None else _MISSING_NOTES + _ZERO_DEN_NOTES)
 
     def _layout_groups(self) -> None:
         """Pad each group to the largest one: (groups, size) positions of agencies, -1 = padding."""
@@ -205,7 +153,7 @@ class Simulator:
         Returns:
             Per replication and agency: TOTAL points, published total, rank in group (0 = none), band.
         """
-        self._noise_cache: dict[int, npt.NDArray[np.float32]] = {}
+        self.leaves.start_batch()
         col = self._node(0, draws)
         points = (
             col.dense
@@ -249,10 +197,11 @@ class Simulator:
         leaf = self.plan.leaf_of_node[n]
         if leaf < 0:
             return self._node(n, draws)
-        if leaf in self.dense_leaves:
-            dense = self._dense_leaf(leaf, draws)
+        if leaf in self.leaves.rescored:
+            dense = self.leaves.rescore(leaf, draws)
             return _Col(self.nominal[:, n], dense=dense, complete=not np.isnan(dense).any())
-        return self._sparse_leaf(leaf, draws)
+        cells, values = self.leaves.fill(leaf, draws)
+        return _Col(self.nominal[:, n], cells=cells, values=values)
 
     def _node(self, n: int, draws: Draws) -> _Col:
         """Aggregate a node for every replication of the batch."""
@@ -409,125 +358,6 @@ class Simulator:
 
     # -- leaves --------------------------------------------------------------------------------
 
-    def _sparse_leaf(self, leaf: int, draws: Draws) -> _Col:
-        """A leaf whose only change is how its cells without data are filled."""
-        n = self.plan.node_of_leaf[leaf]
-        cells = np.flatnonzero(self.fill_cells[leaf])
-        codes = draws.fills.get(leaf)
-        nominal = self.nominal[:, n]
-        if codes is None or cells.size == 0:
-            return _Col(nominal)
-        options = self._sparse_options.get(leaf)
-        if options is None:
-            scored = self.notes[:, leaf] == NOTE_SCORED
-            means = self._group_means(self.leaf_points[None, :, leaf], scored)[0]
-            options = self._sparse_options[leaf] = self._fill_options(leaf, means[cells])
-        return _Col(nominal, cells=cells, values=options[codes])
-
-    def _fill_options(self, leaf: int, means: FloatArray) -> FloatArray:
-        """Points of some cells under each of FILLS (null counts 0 with its weight kept)."""
-        top = float(self.plan.max_points[self.plan.node_of_leaf[leaf]])
-        shape = means.shape
-        return np.stack(
-            [np.zeros(shape), np.full(shape, top), np.full(shape, np.nan), np.zeros(shape), means]
-        )
-
-    def _group_means(self, points: FloatArray, scored: BoolArray) -> FloatArray:
-        """Per replication, each agency's group mean of the scored points (0 when the group has none)."""
-        b = points.shape[0]
-        keys = self._batch_groups(b)
-        mask = np.broadcast_to(scored, points.shape).ravel()
-        values = np.where(mask, points.ravel(), 0.0)
-        total = np.bincount(keys, weights=values, minlength=b * self.n_groups)
-        count = np.bincount(keys, weights=mask.astype(np.float64), minlength=b * self.n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count > 0, total / count, 0.0)
-        return mean.reshape(b, self.n_groups)[:, self.gid]
-
-    def _batch_groups(self, b: int) -> IntArray:
-        """Group ids of b replications' agencies, flattened: replication r's groups are r x G + g."""
-        cached = self._groups_cache.get(b)
-        if cached is None:
-            cached = (np.arange(b)[:, None] * self.n_groups + self.gid[None, :]).ravel()
-            self._groups_cache[b] = cached
-        return cached
-
-    def _group_medians(self, points: FloatArray, scored: BoolArray) -> FloatArray:
-        b = points.shape[0]
-        padded = np.full((b, self.n_groups, self.width), np.nan)
-        padded[:, self.gid, self.slot] = np.where(scored, points, np.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a group without scored cells: 0, as the engine
-            median: FloatArray = np.nanmedian(padded, axis=-1)
-        return np.nan_to_num(median, nan=0.0)[:, self.gid]
-
-    def _dense_leaf(self, leaf: int, draws: Draws) -> FloatArray:
-        """Re-run a leaf's rule on its (perturbed) values for every replication, then fill its gaps."""
-        plan, b = self.plan, draws.size
-        node = plan.nodes[plan.node_of_leaf[leaf]]
-        assert node.rule is not None
-        values = np.repeat(self.values[None, :, leaf], b, axis=0)
-        for s, source in enumerate(self.varying.noise):
-            if leaf in source.leaves and s in draws.noise:
-                u = self._noise(s, draws)[:, :, source.leaves.index(leaf)]
-                values = (
-                    values * (1.0 + source.half_width * u)
-                    if source.relative
-                    else values + source.half_width * u
-                )
-                np.clip(values, self.limits.low[leaf], self.limits.high[leaf], out=values)
-        codes = draws.rules.get(leaf)
-        top = float(plan.max_points[plan.node_of_leaf[leaf]])
-        points = np.empty((b, self.n_agencies))
-        variants = [node.rule] if codes is None else [_normalisation(node.rule, m) for m in NORMALISATIONS]
-        codes = np.zeros(b, dtype=np.int64) if codes is None else codes
-        for m in np.unique(codes):
-            rows = np.flatnonzero(codes == m)
-            context = LeafContext(top, self._batch_groups(rows.size))
-            flat = apply_rule(
-                variants[int(m)], values[rows].ravel(), context=context, indicator_code=node.code
-            )
-            points[rows] = flat.reshape(rows.size, self.n_agencies)
-        return self._fill(leaf, points, draws)
-
-    def _fill(self, leaf: int, points: FloatArray, draws: Draws) -> FloatArray:
-        notes = self.notes[:, leaf]
-        scored = notes == NOTE_SCORED
-        out = np.where(scored, points, self.nominal[:, self.plan.node_of_leaf[leaf]])
-        group_filled = np.isin(notes, _GROUP_FILLS)
-        if group_filled.any():
-            means = self._group_means(points, scored)
-            medians = self._group_medians(points, scored) if np.isin(notes, (5, 15)).any() else means
-            by_median = np.isin(notes, (5, 15))
-            out = np.where(group_filled & by_median, medians, np.where(group_filled, means, out))
-        codes = draws.fills.get(leaf)
-        if codes is not None and leaf in self.fill_cells:
-            cells = np.flatnonzero(self.fill_cells[leaf])
-            if np.any(codes == FILLS.index("group_mean")):
-                means = self._group_means(points, scored)[:, cells]
-            else:
-                means = np.zeros((points.shape[0], cells.size))
-            options = self._fill_options(leaf, means)  # (FILLS, B, cells)
-            out[:, cells] = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
-        out[:, notes == NOTE_NOT_APPLICABLE] = np.nan
-        return out
-
-    def _noise(self, source: int, draws: Draws) -> npt.NDArray[np.float32]:
-        """Uniform noise on [-1, 1) for (replication, agency, leaf of the source), one stream per key."""
-        cached = self._noise_cache.get(source)
-        if cached is not None:
-            return cached
-        leaves = len(self.varying.noise[source].leaves)
-        size = self.n_agencies * leaves
-        out = np.empty((draws.size, self.n_agencies, leaves), dtype=np.float32)
-        for r, key in enumerate(draws.noise[source]):
-            generator = np.random.Generator(np.random.SFC64(int(key)))
-            out[r] = generator.random(size, dtype=np.float32).reshape(self.n_agencies, leaves)
-        out *= 2.0
-        out -= 1.0
-        self._noise_cache[source] = out
-        return out
-
 
 def _with_cells(num: FloatArray, den: FloatArray, b: int, n_a: int) -> tuple[FloatArray, FloatArray]:
     """(B, A) arrays to correct cell by cell: a numerator or denominator that is still a broadcast row or
@@ -550,13 +380,3 @@ def _transform(shares: FloatArray, geometric: bool, there: BoolArray) -> FloatAr
     with np.errstate(divide="ignore"):
         logs = np.log(np.maximum(shares, 0.0))
     return np.where(there, np.maximum(logs, LOG_ZERO), 0.0)
-
-
-def _normalisation(rule: RuleParams, method: str) -> RuleParams:
-    """The leaf's rule as minmax or percentile, keeping its direction."""
-    higher = bool(getattr(rule, "higher_is_better", True))
-    if method == "minmax":
-        return MinMaxParams(
-            higher_is_better=higher, constant=rule.constant if isinstance(rule, MinMaxParams) else "full"
-        )
-    return PercentileParams(higher_is_better=higher)

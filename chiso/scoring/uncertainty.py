@@ -20,10 +20,11 @@ from threadpoolctl import threadpool_limits
 from chiso.errors import ScoringError
 from chiso.frameworks import UncertaintySpec
 from chiso.scoring.design import Design
+from chiso.scoring.leaves import Draws
 from chiso.scoring.pipeline import Run
 from chiso.scoring.publish import band_index
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash
-from chiso.scoring.simulate import Batch, Draws, Simulator
+from chiso.scoring.simulate import Batch, Simulator
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -15,8 +15,9 @@ from chiso.errors import InvalidInput, ScoringError
 from chiso.frameworks import Framework, framework_from_dict, load_framework, uncertainty_from_dict
 from chiso.scoring import score
 from chiso.scoring.design import Design
+from chiso.scoring.leaves import FILLS, METHODS, Draws, Varying
 from chiso.scoring.pipeline import run_pipeline
-from chiso.scoring.simulate import FILLS, METHODS, Draws, Simulator, Varying
+from chiso.scoring.simulate import Simulator
 from chiso.scoring.uncertainty import (
     compute_rank_intervals,
     percentile_ranks,

@@ -233,3 +233,184 @@ def explain_command(
             )
 
     run_guarded(_run)
+
+
+def _run(inputs: dict[str, Any]) -> Any:
+    from chiso.scoring import run_pipeline
+
+    return run_pipeline(
+        inputs["framework"],
+        inputs["values"],
+        groups=inputs["groups"],
+        previous=inputs["previous"],
+        source=inputs["source"],
+        first_row=2,
+    )
+
+
+@app.command("uncertainty")
+def uncertainty_command(
+    framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
+    values: Path = typer.Option(..., "--values", help="The values file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Rank intervals: .csv, or .xlsx (intervals, bands)."),
+    groups: Path = typer.Option(None, "--groups", help="CSV/XLSX: agency_code, group (optional kind)."),
+    previous: Path = typer.Option(None, "--previous", help="A previous results file."),
+    replications: int = typer.Option(
+        None, "--replications", "-n", help="Replications (default: the spec's)."
+    ),
+    seed: int = typer.Option(None, "--seed", help="Seed of the Sobol' scrambling (default: the spec's)."),
+    spec: Path = typer.Option(
+        None,
+        "--spec",
+        help="Uncertainty spec YAML (default: <framework>.uncertainty.yaml beside it, or built in).",
+    ),
+    period: str = typer.Option(None, "--period", help="The period (default: the latest)."),
+    log: Path = typer.Option(None, "--log", help="Write the analysis log (JSON) here, to replay it."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
+) -> None:
+    """Give every agency a rank interval by varying the ranking's assumptions (Monte Carlo)."""
+
+    def _go() -> None:
+        from chiso.frameworks import load_uncertainty
+        from chiso.scoring.uncertainty import compute_rank_intervals
+
+        inputs = _inputs(framework, values, groups, previous, None)
+        uncertainty = load_uncertainty(inputs["framework"], spec, framework_source=framework)
+        result = compute_rank_intervals(
+            _run(inputs), uncertainty, period=period, replications=replications, seed=seed
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".xlsx":
+            with pd.ExcelWriter(out, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
+                result.table.to_excel(writer, sheet_name="intervals", index=False)
+                result.bands.to_excel(writer, sheet_name="bands", index=False)
+        else:
+            result.table.to_csv(out, index=False, encoding="utf-8")
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
+        table = result.table
+        summary = {
+            "framework": result.log["framework"]["id"],
+            "period": result.log["period"],
+            "replications": result.log["replications"],
+            "seed": result.log["seed"],
+            "agencies": len(table),
+            "firm": int(table["firm"].sum()),
+            "out": str(out),
+            "output_hash": result.log["output_hash"],
+        }
+        if as_json:
+            print_json(summary)
+            return
+        widest = table.assign(width=table["rank_high"] - table["rank_low"]).sort_values(
+            ["width", "agency_code"], ascending=[False, True]
+        )
+        shown = Table(
+            title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs"
+        )
+        for name in (
+            "Mã / agency",
+            "Nhóm / group",
+            "Hạng / rank",
+            "Khoảng / interval (5-95%)",
+            "Trung vị / median",
+        ):
+            shown.add_column(name)
+        for row in widest.head(10).itertuples(index=False):
+            shown.add_row(
+                str(row.agency_code),
+                str(row.group),
+                str(row.rank),
+                f"{row.rank_low}-{row.rank_high}",
+                str(row.median_rank),
+            )
+        console.print(shown)
+        console.print(
+            f"Hạng chắc chắn / firm ranks: {summary['firm']} / {summary['agencies']}; đã ghi / written: {out}"
+        )
+
+    run_guarded(_go)
+
+
+def _weights(pairs: list[str] | None, what: str) -> dict[str, float]:
+    """Parse CODE=NUMBER options."""
+    out: dict[str, float] = {}
+    for pair in pairs or []:
+        code, sep, number = pair.partition("=")
+        try:
+            out[code.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not code.strip():
+            raise InvalidInput(
+                f"{what} phải có dạng MÃ=SỐ, ví dụ TIMELINESS=2 (nhận: {pair})",
+                f"{what} must read CODE=NUMBER, e.g. TIMELINESS=2 (got: {pair})",
+            )
+    return out
+
+
+@app.command("plan")
+def plan_command(
+    framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
+    values: Path = typer.Option(..., "--values", help="The values file."),
+    agency: str = typer.Option(..., "--agency", help="The agency code to plan for."),
+    goal: str = typer.Option(..., "--goal", help="next-band, top:N (rank N or better) or total:X."),
+    groups: Path = typer.Option(None, "--groups", help="CSV/XLSX: agency_code, group (optional kind)."),
+    previous: Path = typer.Option(None, "--previous", help="A previous results file."),
+    period: str = typer.Option(None, "--period", help="The period (default: the latest)."),
+    effort: list[str] = typer.Option(
+        None, "--effort", help="CODE=WEIGHT: effort of a criterion's whole range."
+    ),
+    step: list[str] = typer.Option(
+        None, "--step", help="CODE=STEP: the most a criterion's input moves a year."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Plan the least-effort improvements that bring one agency to a goal."""
+
+    def _go() -> None:
+        from dataclasses import asdict
+
+        from chiso.scoring.planner import plan_improvements
+
+        inputs = _inputs(framework, values, groups, previous, None)
+        result = plan_improvements(
+            _run(inputs),
+            agency,
+            goal,
+            period=period,
+            effort=_weights(effort, "--effort"),
+            step=_weights(step, "--step"),
+        )
+        if as_json:
+            data = asdict(result)
+            for item, improvement in zip(data["improvements"], result.improvements, strict=True):
+                item.update(change=improvement.change, points_gained=improvement.points_gained)
+            print_json(data)
+            return
+        table = Table(title=f"{agency} · {result.period} · {goal} → {result.target}")
+        for name in ("Tiêu chí / criterion", "Thay đổi / change", "Điểm / points", "Công sức / effort"):
+            table.add_column(name)
+        for item in result.improvements:
+            change = (
+                f"+{item.change:g}"
+                + (f" / {item.denominator:g}" if item.denominator else "")
+                + f" ({item.unit})"
+            )
+            table.add_row(
+                item.indicator_code,
+                change,
+                f"{item.points_before:g} → {item.points_after:g}",
+                f"{item.effort:.3g}",
+            )
+        console.print(table)
+        before, after = result.before, result.after
+        console.print(
+            f"Trước / before: {before.published} (hạng / rank {before.rank}, {before.band or '-'}); "
+            f"sau / after: {after.published} (hạng / rank {after.rank}, {after.band or '-'})"
+        )
+        if not result.reachable:
+            console.print(f"[yellow]{result.message_vi} / {result.message_en}[/]")
+
+    run_guarded(_go)

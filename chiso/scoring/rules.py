@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from chiso.errors import ScoringError
 from chiso.frameworks import rules as p
 
 FloatArray = npt.NDArray[np.float64]
@@ -191,8 +192,6 @@ def apply_rule(
     Raises:
         ScoringError: unknown rule, or the function returned the wrong length or NaN where a value existed.
     """
-    from chiso.errors import ScoringError
-
     fn = RULES.get(params.type)
     if fn is None:
         raise ScoringError(

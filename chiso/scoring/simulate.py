@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from chiso.errors import ScoringError
 from chiso.frameworks import Band, node_max
 from chiso.scoring.leaves import METHODS, Draws, LeafColumns, Varying
 from chiso.scoring.pipeline import Run
@@ -66,8 +67,6 @@ class Simulator:
         self.run, self.plan, self.varying = run, plan, varying or Varying()
         self.period = inputs.periods[-1] if period is None else period
         if self.period not in inputs.periods:
-            from chiso.errors import ScoringError
-
             raise ScoringError(
                 f"Không có kỳ {self.period} trong dữ liệu (có: {', '.join(inputs.periods)})",
                 f"No period {self.period} in the values (there are: {', '.join(inputs.periods)})",

@@ -129,3 +129,84 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "none.csv" in missing.output
     unknown = runner.invoke(app, ["score", "-f", "nope", "--values", str(_values(tmp_path / "v.csv"))])
     assert unknown.exit_code == 1 and "nope" in unknown.output
+
+
+def _ranking(path: Path, n: int = 8) -> Path:
+    rows = ["agency_code,period,indicator_code,value,numerator,denominator"]
+    for a in range(n):
+        rows.append(f"{a:03d},2024,TIMELINESS,,{20 + a},40")
+        rows.append(f"{a:03d},2024,ONLINE_PROCEDURE_RATE,{0.1 * (a % 5):.1f},,")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_uncertainty_writes_rank_intervals_and_a_replayable_log(tmp_path: Path) -> None:
+    values = _ranking(tmp_path / "v.csv")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "factors:\n"
+        "  - {kind: measurement, leaves: [TIMELINESS], error: 0.05}\n"
+        "  - {kind: weights, spread: 0.2}\n",
+        encoding="utf-8",
+    )
+    out, log = tmp_path / "intervals.csv", tmp_path / "run.json"
+    args = ["score", "uncertainty", "-f", "qd766", "--values", str(values), "--out", str(out)]
+    result = runner.invoke(
+        app, [*args, "--spec", str(spec), "-n", "64", "--seed", "3", "--log", str(log), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["replications"] == 64 and summary["seed"] == 3 and summary["agencies"] == 8
+    table = pd.read_csv(out, dtype={"agency_code": str})
+    assert {"agency_code", "rank", "rank_low", "rank_high", "median_rank", "firm"} <= set(table.columns)
+    assert (table["rank_low"] <= table["median_rank"]).all() and (
+        table["median_rank"] <= table["rank_high"]
+    ).all()
+    assert json.loads(log.read_text())["spec"]["factors"][0]["kind"] == "measurement"
+    human = runner.invoke(app, [*args, "-n", "32"])  # the default spec: weights and missing values
+    assert human.exit_code == 0, human.output
+    assert "firm ranks" in human.output
+
+
+def test_uncertainty_rejects_a_spec_that_does_not_fit(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("factors:\n  - {kind: assessor, leaves: [TIMELINESS], points: 1}\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "uncertainty",
+            "-f",
+            "qd766",
+            "--values",
+            str(_ranking(tmp_path / "v.csv")),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--spec",
+            str(spec),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "'TIMELINESS' has rule ratio, needs assessor" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_plan_lists_the_improvements_in_the_units_the_agency_controls(tmp_path: Path) -> None:
+    values = _ranking(tmp_path / "v.csv")
+    args = ["score", "plan", "-f", "qd766", "--values", str(values), "--agency", "000"]
+    result = runner.invoke(app, [*args, "--goal", "top:1", "--effort", "ONLINE_PROCEDURE_RATE=50", "--json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["reachable"] and plan["after"]["rank"] == 1
+    timeliness = next(i for i in plan["improvements"] if i["indicator_code"] == "TIMELINESS")
+    assert timeliness["unit"] == "count" and timeliness["denominator"] == 40
+    assert timeliness["change"] == timeliness["target"] - 20
+    human = runner.invoke(app, [*args, "--goal", "total:30"])  # 22 now: 10 + 0 + 12 (no petitions)
+    assert human.exit_code == 0, human.output
+    assert "TIMELINESS" in human.output and "after" in human.output
+    out_of_reach = runner.invoke(app, [*args, "--goal", "total:40"])  # 20 + 4 + 12 at most
+    assert out_of_reach.exit_code == 0 and "every allowed improvement gives 36.0" in out_of_reach.output
+    bad = runner.invoke(app, [*args, "--goal", "best"])
+    assert bad.exit_code == 1 and "Unknown goal" in bad.output
+    malformed = runner.invoke(app, [*args, "--goal", "next-band", "--step", "TIMELINESS"])
+    assert malformed.exit_code == 1 and "CODE=NUMBER" in malformed.output

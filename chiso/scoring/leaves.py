@@ -62,6 +62,9 @@ class Draws:
     rules: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into NORMALISATIONS
     fills: dict[int, IntArray] = field(default_factory=dict)  # leaf -> (B,) index into FILLS
     noise: dict[int, npt.NDArray[np.uint64]] = field(default_factory=dict)  # source -> (B,) keys
+    #: The batch's noise once drawn (source -> (leaves, B, A)): a batch is self-contained, so batches
+    #: can run in parallel threads.
+    noise_cache: dict[int, npt.NDArray[np.float32]] = field(default_factory=dict)
 
 
 class LeafColumns:
@@ -92,15 +95,14 @@ class LeafColumns:
         self.fill_cells = {leaf: self._cells(leaf, cells) for leaf, cells in varying.fills}
         self._sparse_options: dict[int, FloatArray] = {}
         self._groups_cache: dict[int, IntArray] = {}
-        self._noise_cache: dict[int, npt.NDArray[np.float32]] = {}
+        # Agencies come sorted by group: each group is a contiguous run of columns.
+        self.starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]]) if gid.size else np.zeros(0, np.int64)
+        self.scored = notes == NOTE_SCORED
+        self.scored_count = np.add.reduceat(self.scored, self.starts, axis=0) if gid.size else self.scored[:0]
 
     def varies(self, leaf: int) -> bool:
         """Whether some assumption of this leaf may differ from the engine's."""
         return leaf in self.rescored or leaf in self.fill_cells
-
-    def start_batch(self) -> None:
-        """Forget the previous batch's noise."""
-        self._noise_cache = {}
 
     def _cells(self, leaf: int, which: str) -> BoolArray:
         notes = self.notes[:, leaf]
@@ -108,16 +110,16 @@ class LeafColumns:
         return np.isin(notes, codes if codes is not None else _MISSING_NOTES + _ZERO_DEN_NOTES)
 
     def fill(self, leaf: int, draws: Draws) -> tuple[IntArray | None, FloatArray | None]:
-        """A leaf whose only change is how its cells without data are filled."""
+        """A leaf whose only change is how its cells without data are filled: the cells and their
+        points in each replication (None when nothing changes)."""
         cells = np.flatnonzero(self.fill_cells[leaf])
         codes = draws.fills.get(leaf)
         if codes is None or cells.size == 0:
             return None, None
         options = self._sparse_options.get(leaf)
         if options is None:
-            scored = self.notes[:, leaf] == NOTE_SCORED
-            means = self._group_means(self.leaf_points[None, :, leaf], scored)[0]
-            options = self._sparse_options[leaf] = self._fill_options(leaf, means[cells])
+            means = self._group_means(leaf, self.leaf_points[None, :, leaf])[0]
+            options = self._sparse_options[leaf] = self._fill_options(leaf, means[self.gid[cells]])
         return cells, options[codes]
 
     def _fill_options(self, leaf: int, means: FloatArray) -> FloatArray:
@@ -128,17 +130,13 @@ class LeafColumns:
             [np.zeros(shape), np.full(shape, top), np.full(shape, np.nan), np.zeros(shape), means]
         )
 
-    def _group_means(self, points: FloatArray, scored: BoolArray) -> FloatArray:
-        """Per replication, each agency's group mean of the scored points (0 when the group has none)."""
-        b = points.shape[0]
-        keys = self._batch_groups(b)
-        mask = np.broadcast_to(scored, points.shape).ravel()
-        values = np.where(mask, points.ravel(), 0.0)
-        total = np.bincount(keys, weights=values, minlength=b * self.n_groups)
-        count = np.bincount(keys, weights=mask.astype(np.float64), minlength=b * self.n_groups)
+    def _group_means(self, leaf: int, points: FloatArray) -> FloatArray:
+        """Per replication and group, the mean of the leaf's scored points (0 when there are none): (B, G)."""
+        scored = self.scored[:, leaf]
+        sums = np.add.reduceat(np.where(scored, points, 0.0), self.starts, axis=1)
+        count = self.scored_count[:, leaf]
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count > 0, total / count, 0.0)
-        return mean.reshape(b, self.n_groups)[:, self.gid]
+            return np.where(count > 0, sums / np.maximum(count, 1), 0.0)
 
     def _batch_groups(self, b: int) -> IntArray:
         """Group ids of b replications' agencies, flattened: replication r's groups are r x G + g."""
@@ -148,80 +146,96 @@ class LeafColumns:
             self._groups_cache[b] = cached
         return cached
 
-    def _group_medians(self, points: FloatArray, scored: BoolArray) -> FloatArray:
+    def _group_medians(self, leaf: int, points: FloatArray) -> FloatArray:
+        """Per replication and group, the median of the leaf's scored points (0 when none): (B, G)."""
         b = points.shape[0]
         padded = np.full((b, self.n_groups, self.width), np.nan)
-        padded[:, self.gid, self.slot] = np.where(scored, points, np.nan)
+        padded[:, self.gid, self.slot] = np.where(self.scored[:, leaf], points, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a group without scored cells: 0, as the engine
             median: FloatArray = np.nanmedian(padded, axis=-1)
-        return np.nan_to_num(median, nan=0.0)[:, self.gid]
+        return np.nan_to_num(median, nan=0.0)
 
-    def rescore(self, leaf: int, draws: Draws) -> FloatArray:
-        """Re-run a leaf's rule on its (perturbed) values for every replication, then fill its gaps."""
+    def rescore(self, leaf: int, draws: Draws) -> tuple[FloatArray, bool]:
+        """Re-run a leaf's rule on its (perturbed) values for every replication, then fill its gaps.
+
+        Returns:
+            The points (B, A) and whether they hold no NaN (every agency present in every replication).
+        """
         plan, b = self.plan, draws.size
         node = plan.nodes[plan.node_of_leaf[leaf]]
         assert node.rule is not None
-        values = np.repeat(self.values[None, :, leaf], b, axis=0)
+        values = np.empty((b, self.n_agencies))
+        values[...] = self.values[None, :, leaf]
         for s, source in enumerate(self.varying.noise):
             if leaf in source.leaves and s in draws.noise:
-                u = self._noise(s, draws)[:, :, source.leaves.index(leaf)]
-                values = (
-                    values * (1.0 + source.half_width * u)
-                    if source.relative
-                    else values + source.half_width * u
-                )
+                u = self._noise(s, draws)[source.leaves.index(leaf)]  # (B, A) on [0, 1)
+                spread = np.multiply(u, 2.0 * source.half_width, dtype=np.float64)
+                if source.relative:  # x (1 + h (2u - 1))
+                    spread += 1.0 - source.half_width
+                    values *= spread
+                else:  # + h (2u - 1)
+                    values += spread
+                    values -= source.half_width
                 np.clip(values, self.limits.low[leaf], self.limits.high[leaf], out=values)
         codes = draws.rules.get(leaf)
         top = float(plan.max_points[plan.node_of_leaf[leaf]])
-        points = np.empty((b, self.n_agencies))
         variants = [node.rule] if codes is None else [_normalisation(node.rule, m) for m in NORMALISATIONS]
-        codes = np.zeros(b, dtype=np.int64) if codes is None else codes
-        for m in np.unique(codes):
-            rows = np.flatnonzero(codes == m)
-            context = LeafContext(top, self._batch_groups(rows.size))
-            flat = apply_rule(
-                variants[int(m)], values[rows].ravel(), context=context, indicator_code=node.code
-            )
-            points[rows] = flat.reshape(rows.size, self.n_agencies)
+        if codes is None or np.all(codes == codes[0]):
+            variant = variants[0 if codes is None else int(codes[0])]
+            context = LeafContext(top, self._batch_groups(b))
+            flat = apply_rule(variant, values.ravel(), context=context, indicator_code=node.code)
+            points = flat.reshape(b, self.n_agencies)
+        else:
+            points = np.empty((b, self.n_agencies))
+            for m in np.unique(codes):
+                rows = np.flatnonzero(codes == m)
+                context = LeafContext(top, self._batch_groups(rows.size))
+                flat = apply_rule(
+                    variants[int(m)], values[rows].ravel(), context=context, indicator_code=node.code
+                )
+                points[rows] = flat.reshape(rows.size, self.n_agencies)
         return self._fill_gaps(leaf, points, draws)
 
-    def _fill_gaps(self, leaf: int, points: FloatArray, draws: Draws) -> FloatArray:
+    def _fill_gaps(self, leaf: int, points: FloatArray, draws: Draws) -> tuple[FloatArray, bool]:
+        """Put back the engine's fills where the leaf had no data, or the replication's own fill."""
         notes = self.notes[:, leaf]
-        scored = notes == NOTE_SCORED
-        out = np.where(scored, points, self.nominal[:, leaf])
-        group_filled = np.isin(notes, _GROUP_FILLS)
-        if group_filled.any():
-            means = self._group_means(points, scored)
-            medians = self._group_medians(points, scored) if np.isin(notes, (5, 15)).any() else means
-            by_median = np.isin(notes, (5, 15))
-            out = np.where(group_filled & by_median, medians, np.where(group_filled, means, out))
+        gaps = np.flatnonzero(~self.scored[:, leaf])
+        if gaps.size:
+            points[:, gaps] = self.nominal[gaps, leaf]
+        group_filled = np.flatnonzero(np.isin(notes, _GROUP_FILLS))
+        if group_filled.size:  # the engine's group mean or median, of this replication's points
+            by_median = np.isin(notes[group_filled], (5, 15))
+            stats = self._group_means(leaf, points)[:, self.gid[group_filled]]
+            if by_median.any():
+                medians = self._group_medians(leaf, points)[:, self.gid[group_filled]]
+                stats = np.where(by_median[None, :], medians, stats)
+            points[:, group_filled] = stats
+        complete = not np.isnan(self.nominal[:, leaf]).any()
         codes = draws.fills.get(leaf)
         if codes is not None and leaf in self.fill_cells:
             cells = np.flatnonzero(self.fill_cells[leaf])
             if np.any(codes == FILLS.index("group_mean")):
-                means = self._group_means(points, scored)[:, cells]
+                means = self._group_means(leaf, points)[:, self.gid[cells]]
             else:
                 means = np.zeros((points.shape[0], cells.size))
             options = self._fill_options(leaf, means)  # (FILLS, B, cells)
-            out[:, cells] = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
-        out[:, notes == NOTE_NOT_APPLICABLE] = np.nan
-        return out
+            points[:, cells] = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
+            complete = complete and not (cells.size and np.any(codes == FILLS.index("exclude")))
+        points[:, notes == NOTE_NOT_APPLICABLE] = np.nan
+        return points, complete and not np.any(notes == NOTE_NOT_APPLICABLE)
 
     def _noise(self, source: int, draws: Draws) -> npt.NDArray[np.float32]:
-        """Uniform noise on [-1, 1) for (replication, agency, leaf of the source), one stream per key."""
-        cached = self._noise_cache.get(source)
+        """Uniform noise on [0, 1) as (leaf of the source, replication, agency); one stream per key."""
+        cached = draws.noise_cache.get(source)
         if cached is not None:
             return cached
         leaves = len(self.varying.noise[source].leaves)
-        size = self.n_agencies * leaves
-        out = np.empty((draws.size, self.n_agencies, leaves), dtype=np.float32)
+        out = np.empty((leaves, draws.size, self.n_agencies), dtype=np.float32)
         for r, key in enumerate(draws.noise[source]):
             generator = np.random.Generator(np.random.SFC64(int(key)))
-            out[r] = generator.random(size, dtype=np.float32).reshape(self.n_agencies, leaves)
-        out *= 2.0
-        out -= 1.0
-        self._noise_cache[source] = out
+            out[:, r, :] = generator.random((leaves, self.n_agencies), dtype=np.float32)
+        draws.noise_cache[source] = out
         return out
 
 

@@ -76,7 +76,8 @@ class Simulator:
         rows = first + np.arange(n_a)
         rows = rows[inputs.present[rows] & ~np.isnan(scored.published[rows, 0])]
         group = inputs.group_of_agency[rows - first]
-        order = np.argsort(group, kind="stable")
+        # By group, best nominal total first: each replication's ranking is then nearly sorted already.
+        order = np.lexsort((-scored.published[rows, 0], group))
         self.rows = rows[order]
         self.agency_index = self.rows - first
         used, self.gid = np.unique(group[order], return_inverse=True)
@@ -152,7 +153,6 @@ class Simulator:
         Returns:
             Per replication and agency: TOTAL points, published total, rank in group (0 = none), band.
         """
-        self.leaves.start_batch()
         col = self._node(0, draws)
         points = (
             col.dense
@@ -173,21 +173,28 @@ class Simulator:
         return Batch(np.asarray(points), published, rank, band)
 
     def _ranks(self, published: FloatArray, decimals: int) -> IntArray:
-        """Shared ranks within each group of every replication: 1 + how many peers publish more."""
-        b = published.shape[0]
+        """Shared ranks within each group of every replication: 1 + how many peers publish more.
+
+        Each group is a run of columns in nominal order, so a stable sort of a replication's figures
+        (timsort) finds them nearly sorted.
+        """
         figures = np.rint(published * 10.0**decimals)
-        keys = np.full((b, self.n_groups, self.width), np.inf)
-        keys[:, self.gid, self.slot] = np.where(np.isnan(figures), np.inf, -figures)
-        order = np.argsort(keys, axis=-1)
-        ordered = np.take_along_axis(keys, order, axis=-1)
-        index = np.broadcast_to(np.arange(self.width), ordered.shape)
-        new = np.ones(ordered.shape, dtype=bool)
-        new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-        first = np.maximum.accumulate(np.where(new, index, 0), axis=-1)
-        ranks = np.empty(ordered.shape, dtype=np.int64)
-        np.put_along_axis(ranks, order, first + 1, axis=-1)
-        out = ranks[:, self.gid, self.slot]
-        out[np.isnan(figures)] = 0
+        missing = np.isnan(figures)
+        keys = np.where(missing, np.inf, -figures)
+        out = np.empty(keys.shape, dtype=np.int64)
+        bounds = np.r_[self.leaves.starts, self.n_agencies]
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            block = keys[:, start:stop]
+            order = np.argsort(block, axis=1, kind="stable")
+            ordered = np.take_along_axis(block, order, axis=1)
+            index = np.broadcast_to(np.arange(stop - start), ordered.shape)
+            new = np.ones(ordered.shape, dtype=bool)
+            new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+            first = np.maximum.accumulate(np.where(new, index, 0), axis=1)
+            ranks = np.empty(ordered.shape, dtype=np.int64)
+            np.put_along_axis(ranks, order, first + 1, axis=1)
+            out[:, start:stop] = ranks
+        out[missing] = 0
         return out
 
     def _col(self, n: int, draws: Draws) -> _Col:
@@ -197,8 +204,8 @@ class Simulator:
         if leaf < 0:
             return self._node(n, draws)
         if leaf in self.leaves.rescored:
-            dense = self.leaves.rescore(leaf, draws)
-            return _Col(self.nominal[:, n], dense=dense, complete=not np.isnan(dense).any())
+            dense, complete = self.leaves.rescore(leaf, draws)
+            return _Col(self.nominal[:, n], dense=dense, complete=complete)
         cells, values = self.leaves.fill(leaf, draws)
         return _Col(self.nominal[:, n], cells=cells, values=values)
 
@@ -255,40 +262,52 @@ class Simulator:
             return self._rounded_sum(cols, mx, weights, scale, rows, b)
         geometric = method == "geometric_mean"
         num, den = self._fixed_part(n, method, cols, weights, factors is None, geometric)
-        for j, col in enumerate(cols):
+        num = _owned(num, b, self.n_agencies)
+        scratch = np.empty((b, self.n_agencies))
+        for j, col in enumerate(cols):  # children that vary in every cell: a few passes each, in place
             if col.dense is None:
                 continue
             w = weights[:, j : j + 1]
-            points = col.dense[rows]
             if col.complete and not geometric:
-                num = num + points * (w / mx[j])  # two passes: no mask needed
-                den = den + w
+                np.multiply(col.dense[rows], w / mx[j], out=scratch)
+                num += scratch
+                if den.shape[1] == 1:
+                    den = den + w
+                else:
+                    den = _owned(den, b, self.n_agencies)
+                    den += w
                 continue
-            share = points / mx[j]
-            there = ~np.isnan(share)
-            num = num + w * _transform(np.where(there, share, 0.0), geometric, there)
-            den = den + w * there
-        if any(col.dense is None and col.cells is not None for col in cols):
-            num, den = _with_cells(num, den, b, self.n_agencies)
-        for j, col in enumerate(cols):
-            w = weights[:, j : j + 1]
-            if col.dense is None and col.cells is not None and col.values is not None:
-                old = col.nominal[col.cells] / mx[j]
-                new = col.values[rows] / mx[j]
-                had, has = ~np.isnan(old), ~np.isnan(new)
-                change = _transform(np.where(has, new, 0.0), geometric, has) - _transform(
-                    np.where(had, old, 0.0), geometric, had
-                )
-                num[:, col.cells] += w * change
-                den[:, col.cells] += w * (has.astype(np.float64) - had)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            np.divide(col.dense[rows], mx[j], out=scratch)
+            there = ~np.isnan(scratch)  # absent cells (NaN) are skipped by `where` below
             if geometric:
-                value = scale * np.exp(num / den)
-            else:
-                value = num * (scale / den)
-        if np.any(den <= 0):
-            value = np.where(np.broadcast_to(den, value.shape) <= 0, np.nan, value)
-        return np.asarray(value, dtype=np.float64)
+                _logs(scratch, there)
+            scratch *= w
+            np.add(num, scratch, out=num, where=there)
+            den = _owned(den, b, self.n_agencies)
+            np.add(den, w, out=den, where=there)
+        sparse = [(j, col) for j, col in enumerate(cols) if col.dense is None and col.cells is not None]
+        if sparse:
+            den = _owned(den, b, self.n_agencies)
+        for j, col in sparse:  # children that vary in a few cells (their gaps): corrections there
+            assert col.cells is not None and col.values is not None
+            w = weights[:, j : j + 1]
+            old = col.nominal[col.cells] / mx[j]
+            new = col.values[rows] / mx[j]
+            had, has = ~np.isnan(old), ~np.isnan(new)
+            change = _transform(np.where(has, new, 0.0), geometric, has) - _transform(
+                np.where(had, old, 0.0), geometric, had
+            )
+            num[:, col.cells] += w * change
+            den[:, col.cells] += w * (has.astype(np.float64) - had)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            np.divide(num, den, out=num)
+            if geometric:
+                np.exp(num, out=num)
+            num *= scale
+        empty = den <= 0
+        if empty.any():
+            num[np.broadcast_to(empty, num.shape)] = np.nan
+        return num
 
     def _fixed_part(
         self, n: int, method: str, cols: list[_Col], weights: FloatArray, same: bool, geometric: bool
@@ -358,18 +377,20 @@ class Simulator:
     # -- leaves --------------------------------------------------------------------------------
 
 
-def _with_cells(num: FloatArray, den: FloatArray, b: int, n_a: int) -> tuple[FloatArray, FloatArray]:
-    """(B, A) arrays to correct cell by cell: a numerator or denominator that is still a broadcast row or
-    column (or a view of a cache) is copied; one already computed for this batch is kept."""
+def _owned(x: FloatArray, b: int, n_a: int) -> FloatArray:
+    """A (B, A) array this batch may write in: x itself if it is one, else a copy of its broadcast."""
+    if x.shape == (b, n_a) and x.flags.owndata and x.flags.writeable:
+        return x
+    return np.array(np.broadcast_to(x, (b, n_a)))
 
-    def full(x: FloatArray) -> FloatArray:
-        return (
-            x
-            if x.shape == (b, n_a) and x.flags.owndata and x.flags.writeable
-            else np.array(np.broadcast_to(x, (b, n_a)))
-        )
 
-    return full(num), full(den)
+def _logs(shares: FloatArray, there: BoolArray) -> None:
+    """Replace shares by their logs in place (zero share -> LOG_ZERO; absent -> 0)."""
+    np.maximum(shares, 0.0, out=shares)
+    with np.errstate(divide="ignore"):
+        np.log(shares, out=shares)
+    np.maximum(shares, LOG_ZERO, out=shares)
+    np.copyto(shares, 0.0, where=~there)
 
 
 def _transform(shares: FloatArray, geometric: bool, there: BoolArray) -> FloatArray:

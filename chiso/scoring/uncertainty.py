@@ -9,6 +9,7 @@ seed, replications and engine version go into the log; `replay_rank_intervals` r
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ IntArray = npt.NDArray[np.int64]
 INTERVAL = (5, 95)
 #: Cells (replications x agencies) per batch: big enough for numpy, small enough to stay in cache.
 BATCH_CELLS = 1 << 19
+#: Threads running batches: the machines chiso targets have two cores.
+WORKERS = 2
 
 
 @dataclass
@@ -86,16 +89,30 @@ def mean_rank_change(rank: IntArray, nominal: IntArray) -> FloatArray:
 
 
 def simulate_rows(
-    design: Design, simulator: Simulator, x: FloatArray, tally: Tally | None = None
+    design: Design,
+    simulator: Simulator,
+    x: FloatArray,
+    tally: Tally | None = None,
+    *,
+    workers: int | None = None,
 ) -> FloatArray:
-    """Run the design rows in batches; count them into `tally`; return each row's mean rank change."""
+    """Run the design rows in batches; count them into `tally`; return each row's mean rank change.
+
+    Batches run in `workers` threads (numpy releases the GIL in its loops) and are counted in order,
+    so the result never depends on the number of workers.
+    """
     size = max(16, BATCH_CELLS // max(1, simulator.n_agencies, simulator.n_groups * simulator.width))
+    starts = range(0, x.shape[0], size)
+
+    def one(start: int) -> Batch:
+        return simulator.run_batch(design.decode(x[start : start + size]))
+
     out = []
     # One BLAS thread: the products here are small and many; on two shared cores OpenBLAS's own
-    # threads spin and made them 5x slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        for start in range(0, x.shape[0], size):
-            batch = simulator.run_batch(design.decode(x[start : start + size]))
+    # threads spun and made them 5x slower.
+    threads = max(1, WORKERS if workers is None else workers)
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+        for batch in pool.map(one, starts):
             if tally is not None:
                 tally.add(batch)
                 out.append(tally.outcome[-1])

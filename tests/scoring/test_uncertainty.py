@@ -300,3 +300,22 @@ def test_the_spec_is_checked_against_the_framework() -> None:
     assert "no node 'NOPE'" in text and "'A1' is a leaf" in text and "'B1' has rule capped_linear" in text
     with pytest.raises(InvalidInput, match="replications"):
         uncertainty_from_dict({"replications": 3, "factors": [{"kind": "weights"}]})
+
+
+def test_intervals_do_not_depend_on_batches_or_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chiso.scoring import uncertainty
+
+    framework = _framework()
+    values, groups = _values(8)
+    run = run_pipeline(framework, values, groups=groups)
+    spec = uncertainty_from_dict(EVERYTHING, framework)
+    whole = compute_rank_intervals(run, spec, replications=96)
+    monkeypatch.setattr(uncertainty, "BATCH_CELLS", 24 * 7)  # batches of 16 replications
+    monkeypatch.setattr(uncertainty, "WORKERS", 1)
+    one = compute_rank_intervals(run, spec, replications=96)
+    monkeypatch.setattr(uncertainty, "WORKERS", 3)
+    three = compute_rank_intervals(run, spec, replications=96)
+    for other in (one, three):
+        pd.testing.assert_frame_equal(other.table, whole.table)
+        np.testing.assert_array_equal(other.outcome, whole.outcome)
+        assert other.log["output_hash"] == whole.log["output_hash"]

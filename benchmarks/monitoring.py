@@ -163,7 +163,6 @@ def run_pandas(path: Path) -> int:
     ).groupby(["agency_code", "month", "procedure_code"], sort=False).sum().reset_index()  # fmt: skip
     catalogue = pq.read_table(record_files("procedures", data_dir=path)).to_pandas()
     cat = catalogue.set_index("procedure_code")
-
     def day_ordinal(col: str, missing: str) -> np.ndarray[Any, Any]:
         return ordinal(cat[col].astype("datetime64[us]").fillna(pd.Timestamp(missing)))[0]
 

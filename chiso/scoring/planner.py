@@ -8,12 +8,12 @@ time); for a rate, the rate; for an assessor's criterion, points. It is bounded 
 maximum and by a plausible step per year, and costs `effort x change / full range of the input`.
 
 The plan is a mixed integer program solved exactly (scipy.optimize.milp, i.e. HiGHS, zero gap):
-minimise the total effort, then the number of criteria touched (or the reverse with objective
-`count`). Leaf rules are concave (ratio, capped_linear, fraction, assessor: upper bounds) or steps
-(yes_no, step_bands: binaries); sums and weighted means are linear and a rounded sum rounds with
-integers, so the program is the engine's arithmetic. Every plan is then checked with the what-if
-calculator (the engine). Not planned: criteria relative to the group (minmax, percentile), bonus and
-penalty points, cells without data, and anything under a geometric mean (not linear).
+minimise the total effort (objective `effort`), or the number of criteria touched and then the
+effort (objective `count`). Leaf rules are concave (ratio, capped_linear, fraction, assessor: upper
+bounds) or steps (yes_no, step_bands: binaries); sums and weighted means are linear and a rounded
+sum rounds with integers, so the program is the engine's arithmetic. Every plan is then checked with
+the what-if calculator (the engine). Not planned: criteria relative to the group (minmax,
+percentile), bonus and penalty points, cells without data, anything under a geometric mean.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from chiso.scoring.whatif import CriterionChange, Standing, WhatIfResult, what_i
 
 FloatArray = npt.NDArray[np.float64]
 _PLANNED = ("ratio", "capped_linear", "fraction", "assessor", "yes_no", "step_bands")
-_TIE = 1e-6  # weight of each criterion touched when effort comes first
 
 
 @dataclass(frozen=True)
@@ -130,8 +129,8 @@ def plan_improvements(
         step: criterion code -> the most its input can move in a year, in its own units (a count of
             the numerator, a rate, points); default: up to the criterion's maximum.
         criteria: the criteria the agency may improve (default: every one that can be planned).
-        objective: `effort` (least total effort, then fewest criteria) or `count` (fewest criteria,
-            then least effort).
+        objective: `effort` (least total effort; equal-effort plans are the solver's pick) or `count`
+            (fewest criteria, then least effort).
 
     Returns:
         The PlanResult, checked with the what-if calculator.
@@ -303,12 +302,14 @@ def _solve(
     for lever in levers:
         ni = plan.node_of_leaf[lever.leaf]
         unit_cost = lever.effort / lever.span
-        effort_weight, count_weight = (
-            (unit_cost, _TIE) if objective == "effort" else (unit_cost / total_effort_bound, 1.0)
-        )
-        x = prog.var(lever.current, lever.upper, integer=lever.integer, cost=effort_weight)
-        used = prog.var(0.0, 1.0, integer=True, cost=count_weight)
-        prog.row({x: 1.0, used: -(lever.upper - lever.current)}, high=lever.current)
+        if objective == "effort":
+            x = prog.var(lever.current, lever.upper, integer=lever.integer, cost=unit_cost)
+        else:  # fewest criteria first: a binary per criterion, effort only breaks ties
+            x = prog.var(
+                lever.current, lever.upper, integer=lever.integer, cost=unit_cost / total_effort_bound
+            )
+            used = prog.var(0.0, 1.0, integer=True, cost=1.0)
+            prog.row({x: 1.0, used: -(lever.upper - lever.current)}, high=lever.current)
         q = prog.var(-np.inf, float(plan.max_points[ni]))
         _leaf_rows(prog, plan.nodes[ni], lever, x, q, float(plan.max_points[ni]))
         lever_var[lever.leaf] = x

@@ -19,8 +19,9 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from scoring import RULES as SCORING_RULES
+from scoring import make_values
 
 from chiso.frameworks import Framework, UncertaintySpec, framework_from_dict, uncertainty_from_dict
 from chiso.scoring import Run, run_pipeline, what_if
@@ -28,13 +29,9 @@ from chiso.scoring import Run, run_pipeline, what_if
 AGENCIES = 3321
 PILLARS = 4
 LEAVES_PER_PILLAR = 15
+# The scoring benchmark's first six rule families, then assessors, an excluding ratio and a minmax.
 RULES: list[dict[str, Any]] = [
-    {"type": "ratio"},
-    {"type": "ratio", "target": 0.8},
-    {"type": "capped_linear", "target": 0.5},
-    {"type": "fraction"},
-    {"type": "yes_no"},
-    {"type": "step_bands", "value_max": None, "steps": [{"min": 1, "points": 1}, {"min": 5, "points": 2}]},
+    *SCORING_RULES[:6],
     {"type": "assessor", "require_comment": False},
     {"type": "ratio", "zero_denominator": "exclude"},
     {"type": "capped_linear", "target": 0.9},
@@ -73,40 +70,11 @@ def make_framework() -> Framework:
     )
 
 
-def make_values(framework: Framework, agencies: int, seed: int = 2) -> pd.DataFrame:
-    """One period of values for every agency and criterion, 2 % missing, ratios as numerator/denominator."""
-    rng = np.random.default_rng(seed)
-    leaves = framework.leaves()
-    n_l = len(leaves)
-    n = agencies * n_l
-    kinds = np.array([leaf.rule.type if leaf.rule else "" for leaf in leaves], dtype=object)
-    leaf_idx = np.tile(np.arange(n_l), agencies)
-    kind = kinds[leaf_idx]
-    value = rng.random(n)
-    value = np.where(kind == "yes_no", np.round(value), value)
-    value = np.where(kind == "step_bands", np.floor(value * 10), value)
-    value = np.where(kind == "assessor", np.round(value * 4) / 2, value)
-    denominator = np.where(kind == "ratio", rng.integers(0, 40, n), np.nan).astype(np.float64)
-    numerator = np.where(kind == "ratio", np.floor(value * denominator), np.nan)
-    value = np.where((kind == "ratio") | (rng.random(n) < 0.02), np.nan, value)
-    codes = [f"X{i:07d}" for i in range(agencies)]
-    return pd.DataFrame(
-        {
-            "agency_code": pd.Categorical.from_codes(np.repeat(np.arange(agencies), n_l), categories=codes),
-            "period": "2025",
-            "indicator_code": pd.Categorical.from_codes(leaf_idx, categories=[leaf.code for leaf in leaves]),
-            "value": value,
-            "numerator": numerator,
-            "denominator": denominator,
-        }
-    )
-
-
 def make_run(groups: int) -> Run:
     framework = make_framework()
     codes = [f"X{i:07d}" for i in range(AGENCIES)]
     table = pd.DataFrame({"agency_code": codes, "group": [f"G{i % groups:02d}" for i in range(AGENCIES)]})
-    return run_pipeline(framework, make_values(framework, AGENCIES), groups=table)
+    return run_pipeline(framework, make_values(framework, AGENCIES, ["2025"], seed=2), groups=table)
 
 
 def make_spec(framework: Framework, replications: int) -> UncertaintySpec:

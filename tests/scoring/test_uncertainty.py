@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from robustness_helpers import random_cell, three_pillars
 
 from chiso.errors import InvalidInput, ScoringError
 from chiso.frameworks import Framework, framework_from_dict, load_framework, uncertainty_from_dict
@@ -40,31 +41,7 @@ NO_NULL = {**LEAVES, "C1": {"max_points": 8, "rule": {"type": "fraction"}}}  # a
 
 
 def _framework(leaves: dict[str, dict[str, object]] = LEAVES, **over: object) -> Framework:
-    def leaf(code: str) -> dict[str, object]:
-        return {"code": code, "name_vi": code, **leaves[code]}
-
-    doc = {
-        "id": "robust",
-        "name_vi": "Thử",
-        "max_points": 50,
-        "bands": [
-            {"code": "T", "label_vi": "Tốt", "min": 35},
-            {"code": "K", "label_vi": "Khá", "min": 20, "max": 35},
-            {"code": "Y", "label_vi": "Yếu", "max": 20},
-        ],
-        "nodes": [
-            {
-                "code": "A",
-                "name_vi": "A",
-                "max_points": 20,
-                "children": [leaf(c) for c in ("A1", "A2", "A3")],
-            },
-            {"code": "B", "name_vi": "B", "max_points": 20, "children": [leaf("B1"), leaf("B2")]},
-            {"code": "C", "name_vi": "C", "max_points": 10, "children": [leaf("C1"), leaf("C2")]},
-        ],
-    }
-    doc.update(over)
-    return framework_from_dict(doc)
+    return three_pillars(leaves, "robust", **over)
 
 
 def _values(
@@ -77,18 +54,10 @@ def _values(
         for leaf, spec in leaves.items():
             if rng.random() < missing:
                 continue
-            row: dict[str, object] = {"agency_code": code, "period": "2025", "indicator_code": leaf}
             rule = spec["rule"]["type"]  # type: ignore[index]
-            if rule == "ratio":
-                den = int(rng.integers(0, 12))
-                row.update(numerator=int(rng.integers(0, den + 1)) if den else 0, denominator=den)
-            elif rule == "assessor":
-                row.update(value=float(rng.integers(0, 21)) / 2, comment="ok")
-            elif rule == "yes_no":
-                row.update(value=float(rng.integers(0, 2)))
-            else:
-                row.update(value=float(np.round(rng.random(), 3)))
-            rows.append(row)
+            rows.append(
+                {"agency_code": code, "period": "2025", "indicator_code": leaf, **random_cell(rule, rng)}
+            )
     groups = pd.DataFrame(
         {"agency_code": [f"AG{a:02d}" for a in range(n)], "group": [f"G{a % 3}" for a in range(n)]}
     )

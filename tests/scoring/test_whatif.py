@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from robustness_helpers import random_cell, three_pillars
 
 from chiso.errors import ScoringError
-from chiso.frameworks import Framework, framework_from_dict, load_framework
+from chiso.frameworks import Framework, load_framework
 from chiso.scoring import score
 from chiso.scoring.pipeline import run_pipeline
 from chiso.scoring.whatif import CriterionChange, what_if
@@ -26,43 +27,11 @@ LEAVES = {
 
 
 def _framework() -> Framework:
-    def leaf(code: str) -> dict[str, object]:
-        return {"code": code, "name_vi": code, **LEAVES[code]}
-
-    return framework_from_dict(
-        {
-            "id": "whatif",
-            "name_vi": "Thử",
-            "max_points": 50,
-            "bands": [
-                {"code": "T", "label_vi": "Tốt", "min": 35},
-                {"code": "K", "label_vi": "Khá", "min": 20, "max": 35},
-                {"code": "Y", "label_vi": "Yếu", "max": 20},
-            ],
-            "nodes": [
-                {
-                    "code": "A",
-                    "name_vi": "A",
-                    "max_points": 20,
-                    "children": [leaf(c) for c in ("A1", "A2", "A3")],
-                },
-                {"code": "B", "name_vi": "B", "max_points": 20, "children": [leaf("B1"), leaf("B2")]},
-                {"code": "C", "name_vi": "C", "max_points": 10, "children": [leaf("C1"), leaf("C2")]},
-            ],
-        }
-    )
+    return three_pillars(LEAVES, "whatif")
 
 
 def _cell(leaf: str, rng: np.random.Generator) -> dict[str, object]:
-    rule = LEAVES[leaf]["rule"]["type"]  # type: ignore[index]
-    if rule == "ratio":
-        den = int(rng.integers(0, 10))
-        return {"numerator": int(rng.integers(0, den + 1)) if den else 0, "denominator": den}
-    if rule == "assessor":
-        return {"value": float(rng.integers(0, 21)) / 2, "comment": "ok"}
-    if rule == "yes_no":
-        return {"value": float(rng.integers(0, 2))}
-    return {"value": float(np.round(rng.random(), 2))}
+    return random_cell(LEAVES[leaf]["rule"]["type"], rng)  # type: ignore[index]
 
 
 def _values(seed: int, n: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:

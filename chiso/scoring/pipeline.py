@@ -105,14 +105,9 @@ def score_part(
 ) -> Scored:
     """Score, aggregate, publish, rank and compare the agencies of `inputs` (whole peer groups)."""
     n_a, n_p = len(inputs.agencies), len(inputs.periods)
-    n_g = len(inputs.groups)
-    period_of_row = np.repeat(np.arange(n_p, dtype=np.int64), n_a)
-    gid = period_of_row * n_g + np.tile(inputs.group_of_agency, n_p)
-
+    gid = group_ids(inputs)
     match0, prior_leaf = _prior_leaf(prior, prior_leaves, inputs.agencies, lineage_df, lineage_policy)
-    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
-    null = np.isin(notes, NULL_NOTES) if plan.null_leaves else None
-    points = aggregate(plan, inputs, leaf_points, null=null)
+    leaf_points, notes, points = _points(plan, inputs, gid, prior_leaf)
     published = round_half_up(points, framework.decimals)
     present_rows = inputs.present
     everyone = bool(present_rows.all())
@@ -169,6 +164,21 @@ def score_part(
     )
 
 
+def group_ids(inputs: Inputs) -> np.ndarray[Any, Any]:
+    """Per row, the peer group x period id (ranks, normalisation and group fills look no further)."""
+    n_a, n_p, n_g = len(inputs.agencies), len(inputs.periods), len(inputs.groups)
+    return np.repeat(np.arange(n_p, dtype=np.int64), n_a) * n_g + np.tile(inputs.group_of_agency, n_p)
+
+
+def _points(
+    plan: Plan, inputs: Inputs, gid: np.ndarray[Any, Any], prior_leaf: np.ndarray[Any, Any] | None
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Leaf points, their notes and every node's points of the inputs."""
+    leaf_points, notes = score_leaves(plan, inputs, gid=gid, prior_leaf=prior_leaf)
+    null = np.isin(notes, NULL_NOTES) if plan.null_leaves else None
+    return leaf_points, notes, aggregate(plan, inputs, leaf_points, null=null)
+
+
 def _prior_leaf(
     prior: ch.PriorTable | None,
     prior_leaves: np.ndarray[Any, Any] | None,
@@ -201,6 +211,13 @@ class Run:
         """Score other inputs (e.g. some whole peer groups, changed) with this run's previous figures."""
         framework, plan, policy = self.framework, self.plan, self.lineage_policy
         return score_part(framework, plan, inputs, self.prior, self.prior_leaves, self.lineage, policy)
+
+    def rescore_points(self, inputs: Inputs) -> np.ndarray[Any, Any]:
+        """Every node's points of other inputs (whole peer groups), without ranks or changes."""
+        _, prior_leaf = _prior_leaf(
+            self.prior, self.prior_leaves, inputs.agencies, self.lineage, self.lineage_policy
+        )
+        return _points(self.plan, inputs, group_ids(inputs), prior_leaf)[2]
 
     def rescore_leaves(
         self, inputs: Inputs, leaves: list[int]

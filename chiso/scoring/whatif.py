@@ -119,9 +119,14 @@ def what_if(
     sub_row = p * members.size + position
     _apply(sub, sub_row, leaves, value, numerator, denominator)
     if relative:
-        scored = run.rescore(sub)
-        points, published = scored.points[sub_row], scored.published[sub_row]
-        after_rank = _int(scored.rank.values[sub_row, 0], scored.rank.missing[sub_row, 0])
+        group_points = run.rescore_points(sub)
+        points = group_points[sub_row]
+        published = round_half_up(points, run.framework.decimals)
+        period_rows = slice(p * members.size, (p + 1) * members.size)
+        totals = round_half_up(group_points[period_rows, 0], run.framework.decimals)
+        peers = sub.present[period_rows].copy()
+        peers[position] = False
+        after_rank = _rank_of(float(published[0]), totals[peers], run)
     else:
         points = _agency_points(run, sub, agency, leaves)[p]
         published = round_half_up(points, run.framework.decimals)
@@ -267,9 +272,15 @@ def _rank_among_peers(run: Run, p: int, agency: int, group: int, published: floa
     n_a = len(inputs.agencies)
     peers = (inputs.group_of_agency == group) & inputs.present[p * n_a : (p + 1) * n_a]
     peers[agency] = False
-    totals = run.scored.published[p * n_a : (p + 1) * n_a, 0][peers]
+    return _rank_of(published, run.scored.published[p * n_a : (p + 1) * n_a, 0][peers], run)
+
+
+def _rank_of(published: float, peers: FloatArray, run: Run) -> int | None:
+    """1 + how many peers publish a higher total (compared as whole last digits: shared ranks)."""
+    if np.isnan(published):
+        return None
     scale = 10.0**run.framework.decimals
-    return 1 + int(np.count_nonzero(np.rint(totals * scale) > np.rint(published * scale)))
+    return 1 + int(np.count_nonzero(np.rint(peers * scale) > np.rint(published * scale)))
 
 
 def _standing(run: Run, points: float, rank: int | None) -> Standing:

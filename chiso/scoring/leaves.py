@@ -18,7 +18,7 @@ import numpy.typing as npt
 from chiso.frameworks.rules import MinMaxParams, PercentileParams, RuleParams
 from chiso.scoring.checks import LeafLimits
 from chiso.scoring.rules import LeafContext, apply_rule
-from chiso.scoring.tree import NOTE_NOT_APPLICABLE, NOTE_SCORED, Plan
+from chiso.scoring.tree import NOTE_SCORED, Plan
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -156,11 +156,18 @@ class LeafColumns:
             median: FloatArray = np.nanmedian(padded, axis=-1)
         return np.nan_to_num(median, nan=0.0)
 
-    def rescore(self, leaf: int, draws: Draws) -> tuple[FloatArray, bool]:
+    def static_presence(self, leaf: int) -> BoolArray:
+        """The agencies whose points a re-scored leaf always has (not excluded, not a drawn fill)."""
+        present = ~np.isnan(self.nominal[:, leaf])
+        cells = self.fill_cells.get(leaf)
+        return present if cells is None else present & ~cells
+
+    def rescore(self, leaf: int, draws: Draws) -> tuple[FloatArray, IntArray | None, FloatArray | None]:
         """Re-run a leaf's rule on its (perturbed) values for every replication, then fill its gaps.
 
         Returns:
-            The points (B, A) and whether they hold no NaN (every agency present in every replication).
+            The points (B, A), 0 where `static_presence` is False; and the cells whose fill is drawn
+            with their points in each replication (NaN: excluded), or None.
         """
         plan, b = self.plan, draws.size
         node = plan.nodes[plan.node_of_leaf[leaf]]
@@ -197,8 +204,10 @@ class LeafColumns:
                 points[rows] = flat.reshape(rows.size, self.n_agencies)
         return self._fill_gaps(leaf, points, draws)
 
-    def _fill_gaps(self, leaf: int, points: FloatArray, draws: Draws) -> tuple[FloatArray, bool]:
-        """Put back the engine's fills where the leaf had no data, or the replication's own fill."""
+    def _fill_gaps(
+        self, leaf: int, points: FloatArray, draws: Draws
+    ) -> tuple[FloatArray, IntArray | None, FloatArray | None]:
+        """Put back the engine's fills where the leaf had no data; split off the cells whose fill is drawn."""
         notes = self.notes[:, leaf]
         gaps = np.flatnonzero(~self.scored[:, leaf])
         if gaps.size:
@@ -211,19 +220,21 @@ class LeafColumns:
                 medians = self._group_medians(leaf, points)[:, self.gid[group_filled]]
                 stats = np.where(by_median[None, :], medians, stats)
             points[:, group_filled] = stats
-        complete = not np.isnan(self.nominal[:, leaf]).any()
-        codes = draws.fills.get(leaf)
-        if codes is not None and leaf in self.fill_cells:
+        cells, values = None, None
+        if leaf in self.fill_cells:
             cells = np.flatnonzero(self.fill_cells[leaf])
-            if np.any(codes == FILLS.index("group_mean")):
-                means = self._group_means(leaf, points)[:, self.gid[cells]]
+            codes = draws.fills.get(leaf)
+            if codes is None:  # the engine's own fill
+                values = points[:, cells].copy()
             else:
-                means = np.zeros((points.shape[0], cells.size))
-            options = self._fill_options(leaf, means)  # (FILLS, B, cells)
-            points[:, cells] = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
-            complete = complete and not (cells.size and np.any(codes == FILLS.index("exclude")))
-        points[:, notes == NOTE_NOT_APPLICABLE] = np.nan
-        return points, complete and not np.any(notes == NOTE_NOT_APPLICABLE)
+                if np.any(codes == FILLS.index("group_mean")):
+                    means = self._group_means(leaf, points)[:, self.gid[cells]]
+                else:
+                    means = np.zeros((points.shape[0], cells.size))
+                options = self._fill_options(leaf, means)  # (FILLS, B, cells)
+                values = np.take_along_axis(options, codes[None, :, None], axis=0)[0]
+        points[:, ~self.static_presence(leaf)] = 0.0
+        return points, cells, values
 
     def _noise(self, source: int, draws: Draws) -> npt.NDArray[np.float32]:
         """Uniform noise on [0, 1) as (leaf of the source, replication, agency); one stream per key."""

@@ -50,13 +50,21 @@ class Batch:
 
 @dataclass
 class _Col:
-    """A child's points in a batch: nominal (A,), or dense (B, A), or nominal with a few cells drawn."""
+    """A child's points in a batch.
+
+    - nominal only: the engine's points (A,);
+    - nominal with `cells`: those agencies' points drawn per replication, `values` (B, cells), NaN =
+      excluded;
+    - a re-scored leaf: `dense` (B, A) with 0 where `presence` (A,) is False, and its drawn `cells`;
+    - a node: `dense` (B, A), NaN where excluded; `complete` when it has no NaN at all.
+    """
 
     nominal: FloatArray
     dense: FloatArray | None = None
-    cells: IntArray | None = None  # sparse: agency positions
-    values: FloatArray | None = None  # sparse: (B, cells) points
-    complete: bool = False  # dense: no NaN anywhere (every agency present in every replication)
+    cells: IntArray | None = None
+    values: FloatArray | None = None
+    complete: bool = False
+    presence: BoolArray | None = None
 
 
 class Simulator:
@@ -122,7 +130,13 @@ class Simulator:
             else:
                 own = n in v.weights or n in v.methods
                 self.vary_node[n] = own or any(self.vary_node[c] for c in self.regular[n])
-        self._fixed_cache: dict[tuple[int, str], tuple[FloatArray, FloatArray | None, list[int]]] = {}
+        self._cells_cache: dict[
+            tuple[int, str],
+            tuple[IntArray, list[tuple[IntArray, IntArray]], IntArray, FloatArray, FloatArray],
+        ] = {}
+        self._fixed_cache: dict[
+            tuple[int, str], tuple[FloatArray, list[int], FloatArray | None, list[int]]
+        ] = {}
         self.applies_all: list[bool] = np.asarray(self.applies.all(axis=0)).tolist()
         self._extra = {
             n: (
@@ -204,8 +218,9 @@ class Simulator:
         if leaf < 0:
             return self._node(n, draws)
         if leaf in self.leaves.rescored:
-            dense, complete = self.leaves.rescore(leaf, draws)
-            return _Col(self.nominal[:, n], dense=dense, complete=complete)
+            dense, cells, values = self.leaves.rescore(leaf, draws)
+            presence = self.leaves.static_presence(leaf)
+            return _Col(self.nominal[:, n], dense=dense, cells=cells, values=values, presence=presence)
         cells, values = self.leaves.fill(leaf, draws)
         return _Col(self.nominal[:, n], cells=cells, values=values)
 
@@ -268,6 +283,15 @@ class Simulator:
             if col.dense is None:
                 continue
             w = weights[:, j : j + 1]
+            if col.presence is not None:  # a re-scored leaf: 0 where absent, presence counted in den
+                if geometric:
+                    np.divide(col.dense[rows], mx[j], out=scratch)
+                    _logs(scratch, np.broadcast_to(col.presence, scratch.shape))
+                    scratch *= w
+                else:
+                    np.multiply(col.dense[rows], w / mx[j], out=scratch)
+                num += scratch
+                continue
             if col.complete and not geometric:
                 np.multiply(col.dense[rows], w / mx[j], out=scratch)
                 num += scratch
@@ -285,20 +309,19 @@ class Simulator:
             np.add(num, scratch, out=num, where=there)
             den = _owned(den, b, self.n_agencies)
             np.add(den, w, out=den, where=there)
-        sparse = [(j, col) for j, col in enumerate(cols) if col.dense is None and col.cells is not None]
-        if sparse:
+        sparse = [(j, col) for j, col in enumerate(cols) if col.cells is not None and col.values is not None]
+        if sparse:  # cells drawn per replication (gaps): one correction for all of them
             den = _owned(den, b, self.n_agencies)
-        for j, col in sparse:  # children that vary in a few cells (their gaps): corrections there
-            assert col.cells is not None and col.values is not None
-            w = weights[:, j : j + 1]
-            old = col.nominal[col.cells] / mx[j]
-            new = col.values[rows] / mx[j]
-            had, has = ~np.isnan(old), ~np.isnan(new)
-            change = _transform(np.where(has, new, 0.0), geometric, has) - _transform(
-                np.where(had, old, 0.0), geometric, had
-            )
-            num[:, col.cells] += w * change
-            den[:, col.cells] += w * (has.astype(np.float64) - had)
+            order, layers, child, old_share, old_there = self._cells_of(n, method, sparse, mx, geometric)
+            drawn = np.concatenate([col.values[rows] for _, col in sparse], axis=1)  # type: ignore[index]
+            new = drawn[:, order] / mx[child]
+            has = ~np.isnan(new)
+            w = weights[:, child]
+            add_num = w * (_transform(np.where(has, new, 0.0), geometric, has) - old_share)
+            add_den = w * (has - old_there)
+            for agencies, positions in layers:  # an agency's first drawn cell, then its second, ...
+                num[:, agencies] += add_num[:, positions]
+                den[:, agencies] += add_den[:, positions]
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             np.divide(num, den, out=num)
             if geometric:
@@ -308,6 +331,35 @@ class Simulator:
         if empty.any():
             num[np.broadcast_to(empty, num.shape)] = np.nan
         return num
+
+    def _cells_of(
+        self, n: int, method: str, sparse: list[tuple[int, _Col]], mx: FloatArray, geometric: bool
+    ) -> tuple[IntArray, list[tuple[IntArray, IntArray]], IntArray, FloatArray, FloatArray]:
+        """The drawn cells of a node's children, flattened and sorted by agency: the order; layers of
+        (agencies, positions) holding each agency's first cell, then its second, ...; each cell's child;
+        and what the matrix product already counted there (the engine's share and presence)."""
+        key = (n, method)
+        if key not in self._cells_cache:
+            cells = np.concatenate([col.cells for _, col in sparse if col.cells is not None])
+            child = np.concatenate([np.full(col.cells.size, j) for j, col in sparse if col.cells is not None])
+            old = np.concatenate(
+                [
+                    np.full(col.cells.size, np.nan)
+                    if col.dense is not None
+                    else col.nominal[col.cells] / mx[j]
+                    for j, col in sparse
+                    if col.cells is not None
+                ]
+            )
+            there = ~np.isnan(old)
+            shares = _transform(np.where(there, old, 0.0), geometric, there)
+            order = np.argsort(cells, kind="stable")
+            agencies, starts, counts = np.unique(cells[order], return_index=True, return_counts=True)
+            layers = [
+                (agencies[counts > k], starts[counts > k] + k) for k in range(int(counts.max(initial=0)))
+            ]
+            self._cells_cache[key] = (order, layers, child[order], shares[order], there[order] * 1.0)
+        return self._cells_cache[key]
 
     def _fixed_part(
         self, n: int, method: str, cols: list[_Col], weights: FloatArray, same: bool, geometric: bool
@@ -324,19 +376,20 @@ class Simulator:
             shares = self.nominal[:, kids] / self.plan.max_points[kids]
             there = ~np.isnan(shares)
             values = _transform(np.where(there, shares, 0.0), geometric, there)
-            presence = None if there.all() else np.ascontiguousarray(there.T, dtype=np.float64)
-            self._fixed_cache[key] = (np.ascontiguousarray(values.T), presence, fixed)
-        values_t, presence_t, fixed = self._fixed_cache[key]
+            # Presence of every child whose presence does not change per replication (all but nodes).
+            counted = [j for j, col in enumerate(cols) if col.dense is None or col.presence is not None]
+            columns = [_static_presence(cols[j]) for j in counted]
+            present = np.stack(columns, axis=1) if columns else np.ones((self.n_agencies, 0), dtype=bool)
+            presence = None if present.all() else np.ascontiguousarray(present.T, dtype=np.float64)
+            self._fixed_cache[key] = (np.ascontiguousarray(values.T), fixed, presence, counted)
+        values_t, fixed, presence_t, counted = self._fixed_cache[key]
         b = weights.shape[0]
-        if not fixed:
-            return np.zeros((1, self.n_agencies)), np.zeros((b, 1))
-        w = np.ascontiguousarray(weights[:1] if same else weights[:, fixed])
-        if same:
-            w = w[:, fixed]
-        num = w @ values_t
+        rows = weights[:1] if same else weights
+        num = np.ascontiguousarray(rows[:, fixed]) @ values_t if fixed else np.zeros((1, self.n_agencies))
+        w = np.ascontiguousarray(rows[:, counted])
         den = w.sum(axis=1, keepdims=True) if presence_t is None else w @ presence_t
         if same:
-            den = np.broadcast_to(den, (b, den.shape[1])) if presence_t is None else den
+            den = np.repeat(den, b, axis=0) if den.shape[1] == 1 else den
         return num, den
 
     def _rounded_sum(
@@ -375,6 +428,11 @@ class Simulator:
         return out
 
     # -- leaves --------------------------------------------------------------------------------
+
+
+def _static_presence(col: _Col) -> BoolArray:
+    """Where a child that is not a node has points in every replication (drawn cells aside)."""
+    return ~np.isnan(col.nominal) if col.presence is None else col.presence
 
 
 def _owned(x: FloatArray, b: int, n_a: int) -> FloatArray:

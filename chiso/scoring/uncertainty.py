@@ -9,6 +9,7 @@ seed, replications and engine version go into the log; `replay_rank_intervals` r
 from __future__ import annotations
 
 import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -60,25 +61,24 @@ class RankIntervals:
 
 
 class Tally:
-    """Rank and band histograms per agency, accumulated batch by batch (memory independent of N)."""
+    """Rank and band histograms per agency (memory independent of the replications)."""
 
     def __init__(self, simulator: Simulator) -> None:
-        self.sim = simulator
+        self.n_agencies = simulator.n_agencies
         self.ranks = np.zeros((simulator.n_agencies, simulator.width + 1), dtype=np.int64)
         self.bands = np.zeros((simulator.n_agencies, len(simulator.bands) + 1), dtype=np.int64)
-        self.outcome: list[FloatArray] = []
 
     def add(self, batch: Batch) -> None:
-        """Count a batch's ranks and bands and keep each replication's mean absolute rank change."""
-        n_a = self.sim.n_agencies
-        agency = np.arange(n_a)[None, :]
-        width = self.ranks.shape[1]
-        cells = (agency * width + batch.rank).ravel()
-        self.ranks += np.bincount(cells, minlength=n_a * width).reshape(n_a, width)
+        """Count a batch's ranks (column 0: unranked) and bands (last column: none)."""
+        agency = np.arange(self.n_agencies)[None, :]
+        np.add.at(self.ranks.ravel(), (agency * self.ranks.shape[1] + batch.rank).ravel(), 1)
         n_b = self.bands.shape[1]
         band = np.where(batch.band < 0, n_b - 1, batch.band)
-        self.bands += np.bincount((agency * n_b + band).ravel(), minlength=n_a * n_b).reshape(n_a, n_b)
-        self.outcome.append(mean_rank_change(batch.rank, self.sim.nominal_rank))
+        np.add.at(self.bands.ravel(), (agency * n_b + band).ravel(), 1)
+
+    def merge(self, other: Tally) -> None:
+        self.ranks += other.ranks
+        self.bands += other.bands
 
 
 def mean_rank_change(rank: IntArray, nominal: IntArray) -> FloatArray:
@@ -96,28 +96,34 @@ def simulate_rows(
     *,
     workers: int | None = None,
 ) -> FloatArray:
-    """Run the design rows in batches; count them into `tally`; return each row's mean rank change.
+    """Run the design rows in batches, count them into `tally`; return each row's mean rank change.
 
-    Batches run in `workers` threads (numpy releases the GIL in its loops) and are counted in order,
-    so the result never depends on the number of workers.
+    Batches run in `workers` threads (numpy releases the GIL in its loops), each thread counting into
+    its own histograms, added up at the end: whole numbers, so the result never depends on the
+    number of workers or the order the batches finish in.
     """
     size = max(16, BATCH_CELLS // max(1, simulator.n_agencies, simulator.n_groups * simulator.width))
-    starts = range(0, x.shape[0], size)
+    local = threading.local()
+    tallies: list[Tally] = []
 
-    def one(start: int) -> Batch:
-        return simulator.run_batch(design.decode(x[start : start + size]))
+    def one(start: int) -> FloatArray:
+        batch = simulator.run_batch(design.decode(x[start : start + size]))
+        if tally is not None:
+            mine = getattr(local, "tally", None)
+            if mine is None:
+                mine = local.tally = Tally(simulator)
+                tallies.append(mine)  # list.append is atomic
+            mine.add(batch)
+        return mean_rank_change(batch.rank, simulator.nominal_rank)
 
-    out = []
     # One BLAS thread: the products here are small and many; on two shared cores OpenBLAS's own
     # threads spun and made them 5x slower.
     threads = max(1, WORKERS if workers is None else workers)
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
-        for batch in pool.map(one, starts):
-            if tally is not None:
-                tally.add(batch)
-                out.append(tally.outcome[-1])
-            else:
-                out.append(mean_rank_change(batch.rank, simulator.nominal_rank))
+        out = list(pool.map(one, range(0, x.shape[0], size)))
+    if tally is not None:
+        for part in tallies:
+            tally.merge(part)
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -151,7 +157,7 @@ def compute_rank_intervals(
     simulator = Simulator(run, period, design.varying)
     tally = Tally(simulator)
     x = design.sample(spec.replications, seed=spec.seed, sampling=spec.sampling)
-    simulate_rows(design, simulator, x, tally)
+    outcome = simulate_rows(design, simulator, x, tally)
     table, bands = _summarise(simulator, tally, spec.replications)
     log = {
         "analysis": "rank_intervals",
@@ -171,7 +177,7 @@ def compute_rank_intervals(
         "interval": list(INTERVAL),
         "output_hash": _hash(table, bands),
     }
-    return RankIntervals(table, bands, np.concatenate(tally.outcome), log)
+    return RankIntervals(table, bands, outcome, log)
 
 
 def nominal_batch(run: Run, period: str | None = None) -> tuple[Simulator, Batch]:

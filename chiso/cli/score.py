@@ -248,6 +248,48 @@ def _run(inputs: dict[str, Any]) -> Any:
     )
 
 
+def _write_intervals(result: Any, out: Path) -> None:
+    """Write the rank intervals as CSV, or as a workbook with the band probabilities."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(out, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
+            result.table.to_excel(writer, sheet_name="intervals", index=False)
+            result.bands.to_excel(writer, sheet_name="bands", index=False)
+    else:
+        result.table.to_csv(out, index=False, encoding="utf-8")
+
+
+def _print_intervals(table: pd.DataFrame, summary: dict[str, Any]) -> None:
+    """Print the ten widest rank intervals and how many ranks are firm."""
+    widest = table.assign(width=table["rank_high"] - table["rank_low"]).sort_values(
+        ["width", "agency_code"], ascending=[False, True]
+    )
+    shown = Table(
+        title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs"
+    )
+    for name in (
+        "Mã / agency",
+        "Nhóm / group",
+        "Hạng / rank",
+        "Khoảng / interval (5-95%)",
+        "Trung vị / median",
+    ):
+        shown.add_column(name)
+    for row in widest.head(10).itertuples(index=False):
+        shown.add_row(
+            str(row.agency_code),
+            str(row.group),
+            str(row.rank),
+            f"{row.rank_low}-{row.rank_high}",
+            str(row.median_rank),
+        )
+    console.print(shown)
+    console.print(
+        f"Hạng chắc chắn / firm ranks: {summary['firm']} / {summary['agencies']}; "
+        f"đã ghi / written: {summary['out']}"
+    )
+
+
 @app.command("uncertainty")
 def uncertainty_command(
     framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
@@ -279,13 +321,7 @@ def uncertainty_command(
         result = compute_rank_intervals(
             _run(inputs), uncertainty, period=period, replications=replications, seed=seed
         )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            with pd.ExcelWriter(out, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
-                result.table.to_excel(writer, sheet_name="intervals", index=False)
-                result.bands.to_excel(writer, sheet_name="bands", index=False)
-        else:
-            result.table.to_csv(out, index=False, encoding="utf-8")
+        _write_intervals(result, out)
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -303,32 +339,7 @@ def uncertainty_command(
         if as_json:
             print_json(summary)
             return
-        widest = table.assign(width=table["rank_high"] - table["rank_low"]).sort_values(
-            ["width", "agency_code"], ascending=[False, True]
-        )
-        shown = Table(
-            title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs"
-        )
-        for name in (
-            "Mã / agency",
-            "Nhóm / group",
-            "Hạng / rank",
-            "Khoảng / interval (5-95%)",
-            "Trung vị / median",
-        ):
-            shown.add_column(name)
-        for row in widest.head(10).itertuples(index=False):
-            shown.add_row(
-                str(row.agency_code),
-                str(row.group),
-                str(row.rank),
-                f"{row.rank_low}-{row.rank_high}",
-                str(row.median_rank),
-            )
-        console.print(shown)
-        console.print(
-            f"Hạng chắc chắn / firm ranks: {summary['firm']} / {summary['agencies']}; đã ghi / written: {out}"
-        )
+        _print_intervals(table, summary)
 
     run_guarded(_go)
 

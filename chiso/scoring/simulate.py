@@ -277,7 +277,43 @@ class Simulator:
             return self._rounded_sum(cols, mx, weights, scale, rows, b)
         geometric = method == "geometric_mean"
         num, den = self._fixed_part(n, method, cols, weights, factors is None, geometric)
-        num = _owned(num, b, self.n_agencies)
+        num, den = self._add_dense(_owned(num, b, self.n_agencies), den, cols, weights, mx, rows, geometric)
+        sparse = [(j, col) for j, col in enumerate(cols) if col.cells is not None and col.values is not None]
+        if sparse:  # cells drawn per replication (gaps): one correction for all of them
+            den = _owned(den, b, self.n_agencies)
+            order, layers, child, old_share, old_there = self._cells_of(n, method, sparse, mx, geometric)
+            drawn = np.concatenate([col.values[rows] for _, col in sparse], axis=1)  # type: ignore[index]
+            new = drawn[:, order] / mx[child]
+            has = ~np.isnan(new)
+            w = weights[:, child]
+            add_num = w * (_transform(np.where(has, new, 0.0), geometric, has) - old_share)
+            add_den = w * (has - old_there)
+            for agencies, positions in layers:  # an agency's first drawn cell, then its second, ...
+                num[:, agencies] += add_num[:, positions]
+                den[:, agencies] += add_den[:, positions]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            np.divide(num, den, out=num)
+            if geometric:
+                np.exp(num, out=num)
+            num *= scale
+        empty = den <= 0
+        if empty.any():
+            num[np.broadcast_to(empty, num.shape)] = np.nan
+        return num
+
+    def _add_dense(
+        self,
+        num: FloatArray,
+        den: FloatArray,
+        cols: list[_Col],
+        weights: FloatArray,
+        mx: FloatArray,
+        rows: IntArray | slice,
+        geometric: bool,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Add the children that vary in every cell (re-scored leaves, nodes) to the numerator and
+        denominator: a few passes each, in place."""
+        b = num.shape[0]
         scratch = np.empty((b, self.n_agencies))
         for j, col in enumerate(cols):  # children that vary in every cell: a few passes each, in place
             if col.dense is None:
@@ -309,28 +345,7 @@ class Simulator:
             np.add(num, scratch, out=num, where=there)
             den = _owned(den, b, self.n_agencies)
             np.add(den, w, out=den, where=there)
-        sparse = [(j, col) for j, col in enumerate(cols) if col.cells is not None and col.values is not None]
-        if sparse:  # cells drawn per replication (gaps): one correction for all of them
-            den = _owned(den, b, self.n_agencies)
-            order, layers, child, old_share, old_there = self._cells_of(n, method, sparse, mx, geometric)
-            drawn = np.concatenate([col.values[rows] for _, col in sparse], axis=1)  # type: ignore[index]
-            new = drawn[:, order] / mx[child]
-            has = ~np.isnan(new)
-            w = weights[:, child]
-            add_num = w * (_transform(np.where(has, new, 0.0), geometric, has) - old_share)
-            add_den = w * (has - old_there)
-            for agencies, positions in layers:  # an agency's first drawn cell, then its second, ...
-                num[:, agencies] += add_num[:, positions]
-                den[:, agencies] += add_den[:, positions]
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            np.divide(num, den, out=num)
-            if geometric:
-                np.exp(num, out=num)
-            num *= scale
-        empty = den <= 0
-        if empty.any():
-            num[np.broadcast_to(empty, num.shape)] = np.nan
-        return num
+        return num, den
 
     def _cells_of(
         self, n: int, method: str, sparse: list[tuple[int, _Col]], mx: FloatArray, geometric: bool

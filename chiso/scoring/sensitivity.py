@@ -22,6 +22,7 @@ from chiso.scoring.leaves import Draws, Varying
 from chiso.scoring.pipeline import Run
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash
 from chiso.scoring.simulate import Simulator
+from chiso.scoring.tree import regular_children
 from chiso.scoring.uncertainty import simulate_rows
 
 FloatArray = npt.NDArray[np.float64]
@@ -177,12 +178,7 @@ def compute_removal_impact(run: Run, *, period: str | None = None) -> pd.DataFra
     """
     plan = run.plan
     parent_of = {c: n for n, kids in enumerate(plan.children) for c in kids}
-    probe = Simulator(run, period)
-    leaves = [
-        (li, ni)
-        for li, ni in enumerate(plan.node_of_leaf)
-        if ni in probe.regular[parent_of[ni]] and plan.max_points[ni] > 0
-    ]
+    leaves = [(li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])]
     parents = frozenset(parent_of[ni] for _, ni in leaves)
     simulator = Simulator(run, period, Varying(weights=parents))
     draws = Draws(size=len(leaves))

@@ -148,15 +148,13 @@ class Simulator:
         }
 
     def _layout_groups(self) -> None:
-        """Pad each group to the largest one: (groups, size) positions of agencies, -1 = padding."""
+        """Each agency's position in its group (groups are padded to the largest for group medians)."""
         counts = np.bincount(self.gid, minlength=self.n_groups)
         self.group_size = counts
         width = int(counts.max()) if counts.size else 0
         starts = np.r_[0, np.cumsum(counts)[:-1]]
         slot = np.arange(self.n_agencies) - starts[self.gid]
         self.slot = slot
-        self.layout = np.full((self.n_groups, width), -1, dtype=np.int64)
-        self.layout[self.gid, slot] = np.arange(self.n_agencies)
         self.width = width
 
     # -- a batch -----------------------------------------------------------------------------------

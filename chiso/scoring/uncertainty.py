@@ -22,7 +22,6 @@ from threadpoolctl import threadpool_limits
 from chiso.errors import ScoringError
 from chiso.frameworks import UncertaintySpec
 from chiso.scoring.design import Design
-from chiso.scoring.leaves import Draws
 from chiso.scoring.pipeline import Run
 from chiso.scoring.publish import band_index
 from chiso.scoring.runlog import ENGINE_VERSION, input_hash
@@ -178,12 +177,6 @@ def compute_rank_intervals(
         "output_hash": _hash(table, bands),
     }
     return RankIntervals(table, bands, outcome, log)
-
-
-def nominal_batch(run: Run, period: str | None = None) -> tuple[Simulator, Batch]:
-    """Return the fast path's replication with every assumption at the engine's own (for checks)."""
-    simulator = Simulator(run, period)
-    return simulator, simulator.run_batch(Draws(size=1))
 
 
 def replay_rank_intervals(log: dict[str, Any], run: Run) -> RankIntervals:

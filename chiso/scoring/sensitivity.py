@@ -178,7 +178,9 @@ def compute_removal_impact(run: Run, *, period: str | None = None) -> pd.DataFra
     """
     plan = run.plan
     parent_of = {c: n for n, kids in enumerate(plan.children) for c in kids}
-    leaves = [(li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])]
+    leaves = [
+        (li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])
+    ]
     parents = frozenset(parent_of[ni] for _, ni in leaves)
     simulator = Simulator(run, period, Varying(weights=parents))
     draws = Draws(size=len(leaves))

@@ -162,16 +162,21 @@ def test_a_replication_with_other_methods_and_fills_is_the_engine_on_the_edited_
     edited["nodes"][0]["aggregation"] = "weighted_mean"
     edited["nodes"][0]["children"][1]["rule"] = {"type": "percentile"}
     edited["nodes"][1]["children"][0]["missing"] = "zero"
+    edited["nodes"][2]["aggregation"] = "rounded_sum"
     plan_codes = ["TOTAL", "A", "A1", "A2", "A3", "B", "B1", "B2", "C", "C1", "C2"]
     leaves = list(LEAVES)
     varying = Varying(
-        methods=frozenset({0, 1}),
+        methods=frozenset({0, 1, plan_codes.index("C")}),
         rules=frozenset({leaves.index("A2")}),
         fills=((leaves.index("B1"), "both"),),
     )
     draws = Draws(
         size=1,
-        methods={0: np.array([METHODS.index("geometric_mean")]), plan_codes.index("A"): np.array([2])},
+        methods={
+            0: np.array([METHODS.index("geometric_mean")]),
+            plan_codes.index("A"): np.array([METHODS.index("weighted_mean")]),
+            plan_codes.index("C"): np.array([METHODS.index("rounded_sum")]),
+        },
         rules={leaves.index("A2"): np.array([1])},
         fills={leaves.index("B1"): np.array([FILLS.index("zero")])},
     )

@@ -289,6 +289,7 @@ def _entry_problems(node: Node, path: str, file: str | None) -> list[Problem]:
         problems.append(
             _problem(f"{path}.rule", "value_min không được âm", "value_min must not be negative", file)
         )
+    return problems
 
 
 def _check_nulls(node: Node, path: str, file: str | None, sums_above: bool = True) -> list[Problem]:

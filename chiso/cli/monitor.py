@@ -190,7 +190,7 @@ def token_create_command(name: str = typer.Argument(..., help="Name of the integ
     """Create an integrator token and print it once (only its hash is kept)."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import create_token
+        from chiso.accounts.tokens import create_token
         from chiso.store import session_scope
 
         with session_scope() as session:
@@ -208,7 +208,7 @@ def token_list_command() -> None:
     """List integrator tokens with their creation, last use and revocation."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import list_tokens
+        from chiso.accounts.tokens import list_tokens
         from chiso.store import session_scope
 
         with session_scope() as session:
@@ -225,7 +225,7 @@ def token_revoke_command(name: str = typer.Argument(..., help="Name of the token
     """Revoke an integrator token; requests with it are refused from now on."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import revoke_token
+        from chiso.accounts.tokens import revoke_token
         from chiso.store import session_scope
 
         with session_scope() as session:

@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from chiso.errors import Conflict, InvalidInput
-from chiso.monitoring import store
 from chiso.monitoring.generate import generate_dossiers
 from chiso.monitoring.ingest import ingest_files, ingest_records
-from chiso.monitoring.records import arrow_schema
+from chiso.monitoring.records import store
+from chiso.monitoring.records.schema import arrow_schema
 
 HEADER = "dossier_id,agency_code,procedure_code,channel,received_at,finished_at,status"
 

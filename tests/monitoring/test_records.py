@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chiso.errors import InvalidInput
-from chiso.monitoring.readers import (
+from chiso.monitoring.records.readers import (
     REJECT_COLUMNS,
     read_file,
     validate_records,
     write_rejects,
 )
-from chiso.monitoring.records import (
+from chiso.monitoring.records.schema import (
     DOSSIER_CHANNELS,
     DOSSIER_STATUSES,
     KINDS,

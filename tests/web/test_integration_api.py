@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from chiso.accounts.tokens import create_token, revoke_token
 from chiso.config import get_settings
-from chiso.monitoring.store import read_records
+from chiso.monitoring.records.store import read_records
 from chiso.store import session_scope
 from chiso.store.models.monitoring import IntegratorToken
 

@@ -8,20 +8,16 @@ nothing from chiso.store, web or cli.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from chiso.monitoring.cache.derived import derived_results
 from chiso.monitoring.compute.backend import Engine, connect, tables_from_files
-from chiso.monitoring.compute.counts import compute_counts
-from chiso.monitoring.compute.sources import prepare_sources
-from chiso.monitoring.compute.values import VALUE_COLUMNS, compute_metrics, cube_values
+from chiso.monitoring.compute.values import VALUE_COLUMNS, compute_metrics
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import Period, PeriodKind, bucket_of, parse_period, split_period
 from chiso.monitoring.records.store import record_files
@@ -35,13 +31,22 @@ def compute_from_store(
     by: PeriodKind | None = None,
     metrics: Sequence[Metric] | None = None,
     agencies: pd.DataFrame | None = None,
+    only_agencies: Collection[str] | None = None,
     as_of: datetime | None = None,
     spark_master: str | None = None,
     con: Any = None,
 ) -> pd.DataFrame:
-    """Compute the metrics for a period from the Parquet record store under ``data_dir``.
+    """Compute the metrics of a period, split ``by`` week, month, ..., from the record store.
 
-    Only the month partitions overlapping the period are read. See `compute_metrics`.
+    The one way to compute from the store under ``data_dir``: only the month partitions
+    overlapping the period are read, with their derived results (built first where missing,
+    see `cache.derived`).
+
+    Args:
+        period: a period label (see `parse_period`) or a `Period`.
+        only_agencies: compute these agencies' records only (an ingest's affected agencies);
+            each gets a row, and no parent is rolled up unless ``agencies`` is given too.
+        Others: see `compute.values.compute_metrics`.
     """
     whole = parse_period(period) if isinstance(period, str) else period
     periods = split_period(whole, by)
@@ -60,8 +65,8 @@ def compute_from_store(
         procedures=procedure_files,
         procedure_flags=flag_files,
     )
-    return compute_metrics(records, periods, metrics=chosen, agencies=agencies, as_of=as_of,
-                           data_dir=data_dir, dossier_counts=counts)  # fmt: skip
+    return compute_metrics(records, periods, metrics=chosen, agencies=agencies, only_agencies=only_agencies,
+                           as_of=as_of, data_dir=data_dir, dossier_counts=counts)  # fmt: skip
 
 
 def recompute_affected(
@@ -74,38 +79,21 @@ def recompute_affected(
 ) -> pd.DataFrame:
     """Recompute the metrics of the agency-months an ingest touched (``IngestReport.affected``).
 
-    Each affected month is computed for its affected agencies only (no roll-up: callers re-add
-    the parents from their cached leaf counts). Returns the long value table of those rows.
+    Each affected month is computed from the store for its affected agencies only
+    (`compute_from_store` with ``only_agencies``; no roll-up: callers re-add the parents from
+    their cached leaf counts). Returns the long value table of those rows.
     """
     by_month: dict[str, set[str]] = {}
     for agency, month in affected:
         if agency and month and month != "all":
             by_month.setdefault(month, set()).add(agency)
     con = con if con is not None else connect("duckdb")
-    frames = []
-    for month, agencies in sorted(by_month.items()):
-        period = parse_period(month)
-        dossier_files = record_files("dossiers", data_dir=data_dir, months=[month])
-        procedure_files = record_files("procedures", data_dir=data_dir)
-        chosen = list(metrics) if metrics is not None else builtin_metrics()
-        flag_files, counts = derived_results(
-            con, data_dir, [month], dossier_files, procedure_files, [period], chosen, as_of
+    frames = [
+        compute_from_store(
+            month, data_dir=data_dir, metrics=metrics, only_agencies=agencies, as_of=as_of, con=con
         )
-        records = tables_from_files(
-            con,
-            dossiers=dossier_files,
-            petitions=record_files("petitions", data_dir=data_dir, months=[month]),
-            procedures=procedure_files,
-            procedure_flags=flag_files,
-        )
-        if counts is not None:  # the cache holds every agency of the month: keep the affected ones
-            keep = pa.array(sorted(agencies), pa.string())
-            counts = counts.filter(pc.is_in(counts.column("agency_code"), value_set=keep))
-        sources = prepare_sources(records, [period], as_of=as_of, data_dir=data_dir, only_agencies=agencies)
-        cube = compute_counts(sources, chosen, periods=[period], agency_codes=agencies, dossier_counts=counts)
-        frame = cube.to_frame()
-        frame["value"] = cube_values(cube, chosen).reshape(-1)
-        frames.append(frame[VALUE_COLUMNS])
+        for month, agencies in sorted(by_month.items())
+    ]
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     return pd.concat(frames, ignore_index=True)

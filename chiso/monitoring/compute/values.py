@@ -8,7 +8,7 @@ and calls it. Monitoring compute layer: never imports the caches or the runner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from chiso.monitoring.compute.backend import RecordTables
 from chiso.monitoring.compute.counts import COUNT_COLUMNS, CountCube, compute_counts
@@ -44,6 +45,7 @@ def compute_metrics(
     *,
     metrics: Sequence[Metric] | None = None,
     agencies: pd.DataFrame | None = None,
+    only_agencies: Collection[str] | None = None,
     as_of: datetime | None = None,
     rollup: bool = True,
     data_dir: Path | None = None,
@@ -57,6 +59,8 @@ def compute_metrics(
         metrics: the metrics to run (default: every built-in 766 metric).
         agencies: optional table with ``agency_code`` and ``parent_code`` (and any other columns):
             every listed agency gets a row even without records, and parents get rolled-up rows.
+        only_agencies: compute these agencies' records only (each gets a row); the other agencies'
+            records and ``dossier_counts`` rows are left out.
         as_of: cut-off for still-open records when earlier than the period end.
         rollup: add parents' rolled-up counts (when ``agencies`` has ``parent_code``).
         data_dir: where the province's holiday overrides live (default: CHISO_DATA_DIR).
@@ -67,10 +71,16 @@ def compute_metrics(
         denominator, value; sorted by agency, period and the metric order.
     """
     chosen = list(metrics) if metrics is not None else builtin_metrics()
-    sources = prepare_sources(records, periods, as_of=as_of, data_dir=data_dir)
+    sources = prepare_sources(records, periods, as_of=as_of, data_dir=data_dir, only_agencies=only_agencies)
     listed: list[str] = []
     if agencies is not None:
         listed = list(agencies["agency_code"].astype(str))
+    if only_agencies is not None:
+        listed.extend(only_agencies)
+        if dossier_counts is not None:  # counts of every agency of the files: keep the chosen ones
+            chosen_codes = pa.array(sorted(only_agencies), pa.string())
+            keep = pc.is_in(dossier_counts.column("agency_code"), value_set=chosen_codes)
+            dossier_counts = dossier_counts.filter(keep)
     cube = compute_counts(
         sources, chosen, periods=periods, agency_codes=listed, dossier_counts=dossier_counts
     )

@@ -39,6 +39,39 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "var"
 
 
+
+
+@pytest.mark.parametrize(
+    "received_at", ["0000-01-01T10:00:00", "9999-12-31T23:59:59+14:00", "1999-12-31T10:00"]
+)
+def test_one_bad_date_goes_to_the_rejects_and_the_other_rows_are_stored(
+    tmp_path: Path, data_dir: Path, received_at: str
+) -> None:
+    path = csv(
+        tmp_path,
+        "dates.csv",
+        f"D1,A1,P1,online,{received_at},,received",
+        "D2,A1,P1,online,2026-08-03T09:00,,received",
+    )
+    report = ingest_files([path], data_dir=data_dir)
+    assert (report.read, report.stored, report.rejected) == (2, 1, 1)
+    (reject,) = report.rejects
+    assert (reject.row, reject.column, reject.value) == (2, "received_at", received_at)
+    row = {"agency_code": "A1", "procedure_code": "P1", "channel": "online", "status": "received"}
+    api = ingest_records(
+        [
+            {**row, "dossier_id": "D3", "received_at": received_at},
+            {**row, "dossier_id": "D4", "received_at": "2026-08-04"},
+        ],
+        kind="dossiers",
+        data_dir=data_dir,
+    )
+    assert (api.read, api.stored, api.rejected) == (2, 1, 1)
+    assert [(r.row, r.column) for r in api.rejects] == [(1, "received_at")]
+    stored = store.read_records("dossiers", data_dir=data_dir).column("dossier_id").to_pylist()
+    assert sorted(stored) == ["D2", "D4"]
+
+
 def test_first_ingest_stores_good_rows_and_writes_rejects(tmp_path: Path, data_dir: Path) -> None:
     path = csv(
         tmp_path,

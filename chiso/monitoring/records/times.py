@@ -1,17 +1,24 @@
 """Convert date and date-time cells (ISO 8601 text, or typed) to stored local times and dates.
 
-Monitoring records layer: imports the cell converters. Stored timestamps are local Vietnam time
-(UTC+7) without a zone: a value with an offset is moved to UTC+7, then the offset is dropped.
+Monitoring records layer: imports the cell converters and chiso.clock. Stored timestamps are local
+Vietnam time (UTC+7) without a zone: a value with an offset is moved to UTC+7, then the offset is
+dropped. An implausible value rejects its row, not the batch (the store files rows by month, and a
+month like 0000-01 or 10000-01 cannot be a period): an offset beyond +-14:00, a record event
+(received, due, finished, handled) before 2000-01-01, a catalogue date (legal basis, announcement,
+publication; laws older than 2000 still apply) before 1900-01-01, and anything after the end of next
+year in the province's calendar.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chiso import clock
 from chiso.monitoring.records.cells import Checker, as_text, check_required, np_mask
 from chiso.monitoring.records.schema import ColumnSpec
 
@@ -24,6 +31,35 @@ LOCAL_OFFSET_MIN = 7 * 60
 """Vietnam is UTC+7 all year; stored timestamps are local time without a zone."""
 _US_PER_MIN = 60_000_000
 _US_PER_DAY = 86_400_000_000
+_EPOCH = date(1970, 1, 1)
+EVENTS_FROM = date(2000, 1, 1)
+"""The first plausible day of a record event (a dossier or petition received, due, finished, handled)."""
+CATALOGUE_FROM = date(1900, 1, 1)
+"""The first plausible day of a catalogue date (a legal basis may be older than the one-stop shops)."""
+_BEYOND_14H = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?[+-](?:1[5-9]|[2-9]\d|14:?(?:0[1-9]|[1-5]\d))"
+"""A time with a zone offset beyond +-14:00 (the per-row parser rejects it; the fast cast would not)."""
+
+
+def plausible_days(spec: ColumnSpec) -> tuple[date, date]:
+    """Return the first and last plausible day of a date or time column (the last: 31 December next year)."""
+    first = EVENTS_FROM if spec.type == "timestamp" else CATALOGUE_FROM
+    return first, date(clock.today().year + 1, 12, 31)
+
+
+def _flag_implausible(
+    spec: ColumnSpec,
+    days: np.ndarray[Any, np.dtype[np.int64]],
+    valid: np.ndarray[Any, np.dtype[np.bool_]],
+    chk: Checker,
+) -> None:
+    """Flag the valid values whose day (days since 1970-01-01, local) is outside `plausible_days`."""
+    first, last = plausible_days(spec)
+    outside = valid & ((days < (first - _EPOCH).days) | (days > (last - _EPOCH).days))
+    chk.flag(
+        outside,
+        f"Ngày ngoài khoảng hợp lý {first:%d/%m/%Y} - {last:%d/%m/%Y}",
+        f"Date outside the plausible range {first}..{last}",
+    )
 
 
 def _field(parts: pa.StructArray, name: str) -> pa.Array:
@@ -87,6 +123,8 @@ def _fast_timestamps(text: pa.Array, *, end_of_day: bool) -> np.ndarray[Any, np.
             parsed = pc.cast(text, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
+        if target.tz is not None and pc.any(pc.match_substring_regex(text, _BEYOND_14H)).as_py():
+            return None
         micros = np.asarray(pc.cast(parsed, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), np.int64)
         micros = micros + shift
         if end_of_day:
@@ -118,20 +156,25 @@ def convert_timestamp(spec: ColumnSpec, raw: pa.Array, chk: Checker) -> pa.Array
         else:
             micros, _ = _parse_timestamps(text, chk, end_of_day=spec.name == "due_at")
         valid = np_mask(pc.is_valid(text))
+    _flag_implausible(spec, np.floor_divide(micros, _US_PER_DAY), valid & ~chk.bad, chk)
     keep = valid & ~chk.bad if n else valid
     values = pa.array(micros, pa.int64(), mask=~keep).cast(pa.timestamp("us"))
     return check_required(spec, values, chk)
 
 
 def convert_date(spec: ColumnSpec, raw: pa.Array, chk: Checker) -> pa.Array:
-    if pa.types.is_date(raw.type):
-        return check_required(spec, pc.cast(raw, pa.date32()), chk)
-    if pa.types.is_timestamp(raw.type):
-        values = pc.cast(pc.cast(raw, pa.timestamp("us")), pa.date32())
-        return check_required(spec, values, chk)
-    text = as_text(raw)
-    micros, _ = _parse_timestamps(text, chk)
-    keep = np_mask(pc.is_valid(text)) & ~chk.bad
-    days = np.floor_divide(micros, _US_PER_DAY).astype(np.int32)
-    values = pa.array(days, pa.int32(), mask=~keep).cast(pa.date32())
+    if pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type):
+        if pa.types.is_timestamp(raw.type):
+            raw = pc.cast(pc.cast(raw, pa.timestamp("us")), pa.date32())
+        as_days = pc.cast(pc.cast(raw, pa.date32()), pa.int32()).fill_null(0).to_numpy(zero_copy_only=False)
+        days = np.asarray(as_days, dtype=np.int64)
+        valid = np_mask(pc.is_valid(raw))
+    else:
+        text = as_text(raw)
+        micros, _ = _parse_timestamps(text, chk)
+        days = np.floor_divide(micros, _US_PER_DAY)
+        valid = np_mask(pc.is_valid(text))
+    _flag_implausible(spec, days, valid & ~chk.bad, chk)
+    keep = valid & ~chk.bad
+    values = pa.array(days.astype(np.int32), pa.int32(), mask=~keep).cast(pa.date32())
     return check_required(spec, values, chk)

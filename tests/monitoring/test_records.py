@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv as pycsv
 import json
 import string
 from datetime import date, datetime, timedelta
@@ -308,6 +309,18 @@ def test_reject_file_has_the_documented_columns(tmp_path: Path) -> None:
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == ",".join(REJECT_COLUMNS)
     assert lines[1].startswith("d.csv,2,channel,fax,")
+
+
+def test_reject_file_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://example.invalid","bấm")'
+    rows = [_dossier(channel=formula), _dossier(dossier_id="@D2", supplement_requests="-1")]
+    res = validate_records(rows, "dossiers")
+    path = write_rejects(res.rejects, tmp_path / "r.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        lines = list(pycsv.reader(fh))
+    assert lines[1][:4] == ["api", "1", "channel", "'" + formula]
+    assert lines[2][:4] == ["api", "2", "supplement_requests", "-1"]  # a number stays a number
+    assert [r.value for r in res.rejects] == [formula, "-1"]  # the API answer keeps the value as sent
 
 
 # --- properties -----------------------------------------------------------------------------------

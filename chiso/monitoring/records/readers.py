@@ -1,6 +1,6 @@
 """Read record files (CSV, JSON lines, Parquet) and API payloads into validated Arrow tables; no DB, no web.
 
-Monitoring records layer: imports the record schema and `validate`. Each reader turns
+Monitoring records layer: imports the record schema, `validate` and chiso.exports. Each reader turns
 its source into a table of raw cells and hands it to `validate.validate_table`; a problem with the
 whole file (unreadable, unknown format, a required column missing) raises `InvalidInput`, and
 nothing of that file is used. `write_rejects` writes the rejects as a CSV file for Excel.
@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from pyarrow import csv as pacsv
 
 from chiso.errors import InvalidInput, Problem
+from chiso.exports import csv_cell
 from chiso.monitoring.records.schema import RecordType, guess_kind, record_type
 from chiso.monitoring.records.validate import ReadResult, Reject, normalise_names, validate_table
 
@@ -305,11 +306,16 @@ REJECT_COLUMNS = ("file", "row", "column", "value", "reason_vi", "reason_en")
 
 
 def write_rejects(rejects: Sequence[Reject], path: Path) -> Path:
-    """Write rejects as a CSV (UTF-8 with BOM so Excel shows Vietnamese) with REJECT_COLUMNS."""
+    """Write rejects as a CSV (UTF-8 with BOM so Excel shows Vietnamese) with REJECT_COLUMNS.
+
+    Every cell goes through `chiso.exports.csv_cell`: a rejected value such as ``=HYPERLINK(...)``
+    stays text when an officer opens the file in a spreadsheet.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = pycsv.writer(fh)
         writer.writerow(REJECT_COLUMNS)
         for r in rejects:
-            writer.writerow([r.file, r.row, r.column or "", r.value or "", r.reason_vi, r.reason_en])
+            cells = (r.file, r.row, r.column, r.value, r.reason_vi, r.reason_en)
+            writer.writerow([csv_cell(c) for c in cells])
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -180,6 +181,36 @@ def test_a_crash_mid_ingest_leaves_the_store_as_it_was(tmp_path: Path, data_dir:
     assert (report.new, report.replaced) == (1, 1)
     assert store.sweep(data_dir, max_age_s=0) >= 0
     assert len(snapshot(data_dir)["dossiers"]) == 2
+
+
+def test_part_files_and_their_folders_are_on_disk_before_the_manifest_names_them(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, Path]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}"))))
+        real_fsync(fd)
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        real_replace(src, dst)
+        events.append(("replace", Path(dst)))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    rows = ("D1,A1,P1,online,2026-08-03,,received", "D2,A1,P1,online,2026-09-03,,received")
+    path = csv(tmp_path, "d.csv", *rows)
+    ingest_files([path], data_dir=data_dir)
+    root = (data_dir / "records").resolve()
+    swap = events.index(("replace", data_dir / "records" / "_manifest.json"))
+    synced_before = {p.resolve() for kind, p in events[:swap] if kind == "fsync"}
+    parts = [p.resolve() for p in store.record_files("dossiers", data_dir=data_dir)]
+    assert len(parts) == 2
+    for part in parts:
+        assert part in synced_before  # the data of the file
+        assert {part.parent, part.parent.parent, root} <= synced_before  # month=..., dossiers/, records/
+    assert root in {p.resolve() for kind, p in events[swap:] if kind == "fsync"}  # the manifest's rename
 
 
 def test_small_files_are_compacted(tmp_path: Path, data_dir: Path) -> None:

@@ -238,6 +238,7 @@ class StoreWriter:
             os.replace(staged, final)
             moved.append(final)
             files.setdefault(part.kind, {}).setdefault(part.month, []).append(part)
+        _sync_before_swap(moved, self.root)
         self._hook("moved")
         new = Manifest(generation=self.generation, files=files)
         tmp = self.root / f".{MANIFEST}.{self.generation}.tmp"
@@ -270,6 +271,24 @@ class StoreWriter:
 
     def _cleanup_staging(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _sync_before_swap(files: list[Path], root: Path) -> None:
+    """Flush the new part files and the folders naming them to disk before the manifest lists them.
+
+    Without this a power cut after the manifest swap could leave a manifest naming a file whose data
+    or folder entry never reached the disk. The folders are each file's month and kind folders (either
+    may be new) and the records folder.
+    """
+    for path in files:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    folders = {path.parent for path in files} | {path.parent.parent for path in files} | {root}
+    for folder in sorted(folders):
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

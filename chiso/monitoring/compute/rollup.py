@@ -57,7 +57,7 @@ def roll_up_cube(cube: CountCube, agencies: pd.DataFrame) -> CountCube:
 
     A parent's numerator and denominator are the sums of its children's (and its own records, if
     any); values are computed from the sums afterwards. Agencies unknown to ``agencies`` keep theirs.
-    Linear in the (agency, ancestor) pairs: 50,000 agencies take about a second (benchmarks/rollup.py).
+    Linear in the (agency, ancestor) pairs: 50,000 agencies take about 2 s (benchmarks/rollup.py).
     """
     pairs = ancestry(agencies)
     codes = sorted(set(cube.agency_codes) | set(pairs["ancestor_code"]))

@@ -13,7 +13,7 @@ median of --runs runs is printed. Figures:
 - chiso: `runner.compute_from_store(year, by="month")` = the Ibis definitions compiled for DuckDB,
   calendar joins, both aggregations (agency-month and agency-month-procedure), roll-up-ready cube,
   in the steady state of a maintained store: the per-part-file caches beside the store
-  (chiso.monitoring.flagcache procedure flags, chiso.monitoring.countcache dossier counts) exist,
+  (chiso.monitoring.cache.flags procedure flags, chiso.monitoring.cache.counts dossier counts) exist,
   as `chiso monitor ingest` builds them for every file it adds before its manifest swap;
 - chiso-cold (--cold): the same with those caches deleted before each run (the full computation
   from the raw records, as after a calendar, catalogue or metric change; it writes the caches);
@@ -56,7 +56,7 @@ def data_dir(n: int) -> Path:
 def ensure_data(n: int) -> Path:
     """Generate N dossiers (and N/20 petitions) for one year unless already there."""
     from chiso.monitoring.generate import write_synthetic_records
-    from chiso.monitoring.store import record_files
+    from chiso.monitoring.records.store import record_files
 
     target = data_dir(n)
     files = record_files("dossiers", data_dir=target)
@@ -88,7 +88,7 @@ def run_chiso(path: Path) -> int:
 def run_floor(path: Path) -> int:
     import duckdb
 
-    from chiso.monitoring.store import record_files
+    from chiso.monitoring.records.store import record_files
 
     files = [str(p) for p in record_files("dossiers", data_dir=path)]
     bools = ["full_online", "fee_required", "digitised", "e_result", "reused_data", "population_data",
@@ -108,7 +108,7 @@ def run_pandas(path: Path) -> int:
     import pyarrow.parquet as pq
 
     from chiso.monitoring.calendar import load_calendar
-    from chiso.monitoring.store import record_files
+    from chiso.monitoring.records.store import record_files
 
     cal = load_calendar()
     w_of = np.cumsum(cal.working).astype(np.int64)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from chiso.monitoring.generate import generate_dossiers, generate_procedures
 from chiso.monitoring.ingest import ingest_files
-from chiso.monitoring.store import bulk_load, record_files
+from chiso.monitoring.records.store import bulk_load, record_files
 
 TARGET_S = 2.0
 

@@ -1,17 +1,26 @@
-"""`chiso monitor ...`: thin commands over the monitor services."""
+"""`chiso monitor ...`: thin commands over the monitoring services and the integrator tokens; CLI layer."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from chiso.cli.common import console, run_guarded
-
-if TYPE_CHECKING:
-    from chiso.monitoring.periods import PeriodKind
-    from chiso.monitoring.runner import Engine
+from chiso.accounts.tokens import create_token, list_tokens, revoke_token
+from chiso.cli.common import console, print_json, run_guarded
+from chiso.config import get_settings
+from chiso.errors import InvalidInput
+from chiso.monitoring.compute.backend import ENGINES, Engine
+from chiso.monitoring.custom import load_custom_metrics
+from chiso.monitoring.ingest import ingest_files
+from chiso.monitoring.metrics import builtin_metrics
+from chiso.monitoring.periods import PeriodKind
+from chiso.monitoring.records.readers import write_rejects
+from chiso.monitoring.runner import compute_from_store
+from chiso.monitoring.score766 import read_agencies, score766_files, write_table
+from chiso.store import session_scope
 
 app = typer.Typer(help="monitor", no_args_is_help=True)
 
@@ -32,14 +41,6 @@ def compute_command(
     """Compute every 766 metric per agency and period from the record store."""
 
     def _run() -> None:
-        import time
-
-        from chiso.config import get_settings
-        from chiso.monitoring.custom import load_custom_metrics
-        from chiso.monitoring.metrics import builtin_metrics
-        from chiso.monitoring.runner import compute_from_store
-        from chiso.monitoring.score766 import read_agencies, write_table
-
         metrics = builtin_metrics() + (load_custom_metrics(custom) if custom else [])
         started = time.perf_counter()
         with console.status("Đang tính / computing ..."):
@@ -76,9 +77,6 @@ def score766_command(
     """Score the Decision 766 index of one period from record files alone (no database)."""
 
     def _run() -> None:
-        from chiso.monitoring.readers import write_rejects
-        from chiso.monitoring.score766 import score766_files, write_table
-
         with console.status("Đang tính / computing ..."):
             report = score766_files(
                 dossiers=dossiers,
@@ -99,9 +97,6 @@ def score766_command(
 
 
 def _engine(name: str) -> Engine:
-    from chiso.errors import InvalidInput
-    from chiso.monitoring.runner import ENGINES
-
     for engine in ENGINES:
         if engine == name.strip().lower():
             return engine
@@ -109,8 +104,6 @@ def _engine(name: str) -> Engine:
 
 
 def _by(name: str) -> PeriodKind | None:
-    from chiso.errors import InvalidInput
-
     kinds: dict[str, PeriodKind] = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
     if not name:
         return None
@@ -139,12 +132,6 @@ def ingest_command(
     """Ingest record files into the record store: bad rows to a reject file, all or nothing."""
 
     def _run() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        from chiso.cli.common import print_json
-        from chiso.config import get_settings
-        from chiso.monitoring.ingest import ingest_files
-
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -190,9 +177,6 @@ def token_create_command(name: str = typer.Argument(..., help="Name of the integ
     """Create an integrator token and print it once (only its hash is kept)."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import create_token
-        from chiso.store import session_scope
-
         with session_scope() as session:
             row, secret = create_token(session, name=name)
             label = row.name
@@ -208,9 +192,6 @@ def token_list_command() -> None:
     """List integrator tokens with their creation, last use and revocation."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import list_tokens
-        from chiso.store import session_scope
-
         with session_scope() as session:
             for t in list_tokens(session):
                 state = f"thu hồi/revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "hoạt động/active"
@@ -225,9 +206,6 @@ def token_revoke_command(name: str = typer.Argument(..., help="Name of the token
     """Revoke an integrator token; requests with it are refused from now on."""
 
     def _run() -> None:
-        from chiso.monitoring.tokens import revoke_token
-        from chiso.store import session_scope
-
         with session_scope() as session:
             revoke_token(session, name=name)
         console.print(f"Đã thu hồi / revoked: {name}", highlight=False)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from chiso.config import get_settings
 from chiso.errors import InvalidInput, Problem
 
 FIRST_DAY = date(2000, 1, 1)
@@ -331,8 +332,6 @@ class WorkingCalendar:
 
 def _override_path(data_dir: Path | None) -> Path | None:
     if data_dir is None:
-        from chiso.config import get_settings
-
         data_dir = get_settings().data_dir
     path = Path(data_dir) / OVERRIDE_NAME
     return path if path.is_file() else None

@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chiso.monitoring.calendar import WorkingCalendar, load_calendar
-from chiso.monitoring.records import arrow_schema
-from chiso.monitoring.store import bulk_load
+from chiso.monitoring.records.schema import arrow_schema
+from chiso.monitoring.records.store import bulk_load
 
 ProgressFn = Callable[[str, int, int], None]
 _US = 1_000_000

@@ -20,9 +20,9 @@ from pydantic import BaseModel
 
 from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.periods import parse_period
+from chiso.monitoring.records.manifest import MANIFEST, records_dir
 from chiso.monitoring.runner import compute_from_store
 from chiso.monitoring.score766 import score_values
-from chiso.monitoring.store import MANIFEST, records_dir
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_AGE_S = 60.0

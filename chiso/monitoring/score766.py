@@ -1,6 +1,6 @@
 """Turn metric values into Decision 766 points with the scoring engine; monitoring layer, files only.
 
-The metric values (chiso.monitoring.runner) become the computed values of the ``qd766`` framework:
+The metric values (chiso.monitoring.compute) become the computed values of the ``qd766`` framework:
 ratio leaves get numerator and denominator (and the value the zero-denominator policy chose when
 the denominator is 0), monitoring-only leaves get their count. `chiso.scoring.score` then gives
 points, totals, ranks (within each agency level), bands and changes. `score766_files` is the
@@ -22,16 +22,13 @@ import pyarrow as pa
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
 from chiso.frameworks import Framework, load_framework
+from chiso.monitoring.compute.backend import Engine, connect, tables_from_arrow
+from chiso.monitoring.compute.values import compute_metrics
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import parse_period
-from chiso.monitoring.readers import Reject, read_file
-from chiso.monitoring.records import arrow_schema, record_type
-from chiso.monitoring.runner import (
-    Engine,
-    compute_metrics,
-    connect,
-    tables_from_arrow,
-)
+from chiso.monitoring.records.readers import read_file
+from chiso.monitoring.records.schema import arrow_schema, record_type
+from chiso.monitoring.records.validate import Reject
 from chiso.scoring import ScoreResult, score
 
 FRAMEWORK_ID = "qd766"

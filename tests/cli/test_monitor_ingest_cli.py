@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chiso.cli import app
-from chiso.monitoring.store import read_records
+from chiso.monitoring.records.store import read_records
 
 runner = CliRunner()
 CSV = (

@@ -9,10 +9,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from chiso.monitoring import runner
+from chiso.monitoring.compute import compute_metrics, connect, tables_from_arrow
 from chiso.monitoring.generate import generate_dossiers
 from chiso.monitoring.metrics import Metric
-from chiso.monitoring.records import arrow_schema
+from chiso.monitoring.periods import PeriodKind, parse_period, split_period
+from chiso.monitoring.records.schema import arrow_schema
 
 _DOSSIER = {
     "agency_code": "A",
@@ -101,15 +102,15 @@ def compute(
     as_of: datetime | None = None,
     metrics: Sequence[Metric] | None = None,
     con: Any = None,
-    by: runner.PeriodKind | None = None,
+    by: PeriodKind | None = None,
 ) -> pd.DataFrame:
     """Run the metrics on DuckDB (or ``con``) and return the long value table."""
-    con = con if con is not None else runner.connect("duckdb")
-    tables = runner.tables_from_arrow(
+    con = con if con is not None else connect("duckdb")
+    tables = tables_from_arrow(
         con, dossiers=dossier_rows, petitions=petition_rows, procedures=procedure_rows
     )
-    periods = runner.split_period(runner.parse_period(period), by)
-    return runner.compute_metrics(tables, periods, agencies=agencies, as_of=as_of, metrics=metrics)
+    periods = split_period(parse_period(period), by)
+    return compute_metrics(tables, periods, agencies=agencies, as_of=as_of, metrics=metrics)
 
 
 def row(result: pd.DataFrame, agency: str, code: str, period: str | None = None) -> dict[str, Any]:

@@ -11,14 +11,14 @@ from metric_data import compute, counts, dossiers, petitions
 
 from chiso.errors import InvalidInput
 from chiso.monitoring.custom import check_custom_metrics, load_custom_metrics, parse_custom_metrics
-from chiso.monitoring.expressions import (
+from chiso.monitoring.custom.check import check_expression
+from chiso.monitoring.custom.syntax import (
     Binary,
     Column,
     ExpressionError,
     InList,
     IsNull,
     Literal,
-    check_expression,
     parse_expression,
 )
 

@@ -15,26 +15,29 @@ import pyarrow.parquet as pq
 import pytest
 from metric_data import generated_dossiers, moved_online
 
-from chiso.monitoring import derived, runner
-from chiso.monitoring.countcache import DERIVED as COUNTS
-from chiso.monitoring.countcache import KEEP_ENTRIES, sweep_dossier_counts
-from chiso.monitoring.flagcache import flag_target
+from chiso.monitoring import runner
+from chiso.monitoring.cache import derived, jobs
+from chiso.monitoring.cache.counts import DERIVED as COUNTS
+from chiso.monitoring.cache.counts import KEEP_ENTRIES, sweep_dossier_counts
+from chiso.monitoring.cache.flags import flag_target
+from chiso.monitoring.compute import compute_metrics, connect, tables_from_files
 from chiso.monitoring.generate import generate_dossiers, generate_procedures
 from chiso.monitoring.ingest import ingest_files
-from chiso.monitoring.periods import parse_period, split_period
-from chiso.monitoring.store import TRASH_AGE_S, load_manifest, record_files, records_dir
+from chiso.monitoring.periods import PeriodKind, parse_period, split_period
+from chiso.monitoring.records.manifest import TRASH_AGE_S, load_manifest, records_dir
+from chiso.monitoring.records.store import record_files
 
 AGENCIES = ["A1", "A2", "A3"]
 
 
-def uncached(data_dir: Path, period: str, by: runner.PeriodKind | None) -> pd.DataFrame:
+def uncached(data_dir: Path, period: str, by: PeriodKind | None) -> pd.DataFrame:
     """Compute from the raw records only (no flags, no counts)."""
-    records = runner.tables_from_files(
-        runner.connect(),
+    records = tables_from_files(
+        connect(),
         dossiers=record_files("dossiers", data_dir=data_dir),
         procedures=record_files("procedures", data_dir=data_dir),
     )
-    return runner.compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
+    return compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
 
 
 @pytest.fixture
@@ -200,7 +203,7 @@ def test_a_store_that_cannot_be_written_computes_from_the_raw_records(
     def read_only(table: pa.Table, target: Path) -> None:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(derived, "_write", read_only)
+    monkeypatch.setattr(jobs, "_write", read_only)
     cached = runner.compute_from_store("2026-01", data_dir=data_dir)
     pd.testing.assert_frame_equal(cached, uncached(data_dir, "2026-01", None))
     assert not (records_dir(data_dir) / "_derived").exists()

@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chiso.monitoring import store
 from chiso.monitoring.calendar import load_calendar
 from chiso.monitoring.generate import (
     generate_demo_records,
@@ -17,8 +16,9 @@ from chiso.monitoring.generate import (
     generate_petitions,
     generate_procedures,
 )
-from chiso.monitoring.readers import validate_table
-from chiso.monitoring.records import arrow_schema
+from chiso.monitoring.records import store
+from chiso.monitoring.records.schema import arrow_schema
+from chiso.monitoring.records.validate import validate_table
 
 CODES = [f"A{i:02d}" for i in range(40)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -12,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from chiso.errors import Conflict, InvalidInput
-from chiso.monitoring import store
 from chiso.monitoring.generate import generate_dossiers
 from chiso.monitoring.ingest import ingest_files, ingest_records
-from chiso.monitoring.records import arrow_schema
+from chiso.monitoring.records import store
+from chiso.monitoring.records.schema import arrow_schema
 
 HEADER = "dossier_id,agency_code,procedure_code,channel,received_at,finished_at,status"
 
@@ -37,6 +38,39 @@ def snapshot(data_dir: Path) -> dict[str, list[dict[str, object]]]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "var"
+
+
+
+
+@pytest.mark.parametrize(
+    "received_at", ["0000-01-01T10:00:00", "9999-12-31T23:59:59+14:00", "1999-12-31T10:00"]
+)
+def test_one_bad_date_goes_to_the_rejects_and_the_other_rows_are_stored(
+    tmp_path: Path, data_dir: Path, received_at: str
+) -> None:
+    path = csv(
+        tmp_path,
+        "dates.csv",
+        f"D1,A1,P1,online,{received_at},,received",
+        "D2,A1,P1,online,2026-08-03T09:00,,received",
+    )
+    report = ingest_files([path], data_dir=data_dir)
+    assert (report.read, report.stored, report.rejected) == (2, 1, 1)
+    (reject,) = report.rejects
+    assert (reject.row, reject.column, reject.value) == (2, "received_at", received_at)
+    row = {"agency_code": "A1", "procedure_code": "P1", "channel": "online", "status": "received"}
+    api = ingest_records(
+        [
+            {**row, "dossier_id": "D3", "received_at": received_at},
+            {**row, "dossier_id": "D4", "received_at": "2026-08-04"},
+        ],
+        kind="dossiers",
+        data_dir=data_dir,
+    )
+    assert (api.read, api.stored, api.rejected) == (2, 1, 1)
+    assert [(r.row, r.column) for r in api.rejects] == [(1, "received_at")]
+    stored = store.read_records("dossiers", data_dir=data_dir).column("dossier_id").to_pylist()
+    assert sorted(stored) == ["D2", "D4"]
 
 
 def test_first_ingest_stores_good_rows_and_writes_rejects(tmp_path: Path, data_dir: Path) -> None:
@@ -147,6 +181,36 @@ def test_a_crash_mid_ingest_leaves_the_store_as_it_was(tmp_path: Path, data_dir:
     assert (report.new, report.replaced) == (1, 1)
     assert store.sweep(data_dir, max_age_s=0) >= 0
     assert len(snapshot(data_dir)["dossiers"]) == 2
+
+
+def test_part_files_and_their_folders_are_on_disk_before_the_manifest_names_them(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, Path]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}"))))
+        real_fsync(fd)
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        real_replace(src, dst)
+        events.append(("replace", Path(dst)))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    rows = ("D1,A1,P1,online,2026-08-03,,received", "D2,A1,P1,online,2026-09-03,,received")
+    path = csv(tmp_path, "d.csv", *rows)
+    ingest_files([path], data_dir=data_dir)
+    root = (data_dir / "records").resolve()
+    swap = events.index(("replace", data_dir / "records" / "_manifest.json"))
+    synced_before = {p.resolve() for kind, p in events[:swap] if kind == "fsync"}
+    parts = [p.resolve() for p in store.record_files("dossiers", data_dir=data_dir)]
+    assert len(parts) == 2
+    for part in parts:
+        assert part in synced_before  # the data of the file
+        assert {part.parent, part.parent.parent, root} <= synced_before  # month=..., dossiers/, records/
+    assert root in {p.resolve() for kind, p in events[swap:] if kind == "fsync"}  # the manifest's rename
 
 
 def test_small_files_are_compacted(tmp_path: Path, data_dir: Path) -> None:

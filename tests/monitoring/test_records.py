@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv as pycsv
 import json
 import string
 from datetime import date, datetime, timedelta
@@ -10,17 +11,18 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from chiso import clock
 from chiso.errors import InvalidInput
-from chiso.monitoring.readers import (
+from chiso.monitoring.records.readers import (
     REJECT_COLUMNS,
     read_file,
     validate_records,
     write_rejects,
 )
-from chiso.monitoring.records import (
+from chiso.monitoring.records.schema import (
     DOSSIER_CHANNELS,
     DOSSIER_STATUSES,
     KINDS,
@@ -229,6 +231,78 @@ def test_procedure_dates(tmp_path: Path) -> None:
     assert [(r.row, r.column) for r in res.rejects] == [(3, "legal_basis_effective_on")]
 
 
+def _dossier(**cells: object) -> dict[str, object]:
+    row: dict[str, object] = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    return {**row, **cells}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    hours=st.integers(-20, 20),
+    minutes=st.sampled_from([0, 30, 45]),
+)
+@example(moment=datetime(9999, 12, 31, 23, 59, 59), hours=14, minutes=0)
+@example(moment=datetime(1999, 12, 31, 23, 59, 59), hours=7, minutes=0)
+@example(moment=datetime(2000, 1, 1), hours=7, minutes=0)
+@example(moment=datetime(2027, 12, 31, 23, 59, 59), hours=7, minutes=0)
+@example(moment=datetime(2028, 1, 1), hours=7, minutes=0)
+@example(moment=datetime(2026, 8, 3, 9), hours=14, minutes=30)
+@example(moment=datetime(2026, 8, 3, 9), hours=-14, minutes=0)
+@example(moment=datetime(2026, 8, 3, 9), hours=15, minutes=0)
+def test_an_implausible_date_rejects_its_row_and_keeps_the_others(
+    moment: datetime, hours: int, minutes: int
+) -> None:
+    offset = hours * 60 + (minutes if hours >= 0 else -minutes)
+    sign = "-" if offset < 0 else "+"
+    text = f"{moment:%Y-%m-%dT%H:%M:%S}{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+    with clock.frozen(datetime(2026, 8, 3, 9)):  # plausible: from 2000 to the end of next year (2027)
+        res = validate_records(
+            [_dossier(received_at=text), _dossier(dossier_id="D2", received_at="2026-08-03T09:00:00+07:00")],
+            "dossiers",
+        )
+    shift = timedelta(minutes=offset) - timedelta(hours=7)  # local time = moment - shift
+    plausible = (
+        abs(offset) <= 14 * 60 and datetime(2000, 1, 1) + shift <= moment < datetime(2028, 1, 1) + shift
+    )
+    assert res.table.column("dossier_id").to_pylist() == (["D1", "D2"] if plausible else ["D2"])
+    if not plausible:
+        (reject,) = res.rejects
+        assert (reject.row, reject.column, reject.value) == (1, "received_at", text)
+        assert reject.reason_vi and reject.reason_en
+
+
+def test_implausible_typed_times_and_catalogue_dates_are_rejected_row_by_row(tmp_path: Path) -> None:
+    typed = pa.table(
+        {
+            "petition_id": ["P1", "P2", "P3"],
+            "agency_code": ["A", "A", "A"],
+            "received_at": pa.array(
+                [datetime(2026, 8, 1), datetime(1970, 1, 1), datetime(2026, 8, 2)], pa.timestamp("us")
+            ),
+            "handled_at": pa.array([None, None, datetime(2031, 1, 1)], pa.timestamp("us")),
+            "category": ["staff", "staff", "staff"],
+        }
+    )
+    pq.write_table(typed, tmp_path / "p.parquet")
+    text = (
+        "procedure_code,name,legal_basis_effective_on,announced_on,published_on\n"
+        "1.001,Đăng ký khai sinh,1995-07-01,2025-12-20,\n"  # an old legal basis is plausible
+        "1.002,Cấp phép,1899-12-31,,\n"
+        "1.003,Cấp đổi,2026-01-01,,2028-01-01\n"
+    )
+    with clock.frozen(datetime(2026, 8, 3, 9)):
+        petitions = read_file(tmp_path / "p.parquet")
+        procedures = read_file(write(tmp_path, "procs.csv", text))
+    assert petitions.table.column("petition_id").to_pylist() == ["P1"]
+    assert [(r.row, r.column) for r in petitions.rejects] == [(2, "received_at"), (3, "handled_at")]
+    assert procedures.table.column("procedure_code").to_pylist() == ["1.001"]
+    assert [(r.row, r.column) for r in procedures.rejects] == [
+        (3, "legal_basis_effective_on"),
+        (4, "published_on"),
+    ]
+
+
 def test_reject_file_has_the_documented_columns(tmp_path: Path) -> None:
     res = read_file(write(tmp_path, "d.csv", f"{HEADER}\nD1,A,P,fax,2026-08-03,,,received\n"))
     path = write_rejects(res.rejects, tmp_path / "r.csv")
@@ -237,12 +311,24 @@ def test_reject_file_has_the_documented_columns(tmp_path: Path) -> None:
     assert lines[1].startswith("d.csv,2,channel,fax,")
 
 
+def test_reject_file_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://example.invalid","bấm")'
+    rows = [_dossier(channel=formula), _dossier(dossier_id="@D2", supplement_requests="-1")]
+    res = validate_records(rows, "dossiers")
+    path = write_rejects(res.rejects, tmp_path / "r.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        lines = list(pycsv.reader(fh))
+    assert lines[1][:4] == ["api", "1", "channel", "'" + formula]
+    assert lines[2][:4] == ["api", "2", "supplement_requests", "-1"]  # a number stays a number
+    assert [r.value for r in res.rejects] == [formula, "-1"]  # the API answer keeps the value as sent
+
+
 # --- properties -----------------------------------------------------------------------------------
 
 ids = st.text(alphabet=string.ascii_letters + string.digits + "-.đĐ", min_size=1, max_size=20)
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2049, 12, 31)).map(
-    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000)
-)
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(clock.today().year + 1, 12, 31)
+).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 dossiers = st.fixed_dictionaries(
     {
         "dossier_id": ids,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from datetime import date as day
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -14,9 +16,23 @@ from metric_data import compute, counts, dossiers, generated_dossiers, moved_onl
 
 from chiso.errors import InvalidInput
 from chiso.monitoring import runner
+from chiso.monitoring.cache.counts import DERIVED as COUNTS
+from chiso.monitoring.cache.flags import DERIVED, procedure_flag_files
+from chiso.monitoring.compute import (
+    COUNT_COLUMNS,
+    compute_metrics,
+    connect,
+    prepare_sources,
+    roll_up,
+    tables_from_arrow,
+    tables_from_files,
+)
+from chiso.monitoring.generate import generate_procedures
 from chiso.monitoring.ingest import ingest_files
 from chiso.monitoring.metrics import builtin_metrics
-from chiso.monitoring.periods import parse_period, split_period
+from chiso.monitoring.periods import PeriodKind, parse_period, split_period
+from chiso.monitoring.records.manifest import records_dir
+from chiso.monitoring.records.store import record_files
 
 # --- periods ------------------------------------------------------------------------------------
 
@@ -67,8 +83,8 @@ def test_split_covers_the_period_exactly_without_overlap(start: date, days: int,
 
 def test_overlapping_periods_are_refused() -> None:
     with pytest.raises(InvalidInput):
-        runner.prepare_sources(
-            runner.tables_from_arrow(runner.connect(), dossiers=dossiers({})),
+        prepare_sources(
+            tables_from_arrow(connect(), dossiers=dossiers({})),
             [parse_period("2026-08"), parse_period("2026-W33")],
         )
 
@@ -98,9 +114,9 @@ TREE = pd.DataFrame(
 def test_roll_up_parent_equals_sum_of_its_subtree(data: list[tuple[str, str, int, int]]) -> None:
     raw = pd.DataFrame(
         [(a, "2026-08", code, min(n, d), d) for a, code, n, d in data],
-        columns=runner.COUNT_COLUMNS,
+        columns=COUNT_COLUMNS,
     ).drop_duplicates(["agency_code", "indicator_code"])
-    rolled = runner.roll_up(raw, TREE).set_index(["agency_code", "indicator_code"])
+    rolled = roll_up(raw, TREE).set_index(["agency_code", "indicator_code"])
     subtree = {
         "PROV": set(TREE["agency_code"]),
         "DEPT1": {"DEPT1", "UNIT1"},
@@ -201,15 +217,6 @@ def test_recompute_affected_matches_a_full_compute(tmp_path: Path) -> None:
 
 
 def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(tmp_path: Path) -> None:
-    from datetime import date as day
-
-    import pyarrow.compute as pc
-
-    from chiso.monitoring.countcache import DERIVED as COUNTS
-    from chiso.monitoring.flagcache import DERIVED, procedure_flag_files
-    from chiso.monitoring.generate import generate_procedures
-    from chiso.monitoring.store import record_files, records_dir
-
     data_dir = tmp_path / "var"
     catalogue = generate_procedures(20, seed=3)
     first = generated_dossiers(["A1", "A2", "A3"], day(2026, 1, 1), day(2026, 3, 31), total=3_000,
@@ -224,13 +231,13 @@ def test_cached_procedure_flags_give_the_same_results_as_grouping_the_dossiers(t
     pq.write_table(later, tmp_path / "later.parquet")
     ingest_files([tmp_path / "later.parquet"], data_dir=data_dir)
 
-    def uncached(period: str, by: runner.PeriodKind | None) -> pd.DataFrame:
-        records = runner.tables_from_files(
-            runner.connect(),
+    def uncached(period: str, by: PeriodKind | None) -> pd.DataFrame:
+        records = tables_from_files(
+            connect(),
             dossiers=record_files("dossiers", data_dir=data_dir),
             procedures=record_files("procedures", data_dir=data_dir),
         )
-        return runner.compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
+        return compute_metrics(records, split_period(parse_period(period), by), data_dir=data_dir)
 
     for period, by in (("2026-02", None), ("2026-Q1", "month"), ("2026-Q1", None), ("2026-Q1", "month")):
         # the second 2026-Q1 by month reads the per-file counts cached by the first

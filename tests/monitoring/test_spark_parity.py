@@ -12,10 +12,11 @@ import pyarrow as pa
 import pytest
 from metric_data import dossiers, petitions, procedures
 
-from chiso.monitoring import runner
+from chiso.monitoring.compute import compute_metrics, connect, tables_from_arrow
 from chiso.monitoring.custom import parse_custom_metrics
 from chiso.monitoring.generate import generate_dossiers, generate_petitions, generate_procedures
 from chiso.monitoring.metrics import builtin_metrics
+from chiso.monitoring.periods import PeriodKind, parse_period, split_period
 
 pytestmark = pytest.mark.spark
 
@@ -43,7 +44,7 @@ CUSTOM = {
 @pytest.fixture(scope="module")
 def spark_con() -> Iterator[Any]:
     """One Spark session (local[2]) for the module; its start-up is the slow part."""
-    con = runner.connect("spark")
+    con = connect("spark")
     yield con
 
 
@@ -75,28 +76,28 @@ def _records() -> dict[str, pa.Table]:
 
 
 def _run(
-    con: Any, records: dict[str, pa.Table], *, by: runner.PeriodKind | None, as_of: datetime | None
+    con: Any, records: dict[str, pa.Table], *, by: PeriodKind | None, as_of: datetime | None
 ) -> pd.DataFrame:
     custom, problems = parse_custom_metrics(CUSTOM)
     assert not problems
-    tables = runner.tables_from_arrow(
+    tables = tables_from_arrow(
         con, dossiers=records["dossiers"], petitions=records["petitions"], procedures=records["procedures"]
     )
     agencies = pd.DataFrame(
         {"agency_code": [*AGENCIES, "ROOT", "A"], "parent_code": [*(["ROOT"] * len(AGENCIES)), None, "ROOT"]}
     )
-    periods = runner.split_period(runner.parse_period("2026-07-01..2026-08-31"), by)
-    return runner.compute_metrics(
+    periods = split_period(parse_period("2026-07-01..2026-08-31"), by)
+    return compute_metrics(
         tables, periods, metrics=[*builtin_metrics(), *custom], agencies=agencies, as_of=as_of
     )
 
 
 @pytest.mark.parametrize(("by", "as_of"), [("month", None), (None, datetime(2026, 8, 20, 12, 0))])
 def test_duckdb_and_spark_give_identical_results(
-    spark_con: Any, by: runner.PeriodKind | None, as_of: datetime | None, tmp_path: Path
+    spark_con: Any, by: PeriodKind | None, as_of: datetime | None, tmp_path: Path
 ) -> None:
     records = _records()
-    on_duckdb = _run(runner.connect("duckdb"), records, by=by, as_of=as_of)
+    on_duckdb = _run(connect("duckdb"), records, by=by, as_of=as_of)
     on_spark = _run(spark_con, records, by=by, as_of=as_of)
     assert on_duckdb["denominator"].sum() > 0
     assert len(on_duckdb) == (len(AGENCIES) + 2) * (2 if by else 1) * (len(builtin_metrics()) + 2)

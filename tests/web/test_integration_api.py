@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
+from chiso.accounts.tokens import create_token, revoke_token
 from chiso.config import get_settings
-from chiso.monitoring.store import read_records
-from chiso.monitoring.tokens import create_token, revoke_token
+from chiso.monitoring.records.store import read_records
 from chiso.store import session_scope
 from chiso.store.models.monitoring import IntegratorToken
 

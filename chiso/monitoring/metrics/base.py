@@ -5,7 +5,7 @@ per agency and period) over one prepared source table, plus its zero-denominator
 definition runs on every Ibis backend (DuckDB, Spark). `Metric.expr` returns the per-agency,
 per-period table for one metric; the runner fuses all metrics of a source into one aggregation.
 
-Sources (prepared by chiso.monitoring.runner, one row per ...):
+Sources (prepared by chiso.monitoring.compute.sources, one row per ...):
 - ``dossiers``: dossier received in the period, with ``period``, ``cutoff``, working-day columns
   and the catalogue's ``full_online_eligible`` (false when the procedure is not catalogued);
 - ``petitions``: petition received in the period, with ``period`` and ``cutoff``;

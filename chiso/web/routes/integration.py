@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from chiso.accounts.tokens import verify_token
 from chiso.config import get_settings
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
 from chiso.monitoring.ingest import ingest_records
 from chiso.monitoring.records import KINDS, parse_kind
-from chiso.monitoring.tokens import verify_token
 from chiso.store.models.monitoring import IntegratorToken
 from chiso.web.deps import CurrentUser, DbSession
 

@@ -1,19 +1,19 @@
-"""Integrator tokens for the record API: create, verify, list, revoke; services over the SQL store.
+"""Integrator tokens for the record API: create, verify, list, revoke; a domain service over chiso.store.
 
-The only module of the monitoring room that touches the database. A token is shown once, when it is
-created; the store keeps its SHA-256 (tokens are 256 random bits, so a plain hash is enough).
-Services flush, never commit.
+Accounts layer: imports chiso.store, chiso.errors and chiso.clock only, never chiso.web or
+chiso.monitoring. A token is shown once, when it is created; the store keeps its SHA-256 (tokens are
+256 random bits, so a plain hash is enough). Services flush, never commit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso import clock
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from chiso.store.models.monitoring import IntegratorToken
 
@@ -55,7 +55,7 @@ def create_token(session: Session, *, name: str) -> tuple[IntegratorToken, str]:
         name=clean,
         token_hash=hash_token(secret),
         token_prefix=secret[: len(TOKEN_PREFIX) + 4],
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     session.add(row)
     session.flush()
@@ -79,7 +79,7 @@ def verify_token(session: Session, *, token: str | None) -> IntegratorToken:
             "Token tích hợp không hợp lệ hoặc đã bị thu hồi",
             "The integrator token is unknown or revoked; ask the secretariat for a new one",
         )
-    row.last_used_at = datetime.now(UTC)
+    row.last_used_at = clock.now()
     session.flush()
     return row
 
@@ -99,6 +99,6 @@ def revoke_token(session: Session, *, name: str) -> IntegratorToken:
     if row is None:
         raise NotFound(f"Không có token tên {name}", f"No token named {name}")
     if row.revoked_at is None:
-        row.revoked_at = datetime.now(UTC)
+        row.revoked_at = clock.now()
         session.flush()
     return row

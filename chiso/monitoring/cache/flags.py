@@ -1,4 +1,4 @@
-"""Per-file procedure flags of the dossier store, kept beside it; monitoring layer, no web/, cli/ or store/.
+"""Per-file procedure flags of the dossier store, kept beside it; monitoring cache layer.
 
 The ``procedures`` source needs, per agency x period x procedure, whether any dossier was online,
 paid online, fee-bearing or used population data. Grouping every dossier by procedure is most of a
@@ -8,8 +8,9 @@ disjoint dossiers and one month each, so the flags of a month are the MAX over i
 per-file flags grouped by agency and procedure (the month is a constant of the file). One small
 Parquet file of ``agency_code, month, procedure_code`` and the int8 flags is kept per live dossier
 part file under ``records/_derived/procedure_flags/``: the ingest builds those of the files it adds
-(`chiso.monitoring.derived.build_month_caches`), a computation builds any missing one (jobs run in
-the pool of `chiso.monitoring.derived`).
+(`chiso.monitoring.cache.derived.build_month_caches`), a computation builds any missing one (jobs run
+in the pool of `chiso.monitoring.cache.jobs`). Imports the compute layer's procedure flags and the
+store's manifest; never the runner.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from chiso.monitoring.derived import PART_VIEW, JobContext, PartJob, run_jobs
+from chiso.monitoring.cache.jobs import PART_VIEW, JobContext, PartJob, run_jobs
+from chiso.monitoring.compute.backend import record_schema_table
+from chiso.monitoring.compute.procedures import PROCEDURE_FLAGS, procedure_flags
+from chiso.monitoring.records.manifest import TRASH_AGE_S, load_manifest, records_dir
 
 DERIVED = Path("_derived") / "procedure_flags"
 
@@ -39,8 +43,6 @@ def flag_target(root: Path, part_path: str) -> Path:
 
 def flag_jobs(parts: Sequence[tuple[Path, str]], *, root: Path) -> list[PartJob]:
     """Return the jobs that build the missing flags of ``(file to read, path once live)`` pairs."""
-    from chiso.monitoring.runner import PROCEDURE_FLAGS, procedure_flags, record_schema_table
-
     jobs = []
     for source, part_path in parts:
         target = flag_target(root, part_path)
@@ -67,8 +69,6 @@ def plan_procedure_flags(
     *, data_dir: Path, months: Iterable[str] | None = None
 ) -> tuple[list[Path], list[PartJob]]:
     """Return the flag files of the live dossier part files of ``months`` and the jobs of the missing ones."""
-    from chiso.monitoring.store import load_manifest, records_dir
-
     root = records_dir(data_dir)
     parts = load_manifest(data_dir).parts("dossiers", months)
     targets = [flag_target(root, part.path) for part in parts]
@@ -80,8 +80,6 @@ def procedure_flag_files(*, data_dir: Path, months: Iterable[str] | None = None)
 
     Returns None when they cannot be written (read-only store): callers then group the dossiers.
     """
-    from chiso.monitoring.store import records_dir
-
     targets, jobs = plan_procedure_flags(data_dir=data_dir, months=months)
     try:
         run_jobs(jobs, JobContext())
@@ -97,8 +95,6 @@ def sweep_flags(root: Path) -> None:
     Files younger than the store's trash age are kept: an ingest writes the flags of its staged
     part files before its manifest swap moves them into place.
     """
-    from chiso.monitoring.store import TRASH_AGE_S
-
     folder = root / DERIVED
     if not folder.exists():
         return

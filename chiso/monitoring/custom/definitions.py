@@ -16,7 +16,7 @@ Expressions: comparisons ``== != < <= > >=``, ``and``, ``or``, ``not``, ``x in (
 ``x not in (...)``, ``x is null``, ``x is not null``, arithmetic ``+ - * /`` on numbers, parentheses,
 literals (numbers, 'strings', true, false, null) and the functions ``hours_between(a, b)``,
 ``days_between(a, b)``, ``coalesce(a, b)``, ``lower(s)``. Names are checked against the record
-schema (chiso.monitoring.records) before anything runs; the checked tree is compiled to Ibis, so a
+schema before anything runs (`custom.check`); the checked tree is compiled to Ibis (`custom.compile`), so a
 custom metric runs on DuckDB and Spark like the built-in ones. Nothing is evaluated as Python.
 """
 
@@ -31,14 +31,9 @@ import ibis.expr.types as ir
 import yaml
 
 from chiso.errors import InvalidInput, Problem
-from chiso.monitoring.expressions import (
-    CUSTOM_SOURCES,
-    ExpressionError,
-    Node,
-    check_expression,
-    compile_expression,
-    parse_expression,
-)
+from chiso.monitoring.custom.check import CUSTOM_SOURCES, check_expression
+from chiso.monitoring.custom.compile import compile_expression
+from chiso.monitoring.custom.syntax import ExpressionError, Node, parse_expression
 from chiso.monitoring.metrics import Metric, builtin_metrics, one
 
 # ---------------------------------------------------------------------------------------------
@@ -77,73 +72,91 @@ def parse_custom_metrics(data: Any, *, file: str | None = None) -> tuple[list[Me
     builtin = {m.code for m in builtin_metrics()}
     seen: set[str] = set()
     for i, item in enumerate(data["metrics"]):
-        where_prefix = f"metrics[{i}]"
-
-        def bad(vi: str, en: str, field: str, prefix: str = where_prefix) -> None:
-            problems.append(Problem(vi, en, file=file, field=f"{prefix}.{field}"))
-
-        if not isinstance(item, dict):
-            bad("Mỗi chỉ số là một bảng khóa: giá trị", "Each metric is a mapping", "")
-            continue
-        count = len(problems)
-        for key in sorted(set(item) - _FIELDS):
-            bad(f"Khóa không biết '{key}'", f"Unknown key '{key}'", key)
-        code = str(item.get("code", ""))
-        if not _CODE.match(code):
-            bad("Mã chỉ gồm A-Z, 0-9, _ (vd. XU_LY_4_GIO)", "Code: A-Z, 0-9, _ (e.g. WITHIN_4H)", "code")
-        elif code in builtin or code in seen:
-            bad(f"Mã '{code}' đã được dùng", f"Code '{code}' is already used", "code")
-        seen.add(code)
-        source = str(item.get("source", "dossiers"))
-        if source not in CUSTOM_SOURCES:
-            names = " | ".join(CUSTOM_SOURCES)
-            bad(f"Nguồn phải là {names}", f"Source must be {names}", "source")
-            continue
-        policy = str(item.get("zero_policy", "zero"))
-        if policy not in ("zero", "full", "null"):
-            bad("zero_policy phải là zero, full, null", "zero_policy: zero, full or null", "zero_policy")
-        if "numerator" not in item:
-            bad("Thiếu tử số (numerator)", "The numerator is missing", "numerator")
-        trees: dict[str, Node | None] = {}
-        for key in ("where", "numerator", "denominator"):
-            text = item.get(key)
-            if text is None:
-                trees[key] = None
-                continue
-            if isinstance(text, bool):
-                text = "true" if text else "false"
-            try:
-                tree = parse_expression(str(text))
-                kind = check_expression(tree, source)
-                if kind not in ("bool", "number"):
-                    raise ExpressionError(
-                        f"Biểu thức phải cho đúng/sai hoặc số, gặp {kind}",
-                        f"The expression must give true/false or a number, got {kind}",
-                        0,
-                    )
-                trees[key] = tree
-            except ExpressionError as exc:
-                bad(
-                    f"{exc.message_vi} (vị trí {exc.pos + 1}: {str(text)!r})",
-                    f"{exc.message_en} (at {exc.pos + 1}: {str(text)!r})",
-                    key,
-                )
-        if len(problems) > count:
-            continue
-        metrics.append(
-            Metric(
-                code=code,
-                family="custom",
-                source=source,  # type: ignore[arg-type]  # checked against CUSTOM_SOURCES above
-                numerator=_row_expr(trees["where"], trees["numerator"]),
-                denominator=_row_expr(trees["where"], trees["denominator"]),
-                zero_policy=policy,  # type: ignore[arg-type]  # checked above
-                name_vi=str(item.get("name_vi", code)),
-                name_en=str(item.get("name_en", item.get("name_vi", code))),
-                rule=str(item.get("rule", f"{item.get('numerator')} / {item.get('denominator', 'all')}")),
-            )
-        )
+        metric = _parse_metric(item, _Problems(problems, file, f"metrics[{i}]"), taken=builtin | seen)
+        if isinstance(item, dict):
+            seen.add(str(item.get("code", "")))
+        if metric is not None:
+            metrics.append(metric)
     return metrics, problems
+
+
+class _Problems:
+    """The problems of one metric of the file, each named by its field (``metrics[2].where``)."""
+
+    def __init__(self, problems: list[Problem], file: str | None, prefix: str) -> None:
+        self.problems, self.file, self.prefix = problems, file, prefix
+        self.start = len(problems)
+
+    def add(self, vi: str, en: str, field: str) -> None:
+        self.problems.append(Problem(vi, en, file=self.file, field=f"{self.prefix}.{field}"))
+
+    @property
+    def found(self) -> bool:
+        return len(self.problems) > self.start
+
+
+def _parse_metric(item: Any, bad: _Problems, *, taken: set[str]) -> Metric | None:
+    """Return one metric of the file, or None after adding its problems to ``bad``."""
+    if not isinstance(item, dict):
+        bad.add("Mỗi chỉ số là một bảng khóa: giá trị", "Each metric is a mapping", "")
+        return None
+    for key in sorted(set(item) - _FIELDS):
+        bad.add(f"Khóa không biết '{key}'", f"Unknown key '{key}'", key)
+    code = str(item.get("code", ""))
+    if not _CODE.match(code):
+        bad.add("Mã chỉ gồm A-Z, 0-9, _ (vd. XU_LY_4_GIO)", "Code: A-Z, 0-9, _ (e.g. WITHIN_4H)", "code")
+    elif code in taken:
+        bad.add(f"Mã '{code}' đã được dùng", f"Code '{code}' is already used", "code")
+    source = str(item.get("source", "dossiers"))
+    if source not in CUSTOM_SOURCES:
+        names = " | ".join(CUSTOM_SOURCES)
+        bad.add(f"Nguồn phải là {names}", f"Source must be {names}", "source")
+        return None
+    policy = str(item.get("zero_policy", "zero"))
+    if policy not in ("zero", "full", "null"):
+        bad.add("zero_policy phải là zero, full, null", "zero_policy: zero, full or null", "zero_policy")
+    if "numerator" not in item:
+        bad.add("Thiếu tử số (numerator)", "The numerator is missing", "numerator")
+    keys = ("where", "numerator", "denominator")
+    trees = {key: _parse_tree(item.get(key), source, key, bad) for key in keys}
+    if bad.found:
+        return None
+    return Metric(
+        code=code,
+        family="custom",
+        source=source,  # type: ignore[arg-type]  # checked against CUSTOM_SOURCES above
+        numerator=_row_expr(trees["where"], trees["numerator"]),
+        denominator=_row_expr(trees["where"], trees["denominator"]),
+        zero_policy=policy,  # type: ignore[arg-type]  # checked above
+        name_vi=str(item.get("name_vi", code)),
+        name_en=str(item.get("name_en", item.get("name_vi", code))),
+        rule=str(item.get("rule", f"{item.get('numerator')} / {item.get('denominator', 'all')}")),
+    )
+
+
+def _parse_tree(text: Any, source: str, key: str, bad: _Problems) -> Node | None:
+    """Parse and check one expression field (None when absent or when it has a problem)."""
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        text = "true" if text else "false"
+    try:
+        tree = parse_expression(str(text))
+        kind = check_expression(tree, source)
+        if kind not in ("bool", "number"):
+            raise ExpressionError(
+                f"Biểu thức phải cho đúng/sai hoặc số, gặp {kind}",
+                f"The expression must give true/false or a number, got {kind}",
+                0,
+            )
+    except ExpressionError as exc:
+        bad.add(
+            f"{exc.message_vi} (vị trí {exc.pos + 1}: {str(text)!r})",
+            f"{exc.message_en} (at {exc.pos + 1}: {str(text)!r})",
+            key,
+        )
+        return None
+    return tree
 
 
 def check_custom_metrics(path: Path) -> list[Problem]:

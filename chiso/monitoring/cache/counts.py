@@ -1,4 +1,4 @@
-"""Per-file dossier counts of the record store, kept beside it; monitoring layer, no web/, cli/ or store/.
+"""Per-file dossier counts of the record store, kept beside it; monitoring cache layer.
 
 Every dossier metric is a sum over dossier rows, and the live part files of the store are immutable
 and hold disjoint dossiers, so a month's counts are the sums over its files of per-file counts
@@ -7,12 +7,13 @@ very Ibis query of a full computation over an unbound table of the stored schema
 result under ``records/_derived/dossier_counts/<part file>/`` by a hash of the compiled SQL: the
 SQL names every input (the catalogue files, the periods with their cut-offs and the working-day
 calendar by content hash, every metric definition), so any change of inputs misses the cache and
-recomputes. The missing ones run in the pool of `chiso.monitoring.derived`; the ingest builds the
+recomputes. The missing ones run in the pool of `chiso.monitoring.cache.jobs`; the ingest builds the
 month entries of the files it adds before its manifest swap (`derived.build_month_caches`), so a
 maintained store computes only from these. `sweep_dossier_counts` keeps the most recently used
 entries of each live file and drops those of files gone from the store.
 
-Used only on DuckDB and only without an ``as_of`` cut-off (the live page's cut-off moves).
+Used only on DuckDB and only without an ``as_of`` cut-off (the live page's cut-off moves). Imports the
+compute sources (`compute.sources.prepare_sources`) and the store's manifest; never the runner.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.expr import operations as ops
 
-from chiso.monitoring.derived import PART_VIEW, JobContext, PartJob
+from chiso.monitoring.cache.jobs import PART_VIEW, JobContext, PartJob
+from chiso.monitoring.compute.backend import RecordTables, record_schema_table
+from chiso.monitoring.compute.sources import prepare_sources
 from chiso.monitoring.metrics import KEYS, Metric
 from chiso.monitoring.periods import Period
+from chiso.monitoring.records.manifest import TRASH_AGE_S, records_dir
 
 DERIVED = Path("_derived") / "dossier_counts"
 VERSION = "2"
@@ -74,9 +78,6 @@ def plan_dossier_counts(
         part_names / catalogue_names: their paths relative to the records folder once live
             (default: the files' own paths under the store); entries are named by these.
     """
-    from chiso.monitoring import runner
-    from chiso.monitoring.store import records_dir
-
     root = records_dir(data_dir)
     names = list(part_names) if part_names is not None else [_relative(f, root) for f in dossier_files]
     plan = CountPlan([], [], JobContext())
@@ -91,12 +92,12 @@ def plan_dossier_counts(
         digest = hashlib.sha256("|".join(cat_names).encode()).hexdigest()
         name = f"chiso_catalogue_{digest[:16]}"
         plan.context.views[name] = list(procedure_files)
-        catalogue = runner.record_schema_table("procedures", name)
-    dossiers = runner.record_schema_table("dossiers", PART_VIEW)
+        catalogue = record_schema_table("procedures", name)
+    dossiers = record_schema_table("dossiers", PART_VIEW)
 
     def query(chosen: Sequence[Period]) -> tuple[str, pa.Schema, str]:
-        records = runner.RecordTables(None, dossiers, None, catalogue)
-        sources = runner.prepare_sources(records, chosen, data_dir=data_dir)
+        records = RecordTables(None, dossiers, None, catalogue)
+        sources = prepare_sources(records, chosen, data_dir=data_dir)
         aggs: dict[str, Any] = {}
         for metric in metrics:
             aggs.update(metric.partial_aggregates(sources.dossiers))
@@ -127,8 +128,6 @@ def plan_dossier_counts(
 
 def read_dossier_counts(plan: CountPlan, *, data_dir: Path, metrics: Sequence[Metric]) -> pa.Table | None:
     """Add up the cached counts of a plan whose jobs have run (None when it names no entry)."""
-    from chiso.monitoring.store import records_dir
-
     if not plan.entries:
         return None
     parts = []
@@ -145,8 +144,6 @@ def sweep_dossier_counts(root: Path) -> None:
     A part file missing for less than the store's trash age may be staged by an ingest that
     writes its counts before the manifest swap: its entries are kept until then.
     """
-    from chiso.monitoring.store import TRASH_AGE_S
-
     folder = root / DERIVED
     if not folder.exists():
         return

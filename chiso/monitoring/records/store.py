@@ -1,11 +1,6 @@
-"""The Parquet record store of the monitoring room; files only, imports nothing from store/, web/ or cli/.
+"""The Parquet record store: list, read and write its files atomically; monitoring records layer, files only.
 
-Layout under the data dir::
-
-    records/_manifest.json                          the list of live files (the only source of truth)
-    records/<kind>/month=YYYY-MM/part-<gen>-<id>.parquet
-    records/procedures/month=all/part-....parquet   (the catalogue has no month)
-    records/_staging/, records/_trash/              transient; never read
+Layout and manifest: `chiso.monitoring.records.manifest`.
 
 Every live file has exactly `records.arrow_schema(kind)` and the live files of a kind hold at most one
 row per key (dossier_id, procedure_code, petition_id): latest state wins. Writers take a lock, write new
@@ -24,104 +19,30 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chiso.errors import Conflict, StoreUnavailable
-from chiso.monitoring.records import KINDS, RecordKind, arrow_schema, record_type
+from chiso.monitoring.records.manifest import (
+    MANIFEST,
+    TRASH_AGE_S,
+    Manifest,
+    PartFile,
+    load_manifest,
+    month_of,
+    records_dir,
+)
+from chiso.monitoring.records.schema import KINDS, RecordKind, arrow_schema, record_type
 
-MANIFEST = "_manifest.json"
-NO_MONTH = "all"
 COMPACT_ROWS = 250_000
 """Files smaller than this are merged when a month collects more than COMPACT_FILES of them."""
 COMPACT_FILES = 8
-TRASH_AGE_S = 600.0
-"""Retired files stay in `_trash/` this long, so that a reader holding an older manifest can finish."""
 
 FaultHook = Callable[[str], None]
 """Test hook called at named points of a commit ("staged", "moved"); raising there simulates a crash."""
-
-
-def records_dir(data_dir: Path) -> Path:
-    """Return the folder of the record store inside the data dir."""
-    return Path(data_dir) / "records"
-
-
-@dataclass(frozen=True)
-class PartFile:
-    """One live Parquet file of the store."""
-
-    kind: RecordKind
-    month: str
-    path: str
-    """Relative to the records folder, with forward slashes."""
-    rows: int
-    key_min: str | None
-    key_max: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "rows": self.rows,
-            "key_min": self.key_min,
-            "key_max": self.key_max,
-        }
-
-
-@dataclass
-class Manifest:
-    """The list of live files per kind and month, with a generation number bumped on every commit."""
-
-    generation: int = 0
-    files: dict[RecordKind, dict[str, list[PartFile]]] = field(default_factory=dict)
-
-    def parts(self, kind: RecordKind, months: Iterable[str] | None = None) -> list[PartFile]:
-        """Return the live files of `kind`, optionally only those of `months`, in month order."""
-        by_month = self.files.get(kind, {})
-        wanted = sorted(by_month) if months is None else sorted(set(months) & set(by_month))
-        return [p for m in wanted for p in by_month[m]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "generation": self.generation,
-            "files": {
-                kind: {m: [p.to_json() for p in parts] for m, parts in sorted(months.items()) if parts}
-                for kind, months in self.files.items()
-            },
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Manifest:
-        files: dict[RecordKind, dict[str, list[PartFile]]] = {}
-        for kind in KINDS:
-            for month, parts in data.get("files", {}).get(kind, {}).items():
-                files.setdefault(kind, {})[month] = [
-                    PartFile(kind, month, p["path"], int(p["rows"]), p.get("key_min"), p.get("key_max"))
-                    for p in parts
-                ]
-        return cls(generation=int(data.get("generation", 0)), files=files)
-
-
-def load_manifest(data_dir: Path) -> Manifest:
-    """Read the manifest of the store (an empty one when nothing was ever stored)."""
-    path = records_dir(data_dir) / MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Manifest()
-    except OSError as exc:
-        raise StoreUnavailable(
-            f"Không đọc được kho bản ghi {path}: {exc.strerror}",
-            f"Cannot read the record store manifest {path}: {exc.strerror}",
-        ) from exc
-    return Manifest.from_json(json.loads(text))
 
 
 def record_files(kind: str, *, data_dir: Path, months: Iterable[str] | None = None) -> list[Path]:
@@ -171,26 +92,6 @@ def read_records(
 
 # ---------------------------------------------------------------------------------------------------
 # writing
-
-
-def month_codes(table: pa.Table, kind: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[str]]:
-    """Return, per row, an index into the returned list of partitions ("YYYY-MM" or "all")."""
-    rtype = record_type(kind)
-    if rtype.month_column is None:
-        return np.zeros(table.num_rows, dtype=np.int64), [NO_MONTH]
-    ts = pc.cast(table.column(rtype.month_column), pa.timestamp("us"))
-    micros = np.asarray(pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
-    months = micros.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
-    uniq, inverse = np.unique(months, return_inverse=True)
-    labels = [str(m) for m in np.datetime_as_string(uniq.astype("datetime64[M]"), unit="M")]
-    return inverse.astype(np.int64).reshape(-1), labels
-
-
-def month_of(table: pa.Table, kind: str) -> pa.Array:
-    """Return the partition ("YYYY-MM" or "all") of every row of a table of `kind`."""
-    codes, labels = month_codes(table, kind)
-    indices = pa.array(codes.astype(np.int32), pa.int32())
-    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).cast(pa.string())
 
 
 def _key_range(table: pa.Table, key: str) -> tuple[str | None, str | None]:
@@ -337,6 +238,7 @@ class StoreWriter:
             os.replace(staged, final)
             moved.append(final)
             files.setdefault(part.kind, {}).setdefault(part.month, []).append(part)
+        _sync_before_swap(moved, self.root)
         self._hook("moved")
         new = Manifest(generation=self.generation, files=files)
         tmp = self.root / f".{MANIFEST}.{self.generation}.tmp"
@@ -369,6 +271,24 @@ class StoreWriter:
 
     def _cleanup_staging(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _sync_before_swap(files: list[Path], root: Path) -> None:
+    """Flush the new part files and the folders naming them to disk before the manifest lists them.
+
+    Without this a power cut after the manifest swap could leave a manifest naming a file whose data
+    or folder entry never reached the disk. The folders are each file's month and kind folders (either
+    may be new) and the records folder.
+    """
+    for path in files:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    folders = {path.parent for path in files} | {path.parent.parent for path in files} | {root}
+    for folder in sorted(folders):
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

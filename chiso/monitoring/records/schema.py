@@ -1,4 +1,4 @@
-"""Record schemas of the monitoring room (dossiers, procedures, petitions); pure data, no I/O.
+"""Record schemas (dossiers, procedures, petitions) of the monitoring room; pure data, no chiso import.
 
 One definition per column: its name, Arrow type, whether it is required, its allowed values and its
 meaning in Vietnamese and English. Readers validate against it, the store writes exactly

@@ -1,0 +1,276 @@
+"""The filter-expression language of custom metrics: tokenizer, syntax tree, recursive-descent parser.
+
+Monitoring custom-metric layer; imports nothing from chiso. `parse_expression` turns a text into a
+small syntax tree with the character position of every node; `custom.check` checks it against the
+record schema and `custom.compile` turns it into Ibis. Nothing is ever evaluated as Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# ---------------------------------------------------------------------------------------------
+# tokens
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<number>\d+(?:\.\d+)?)
+      | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op>==|!=|<=|>=|<|>|=|\+|-|\*|/|\(|\)|,)
+    )""",
+    re.VERBOSE,
+)
+_KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # number, string, name, op, kw, end
+    text: str
+    pos: int
+
+
+class ExpressionError(Exception):
+    """A syntax or type error at a character position of an expression."""
+
+    def __init__(self, message_vi: str, message_en: str, pos: int) -> None:
+        super().__init__(message_en)
+        self.message_vi = message_vi
+        self.message_en = message_en
+        self.pos = pos
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split an expression into tokens.
+
+    Raises:
+        ExpressionError: a character no token can start with.
+    """
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            bad = text[pos:].lstrip()[:1]
+            where = len(text) - len(text[pos:].lstrip())
+            raise ExpressionError(f"Ký tự không hợp lệ '{bad}'", f"Unexpected character '{bad}'", where)
+        kind = m.lastgroup or "op"
+        value = m.group(kind)
+        start = m.start(kind)
+        if kind == "name" and value.lower() in _KEYWORDS:
+            tokens.append(Token("kw", value.lower(), start))
+        else:
+            tokens.append(Token(kind, value, start))
+        pos = m.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# syntax tree
+
+
+@dataclass(frozen=True)
+class Node:
+    pos: int
+
+
+@dataclass(frozen=True)
+class Literal(Node):
+    value: Any  # int, float, str, bool or None
+
+
+@dataclass(frozen=True)
+class Column(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # not, neg
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # and or == != < <= > >= + - * /
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class InList(Node):
+    operand: Node
+    items: tuple[Literal, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class IsNull(Node):
+    operand: Node
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    func: str
+    args: tuple[Node, ...]
+
+
+class _Parser:
+    """Recursive descent over: or > and > not > comparison > sum > product > unary > atom."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def _take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def _is(self, kind: str, text: str | None = None) -> bool:
+        return self.tok.kind == kind and (text is None or self.tok.text == text)
+
+    def _expect(self, kind: str, text: str) -> Token:
+        if not self._is(kind, text):
+            vi = f"'{self.tok.text}'" if self.tok.text else "hết biểu thức"
+            en = f"'{self.tok.text}'" if self.tok.text else "the end"
+            raise ExpressionError(f"Cần '{text}', gặp {vi}", f"Expected '{text}', found {en}", self.tok.pos)
+        return self._take()
+
+    def parse(self) -> Node:
+        node = self._or()
+        if not self._is("end"):
+            raise ExpressionError(
+                f"Thừa '{self.tok.text}' sau biểu thức",
+                f"Unexpected '{self.tok.text}' after the expression",
+                self.tok.pos,
+            )
+        return node
+
+    def _or(self) -> Node:
+        node = self._and()
+        while self._is("kw", "or"):
+            pos = self._take().pos
+            node = Binary(pos, "or", node, self._and())
+        return node
+
+    def _and(self) -> Node:
+        node = self._not()
+        while self._is("kw", "and"):
+            pos = self._take().pos
+            node = Binary(pos, "and", node, self._not())
+        return node
+
+    def _not(self) -> Node:
+        if self._is("kw", "not"):
+            pos = self._take().pos
+            return Unary(pos, "not", self._not())
+        return self._comparison()
+
+    def _comparison(self) -> Node:
+        left = self._sum()
+        tok = self.tok
+        if tok.kind == "op" and tok.text in ("==", "=", "!=", "<", "<=", ">", ">="):
+            self._take()
+            op = "==" if tok.text == "=" else tok.text
+            return Binary(tok.pos, op, left, self._sum())
+        if self._is("kw", "is"):
+            self._take()
+            negated = False
+            if self._is("kw", "not"):
+                self._take()
+                negated = True
+            self._expect("kw", "null")
+            return IsNull(tok.pos, left, negated)
+        negated = False
+        after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else self.tok
+        if self._is("kw", "not") and after.kind == "kw" and after.text == "in":
+            self._take()
+            negated = True
+        if self._is("kw", "in"):
+            self._take()
+            self._expect("op", "(")
+            items = [self._literal()]
+            while self._is("op", ","):
+                self._take()
+                items.append(self._literal())
+            self._expect("op", ")")
+            return InList(tok.pos, left, tuple(items), negated)
+        return left
+
+    def _literal(self) -> Literal:
+        node = self._unary()
+        if isinstance(node, Unary) and node.op == "neg" and isinstance(node.operand, Literal):
+            return Literal(node.pos, -node.operand.value)
+        if not isinstance(node, Literal):
+            raise ExpressionError("Danh sách 'in' chỉ gồm hằng số", "'in' lists hold literals only", node.pos)
+        return node
+
+    def _sum(self) -> Node:
+        node = self._product()
+        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
+            tok = self._take()
+            node = Binary(tok.pos, tok.text, node, self._product())
+        return node
+
+    def _product(self) -> Node:
+        node = self._unary()
+        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
+            tok = self._take()
+            node = Binary(tok.pos, tok.text, node, self._unary())
+        return node
+
+    def _unary(self) -> Node:
+        if self._is("op", "-"):
+            pos = self._take().pos
+            return Unary(pos, "neg", self._unary())
+        return self._atom()
+
+    def _atom(self) -> Node:
+        tok = self._take()
+        if tok.kind == "number":
+            return Literal(tok.pos, float(tok.text) if "." in tok.text else int(tok.text))
+        if tok.kind == "string":
+            body = tok.text[1:-1]
+            return Literal(tok.pos, re.sub(r"\\(.)", r"\1", body))
+        if tok.kind == "kw" and tok.text in ("true", "false", "null"):
+            return Literal(tok.pos, {"true": True, "false": False, "null": None}[tok.text])
+        if tok.kind == "name":
+            if self._is("op", "("):
+                self._take()
+                args: list[Node] = []
+                if not self._is("op", ")"):
+                    args.append(self._or())
+                    while self._is("op", ","):
+                        self._take()
+                        args.append(self._or())
+                self._expect("op", ")")
+                return Call(tok.pos, tok.text.lower(), tuple(args))
+            return Column(tok.pos, tok.text)
+        if tok.kind == "op" and tok.text == "(":
+            node = self._or()
+            self._expect("op", ")")
+            return node
+        if not tok.text:
+            raise ExpressionError("Biểu thức kết thúc giữa chừng", "Unexpected end of expression", tok.pos)
+        raise ExpressionError(f"Không mong đợi '{tok.text}'", f"Unexpected '{tok.text}'", tok.pos)
+
+
+def parse_expression(text: str) -> Node:
+    """Parse a filter expression into a syntax tree (no names resolved yet).
+
+    Raises:
+        ExpressionError: a syntax error, with its character position.
+    """
+    return _Parser(text).parse()

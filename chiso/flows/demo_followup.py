@@ -91,7 +91,7 @@ def build_demo_followup(
                 period_type="year",
                 valid_from=date(day.year, 1, 1),
                 value=value,
-                milestones=[{"on": date(day.year, 6, 30), "value": value * 0.9}]
+                milestones=[targets.Milestone(on=date(day.year, 6, 30), value=value * 0.9)]
                 if code == "ONLINE_L34"
                 else [],
             ),

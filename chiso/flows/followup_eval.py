@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from chiso.followup import alerts, plans, targets
 from chiso.followup.alerts import Candidate
 from chiso.monitoring.custom import load_custom_metrics
 from chiso.monitoring.metrics import builtin_metrics
+from chiso.monitoring.periods import PeriodKind
 from chiso.monitoring.runner import compute_from_store
 from chiso.monitoring.score766 import score_values
 from chiso.store.models.agencies import Agency
@@ -93,7 +95,7 @@ def _metrics(data_dir: Path) -> list:  # type: ignore[type-arg]
 
 
 def compute(
-    data_dir: Path, period: str, *, by: str, as_of: datetime, agencies: pd.DataFrame
+    data_dir: Path, period: str, *, by: PeriodKind, as_of: datetime, agencies: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the metric values and the scored 766 table of a period split `by` month/quarter/year."""
     values = compute_from_store(
@@ -101,7 +103,7 @@ def compute(
         data_dir=data_dir,
         by=by,
         as_of=as_of,
-        agencies=agencies,  # type: ignore[arg-type]
+        agencies=agencies,
         metrics=_metrics(data_dir),
     )
     if values.empty:
@@ -156,7 +158,7 @@ def _node_values(session: Session, indicator: str) -> tuple[str, dict[str, float
             ranking = publication.get_ranking(session, period_code=period.code)
             return period.code, {r.agency_code: r.total for r in ranking.rows}
         return period.code, {
-            str(r["agency_code"]): float(r["published"])
+            str(r["agency_code"]): float(cast(float, r["published"]))
             for r in pub.rows
             if str(r.get("node_code")) == node and r.get("published") is not None
         }
@@ -190,7 +192,7 @@ def evaluate_target(
     now_values = indicator_series(*current, target.indicator)
     history = indicator_series(*monthly, target.indicator)
     months = [month_label(_months_back(today, n)) for n in range(TREND_MONTHS - 1, -1, -1)]
-    rows = []
+    rows: list[dict[str, object]] = []
     for code in agencies:
         value = now_values.get((code, label))
         value = None if value is None or pd.isna(value) else float(value)
@@ -262,12 +264,12 @@ def rule_candidates(
             active = set(timely["agency_code"].astype(str))
             change = totals[month] - totals[previous]
             fell = change[(change < -drop_points) & change.index.isin(list(active))]
-            for code, delta in fell.items():
-                before, now = float(totals.at[code, previous]), float(totals.at[code, month])
+            for agency, delta in fell.items():
+                before, now = float(totals.at[agency, previous]), float(totals.at[agency, month])  # type: ignore[arg-type]
                 out.append(
                     Candidate(
                         "score_drop",
-                        str(code),
+                        str(agency),
                         month,
                         f"Điểm 766 giảm {-delta:.2f} điểm ({before:.2f} → {now:.2f})",
                         f"766 score fell {-delta:.2f} points ({before:.2f} → {now:.2f})",
@@ -355,7 +357,7 @@ def evaluate_followup(session: Session, *, data_dir: Path, now: datetime | None 
         if target.period_type not in currents and not target.indicator.startswith("node:"):
             label = period_label(today, target.period_type)
             currents[target.period_type] = compute(
-                data_dir, label, by=target.period_type, as_of=as_of, agencies=frame
+                data_dir, label, by=cast(PeriodKind, target.period_type), as_of=as_of, agencies=frame
             )
         rows = evaluate_target(session, target, monthly, currents.get(target.period_type, monthly), today)
         targets.save_statuses(session, target=target, rows=rows)

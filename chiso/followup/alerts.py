@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from chiso import clock
@@ -141,7 +141,7 @@ def raise_alerts(
         }
         for c in fresh
     ]
-    session.execute(Alert.__table__.insert(), rows)
+    session.execute(insert(Alert), rows)
     _notify_digest(session, fresh, moment)
     return fresh
 

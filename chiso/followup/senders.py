@@ -45,7 +45,8 @@ def build_email(*, key: str, to: str, payload: dict[str, Any], mail_from: str) -
     EmailMessage API folds a long Vietnamese subject into encoded words that lose the space between them.
     """
     msg = MIMEMultipart("alternative")
-    msg["Subject"] = Header(str(payload["subject"]), "utf-8")
+    # compat32 messages take Header values (documented); typeshed only admits str.
+    msg["Subject"] = Header(str(payload["subject"]), "utf-8")  # type: ignore[assignment]
     msg["From"] = formataddr(("chiso", mail_from))
     msg["To"] = formataddr((str(Header(str(payload.get("name") or ""), "utf-8")), to))
     msg["Date"] = formatdate(localtime=False)

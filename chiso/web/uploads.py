@@ -6,7 +6,7 @@ message are the same everywhere, and a file over the limit is refused before it 
 
 from __future__ import annotations
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from chiso.config import get_settings
 from chiso.errors import InvalidInput, Problem

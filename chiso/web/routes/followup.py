@@ -73,11 +73,13 @@ async def target_form(request: Request, db: DbSession, actor: CurrentActor) -> R
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
 
     def run() -> None:
-        data = dict(form)
-        data["milestones"] = targets_excel._parse_milestones(data.get("milestones"))
-        clean = {k: v for k, v in data.items() if v not in ("", None)}
+        data: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
+        data["milestones"] = targets_excel._parse_milestones(form.get("milestones"))
         targets.save_target(
-            db, data=targets.TargetIn(**clean), province_code=actor.province_code or "48", actor=actor
+            db,
+            data=targets.TargetIn.model_validate(data),
+            province_code=actor.province_code or "48",
+            actor=actor,
         )
 
     return answer_form(
@@ -305,7 +307,7 @@ async def plan_form(request: Request, db: DbSession, actor: CurrentActor) -> Res
 
     def run() -> None:
         clean = {k: v for k, v in form.items() if v != ""}
-        plans.create_item(db, data=plans.PlanItemIn(**clean), actor=actor)
+        plans.create_item(db, data=plans.PlanItemIn.model_validate(clean), actor=actor)
 
     return answer_form(
         request,

@@ -148,8 +148,20 @@ def test_score766_command_writes_the_table_and_the_rejects(tmp_path: Path) -> No
     out = tmp_path / "out" / "score766.csv"
     result = CliRunner().invoke(
         app,
-        ["monitor", "score766", "--dossiers", str(paths["dossiers"]), "--petitions", str(paths["petitions"]),
-         "--agencies", str(paths["agencies"]), "--period", "2026-08", "--out", str(out)],  # fmt: skip
+        [
+            "monitor",
+            "score766",
+            "--dossiers",
+            str(paths["dossiers"]),
+            "--petitions",
+            str(paths["petitions"]),
+            "--agencies",
+            str(paths["agencies"]),
+            "--period",
+            "2026-08",
+            "--out",
+            str(out),
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, encoding="utf-8-sig", dtype={"agency_code": str})
@@ -157,8 +169,16 @@ def test_score766_command_writes_the_table_and_the_rejects(tmp_path: Path) -> No
     assert (out.parent / "score766.rejects.csv").exists()
     bad = CliRunner().invoke(
         app,
-        ["monitor", "score766", "--dossiers", str(paths["dossiers"]), "--period", "2026-13",
-         "--out", str(out)],  # fmt: skip
+        [
+            "monitor",
+            "score766",
+            "--dossiers",
+            str(paths["dossiers"]),
+            "--period",
+            "2026-13",
+            "--out",
+            str(out),
+        ],  # fmt: skip
     )
     assert bad.exit_code == 1
     assert "2026-13" in bad.output

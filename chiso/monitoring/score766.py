@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from chiso.errors import InvalidInput, Problem
-from chiso.exports import XLSX_OPTIONS
+from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.frameworks import Framework, load_framework
 from chiso.monitoring.compute.backend import Engine, connect, tables_from_arrow
 from chiso.monitoring.compute.values import compute_metrics
+from chiso.monitoring.drilldown import compute_procedure_breakdown
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import parse_period
 from chiso.monitoring.records.readers import read_file
@@ -198,6 +199,8 @@ class Score766Report:
     result: ScoreResult
     rows_read: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    by_procedure: pd.DataFrame | None = None
+    """Per agency x procedure counts of every dossier metric (`drilldown.compute_procedure_breakdown`)."""
 
 
 def read_agencies(path: Path) -> pd.DataFrame:
@@ -279,11 +282,13 @@ def score766_files(
     engine: Engine = "duckdb",
     as_of: datetime | None = None,
     metrics: Sequence[Metric] | None = None,
+    by_procedure: bool = False,
 ) -> Score766Report:
     """Compute and score the 766 index of one period from record files alone (no database).
 
     Bad rows are left out and listed in ``report.rejects``; parents listed in agencies.csv get
-    rolled-up rows (sums of their children's counts, then scored).
+    rolled-up rows (sums of their children's counts, then scored). ``by_procedure`` also gives the
+    per-procedure drill-down of the dossier metrics (``report.by_procedure``).
 
     Raises:
         InvalidInput: unreadable files, bad period, bad agencies file, a parent cycle.
@@ -306,13 +311,24 @@ def score766_files(
     )
     result = score_values(values, agencies=agency_frame)
     table = score_table(values, result, agencies=agency_frame)
-    return Score766Report(table=table, result=result, rows_read=rows_read, rejects=rejects)
+    breakdown = None
+    if by_procedure:
+        breakdown = compute_procedure_breakdown(tables, [whole], metrics=metrics, as_of=as_of)
+    return Score766Report(table=table, result=result, rows_read=rows_read, rejects=rejects,
+                          by_procedure=breakdown)  # fmt: skip
 
 
-def write_table(table: pd.DataFrame, path: Path) -> Path:
-    """Write a result table as CSV (UTF-8 with BOM for Excel), JSON, Parquet or XLSX by extension."""
+FORMATS = ("csv", "json", "parquet", "xlsx")
+
+
+def write_table(table: pd.DataFrame, path: Path, *, fmt: str | None = None) -> Path:
+    """Write a result table as CSV (UTF-8 with BOM for Excel), JSON, Parquet or XLSX.
+
+    The format is ``fmt`` or else the extension. A null (no data) is an empty CSV/Excel cell and
+    JSON ``null``, never 0.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
+    suffix = f".{fmt.lower()}" if fmt else path.suffix.lower()
     if suffix == ".parquet":
         table.to_parquet(path, index=False)
     elif suffix == ".json":
@@ -320,5 +336,14 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     elif suffix == ".xlsx":
         table.to_excel(path, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
     else:
-        table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
+        _guarded(table).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
     return path
+
+
+def _guarded(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with every text cell through the formula guard `chiso.exports.csv_cell`."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return out

@@ -6,6 +6,7 @@ rounded half up, group totals = sums of rounded scores, the payment parts rounde
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -224,3 +225,30 @@ def test_score766_command_writes_the_table_and_the_rejects(tmp_path: Path) -> No
     )
     assert bad.exit_code == 1
     assert "2026-13" in bad.output
+
+
+def test_score766_writes_group_totals_nulls_as_empty_cells_and_json(tmp_path: Path) -> None:
+    paths = _write_inputs(tmp_path)
+    out = tmp_path / "score766.csv"
+    base = ["monitor", "score766", "--dossiers", str(paths["dossiers"]), "--agencies", str(paths["agencies"]),
+            "--period", "2026-08"]  # fmt: skip
+    result = CliRunner().invoke(app, [*base, "--out", str(out), "--by-procedure", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8-sig").splitlines()
+    sync = next(line for line in text if line.startswith("C1,COMMUNE,PUBLISH_ON_TIME,"))
+    assert sync.split(",")[5:7] == ["", ""]  # no announcement: value and score empty, never 0
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"agency_code": str})
+    groups = table[table["indicator_code"].isin(["TRANSPARENCY", "TIMELINESS_GROUP", "PAYMENT"])]
+    assert len(groups) == 3 * 3
+    by_procedure = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig")
+    assert set(by_procedure["indicator_code"]) >= {"TIMELINESS", "DOSSIER_SYNC"}
+    as_json = tmp_path / "score766.out"
+    result = CliRunner().invoke(app, [*base, "--out", str(as_json), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(as_json.read_text(encoding="utf-8"))
+    publish = next(r for r in rows if r["agency_code"] == "C1" and r["indicator_code"] == "PUBLISH_ON_TIME")
+    assert publish["score"] is None and publish["value"] is None
+    total = next(r for r in rows if r["agency_code"] == "C1" and r["indicator_code"] == "TOTAL")
+    six = ("TRANSPARENCY", "TIMELINESS_GROUP", "ONLINE", "DIGITISATION", "SATISFACTION", "PAYMENT")
+    groups_c1 = [r["score"] for r in rows if r["agency_code"] == "C1" and r["indicator_code"] in six]
+    assert total["score"] == pytest.approx(sum(g for g in groups_c1 if g is not None), abs=1e-9)

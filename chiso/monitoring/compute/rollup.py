@@ -91,7 +91,9 @@ def roll_up_cube(
             oi = index.get_indexer(mine)
             for target, source in ((out.numerator, cube.numerator), (out.denominator, cube.denominator)):
                 target[:, :, kept] = 0
-                target[np.ix_(oi, np.arange(len(cube.periods)), kept)] = source[:, :, kept]
+                target[np.ix_(oi, np.arange(len(cube.periods)), np.asarray(kept, np.intp))] = source[
+                    :, :, kept
+                ]
     return out
 
 

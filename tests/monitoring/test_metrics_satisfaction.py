@@ -58,13 +58,17 @@ def test_dossier_satisfaction_counts_each_unhappy_dossier_once() -> None:
 
 def test_a_complaint_about_a_dossier_makes_it_unhappy_once() -> None:
     ok = {"finished_at": "2026-08-05 10:00", "status": "finished"}
-    late_disliked = {"due_at": "2026-08-04 17:00", "rating": "dissatisfied"}
-    records = dossiers(ok, ok, ok, late_disliked)  # ids dos-0 .. dos-3
     complaints = petitions(
         {"dossier_id": "dos-0"},
         {"dossier_id": "dos-0"},  # a second complaint about the same dossier: still one dossier
-        {"dossier_id": "dos-3"},  # already late and disliked: counted once
         {"dossier_id": "elsewhere"},  # names no dossier of this agency
     )
-    result = compute(records, petition_rows=complaints)
-    assert counts(result, "A", "DOSSIER_RECEIVING_SATISFACTION") == (2, 4)
+    result = compute(dossiers(ok, ok, ok, ok), petition_rows=complaints)
+    assert counts(result, "A", "DOSSIER_RECEIVING_SATISFACTION") == (3, 4)
+
+
+def test_a_late_disliked_complained_dossier_counts_once() -> None:
+    ok = {"finished_at": "2026-08-05 10:00", "status": "finished"}
+    late_disliked = {"due_at": "2026-08-04 17:00", "rating": "dissatisfied"}
+    result = compute(dossiers(late_disliked, ok, ok, ok), petition_rows=petitions({"dossier_id": "dos-0"}))
+    assert counts(result, "A", "DOSSIER_RECEIVING_SATISFACTION") == (3, 4)  # 1 - 1 - 1 - 1 would give 2

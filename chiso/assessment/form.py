@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from chiso.errors import InvalidInput
+from chiso.frameworks import load_framework
 
 FIELD_KINDS = ("yesno", "number", "ratio", "choice", "points")
 YES_WORDS = {"1", "yes", "y", "true", "có", "co", "x", "đạt", "dat"}
@@ -235,7 +236,5 @@ def build_form(framework: Any) -> Form:
 @lru_cache(maxsize=32)
 def load_form(framework_id: str) -> tuple[Any, Form]:
     """Load a framework (built-in id or file) and its form; cached, frameworks are immutable."""
-    from chiso.frameworks import load_framework
-
     framework = load_framework(framework_id)
     return framework, build_form(framework)

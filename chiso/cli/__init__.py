@@ -1,6 +1,9 @@
 """The `chiso` command: one Typer sub-app per domain; commands are thin and call the same services as the web.
 
 Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage.
+Commands import the rooms they call inside the command function, on purpose: `chiso --help`, shell
+completion and a mistyped option answer at once instead of loading pandas, Ibis, DuckDB and WeasyPrint
+(about 2 s) for every invocation. This is the one place where function-level imports are the rule.
 """
 
 from __future__ import annotations

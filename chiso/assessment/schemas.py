@@ -66,6 +66,7 @@ class FieldOut(BaseModel):
     kind: str
     rule: str
     max_points: float
+    unit: str = "number"
     guidance_vi: str
     guidance_en: str
     choices: list[str]

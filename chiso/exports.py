@@ -46,3 +46,12 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def guard_text(table: Any) -> Any:
+    """Return a copy of a pandas table whose text cells went through `csv_cell`, for `to_csv`."""
+    text_columns = [c for c in table.columns if table[c].dtype.kind not in "biufcmM"]  # not numbers, times
+    guarded = table.copy()
+    for column in text_columns:
+        guarded[column] = guarded[column].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return guarded

@@ -28,7 +28,7 @@ from chiso.assessment.schemas import Ranking, RankingPage, RankingRow
 from chiso.assessment.snapshots import load_snapshot, save_snapshot
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
-from chiso.exports import XLSX_OPTIONS
+from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.scoring import ScoreResult
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
@@ -371,7 +371,7 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise InvalidInput(f"Định dạng không hỗ trợ: {fmt}", f"Unsupported format {fmt!r}; use csv or xlsx")

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chiso.errors import InvalidInput, Problem
-from chiso.exports import XLSX_OPTIONS
+from chiso.exports import XLSX_OPTIONS, guard_text
 from chiso.frameworks import Framework, load_framework
 from chiso.monitoring.compute.backend import Engine, connect, tables_from_arrow
 from chiso.monitoring.compute.values import compute_metrics
@@ -191,8 +191,13 @@ def read_agencies(path: Path) -> pd.DataFrame:
         problems.append(Problem("Mã cơ quan trống", "Empty agency_code", file=path.name, row=int(i) + 2))
     for i in np.flatnonzero(codes.duplicated(keep="first").to_numpy()):
         problems.append(
-            Problem(f"Trùng mã {codes.iloc[i]}", f"Duplicate agency_code {codes.iloc[i]}", file=path.name,
-                    row=int(i) + 2, column="agency_code")  # fmt: skip
+            Problem(
+                f"Trùng mã {codes.iloc[i]}",
+                f"Duplicate agency_code {codes.iloc[i]}",
+                file=path.name,
+                row=int(i) + 2,
+                column="agency_code",
+            )  # fmt: skip
         )
     if problems:
         raise InvalidInput(f"{path.name} có lỗi", f"{path.name} has problems", problems)
@@ -275,6 +280,5 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     elif suffix == ".xlsx":
         table.to_excel(path, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
     else:
-        table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
+        guard_text(table).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
     return path
-

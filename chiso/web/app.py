@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
 
 import chiso
 from chiso.config import get_settings
@@ -107,6 +108,9 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(request_context)
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000
+    )  # outermost: the live board's 200 pollers (issue 16)
     include_routes(app)
     _summaries_from_docstrings(app)
     return app

@@ -51,7 +51,6 @@ def login_cookie(data_dir: Path) -> str:
     from chiso.store.db import session_scope
     from chiso.store.models import User
 
-    get_settings.cache_clear()
     with session_scope(get_settings().database_url) as s:
         user = s.scalar(select(User).where(User.username == "vanthu"))
         assert user is not None, "the demo has no user vanthu"

@@ -12,6 +12,7 @@ Both require the same named action. Every page registered here is listed in `PAG
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pydantic import TypeAdapter
 
 from chiso.web.deps import require
 from chiso.web.rendering import render
+from chiso.web.security import CSRF_COOKIE
 
 F = TypeVar("F", bound=Callable[..., Any])
 ExtraContext = Callable[[Request, Any], dict[str, Any]]
@@ -180,7 +182,13 @@ def _entity_tag(request: Request, result: Any, etag: ETagOf | None) -> str | Non
         return None
     variant = "json" if asks_for_json(request) else "hx" if request.headers.get("hx-request") else "html"
     viewer = getattr(request.state, "viewer", None)
-    who = f"{getattr(viewer, 'id', None) or 0}.{getattr(viewer, 'csrf_token', '')[-8:]}"
+    # Nav and forms differ per session; a signed anonymous token changes every second, its cookie does not.
+    secret = (
+        getattr(viewer, "csrf_token", "")
+        if getattr(viewer, "id", None)
+        else request.cookies.get(CSRF_COOKIE, "")
+    )
+    who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
     return f'W/"{etag(request, result)}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'
 
 

@@ -186,7 +186,7 @@ def _entity_tag(request: Request, result: Any, etag: ETagOf | None) -> str | Non
     secret = (
         getattr(viewer, "csrf_token", "")
         if getattr(viewer, "id", None)
-        else request.cookies.get(CSRF_COOKIE, "")
+        else getattr(request.state, "set_csrf_cookie", None) or request.cookies.get(CSRF_COOKIE, "")
     )
     who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
     return f'W/"{etag(request, result)}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'

@@ -58,21 +58,23 @@ def login_cookie(data_dir: Path) -> str:
     return token
 
 
-async def _poller(client: httpx.AsyncClient, stop_at: float, counts: dict[str, int], offset: float) -> None:
+async def _poller(url: str, stop_at: float, counts: dict[str, int], offset: float) -> None:
+    """One open page: its own connection and cookies (a browser), asking the fragment every 2 s."""
     await asyncio.sleep(offset)
     etag: str | None = None
-    while time.monotonic() < stop_at:
-        started = time.monotonic()
-        headers = {"HX-Request": "true", "Accept-Encoding": "gzip"}
-        if etag:
-            headers["If-None-Match"] = etag
-        try:
-            r = await client.get("/monitoring/live", headers=headers)
-            counts[str(r.status_code)] = counts.get(str(r.status_code), 0) + 1
-            etag = r.headers.get("etag") or etag
-        except httpx.HTTPError as exc:
-            counts[type(exc).__name__] = counts.get(type(exc).__name__, 0) + 1
-        await asyncio.sleep(max(0.0, POLL_S - (time.monotonic() - started)))
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        while time.monotonic() < stop_at:
+            started = time.monotonic()
+            headers = {"HX-Request": "true", "Accept-Encoding": "gzip"}
+            if etag:
+                headers["If-None-Match"] = etag
+            try:
+                r = await client.get("/monitoring/live", headers=headers)
+                counts[str(r.status_code)] = counts.get(str(r.status_code), 0) + 1
+                etag = r.headers.get("etag") or etag
+            except httpx.HTTPError as exc:
+                counts[type(exc).__name__] = counts.get(type(exc).__name__, 0) + 1
+            await asyncio.sleep(max(0.0, POLL_S - (time.monotonic() - started)))
 
 
 def run_pollers(url: str, seconds: float, clients: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -80,12 +82,8 @@ def run_pollers(url: str, seconds: float, clients: int, queue: multiprocessing.Q
 
     async def main() -> dict[str, int]:
         counts: dict[str, int] = {}
-        limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-            stop_at = time.monotonic() + seconds
-            await asyncio.gather(
-                *(_poller(client, stop_at, counts, POLL_S * i / clients) for i in range(clients))
-            )
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*(_poller(url, stop_at, counts, POLL_S * i / clients) for i in range(clients)))
         return counts
 
     queue.put(asyncio.run(main()))
@@ -123,6 +121,7 @@ def one_run(data_dir: Path, seconds: float, clients: int, warmup: float) -> dict
         env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
         env.update({"CHISO_DATA_DIR": str(copy), "CHISO_WORKER": "0"})
         with served(env, Path(tmp) / "serve.log") as url:
+            httpx.get(url + "/monitoring/live", timeout=300)  # a running server has its board already
             assert security.SESSION_COOKIE == "chiso_session"
             queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
             child = multiprocessing.Process(

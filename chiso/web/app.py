@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
 
 import chiso
 from chiso.web import security
@@ -93,6 +94,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app)  # first, so it runs inside request_context (security headers, error shape)
     app.middleware("http")(request_context)
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000
+    )  # outermost: the live board's 200 pollers (issue 16)
     include_routes(app)
     _summaries_from_docstrings(app)
     return app

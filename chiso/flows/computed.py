@@ -11,6 +11,7 @@ the same records changes nothing (not even the lineage's time).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
@@ -26,8 +28,9 @@ from chiso.accounts.actors import SYSTEM, Actor
 from chiso.assessment import computed, periods
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period
+from chiso.clock import LocalDatetime
 from chiso.config import get_settings
-from chiso.errors import InvalidInput, Problem
+from chiso.errors import ChisoError, InvalidInput, Problem
 from chiso.flows.followup_eval import CUSTOM_FILE
 from chiso.frameworks.schema import Framework, MonitoringSource
 from chiso.monitoring.custom import load_custom_metrics
@@ -35,7 +38,9 @@ from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import Period, parse_period
 from chiso.monitoring.runner import compute_from_store, recompute_affected
 from chiso.store.models import Agency
-from chiso.store.models.assessment import AssessmentPeriod, Submission
+from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
+
+log = logging.getLogger("chiso.computed")
 
 
 @dataclass
@@ -244,10 +249,16 @@ def refresh_open_periods(
     for period in session.scalars(
         select(AssessmentPeriod).where(AssessmentPeriod.status != "published").order_by(AssessmentPeriod.code)
     ):
-        if sourced_leaves(load_form(period.framework_id)[0]) and _touches(period, wanted):
-            reports.append(
-                refresh_computed_values(session, period_code=period.code, actor=actor, data_dir=data_dir)
-            )
+        if not (sourced_leaves(load_form(period.framework_id)[0]) and _touches(period, wanted)):
+            continue
+        try:
+            with session.begin_nested():  # one period's refusal (an unknown metric) spares the others
+                reports.append(
+                    refresh_computed_values(session, period_code=period.code, actor=actor, data_dir=data_dir)
+                )
+        except ChisoError as exc:
+            log.warning("computed values of %s not refreshed: %s", period.code, exc)
+            reports.append(ComputedReport(period_code=period.code, skipped=f"error: {exc}"))
     return reports
 
 
@@ -273,3 +284,65 @@ def open_period(session: Session, *, actor: Actor, **fields: Any) -> AssessmentP
     period = periods.open_period(session, actor=actor, **fields)
     refresh_computed_values(session, period_code=period.code, actor=actor, now=fields.get("now"))
     return period
+
+
+class SourcedLeaf(BaseModel):
+    """A leaf of the period's framework that monitoring measures, and how many forms hold its value."""
+
+    code: str
+    metric: str
+    aggregate: str
+    first_month: str
+    last_month: str
+    values: int
+
+
+class ComputedStatus(BaseModel):
+    """The computed values of one period: which leaves, frozen or following the records (page + JSON)."""
+
+    period_code: str
+    period_status: str
+    framework_id: str
+    leaves: list[SourcedLeaf]
+    frozen_cutoff: date | None = None
+    frozen_at: LocalDatetime | None = None
+    last_computed_at: LocalDatetime | None = None
+
+
+def get_computed_status(session: Session, *, period_code: str, actor: Actor) -> ComputedStatus:
+    """Return the period's sourced leaves, how many computed values each has, and the freeze.
+
+    Raises:
+        NotFound: no such period.
+    """
+    period = get_period(session, code=period_code)
+    leaves = sourced_leaves(load_form(period.framework_id)[0])
+    counts = dict(
+        session.execute(
+            select(SubmissionValue.indicator_code, func.count())
+            .join(Submission, Submission.id == SubmissionValue.submission_id)
+            .where(Submission.period_id == period.id, SubmissionValue.is_computed.is_(True))
+            .group_by(SubmissionValue.indicator_code)
+        ).all()
+    )
+    last = session.scalar(
+        select(func.max(SubmissionValue.updated_at))
+        .join(Submission, Submission.id == SubmissionValue.submission_id)
+        .where(Submission.period_id == period.id, SubmissionValue.is_computed.is_(True))
+    )
+    freeze = computed.get_freeze(session, period_code=period_code)
+    rows = []
+    for code, src in leaves.items():
+        span = source_span(period.period, src)
+        rows.append(SourcedLeaf(code=code, metric=src.metric, aggregate=src.aggregate,
+                                first_month=f"{span.start:%m/%Y}", last_month=f"{span.last_day:%m/%Y}",
+                                values=int(counts.get(code, 0))))  # fmt: skip
+    return ComputedStatus(
+        period_code=period.code,
+        period_status=period.status,
+        framework_id=period.framework_id,
+        leaves=rows,
+        frozen_cutoff=freeze.cutoff if freeze else None,
+        frozen_at=freeze.frozen_at if freeze else None,
+        last_computed_at=last,
+    )

@@ -56,6 +56,7 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
+    ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
     ("/targets", "/api/targets", "leader", "ONLINE_L34"),
     ("/alerts", "/api/alerts", "leader", None),
     ("/requests", "/api/requests", "reporter", "Giải trình tỷ lệ đúng hạn"),

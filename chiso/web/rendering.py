@@ -58,6 +58,7 @@ NAV: list[NavItem] = [
     NavItem("Xếp hạng", "/rankings", "view-rankings"),
     NavItem("Nhật ký", "/audit", "view-audit"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
+    NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
     NavItem("Chỉ tiêu", "/targets", "view-followup"),
     NavItem("Cảnh báo", "/alerts", "view-followup"),
     NavItem("Giải trình", "/requests", "view-followup"),
@@ -66,7 +67,8 @@ NAV: list[NavItem] = [
 ]
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
-     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
+     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor",
+     "Đối soát Cổng DVC": "Portal reconciliation", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
      "Giải trình": "Requests", "Kế hoạch": "Action plans"}
 )  # fmt: skip
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, demo, followup, framework, monitor, score, units
+from chiso.cli import agencies, demo, followup, framework, monitor, report, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ app.add_typer(agencies.app, name="agencies")
 app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")

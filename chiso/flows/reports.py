@@ -266,7 +266,9 @@ def ranking_input(
     if pub is None:
         check_draft_reader(actor)
         run = gather_period_run(session, period=period)
-        rows = run.result.table.to_dict("records")
+        rows: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in run.result.table.to_dict("records")
+        ]
         framework, values, lineage = run.framework, run.values, run.lineage
         published_at, number, reason = None, 0, ""
     else:

@@ -51,7 +51,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
             s.add(GroupMember(group_id=group.id, agency_id=agency.id))
             ids[code] = agency.id
         for role in ("secretariat", "assessor", "reporter", "leader", "public"):
-            create_user(s, username=f"rp_{role}", full_name=f"Người thử {role}", password="mat-khau-thu-12345",
+            create_user(s, username=f"rp_{role}", full_name=f"Người thử {role}", password="mat-khau-12345",
                         role=role, province_code="48",
                         agency_id=ids["RP.A"] if role == "reporter" else None)  # fmt: skip
         for code, finish in ((PAST, True), (OPEN, False)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, computed, demo, followup, framework, monitor, score, units
+from chiso.cli import agencies, computed, demo, followup, framework, monitor, report, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -79,6 +79,7 @@ app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(computed.app, name="computed")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")

@@ -58,9 +58,10 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
         )
     response.headers.setdefault("X-Request-ID", request.state.request_id)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:  # embeds set their own
+        response.headers.setdefault("X-Frame-Options", "DENY")
     if not request.url.path.startswith("/static/"):
         # pages, JSON and downloads may be private: never kept by a browser or a shared proxy
         response.headers.setdefault("Cache-Control", "no-store")

@@ -64,6 +64,8 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/plans", "/api/plans", "reporter", "Số hóa hồ sơ một cửa"),
     ("/notifications", "/api/notifications", "reporter", "Giải trình tỷ lệ đúng hạn"),
     ("/notifications/outbox", "/api/notifications/outbox", "secretariat", None),
+    (f"/rankings/{PAST}/report", f"/api/rankings/{PAST}/report", "secretariat", "Sở Thử Một"),
+    ("/open-data", "/api/open-data", "public", PAST),
 ]
 
 

@@ -193,7 +193,6 @@ class Ranking(BaseModel):
     intervals: IntervalMethod | None = None
 
 
-
 class PeriodOut(BaseModel):
     """One assessment period with its progress (submissions per status)."""
 

@@ -68,9 +68,7 @@ def gather_period_run(
     previous, previous_snapshot_id = publication.previous_results(session, period=period)
     run = run_pipeline(framework, values, groups=groups, previous=previous, lineage=lineage)
     result = result_of_run(run, rows=len(values))
-    return PeriodRun(
-        period, framework, result, values, groups, lineage, previous, previous_snapshot_id, run
-    )
+    return PeriodRun(period, framework, result, values, groups, lineage, previous, previous_snapshot_id, run)
 
 
 def score_period(

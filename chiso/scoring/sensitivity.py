@@ -187,9 +187,7 @@ def compute_removal_impact(
         leaves = [(-1, ni) for ni in regular_children(plan, 0)]
     else:
         leaves = [
-            (li, ni)
-            for li, ni in enumerate(plan.node_of_leaf)
-            if ni in regular_children(plan, parent_of[ni])
+            (li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])
         ]
     parents = frozenset(parent_of[ni] for _, ni in leaves)
     simulator = Simulator(run, period, Varying(weights=parents))

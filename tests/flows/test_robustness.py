@@ -9,7 +9,6 @@ import io
 import pytest
 from assess_helpers import later
 from sqlalchemy.orm import Session
-from .test_publication import TWEAKS, run_cycle
 
 from chiso.accounts.actors import SYSTEM
 from chiso.assessment import publication
@@ -18,6 +17,8 @@ from chiso.flows import robustness
 from chiso.flows import scoring as flow
 from chiso.frameworks import load_framework
 from chiso.store.models.robustness import PublicationIntervals
+
+from .test_publication import TWEAKS, run_cycle
 
 P = "DNG-2026"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from robustness_helpers import three_pillars
 
 from chiso.frameworks import framework_from_dict, uncertainty_from_dict

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from chiso.assessment.publication import IntervalRecord
 from chiso.errors import ChisoError
 from chiso.frameworks import UncertaintySpec, load_uncertainty
@@ -43,24 +45,24 @@ def compute_intervals(
 def interval_record(intervals: RankIntervals) -> IntervalRecord:
     """Turn a Monte Carlo result into the rows and log a publication stores."""
     probabilities: dict[str, dict[str, float]] = {}
-    for agency, band, share in intervals.bands[["agency_code", "band", "probability"]].itertuples(
-        index=False
-    ):
-        probabilities.setdefault(str(agency), {})[str(band)] = round(float(share), 6)
+    for b in _records(intervals.bands):
+        probabilities.setdefault(str(b["agency_code"]), {})[str(b["band"])] = round(
+            float(b["probability"]), 6
+        )
     rows = [
         {
-            "agency_code": str(r.agency_code),
-            "group": str(r.group),
-            "group_size": int(r.group_size),
-            "rank": int(r.rank) if r.rank else None,
-            "rank_low": int(r.rank_low),
-            "rank_high": int(r.rank_high),
-            "rank_median": int(r.median_rank),
-            "mean_rank": None if math.isnan(r.mean_rank) else round(float(r.mean_rank), 4),
-            "firm": bool(r.firm),
-            "band_probabilities": probabilities.get(str(r.agency_code), {}),
+            "agency_code": str(r["agency_code"]),
+            "group": str(r["group"]),
+            "group_size": int(r["group_size"]),
+            "rank": int(r["rank"]) if r["rank"] else None,
+            "rank_low": int(r["rank_low"]),
+            "rank_high": int(r["rank_high"]),
+            "rank_median": int(r["median_rank"]),
+            "mean_rank": None if math.isnan(r["mean_rank"]) else round(float(r["mean_rank"]), 4),
+            "firm": bool(r["firm"]),
+            "band_probabilities": probabilities.get(str(r["agency_code"]), {}),
         }
-        for r in intervals.table.itertuples(index=False)
+        for r in _records(intervals.table)
     ]
     return IntervalRecord(rows=rows, log=_plain(intervals.log))
 
@@ -73,6 +75,10 @@ def record_for_run(run: Run, *, framework_id: str) -> IntervalRecord:
         return interval_record(compute_intervals(run, framework_id=framework_id))
     except ChisoError as exc:
         return IntervalRecord(rows=[], log={"error": {"vi": exc.message_vi, "en": exc.message_en}})
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _plain(value: Any) -> Any:

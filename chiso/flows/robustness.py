@@ -140,26 +140,18 @@ def period_sensitivity(
         frame = compute_removal_impact(run, level=level)
         return [
             RemovalImpact(
-                node_code=str(r.indicator_code),
-                name_vi=names.get(str(r.indicator_code), str(r.indicator_code)),
-                mean_rank_change=float(r.mean_rank_change),
-                max_rank_change=int(r.max_rank_change),
-                agencies_moved=int(r.agencies_moved),
-                band_changes=int(r.band_changes),
+                node_code=str(r["indicator_code"]),
+                name_vi=names.get(str(r["indicator_code"]), str(r["indicator_code"])),
+                **{
+                    k: r[k] for k in ("mean_rank_change", "max_rank_change", "agencies_moved", "band_changes")
+                },
             )
-            for r in frame.itertuples(index=False)
+            for r in frame.to_dict("records")
         ]
 
     factors = [
-        FactorIndex(
-            factor=str(r.factor),
-            kind=str(r.kind),
-            first_order=float(r.first_order),
-            total_order=float(r.total_order),
-            total_order_low=float(r.total_order_low),
-            total_order_high=float(r.total_order_high),
-        )
-        for r in result.indices.itertuples(index=False)
+        FactorIndex.model_validate({str(k): v for k, v in r.items()})
+        for r in result.indices.to_dict("records")
     ]
     factors.sort(key=lambda f: -f.total_order)
     return SensitivityReport(

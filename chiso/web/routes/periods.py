@@ -21,6 +21,7 @@ from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
+from chiso.web.routes.rankings import group_sizes
 from chiso.web.uploads import read_upload
 
 router = APIRouter()
@@ -110,7 +111,8 @@ async def bulk_import(
 
 
 def _preview_context(request: Request, ranking: Ranking) -> dict[str, object]:
-    return {"ranking": ranking, "groups": sorted({r.group for r in ranking.rows}), "preview": True}
+    groups = sorted({r.group for r in ranking.rows})
+    return {"ranking": ranking, "groups": groups, "preview": True, "group_sizes": group_sizes(ranking)}
 
 
 @page(router, "/assessment/{code}/preview", template="assessment/ranking.html", action="manage-periods",
@@ -127,4 +129,3 @@ def publish_form(
     """Publish the period's results (a new revision; a correction needs a reason)."""
     flow.publish_period(db, period_code=code, reason=reason, actor=actor)
     return RedirectResponse(f"/rankings/{code}", status_code=303)
-

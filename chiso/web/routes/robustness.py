@@ -82,5 +82,5 @@ def sensitivity_download(
 def whatif_page(
     db: DbSession, actor: CurrentActor, code: str, agency: str, top: Annotated[int, Query(ge=1, le=100)] = 3
 ) -> WhatIfPanel:
-    """Plan what would lift the agency to the next band and into its group's top N (the whole group scored)."""
+    """Plan what would lift the agency to the next band and into its group's top N (whole group scored)."""
     return robustness.whatif_panel(db, period_code=code, agency_code=agency, actor=actor, top=top)

@@ -23,11 +23,11 @@ from chiso.assessment.snapshots import load_snapshot
 from chiso.errors import ChisoError, NotFound
 from chiso.flows.intervals import period_spec
 from chiso.flows.scoring import gather_period_run
-from chiso.frameworks import framework_from_dict
+from chiso.frameworks import framework_from_dict, load_uncertainty
 from chiso.scoring import Run, run_pipeline
 from chiso.scoring.planner import Improvement, PlanResult, plan_improvements
 from chiso.scoring.sensitivity import compute_removal_impact, compute_sensitivity
-from chiso.scoring.uncertainty import RankIntervals, replay_rank_intervals
+from chiso.scoring.uncertainty import RankIntervals, compute_rank_intervals, replay_rank_intervals
 from chiso.scoring.whatif import Standing, what_if
 from chiso.store.models.assessment import Publication
 
@@ -287,3 +287,41 @@ def _step(item: Improvement, names: dict[str, str]) -> StepOut:
         points_before=item.points_before,
         points_after=item.points_after,
     )
+
+
+def intervals_of_tables(
+    run: Run,
+    *,
+    framework_source: str,
+    spec_file: str | None = None,
+    period: str | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+) -> RankIntervals:
+    """Rank intervals of a run scored from files (`chiso score uncertainty`).
+
+    Args:
+        run: the run (chiso.flows.scoring.run_tables).
+        framework_source: the framework's built-in id or file (its spec may sit beside it).
+        spec_file: an uncertainty spec file (default: beside the framework, else the default spec).
+        period, replications, seed: as for chiso.scoring.uncertainty.compute_rank_intervals.
+
+    Raises:
+        NotFound: the spec file does not exist.
+        InvalidInput: the spec does not fit the framework.
+    """
+    spec = load_uncertainty(run.framework, spec_file, framework_source=framework_source)
+    return compute_rank_intervals(run, spec, period=period, replications=replications, seed=seed)
+
+
+def plan_of_tables(
+    run: Run,
+    *,
+    agency_code: str,
+    goal: str,
+    period: str | None = None,
+    effort: dict[str, float] | None = None,
+    step: dict[str, float] | None = None,
+) -> PlanResult:
+    """The least-effort plan of one agency of a run scored from files (`chiso score plan`)."""
+    return plan_improvements(run, agency_code, goal, period=period, effort=effort, step=step)

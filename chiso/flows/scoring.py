@@ -28,7 +28,7 @@ from chiso.errors import Conflict, InvalidInput
 from chiso.flows import followup_notices
 from chiso.flows.intervals import record_for_run
 from chiso.frameworks import Framework
-from chiso.scoring import Run, ScoreResult, result_of_run, run_pipeline
+from chiso.scoring import Run, ScoreResult, result_of_run, run_pipeline, score
 from chiso.store.models.assessment import AssessmentPeriod, Publication
 
 
@@ -201,3 +201,36 @@ def submission_page(session: Session, *, period_code: str, agency_code: str, act
     )
     preview = preview_agency(session, period_code=period_code, agency_code=agency_code, actor=actor)
     return view.model_copy(update={"preview": preview})
+
+
+def score_tables(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | None = None,
+    lineage_policy: str = "mean",
+    source: str | None = None,
+) -> ScoreResult:
+    """Score tables read from files (`chiso score`): the engine's `score`, rows numbered as in a CSV.
+
+    Raises:
+        ScoringError: bad input, listing every offending row (counted from 2, below the header).
+    """
+    return score(
+        framework, values, groups=groups, previous=previous, lineage=lineage,
+        lineage_policy=lineage_policy, source=source, first_row=2,
+    )  # fmt: skip
+
+
+def run_tables(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    source: str | None = None,
+) -> Run:
+    """Return the engine's run of tables read from files (what rank intervals and plans start from)."""
+    return run_pipeline(framework, values, groups=groups, previous=previous, source=source, first_row=2)

@@ -54,6 +54,13 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ),  # fmt: skip
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
+    (f"/rankings/{PAST}/sensitivity", f"/api/rankings/{PAST}/sensitivity", "secretariat", "danang-it"),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/whatif",
+        f"/api/assessment/{OPEN}/agencies/TW.A/whatif",
+        "reporter",
+        "TW.A",
+    ),  # fmt: skip
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
     ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),

@@ -262,28 +262,30 @@ def rule_candidates(
             index="agency_code", columns="period", values="published"
         )
         if month in totals and previous in totals:
-            active = set(timely["agency_code"].astype(str))
-            change = totals[month] - totals[previous]
-            fell = change[(change < -drop_points) & change.index.isin(list(active))]
-            for agency, delta in fell.items():
-                before, now = float(totals.at[agency, previous]), float(totals.at[agency, month])  # type: ignore[arg-type]
-                out.append(
-                    Candidate(
-                        "score_drop",
-                        str(agency),
-                        month,
-                        f"Điểm 766 giảm {-delta:.2f} điểm ({before:.2f} → {now:.2f})",
-                        f"766 score fell {-delta:.2f} points ({before:.2f} → {now:.2f})",
-                        {
-                            "previous_month": previous,
-                            "previous": before,
-                            "current": now,
-                            "change": round(float(delta), 2),
-                            "threshold": drop_points,
-                        },
-                    )
-                )
+            active = totals.index.isin(timely["agency_code"].astype(str).unique())
+            before, now = totals[previous].to_numpy(float), totals[month].to_numpy(float)
+            fell = active & (now - before < -drop_points)  # NaN (no score either month) never falls
+            for agency, was, score in zip(totals.index[fell], before[fell], now[fell], strict=True):
+                out.append(_score_drop(str(agency), month, previous, float(was), float(score), drop_points))
     return out
+
+
+def _score_drop(agency: str, month: str, previous: str, before: float, now: float, limit: float) -> Candidate:
+    delta = now - before
+    return Candidate(
+        "score_drop",
+        agency,
+        month,
+        f"Điểm 766 giảm {-delta:.2f} điểm ({before:.2f} → {now:.2f})",
+        f"766 score fell {-delta:.2f} points ({before:.2f} → {now:.2f})",
+        {
+            "previous_month": previous,
+            "previous": before,
+            "current": now,
+            "change": round(delta, 2),
+            "threshold": limit,
+        },
+    )
 
 
 def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
@@ -145,7 +145,8 @@ def raise_alerts(
         }
         for c in fresh
     ]
-    session.execute(insert(Alert), rows)
+    table = cast(Table, Alert.__table__)
+    session.connection().execute(insert(table), rows)  # Core executemany: no ORM bookkeeping
     _notify_digest(session, fresh, moment)
     return fresh
 

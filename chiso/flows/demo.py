@@ -22,8 +22,8 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
-from chiso.flows.reconcile import import_demo_portal
 from chiso.flows.demo_followup import add_demo_followup
+from chiso.flows.reconcile import import_demo_portal
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
 from chiso.units.admin_load import ProgressFn

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import time
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.tokens import create_token, list_tokens, revoke_token
 from chiso.cli.common import console, print_json, run_guarded
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
+from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.flows import reconcile as reconcile_flow
 from chiso.monitoring.compute.backend import ENGINES, Engine
 from chiso.monitoring.custom import load_custom_metrics
 from chiso.monitoring.ingest import ingest_files
@@ -237,3 +244,100 @@ def token_revoke_command(name: str = typer.Argument(..., help="Name of the token
         console.print(f"Đã thu hồi / revoked: {name}", highlight=False)
 
     run_guarded(_run)
+
+
+# --- reconciliation with the national portal (bridge-reconcile) ---------------------------------
+
+
+@app.command("import-portal")
+def import_portal_command(
+    files: list[Path] = typer.Argument(..., help="The portal's published figures: .json or .xlsx files."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import the national portal's published 766 figures, all or nothing (run twice: nothing changes)."""
+
+    def _run() -> None:
+        report = reconcile_flow.import_portal(files, actor=SYSTEM)
+        if as_json:
+            print_json(report.to_dict())
+            return
+        for name, rows in report.files.items():
+            console.print(f"{name}: {rows} dòng/rows", highlight=False)
+        console.print(
+            f"Mới/new {report.new}, thay/replaced {report.replaced}, không đổi/unchanged {report.unchanged}; "
+            f"kỳ/periods {', '.join(report.periods) or '-'}",
+            highlight=False,
+        )
+
+    run_guarded(_run)
+
+
+@app.command("reconcile")
+def reconcile_command(
+    period: str = typer.Option(
+        "", "--period", help="YYYY-MM, YYYY-Qn or YYYY (default: the latest imported)."
+    ),
+    metric: str = typer.Option("", "--metric", help="One metric, e.g. TIMELINESS (default: every one)."),
+    differences: bool = typer.Option(False, "--differences", help="Only the rows that differ."),
+    out: Path | None = typer.Option(None, "--out", help="Write the rows to .csv, .xlsx or .json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole reconciliation as JSON."),
+) -> None:
+    """Compare chiso's 766 figures with the portal's per agency and metric, with the likely reasons."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            rec = reconcile_flow.build_reconciliation(
+                session,
+                actor=SYSTEM,
+                period=period or None,
+                metric=metric or None,
+                only_differences=differences,
+            )
+        if as_json:
+            print_json(rec.model_dump(mode="json"))
+        if out is not None:
+            rows, columns = reconcile_flow.reconciliation_rows(rec)
+            _write_guarded(rows, columns, out)
+        if as_json:
+            return
+        if rec.period is None:
+            console.print("Chưa nhập số liệu Cổng DVC / no portal figures imported yet (import-portal)")
+            return
+        console.print(
+            f"Kỳ/period {rec.period}: {rec.compared} so sánh/compared, {rec.differing} khác/differ",
+            highlight=False,
+        )
+        for r in rec.rows:
+            if r.reason != "match":
+                console.print(_difference_line(r), highlight=False)
+
+    run_guarded(_run)
+
+
+def _difference_line(r: reconcile_flow.ReconcileRow) -> str:
+    ours = f"chiso {_n(r.ours_numerator)}/{_n(r.ours_denominator)}"
+    portal = f"Cổng/portal {_n(r.portal_numerator)}/{_n(r.portal_denominator)}"
+    dossiers = ", ".join(d.dossier_id for d in r.dossiers[:5])
+    return "\t".join(x for x in (r.agency_code, r.indicator_code, ours, portal,
+                                  f"{r.reason_vi} / {r.reason_en}", dossiers) if x)  # fmt: skip
+
+
+def _n(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _write_guarded(rows: list[dict[str, Any]], columns: list[str], out: Path) -> None:
+    """Write rows as CSV (through the formula guard), Excel (strings never formulas) or JSON."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        out.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str), "utf-8")
+    elif suffix == ".xlsx":
+        frame = pd.DataFrame(rows, columns=columns)  # XLSX_OPTIONS: strings are never formulas
+        frame.to_excel(out, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
+    else:
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(columns)
+            writer.writerows([csv_cell(r.get(c)) for c in columns] for r in rows)
+    console.print(f"-> {out}", highlight=False)

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chiso.errors import InvalidInput, Problem
-from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.exports import XLSX_OPTIONS, guard_text
 from chiso.frameworks import Framework, load_framework
 from chiso.monitoring.compute.backend import Engine, connect, tables_from_arrow
 from chiso.monitoring.compute.values import compute_metrics
@@ -336,14 +336,5 @@ def write_table(table: pd.DataFrame, path: Path, *, fmt: str | None = None) -> P
     elif suffix == ".xlsx":
         table.to_excel(path, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
     else:
-        _guarded(table).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
+        guard_text(table).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
     return path
-
-
-def _guarded(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the table with every text cell through the formula guard `chiso.exports.csv_cell`."""
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
-    return out

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from ibis.expr import operations as ops
 
 from chiso.monitoring.cache.jobs import PART_VIEW, JobContext, PartJob
+from chiso.monitoring.cache.templates import fingerprint, load_template, save_template
 from chiso.monitoring.compute.backend import RecordTables, record_schema_table
 from chiso.monitoring.compute.days import workday_table
 from chiso.monitoring.compute.sources import prepare_sources
@@ -52,7 +53,7 @@ catalogue or metric set, and one file has a few live ones at most (month, quarte
 
 TEMPLATE_PERIOD = Period("chiso-template-period", "range", date(1901, 2, 1), date(1901, 3, 1))
 """A period no record falls in: its literals in a compiled query are replaced by a real period's."""
-_TEMPLATES: dict[tuple[Any, ...], tuple[str, pa.Schema, dict[str, pa.Table], pa.Table]] = {}
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, pa.Schema, dict[str, pa.Table] | None, pa.Table]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -148,21 +149,33 @@ def plan_dossier_counts(
 
     def one_period(period: Period) -> tuple[str, pa.Schema, str]:
         # The queries of single periods differ only in four literals: compile once per metric set,
-        # catalogue and calendar (kept for the process) and put each period's literals in.
+        # catalogue and calendar (kept for the process and, for the built-in metrics, beside the
+        # store: `cache.templates`) and put each period's literals in.
         key = (tuple(metrics), catalogue_key, id(workdays), str(data_dir))
         template = _TEMPLATES.get(key)
         if template is None:
-            template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
+            name = fingerprint(metrics, catalogue_key, workdays)
+            stored = load_template(root, name) if name else None
+            if stored is not None:
+                template = (*stored, None, workdays)  # its in-memory tables: built if a job needs them
+            else:
+                template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
+                if name:
+                    save_template(root, name, template[0], template[1])
             if len(_TEMPLATES) >= 16:
                 _TEMPLATES.pop(next(iter(_TEMPLATES)))
             _TEMPLATES[key] = template
         sql_text, schema, tables, _ = template
-        plan.context.tables.update(tables)
+        if tables is None:
+            needs_tables.append(key)
+        else:
+            plan.context.tables.update(tables)
         sql = fill_template(sql_text, period)
         if sql is None:  # a sentinel did not render as expected: compile this period directly
             return query((period,))
         return sql, schema, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
 
+    needs_tables: list[tuple[Any, ...]] = []
     workdays = workday_table(data_dir)
     # A part file holds the dossiers received in its month: its query names only the periods that
     # overlap that month, so the same file gets the same entry from a year's run and a month's.
@@ -179,6 +192,10 @@ def plan_dossier_counts(
         plan.entries.append(target)
         if not target.exists():
             plan.jobs.append(PartJob(Path(path), sql, schema, target))
+    if plan.jobs and needs_tables:  # a stored template and a job to run: build its in-memory tables
+        query((TEMPLATE_PERIOD,))
+        for needed in needs_tables:
+            _TEMPLATES[needed] = (*_TEMPLATES[needed][:2], dict(plan.context.tables), workdays)
     return plan
 
 

@@ -53,7 +53,7 @@ catalogue or metric set, and one file has a few live ones at most (month, quarte
 
 TEMPLATE_PERIOD = Period("chiso-template-period", "range", date(1901, 2, 1), date(1901, 3, 1))
 """A period no record falls in: its literals in a compiled query are replaced by a real period's."""
-_TEMPLATES: dict[tuple[Any, ...], tuple[str, pa.Schema, dict[str, pa.Table] | None, pa.Table]] = {}
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, pa.Schema, dict[str, pa.Table], pa.Table]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -157,25 +157,21 @@ def plan_dossier_counts(
             name = fingerprint(metrics, catalogue_key, workdays)
             stored = load_template(root, name) if name else None
             if stored is not None:
-                template = (*stored, None, workdays)  # its in-memory tables: built if a job needs them
+                template = (*stored, workdays)
             else:
                 template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
                 if name:
-                    save_template(root, name, template[0], template[1])
+                    save_template(root, name, *template[:3])
             if len(_TEMPLATES) >= 16:
                 _TEMPLATES.pop(next(iter(_TEMPLATES)))
             _TEMPLATES[key] = template
         sql_text, schema, tables, _ = template
-        if tables is None:
-            needs_tables.append(key)
-        else:
-            plan.context.tables.update(tables)
+        plan.context.tables.update(tables)
         sql = fill_template(sql_text, period)
         if sql is None:  # a sentinel did not render as expected: compile this period directly
             return query((period,))
         return sql, schema, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
 
-    needs_tables: list[tuple[Any, ...]] = []
     workdays = workday_table(data_dir)
     # A part file holds the dossiers received in its month: its query names only the periods that
     # overlap that month, so the same file gets the same entry from a year's run and a month's.
@@ -192,10 +188,6 @@ def plan_dossier_counts(
         plan.entries.append(target)
         if not target.exists():
             plan.jobs.append(PartJob(Path(path), sql, schema, target))
-    if plan.jobs and needs_tables:  # a stored template and a job to run: build its in-memory tables
-        query((TEMPLATE_PERIOD,))
-        for needed in needs_tables:
-            _TEMPLATES[needed] = (*_TEMPLATES[needed][:2], dict(plan.context.tables), workdays)
     return plan
 
 

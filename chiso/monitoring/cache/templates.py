@@ -70,26 +70,34 @@ def fingerprint(metrics: Sequence[Metric], catalogue_key: str | None, workdays: 
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def load_template(root: Path, name: str) -> tuple[str, pa.Schema] | None:
-    """Return the stored template ``name`` (SQL and result schema), or None."""
+def load_template(root: Path, name: str) -> tuple[str, pa.Schema, dict[str, pa.Table]] | None:
+    """Return the stored template ``name``: SQL, result schema and the in-memory tables it names."""
     path = root / FOLDER / f"{name}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(data["schema"])))
-        return str(data["sql"]), schema
-    except (OSError, ValueError, KeyError):
+        tables = {}
+        for table in data["tables"]:
+            with pa.OSFile(str(root / FOLDER / f"{name}-{table}.arrow")) as source:
+                tables[str(table)] = pa.ipc.open_file(source).read_all()
+        return str(data["sql"]), schema, tables
+    except (OSError, ValueError, KeyError, pa.ArrowInvalid):
         return None
 
 
-def save_template(root: Path, name: str, sql: str, schema: pa.Schema) -> None:
-    """Write a template atomically; a store that cannot be written simply keeps none."""
+def save_template(root: Path, name: str, sql: str, schema: pa.Schema, tables: dict[str, pa.Table]) -> None:
+    """Write a template (its tables first, the JSON last and atomically); an unwritable store keeps none."""
     folder = root / FOLDER
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for table_name, table in tables.items():
+            tmp = folder / f".{name}-{table_name}.tmp"
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            tmp.replace(folder / f"{name}-{table_name}.arrow")
+        data = {"sql": sql, "schema": schema.serialize().to_pybytes().hex(), "tables": sorted(tables)}
         tmp = folder / f".{name}.tmp"
-        tmp.write_text(
-            json.dumps({"sql": sql, "schema": schema.serialize().to_pybytes().hex()}), encoding="utf-8"
-        )
+        tmp.write_text(json.dumps(data), encoding="utf-8")
         tmp.replace(folder / f"{name}.json")
     except OSError:
         return

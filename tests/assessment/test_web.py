@@ -165,7 +165,8 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
     twice = client.post(f"/api{A}/submit", headers={"X-CSRF-Token": csrf})
     assert twice.status_code == 200, twice.text
     body = twice.json()
-    assert body["repeated"] is True and body["values_count"] == len(FORM_VALUES) and body["evidence_count"] == 1
+    assert body["repeated"] is True and body["evidence_count"] == 1
+    assert body["values_count"] == len(FORM_VALUES)
     assert body["receipt_no"] == client.get(f"/api{A}/receipt").json()["receipt_no"]
     with session_scope(site) as s:  # one submit recorded, whatever the clicks
         submits = [r for r in list_audit(s, action="submission.submit") if r.username == "w_baocao"]

@@ -164,8 +164,9 @@ def bulk_import_values(
         )
         _clean, found = clean_value(crit, vi)
         problems.extend(
-            Problem(p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value",
-                    field=code)  # fmt: skip
+            Problem(
+                p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value", field=code
+            )  # fmt: skip
             for p in found
         )
         if not found:

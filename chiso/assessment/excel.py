@@ -72,9 +72,7 @@ def _kind_hint(kind: str, low: float | None, high: float | None) -> str:
     return KIND_LABELS[kind]
 
 
-def build_template(
-    session: Session, *, period_code: str, agency_code: str, actor: Actor
-) -> bytes:
+def build_template(session: Session, *, period_code: str, agency_code: str, actor: Actor) -> bytes:
     """Write the agency's form as a prefilled .xlsx template with validation lists and instructions.
 
     A hidden sheet records the period and agency so that an upload for another agency or period is

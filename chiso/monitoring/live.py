@@ -164,8 +164,13 @@ def sort_board(board: LiveBoard, *, sort: str = "rank", order: str = "asc") -> L
         raise InvalidInput(
             f"Không sắp xếp được theo '{sort}' ({order})",
             f"Cannot sort by '{sort}' ({order})",
-            [Problem(f"Dùng: {', '.join(SORT_KEYS)}; asc|desc", f"Use: {', '.join(SORT_KEYS)}; asc|desc",
-                     field="sort")],  # fmt: skip
+            [
+                Problem(
+                    f"Dùng: {', '.join(SORT_KEYS)}; asc|desc",
+                    f"Use: {', '.join(SORT_KEYS)}; asc|desc",
+                    field="sort",
+                )
+            ],  # fmt: skip
         )
 
     def key(row: LiveRow) -> tuple[int, object]:

@@ -191,8 +191,13 @@ def read_agencies(path: Path) -> pd.DataFrame:
         problems.append(Problem("Mã cơ quan trống", "Empty agency_code", file=path.name, row=int(i) + 2))
     for i in np.flatnonzero(codes.duplicated(keep="first").to_numpy()):
         problems.append(
-            Problem(f"Trùng mã {codes.iloc[i]}", f"Duplicate agency_code {codes.iloc[i]}", file=path.name,
-                    row=int(i) + 2, column="agency_code")  # fmt: skip
+            Problem(
+                f"Trùng mã {codes.iloc[i]}",
+                f"Duplicate agency_code {codes.iloc[i]}",
+                file=path.name,
+                row=int(i) + 2,
+                column="agency_code",
+            )  # fmt: skip
         )
     if problems:
         raise InvalidInput(f"{path.name} có lỗi", f"{path.name} has problems", problems)
@@ -277,4 +282,3 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     else:
         table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
     return path
-

@@ -201,5 +201,3 @@ def tables_from_files(
     )
     return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags,
                         flag_months_of_one_file=single)  # fmt: skip
-
-

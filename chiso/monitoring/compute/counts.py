@@ -124,5 +124,3 @@ def compute_counts(
             cube.numerator[ai, pi, mi] = wide.column(f"{metric.code}__num").to_numpy().astype(np.int64)
             cube.denominator[ai, pi, mi] = wide.column(f"{metric.code}__den").to_numpy().astype(np.int64)
     return cube
-
-

@@ -101,4 +101,3 @@ def prepare_procedures(
         **{f: joined[f].fill_null(False) for f in catalogue_flags},
         **{f: joined[f] > 0 for f in PROCEDURE_FLAGS},
     )
-

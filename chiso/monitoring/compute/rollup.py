@@ -41,8 +41,12 @@ def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
             node = parents[node]
             if node in seen:
                 problems.append(
-                    Problem(f"Vòng lặp cấp trên qua {node}", f"Parent cycle through {node}",
-                            column="parent_code", field=code)  # fmt: skip
+                    Problem(
+                        f"Vòng lặp cấp trên qua {node}",
+                        f"Parent cycle through {node}",
+                        column="parent_code",
+                        field=code,
+                    )  # fmt: skip
                 )
                 break
             seen.add(node)
@@ -108,4 +112,3 @@ def _add_rows(
 def roll_up(counts: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     """Replace each agency's counts in a long count table by the sum over its subtree (see `roll_up_cube`)."""
     return roll_up_cube(CountCube.from_frame(counts), agencies).to_frame()
-

@@ -82,7 +82,6 @@ def _attribute(
     return joined.drop("_rday")
 
 
-
 def prepare_sources(
     records: RecordTables,
     periods: Sequence[Period],
@@ -149,4 +148,3 @@ def prepare_sources(
     labels = [period.label for period in periods]
     return PreparedSources(dossiers=d, petitions=p, catalogue=catalogue, workdays=workdays,
                            period_labels=labels, grain=grain, con=records.con)  # fmt: skip
-

@@ -89,4 +89,3 @@ def compute_metrics(
     frame = cube.to_frame()
     frame["value"] = cube_values(cube, chosen).reshape(-1)
     return frame[VALUE_COLUMNS]
-

@@ -48,35 +48,64 @@ def _procedure_uses_population(p: ir.Table) -> ir.BooleanValue:
 
 ORIGINAL_RESULT_AVAILABLE = register(
     Metric(
-        "ORIGINAL_RESULT_AVAILABLE", "digitisation", "dossiers", _e_result, _finished, "zero",
-        "Hồ sơ có kết quả điện tử", "Finished dossiers with an electronic result",
+        "ORIGINAL_RESULT_AVAILABLE",
+        "digitisation",
+        "dossiers",
+        _e_result,
+        _finished,
+        "zero",
+        "Hồ sơ có kết quả điện tử",
+        "Finished dossiers with an electronic result",
         "e_result / finished dossiers",
     )
 )
 SO_HOA_GIAY_TO_GIAI_QUYET = register(
     Metric(
-        "SO_HOA_GIAY_TO_GIAI_QUYET", "digitisation", "dossiers", _digitised, one, "zero",
-        "Hồ sơ được số hóa", "Digitised dossiers", "digitised / received (full marks at 80%)",
+        "SO_HOA_GIAY_TO_GIAI_QUYET",
+        "digitisation",
+        "dossiers",
+        _digitised,
+        one,
+        "zero",
+        "Hồ sơ được số hóa",
+        "Digitised dossiers",
+        "digitised / received (full marks at 80%)",
     )
 )
 ELECTRONIC_CERTIFIED_COPY = register(
     Metric(
-        "ELECTRONIC_CERTIFIED_COPY", "digitisation", "dossiers", _certified_copy, one, "zero",
-        "Hồ sơ dùng bản sao điện tử chứng thực", "Dossiers with electronic certified copies",
+        "ELECTRONIC_CERTIFIED_COPY",
+        "digitisation",
+        "dossiers",
+        _certified_copy,
+        one,
+        "zero",
+        "Hồ sơ dùng bản sao điện tử chứng thực",
+        "Dossiers with electronic certified copies",
         "e_certified_copy / received",
     )
 )
 REUSED_DIGITIZED_DATA = register(
     Metric(
-        "REUSED_DIGITIZED_DATA", "digitisation", "dossiers", _reused, one, "zero",
-        "Hồ sơ tái sử dụng dữ liệu số hóa", "Dossiers reusing digitised data",
+        "REUSED_DIGITIZED_DATA",
+        "digitisation",
+        "dossiers",
+        _reused,
+        one,
+        "zero",
+        "Hồ sơ tái sử dụng dữ liệu số hóa",
+        "Dossiers reusing digitised data",
         "reused_data / received; points min(2, 2 x rate / 80%)",
     )
 )
 SYNCED_WITH_DVCQG_PERSONAL_STORAGE = register(
     Metric(
-        "SYNCED_WITH_DVCQG_PERSONAL_STORAGE", "digitisation", "dossiers", _result_in_personal_storage,
-        _finished, "zero",
+        "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
+        "digitisation",
+        "dossiers",
+        _result_in_personal_storage,
+        _finished,
+        "zero",
         "Kết quả điện tử đồng bộ kho dữ liệu cá nhân trên Cổng DVC quốc gia",
         "Results synchronised with the citizen's data store on the national portal",
         "personal_storage_synced / finished dossiers",
@@ -84,16 +113,27 @@ SYNCED_WITH_DVCQG_PERSONAL_STORAGE = register(
 )
 CITIZEN_DATA_CONNECTED_DOSSIER = register(
     Metric(
-        "CITIZEN_DATA_CONNECTED_DOSSIER", "digitisation", "dossiers", _population, one, "zero",
-        "Hồ sơ khai thác dữ liệu dân cư", "Dossiers using the population database",
+        "CITIZEN_DATA_CONNECTED_DOSSIER",
+        "digitisation",
+        "dossiers",
+        _population,
+        one,
+        "zero",
+        "Hồ sơ khai thác dữ liệu dân cư",
+        "Dossiers using the population database",
         "population_data / received",
     )
 )
 CITIZEN_DATA_CONNECTED_FORMALITY = register(
     Metric(
-        "CITIZEN_DATA_CONNECTED_FORMALITY", "digitisation", "procedures", _procedure_uses_population, one,
+        "CITIZEN_DATA_CONNECTED_FORMALITY",
+        "digitisation",
+        "procedures",
+        _procedure_uses_population,
+        one,
         "zero",
-        "Thủ tục kết nối dữ liệu dân cư", "Procedures connected to the population database",
+        "Thủ tục kết nối dữ liệu dân cư",
+        "Procedures connected to the population database",
         "procedures connected to (or whose dossiers used) population data / procedures",
     )
 )

@@ -32,7 +32,11 @@ def _submitted_online(d: ir.Table) -> ir.BooleanValue:
 
 ONLINE_FULL_DOSSIER_RATE = register(
     Metric(
-        "ONLINE_FULL_DOSSIER_RATE", "online", "dossiers", _full_online_of_eligible, _dossiers_of_eligible,
+        "ONLINE_FULL_DOSSIER_RATE",
+        "online",
+        "dossiers",
+        _full_online_of_eligible,
+        _dossiers_of_eligible,
         "zero",
         "Hồ sơ trực tuyến toàn trình trên hồ sơ của thủ tục đủ điều kiện toàn trình",
         "Full-online dossiers over dossiers of procedures eligible for full-online",
@@ -41,15 +45,27 @@ ONLINE_FULL_DOSSIER_RATE = register(
 )
 ONLINE_PROCEDURE_RATE = register(
     Metric(
-        "ONLINE_PROCEDURE_RATE", "online", "procedures", _procedure_online, one, "zero",
-        "Thủ tục cung cấp dịch vụ công trực tuyến", "Procedures offering online services",
+        "ONLINE_PROCEDURE_RATE",
+        "online",
+        "procedures",
+        _procedure_online,
+        one,
+        "zero",
+        "Thủ tục cung cấp dịch vụ công trực tuyến",
+        "Procedures offering online services",
         "procedures online (catalogue or an online dossier) / procedures (full marks at 80%)",
     )
 )
 ONLINE_SUBMISSION_RATE = register(
     Metric(
-        "ONLINE_SUBMISSION_RATE", "online", "dossiers", _submitted_online, one, "zero",
-        "Tỷ lệ hồ sơ nộp trực tuyến", "Share of dossiers submitted online",
+        "ONLINE_SUBMISSION_RATE",
+        "online",
+        "dossiers",
+        _submitted_online,
+        one,
+        "zero",
+        "Tỷ lệ hồ sơ nộp trực tuyến",
+        "Share of dossiers submitted online",
         "channel = online / received (full marks at 50%)",
     )
 )

@@ -37,21 +37,40 @@ def _fee_bearing_with_fee_dossiers(p: ir.Table) -> ir.BooleanValue:
 
 PAYMENT_DOSSIERS = register(
     Metric(
-        "PAYMENT_DOSSIERS", "payment", "dossiers", dossier_paid_online, _fee_required, "zero",
-        "Hồ sơ thanh toán trực tuyến", "Dossiers paid online", "6 x paid online / dossiers with a fee (6A)",
+        "PAYMENT_DOSSIERS",
+        "payment",
+        "dossiers",
+        dossier_paid_online,
+        _fee_required,
+        "zero",
+        "Hồ sơ thanh toán trực tuyến",
+        "Dossiers paid online",
+        "6 x paid online / dossiers with a fee (6A)",
     )
 )
 PAYMENT_PROCEDURES = register(
     Metric(
-        "PAYMENT_PROCEDURES", "payment", "procedures", _fee_bearing_paid_online, _fee_bearing, "zero",
-        "Thủ tục có thanh toán trực tuyến", "Fee-bearing procedures with an online payment",
+        "PAYMENT_PROCEDURES",
+        "payment",
+        "procedures",
+        _fee_bearing_paid_online,
+        _fee_bearing,
+        "zero",
+        "Thủ tục có thanh toán trực tuyến",
+        "Fee-bearing procedures with an online payment",
         "min(2, 2.5B)",
     )
 )
 PAYMENT_FEE_COVERAGE = register(
     Metric(
-        "PAYMENT_FEE_COVERAGE", "payment", "procedures", _fee_bearing_with_fee_dossiers, _fee_bearing, "zero",
-        "Thủ tục có phát sinh hồ sơ có phí", "Fee-bearing procedures with fee-paying dossiers",
+        "PAYMENT_FEE_COVERAGE",
+        "payment",
+        "procedures",
+        _fee_bearing_with_fee_dossiers,
+        _fee_bearing,
+        "zero",
+        "Thủ tục có phát sinh hồ sơ có phí",
+        "Fee-bearing procedures with fee-paying dossiers",
         "2.5C; the payment group is capped at 10",
     )
 )

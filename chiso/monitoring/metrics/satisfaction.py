@@ -52,38 +52,68 @@ def _category(name: str) -> RowExpr:
 
 PETITION_PROCESSING_ON_TIME = register(
     Metric(
-        "PETITION_PROCESSING_ON_TIME", "satisfaction", "petitions", _on_time, one, "full",
-        "Phản ánh, kiến nghị được xử lý đúng hạn", "Petitions handled on time",
+        "PETITION_PROCESSING_ON_TIME",
+        "satisfaction",
+        "petitions",
+        _on_time,
+        one,
+        "full",
+        "Phản ánh, kiến nghị được xử lý đúng hạn",
+        "Petitions handled on time",
         "6 x on_time / petitions; no petitions -> 6",
     )
 )
 PETITION_HANDLING_SATISFACTION = register(
     Metric(
-        "PETITION_HANDLING_SATISFACTION", "satisfaction", "petitions", _satisfied_count, one, "full",
-        "Mức độ hài lòng về xử lý phản ánh, kiến nghị", "Satisfaction with petition handling",
+        "PETITION_HANDLING_SATISFACTION",
+        "satisfaction",
+        "petitions",
+        _satisfied_count,
+        one,
+        "full",
+        "Mức độ hài lòng về xử lý phản ánh, kiến nghị",
+        "Satisfaction with petition handling",
         "6 x max(0, total - dissatisfied - overdue - repeat) / total; no petitions -> 6",
         clamp_at_zero=True,
     )
 )
 DOSSIER_RECEIVING_SATISFACTION = register(
     Metric(
-        "DOSSIER_RECEIVING_SATISFACTION", "satisfaction", "dossiers", _dossier_ok, one, "zero",
-        "Mức độ hài lòng trong tiếp nhận, giải quyết hồ sơ", "Satisfaction with dossier handling",
+        "DOSSIER_RECEIVING_SATISFACTION",
+        "satisfaction",
+        "dossiers",
+        _dossier_ok,
+        one,
+        "zero",
+        "Mức độ hài lòng trong tiếp nhận, giải quyết hồ sơ",
+        "Satisfaction with dossier handling",
         "rate = 1 - (late share + dissatisfied share); min(6, 6 x rate / 0.9); no dossiers -> 0",
         clamp_at_zero=True,
     )
 )
 PETITION_BY_PROCEDURE = register(
     Metric(
-        "PETITION_BY_PROCEDURE", "satisfaction", "petitions", _category("procedure"), one, "null",
-        "Phản ánh, kiến nghị về thủ tục hành chính", "Petitions about procedures",
+        "PETITION_BY_PROCEDURE",
+        "satisfaction",
+        "petitions",
+        _category("procedure"),
+        one,
+        "null",
+        "Phản ánh, kiến nghị về thủ tục hành chính",
+        "Petitions about procedures",
         "monitoring only (0 points)",
     )
 )
 PETITION_BY_STAFF = register(
     Metric(
-        "PETITION_BY_STAFF", "satisfaction", "petitions", _category("staff"), one, "null",
-        "Phản ánh, kiến nghị về hành vi cán bộ", "Petitions about staff behaviour",
+        "PETITION_BY_STAFF",
+        "satisfaction",
+        "petitions",
+        _category("staff"),
+        one,
+        "null",
+        "Phản ánh, kiến nghị về hành vi cán bộ",
+        "Petitions about staff behaviour",
         "monitoring only (0 points)",
     )
 )

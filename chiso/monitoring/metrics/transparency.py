@@ -35,14 +35,25 @@ def _synced(d: ir.Table) -> ir.BooleanValue:
 
 PUBLISH_ON_TIME = register(
     Metric(
-        "PUBLISH_ON_TIME", "transparency", "procedures", _announced_on_time, one, "zero",
-        "Thủ tục được công bố đúng hạn", "Procedures announced on time",
+        "PUBLISH_ON_TIME",
+        "transparency",
+        "procedures",
+        _announced_on_time,
+        one,
+        "zero",
+        "Thủ tục được công bố đúng hạn",
+        "Procedures announced on time",
         f"announced >= {ANNOUNCE_LEAD_WORKING_DAYS} working days before the legal basis takes effect",
     )
 )
 PUBLIC_UPDATE_ON_TIME = register(
     Metric(
-        "PUBLIC_UPDATE_ON_TIME", "transparency", "procedures", _published_on_time, one, "zero",
+        "PUBLIC_UPDATE_ON_TIME",
+        "transparency",
+        "procedures",
+        _published_on_time,
+        one,
+        "zero",
         "Thủ tục được cập nhật, công khai đúng hạn trên CSDL quốc gia",
         "Procedures published on time in the national procedure database",
         f"published within {PUBLISH_WITHIN_WORKING_DAYS} working days of the announcement",
@@ -50,15 +61,27 @@ PUBLIC_UPDATE_ON_TIME = register(
 )
 PUBLIC_CONTENT_FULL = register(
     Metric(
-        "PUBLIC_CONTENT_FULL", "transparency", "procedures", _content_complete, one, "zero",
-        "Thủ tục công khai đầy đủ nội dung", "Procedures published with all required content",
+        "PUBLIC_CONTENT_FULL",
+        "transparency",
+        "procedures",
+        _content_complete,
+        one,
+        "zero",
+        "Thủ tục công khai đầy đủ nội dung",
+        "Procedures published with all required content",
         "content_complete procedures / procedures",
     )
 )
 DOSSIER_SYNC = register(
     Metric(
-        "DOSSIER_SYNC", "transparency", "dossiers", _synced, one, "zero",
-        "Hồ sơ được đồng bộ lên Cổng DVC quốc gia", "Dossiers synchronised with the national portal",
+        "DOSSIER_SYNC",
+        "transparency",
+        "dossiers",
+        _synced,
+        one,
+        "zero",
+        "Hồ sơ được đồng bộ lên Cổng DVC quốc gia",
+        "Dossiers synchronised with the national portal",
         "synced_national dossiers / received",
     )
 )

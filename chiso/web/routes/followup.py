@@ -47,9 +47,14 @@ TARGET_WORDS = {
 
 
 def _targets_context(request: Request, data: views.TargetsPage) -> dict[str, Any]:
-    words = TARGET_WORDS["en" if lang_of(request) == "en" else "vi"]
+    en = lang_of(request) == "en"
+    words = TARGET_WORDS["en" if en else "vi"]
     chart = charts.stacked_bars(
-        [(t.code, t.counts) for t in data.targets if t.counts],
+        [
+            (f"{t.code} · {t.name_en if en and t.name_en else t.name_vi}"[:90], t.counts)
+            for t in data.targets
+            if t.counts
+        ],
         order=["missed", "at_risk", "no_data", "met"],
         names=words,
         title="targets",

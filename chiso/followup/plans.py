@@ -321,7 +321,7 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
         at, anchor = (x(due + timedelta(days=1)), "end") if x(begin) > width * 0.55 else (x(begin), "start")
         parts.append(
             f'<text x="{at:.1f}" y="{y + 10}" font-size="11" fill="#1f2933" text-anchor="{anchor}">'
-            f"{escape(label)}</text>'
+            f"{escape(label)}</text>"
             f'<rect x="{x(begin):.1f}" y="{y + 14}" width="{w:.1f}" height="12" rx="2" fill="{colour}" '
             f'opacity="0.35"/><rect x="{x(begin):.1f}" y="{y + 14}" width="{w * progress / 100:.1f}" '
             f'height="12" rx="2" fill="{colour}"><title>{escape(label)}: {progress}%</title></rect>'

@@ -70,7 +70,8 @@ def test_each_page_speaks_vietnamese_charts_its_numbers_and_downloads(
     for path in pages:
         page.goto(server + path)
         name = path.strip("/").split("?")[0].replace("/", "-")
-        page.screenshot(path=str(SCREENSHOTS / f"followup-{name}-{ROLES[username]}-{width}.png"), full_page=True)
+        shot = SCREENSHOTS / f"followup-{name}-{ROLES[username]}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
         text = re.sub(r" / [^\t\n]*", "", page.inner_text("main"))  # "vi / en" texts keep their English
         assert not RAW.findall(text), (path, sorted(set(RAW.findall(text))))
         if path in CHARTS and page.locator("table tbody tr").count() > 1:
@@ -100,7 +101,8 @@ def test_a_refused_plan_item_answers_in_place_with_inputs_kept(server: str, brow
     error.wait_for()
     assert "Hạn hoàn thành trước ngày bắt đầu" in error.inner_text()
     assert page.url.endswith("/plans")  # answered in place, not a new page
-    assert page.locator("#plan-form input[name=title]").input_value() == "Triển khai chữ ký số cho 100% cán bộ"
+    title = page.locator("#plan-form input[name=title]").input_value()
+    assert title == "Triển khai chữ ký số cho 100% cán bộ"
     assert page.locator("#plan-form input[name=due_on]").input_value() == "2026-03-01"
     page.screenshot(path=str(SCREENSHOTS / "followup-plans-refused-390.png"), full_page=True)
     context.close()

@@ -28,15 +28,20 @@ def answer_form(
     template: str,
     block: str,
     form: dict[str, Any],
+    again: Callable[[], dict[str, Any]] | None = None,
 ) -> Response:
-    """Run a form's service; on success go to `ok`, on a refusal show the form again, error in place."""
+    """Run a form's service; on success go to `ok`, on a refusal show the form again, error in place.
+
+    `again` returns what else the form's block needs to draw itself (read after the rollback).
+    """
     try:
         run()
     except ChisoError as exc:
         if not is_htmx(request):
             raise
         db.rollback()
-        return render(request, template, block=block, form=form, form_error=exc)
+        extra = again() if again is not None else {}
+        return render(request, template, block=block, form=form, form_error=exc, **extra)
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": ok})
     return RedirectResponse(ok, status_code=303)

@@ -401,6 +401,7 @@ async def settings_form(request: Request, db: DbSession, actor: CurrentActor) ->
         template="followup/notifications.html",
         block="settings_form",
         form=form,
+        again=lambda: {"data": views.notifications_page(db, actor=actor)},
     )
 
 

@@ -19,13 +19,13 @@ def stacked_bars(
     order: Sequence[str],
     names: dict[str, str],
     colours: dict[str, str] = STATUS_COLOURS,
-    width: int = 640,
+    width: int = 560,
     title: str = "",
 ) -> str:
     """Return one horizontal stacked bar per (label, counts by key), keys drawn in `order`, with a legend.
 
-    The label sits above its bar and each segment's count is written in it when it fits, so the chart
-    stays readable at a phone's width.
+    The label sits above its bar and each segment's count is written in it when it fits. The SVG keeps
+    its natural size (the page wraps it in a scrolling box), so its text stays legible on a phone.
     """
     if not rows:
         return ""
@@ -33,8 +33,8 @@ def stacked_bars(
     most = max(sum(c.values()) for _, c in rows) or 1
     height = top + row_h * len(rows) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}" class="bars">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}" class="bars">'
     ]
     x = 0.0
     for key in order:  # the legend

@@ -286,7 +286,8 @@ COLOURS = {
 def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, width: int = 760) -> str:
     """Return a Gantt timeline as SVG: one row per (label, start, due, status, progress), a line for today.
 
-    The labels sit above their bars, so the chart stays readable when scaled down to a phone's width.
+    The labels sit above their bars; the SVG keeps its natural size (the page scrolls it sideways on a
+    phone) so the text stays legible.
     """
     if not bars:
         return ""
@@ -300,6 +301,7 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {top + row_h * len(bars) + 6}" '
+        f'width="{width}" height="{top + row_h * len(bars) + 6}" '
         f'role="img" aria-label="Tiến độ kế hoạch / plan timeline" class="gantt">'
     ]
     month = date(start.year, start.month, 1)

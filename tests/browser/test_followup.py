@@ -113,6 +113,7 @@ def test_a_request_with_a_past_due_date_answers_in_place(server: str, browser: A
     context, page, errors = _tab(browser, 1400)
     _login(page, server, "lanhdao")
     page.goto(f"{server}/alerts?status=open")
+    page.locator("article details:has(form[action$='/request']) > summary").first.click()
     form = page.locator("form[action$='/request']").first
     form.locator("input[name=subject]").fill("Giải trình tỷ lệ trễ hạn")
     form.locator("input[name=due_at]").fill("2020-01-01T17:00")

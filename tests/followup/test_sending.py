@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 
-from conftest import Mailbox, make_user, text_of
+from followup_support import Mailbox, make_user, text_of
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text

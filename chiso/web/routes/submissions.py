@@ -42,6 +42,9 @@ register_messages(
         "Lưu hoặc in trang này (Ctrl+P) để làm biên nhận.": "Save or print this page (Ctrl+P) as a receipt.",
         "Về bản tự đánh giá": "Back to the self-assessment",
         "Lịch sử tiêu chí": "Criterion history",
+        "Bản tự đánh giá chưa được nộp; đây là tình trạng hiện tại, chưa phải biên nhận.": (
+            "The self-assessment has not been submitted; this is its current state, not a receipt."
+        ),
         "Chưa có thay đổi nào.": "No changes yet.",
         "Nộp bản tự đánh giá? Sau khi nộp, giá trị và minh chứng bị khóa cho đến khi thẩm định xong.": (
             "Submit the self-assessment? Once submitted, values and evidence are locked until reviewed."

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, demo, followup, framework, monitor, score, units
+from chiso.cli import agencies, backup, demo, followup, framework, monitor, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -76,6 +76,8 @@ app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")
 app.add_typer(followup.followup_app, name="followup")

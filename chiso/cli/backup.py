@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from chiso.cli.common import console, print_json, run_guarded
-from chiso.config import get_settings
-from chiso.flows.backup import create_backup, describe, restore_backup
 
 
 def backup_command(
@@ -16,6 +14,8 @@ def backup_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Write one archive of the database, the record store and the data dir's files, with SHA-256 sums."""
+    from chiso.config import get_settings
+    from chiso.flows.backup import create_backup, describe
 
     def _run() -> None:
         report = create_backup(file, settings=get_settings())
@@ -35,6 +35,8 @@ def restore_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Check a backup against its checksums, then put its database and files in place (stop serve first)."""
+    from chiso.config import get_settings
+    from chiso.flows.backup import describe, restore_backup
 
     def _run() -> None:
         report = restore_backup(file, settings=get_settings(), replace=force)

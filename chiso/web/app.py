@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
 
 import chiso
 from chiso.web import security
@@ -57,9 +58,10 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
         )
     response.headers.setdefault("X-Request-ID", request.state.request_id)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:  # embeds set their own
+        response.headers.setdefault("X-Frame-Options", "DENY")
     if not request.url.path.startswith("/static/"):
         # pages, JSON and downloads may be private: never kept by a browser or a shared proxy
         response.headers.setdefault("Cache-Control", "no-store")
@@ -93,6 +95,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app)  # first, so it runs inside request_context (security headers, error shape)
     app.middleware("http")(request_context)
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000
+    )  # outermost: the live board's 200 pollers (issue 16)
     include_routes(app)
     _summaries_from_docstrings(app)
     return app

@@ -183,7 +183,7 @@ def create_backup(target: Path, *, settings: Settings) -> BackupReport:
         with open_writer(data_dir):
             kind, dump = _dump_database(settings.database_url, Path(work))
             partial = target.with_name(f".{target.name}.partial")
-            with tarfile.open(partial, "w:gz") as archive:
+            with tarfile.open(partial, "w:gz", compresslevel=6) as archive:  # Parquet is compressed already
                 members.append(_add(archive, dump, dump.name))
                 for path in _data_files(data_dir, skip):
                     members.append(_add(archive, path, f"{FILES}/{path.relative_to(data_dir).as_posix()}"))
@@ -412,8 +412,7 @@ def restore_backup(source: Path, *, settings: Settings, replace: bool = False) -
                 "The database already has data and a restore replaces it: add --force "
                 f"(the current files are kept in {data_dir}/{ASIDE_PREFIX}<time>/)",
             )
-        aside = data_dir / f"{ASIDE_PREFIX}{clock.now().strftime('%Y%m%d-%H%M%S')}"
-        aside.mkdir()
+        aside = _new_aside(data_dir)
         _restore_database(kind, staging / manifest["database"]["file"], settings.database_url, aside)
         _swap_files(data_dir, staging / FILES, aside, keep={source, *_db_files(settings.database_url)})
     finally:
@@ -422,6 +421,19 @@ def restore_backup(source: Path, *, settings: Settings, replace: bool = False) -
     return BackupReport(
         archive=source, database=kind, files=len(files), bytes=sum(m["size"] for m in files), set_aside=aside
     )
+
+
+def _new_aside(data_dir: Path) -> Path:
+    """Create `.before-restore-<local time>` (with a counter when two restores share a second)."""
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        aside = data_dir / f"{ASIDE_PREFIX}{stamp}{f'-{n}' if n else ''}"
+        try:
+            aside.mkdir()
+            return aside
+        except FileExistsError:
+            continue
+    raise Conflict("Quá nhiều lần khôi phục cùng lúc", "Too many restores at the same second; try again")
 
 
 def _db_files(url: str) -> set[Path]:

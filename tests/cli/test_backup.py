@@ -132,6 +132,9 @@ def test_round_trip(instance: Path, tmp_path: Path) -> None:
     assert _dossier_count(instance) == 20
     assert (instance / "uploads" / "ab" / "abcdef").read_bytes() == b"%PDF-1.4 minh chung"
     assert (aside / "records").is_dir()  # what was replaced is kept, not deleted
+    code, out = _run("restore", str(archive), "--force", "--json")  # again, within the same second
+    assert code == 0, out
+    assert Path(json.loads(out)["set_aside"]) != aside and _agency_codes() == ["B.SO.1", "B.SO.2"]
 
 
 def _rewrite(archive: Path, target: Path, change: str) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
-from chiso.accounts.actors import SYSTEM, Actor
+from chiso.accounts.actors import Actor
 from chiso.assessment import computed, periods
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period
@@ -237,7 +237,7 @@ def _touches(period: AssessmentPeriod, months: set[str] | None) -> bool:
 
 
 def refresh_open_periods(
-    session: Session, *, actor: Actor = SYSTEM, months: Iterable[str] | None = None,
+    session: Session, *, actor: Actor, months: Iterable[str] | None = None,
     data_dir: Path | None = None,
 ) -> list[ComputedReport]:  # fmt: skip
     """Refresh the computed values of every open or in-review period (only those touching `months`).
@@ -263,8 +263,8 @@ def refresh_open_periods(
 
 
 def recompute_after_ingest(
-    session: Session, affected: Iterable[tuple[str | None, str]], *, data_dir: Path | None = None,
-    actor: Actor = SYSTEM,
+    session: Session, affected: Iterable[tuple[str | None, str]], *, actor: Actor,
+    data_dir: Path | None = None,
 ) -> tuple[pd.DataFrame, list[ComputedReport]]:  # fmt: skip
     """Recompute the agency-months an ingest touched, then refresh the computed values they feed.
 

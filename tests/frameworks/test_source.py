@@ -57,7 +57,7 @@ def test_only_leaves_have_a_source(tmp_path: Path) -> None:
                                  {"metric": "X", "extra": 1}])  # fmt: skip
 def test_a_malformed_source_is_refused(raw: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
-        Node(code="L", name_vi="x", rule={"type": "ratio"}, source=raw)
+        Node.model_validate({"code": "L", "name_vi": "x", "rule": {"type": "ratio"}, "source": raw})
 
 
 def test_a_source_left_unset_keeps_the_hash_of_frameworks_stored_before_it() -> None:

@@ -21,6 +21,7 @@ from chiso import clock
 from chiso.accounts.actors import SYSTEM, Actor
 from chiso.assessment import periods, review, submissions
 from chiso.assessment.form import Criterion, load_form
+from chiso.frameworks.entry import WHOLE_UNITS
 from chiso.store.models import Agency, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, Submission
 
@@ -63,9 +64,8 @@ def demo_value(crit: Criterion, rng: random.Random, quality: float) -> dict[str,
         if crit.max_value is None:  # counts such as online meetings
             return {"value": rng.randint(0, 8) + round(10 * quality)}
         low = crit.min_value or 0.0
-        return {
-            "value": round(low + (crit.max_value - low) * min(1.0, rng.uniform(0.5, 0.8) + 0.3 * quality), 2)
-        }
+        value = round(low + (crit.max_value - low) * min(1.0, rng.uniform(0.5, 0.8) + 0.3 * quality), 2)
+        return {"value": round(value) if crit.unit in WHOLE_UNITS else value}
     return None
 
 

@@ -26,7 +26,7 @@ from chiso.monitoring.metrics import builtin_metrics
 from chiso.monitoring.periods import PeriodKind
 from chiso.monitoring.records.readers import write_rejects
 from chiso.monitoring.runner import compute_from_store
-from chiso.monitoring.score766 import read_agencies, score766_files, write_table
+from chiso.monitoring.score766 import FORMATS, read_agencies, score766_files, write_table
 from chiso.store import session_scope
 
 app = typer.Typer(help="monitor", no_args_is_help=True)
@@ -80,10 +80,19 @@ def score766_command(
         None, "--agencies", help="agencies.csv: agency_code, name, parent_code, level."
     ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
+    fmt: str = typer.Option("", "--format", help="csv, json, parquet or xlsx (default: from --out)."),
+    by_procedure: Path | None = typer.Option(
+        None, "--by-procedure", help="Also write each dossier metric per agency and procedure to this file."
+    ),
 ) -> None:
-    """Score the Decision 766 index of one period from record files alone (no database)."""
+    """Score the Decision 766 index of one period from record files alone (no database).
+
+    One row per agency and metric, per group total (indicator_code = the group code) and TOTAL;
+    a metric without data (zero denominator) is an empty cell, JSON null.
+    """
 
     def _run() -> None:
+        chosen = _format(fmt)
         with console.status("Đang tính / computing ..."):
             report = score766_files(
                 dossiers=dossiers,
@@ -92,10 +101,16 @@ def score766_command(
                 agencies=agencies,
                 period=period,
                 engine=_engine(engine),
+                by_procedure=by_procedure is not None,
             )
-        write_table(report.table, out)
+        write_table(report.table, out, fmt=chosen)
         read = ", ".join(f"{k} {v}" for k, v in report.rows_read.items())
         console.print(f"Đã đọc / read: {read}; {len(report.table)} dòng/rows -> {out}")
+        if by_procedure is not None and report.by_procedure is not None:
+            write_table(report.by_procedure, by_procedure, fmt=chosen)
+            console.print(
+                f"Theo thủ tục / by procedure: {len(report.by_procedure)} dòng/rows -> {by_procedure}"
+            )
         if report.rejects:
             path = write_rejects(report.rejects, out.with_name(out.stem + ".rejects.csv"))
             console.print(f"[yellow]{len(report.rejects)} ô lỗi bị loại / bad cells rejected -> {path}[/]")
@@ -108,6 +123,17 @@ def _engine(name: str) -> Engine:
         if engine == name.strip().lower():
             return engine
     raise InvalidInput(f"Không có engine '{name}' (duckdb, spark)", f"Unknown engine '{name}'")
+
+
+def _format(name: str) -> str | None:
+    if not name:
+        return None
+    if name.strip().lower() not in FORMATS:
+        raise InvalidInput(
+            f"--format '{name}' không hợp lệ ({', '.join(FORMATS)})",
+            f"--format '{name}': use {', '.join(FORMATS)}",
+        )
+    return name.strip().lower()
 
 
 def _by(name: str) -> PeriodKind | None:

@@ -22,6 +22,7 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
+from chiso.flows.demo_followup import add_demo_followup
 from chiso.flows.reconcile import import_demo_portal
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
@@ -106,6 +107,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("generate_monitoring_records", generate_monitoring_records),
     ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
+    ("build_demo_followup", add_demo_followup),
 ]
 
 

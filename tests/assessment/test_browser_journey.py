@@ -138,7 +138,12 @@ def fill_required(page: Any) -> None:
             if not any(r.is_checked() for r in radios.all()):
                 radios.first.check()
             continue
-        for name, text in (("__numerator", "8"), ("__denominator", "10"), ("__value", "1")):
+        rate = fieldset.locator("input[data-unit=percent], input[data-unit=fraction]").count() > 0
+        for name, text in (
+            ("__numerator", "8"),
+            ("__denominator", "10"),
+            ("__value", "90%" if rate else "1"),
+        ):
             box = fieldset.locator(f"input[name$='{name}']")
             if box.count() and not box.first.input_value() and box.first.get_attribute("readonly") is None:
                 box.first.fill(text)

@@ -108,7 +108,13 @@ def form_of(values: dict[str, dict[str, object]]) -> dict[str, str]:
     return {f"{code}__{k}": str(v) for code, fields in values.items() for k, v in fields.items()}
 
 
-FORM_VALUES = {**FULL_VALUES, "HT_MANG": {"value": "1"}, "CS_KE_HOACH": {"value": "0"}}
+# What the form posts: text as reporters type it (a percent criterion takes 100%, not an ambiguous 1).
+FORM_VALUES = {
+    **FULL_VALUES,
+    "HT_MANG": {"value": "1"},
+    "CS_KE_HOACH": {"value": "0"},
+    "UD_VAN_BAN": {"value": "100%"},
+}
 A = f"/assessment/{P}/agencies/WEB.A"
 
 
@@ -117,7 +123,7 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
     page = client.get(A)
     assert page.status_code == 200 and 'rel="alternate"' in page.text and "HT_MANG" in page.text
     # htmx autosave: a bad field is reported, the good ones are kept
-    bad = {**form_of(FORM_VALUES), "HT_MAY_TINH__value": "1,7"}
+    bad = {**form_of(FORM_VALUES), "HT_MAY_TINH__value": "170%"}
     saved = client.post(f"{A}/draft", data={**bad, "csrf_token": csrf}, headers={"HX-Request": "true"})
     assert saved.status_code == 200 and 'id="status"' in saved.text and "<html" not in saved.text
     assert "HT_MAY_TINH" in saved.text

@@ -54,6 +54,13 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ),  # fmt: skip
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
+    (f"/rankings/{PAST}/sensitivity", f"/api/rankings/{PAST}/sensitivity", "secretariat", "danang-it"),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/whatif",
+        f"/api/assessment/{OPEN}/agencies/TW.A/whatif",
+        "reporter",
+        "TW.A",
+    ),  # fmt: skip
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
     ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
@@ -64,6 +71,8 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/plans", "/api/plans", "reporter", "Số hóa hồ sơ một cửa"),
     ("/notifications", "/api/notifications", "reporter", "Giải trình tỷ lệ đúng hạn"),
     ("/notifications/outbox", "/api/notifications/outbox", "secretariat", None),
+    (f"/rankings/{PAST}/report", f"/api/rankings/{PAST}/report", "secretariat", "Sở Thử Một"),
+    ("/open-data", "/api/open-data", "public", PAST),
 ]
 
 

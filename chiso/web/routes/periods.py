@@ -22,6 +22,7 @@ from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
+from chiso.web.routes.rankings import group_sizes
 from chiso.web.uploads import read_upload
 
 router = APIRouter()
@@ -111,7 +112,8 @@ async def bulk_import(
 
 
 def _preview_context(request: Request, ranking: Ranking) -> dict[str, object]:
-    return {"ranking": ranking, "groups": sorted({r.group for r in ranking.rows}), "preview": True}
+    groups = sorted({r.group for r in ranking.rows})
+    return {"ranking": ranking, "groups": groups, "preview": True, "group_sizes": group_sizes(ranking)}
 
 
 @page(router, "/assessment/{code}/preview", template="assessment/ranking.html", action="manage-periods",

@@ -332,9 +332,10 @@ def _demo_units(values: pd.DataFrame, dossiers: pd.DataFrame, metric: str) -> li
     facts = _facts(dossiers).set_index("agency_code")
     unsynced = facts["unsynced"].astype(int).to_dict()
     codes = [str(c) for c in rows["agency_code"]]
-    # The agency with the most unsynced dossiers gets them left out; the next three in code order get
+    # The agency with the fewest unsynced dossiers gets them left out; the next three in code order get
     # four dossiers chiso "missed", two dossiers judged late, and no row at all.
-    left_out = max(codes, key=lambda c: (unsynced.get(c, 0), c)) if codes else None
+    some = [c for c in codes if unsynced.get(c, 0) > 0]
+    left_out = min(some, key=lambda c: (unsynced[c], c)) if some else None
     missed, late, dropped = ([c for c in codes if c != left_out] + [None, None, None])[:3]
     units = []
     for r in rows.to_dict("records"):

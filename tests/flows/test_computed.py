@@ -109,7 +109,7 @@ def test_an_ingest_updates_the_open_period_and_a_freeze_keeps_the_cut_off(
     with clock.frozen(NOW):
         _open(db, province)
         affected = _ingest(_dossier(4, "DNG.SO.A", "2026-03-01", late=True))
-        values, reports = flow.recompute_after_ingest(db, affected)
+        values, reports = flow.recompute_after_ingest(db, affected, actor=SYSTEM)
     assert not values.empty and [r.written for r in reports] == [2]
     assert _fields(db, "DNG.SO.A")["DVC_DUNG_HAN"].denominator == 4
     with clock.frozen(NOW), pytest.raises(PermissionDenied):
@@ -132,7 +132,7 @@ def test_an_ingest_updates_the_open_period_and_a_freeze_keeps_the_cut_off(
     assert "chốt số liệu đến 28/02/2026" in describe_lineage(field.source)
     with clock.frozen(NOW):
         later = _ingest(_dossier(5, "DNG.SO.A", "2026-02-27"))
-        _, reports = flow.recompute_after_ingest(db, later)
+        _, reports = flow.recompute_after_ingest(db, later, actor=SYSTEM)
     assert [r.skipped for r in reports] == ["frozen"]
     assert _fields(db, "DNG.SO.A")["DVC_DUNG_HAN"].denominator == 3
     with clock.frozen(NOW):

@@ -275,8 +275,8 @@ def request_detail(session: Session, *, request_id: int, actor: Actor) -> Reques
 def plans_page(
     session: Session, *, actor: Actor, agency_code: str | None = None, kind: str | None = None
 ) -> PlansPage:
-    """Return the plan items (a reporter: their agency's), with the linked indicator's trend when a target
-    of that indicator was evaluated for the agency."""
+    """Return the plan items (a reporter: their agency's), each with its linked indicator's 6-month trend
+    (kept by the last evaluation; else the trend of a target on that indicator)."""
     own = _own_code(session, actor)
     agency_code = own or agency_code
     names = _agency_names(session)
@@ -304,7 +304,7 @@ def plans_page(
                 status=i.status,
                 progress=i.progress,
                 overdue=i.due_on < today and i.status in ("planned", "in_progress"),
-                trend=trends.get((i.indicator or "", code), []),
+                trend=list(i.trend or []) or trends.get((i.indicator or "", code), []),
             )
         )
     return PlansPage(agency_code=agency_code, kind=kind, today=today, items=items)

@@ -150,18 +150,30 @@ async def targets_import(
 
 
 @router.post("/targets/rules/{code}", dependencies=[require("edit-targets")], include_in_schema=False)
-def rule_form(
-    db: DbSession,
-    actor: CurrentActor,
-    code: str,
-    threshold: Annotated[str, Form()] = "",
-    enabled: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Switch an alert rule on or off and set its threshold."""
-    alerts.set_rule(
-        db, code=code, enabled=bool(enabled), threshold=float(threshold) if threshold else None, actor=actor
+async def rule_form(request: Request, db: DbSession, actor: CurrentActor, code: str) -> Response:
+    """Switch an alert rule on or off and set its threshold (a number; the rule's unit)."""
+    raw = await request.form()
+    form = {
+        "code": code,
+        "enabled": str(raw.get("enabled") or ""),
+        "threshold": str(raw.get("threshold") or ""),
+    }
+    form["name"] = alerts.RULES[code].name_vi if code in alerts.RULES else code
+
+    def run() -> None:
+        text = form["threshold"].strip().replace(",", ".")
+        try:
+            threshold = float(text) if text else None
+        except ValueError:
+            raise InvalidInput(
+                f"Ngưỡng phải là số, không phải {form['threshold']!r}",
+                f"The threshold must be a number, not {form['threshold']!r}",
+            ) from None
+        alerts.set_rule(db, code=code, enabled=bool(form["enabled"]), threshold=threshold, actor=actor)
+
+    return answer_form(
+        request, db, run, ok="/targets#rules", template="followup/targets.html", block="rule_form", form=form
     )
-    return RedirectResponse("/targets#rules", status_code=303)
 
 
 # --------------------------------------------------------------------------- alerts and requests

@@ -45,6 +45,18 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
     (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        f"/api/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        "reporter",
+        "Sở Thử Một",
+    ),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/receipt",
+        f"/api/assessment/{OPEN}/agencies/TW.A/receipt",
+        "reporter",
+        "Sở Thử Một",
+    ),
     (f"/assessment/{OPEN}/computed", f"/api/assessment/{OPEN}/computed", "assessor", OPEN),
     (
         f"/assessment/{PAST}/preview?group=SBN",

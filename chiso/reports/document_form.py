@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from chiso.errors import InvalidInput, Problem
 from chiso.reports.schemas import DocumentInfo, SignatureBlock
 
-NUMBER = re.compile(r"^\d{1,6}$")
-SYMBOL = re.compile(r"^[0-9A-ZĐ][0-9A-ZĐ.\-]{0,29}$")
+NUMBER = re.compile(r"^[0-9]{1,6}\Z")
+SYMBOL = re.compile(r"^[0-9A-ZĐ][0-9A-ZĐ.\-]{0,29}\Z")
 
 
 class DocumentFields(BaseModel):

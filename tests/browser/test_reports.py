@@ -110,8 +110,8 @@ def test_the_secretariat_fills_the_form_and_downloads_the_decision(
     tab.screenshot(path=str(SCREENSHOTS / f"reports-form-error-{width}.png"), full_page=True)
 
     tab.fill("#f-signer_name", SIGNER)
-    with tab.expect_download() as info:
-        tab.click("form.report-form button[type=submit]")
+    with tab.expect_download(timeout=180_000) as info:  # scoring and rendering on a loaded machine
+        tab.click("form.report-form button[type=submit]", timeout=180_000)
     target = tmp_path / "decision.pdf"
     info.value.save_as(target)
     text = _pdf_text(target)
@@ -135,8 +135,8 @@ def test_a_draft_decision_of_an_open_period_says_so(server: str, tab: Any, tmp_p
     assert "DỰ THẢO" in tab.inner_text("main")
     _fill(tab, signer=SIGNER)
     tab.fill("#f-number", "")
-    with tab.expect_download() as info:
-        tab.click("form.report-form button[type=submit]")
+    with tab.expect_download(timeout=180_000) as info:  # scoring and rendering on a loaded machine
+        tab.click("form.report-form button[type=submit]", timeout=180_000)
     target = tmp_path / "draft.pdf"
     info.value.save_as(target)
     text = _pdf_text(target)

@@ -38,7 +38,7 @@ class DocumentFields(BaseModel):
     signer_authority: str = "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH"
     signer_title: str = "PHÓ CHỦ TỊCH"
     signer_name: str = ""
-    include_narrative: bool = True
+    include_narrative: bool = False  # an unchecked box sends nothing
 
 
 def _lines(text: str) -> list[str]:

@@ -33,6 +33,11 @@ def test_a_filled_form_gives_the_document() -> None:
     assert parse_document(fields_of(doc)) == doc, "the form shows a document as it would send it back"
 
 
+def test_an_unchecked_summary_box_leaves_the_summary_out() -> None:
+    assert parse_document(GOOD).include_narrative is False  # a form without the box's field
+    assert parse_document(GOOD.model_copy(update={"include_narrative": True})).include_narrative is True
+
+
 def test_a_draft_leaves_number_and_date_empty() -> None:
     doc = parse_document(GOOD.model_copy(update={"number": " ", "issued_on": ""}))
     assert doc.number is None and doc.issued_on is None

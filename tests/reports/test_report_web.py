@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from report_site import AGENCIES, OPEN, PAST, build_site
 from sqlalchemy import select
 
+from chiso import clock
 from chiso.accounts.service import start_session
 from chiso.store import session_scope
 from chiso.store.models import User
@@ -190,3 +191,15 @@ def test_the_ranking_and_period_pages_offer_the_report_buttons(client: TestClien
     login(client, site, "public")
     page = client.get(f"/rankings/{PAST}").text
     assert f"/rankings/{PAST}/report" not in page and f'href="/rankings/{PAST}/workbook.xlsx"' in page
+
+
+def test_a_closed_766_month_is_open_data_and_the_open_one_is_not(client: TestClient, site: str) -> None:
+    login(client, site, "public")
+    today = clock.today()
+    before = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    descriptor = client.get(f"/open-data/766/{before}/datapackage.json")
+    assert descriptor.status_code == 200 and descriptor.json()["version"] == before
+    assert client.get(f"/open-data/766/{today.year}-{today.month:02d}/datapackage.json").status_code == 422
+    assert client.get("/open-data/766/2026-13/datapackage.json").status_code == 422
+    brief = client.get(f"/monitoring/brief/{before}.pdf")
+    assert brief.status_code == 200 and brief.content.startswith(b"%PDF")

@@ -342,7 +342,7 @@ def _board(session: Session, *, data_dir: Path, month: str) -> LiveBoard | None:
     if now < datetime.combine(period.start, datetime.min.time()):
         return None
     cutoff = min(period.cutoff, now)
-    return compute_live_board(data_dir=data_dir, now=cutoff, months=1, agencies=_board_agencies(session))
+    return compute_live_board(data_dir=data_dir, now=cutoff, period=period, agencies=_board_agencies(session))
 
 
 def _province(board: LiveBoard | None) -> IndexFigures | None:
@@ -355,11 +355,12 @@ def _province(board: LiveBoard | None) -> IndexFigures | None:
     codes = [c for c, *_ in GROUPS_766]
     groups = {
         c: round(statistics.fmean(vals), 2)
-        if (vals := [r.components[c] for r in board.rows if c in r.components])
+        if (vals := [v for r in board.rows if (v := r.components.get(c)) is not None])
         else None
         for c in codes
     }
-    return IndexFigures(total=round(statistics.fmean(r.total for r in board.rows), 2), groups=groups)
+    totals = [r.total for r in board.rows if r.total is not None]  # agencies without data are not zeros
+    return IndexFigures(total=round(statistics.fmean(totals), 2) if totals else None, groups=groups)
 
 
 def index766_month(session: Session, *, month: str, data_dir: Path, province_name: str) -> Index766Month:
@@ -389,7 +390,7 @@ def index766_month(session: Session, *, month: str, data_dir: Path, province_nam
             band=r.band,
             previous_total=earlier[r.agency_code].total if r.agency_code in earlier else None,
             previous_rank=earlier[r.agency_code].rank if r.agency_code in earlier else None,
-            groups={k: float(v) for k, v in r.components.items()},
+            groups={k: None if v is None else float(v) for k, v in r.components.items()},
             received=r.received,
         )
         for r in board.rows

@@ -213,6 +213,8 @@ class WhatIfPanel(BaseModel):
     top: int
     now: StandingOut | None
     plans: list[GoalPlan]
+    #: Criteria without a value yet: the plans leave them out (a cell without data is not planned).
+    missing: list[str] = Field(default_factory=list)
     message_vi: str = ""
     message_en: str = ""
 
@@ -246,6 +248,7 @@ def whatif_panel(
     run = gather_period_run(session, period=period, submission_ids=peers).pipeline
     assert run is not None  # gather_period_run keeps the engine's run
     names = {c.code: c.name_vi for c in form.criteria}
+    base.missing = submissions.missing_criteria(session, form=form, submission=sub)
     start = what_if(run, agency_code, {})
     base.group, base.now = start.group, _standing(start.before)
     for goal in ("next-band", f"top:{top}"):

@@ -44,7 +44,7 @@ register_messages({
     "Xem": "Show", "Tính cho cả nhóm, các đơn vị khác giữ nguyên số liệu hiện tại.": (
         "Computed on the whole group, the other agencies' current values unchanged."),
     "hồ sơ": "dossiers", "điểm tự chấm": "self-assessed points", "giá trị": "value", "tỷ lệ": "rate",
-    "có": "yes",
+    "có": "yes", "Tiêu chí chưa nhập không có trong kế hoạch": "Criteria without a value are not planned",
 })  # fmt: skip
 
 

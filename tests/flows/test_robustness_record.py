@@ -36,10 +36,8 @@ FRAMEWORK = framework_from_dict(
         ],
     }
 )  # fmt: skip
-SPEC = uncertainty_from_dict(
-    {"replications": 64, "seed": 3, "factors": [{"kind": "weights", "spread": 0.5}, {"kind": "assessor", "points": 2}]},
-    FRAMEWORK,
-)  # fmt: skip
+FACTORS = [{"kind": "weights", "spread": 0.5}, {"kind": "assessor", "points": 2}]
+SPEC = uncertainty_from_dict({"replications": 64, "seed": 3, "factors": FACTORS}, FRAMEWORK)
 
 
 def _run(cells: list[tuple[float, float, float]], groups: int) -> object:

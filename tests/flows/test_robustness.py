@@ -121,3 +121,39 @@ def test_whatif_panel_plans_on_the_whole_group_and_the_plan_scores_as_planned(
     submissions.save_draft(db, period_code=P, agency_code="DNG.SO.A", values=changed, actor=reporter)
     rescored = flow.preview_agency(db, period_code=P, agency_code="DNG.SO.A", actor=reporter)
     assert rescored.published_total == top.after.published
+
+
+def test_what_if_on_a_draft_equals_saving_it_and_rescoring(db: Session, province, open_period) -> None:
+    from assess_helpers import FULL_VALUES
+
+    from chiso.assessment import submissions
+    from chiso.errors import InvalidInput, ScoringError
+    from chiso.flows.robustness import ChangeIn
+
+    open_period()
+    reporter = province.users["baocao.a"]
+    with pytest.raises(InvalidInput):
+        robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.A", changes={}, actor=reporter)
+    for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D"):
+        values = {
+            **FULL_VALUES,
+            **TWEAKS.get(agency, {}),
+            **({"HT_MANG": {"value": 0}} if agency == "DNG.SO.A" else {}),
+        }
+        submissions.save_draft(db, period_code=P, agency_code=agency, values=values, actor=SYSTEM)
+    with pytest.raises(PermissionDenied):
+        robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.B", changes={}, actor=reporter)
+    with pytest.raises(ScoringError, match="NO_SUCH"):
+        robustness.what_if_draft(
+            db, period_code=P, agency_code="DNG.SO.A", changes={"NO_SUCH": ChangeIn(value=1)}, actor=reporter
+        )
+    changes = {"HT_MANG": ChangeIn(value=1), "DVC_DUNG_HAN": ChangeIn(numerator=99, denominator=100)}
+    out = robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.A", changes=changes, actor=reporter)
+    assert out.group == "SBN" and out.after.published is not None and out.before.published is not None
+    assert out.after.published > out.before.published and out.after.rank == 1
+    submissions.save_draft(
+        db, period_code=P, agency_code="DNG.SO.A", actor=reporter,
+        values={"HT_MANG": {"value": 1}, "DVC_DUNG_HAN": {"numerator": 99, "denominator": 100}},
+    )  # fmt: skip
+    again = flow.preview_agency(db, period_code=P, agency_code="DNG.SO.A", actor=reporter)
+    assert again.published_total == out.after.published

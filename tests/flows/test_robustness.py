@@ -8,6 +8,7 @@ import io
 
 import pytest
 from assess_helpers import later
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
@@ -70,6 +71,11 @@ def test_downloads_carry_the_interval_columns(db: Session, province, open_period
     assert row.band_probabilities is not None
     for band, share in row.band_probabilities.items():
         assert float(first[f"p_{band}"]) == pytest.approx(share)
+    sheet = load_workbook(io.BytesIO(publication.export_ranking(ranking, fmt="xlsx"))).active
+    header = [c.value for c in sheet[4]]
+    values = dict(zip(header, [c.value for c in sheet[5]], strict=True))
+    assert values["rank_low"] == row.rank_low and values["rank_median"] == row.rank_median
+    assert {f"p_{band}" for band in row.band_probabilities} <= set(header)
 
 
 def test_sensitivity_of_a_published_ranking(db: Session, province, open_period) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from chiso import clock
+from chiso import clock, faults
 from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_secretariat
@@ -263,6 +263,8 @@ def record_publication(
             actor=actor,
             at=now,
         )
+    session.flush()
+    faults.reach("publish.recorded")
     return pub
 
 

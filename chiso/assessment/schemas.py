@@ -66,6 +66,7 @@ class FieldOut(BaseModel):
     kind: str
     rule: str
     max_points: float
+    unit: str = "number"
     guidance_vi: str
     guidance_en: str
     choices: list[str]
@@ -259,6 +260,18 @@ class AuditEntryOut(BaseModel):
     old_value: str | None
     new_value: str | None
     reason: str | None
+
+
+class CriterionHistory(BaseModel):
+    """Every change of one criterion's value and review in one agency's submission, oldest first."""
+
+    period_code: str
+    agency_code: str
+    agency_name_vi: str
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    rows: list[AuditEntryOut]
 
 
 class AuditPage(BaseModel):

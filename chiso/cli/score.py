@@ -16,7 +16,7 @@ from rich.table import Table
 
 from chiso.cli.common import console, print_json, run_guarded
 from chiso.errors import InvalidInput, NotFound
-from chiso.exports import XLSX_OPTIONS
+from chiso.exports import XLSX_OPTIONS, guard_text
 
 app = typer.Typer(
     help="Chấm điểm, xếp hạng từ tệp giá trị / score, rank and band agencies from a values file.",
@@ -76,7 +76,7 @@ def write_results(result: Any, path: Path) -> None:
             if len(result.explanations) <= EXCEL_MAX_ROWS:
                 result.explanations.to_excel(writer, sheet_name="explanations", index=False)
         return
-    table.to_csv(path, index=False, encoding="utf-8")
+    guard_text(table).to_csv(path, index=False, encoding="utf-8")
 
 
 def _inputs(
@@ -255,7 +255,7 @@ def _write_intervals(result: Any, out: Path) -> None:
             result.table.to_excel(writer, sheet_name="intervals", index=False)
             result.bands.to_excel(writer, sheet_name="bands", index=False)
     else:
-        result.table.to_csv(out, index=False, encoding="utf-8")
+        guard_text(result.table).to_csv(out, index=False, encoding="utf-8")
 
 
 def _print_intervals(table: pd.DataFrame, summary: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from chiso.assessment import bulk, overview, periods
 from chiso.assessment.schemas import PeriodDetail, PeriodOut, Ranking
 from chiso.clock import LocalDatetime
+from chiso.flows import computed
 from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
@@ -51,7 +52,7 @@ class OpenPeriodIn(BaseModel):
 )
 def open_period_api(db: DbSession, actor: CurrentActor, body: Annotated[OpenPeriodIn, Body()]) -> PeriodOut:
     """Open an assessment period (secretariat)."""
-    opened = periods.open_period(db, actor=actor, **body.model_dump())
+    opened = computed.open_period(db, actor=actor, **body.model_dump())  # with its computed values
     notices.period_opened(db, period_code=opened.code)
     return overview.period_detail(db, period_code=opened.code, actor=actor).period
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from chiso.assessment.publication import IntervalRecord
+from chiso.assessment.published_intervals import IntervalRecord
 from chiso.errors import ChisoError
 from chiso.frameworks import UncertaintySpec, load_uncertainty
 from chiso.frameworks.schema import Framework

@@ -18,6 +18,7 @@ from chiso.accounts.actors import Actor
 from chiso.assessment import publication, submissions
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.periods import get_period
+from chiso.assessment.published_intervals import publication_intervals
 from chiso.assessment.scores import values_frame
 from chiso.assessment.snapshots import load_snapshot
 from chiso.errors import ChisoError, InvalidInput, NotFound
@@ -76,7 +77,7 @@ def replay_published_intervals(
         ScoringError: the recomputed intervals differ from the stored ones.
     """
     pub, run = published_run(session, period_code=period_code, revision=revision)
-    stored = publication.publication_intervals(session, publication=pub)
+    stored = publication_intervals(session, publication=pub)
     if stored is None or "error" in stored.log:
         raise NotFound(
             f"Lần công bố {pub.revision} của kỳ {period_code} không kèm khoảng xếp hạng",

@@ -63,7 +63,11 @@ def serve_command(
     background = None if reload else followup.start_worker()  # one per serve; the leader is elected in the DB
     try:
         uvicorn.run(
-            "chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload,
+            "chiso.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
             workers=None if reload else workers,
         )
     finally:

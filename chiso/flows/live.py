@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.config import get_settings
@@ -56,20 +57,25 @@ def manifest_stamp(data_dir: Path) -> float:
         return 0.0
 
 
+def agencies_on(session: Session, *, on: date) -> pd.DataFrame | None:
+    """Return the agencies valid on `on` (code, name, parent, level) as the board's computation takes them."""
+    rows = search_agencies(session, on=on)
+    if not rows:
+        return None
+    return pd.DataFrame(
+        {
+            "agency_code": [a.code for a in rows],
+            "name": [a.name_vi for a in rows],
+            "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
+            "level": [a.kind for a in rows],
+        }
+    )
+
+
 def agency_table(*, on: date, url: str | None = None) -> pd.DataFrame | None:
-    """Return the agencies valid on `on` (code, name, parent, level), read in a session of their own."""
+    """Return `agencies_on`, read in a session of its own (the background thread has no request's)."""
     with session_scope(url) as session:
-        rows = search_agencies(session, on=on)
-        if not rows:
-            return None
-        return pd.DataFrame(
-            {
-                "agency_code": [a.code for a in rows],
-                "name": [a.name_vi for a in rows],
-                "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
-                "level": [a.kind for a in rows],
-            }
-        )
+        return agencies_on(session, on=on)
 
 
 def build_board(period: Period, *, data_dir: Path, now: datetime, url: str | None = None) -> LiveBoard:

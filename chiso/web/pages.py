@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -126,7 +128,14 @@ def page(
             tag = _entity_tag(request, result, etag)
             if tag is not None and tag in request.headers.get("if-none-match", ""):
                 return Response(status_code=304, headers=_cache_headers(tag))
-            response = render_result(request, result, options)
+            shared = _shared_key(request, tag)
+            kept = RENDERED.get(shared) if shared else None
+            if kept is not None:  # the same rendering for every poller of an unchanged board
+                response = Response(kept[0], media_type=kept[1], headers={"Vary": "Accept, HX-Request"})
+            else:
+                response = render_result(request, result, options)
+                if shared and response.status_code == 200:
+                    RENDERED.put(shared, (bytes(response.body), response.media_type or "text/html"))
             if tag is not None:
                 response.headers.update(_cache_headers(tag))
             return response
@@ -190,6 +199,38 @@ def _entity_tag(request: Request, result: Any, etag: ETagOf | None) -> str | Non
     )
     who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
     return f'W/"{etag(request, result)}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'
+
+
+class RenderedCache:
+    """The last renderings of tagged pages that show nothing of the viewer (JSON and htmx fragments)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, ...], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> tuple[bytes, str] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, ...], value: tuple[bytes, str]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+RENDERED = RenderedCache()
+
+
+def _shared_key(request: Request, tag: str | None) -> tuple[str, ...] | None:
+    """Return the key of a rendering the same for every viewer (JSON, fragment), or None (a whole page)."""
+    if tag is None or not (asks_for_json(request) or request.headers.get("hx-request")):
+        return None
+    return (request.url.path, str(request.url.query), tag.rsplit("-", 1)[0])
 
 
 def _cache_headers(tag: str) -> dict[str, str]:

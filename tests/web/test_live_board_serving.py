@@ -118,3 +118,15 @@ def test_the_page_polls_with_its_own_script_only_while_visible(client: TestClien
     script = client.get("/static/live.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "visibilityState" in script.text and "visibilitychange" in script.text
+
+
+def test_pollers_of_an_unchanged_board_share_one_rendering(client: TestClient, tmp_path: Path) -> None:
+    from chiso.web.pages import RENDERED
+
+    _ingest(tmp_path, "shared", _recent("WT.SNV", "R1"))
+    first = client.get("/monitoring/live?sort=total", headers={"HX-Request": "true"})
+    key = ("/monitoring/live", "sort=total", first.headers["etag"].rsplit("-", 1)[0])
+    assert RENDERED.get(key) is not None
+    client.cookies.clear()  # another visitor: another tag (its own cookie), the same fragment
+    second = client.get("/monitoring/live?sort=total", headers={"HX-Request": "true"})
+    assert second.text == first.text and second.headers["etag"] != first.headers["etag"]

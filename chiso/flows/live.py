@@ -188,6 +188,19 @@ async def wait_for_board(
         ) from exc
 
 
+def peek_live_board(period_text: str | None = None, *, url: str | None = None) -> LiveBoard | None:
+    """Return the last computed board of a period as it is (unfiltered), or None; never waits.
+
+    Starts a background refresh when the board is stale, as any request would.
+    """
+    try:
+        period = pick_period(period_text, now=local_now())
+    except ChisoError:
+        return None
+    data_dir, db = _where(url)
+    return BOARDS.peek(period, data_dir=data_dir, url=db)[0]
+
+
 def get_live_board(
     period_text: str | None = None,
     *,

@@ -21,6 +21,7 @@ import chiso
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.web import security
+from chiso.web.conditional import NotModifiedShortcut
 from chiso.web.deps import route_action
 from chiso.web.errors import install_error_handlers, wants_json
 from chiso.web.i18n import pick_lang
@@ -107,6 +108,7 @@ def create_app() -> FastAPI:
         **_body_limit_option(),
     )
     install_error_handlers(app)
+    app.add_middleware(NotModifiedShortcut)  # inside request_context: it knows the language, adds headers
     app.middleware("http")(request_context)
     app.add_middleware(
         GZipMiddleware, minimum_size=1000

@@ -44,7 +44,8 @@ def url(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def _records(tmp_path: Path) -> None:
     rows = [
         {"dossier_id": f"{a}-{m}-{i}", "agency_code": a, "received_at": f"2026-{m:02d}-03 09:00",
-         "due_at": f"2026-{m:02d}-10 17:00", "finished_at": f"2026-{m:02d}-0{4 + i} 10:00", "status": "finished"}
+         "due_at": f"2026-{m:02d}-10 17:00", "finished_at": f"2026-{m:02d}-0{4 + i} 10:00",
+         "status": "finished"}
         for a in ("H1", "H2") for m in (6, 7, 8) for i in range(2) if not (a == "H2" and m == 7)
     ]  # fmt: skip
     pq.write_table(dossiers(*rows), tmp_path / "h.parquet")

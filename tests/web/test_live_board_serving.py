@@ -130,3 +130,33 @@ def test_pollers_of_an_unchanged_board_share_one_rendering(client: TestClient, t
     client.cookies.clear()  # another visitor: another tag (its own cookie), the same fragment
     second = client.get("/monitoring/live?sort=total", headers={"HX-Request": "true"})
     assert second.text == first.text and second.headers["etag"] != first.headers["etag"]
+
+
+def test_a_revalidation_of_an_unchanged_board_needs_no_database_slot(
+    client: TestClient, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from chiso.web import deps
+
+    _ingest(tmp_path, "gate", _recent("WT.SNV", "G1"))
+    first = client.get("/monitoring/live?group=department", headers={"HX-Request": "true"})
+    loop = client.portal.call(asyncio.get_running_loop)  # type: ignore[union-attr]
+    closed = client.portal.call(lambda: asyncio.Semaphore(0))  # type: ignore[union-attr]
+    saved = deps._GATES.get(loop)
+    deps._GATES[loop] = closed  # no request can take a database slot now
+    answers: list[int] = []
+    headers = {"HX-Request": "true", "If-None-Match": first.headers["etag"]}
+    poll = threading.Thread(
+        target=lambda: answers.append(
+            client.get("/monitoring/live?group=department", headers=headers).status_code
+        )
+    )
+    poll.start()
+    poll.join(10)
+    if saved is not None:
+        deps._GATES[loop] = saved
+    else:
+        deps._GATES.pop(loop, None)
+    client.portal.call(closed.release)  # type: ignore[union-attr]
+    assert answers == [304]

@@ -127,4 +127,3 @@ def publish_form(
     """Publish the period's results (a new revision; a correction needs a reason)."""
     flow.publish_period(db, period_code=code, reason=reason, actor=actor)
     return RedirectResponse(f"/rankings/{code}", status_code=303)
-

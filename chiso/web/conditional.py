@@ -18,8 +18,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chiso.web.i18n import pick_lang
 from chiso.web.permissions import is_allowed
-from chiso.web.security import CSRF_COOKIE, SESSION_COOKIE
+from chiso.web.security import CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE
 
 FastCheck = Callable[[Request], "str | None"]
 FAST_CHECKS: dict[str, FastCheck] = {}
@@ -44,7 +45,10 @@ def entity_tag(request: Request, base: str) -> str:
         or request.cookies.get(CSRF_COOKIE, "")
     )
     who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
-    return f'W/"{base}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'
+    lang = getattr(request.state, "lang", None) or pick_lang(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)
+    )  # the shortcut runs before the middleware that sets request.state.lang
+    return f'W/"{base}-{variant}-{lang}-{who}"'
 
 
 def cache_headers(tag: str) -> dict[str, str]:
@@ -114,7 +118,8 @@ class NotModifiedShortcut:
             request = Request(scope)
             tag = check(request) if request.headers.get("if-none-match") else None
             if tag is not None and matches(request, tag):
-                await Response(status_code=304, headers=cache_headers(tag))(scope, receive, send)
+                headers = {**cache_headers(tag), "X-Content-Type-Options": "nosniff"}
+                await Response(status_code=304, headers=headers)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

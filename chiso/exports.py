@@ -25,9 +25,19 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     text = str(value)
-    if text[:1] in _FORMULA_STARTS and not _is_number(text):
-        return "'" + text
-    return text
+    return "'" + text if _runs_as_formula(text) else text
+
+
+def uncell(text: str) -> str:
+    """Undo `csv_cell` on text read back from a file: drop the one quote it added, so exports re-import."""
+    return text[1:] if text[:1] == "'" and _runs_as_formula(text[1:]) else text
+
+
+def _runs_as_formula(text: str) -> bool:
+    # Leading quotes are looked through, so a text that already starts with one is quoted once more
+    # and `uncell(csv_cell(text)) == text` for every text.
+    rest = text.lstrip("'")
+    return rest[:1] in _FORMULA_STARTS and not _is_number(rest)
 
 
 def _is_number(text: str) -> bool:
@@ -36,3 +46,12 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def guard_text(table: Any) -> Any:
+    """Return a copy of a pandas table whose text cells went through `csv_cell`, for `to_csv`."""
+    text_columns = [c for c in table.columns if table[c].dtype.kind not in "biufcmM"]  # not numbers, times
+    guarded = table.copy()
+    for column in text_columns:
+        guarded[column] = guarded[column].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return guarded

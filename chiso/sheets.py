@@ -268,6 +268,7 @@ def read_sheets(
     source: str | Path | bytes,
     *,
     names: Iterable[str] | None = None,
+    first: bool = False,
     label: str | None = None,
     limits: SheetLimits = DEFAULT_LIMITS,
 ) -> dict[str, Sheet]:
@@ -277,6 +278,7 @@ def read_sheets(
         source: the path of the file or its bytes (an upload).
         names: the sheets wanted, matched ignoring case and surrounding spaces; None: every sheet.
             A wanted sheet the workbook lacks is left out of the answer (the caller decides).
+        first: read only the first of the chosen sheets in workbook order (the others are never parsed).
         label: the file name used in messages (default: the path's name, or "workbook.xlsx").
         limits: the bounds; past any of them the file is refused, never silently cut.
 
@@ -309,6 +311,8 @@ def read_sheets(
             for name in parts
             if wanted is None or name.strip().casefold() in wanted
         }
+        if first:
+            chosen = dict(list(chosen.items())[:1])
         extents = {name: _scan_extent(archive, parts[name], name, label, limits) for name in chosen}
     return {chosen[name]: sheet for name, sheet in _read_values(data, extents, label, limits).items()}
 

@@ -1,14 +1,15 @@
 """The secretariat's bulk import of every agency's values of a period from one CSV or XLSX file.
 
-Domain layer: openpyxl/csv read the file; the submission services save the values; nothing from web or
-cli. All-or-nothing: every row is checked and reported first (file, row, column), and values are saved
-only when all rows are valid, in the caller's one transaction.
+Domain layer: chiso.sheets/csv read the file within bounds; the submission services save the values;
+nothing from web or cli. All-or-nothing: every row is checked and reported first (file, row, column),
+and values are saved only when all rows are valid, in the caller's one transaction.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,26 +19,40 @@ from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_secretariat
-from chiso.assessment.excel import open_workbook
+from chiso.assessment.excel import read_workbook
 from chiso.assessment.form import Criterion, Form
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import ValueInput
 from chiso.assessment.submissions import EDITABLE_STATUSES, period_form, save_draft, values_by_code
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
+from chiso.sheets import SheetLimits
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Submission
 
 BULK_COLUMNS = ("agency_code", "indicator_code", "value", "numerator", "denominator", "choice", "comment")
 
 
+#: Every agency's values of a period: a province has about a hundred agencies of a hundred criteria.
+BULK_LIMITS = SheetLimits(max_rows=50_000, max_columns=len(BULK_COLUMNS) + 8, max_cells=500_000)
+
+
+def _too_many_rows(filename: str, count: int) -> InvalidInput:
+    limit = BULK_LIMITS.max_rows
+    return InvalidInput(
+        f"Tệp {filename} có {count:,} dòng, quá giới hạn {limit:,} dòng; chia thành nhiều tệp",
+        f"{filename} has {count:,} rows, over the limit of {limit:,}; split it into several files",
+        [Problem(f"Quá {limit:,} dòng", f"More than {limit:,} rows", file=filename, row=limit + 1)],
+    )
+
+
 def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    body: Sequence[Sequence[Any]]
     if filename.lower().endswith(".xlsx"):
-        book = open_workbook(data, filename)
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        body: Iterable[Sequence[Any]] = list(rows)
-        book.close()
+        sheet = next(iter(read_workbook(data, filename, limits=BULK_LIMITS).values()), None)
+        rows = sheet.rows if sheet else ()
+        header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else ())]
+        body = rows[1:]
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -49,7 +64,9 @@ def _bulk_rows(data: bytes, filename: str) -> Iterable[tuple[int, dict[str, Any]
             ) from exc
         reader = csv.reader(io.StringIO(text))
         header = [h.strip() for h in next(reader, [])]
-        body = list(reader)
+        body = list(itertools.islice(reader, BULK_LIMITS.max_rows))
+        if next(reader, None) is not None:
+            raise _too_many_rows(filename, BULK_LIMITS.max_rows + 1 + sum(1 for _ in reader))
     missing = [c for c in ("agency_code", "indicator_code") if c not in header]
     unknown = [c for c in header if c and c not in BULK_COLUMNS]
     if missing or unknown:
@@ -164,8 +181,9 @@ def bulk_import_values(
         )
         _clean, found = clean_value(crit, vi)
         problems.extend(
-            Problem(p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value",
-                    field=code)  # fmt: skip
+            Problem(
+                p.message_vi, p.message_en, file=filename, row=row, column=p.column or "value", field=code
+            )  # fmt: skip
             for p in found
         )
         if not found:

@@ -1,7 +1,7 @@
 """Excel round-trip of the self-assessment form: a prefilled template out, an upload of it back in.
 
-Domain layer: xlsxwriter writes the template, openpyxl reads uploads; store models through the
-submission services; nothing from web or cli. Uploads are all-or-nothing: every row is checked and
+Domain layer: xlsxwriter writes the template, chiso.sheets reads uploads within bounds; store models
+through the submission services; nothing from web or cli. Uploads are all-or-nothing: every row is checked and
 reported first, and values are saved only when all rows are valid (in the caller's one transaction).
 """
 
@@ -29,6 +29,7 @@ from chiso.assessment.submissions import (
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
+from chiso.sheets import Sheet, SheetLimits, read_sheets
 
 FORM_SHEET = "BieuMau"
 GUIDE_SHEET = "HuongDan"
@@ -72,9 +73,7 @@ def _kind_hint(kind: str, low: float | None, high: float | None) -> str:
     return KIND_LABELS[kind]
 
 
-def build_template(
-    session: Session, *, period_code: str, agency_code: str, actor: Actor
-) -> bytes:
+def build_template(session: Session, *, period_code: str, agency_code: str, actor: Actor) -> bytes:
     """Write the agency's form as a prefilled .xlsx template with validation lists and instructions.
 
     A hidden sheet records the period and agency so that an upload for another agency or period is
@@ -291,9 +290,18 @@ def _cell(values: Sequence[Any], key: str) -> Any:
     return value
 
 
-def open_workbook(data: bytes, filename: str) -> Any:
-    from openpyxl import load_workbook
+#: A form has a few hundred criteria; a template is refused long before a row count that could hurt.
+TEMPLATE_LIMITS = SheetLimits(max_rows=5_000, max_columns=len(COLUMNS) + 8, max_cells=100_000)
 
+
+def read_workbook(
+    data: bytes, filename: str, *, names: Sequence[str] | None = None, limits: SheetLimits = TEMPLATE_LIMITS
+) -> dict[str, Sheet]:
+    """Read the sheets `names` (None: only the first sheet) of an uploaded .xlsx, within `limits`.
+
+    Raises:
+        InvalidInput: not an .xlsx file, damaged, or past a limit (the cell named).
+    """
     from chiso.assessment.evidence import detect_file_type
 
     if detect_file_type(data) != "xlsx":
@@ -302,14 +310,7 @@ def open_workbook(data: bytes, filename: str) -> Any:
             f"The file {filename} is not an .xlsx workbook",
             [Problem("Không phải tệp .xlsx", "Not an .xlsx file", file=filename)],
         )
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise InvalidInput(
-            f"Không đọc được tệp {filename}",
-            f"Cannot read the workbook {filename}: {exc}",
-            [Problem("Tệp hỏng", "Unreadable workbook", file=filename)],
-        ) from exc
+    return read_sheets(data, names=names, first=names is None, label=filename, limits=limits)
 
 
 def read_template(
@@ -327,8 +328,8 @@ def read_template(
         InvalidInput: not a chiso template, or a template of another agency or period.
     """
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
-    book = open_workbook(data, filename)
-    if META_SHEET not in book.sheetnames or FORM_SHEET not in book.sheetnames:
+    book = read_workbook(data, filename, names=[META_SHEET, FORM_SHEET])
+    if META_SHEET not in book or FORM_SHEET not in book:
         raise InvalidInput(
             f"Tệp {filename} không phải biểu mẫu chiso (thiếu trang {FORM_SHEET} hoặc thông tin kỳ/đơn vị)",
             f"{filename} is not a chiso form template (sheet {FORM_SHEET} or the hidden period/agency "
@@ -336,7 +337,7 @@ def read_template(
             "missing); download the template again",
             [Problem("Không phải biểu mẫu", "Not a template", file=filename)],
         )
-    meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].iter_rows(values_only=True) if r and r[0]}
+    meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].rows if len(r) > 1 and r[0]}
     if meta.get("period_code") != period.code or meta.get("agency_code") != agency_code:
         raise InvalidInput(
             f"Biểu mẫu này của đơn vị {meta.get('agency_code')} kỳ {meta.get('period_code')}, không phải của "
@@ -353,9 +354,7 @@ def read_template(
     reports: list[RowReport] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for excel_row, cells in enumerate(
-        book[FORM_SHEET].iter_rows(min_row=HEADER_ROW + 1, values_only=True), start=HEADER_ROW + 1
-    ):
+    for excel_row, cells in enumerate(book[FORM_SHEET].rows[HEADER_ROW:], start=HEADER_ROW + 1):
         code = _cell(cells, "code")
         if code is None:
             continue
@@ -400,7 +399,6 @@ def read_template(
             bad(p.message_vi, p.message_en, column)
         if not found:
             values[code] = vi
-    book.close()
     if problems:
         raise InvalidInput(
             f"Tệp {filename} có {sum(not r.ok for r in reports)} dòng sai; chưa lưu gì",

@@ -1,13 +1,16 @@
 """The `chiso` command: one Typer sub-app per domain; commands are thin and call the same services as the web.
 
 Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage.
+Commands import the rooms they call inside the command function, on purpose: `chiso --help`, shell
+completion and a mistyped option answer at once instead of loading pandas, Ibis, DuckDB and WeasyPrint
+(about 2 s) for every invocation. This is the one place where function-level imports are the rule.
 """
 
 from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, demo, followup, framework, monitor, score, units
+from chiso.cli import agencies, computed, demo, followup, framework, monitor, report, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -79,6 +82,8 @@ app.add_typer(agencies.app, name="agencies")
 app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(computed.app, name="computed")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")

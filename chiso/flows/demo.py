@@ -22,7 +22,9 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
+from chiso.flows.demo_followup import add_demo_followup
 from chiso.flows.live_history import fill_history
+from chiso.flows.reconcile import import_demo_portal
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
 from chiso.units.admin_load import ProgressFn
@@ -93,6 +95,12 @@ def build_live_history(ctx: DemoContext) -> None:
     ctx.summary.records["history_months"] = len(months)
 
 
+def import_demo_portal_figures(ctx: DemoContext) -> None:
+    """Import the portal's figures of last month, made from the demo records with a few differences."""
+    report = import_demo_portal(ctx.units.session)
+    ctx.summary.records["portal_figures"] = report.new + report.replaced + report.unchanged
+
+
 def open_demo_assessment(ctx: DemoContext) -> None:
     """Add the assessment cycle: the 2024 ranking published, the 2026 period in progress."""
     ctx.summary.assessment = build_demo_assessment(
@@ -106,7 +114,9 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("create_demo_users", create_users),
     ("generate_monitoring_records", generate_monitoring_records),
     ("build_live_history", build_live_history),
+    ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
+    ("build_demo_followup", add_demo_followup),
 ]
 
 

@@ -105,6 +105,44 @@ def create_item(session: Session, *, data: PlanItemIn, actor: Actor) -> PlanItem
     return row
 
 
+def update_item(session: Session, *, item_id: int, data: PlanItemIn, actor: Actor) -> PlanItem:
+    """Change an item's title, link, owner, dates and budget (the Excel round trip; audited).
+
+    Raises:
+        NotFound: no such item, or no such agency.
+        InvalidInput: the due date is before the start, or the row names another agency than the item's.
+        PermissionDenied: another agency's plan.
+    """
+    row = get_item(session, item_id=item_id)
+    agency = _agency(session, data.agency_code)
+    _can_edit(actor, agency)
+    if agency.id != row.agency_id:
+        raise InvalidInput(
+            f"Hạng mục số {item_id} thuộc đơn vị khác", f"Item number {item_id} belongs to another agency"
+        )
+    if data.due_on < data.start_on:
+        raise InvalidInput("Hạn hoàn thành trước ngày bắt đầu", "The due date is before the start date")
+    fields = ("kind", "title", "indicator", "owner", "start_on", "due_on", "budget")
+    old = {f: getattr(row, f) for f in fields}
+    new = {f: getattr(data, f) for f in fields}
+    if old == new:
+        return row
+    for name, value in new.items():
+        setattr(row, name, value)
+    row.updated_at, row.updated_by = clock.now(), actor.id
+    session.flush()
+    record_change(
+        session,
+        action="plan.update",
+        object_type="plan_item",
+        object_id=row.id,
+        actor=actor,
+        old={k: str(v) for k, v in old.items()},
+        new={k: str(v) for k, v in new.items()},
+    )
+    return row
+
+
 def add_to_plan(
     session: Session,
     *,

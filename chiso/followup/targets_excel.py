@@ -1,8 +1,8 @@
 """Targets as an Excel workbook: export every target, import a filled workbook all or nothing.
 
-Domain layer; xlsxwriter writes (through chiso.exports' options), openpyxl reads. One row per target with
-the columns of `COLUMNS`; milestones are written "2026-06-30=80; 2026-09-30=90". Every bad cell is reported
-with its row and column; nothing is saved unless every row is valid.
+Domain layer; xlsxwriter writes (through chiso.exports' options), chiso.sheets reads within bounds.
+One row per target with the columns of `COLUMNS`; milestones are written "2026-06-30=80; 2026-09-30=90".
+Every bad cell is reported with its row and column; nothing is saved unless every row is valid.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-import openpyxl
 import xlsxwriter
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from chiso.accounts.actors import Actor
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
 from chiso.followup.targets import FIELDS, TargetIn, check_target, list_targets, save_target, target_dict
+from chiso.sheets import read_sheets
 
 COLUMNS = list(FIELDS)
 HELP = {
@@ -89,15 +89,8 @@ def read_targets(data: bytes, *, filename: str = "targets.xlsx") -> list[TargetI
     Raises:
         InvalidInput: one Problem per bad cell or row (file, row, column), or a file that is not a workbook.
     """
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise InvalidInput(
-            f"{filename} không phải tệp Excel (.xlsx)",
-            f"{filename} is not an Excel workbook",
-            [Problem("Không đọc được tệp", f"Cannot read the file: {exc}", file=filename)],
-        ) from exc
-    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    sheet = next(iter(read_sheets(data, first=True, label=filename).values()), None)
+    rows = sheet.rows if sheet else ()
     header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
     missing = [c for c in ("code", "name_vi", "indicator", "valid_from", "value") if c not in header]
     if missing:

@@ -1,7 +1,7 @@
 """Agency files: read and write CSV/Excel tables and detect their encoding; a domain helper.
 
-Imports chiso.errors and chiso.exports only; never chiso.store, chiso.web or chiso.cli. `read_table`
-turns a file into rows (it never writes); `write_table` writes rows; the rules live in
+Imports chiso.errors, chiso.exports and chiso.sheets only; never chiso.store, chiso.web or chiso.cli.
+`read_table` turns a file into rows (it never writes); `write_table` writes rows; the rules live in
 chiso.units.agency_parse and chiso.units.agency_checks.
 """
 
@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,10 +18,10 @@ from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.exceptions
-from openpyxl import load_workbook
 
 from chiso.errors import InvalidInput, Problem
-from chiso.exports import XLSX_OPTIONS
+from chiso.exports import XLSX_OPTIONS, csv_cell, uncell
+from chiso.sheets import SheetLimits, read_sheets
 
 # The columns of an agency file, in the order export writes them.
 COLUMNS = (
@@ -184,7 +183,7 @@ def _read_csv(path: Path) -> Table:
         if not any(v.strip() for v in values):
             continue
         padded = list(values) + [""] * (len(header) - len(values))
-        row = {col: padded[i].strip() for i, col in enumerate(header) if col}
+        row = {col: uncell(padded[i].strip()) for i, col in enumerate(header) if col}
         extra = [v for v in padded[len(header) :] if v.strip()]
         if extra:
             row["\0extra"] = LIST_SEPARATOR.join(extra)
@@ -204,26 +203,17 @@ def _cell_text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+#: An agency list is a few thousand rows of 14 columns; a national one tens of thousands.
+AGENCY_SHEET_LIMITS = SheetLimits(max_rows=60_000, max_columns=64, max_cells=1_500_000)
+
+
 def _read_xlsx(path: Path) -> Table:
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(
-            "Không đọc được tệp Excel",
-            "Cannot read the Excel file",
-            [
-                Problem(
-                    f"Tệp không phải .xlsx hợp lệ ({exc}); hãy mở bằng Excel và lưu lại dạng .xlsx",
-                    f"Not a valid .xlsx file ({exc}); open it in Excel and save it as .xlsx",
-                    file=path.name,
-                )
-            ],
-        ) from exc
-    try:
-        sheet = book["agencies"] if "agencies" in book.sheetnames else book.worksheets[0]
-        lines = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
+    """Read the sheet `agencies` (or the first sheet) within bounds; the declared dimension is ignored."""
+    found = read_sheets(path, names=["agencies"], limits=AGENCY_SHEET_LIMITS) or read_sheets(
+        path, first=True, limits=AGENCY_SHEET_LIMITS
+    )
+    sheet = next(iter(found.values()), None)
+    lines = [[_cell_text(v) for v in row] for row in sheet.rows] if sheet else []
     if not lines:
         return Table(path.name, [], [], "xlsx")
     header = [_normalise_header(h) for h in lines[0]]
@@ -310,7 +300,7 @@ def _write_table(path: Path, columns: Sequence[str], rows: Iterable[dict[str, st
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
-            writer.writerows(data)
+            writer.writerows([csv_cell(v) for v in values] for values in data)
         return
     if suffix == ".xlsx":
         book = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chiso.clock import to_local
 from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.frameworks.entry import format_entry
 from chiso.web.deps import Viewer
 from chiso.web.i18n import KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for, register_messages
 from chiso.web.i18n_assessment import STATUS_VI
@@ -57,6 +58,7 @@ NAV: list[NavItem] = [
     NavItem("Xếp hạng", "/rankings", "view-rankings"),
     NavItem("Nhật ký", "/audit", "view-audit"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
+    NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
     NavItem("Chỉ tiêu", "/targets", "view-followup"),
     NavItem("Cảnh báo", "/alerts", "view-followup"),
     NavItem("Giải trình", "/requests", "view-followup"),
@@ -65,10 +67,15 @@ NAV: list[NavItem] = [
 ]
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
-     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
+     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor",
+     "Đối soát Cổng DVC": "Portal reconciliation", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
      "Giải trình": "Requests", "Kế hoạch": "Action plans"}
 )  # fmt: skip
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
+# A stored value shown as its reporter types it: 83% for a percent criterion, 1.234.567 for a count.
+env.globals["entry"] = lambda value, unit, lang="vi": (
+    "" if value is None else format_entry(value, unit, "en" if lang == "en" else "vi")
+)
 
 
 def is_htmx(request: Request) -> bool:

@@ -97,7 +97,12 @@ def test_the_steps_run_room_by_room_with_progress_and_timing(built: Built) -> No
     names = [name for name, _ in DEMO_STEPS]
     units_names = [name for name, _ in UNITS_DEMO_STEPS]
     assert names == units_names + [
-        "create_demo_users", "generate_monitoring_records", "build_live_history", "open_demo_assessment"
+        "create_demo_users",
+        "generate_monitoring_records",
+        "build_live_history",
+        "import_demo_portal_figures",
+        "open_demo_assessment",
+        "build_demo_followup",
     ]
     total = len(names)
     assert built.calls == [(name, i, total) for i, name in enumerate(names)] + [("done", total, total)]

@@ -16,7 +16,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from chiso.errors import ChisoError, InvalidInput, Problem
-from chiso.followup import alerts, notify, outbox, plans, requests, targets, targets_excel, views
+from chiso.followup import (
+    alerts,
+    notify,
+    outbox,
+    plans,
+    plans_excel,
+    requests,
+    targets,
+    targets_excel,
+    views,
+)
 from chiso.followup.events import EVENT_TYPES
 from chiso.followup.settings import get_followup_settings
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
@@ -317,6 +327,38 @@ async def plan_form(request: Request, db: DbSession, actor: CurrentActor) -> Res
         template="followup/plans.html",
         block="plan_form",
         form=form,
+    )
+
+
+@router.get("/plans.xlsx", dependencies=[require("view-followup")], tags=["followup"])
+def plans_download(db: DbSession, actor: CurrentActor, agency: str | None = None) -> Response:
+    """Download the plan items as an Excel workbook (the import format; a reporter gets their own)."""
+    shown = views.plans_page(db, actor=actor, agency_code=agency).agency_code
+    return Response(
+        plans_excel.export_plans(db, agency_code=shown),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="ke-hoach{"-" + shown if shown else ""}.xlsx"'
+        },
+    )
+
+
+@router.post("/plans/import", dependencies=[require("edit-plans")], include_in_schema=False)
+async def plans_import(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    """Import plan items from an Excel workbook, all or nothing; each bad cell is named in place."""
+    raw = await request.form()
+    upload = raw.get("file")
+    data = await read_upload(upload) if upload is not None and not isinstance(upload, str) else b""
+    name = upload.filename if upload is not None and not isinstance(upload, str) else None
+    form = {"filename": name or ""}
+
+    def run() -> None:
+        if not data:
+            raise InvalidInput("Chọn tệp Excel (.xlsx) để nhập", "Choose an Excel (.xlsx) file to import")
+        plans_excel.import_plans(db, data=data, filename=name or "ke-hoach.xlsx", actor=actor)
+
+    return answer_form(
+        request, db, run, ok="/plans", template="followup/plans.html", block="import_form", form=form
     )
 
 

@@ -23,9 +23,18 @@ from chiso.monitoring.ingest import ingest_records
 from chiso.monitoring.records import KINDS, parse_kind
 from chiso.store.models.monitoring import IntegratorToken
 from chiso.web.deps import CurrentUser, DbSession
+from chiso.web.limits import body_limit
 
 ACTION = "push-records"
-MAX_RECORDS = 100_000
+# A dossier with every column is ~550 bytes of JSON (measured on generated dossiers): budget 600, so a
+# batch of `max_records()` always fits in the body limit (36,700 with the default 20 MB uploads).
+RECORD_BYTES_BUDGET = 600
+
+
+def max_records() -> int:
+    """Return the largest batch accepted: as many records as always fit in the request body limit."""
+    return body_limit() // RECORD_BYTES_BUDGET
+
 
 router = APIRouter(tags=["integration"])
 
@@ -69,10 +78,11 @@ def push_records(kind: str, batch: RecordBatch, token: Integrator, db: DbSession
             f"Không có loại bản ghi {kind}; dùng {', '.join(KINDS)}",
             f"No record kind {kind}; use one of {', '.join(KINDS)}",
         )
-    if len(batch.records) > MAX_RECORDS:
+    limit = max_records()
+    if len(batch.records) > limit:
         raise InvalidInput(
-            f"Lô quá lớn: {len(batch.records)} bản ghi, tối đa {MAX_RECORDS}; hãy chia nhỏ",
-            f"Batch too large: {len(batch.records)} records, at most {MAX_RECORDS}; split it",
+            f"Lô quá lớn: {len(batch.records)} bản ghi, tối đa {limit}; hãy chia nhỏ",
+            f"Batch too large: {len(batch.records)} records, at most {limit}; split it",
         )
     codes = {str(r.get("agency_code") or "") for r in batch.records if isinstance(r, dict)}
     check_scope(db, token=token, kind=parsed, agency_codes=codes)

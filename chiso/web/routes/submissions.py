@@ -14,16 +14,43 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chiso.assessment import audit, evidence, excel, review, submissions
+from chiso.assessment import audit, evidence, excel, receipts, review, submissions
+from chiso.assessment.receipts import SubmissionReceipt
 from chiso.assessment.schemas import PreviewScore, SaveReport, SubmissionView, ValueInput
-from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
+from chiso.flows import submissions as submitting
 from chiso.web.deps import CurrentActor, DbSession, require
+from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import is_htmx, render
 from chiso.web.uploads import read_upload
 
 router = APIRouter()
+register_messages(
+    {
+        "Biên nhận": "Receipt",
+        "Biên nhận bản tự đánh giá": "Self-assessment receipt",
+        "Bản tự đánh giá này đã được nộp trước đó; không cần nộp lại.": (
+            "This self-assessment had already been submitted; there is no need to submit it again."
+        ),
+        "Đã nộp bản tự đánh giá thành công.": "The self-assessment was submitted.",
+        "Số biên nhận": "Receipt number",
+        "Thời điểm nộp": "Submitted at",
+        "Số tiêu chí đã nhập": "Criteria filled in",
+        "Số minh chứng": "Evidence documents",
+        "tệp": "files",
+        "Lưu hoặc in trang này (Ctrl+P) để làm biên nhận.": "Save or print this page (Ctrl+P) as a receipt.",
+        "Về bản tự đánh giá": "Back to the self-assessment",
+        "Nộp bản tự đánh giá? Sau khi nộp, giá trị và minh chứng bị khóa cho đến khi thẩm định xong.": (
+            "Submit the self-assessment? Once submitted, values and evidence are locked until reviewed."
+        ),
+        "tiêu chí bắt buộc.": "required criteria are empty.",
+        "Trả lại bản tự đánh giá cho đơn vị sửa?": "Return the self-assessment to the agency for correction?",
+        "Duyệt bản tự đánh giá? Điểm sẽ được dùng cho xếp hạng.": (
+            "Approve the self-assessment? Its points will count in the ranking."
+        ),
+    }
+)
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
 FORM = "/assessment/{code}/agencies/{agency}"
 
@@ -109,23 +136,28 @@ async def draft_form(
 
 @router.post(FORM + "/submit", dependencies=[require("edit-submission")], include_in_schema=False)
 def submit_form(db: DbSession, actor: CurrentActor, code: str, agency: str) -> RedirectResponse:
-    """Submit (or resubmit) the self-assessment; refused while required fields are empty."""
-    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
-    notices.submission_received(db, period_code=code, agency_code=agency)
-    return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
+    """Submit (or resubmit) the self-assessment and show its receipt; a repeated submit shows it too."""
+    receipt = submitting.submit_submission(db, period_code=code, agency_code=agency, actor=actor)
+    again = "?again=1" if receipt.repeated else ""
+    return RedirectResponse(FORM.format(code=quote(code), agency=quote(agency)) + "/receipt" + again, 303)
 
 
 @router.post(
     "/api" + FORM + "/submit",
-    response_model=SubmissionView,
+    response_model=SubmissionReceipt,
     dependencies=[require("edit-submission")],
     tags=["assessment"],
 )
-def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionView:
-    """Submit (or resubmit) the self-assessment (JSON twin)."""
-    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
-    notices.submission_received(db, period_code=code, agency_code=agency)
-    return submissions.get_submission_view(db, period_code=code, agency_code=agency, actor=actor)
+def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionReceipt:
+    """Submit (or resubmit) the self-assessment; answers with its receipt (`repeated` on a second submit)."""
+    return submitting.submit_submission(db, period_code=code, agency_code=agency, actor=actor)
+
+
+@page(router, FORM + "/receipt", template="assessment/receipt.html", action="view-assessment",
+      name="receipt", tags=["assessment"])  # fmt: skip
+def receipt_page(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionReceipt:
+    """Show the receipt of an agency's submission: number, time, values and documents handed in."""
+    return receipts.submission_receipt(db, period_code=code, agency_code=agency, actor=actor)
 
 
 @router.post(FORM + "/evidence", dependencies=[require("edit-submission")], include_in_schema=False)

@@ -118,7 +118,8 @@ def _points(table: pd.DataFrame, nodes: list[str]) -> dict[str, dict[str, float]
     part = table[table["node_code"].isin(nodes)]
     out: dict[str, dict[str, float]] = {}
     for code, node, points in zip(part["agency_code"], part["node_code"], part["published"], strict=True):
-        out.setdefault(str(code), {})[str(node)] = float(points)
+        if not pd.isna(points):  # a group without data stays null, never 0
+            out.setdefault(str(code), {})[str(node)] = float(points)
     return out
 
 
@@ -173,7 +174,8 @@ def boards_from_values(
     totals = table[table["node_code"] == "TOTAL"]
     trends: dict[str, dict[str, float]] = {}
     for code, label, points in zip(totals["agency_code"], totals["period"], totals["published"], strict=True):
-        trends.setdefault(str(code), {})[str(label)] = float(points)
+        if not pd.isna(points):
+            trends.setdefault(str(code), {})[str(label)] = float(points)
     labels = sorted(values["period"].astype(str).unique())
     out = []
     for period in periods:
@@ -198,7 +200,11 @@ def _board(
     totals = now_table[now_table["node_code"] == "TOTAL"]
     components = _points(now_table, list(GROUP_CODES))
     scores = {
-        str(code): (float(points), None if pd.isna(rank) else int(rank), None if pd.isna(band) else str(band))
+        str(code): (
+            None if pd.isna(points) else float(points),
+            None if pd.isna(rank) else int(rank),
+            None if pd.isna(band) else str(band),
+        )
         for code, points, rank, band in zip(
             totals["agency_code"], totals["published"], totals["rank"], totals["band"], strict=True
         )

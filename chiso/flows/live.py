@@ -36,6 +36,7 @@ log = logging.getLogger("chiso.live")
 MAX_AGE_S = 60.0
 MAX_BOARDS = 16  # boards kept (periods x data dirs); the least recently asked goes first
 FIRST_BOARD_TIMEOUT_S = 120.0
+RETRY_AFTER_S = 10.0
 
 
 class BoardUnavailable(ChisoError):
@@ -93,6 +94,7 @@ class _Slot:
     computed_at: float = 0.0
     pending: Future[LiveBoard] | None = None
     errors: int = field(default=0)
+    retry_at: float = 0.0  # after a failed computation, not before this (monotonic seconds)
 
 
 class BoardCache:
@@ -122,6 +124,9 @@ class BoardCache:
         except Exception:
             with self._lock:
                 slot.pending, slot.errors = None, slot.errors + 1
+                slot.retry_at = (
+                    time.monotonic() + RETRY_AFTER_S
+                )  # a broken store is not recomputed every poll
             log.exception("the live board of %s could not be computed", period.label)
             raise
         with self._lock:
@@ -147,7 +152,7 @@ class BoardCache:
                 or slot.stamp != stamp
                 or time.monotonic() - slot.computed_at > self.max_age_s
             )
-            if stale and slot.pending is None:
+            if stale and slot.pending is None and time.monotonic() >= slot.retry_at:
                 slot.pending = self._executor.submit(self._compute, slot, period, data_dir, url, stamp)
             return slot.board, slot.pending
 

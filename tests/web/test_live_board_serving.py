@@ -160,3 +160,20 @@ def test_a_revalidation_of_an_unchanged_board_needs_no_database_slot(
         deps._GATES.pop(loop, None)
     client.portal.call(closed.release)  # type: ignore[union-attr]
     assert answers == [304]
+
+
+def test_an_agency_without_dossiers_is_null_in_json_and_empty_in_csv(
+    client: TestClient, tmp_path: Path
+) -> None:
+    _ingest(tmp_path, "nodata", _recent("WT.SNV", "N1"))
+    rows = {r["agency_code"]: r for r in client.get("/api/monitoring/live").json()["rows"]}
+    empty = rows["WT.SKHCN"]  # registered this month, no dossier
+    assert (empty["total"], empty["rank"], empty["band"], empty["received"]) == (None, None, None, 0)
+    assert set(empty["components"].values()) == {None} and rows["WT.SNV"]["rank"] == 1
+    page = client.get("/monitoring/live").text
+    assert "chưa có dữ liệu" in page
+    header, *lines = client.get("/monitoring/live.csv").content.decode("utf-8-sig").splitlines()
+    cells = dict(
+        zip(header.split(","), next(line for line in lines if "WT.SKHCN" in line).split(","), strict=True)
+    )
+    assert cells["total"] == cells["rank"] == cells["band"] == cells["TIMELINESS_GROUP"] == ""

@@ -280,9 +280,7 @@ def attach_file(
     return record
 
 
-def delete_evidence(
-    session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None
-) -> None:
+def delete_evidence(session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None) -> None:
     """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared)."""
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
     check_can_edit(session, actor=actor, submission=sub)
@@ -303,9 +301,7 @@ def delete_evidence(
     )
 
 
-def get_evidence_file(
-    session: Session, *, file_id: int, actor: Actor
-) -> tuple[EvidenceFile, Path, str]:
+def get_evidence_file(session: Session, *, file_id: int, actor: Actor) -> tuple[EvidenceFile, Path, str]:
     """Return a stored file's record, its path on disk and its media type, checking the actor may read it."""
     record = session.get(EvidenceFile, file_id)
     if record is None:

@@ -27,7 +27,7 @@ from chiso.assessment.access import (
 from chiso.assessment.audit import AuditRow, list_audit
 from chiso.assessment.form import Criterion
 from chiso.assessment.periods import get_period
-from chiso.assessment.schemas import QueueItem
+from chiso.assessment.schemas import AuditEntryOut, CriterionHistory, QueueItem
 from chiso.assessment.scores import allowed_points
 from chiso.assessment.submissions import (
     open_submission,
@@ -355,6 +355,27 @@ def value_history(
         return []
     return list_audit(
         session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False
+    )
+
+
+def criterion_history(
+    session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
+) -> CriterionHistory:
+    """Return one criterion's history with its name and the agency's, for the history page."""
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    crit = period_form(period).criterion(indicator_code)
+    rows = value_history(
+        session, period_code=period_code, agency_code=agency_code, indicator_code=indicator_code, actor=actor
+    )
+    agency = session.get(Agency, sub.agency_id)
+    return CriterionHistory(
+        period_code=period.code,
+        agency_code=agency_code,
+        agency_name_vi=agency.name_vi if agency else agency_code,
+        indicator_code=crit.code,
+        name_vi=crit.name_vi,
+        name_en=crit.name_en,
+        rows=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
     )
 
 

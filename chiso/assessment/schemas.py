@@ -262,6 +262,18 @@ class AuditEntryOut(BaseModel):
     reason: str | None
 
 
+class CriterionHistory(BaseModel):
+    """Every change of one criterion's value and review in one agency's submission, oldest first."""
+
+    period_code: str
+    agency_code: str
+    agency_name_vi: str
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    rows: list[AuditEntryOut]
+
+
 class AuditPage(BaseModel):
     """One page of the audit log (100 entries, newest first) with the filters and the total."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, computed, demo, followup, framework, monitor, report, score, units
+from chiso.cli import agencies, backup, computed, demo, followup, framework, monitor, report, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -85,6 +85,8 @@ app.add_typer(monitor.app, name="monitor")
 app.add_typer(computed.app, name="computed")
 app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")
 app.add_typer(followup.followup_app, name="followup")

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
-from chiso.accounts.actors import SYSTEM, Actor
+from chiso.accounts.actors import Actor
 from chiso.assessment import computed, periods
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period
@@ -36,6 +36,7 @@ from chiso.frameworks.schema import Framework, MonitoringSource
 from chiso.monitoring.custom import load_custom_metrics
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import Period, parse_period
+from chiso.monitoring.reconcile import percent
 from chiso.monitoring.runner import compute_from_store, recompute_affected
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
@@ -142,7 +143,8 @@ def compute_period_values(
             source = computed.lineage_source(replace(lineage, count=int(den)))
             for code in codes:
                 if form.criterion(code).applies_to(agencies[agency]):
-                    value = num / den if den > 0 else None
+                    ratio = percent(num, den)  # the rate as the portal publishes it: 2 decimals of %
+                    value = None if ratio is None else ratio / 100
                     out.append(computed.ComputedValue(agency, code, value, float(num), float(den), source))
     return out, list(leaves)
 
@@ -237,9 +239,8 @@ def _touches(period: AssessmentPeriod, months: set[str] | None) -> bool:
 
 
 def refresh_open_periods(
-    session: Session, *, actor: Actor = SYSTEM, months: Iterable[str] | None = None,
-    data_dir: Path | None = None,
-) -> list[ComputedReport]:  # fmt: skip
+    session: Session, *, actor: Actor, months: Iterable[str] | None = None, data_dir: Path | None = None
+) -> list[ComputedReport]:
     """Refresh the computed values of every open or in-review period (only those touching `months`).
 
     The job run after every ingest or recompute; frozen and published periods are left alone.
@@ -263,9 +264,12 @@ def refresh_open_periods(
 
 
 def recompute_after_ingest(
-    session: Session, affected: Iterable[tuple[str | None, str]], *, data_dir: Path | None = None,
-    actor: Actor = SYSTEM,
-) -> tuple[pd.DataFrame, list[ComputedReport]]:  # fmt: skip
+    session: Session,
+    affected: Iterable[tuple[str | None, str]],
+    *,
+    actor: Actor,
+    data_dir: Path | None = None,
+) -> tuple[pd.DataFrame, list[ComputedReport]]:
     """Recompute the agency-months an ingest touched, then refresh the computed values they feed.
 
     Returns the recomputed metric rows (``runner.recompute_affected``) and a report per period refreshed.

@@ -219,6 +219,7 @@ def _plans(session: Session, day: date) -> None:
         session,
         agency_code="DNG.SO.KHCN",
         criterion="metric:TIMELINESS",
+        title="Nâng tỷ lệ hồ sơ đúng hạn lên 95%",
         actor=SYSTEM,
         due_on=day + timedelta(days=90),
     )

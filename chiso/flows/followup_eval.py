@@ -316,6 +316,27 @@ def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]
     return out
 
 
+def save_plan_trends(session: Session, monthly: tuple[pd.DataFrame, pd.DataFrame], today: date) -> None:
+    """Keep on each open plan item its linked indicator's last 6 months for its agency (the /plans trend)."""
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    months = [month_label(_months_back(today, n)) for n in range(TREND_MONTHS - 1, -1, -1)]
+    series: dict[str, pd.Series] = {}
+    for item in plans.list_items(session):
+        wanted = item.indicator or ""
+        if item.status == "verified" or not wanted.startswith(("metric:", "custom:", "group:", "total766")):
+            continue
+        if wanted not in series:
+            series[wanted] = indicator_series(*monthly, wanted)
+        values = series[wanted]
+        trend = [_rounded(values.get((codes.get(item.agency_id), m), np.nan)) for m in months]
+        item.trend = trend if any(v is not None for v in trend) else None
+    session.flush()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 2)
+
+
 def plan_candidates(session: Session, *, today: date) -> list[Candidate]:
     """Return an alert per action-plan item past its due date and not done."""
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
@@ -388,6 +409,7 @@ def evaluate_followup(session: Session, *, data_dir: Path, now: datetime | None 
         found.extend(submission_candidates(session, now=moment))
     if rules["plan_overdue"][0]:
         found.extend(plan_candidates(session, today=today))
+    save_plan_trends(session, monthly, today)
     fresh = alerts.new_candidates(session, candidates=found)
     _add_late_dossiers(fresh, data_dir=data_dir, month=month, as_of=as_of)
     for c in alerts.raise_alerts(session, candidates=fresh, now=moment):

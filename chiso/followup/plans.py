@@ -286,7 +286,8 @@ COLOURS = {
 def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, width: int = 760) -> str:
     """Return a Gantt timeline as SVG: one row per (label, start, due, status, progress), a line for today.
 
-    The labels sit above their bars, so the chart stays readable when scaled down to a phone's width.
+    The labels sit above their bars; the SVG keeps its natural size (the page scrolls it sideways on a
+    phone) so the text stays legible.
     """
     if not bars:
         return ""
@@ -300,6 +301,7 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {top + row_h * len(bars) + 6}" '
+        f'width="{width}" height="{top + row_h * len(bars) + 6}" '
         f'role="img" aria-label="Tiến độ kế hoạch / plan timeline" class="gantt">'
     ]
     month = date(start.year, start.month, 1)
@@ -317,8 +319,11 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
             COLOURS["overdue"] if due < today and status in ("planned", "in_progress") else COLOURS[status]
         )
         w = max(x(due + timedelta(days=1)) - x(begin), 3)
+        # a bar starting late in the span gets its label ending at its due date, so the label stays inside
+        at, anchor = (x(due + timedelta(days=1)), "end") if x(begin) > width * 0.55 else (x(begin), "start")
         parts.append(
-            f'<text x="{x(begin):.1f}" y="{y + 10}" font-size="11" fill="#1f2933">{escape(label)}</text>'
+            f'<text x="{at:.1f}" y="{y + 10}" font-size="11" fill="#1f2933" text-anchor="{anchor}">'
+            f"{escape(label)}</text>"
             f'<rect x="{x(begin):.1f}" y="{y + 14}" width="{w:.1f}" height="12" rx="2" fill="{colour}" '
             f'opacity="0.35"/><rect x="{x(begin):.1f}" y="{y + 14}" width="{w * progress / 100:.1f}" '
             f'height="12" rx="2" fill="{colour}"><title>{escape(label)}: {progress}%</title></rect>'

@@ -206,7 +206,7 @@ def explaining_dossiers(
     `not_synced`: dossiers not synchronised to the portal; `outside_catalogue`: dossiers of procedures
     missing from the catalogue; `due_dates`: the dossiers finished (or still open at ``cutoff``) closest
     to their due date, where a different due date flips on time and late. Other reasons: none.
-    Adds ``margin_hours`` (finished or cut-off minus due; negative is before the due time).
+    Adds ``margin_hours`` for `due_dates` (finished or cut-off minus due; negative is before the due time).
     """
     mine = dossiers[dossiers["agency_code"] == agency_code]
     if reason == "not_synced":
@@ -219,7 +219,7 @@ def explaining_dossiers(
         chosen = mine.iloc[0:0]
     end = pd.to_datetime(chosen["finished_at"]).fillna(cutoff)
     margin = (end - pd.to_datetime(chosen["due_at"])).dt.total_seconds() / 3600
-    chosen = chosen.assign(margin_hours=margin.round(1))
+    chosen = chosen.assign(margin_hours=margin.round(1) if reason == "due_dates" else np.nan)
     if reason == "due_dates":
         chosen = chosen.iloc[np.argsort(chosen["margin_hours"].abs().to_numpy(), kind="stable")]
     else:

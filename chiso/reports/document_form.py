@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from chiso.errors import InvalidInput, Problem
 from chiso.reports.schemas import DocumentInfo, SignatureBlock
 
-NUMBER = re.compile(r"^\d{1,6}$")
-SYMBOL = re.compile(r"^[0-9A-ZĐ][0-9A-ZĐ.\-]{0,29}$")
+NUMBER = re.compile(r"^[0-9]{1,6}\Z")
+SYMBOL = re.compile(r"^[0-9A-ZĐ][0-9A-ZĐ.\-]{0,29}\Z")
 
 
 class DocumentFields(BaseModel):
@@ -38,7 +38,7 @@ class DocumentFields(BaseModel):
     signer_authority: str = "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH"
     signer_title: str = "PHÓ CHỦ TỊCH"
     signer_name: str = ""
-    include_narrative: bool = True
+    include_narrative: bool = False  # an unchecked box sends nothing
 
 
 def _lines(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from chiso.accounts import audit_words
 from chiso.clock import to_local
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.frameworks.entry import format_entry
@@ -136,6 +137,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "role_label": lambda role: _(ROLE_LABELS.get(role, role)),
         "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
         "level_label": lambda level: _(LEVEL_LABELS.get(level, level)),
+        "action_words": lambda action: audit_words.action_words(action, lang),
+        "object_words": lambda kind: audit_words.object_words(kind, lang),
+        "value_items": lambda text: audit_words.value_items(text, lang),
         "json_url": None,
         "request_id": getattr(request.state, "request_id", ""),
     }

@@ -65,8 +65,9 @@ def test_free_attempts_then_the_owner_waits_not_long(db: Session) -> None:
 
 def test_an_address_guessing_many_usernames_is_stopped(db: Session) -> None:
     create_user(db, username="lk_victim", full_name="Nạn nhân", password=RIGHT, role="assessor")
-    for n in range(ADDRESS_RULE.free_attempts):
-        _fail(db, f"lk_guess{n}", T0, address="203.0.113.9")
+    _fail(db, "lk_guess", T0, address="203.0.113.9")
+    for n in range(1, ADDRESS_RULE.free_attempts):  # counted the same way, without argon2's 0.1 s each
+        claim_attempt(db, username=f"lk_guess{n}", address="203.0.113.9", now=T0)
     with pytest.raises(TooManyAttempts):
         authenticate(db, username="lk_victim", password=RIGHT, address="203.0.113.9", now=T0)
     assert attempts_of(db, key="user:lk_victim") == 0  # refused by address: the username is not charged

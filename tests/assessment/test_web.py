@@ -208,7 +208,10 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
         data={"DVC_DUNG_HAN__numerator": "90", "DVC_DUNG_HAN__denominator": "100", "csrf_token": csrf},
     )
     client.post(f"{A}/submit", data={"csrf_token": csrf})
-    history = client.get(f"/api/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN").json()
+    history = client.get(f"/api/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN").json()["rows"]
+    page = client.get(f"/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN")  # a page, not raw JSON
+    assert page.status_code == 200 and "Trả lại tiêu chí" in page.text and "tử số: 90" in page.text
+    assert "review.return" not in page.text and "{&#34;" not in page.text
     assert [h["action"] for h in history] == ["value.set", "review.return", "value.update"]
 
     csrf = login(client, site, "w_thamdinh")

@@ -111,3 +111,33 @@ def test_a_done_plan_item_raises_nothing(db: Session) -> None:
     with clock.frozen(datetime(2026, 4, 20, 8, 0)):
         evaluate_followup(db, data_dir=get_settings().data_dir, now=clock.now())
     assert db.scalar(select(func.count(Alert.id)).where(Alert.agency_code == CODE)) == 0
+
+
+def test_a_plan_item_keeps_its_indicators_trend_after_an_evaluation(db: Session) -> None:
+    _agency(db)
+    late = [_dossier(10 + i, due_day=8, finished_day=12) for i in range(2)]
+    on_time = [_dossier(i, due_day=20, finished_day=18) for i in range(6)]
+    ingest_records([*late, *on_time], kind="dossiers", data_dir=get_settings().data_dir)
+    with clock.frozen(datetime(2026, 5, 2, 9, 0)):
+        item = plans.create_item(
+            db,
+            actor=SYSTEM,
+            data=plans.PlanItemIn(
+                agency_code=CODE,
+                title="Nâng tỷ lệ đúng hạn",
+                indicator="metric:TIMELINESS",
+                start_on=date(2026, 5, 2),
+                due_on=date(2026, 12, 31),
+            ),
+        )
+        unlinked = plans.create_item(
+            db,
+            actor=SYSTEM,
+            data=plans.PlanItemIn(
+                agency_code=CODE, title="Tập huấn", start_on=date(2026, 5, 2), due_on=date(2026, 12, 31)
+            ),
+        )
+    with clock.frozen(datetime(2026, 5, 28, 18, 0)):
+        evaluate_followup(db, data_dir=get_settings().data_dir, now=clock.now())
+    assert item.trend == [None, None, None, None, None, 75.0]  # 6 of 8 on time in May; no data before
+    assert unlinked.trend is None

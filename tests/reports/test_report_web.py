@@ -8,69 +8,25 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
-from assess_helpers import FULL_VALUES
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from report_site import AGENCIES, OPEN, PAST, build_site
 from sqlalchemy import select
 
 from chiso import clock
-from chiso.accounts.actors import SYSTEM
-from chiso.accounts.service import create_user, start_session
-from chiso.assessment import periods, review, submissions
-from chiso.flows.scoring import publish_period
-from chiso.store import init_database, session_scope
-from chiso.store.models import Agency, GroupMember, PeerGroup, User
-from chiso.units.text import fold
+from chiso.accounts.service import start_session
+from chiso.store import session_scope
+from chiso.store.models import User
 from chiso.web import security
 from chiso.web.app import create_app
-
-PAST, OPEN = "RP-2025", "RP-2026"
-AGENCIES = {"RP.A": "Sở Khoa học và Công nghệ", "RP.B": "Sở Tài chính"}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite site: two departments, one published period and one still open, a user per role."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('reports-web') / 'chiso.db'}"
-    init_database(url)
-    with session_scope(url) as s:
-        group = PeerGroup(province_code="48", period="2026", code="SBN", name_vi="Sở, ban, ngành")
-        s.add(group)
-        s.flush()
-        ids = {}
-        for code, name in AGENCIES.items():
-            agency = Agency(
-                code=code, name_vi=name, name_ascii=fold(name), kind="department", province_code="48"
-            )
-            s.add(agency)
-            s.flush()
-            s.add(GroupMember(group_id=group.id, agency_id=agency.id))
-            ids[code] = agency.id
-        for role in ("secretariat", "assessor", "reporter", "leader", "public"):
-            create_user(s, username=f"rp_{role}", full_name=f"Người thử {role}", password="mat-khau-12345",
-                        role=role, province_code="48",
-                        agency_id=ids["RP.A"] if role == "reporter" else None)  # fmt: skip
-        for code, finish in ((PAST, True), (OPEN, False)):
-            now = clock.now()
-            periods.open_period(
-                s, code=code, name_vi=f"Kỳ thử {code}", province_code="48", period="2026",
-                framework_id="danang-it", group_codes=["SBN"], submission_deadline=now + timedelta(days=30),
-                review_deadline=now + timedelta(days=60), actor=SYSTEM,
-            )  # fmt: skip
-            for agency in AGENCIES:
-                submissions.save_draft(
-                    s, period_code=code, agency_code=agency, values=FULL_VALUES, actor=SYSTEM
-                )
-                submissions.submit(s, period_code=code, agency_code=agency, actor=SYSTEM)
-                if finish:
-                    review.approve_submission(s, period_code=code, agency_code=agency, actor=SYSTEM)
-            if finish:
-                publish_period(s, period_code=code, actor=SYSTEM)
-    return url
+    return build_site(f"sqlite:///{tmp_path_factory.mktemp('reports-web') / 'chiso.db'}")
 
 
 @pytest.fixture
@@ -235,3 +191,15 @@ def test_the_ranking_and_period_pages_offer_the_report_buttons(client: TestClien
     login(client, site, "public")
     page = client.get(f"/rankings/{PAST}").text
     assert f"/rankings/{PAST}/report" not in page and f'href="/rankings/{PAST}/workbook.xlsx"' in page
+
+
+def test_a_closed_766_month_is_open_data_and_the_open_one_is_not(client: TestClient, site: str) -> None:
+    login(client, site, "public")
+    today = clock.today()
+    before = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    descriptor = client.get(f"/open-data/766/{before}/datapackage.json")
+    assert descriptor.status_code == 200 and descriptor.json()["version"] == before
+    assert client.get(f"/open-data/766/{today.year}-{today.month:02d}/datapackage.json").status_code == 422
+    assert client.get("/open-data/766/2026-13/datapackage.json").status_code == 422
+    brief = client.get(f"/monitoring/brief/{before}.pdf")
+    assert brief.status_code == 200 and brief.content.startswith(b"%PDF")

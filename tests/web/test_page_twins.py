@@ -46,6 +46,12 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
     (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
     (
+        f"/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        f"/api/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        "reporter",
+        "Sở Thử Một",
+    ),
+    (
         f"/assessment/{OPEN}/agencies/TW.A/receipt",
         f"/api/assessment/{OPEN}/agencies/TW.A/receipt",
         "reporter",

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chiso.assessment import audit, evidence, excel, receipts, review, submissions
+from chiso.assessment import evidence, excel, receipts, review, submissions
 from chiso.assessment.receipts import SubmissionReceipt
-from chiso.assessment.schemas import PreviewScore, SaveReport, SubmissionView, ValueInput
+from chiso.assessment.schemas import CriterionHistory, PreviewScore, SaveReport, SubmissionView, ValueInput
 from chiso.flows import scoring as flow
 from chiso.flows import submissions as submitting
 from chiso.web.deps import CurrentActor, DbSession, require
@@ -41,6 +41,11 @@ register_messages(
         "tệp": "files",
         "Lưu hoặc in trang này (Ctrl+P) để làm biên nhận.": "Save or print this page (Ctrl+P) as a receipt.",
         "Về bản tự đánh giá": "Back to the self-assessment",
+        "Lịch sử tiêu chí": "Criterion history",
+        "Bản tự đánh giá chưa được nộp; đây là tình trạng hiện tại, chưa phải biên nhận.": (
+            "The self-assessment has not been submitted; this is its current state, not a receipt."
+        ),
+        "Chưa có thay đổi nào.": "No changes yet.",
         "Nộp bản tự đánh giá? Sau khi nộp, giá trị và minh chứng bị khóa cho đến khi thẩm định xong.": (
             "Submit the self-assessment? Once submitted, values and evidence are locked until reviewed."
         ),
@@ -257,17 +262,12 @@ async def template_upload_form(
     return RedirectResponse(f"{target}?uploaded={len(result.changed)}", status_code=303)
 
 
-@router.get(
-    "/api" + FORM + "/history/{indicator}",
-    response_model=list[dict[str, Any]],
-    dependencies=[require("view-assessment")],
-    tags=["assessment"],
-)
-def history_api(
+@page(router, FORM + "/history/{indicator}", template="assessment/history.html", action="view-assessment",
+      name="history", tags=["assessment"])  # fmt: skip
+def history_page(
     db: DbSession, actor: CurrentActor, code: str, agency: str, indicator: str
-) -> list[dict[str, Any]]:
-    """Return every change of one criterion's value and review."""
-    rows = review.value_history(
+) -> CriterionHistory:
+    """Show every change of one criterion's value and review: who, when, old -> new, comment."""
+    return review.criterion_history(
         db, period_code=code, agency_code=agency, indicator_code=indicator, actor=actor
     )
-    return [{k: getattr(r, k) for k in audit.AUDIT_COLUMNS} for r in rows]

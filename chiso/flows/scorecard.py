@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from chiso.accounts.actors import Actor, is_system
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
 from chiso.flows import reports as flow
-from chiso.reports.scorecard import find_agency
 from chiso.reports.schemas import AgencyResult, BandInfo, PeriodInfo, RankingInput
+from chiso.reports.scorecard import find_agency
 from chiso.reports.stats import group_pillar_stats
 from chiso.store.models import Agency
 
@@ -100,13 +100,18 @@ def _pillars(ranking: RankingInput, agency: AgencyResult, peers: list[AgencyResu
     stats = {s.code: s for s in group_pillar_stats(ranking, agency.group)}
     return [
         PillarBar(
-            code=p.code, name_vi=p.name_vi, name_en=p.name_en, max_points=p.max_points,
-            points=agency.pillars.get(p.code), previous_points=agency.previous_pillars.get(p.code),
-            mean=stats[p.code].mean, best=stats[p.code].best,
+            code=p.code,
+            name_vi=p.name_vi,
+            name_en=p.name_en,
+            max_points=p.max_points,
+            points=agency.pillars.get(p.code),
+            previous_points=agency.previous_pillars.get(p.code),
+            mean=stats[p.code].mean,
+            best=stats[p.code].best,
             median=_median([v for a in peers if (v := a.pillars.get(p.code)) is not None]),
         )
         for p in ranking.framework.pillars
-    ]  # fmt: skip
+    ]
 
 
 def _criteria(
@@ -120,14 +125,28 @@ def _criteria(
         now = None if mine is None else mine.points
         existed = before is not None and node.code in before
         previous = mine.previous_points if mine is not None and existed else None
-        median = _median([v for a in peers for c in a.criteria if c.code == node.code and (v := c.points) is not None])
-        lines.append(CriterionLine(
-            code=node.code, name_vi=node.name_vi, name_en=node.name_en, pillar_code=node.parent_code,
-            max_points=node.max_points, points=now, previous_points=previous, existed_before=existed,
-            change=None if now is None or previous is None else round(now - previous, ranking.framework.decimals),
-            group_median=median,
-            gap_to_median=None if now is None or median is None else round(now - median, ranking.framework.decimals),
-        ))  # fmt: skip
+        median = _median(
+            [v for a in peers for c in a.criteria if c.code == node.code and (v := c.points) is not None]
+        )
+        lines.append(
+            CriterionLine(
+                code=node.code,
+                name_vi=node.name_vi,
+                name_en=node.name_en,
+                pillar_code=node.parent_code,
+                max_points=node.max_points,
+                points=now,
+                previous_points=previous,
+                existed_before=existed,
+                change=None
+                if now is None or previous is None
+                else round(now - previous, ranking.framework.decimals),
+                group_median=median,
+                gap_to_median=None
+                if now is None or median is None
+                else round(now - median, ranking.framework.decimals),
+            )
+        )
     return lines
 
 
@@ -136,7 +155,12 @@ def _previous_criteria(session: Session, period: PeriodInfo, actor: Actor | None
     if period.previous_code is None:
         return None
     try:
-        return {c.code for c in flow.ranking_input(session, period_code=period.previous_code, actor=actor).framework.criteria}
+        return {
+            c.code
+            for c in flow.ranking_input(
+                session, period_code=period.previous_code, actor=actor
+            ).framework.criteria
+        }
     except (NotFound, PermissionDenied, InvalidInput):
         return None
 
@@ -144,8 +168,13 @@ def _previous_criteria(session: Session, period: PeriodInfo, actor: Actor | None
 def _sides(lines: list[CriterionLine]) -> tuple[list[str], list[str]]:
     """Return the criteria furthest above and below the group median (framework order breaks ties)."""
     order = {c.code: i for i, c in enumerate(lines)}
-    above = sorted((c for c in lines if (c.gap_to_median or 0) > 0), key=lambda c: (-(c.gap_to_median or 0), order[c.code]))
-    below = sorted((c for c in lines if (c.gap_to_median or 0) < 0), key=lambda c: (c.gap_to_median or 0, order[c.code]))
+    above = sorted(
+        (c for c in lines if (c.gap_to_median or 0) > 0),
+        key=lambda c: (-(c.gap_to_median or 0), order[c.code]),
+    )
+    below = sorted(
+        (c for c in lines if (c.gap_to_median or 0) < 0), key=lambda c: (c.gap_to_median or 0, order[c.code])
+    )
     return [c.code for c in above[:SIDE]], [c.code for c in below[:SIDE]]
 
 
@@ -193,31 +222,57 @@ def get_scorecard(
     strengths, weaknesses = _sides(lines)
     own = is_own_agency(session, actor=actor, agency_code=agency_code)
     return Scorecard(
-        period=ranking.period, published=ranking.published, published_at=ranking.published_at,
-        revision=ranking.revision, framework_id=ranking.framework.id, framework_version=ranking.framework.version,
-        agency_code=agency.agency_code, name_vi=agency.name_vi, name_en=agency.name_en,
-        group_code=group.code, group_name_vi=group.name_vi, group_name_en=group.name_en, group_size=len(peers),
-        total=agency.total, max_points=ranking.framework.max_points, rank=agency.rank, band=agency.band,
-        band_en=(band.label_en or None) if band is not None else None, bands=ranking.framework.bands,
-        previous_total=agency.previous_total, points_change=agency.points_change,
-        previous_rank=agency.previous_rank, rank_change=agency.rank_change, status=agency.status,
-        predecessors=agency.predecessors, pillars=_pillars(ranking, agency, peers), criteria=lines,
-        strengths=strengths, weaknesses=weaknesses,
+        period=ranking.period,
+        published=ranking.published,
+        published_at=ranking.published_at,
+        revision=ranking.revision,
+        framework_id=ranking.framework.id,
+        framework_version=ranking.framework.version,
+        agency_code=agency.agency_code,
+        name_vi=agency.name_vi,
+        name_en=agency.name_en,
+        group_code=group.code,
+        group_name_vi=group.name_vi,
+        group_name_en=group.name_en,
+        group_size=len(peers),
+        total=agency.total,
+        max_points=ranking.framework.max_points,
+        rank=agency.rank,
+        band=agency.band,
+        band_en=(band.label_en or None) if band is not None else None,
+        bands=ranking.framework.bands,
+        previous_total=agency.previous_total,
+        points_change=agency.points_change,
+        previous_rank=agency.previous_rank,
+        rank_change=agency.rank_change,
+        status=agency.status,
+        predecessors=agency.predecessors,
+        pillars=_pillars(ranking, agency, peers),
+        criteria=lines,
+        strengths=strengths,
+        weaknesses=weaknesses,
         pdf_url=f"/rankings/{code}/agencies/{agency_code}/scorecard.pdf",
         whatif_url=f"/assessment/{code}/agencies/{agency_code}/whatif" if own else None,
         published_periods=flow.published_period_codes(session),
-    )  # fmt: skip
+    )
 
 
 def criterion_table(card: Scorecard) -> list[dict[str, object]]:
     """Return the criterion table as the download writes it (one row per criterion; empty = no data)."""
     return [
         {
-            "period": card.period.code, "agency_code": card.agency_code, "agency": card.name_vi,
+            "period": card.period.code,
+            "agency_code": card.agency_code,
+            "agency": card.name_vi,
             "criterion_code": c.code,
-            "criterion": c.name_vi, "pillar_code": c.pillar_code, "points": c.points, "max_points": c.max_points,
-            "previous_points": c.previous_points, "change": c.change, "group_median": c.group_median,
+            "criterion": c.name_vi,
+            "pillar_code": c.pillar_code,
+            "points": c.points,
+            "max_points": c.max_points,
+            "previous_points": c.previous_points,
+            "change": c.change,
+            "group_median": c.group_median,
             "gap_to_median": c.gap_to_median,
         }
         for c in card.criteria
-    ]  # fmt: skip
+    ]

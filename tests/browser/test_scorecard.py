@@ -28,7 +28,9 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.mark.parametrize(("width", "height"), [(1400, 1000), (390, 844)])
-def test_a_visitor_opens_a_scorecard_from_the_ranking(server: str, browser: Any, width: int, height: int) -> None:
+def test_a_visitor_opens_a_scorecard_from_the_ranking(
+    server: str, browser: Any, width: int, height: int
+) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []

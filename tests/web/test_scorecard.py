@@ -33,10 +33,17 @@ AGENCIES = {"SC.A": "Sở Phiếu Một", "SC.B": "Sở Phiếu Hai", "SC.C": "=
 def _period(s, code: str, *, finish: bool) -> None:  # type: ignore[no-untyped-def]
     now = clock.now()
     periods.open_period(
-        s, code=code, name_vi=f"Kỳ thử {code}", province_code="48", period="2026", framework_id="danang-it",
-        group_codes=["SBN"], submission_deadline=now + timedelta(days=30),
-        review_deadline=now + timedelta(days=60), actor=SYSTEM,
-    )  # fmt: skip
+        s,
+        code=code,
+        name_vi=f"Kỳ thử {code}",
+        province_code="48",
+        period="2026",
+        framework_id="danang-it",
+        group_codes=["SBN"],
+        submission_deadline=now + timedelta(days=30),
+        review_deadline=now + timedelta(days=60),
+        actor=SYSTEM,
+    )
     for agency in AGENCIES:
         values = {**FULL_VALUES, "HT_MANG": {"value": 0}} if agency == "SC.B" else FULL_VALUES
         submissions.save_draft(s, period_code=code, agency_code=agency, values=values, actor=SYSTEM)
@@ -57,13 +64,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         s.add(group)
         s.flush()
         for code, name in AGENCIES.items():
-            agency = Agency(code=code, name_vi=name, name_ascii=fold(name), kind="department", province_code="48")
+            agency = Agency(
+                code=code, name_vi=name, name_ascii=fold(name), kind="department", province_code="48"
+            )
             s.add(agency)
             s.flush()
             s.add(GroupMember(group_id=group.id, agency_id=agency.id))
         for role in ("secretariat", "leader", "reporter"):
-            create_user(s, username=f"sc_{role}", full_name=f"Người thử {role}", password="mat-khau-thu-12345",
-                        role=role, province_code="48")  # fmt: skip
+            create_user(
+                s,
+                username=f"sc_{role}",
+                full_name=f"Người thử {role}",
+                password="mat-khau-thu-12345",
+                role=role,
+                province_code="48",
+            )
         _period(s, PAST, finish=True)
         _period(s, OPEN, finish=False)
     return url
@@ -87,7 +102,9 @@ def _as(client: TestClient, site: str, role: str) -> None:
     client.cookies.set(security.SESSION_COOKIE, token)
 
 
-def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(client: TestClient, site: str) -> None:
+def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(
+    client: TestClient, site: str
+) -> None:
     _as(client, site, "public")
     page = client.get("/agencies/SC.B/scorecard")
     assert page.status_code == 200, page.text[:500]
@@ -97,7 +114,12 @@ def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(clien
     assert asked.json() == data and data["period"]["code"] == PAST, "latest published when omitted"
     with session_scope(site) as s:
         row = next(r for r in publication.get_ranking(s, period_code=PAST).rows if r.agency_code == "SC.B")
-    assert (data["rank"], data["total"], data["band"], data["group_size"]) == (row.rank, row.total, row.band, 3)
+    assert (data["rank"], data["total"], data["band"], data["group_size"]) == (
+        row.rank,
+        row.total,
+        row.band,
+        3,
+    )
     text = page.text
     assert "Sở Phiếu Hai" in text and f"{data['rank']} / 3" in text and f"{row.total:.2f}" in text
     assert "<svg" in text and "Trung vị nhóm" in text and "Điểm yếu" in text
@@ -108,7 +130,9 @@ def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(clien
     assert "whatif" not in text, "the what-if panel is for the agency's own people"
 
 
-def test_an_unpublished_period_is_refused_to_the_public_and_shown_to_leaders(client: TestClient, site: str) -> None:
+def test_an_unpublished_period_is_refused_to_the_public_and_shown_to_leaders(
+    client: TestClient, site: str
+) -> None:
     _as(client, site, "public")
     assert client.get(f"/agencies/SC.A/scorecard?period={OPEN}").status_code in (401, 403)
     assert client.get(f"/api/agencies/SC.A/scorecard?period={OPEN}").status_code in (401, 403)

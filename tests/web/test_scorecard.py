@@ -63,6 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         group = PeerGroup(province_code="48", period="2026", code="SBN", name_vi="Sở, ban, ngành")
         s.add(group)
         s.flush()
+        ids = {}
         for code, name in AGENCIES.items():
             agency = Agency(
                 code=code, name_vi=name, name_ascii=fold(name), kind="department", province_code="48"
@@ -70,6 +71,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
             s.add(agency)
             s.flush()
             s.add(GroupMember(group_id=group.id, agency_id=agency.id))
+            ids[code] = agency.id
         for role in ("secretariat", "leader", "reporter"):
             create_user(
                 s,
@@ -77,6 +79,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
                 full_name=f"Người thử {role}",
                 password="mat-khau-thu-12345",
                 role=role,
+                agency_id=ids["SC.B"] if role == "reporter" else None,
                 province_code="48",
             )
         _period(s, PAST, finish=True)
@@ -128,6 +131,8 @@ def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(
     assert network["name_vi"] in text.split("Điểm yếu")[1].split("Điểm theo tiêu chí")[0]
     assert f'href="/rankings/{PAST}/agencies/SC.B/scorecard.pdf"' in text
     assert "whatif" not in text, "the what-if panel is for the agency's own people"
+    _as(client, site, "reporter")  # SC.B's own reporter
+    assert f"/assessment/{PAST}/agencies/SC.B/whatif" in client.get("/agencies/SC.B/scorecard").text
 
 
 def test_an_unpublished_period_is_refused_to_the_public_and_shown_to_leaders(

@@ -21,6 +21,7 @@ from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.flows import reconcile as reconcile_flow
 from chiso.monitoring.compute.backend import ENGINES, Engine
 from chiso.monitoring.custom import load_custom_metrics
+from chiso.monitoring.drilldown import get_drilldown
 from chiso.monitoring.ingest import ingest_files
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.monitoring.periods import PeriodKind
@@ -114,6 +115,33 @@ def score766_command(
         if report.rejects:
             path = write_rejects(report.rejects, out.with_name(out.stem + ".rejects.csv"))
             console.print(f"[yellow]{len(report.rejects)} ô lỗi bị loại / bad cells rejected -> {path}[/]")
+
+    run_guarded(_run)
+
+
+@app.command("drilldown")
+def drilldown_command(
+    period: str = typer.Option(..., "--period", help="YYYY-MM, YYYY-Qn, YYYY or any compute period."),
+    agency: str = typer.Option(..., "--agency", help="The agency whose figures to open."),
+    metric: str | None = typer.Option(None, "--metric", help="One dossier metric (default: every one)."),
+    procedure: str | None = typer.Option(
+        None, "--procedure", help="With --metric: list that procedure's dossiers."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Output file: .csv, .parquet, .json or .xlsx."),
+    fmt: str = typer.Option("", "--format", help="csv, json, parquet or xlsx (default: from --out)."),
+) -> None:
+    """Show which procedures (or dossiers) make an agency's dossier figures, from the record store."""
+
+    def _run() -> None:
+        table = get_drilldown(period, data_dir=get_settings().data_dir, agency_code=agency,
+                              indicator_code=metric, procedure_code=procedure)  # fmt: skip
+        if out is not None:
+            write_table(table, out, fmt=_format(fmt))
+            console.print(f"{len(table)} dòng/rows -> {out}")
+        elif _format(fmt) == "json":
+            print_json(json.loads(table.to_json(orient="records", force_ascii=False, date_format="iso")))
+        else:
+            console.print(table.to_string(index=False, na_rep="—"))
 
     run_guarded(_run)
 

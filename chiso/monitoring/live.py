@@ -114,11 +114,12 @@ def _names(agencies: pd.DataFrame | None, column: str) -> dict[str, str]:
     return dict(zip(codes, agencies[column].astype(str), strict=True))
 
 
-def _points(table: pd.DataFrame, nodes: list[str]) -> dict[str, dict[str, float]]:
+def _points(table: pd.DataFrame, nodes: list[str]) -> dict[str, dict[str, float | None]]:
     part = table[table["node_code"].isin(nodes)]
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | None]] = {}
     for code, node, points in zip(part["agency_code"], part["node_code"], part["published"], strict=True):
-        out.setdefault(str(code), {})[str(node)] = float(points)
+        # a group whose metrics all lack data is null (the portal's rule), not NaN
+        out.setdefault(str(code), {})[str(node)] = None if pd.isna(points) else float(points)
     return out
 
 
@@ -147,7 +148,7 @@ def compute_live_board(
     received = current[current["indicator_code"] == RECEIVED_METRIC].set_index("agency_code")["denominator"]
     scored = with_data(values)
     totals = pd.DataFrame(columns=["agency_code", "period", "published", "rank", "band"])
-    components: dict[str, dict[str, float]] = {}
+    components: dict[str, dict[str, float | None]] = {}
     trends: dict[str, dict[str, float]] = {}
     if len(scored):
         table = score_values(scored, agencies=agencies).table

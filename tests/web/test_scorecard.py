@@ -170,3 +170,22 @@ def test_ranking_rows_and_the_agency_page_link_to_the_scorecard(client: TestClie
     assert re.search(rf'href="/agencies/SC.A/scorecard\?period={PAST}"', ranking.text)
     agency = client.get("/agencies/SC.A")
     assert 'href="/agencies/SC.A/scorecard"' in agency.text
+
+
+def test_a_weakness_is_added_to_the_agencys_plan_from_the_scorecard(client: TestClient, site: str) -> None:
+    _as(client, site, "public")
+    assert "Thêm vào kế hoạch" not in client.get("/agencies/SC.B/scorecard").text  # staff only
+    _as(client, site, "secretariat")
+    page = client.get("/agencies/SC.B/scorecard").text
+    weak = page.split("Điểm yếu")[1].split("Điểm theo tiêu chí")[0]
+    assert "Thêm vào kế hoạch" in weak and 'name="criterion" value="HT_MANG"' in weak
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    added = client.post(
+        "/plans/add",
+        data={"csrf_token": csrf.group(1), "agency_code": "SC.B", "criterion": "HT_MANG"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303 and added.headers["location"].startswith("/plans?agency=SC.B")
+    plan = client.get("/api/plans", params={"agency": "SC.B"}).json()
+    assert any(i.get("indicator") == "HT_MANG" for i in plan["items"]), plan

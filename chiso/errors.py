@@ -7,8 +7,12 @@ them into HTTP responses and CLI messages.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+
+#: Problems an error lists; past this only their count is given (a 200,000-row file must not answer 90 MB).
+MAX_LISTED_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,10 @@ class ChisoError(Exception):
     ) -> None:
         self.message_vi = message_vi
         self.message_en = message_en or message_vi
-        self.problems: Sequence[Problem] = tuple(problems)
+        found = iter(problems)
+        self.problems: Sequence[Problem] = tuple(itertools.islice(found, MAX_LISTED_PROBLEMS))
+        #: Every problem found, listed or not.
+        self.problem_count = len(self.problems) + sum(1 for _ in found)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -69,6 +76,11 @@ class ChisoError(Exception):
             if self.message_vi == self.message_en
             else f"{self.message_vi} / {self.message_en}"
         )
+        if self.problem_count > len(self.problems):
+            head += (
+                f" ({self.problem_count:,} lỗi, liệt kê {len(self.problems)} lỗi đầu / "
+                f"{self.problem_count:,} problems, the first {len(self.problems)} listed)"
+            )
         if not self.problems:
             return head
         return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)

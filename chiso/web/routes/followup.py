@@ -22,7 +22,7 @@ from chiso.followup.settings import get_followup_settings
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.pages import page
 from chiso.web.rendering import is_htmx, render
-from chiso.web.uploads import read_upload
+from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,8 +130,9 @@ async def targets_import(
 ) -> dict[str, int]:
     """Import targets from an Excel workbook, all or nothing (every bad cell named by row and column)."""
     data = await read_upload(file)
-    count = targets_excel.import_targets(
-        db,
+    count = await off_loop(
+        targets_excel.import_targets,
+        session=db,
         data=data,
         filename=file.filename or "targets.xlsx",
         province_code=actor.province_code or "48",

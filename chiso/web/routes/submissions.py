@@ -21,7 +21,7 @@ from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
 from chiso.web.rendering import is_htmx, render
-from chiso.web.uploads import read_upload
+from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
@@ -188,8 +188,9 @@ class UploadOut(BaseModel):
 
 
 async def _upload(db: DbSession, actor: CurrentActor, code: str, agency: str, file: UploadFile) -> UploadOut:
-    report = excel.upload_template(
-        db,
+    report = await off_loop(
+        excel.upload_template,
+        session=db,
         period_code=code,
         agency_code=agency,
         data=await read_upload(file),

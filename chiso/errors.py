@@ -120,3 +120,28 @@ class StoreUnavailable(ChisoError):
     """The database cannot be reached, opened or written."""
 
     status = 503
+
+
+def text_problems(value: str, *, field: str, max_chars: int) -> list[Problem]:
+    """Check a text a person typed: at most `max_chars` characters and no control character but tab/newline.
+
+    A NUL byte or an over-long text would otherwise reach the database, which refuses both (PostgreSQL).
+    """
+    problems = []
+    if len(value) > max_chars:
+        problems.append(
+            Problem(
+                f"Quá dài: {len(value):,} ký tự, tối đa {max_chars:,}",
+                f"Too long: {len(value):,} characters, at most {max_chars:,}",
+                field=field,
+            )
+        )
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        problems.append(
+            Problem(
+                "Có ký tự điều khiển (như NUL) không được phép",
+                "Holds a control character (such as NUL) that is not allowed",
+                field=field,
+            )
+        )
+    return problems

@@ -26,7 +26,7 @@ from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
 from chiso.config import get_settings
-from chiso.errors import Conflict, InvalidInput, NotFound, Problem
+from chiso.errors import Conflict, InvalidInput, NotFound, Problem, text_problems
 from chiso.store.models.assessment import Evidence, EvidenceFile, Submission
 
 ALLOWED_TYPES = {
@@ -185,6 +185,13 @@ def add_evidence(
             "The evidence needs a document number",
             [Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number")],
         )
+    bad_text = text_problems(document_number, field="document_number", max_chars=120) + text_problems(
+        summary, field="summary", max_chars=4000
+    )
+    if bad_text:
+        raise InvalidInput(
+            "Thông tin minh chứng không hợp lệ", "The evidence details are not valid", bad_text
+        )
     kinds = [check_upload(name, data) for name, data in files]
     ev = Evidence(
         submission_id=sub.id,
@@ -280,9 +287,7 @@ def attach_file(
     return record
 
 
-def delete_evidence(
-    session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None
-) -> None:
+def delete_evidence(session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None) -> None:
     """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared)."""
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
     check_can_edit(session, actor=actor, submission=sub)
@@ -303,9 +308,7 @@ def delete_evidence(
     )
 
 
-def get_evidence_file(
-    session: Session, *, file_id: int, actor: Actor
-) -> tuple[EvidenceFile, Path, str]:
+def get_evidence_file(session: Session, *, file_id: int, actor: Actor) -> tuple[EvidenceFile, Path, str]:
     """Return a stored file's record, its path on disk and its media type, checking the actor may read it."""
     record = session.get(EvidenceFile, file_id)
     if record is None:

@@ -21,7 +21,7 @@ from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.web import security
 from chiso.web.deps import route_action
-from chiso.web.errors import install_error_handlers, wants_json
+from chiso.web.errors import install_error_handlers, refuse_crafted, wants_json
 from chiso.web.i18n import pick_lang
 
 CONTENT_SECURITY_POLICY = (
@@ -40,7 +40,7 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     request.state.request_id = uuid.uuid4().hex[:12]
     query_lang = request.query_params.get("lang")
     request.state.lang = pick_lang(query_lang, request.cookies.get(security.LANG_COOKIE))
-    response = _refuse_oversize(request) or await call_next(request)
+    response = _refuse_oversize(request) or refuse_crafted(request) or await call_next(request)
     secure = _cookie_secure(request)
     if query_lang in ("vi", "en"):
         response.set_cookie(

@@ -47,6 +47,7 @@ register_messages(
     }
 )
 
+
 def _agencies(db: DbSession) -> pd.DataFrame | None:
     # Only agencies that exist this month: the districts abolished in 2025 have no current board.
     rows = search_agencies(db, on=now_in_vietnam().date())

@@ -20,7 +20,7 @@ from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
-from chiso.web.rendering import is_htmx, render
+from chiso.web.rendering import attachment, is_htmx, render
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
@@ -177,7 +177,7 @@ def template_download(db: DbSession, actor: CurrentActor, code: str, agency: str
     return Response(
         data,
         media_type=evidence.ALLOWED_TYPES["xlsx"][0],
-        headers={"Content-Disposition": f'attachment; filename="bieu-mau-{agency}-{code}.xlsx"'},
+        headers=attachment(f"bieu-mau-{agency}-{code}.xlsx"),
     )
 
 

@@ -140,8 +140,8 @@ def lock_submission(session: Session, *, submission: Submission) -> None:
     write lock (waiting up to its busy timeout), so the reads that follow see the last committed save.
     """
     if session.get_bind().dialect.name == "sqlite":
-        table = Submission.__table__
-        session.execute(update(table).where(table.c.id == submission.id).values(id=table.c.id))
+        stmt = update(Submission).where(Submission.id == submission.id).values(id=Submission.id)
+        session.execute(stmt.execution_options(synchronize_session=False))
     session.refresh(submission, with_for_update=True)
 
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from chiso.accounts.actors import SYSTEM, Actor
@@ -105,15 +106,23 @@ def test_only_a_stale_explicit_version_is_a_conflict(store_url: str) -> None:
     assert again.version == saved.version + 1
 
 
-def test_a_lost_write_race_answers_409_in_the_error_shape() -> None:
+RACES = {
+    "stale row version": StaleDataError(
+        "UPDATE on table 'submissions' expected to update 1 row(s); 0 matched"
+    ),
+    # two simultaneous publishes: the second insert of the same revision breaks the unique key
+    "unique key": IntegrityError("INSERT INTO publications ...", {}, Exception("duplicate key value")),
+}
+
+
+@pytest.mark.parametrize("race", list(RACES))
+def test_a_lost_write_race_answers_409_in_the_error_shape(race: str) -> None:
     app = FastAPI()
     install_error_handlers(app)
 
     @app.get("/api/race")
-    def race() -> None:
-        raise StaleDataError(
-            "UPDATE statement on table 'submissions' expected to update 1 row(s); 0 were matched"
-        )
+    def lose() -> None:
+        raise RACES[race]
 
     reply = TestClient(app, raise_server_exceptions=False).get("/api/race")
     assert reply.status_code == 409

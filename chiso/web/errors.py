@@ -64,8 +64,16 @@ def _respond(request: Request, exc: ChisoError, headers: dict[str, str] | None =
     )
 
 
+#: FastAPI's reply to a body it cannot decode (malformed, or nested deeper than the decoder allows).
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
 def _http_error(status: int, detail: Any = None) -> ChisoError:
     vi, en = HTTP_MESSAGES.get(status, (f"Lỗi HTTP {status}", f"HTTP error {status}"))
+    if detail == _UNPARSED_BODY:
+        detail = None
+        vi += ": nội dung gửi lên không đọc được (sai cú pháp hoặc lồng nhau quá sâu)"
+        en += ": the body cannot be read (malformed, or nested too deeply)"
     if isinstance(detail, str) and detail and detail not in ("Not Found", "Method Not Allowed"):
         en = f"{en}: {detail}"
         vi = f"{vi}: {detail}"
@@ -126,6 +134,18 @@ def refuse_crafted(request: Request) -> Response | None:
     return _respond(request, error)
 
 
+async def handle_too_deep(request: Request, exc: Exception) -> Response:
+    """Map input nested too deeply for the code that walks it (JSON, an expression) to 422."""
+    log.info("refused input nested too deeply: %s %s", request.method, request.url.path)
+    return _respond(
+        request,
+        InvalidInput(
+            "Dữ liệu gửi lên lồng nhau quá sâu; hãy làm phẳng lại",
+            "The submitted data is nested too deeply; flatten it",
+        ),
+    )
+
+
 async def handle_value_out_of_range(request: Request, exc: Exception) -> Response:
     """Map a value the database cannot hold (a 30-digit id, an over-long or NUL text) to 422."""
     log.info("refused a value the database cannot hold: %s", type(exc).__name__)
@@ -155,6 +175,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ChisoError, handle_chiso_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(RecursionError, handle_too_deep)
     app.add_exception_handler(OverflowError, handle_value_out_of_range)
     app.add_exception_handler(DataError, handle_value_out_of_range)
     app.add_exception_handler(IntegrityError, handle_write_conflict)

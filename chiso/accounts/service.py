@@ -18,16 +18,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.lockout import claim_attempt, forget_failures
+from chiso.accounts.passwords import password_problems
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from chiso.store.models.agencies import Agency
 from chiso.store.models.audit import AuditEntry
 from chiso.store.models.users import ROLES, User, WebSession
 
 SESSION_TTL = timedelta(hours=12)
-PASSWORD_MIN_LENGTH = 8
-# After this many wrong passwords for one username within the window, refuse it until the window passes.
-LOGIN_MAX_FAILURES = 10
-LOGIN_WINDOW = timedelta(minutes=15)
 
 # argon2id with OWASP's recommended minimum (m=19 MiB, t=2, p=1): ~0.1 s a hash on a shared 2-core
 # server, where the library default (64 MiB, t=3, p=4) took ~0.9 s under load. Hashes made with other
@@ -86,7 +84,7 @@ def create_user(
         session: the SQLAlchemy session (flushed, not committed).
         username: unique login name (case-insensitive, stored lower-case).
         full_name: name shown in the interface.
-        password: the password in clear, at least PASSWORD_MIN_LENGTH characters.
+        password: the password in clear (chiso.accounts.passwords: long enough, not a common one).
         role: one of secretariat, assessor, reporter, leader, public.
         agency_id: the agency a reporter reports for (required for reporters).
         province_code: the province the user works for.
@@ -104,14 +102,7 @@ def create_user(
         problems.append(Problem("Thiếu tên đăng nhập", "The username is missing", field="username"))
     if not (full_name or "").strip():
         problems.append(Problem("Thiếu họ tên", "The full name is missing", field="full_name"))
-    if len(password or "") < PASSWORD_MIN_LENGTH:
-        problems.append(
-            Problem(
-                f"Mật khẩu phải có ít nhất {PASSWORD_MIN_LENGTH} ký tự",
-                f"The password must have at least {PASSWORD_MIN_LENGTH} characters",
-                field="password",
-            )
-        )
+    problems.extend(password_problems(password, username=username))
     if role not in ROLES:
         problems.append(
             Problem(
@@ -180,46 +171,43 @@ def _record_login(session: Session, *, username: str, user: User | None, ok: boo
     session.flush()
 
 
-def count_recent_failures(session: Session, *, username: str, now: datetime | None = None) -> int:
-    """Count the failed logins for a username within LOGIN_WINDOW (from the audit log)."""
-    now = now or clock.now()
-    query = select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == "user.login_failed",
-        AuditEntry.object_type == "user",
-        AuditEntry.object_id == username.strip().lower()[:80],
-        AuditEntry.at >= now - LOGIN_WINDOW,
-    )
-    return int(session.scalar(query) or 0)
-
-
-def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    address: str | None = None,
+    counted: bool = False,
+    now: datetime | None = None,
+) -> User:
     """Return the active user whose password matches; rehash the password if parameters changed.
 
-    Every attempt is written to the audit log ("user.login" / "user.login_failed"); after
-    LOGIN_MAX_FAILURES failures within LOGIN_WINDOW the username is refused until the window passes.
+    The attempt is first counted under the username and the client address
+    (chiso.accounts.lockout); an attempt that comes too soon is refused before its password is
+    checked. Every evaluated attempt is written to the audit log ("user.login" / "user.login_failed").
     The caller must commit even when this raises, so the failure is recorded (the login route does).
 
     Args:
         session: the SQLAlchemy session.
         username: login name (case-insensitive).
         password: the password in clear.
+        address: the client's address (the web passes it; None from the CLI).
+        counted: True when the caller already counted this attempt with `claim_attempt` and committed
+            it (the login route does, so no lock is held while the password is checked).
         now: the current time (tests pass one).
 
     Returns:
         The authenticated User.
 
     Raises:
+        TooManyAttempts: the username or the address must wait; the password was not checked.
         PermissionDenied: unknown username, wrong password or disabled account (one message for
-            all three, so the form does not reveal which usernames exist), or too many failures.
+            all three, so the form does not reveal which usernames exist).
     """
     now = now or clock.now()
     name = (username or "").strip().lower()
-    if count_recent_failures(session, username=name, now=now) >= LOGIN_MAX_FAILURES:
-        minutes = int(LOGIN_WINDOW.total_seconds() // 60)
-        raise PermissionDenied(
-            f"Tạm khóa đăng nhập vì sai mật khẩu quá {LOGIN_MAX_FAILURES} lần; thử lại sau {minutes} phút",
-            f"Login paused after {LOGIN_MAX_FAILURES} wrong passwords; try again in {minutes} minutes",
-        )
+    if not counted:
+        claim_attempt(session, username=name, address=address, now=now)
     user = session.scalar(select(User).where(func.lower(User.username) == name))
     if user is None:
         verify_password(_DUMMY_HASH, password or "")
@@ -232,10 +220,34 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
             "Sai tên đăng nhập hoặc mật khẩu",
             "Wrong username or password",
         )
+    forget_failures(session, username=name, address=address, now=now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.flush()
     return user
+
+
+def deactivate_user(session: Session, *, user: User, now: datetime | None = None) -> int:
+    """Disable a user's login and end every session they have open; returns how many were ended.
+
+    Args:
+        session: the SQLAlchemy session (flushed, not committed).
+        user: who is disabled.
+        now: the current time (tests pass one).
+    """
+    user.is_active = False
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.add(
+        AuditEntry(
+            at=now or clock.now(),
+            user_id=None,
+            action="user.deactivate",
+            object_type="user",
+            object_id=user.username[:80],
+        )
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def start_session(

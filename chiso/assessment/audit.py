@@ -36,8 +36,6 @@ AUDIT_COLUMNS = (
 )
 
 
-
-
 @dataclass(frozen=True)
 class AuditRow:
     """One audit entry with the actor's username, ready for a page, CSV or XLSX."""

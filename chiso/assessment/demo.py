@@ -21,10 +21,13 @@ from chiso import clock
 from chiso.accounts.actors import SYSTEM, Actor
 from chiso.assessment import periods, review, submissions
 from chiso.assessment.form import Criterion, load_form
+from chiso.frameworks.entry import WHOLE_UNITS
 from chiso.store.models import Agency, PeerGroup, User
 from chiso.store.models.assessment import AssessmentPeriod, Submission
 
 FRAMEWORK = "danang-it"
+#: 2026 uses the version whose online-service criteria are computed from the monitoring records.
+CURRENT_FRAMEWORK = "danang-it-2026"
 PAST_CODE, CURRENT_CODE = "DNG-2024", "DNG-2026"
 PDF_SAMPLE = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -61,19 +64,19 @@ def demo_value(crit: Criterion, rng: random.Random, quality: float) -> dict[str,
         if crit.max_value is None:  # counts such as online meetings
             return {"value": rng.randint(0, 8) + round(10 * quality)}
         low = crit.min_value or 0.0
-        return {
-            "value": round(low + (crit.max_value - low) * min(1.0, rng.uniform(0.5, 0.8) + 0.3 * quality), 2)
-        }
+        value = round(low + (crit.max_value - low) * min(1.0, rng.uniform(0.5, 0.8) + 0.3 * quality), 2)
+        return {"value": round(value) if crit.unit in WHOLE_UNITS else value}
     return None
 
 
 def _values_for(form_criteria: tuple[Criterion, ...], agency: Agency, period: str) -> dict[str, Any]:
+    """Return what the reporter types: every criterion but those monitoring computes (read-only)."""
     rng = _rng(agency.code, period)
     quality = rng.random()
     out = {}
     for crit in form_criteria:
-        value = demo_value(crit, rng, quality)
-        if value is not None:
+        value = demo_value(crit, rng, quality)  # drawn for every criterion: the sequence stays seeded
+        if value is not None and not crit.computed:
             out[crit.code] = value
     return out
 
@@ -100,6 +103,7 @@ def _open(
     review_by: datetime,
     previous: str | None,
     opened: datetime,
+    framework: str = FRAMEWORK,
 ) -> AssessmentPeriod:
     groups = sorted(
         session.scalars(
@@ -113,7 +117,7 @@ def _open(
         name_en=name_en,
         province_code=province_code,
         period=label,
-        framework_id=FRAMEWORK,
+        framework_id=framework,
         group_codes=groups,
         submission_deadline=submit_by,
         review_deadline=review_by,
@@ -194,8 +198,18 @@ def fill_past_period(session: Session, *, province_code: str) -> None:
         )
 
 
-def build_current_period(session: Session, *, province_code: str, today: date) -> None:
-    """Open the 2026 period with every status (draft, submitted, returned, approved), half-filled forms."""
+def build_current_period(
+    session: Session,
+    *,
+    province_code: str,
+    today: date,
+    after_open: Callable[[str], object] | None = None,
+) -> None:
+    """Open the 2026 period with every status (draft, submitted, returned, approved), half-filled forms.
+
+    `after_open(period_code)` runs right after opening, before any form is filled (the flows layer
+    writes the computed values there, as opening a period does).
+    """
     users = demo_users(session)
     opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=clock.local_zone())
     period = _open(
@@ -209,8 +223,11 @@ def build_current_period(session: Session, *, province_code: str, today: date) -
         review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=clock.local_zone()),
         previous=PAST_CODE,
         opened=opened,
+        framework=CURRENT_FRAMEWORK,
     )
-    form = load_form(FRAMEWORK)[1]
+    if after_open is not None:
+        after_open(CURRENT_CODE)
+    form = load_form(CURRENT_FRAMEWORK)[1]
     assessor: Actor = users.get("thamdinh") or SYSTEM
     reporter = _reporter_of(users)
     demo_agencies = {u.agency_id for u in users.values() if u.role == "reporter"}

@@ -12,10 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 from chiso.errors import InvalidInput
+from chiso.frameworks import load_framework
 
 FIELD_KINDS = ("yesno", "number", "ratio", "choice", "points")
-YES_WORDS = {"1", "yes", "y", "true", "có", "co", "x", "đạt", "dat"}
-NO_WORDS = {"0", "no", "n", "false", "không", "khong", "chưa", "chua"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class Criterion:
     kind: str  # one of FIELD_KINDS
     rule: str  # the framework's rule type, shown to the user
     max_points: float
+    unit: str = "number"  # how people type the value (chiso.frameworks.entry): percent, fraction, count...
     guidance_vi: str = ""
     guidance_en: str = ""
     choices: tuple[str, ...] = ()
@@ -209,6 +209,7 @@ def build_form(framework: Any) -> Form:
                     kind=kind,
                     rule=rtype,
                     max_points=max_points,
+                    unit=str(getattr(leaf, "entry_unit", None) or _get(leaf, "unit", default="number")),
                     guidance_vi=str(_get(leaf, "guidance_vi", "guidance", default="") or ""),
                     guidance_en=str(_get(leaf, "guidance_en", default="") or ""),
                     choices=_choices(params),
@@ -235,7 +236,5 @@ def build_form(framework: Any) -> Form:
 @lru_cache(maxsize=32)
 def load_form(framework_id: str) -> tuple[Any, Form]:
     """Load a framework (built-in id or file) and its form; cached, frameworks are immutable."""
-    from chiso.frameworks import load_framework
-
     framework = load_framework(framework_id)
     return framework, build_form(framework)

@@ -70,8 +70,10 @@ def _latest_publications(session: Session, period_ids: list[int]) -> dict[int, P
 
 def _overviews(session: Session, found: list[AssessmentPeriod]) -> list[PeriodOut]:
     ids = [p.id for p in found]
-    groups, progress, published = _group_codes(session, ids), _progress(session, ids), _latest_publications(
-        session, ids
+    groups, progress, published = (
+        _group_codes(session, ids),
+        _progress(session, ids),
+        _latest_publications(session, ids),
     )
     return [
         PeriodOut(

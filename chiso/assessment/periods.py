@@ -17,6 +17,7 @@ from chiso.accounts.audit import record_change
 from chiso.accounts.service import get_user
 from chiso.assessment.access import check_secretariat
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
+from chiso.frameworks import load_framework
 from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission
 
@@ -57,8 +58,6 @@ def list_period_groups(session: Session, *, period: AssessmentPeriod) -> list[Pe
 
 
 def _framework_version(framework_id: str) -> str:
-    from chiso.frameworks import load_framework
-
     framework = load_framework(framework_id)
     return str(getattr(framework, "version", "") or "")
 
@@ -109,48 +108,14 @@ def open_period(
                 field="review_deadline",
             )
         )
-    groups = list(
-        session.scalars(
-            select(PeerGroup).where(
-                PeerGroup.province_code == province_code,
-                PeerGroup.period == period,
-                PeerGroup.code.in_(group_codes),
-            )
-        )
+    groups, chosen = _participants(
+        session,
+        province_code=province_code,
+        period=period,
+        group_codes=group_codes,
+        agency_codes=agency_codes,
+        problems=problems,
     )
-    missing = sorted(set(group_codes) - {g.code for g in groups})
-    if missing:
-        problems.append(
-            Problem(
-                f"Không có nhóm {', '.join(missing)} của tỉnh {province_code} kỳ {period}",
-                f"Unknown peer groups {', '.join(missing)} for province {province_code}, period {period}; "
-                "create them first (chiso agencies import)",
-                field="group_codes",
-            )
-        )
-    if not group_codes:
-        problems.append(
-            Problem("Cần ít nhất một nhóm", "Choose at least one peer group", field="group_codes")
-        )
-    members = session.execute(
-        select(Agency, GroupMember.group_id)
-        .join(GroupMember, GroupMember.agency_id == Agency.id)
-        .where(GroupMember.group_id.in_([g.id for g in groups]))
-    ).all()
-    by_code = {agency.code: (agency, group_id) for agency, group_id in members}
-    if agency_codes is not None:
-        outside = sorted(set(agency_codes) - set(by_code))
-        if outside:
-            problems.append(
-                Problem(
-                    f"Các đơn vị không thuộc nhóm đã chọn: {', '.join(outside)}",
-                    f"Agencies not members of the chosen groups: {', '.join(outside)}",
-                    field="agency_codes",
-                )
-            )
-        chosen = [by_code[c] for c in sorted(set(agency_codes)) if c in by_code]
-    else:
-        chosen = [by_code[c] for c in sorted(by_code)]
     previous_id = None
     if previous_period_code:
         previous_id = get_period(session, code=previous_period_code).id
@@ -204,6 +169,61 @@ def open_period(
         at=now,
     )
     return record
+
+
+def _participants(
+    session: Session,
+    *,
+    province_code: str,
+    period: str,
+    group_codes: Sequence[str],
+    agency_codes: Sequence[str] | None,
+    problems: list[Problem],
+) -> tuple[list[PeerGroup], list[tuple[Agency, int]]]:
+    """Return the period's peer groups and its (agency, group id) pairs; add what is unknown to `problems`."""
+    groups = list(
+        session.scalars(
+            select(PeerGroup).where(
+                PeerGroup.province_code == province_code,
+                PeerGroup.period == period,
+                PeerGroup.code.in_(group_codes),
+            )
+        )
+    )
+    missing = sorted(set(group_codes) - {g.code for g in groups})
+    if missing:
+        problems.append(
+            Problem(
+                f"Không có nhóm {', '.join(missing)} của tỉnh {province_code} kỳ {period}",
+                f"Unknown peer groups {', '.join(missing)} for province {province_code}, period {period}; "
+                "create them first (chiso agencies import)",
+                field="group_codes",
+            )
+        )
+    if not group_codes:
+        problems.append(
+            Problem("Cần ít nhất một nhóm", "Choose at least one peer group", field="group_codes")
+        )
+    members = session.execute(
+        select(Agency, GroupMember.group_id)
+        .join(GroupMember, GroupMember.agency_id == Agency.id)
+        .where(GroupMember.group_id.in_([g.id for g in groups]))
+    ).all()
+    by_code = {agency.code: (agency, group_id) for agency, group_id in members}
+    if agency_codes is not None:
+        outside = sorted(set(agency_codes) - set(by_code))
+        if outside:
+            problems.append(
+                Problem(
+                    f"Các đơn vị không thuộc nhóm đã chọn: {', '.join(outside)}",
+                    f"Agencies not members of the chosen groups: {', '.join(outside)}",
+                    field="agency_codes",
+                )
+            )
+        chosen = [by_code[c] for c in sorted(set(agency_codes)) if c in by_code]
+    else:
+        chosen = [by_code[c] for c in sorted(by_code)]
+    return groups, chosen
 
 
 def set_deadlines(

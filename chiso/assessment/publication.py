@@ -3,7 +3,8 @@
 Domain layer: store models, chiso.errors; nothing from flows, web or cli. Scoring a period is the job
 of chiso.flows.scoring, which hands the run to `record_publication`. A publication is immutable: the
 ORM refuses to update or delete one. A correction is a new revision with a reason; the public ranking
-shows the latest revision and its date.
+shows the latest revision and its date. The rank intervals computed at publish time
+(chiso.flows.robustness) are stored beside it (PublicationIntervals), as immutable as the revision.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import pandas as pd
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from chiso import clock
+from chiso import clock, faults
 from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.periods import get_period, get_submission_for
-from chiso.assessment.schemas import Ranking, RankingPage, RankingRow
+from chiso.assessment.schemas import IntervalMethod, Ranking, RankingPage, RankingRow
 from chiso.assessment.snapshots import load_snapshot, save_snapshot
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +33,7 @@ from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.scoring import ScoreResult
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Publication, Submission
+from chiso.store.models.robustness import PublicationIntervals
 from chiso.units.text import sort_key
 
 RANKING_COLUMNS = (
@@ -45,6 +47,9 @@ RANKING_COLUMNS = (
     "points_change",
     "rank_change",
     "status",
+    "rank_low",
+    "rank_high",
+    "rank_median",
 )
 
 
@@ -62,6 +67,53 @@ def _refuse_delete(_mapper: Any, _connection: Any, target: Publication) -> None:
         f"Kết quả đã công bố (lần {target.revision}) không được xóa",
         f"Published results (revision {target.revision}) cannot be deleted",
     )
+
+
+@event.listens_for(PublicationIntervals, "before_update")
+@event.listens_for(PublicationIntervals, "before_delete")
+def _refuse_interval_change(_mapper: Any, _connection: Any, _target: PublicationIntervals) -> None:
+    raise Conflict(
+        "Khoảng xếp hạng đã công bố không được sửa hay xóa; hãy tạo bản đính chính",
+        "Published rank intervals cannot be changed or deleted; publish a correction instead",
+    )
+
+
+@dataclass
+class IntervalRecord:
+    """The rank intervals of a scored run, as stored with its publication.
+
+    Attributes:
+        rows: per ranked agency: agency_code, group, group_size, rank_low, rank_high, rank_median,
+            mean_rank, firm, band_probabilities {band label: share}.
+        log: the analysis log that replays them (spec, seed, replications, hashes), or
+            {"error": {"vi": ..., "en": ...}} when the framework could not be analysed.
+    """
+
+    rows: list[dict[str, Any]]
+    log: dict[str, Any]
+
+    def method(self) -> IntervalMethod:
+        """Describe how the intervals were computed (or why there are none)."""
+        error = self.log.get("error")
+        if error:
+            return IntervalMethod(error_vi=error.get("vi"), error_en=error.get("en"))
+        spec = self.log.get("spec", {})
+        return IntervalMethod(
+            replications=self.log.get("replications"),
+            seed=self.log.get("seed"),
+            sampling=self.log.get("sampling"),
+            percentiles=list(self.log.get("interval", [5, 95])),
+            factors=[str(f.get("name") or f.get("kind")) for f in spec.get("factors", [])],
+            engine_version=self.log.get("engine_version"),
+        )
+
+
+def publication_intervals(session: Session, *, publication: Publication) -> IntervalRecord | None:
+    """Return the rank intervals stored with a publication (None: published before intervals existed)."""
+    stored = session.scalar(
+        select(PublicationIntervals).where(PublicationIntervals.publication_id == publication.id)
+    )
+    return None if stored is None else IntervalRecord(list(stored.rows), dict(stored.log))
 
 
 def not_approved(session: Session, *, period: AssessmentPeriod) -> list[tuple[str, str]]:
@@ -147,8 +199,10 @@ def record_publication(
     reason: str,
     actor: Actor,
     now: datetime,
+    intervals: IntervalRecord | None = None,
 ) -> Publication:
-    """Store a scored run as the period's published revision: snapshot (replayed first), rows, audit."""
+    """Store a scored run as the period's published revision: snapshot (replayed first), rows, the
+    rank intervals computed with it (when given), audit."""
     check_secretariat(actor)
     snapshot = save_snapshot(
         session,
@@ -178,6 +232,13 @@ def record_publication(
     old_status = period.status
     period.status = "published"
     session.flush()
+    if intervals is not None:
+        session.add(
+            PublicationIntervals(
+                publication_id=pub.id, log=intervals.log, rows=intervals.rows, created_at=now
+            )
+        )
+        session.flush()
     record_change(
         session,
         action="publication.publish" if revision == 1 else "publication.correct",
@@ -202,6 +263,8 @@ def record_publication(
             actor=actor,
             at=now,
         )
+    session.flush()
+    faults.reach("publish.recorded")
     return pub
 
 
@@ -236,6 +299,7 @@ def ranking_from_table(
     reason: str,
     framework_id: str,
     framework_version: str,
+    intervals: IntervalRecord | None = None,
 ) -> Ranking:
     """Return the ranking of a scored (not yet published) results table: the preview's shape."""
     return _ranking_from_rows(
@@ -248,6 +312,7 @@ def ranking_from_table(
         reason=reason,
         framework_id=framework_id,
         framework_version=framework_version,
+        intervals=intervals,
     )
 
 
@@ -262,6 +327,7 @@ def _ranking_from_rows(
     reason: str,
     framework_id: str,
     framework_version: str,
+    intervals: IntervalRecord | None = None,
 ) -> Ranking:
     totals = [r for r in rows if r.get("node_code") == "TOTAL" and (group is None or r.get("group") == group)]
     names = dict(
@@ -273,6 +339,7 @@ def _ranking_from_rows(
     def num(value: Any) -> float | None:
         return None if value is None else float(value)
 
+    spread = {str(i["agency_code"]): _interval_fields(i) for i in (intervals.rows if intervals else [])}
     out = [
         RankingRow(
             rank=None if r.get("rank") is None else int(r["rank"]),
@@ -285,6 +352,7 @@ def _ranking_from_rows(
             points_change=num(r.get("points_change")),
             rank_change=None if r.get("rank_change") is None else int(r["rank_change"]),
             status=r.get("status"),
+            **spread.get(str(r["agency_code"]), {}),
         )
         for r in totals
     ]
@@ -299,7 +367,23 @@ def _ranking_from_rows(
         framework_id=framework_id,
         framework_version=framework_version,
         rows=out,
+        intervals=None if intervals is None else intervals.method(),
     )
+
+
+def _interval_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The RankingRow fields of a stored interval row (rank 0 = never ranked in any replication)."""
+
+    def rank(value: Any) -> int | None:
+        return int(value) if value else None
+
+    return {
+        "rank_low": rank(row.get("rank_low")),
+        "rank_high": rank(row.get("rank_high")),
+        "rank_median": rank(row.get("rank_median")),
+        "rank_firm": bool(row.get("firm")),
+        "band_probabilities": dict(row.get("band_probabilities") or {}),
+    }
 
 
 def get_ranking(
@@ -332,6 +416,7 @@ def get_ranking(
         reason=pub.reason,
         framework_id=pub.framework_id,
         framework_version=pub.framework_version,
+        intervals=publication_intervals(session, publication=pub),
     )
 
 
@@ -365,12 +450,17 @@ def ranking_groups(session: Session, *, period_code: str) -> list[str]:
 
 def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
     """Write a ranking as CSV (UTF-8 with BOM, for Excel) or XLSX (revision and date on top)."""
-    header = list(RANKING_COLUMNS)
-    rows = [[getattr(r, c) for c in RANKING_COLUMNS] for r in ranking.rows]
+    bands = list(dict.fromkeys(b for r in ranking.rows for b in (r.band_probabilities or {})))
+    header = list(RANKING_COLUMNS) + [f"p_{band}" for band in bands]
+    rows = [
+        [getattr(r, c) for c in RANKING_COLUMNS]
+        + [None if r.band_probabilities is None else r.band_probabilities.get(b, 0.0) for b in bands]
+        for r in ranking.rows
+    ]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(header)
+        writer.writerow([csv_cell(h) for h in header])
         writer.writerows([csv_cell(v) for v in row] for row in rows)
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     if fmt != "xlsx":

@@ -7,6 +7,7 @@ if someone else changed it meanwhile the decision is refused with a Conflict nam
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,8 +25,9 @@ from chiso.assessment.access import (
     readable_submissions,
 )
 from chiso.assessment.audit import AuditRow, list_audit
+from chiso.assessment.form import Criterion
 from chiso.assessment.periods import get_period
-from chiso.assessment.schemas import QueueItem
+from chiso.assessment.schemas import AuditEntryOut, CriterionHistory, QueueItem
 from chiso.assessment.scores import allowed_points
 from chiso.assessment.submissions import (
     open_submission,
@@ -35,7 +37,7 @@ from chiso.assessment.submissions import (
 )
 from chiso.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from chiso.store.models import Agency, AuditEntry, PeerGroup, User
-from chiso.store.models.assessment import AssessmentPeriod, Submission, SubmissionValue
+from chiso.store.models.assessment import SUBMISSION_STATUSES, AssessmentPeriod, Submission, SubmissionValue
 
 REVIEWABLE = ("submitted", "resubmitted")
 DECISIONS = ("accept", "change", "return")
@@ -97,8 +99,6 @@ def review_queue(
 
 def _brief(text: str | None) -> str:
     """Say a stored audit value shortly: "changed, 3 điểm/points" rather than its JSON."""
-    import json
-
     if not text:
         return "∅"
     try:
@@ -174,24 +174,9 @@ def review_value(
     now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_review(session, actor=actor, submission=sub)
-    if decision not in DECISIONS:
-        raise InvalidInput(
-            f"Quyết định không hợp lệ: {decision}",
-            f"Unknown decision {decision!r}; use accept, change or return",
-        )
-    if sub.status not in REVIEWABLE:
-        raise Conflict(
-            f"Bản tự đánh giá đang ở trạng thái '{sub.status}', chưa/không thể thẩm định",
-            f"The submission is {sub.status}; only submitted or resubmitted ones are reviewed",
-        )
-    crit = period_form(period).criterion(indicator_code)
     text = (comment or "").strip()
-    if decision in ("change", "return") and not text:
-        raise InvalidInput(
-            "Cần ghi nhận xét khi sửa điểm hoặc trả lại",
-            "A comment is required to change points or return a criterion",
-            [Problem("Thiếu nhận xét", "Missing comment", field="comment")],
-        )
+    _check_decision(decision, text, status=sub.status)
+    crit = period_form(period).criterion(indicator_code)
     row = values_by_code(session, submission=sub).get(indicator_code)
     if row is None:
         row = SubmissionValue(
@@ -208,29 +193,7 @@ def review_value(
         raise _stale(session, object_type="submission_value", object_id=row.id, code=indicator_code)
     old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
     if decision == "change":
-        if points is None:
-            raise InvalidInput(
-                "Cần nhập điểm mới",
-                "Give the new points",
-                [Problem("Thiếu điểm", "Missing points", field="points")],
-            )
-        lo = min(0.0, crit.max_points) if crit.max_points >= 0 else crit.max_points
-        hi = max(0.0, crit.max_points)
-        if not lo <= points <= hi:
-            raise InvalidInput(
-                f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
-                f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
-                [Problem("Điểm ngoài khoảng", "Points out of range", field="points")],
-            )
-        allowed = allowed_points(crit)
-        if allowed is not None and not any(abs(points - a) < 1e-9 for a in allowed):
-            shown = ", ".join(f"{a:g}" for a in allowed)
-            raise InvalidInput(
-                f"Quy tắc của {indicator_code} chỉ cho các mức điểm: {shown}",
-                f"{indicator_code}'s rule only gives these points: {shown}",
-                [Problem("Mức điểm không hợp lệ", "Points not allowed by the rule", field="points")],
-            )
-        row.review_state, row.points_override = "changed", float(points)
+        row.review_state, row.points_override = "changed", _changed_points(points, crit, indicator_code)
     elif decision == "accept":
         row.review_state, row.points_override = "accepted", None
     else:
@@ -257,6 +220,53 @@ def review_value(
         at=now,
     )
     return row
+
+
+def _check_decision(decision: str, comment: str, *, status: str) -> None:
+    """Refuse an unknown decision, a submission not under review, or a change/return without comment."""
+    if decision not in DECISIONS:
+        raise InvalidInput(
+            f"Quyết định không hợp lệ: {decision}",
+            f"Unknown decision {decision!r}; use accept, change or return",
+        )
+    if status not in REVIEWABLE:
+        raise Conflict(
+            f"Bản tự đánh giá đang ở trạng thái '{status}', chưa/không thể thẩm định",
+            f"The submission is {status}; only submitted or resubmitted ones are reviewed",
+        )
+    if decision in ("change", "return") and not comment:
+        raise InvalidInput(
+            "Cần ghi nhận xét khi sửa điểm hoặc trả lại",
+            "A comment is required to change points or return a criterion",
+            [Problem("Thiếu nhận xét", "Missing comment", field="comment")],
+        )
+
+
+def _changed_points(points: float | None, crit: Criterion, indicator_code: str) -> float:
+    """Return the assessor's new points once checked against the criterion's range and rule levels."""
+    if points is None:
+        raise InvalidInput(
+            "Cần nhập điểm mới",
+            "Give the new points",
+            [Problem("Thiếu điểm", "Missing points", field="points")],
+        )
+    lo = min(0.0, crit.max_points) if crit.max_points >= 0 else crit.max_points
+    hi = max(0.0, crit.max_points)
+    if not lo <= points <= hi:
+        raise InvalidInput(
+            f"Điểm {points:g} ngoài khoảng [{lo:g}, {hi:g}] của {indicator_code}",
+            f"Points {points:g} outside [{lo:g}, {hi:g}] for {indicator_code}",
+            [Problem("Điểm ngoài khoảng", "Points out of range", field="points")],
+        )
+    allowed = allowed_points(crit)
+    if allowed is not None and not any(abs(points - a) < 1e-9 for a in allowed):
+        shown = ", ".join(f"{a:g}" for a in allowed)
+        raise InvalidInput(
+            f"Quy tắc của {indicator_code} chỉ cho các mức điểm: {shown}",
+            f"{indicator_code}'s rule only gives these points: {shown}",
+            [Problem("Mức điểm không hợp lệ", "Points not allowed by the rule", field="points")],
+        )
+    return float(points)
 
 
 def return_submission(
@@ -348,6 +358,27 @@ def value_history(
     )
 
 
+def criterion_history(
+    session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
+) -> CriterionHistory:
+    """Return one criterion's history with its name and the agency's, for the history page."""
+    period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
+    crit = period_form(period).criterion(indicator_code)
+    rows = value_history(
+        session, period_code=period_code, agency_code=agency_code, indicator_code=indicator_code, actor=actor
+    )
+    agency = session.get(Agency, sub.agency_id)
+    return CriterionHistory(
+        period_code=period.code,
+        agency_code=agency_code,
+        agency_name_vi=agency.name_vi if agency else agency_code,
+        indicator_code=crit.code,
+        name_vi=crit.name_vi,
+        name_en=crit.name_en,
+        rows=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
 def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
     """Count the submissions of a period per status (all statuses present, zeros included)."""
     period = get_period(session, code=period_code)
@@ -358,6 +389,4 @@ def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
             .group_by(Submission.status)
         ).all()
     )
-    from chiso.store.models.assessment import SUBMISSION_STATUSES
-
     return {status: int(counts.get(status, 0)) for status in SUBMISSION_STATUSES}

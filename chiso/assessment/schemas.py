@@ -66,6 +66,7 @@ class FieldOut(BaseModel):
     kind: str
     rule: str
     max_points: float
+    unit: str = "number"
     guidance_vi: str
     guidance_en: str
     choices: list[str]
@@ -155,6 +156,27 @@ class RankingRow(BaseModel):
     points_change: float | None
     rank_change: int | None
     status: str | None
+    #: The rank interval it was published with (5th and 95th percentile ranks over the replications of
+    #: the framework's uncertainty spec), the median rank, whether the interval is one rank wide, and the
+    #: share of replications in each band. None: published without intervals.
+    rank_low: int | None = None
+    rank_high: int | None = None
+    rank_median: int | None = None
+    rank_firm: bool | None = None
+    band_probabilities: dict[str, float] | None = None
+
+
+class IntervalMethod(BaseModel):
+    """How a ranking's rank intervals were computed (replayable from seed and spec), or why they are not."""
+
+    replications: int | None = None
+    seed: int | None = None
+    sampling: str | None = None
+    percentiles: list[int] = Field(default_factory=lambda: [5, 95])
+    factors: list[str] = Field(default_factory=list)
+    engine_version: str | None = None
+    error_vi: str | None = None
+    error_en: str | None = None
 
 
 class Ranking(BaseModel):
@@ -169,6 +191,7 @@ class Ranking(BaseModel):
     framework_id: str
     framework_version: str
     rows: list[RankingRow]
+    intervals: IntervalMethod | None = None
 
 
 class PeriodOut(BaseModel):
@@ -237,6 +260,18 @@ class AuditEntryOut(BaseModel):
     old_value: str | None
     new_value: str | None
     reason: str | None
+
+
+class CriterionHistory(BaseModel):
+    """Every change of one criterion's value and review in one agency's submission, oldest first."""
+
+    period_code: str
+    agency_code: str
+    agency_name_vi: str
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    rows: list[AuditEntryOut]
 
 
 class AuditPage(BaseModel):

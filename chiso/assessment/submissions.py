@@ -404,6 +404,7 @@ def get_submission_view(
                     kind=c.kind,
                     rule=c.rule,
                     max_points=c.max_points,
+                    unit=c.unit,
                     guidance_vi=c.guidance_vi,
                     guidance_en=c.guidance_en,
                     choices=list(c.choices),

@@ -9,9 +9,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from chiso.assessment.form import NO_WORDS, YES_WORDS, Criterion
+from chiso.assessment.form import Criterion
 from chiso.assessment.schemas import ValueInput
-from chiso.errors import Problem
+from chiso.errors import InvalidInput, Problem
+from chiso.frameworks.entry import parse_entry
+
+#: Numerators and denominators of a ratio are counts of things (dossiers, procedures): `1.234` is 1234.
+RATIO_PART_UNIT = "count"
 
 
 @dataclass(frozen=True)
@@ -45,26 +49,19 @@ def _blank(raw: object) -> bool:
     )
 
 
-def parse_number(raw: object) -> float:
-    """Parse a number typed by a person: "12", "12.5", "12,5" (Vietnamese decimal comma).
+def _entry(c: Criterion, raw: object, unit: str, column: str, problems: list[Problem]) -> float | None:
+    """Read one typed value in the criterion's notation (chiso.frameworks.entry); a refusal becomes a problem.
 
-    Raises:
-        ValueError: not a finite number, or a percentage (type 0.8 or 80 as the criterion asks).
+    `83`, `83%`, `83,5%` and `0,83` all reach one canonical rate; `1.234.567` a count; the plausible
+    range (the rule's value_min / value_max) applies to numbers typed for the value itself.
     """
-    if isinstance(raw, bool):
-        return 1.0 if raw else 0.0
-    if isinstance(raw, int | float):
-        number = float(raw)
-    else:
-        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-        if text.endswith("%"):
-            raise ValueError("percent")
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
-        number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("not finite")
-    return number
+    lo, hi = (c.min_value, c.max_value) if column in ("value",) else (0.0, None)
+    typed: str | int | float = raw if isinstance(raw, int | float) and not isinstance(raw, bool) else str(raw)
+    try:
+        return parse_entry(typed, unit, lo, hi)
+    except InvalidInput as exc:
+        problems.append(_problem(c, f"{c.code}: {exc.message_vi}", f"{c.code}: {exc.message_en}", column))
+        return None
 
 
 def _problem(c: Criterion, vi: str, en: str, column: str | None = None) -> Problem:
@@ -95,27 +92,9 @@ def clean_value(criterion: Criterion, raw: ValueInput) -> tuple[CleanValue, list
                     )
                 )
                 continue
-            try:
-                nums[name] = parse_number(value)
-            except ValueError:
-                problems.append(
-                    _problem(
-                        c,
-                        f"{c.code}: '{value}' không phải là số",
-                        f"{c.code}: {value!r} is not a number",
-                        name,
-                    )
-                )
-                continue
-            if nums[name] < 0:
-                problems.append(
-                    _problem(
-                        c,
-                        f"{c.code}: {name} không được âm",
-                        f"{c.code}: the {name} must not be negative",
-                        name,
-                    )
-                )
+            number = _entry(c, value, RATIO_PART_UNIT, name, problems)
+            if number is not None:
+                nums[name] = number
         if problems:
             return CleanValue(), problems
         num, den = nums["numerator"], nums["denominator"]
@@ -147,46 +126,14 @@ def clean_value(criterion: Criterion, raw: ValueInput) -> tuple[CleanValue, list
         return CleanValue(choice=choice, comment=comment), []
     if _blank(raw.value):
         return CleanValue(comment=comment), []
-    if c.kind == "yesno":
-        if isinstance(raw.value, bool):
-            return CleanValue(value=1.0 if raw.value else 0.0, comment=comment), []
-        word = str(raw.value).strip().lower()
-        if word.endswith(".0"):
-            word = word[:-2]
-        if word in YES_WORDS:
-            return CleanValue(value=1.0, comment=comment), []
-        if word in NO_WORDS:
-            return CleanValue(value=0.0, comment=comment), []
-        return CleanValue(), [
-            _problem(
-                c,
-                f"{c.code}: '{raw.value}' không phải Có/Không",
-                f"{c.code}: {raw.value!r} is not yes/no (Có/Không, 1/0)",
-                "value",
-            )
-        ]
-    try:
-        number = parse_number(raw.value)
-    except ValueError:
-        return CleanValue(), [
-            _problem(
-                c,
-                f"{c.code}: '{raw.value}' không phải là số (không dùng %)",
-                f"{c.code}: {raw.value!r} is not a number (no % sign)",
-                "value",
-            )
-        ]
-    lo, hi = c.min_value, c.max_value
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        span = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
-        return CleanValue(), [
-            _problem(
-                c,
-                f"{c.code}: {number:g} nằm ngoài khoảng {span}",
-                f"{c.code}: {number:g} is outside {span}",
-                "value",
-            )
-        ]
+    unit = "yes_no" if c.kind == "yesno" else "points" if c.kind == "points" else c.unit
+    if isinstance(raw.value, bool):
+        raw_value: object = 1 if raw.value else 0
+    else:
+        raw_value = raw.value
+    number = _entry(c, raw_value, unit, "value", problems)
+    if number is None:
+        return CleanValue(), problems
     return CleanValue(value=number, comment=comment), []
 
 

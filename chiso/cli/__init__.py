@@ -1,13 +1,16 @@
 """The `chiso` command: one Typer sub-app per domain; commands are thin and call the same services as the web.
 
 Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage.
+Commands import the rooms they call inside the command function, on purpose: `chiso --help`, shell
+completion and a mistyped option answer at once instead of loading pandas, Ibis, DuckDB and WeasyPrint
+(about 2 s) for every invocation. This is the one place where function-level imports are the rule.
 """
 
 from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, demo, followup, framework, monitor, score, units
+from chiso.cli import agencies, backup, computed, demo, followup, framework, monitor, report, score, units
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -63,7 +66,11 @@ def serve_command(
     background = None if reload else followup.start_worker()  # one per serve; the leader is elected in the DB
     try:
         uvicorn.run(
-            "chiso.web.app:create_app", factory=True, host=host, port=port, reload=reload,
+            "chiso.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
             workers=None if reload else workers,
         )
     finally:
@@ -75,7 +82,11 @@ app.add_typer(agencies.app, name="agencies")
 app.add_typer(framework.app, name="framework")
 app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(computed.app, name="computed")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")
 app.add_typer(followup.followup_app, name="followup")

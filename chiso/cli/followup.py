@@ -1,4 +1,4 @@
-"""`chiso worker` and `chiso targets import|export`: the follow-up room's commands.
+"""`chiso worker`, `chiso targets import|export` and `chiso followup evaluate|plans-import|plans-export`.
 
 CLI layer: each command opens a transaction and calls the same services and flows as the web; jobs run
 as SYSTEM.
@@ -16,7 +16,7 @@ from chiso.accounts.actors import SYSTEM
 from chiso.cli.common import console, print_json, run_guarded
 from chiso.config import get_settings
 from chiso.flows import followup_eval, worker
-from chiso.followup import targets_excel
+from chiso.followup import plans_excel, targets_excel
 from chiso.followup.settings import get_followup_settings
 from chiso.store import session_scope
 
@@ -101,6 +101,42 @@ followup_app = typer.Typer(
     help="Theo dõi chỉ tiêu / follow-up: evaluate targets and alert rules.", no_args_is_help=True
 )
 followup_app.command("evaluate")(evaluate_command)
+
+
+@followup_app.command("plans-export")
+def plans_export_command(
+    path: Path = typer.Argument(..., help="The .xlsx file to write."),
+    agency: str | None = typer.Option(None, help="Only this agency's items (its code)."),
+) -> None:
+    """Write the action-plan items and IT projects to an Excel workbook (the import format)."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            data = plans_excel.export_plans(session, agency_code=agency)
+        path.write_bytes(data)
+        console.print(f"Đã ghi / written: {path}")
+
+    run_guarded(_run)
+
+
+@followup_app.command("plans-import")
+def plans_import_command(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
+) -> None:
+    """Import plan items from an Excel workbook, all or nothing (a row with an id updates that item)."""
+
+    def _run() -> None:
+        data = path.read_bytes()
+        if dry_run:
+            rows = plans_excel.read_plans(data, filename=path.name)
+            console.print(f"Hợp lệ / valid: {len(rows)} hạng mục / items (--dry-run, chưa lưu / not saved)")
+            return
+        with session_scope() as session:
+            counts = plans_excel.import_plans(session, data=data, filename=path.name, actor=SYSTEM)
+        console.print(f"Thêm / added {counts['added']}, cập nhật / updated {counts['updated']}")
+
+    run_guarded(_run)
 
 
 def print_mail_hint(host: str, port: int) -> None:

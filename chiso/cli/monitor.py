@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import time
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from chiso.accounts.actors import SYSTEM
 from chiso.accounts.tokens import create_token, list_tokens, revoke_token
 from chiso.cli.common import console, print_json, run_guarded
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
+from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.flows import reconcile as reconcile_flow
 from chiso.monitoring.compute.backend import ENGINES, Engine
 from chiso.monitoring.custom import load_custom_metrics
 from chiso.monitoring.ingest import ingest_files
@@ -19,7 +26,7 @@ from chiso.monitoring.metrics import builtin_metrics
 from chiso.monitoring.periods import PeriodKind
 from chiso.monitoring.records.readers import write_rejects
 from chiso.monitoring.runner import compute_from_store
-from chiso.monitoring.score766 import read_agencies, score766_files, write_table
+from chiso.monitoring.score766 import FORMATS, read_agencies, score766_files, write_table
 from chiso.store import session_scope
 
 app = typer.Typer(help="monitor", no_args_is_help=True)
@@ -73,10 +80,19 @@ def score766_command(
         None, "--agencies", help="agencies.csv: agency_code, name, parent_code, level."
     ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
+    fmt: str = typer.Option("", "--format", help="csv, json, parquet or xlsx (default: from --out)."),
+    by_procedure: Path | None = typer.Option(
+        None, "--by-procedure", help="Also write each dossier metric per agency and procedure to this file."
+    ),
 ) -> None:
-    """Score the Decision 766 index of one period from record files alone (no database)."""
+    """Score the Decision 766 index of one period from record files alone (no database).
+
+    One row per agency and metric, per group total (indicator_code = the group code) and TOTAL;
+    a metric without data (zero denominator) is an empty cell, JSON null.
+    """
 
     def _run() -> None:
+        chosen = _format(fmt)
         with console.status("Đang tính / computing ..."):
             report = score766_files(
                 dossiers=dossiers,
@@ -85,10 +101,16 @@ def score766_command(
                 agencies=agencies,
                 period=period,
                 engine=_engine(engine),
+                by_procedure=by_procedure is not None,
             )
-        write_table(report.table, out)
+        write_table(report.table, out, fmt=chosen)
         read = ", ".join(f"{k} {v}" for k, v in report.rows_read.items())
         console.print(f"Đã đọc / read: {read}; {len(report.table)} dòng/rows -> {out}")
+        if by_procedure is not None and report.by_procedure is not None:
+            write_table(report.by_procedure, by_procedure, fmt=chosen)
+            console.print(
+                f"Theo thủ tục / by procedure: {len(report.by_procedure)} dòng/rows -> {by_procedure}"
+            )
         if report.rejects:
             path = write_rejects(report.rejects, out.with_name(out.stem + ".rejects.csv"))
             console.print(f"[yellow]{len(report.rejects)} ô lỗi bị loại / bad cells rejected -> {path}[/]")
@@ -101,6 +123,17 @@ def _engine(name: str) -> Engine:
         if engine == name.strip().lower():
             return engine
     raise InvalidInput(f"Không có engine '{name}' (duckdb, spark)", f"Unknown engine '{name}'")
+
+
+def _format(name: str) -> str | None:
+    if not name:
+        return None
+    if name.strip().lower() not in FORMATS:
+        raise InvalidInput(
+            f"--format '{name}' không hợp lệ ({', '.join(FORMATS)})",
+            f"--format '{name}': use {', '.join(FORMATS)}",
+        )
+    return name.strip().lower()
 
 
 def _by(name: str) -> PeriodKind | None:
@@ -211,3 +244,100 @@ def token_revoke_command(name: str = typer.Argument(..., help="Name of the token
         console.print(f"Đã thu hồi / revoked: {name}", highlight=False)
 
     run_guarded(_run)
+
+
+# --- reconciliation with the national portal (bridge-reconcile) ---------------------------------
+
+
+@app.command("import-portal")
+def import_portal_command(
+    files: list[Path] = typer.Argument(..., help="The portal's published figures: .json or .xlsx files."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import the national portal's published 766 figures, all or nothing (run twice: nothing changes)."""
+
+    def _run() -> None:
+        report = reconcile_flow.import_portal(files, actor=SYSTEM)
+        if as_json:
+            print_json(report.to_dict())
+            return
+        for name, rows in report.files.items():
+            console.print(f"{name}: {rows} dòng/rows", highlight=False)
+        console.print(
+            f"Mới/new {report.new}, thay/replaced {report.replaced}, không đổi/unchanged {report.unchanged}; "
+            f"kỳ/periods {', '.join(report.periods) or '-'}",
+            highlight=False,
+        )
+
+    run_guarded(_run)
+
+
+@app.command("reconcile")
+def reconcile_command(
+    period: str = typer.Option(
+        "", "--period", help="YYYY-MM, YYYY-Qn or YYYY (default: the latest imported)."
+    ),
+    metric: str = typer.Option("", "--metric", help="One metric, e.g. TIMELINESS (default: every one)."),
+    differences: bool = typer.Option(False, "--differences", help="Only the rows that differ."),
+    out: Path | None = typer.Option(None, "--out", help="Write the rows to .csv, .xlsx or .json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole reconciliation as JSON."),
+) -> None:
+    """Compare chiso's 766 figures with the portal's per agency and metric, with the likely reasons."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            rec = reconcile_flow.build_reconciliation(
+                session,
+                actor=SYSTEM,
+                period=period or None,
+                metric=metric or None,
+                only_differences=differences,
+            )
+        if as_json:
+            print_json(rec.model_dump(mode="json"))
+        if out is not None:
+            rows, columns = reconcile_flow.reconciliation_rows(rec)
+            _write_guarded(rows, columns, out)
+        if as_json:
+            return
+        if rec.period is None:
+            console.print("Chưa nhập số liệu Cổng DVC / no portal figures imported yet (import-portal)")
+            return
+        console.print(
+            f"Kỳ/period {rec.period}: {rec.compared} so sánh/compared, {rec.differing} khác/differ",
+            highlight=False,
+        )
+        for r in rec.rows:
+            if r.reason != "match":
+                console.print(_difference_line(r), highlight=False)
+
+    run_guarded(_run)
+
+
+def _difference_line(r: reconcile_flow.ReconcileRow) -> str:
+    ours = f"chiso {_n(r.ours_numerator)}/{_n(r.ours_denominator)}"
+    portal = f"Cổng/portal {_n(r.portal_numerator)}/{_n(r.portal_denominator)}"
+    dossiers = ", ".join(d.dossier_id for d in r.dossiers[:5])
+    return "\t".join(x for x in (r.agency_code, r.indicator_code, ours, portal,
+                                  f"{r.reason_vi} / {r.reason_en}", dossiers) if x)  # fmt: skip
+
+
+def _n(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _write_guarded(rows: list[dict[str, Any]], columns: list[str], out: Path) -> None:
+    """Write rows as CSV (through the formula guard), Excel (strings never formulas) or JSON."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        out.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str), "utf-8")
+    elif suffix == ".xlsx":
+        frame = pd.DataFrame(rows, columns=columns)  # XLSX_OPTIONS: strings are never formulas
+        frame.to_excel(out, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
+    else:
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(columns)
+            writer.writerows([csv_cell(r.get(c)) for c in columns] for r in rows)
+    console.print(f"-> {out}", highlight=False)

@@ -38,7 +38,7 @@ def _option_line(param: Any) -> str:
 
 def render_reference() -> str:
     """Return the Markdown reference of every `chiso` command with its help text and options."""
-    from chiso.cli import app
+    from chiso.cli import app  # here: chiso.cli imports this module to register the command
 
     root = typer.main.get_command(app)
     parts = [HEADER]

@@ -1,6 +1,7 @@
 """`chiso score ...`: score agencies from files alone (values, groups, previous results) and explain a score.
 
-CLI layer: reads and writes the files, calls chiso.scoring.score() like every other caller.
+CLI layer: reads and writes the files; the scoring, rank intervals and plans go through chiso.flows
+(chiso.flows.scoring.score_tables / run_tables, chiso.flows.robustness), like every other caller.
 """
 
 from __future__ import annotations
@@ -94,9 +95,9 @@ def _inputs(
 
 
 def _score(inputs: dict[str, Any], lineage_policy: str) -> Any:
-    from chiso.scoring import score
+    from chiso.flows.scoring import score_tables
 
-    return score(
+    return score_tables(
         inputs["framework"],
         inputs["values"],
         groups=inputs["groups"],
@@ -104,7 +105,6 @@ def _score(inputs: dict[str, Any], lineage_policy: str) -> Any:
         lineage=inputs["lineage"],
         lineage_policy=lineage_policy,
         source=inputs["source"],
-        first_row=2,
     )
 
 
@@ -236,15 +236,14 @@ def explain_command(
 
 
 def _run(inputs: dict[str, Any]) -> Any:
-    from chiso.scoring import run_pipeline
+    from chiso.flows.scoring import run_tables
 
-    return run_pipeline(
+    return run_tables(
         inputs["framework"],
         inputs["values"],
         groups=inputs["groups"],
         previous=inputs["previous"],
         source=inputs["source"],
-        first_row=2,
     )
 
 
@@ -313,13 +312,16 @@ def uncertainty_command(
     """Give every agency a rank interval by varying the ranking's assumptions (Monte Carlo)."""
 
     def _go() -> None:
-        from chiso.frameworks import load_uncertainty
-        from chiso.scoring.uncertainty import compute_rank_intervals
+        from chiso.flows.robustness import intervals_of_tables
 
         inputs = _inputs(framework, values, groups, previous, None)
-        uncertainty = load_uncertainty(inputs["framework"], spec, framework_source=framework)
-        result = compute_rank_intervals(
-            _run(inputs), uncertainty, period=period, replications=replications, seed=seed
+        result = intervals_of_tables(
+            _run(inputs),
+            framework_source=framework,
+            spec_file=None if spec is None else str(spec),
+            period=period,
+            replications=replications,
+            seed=seed,
         )
         _write_intervals(result, out)
         if log is not None:
@@ -383,13 +385,13 @@ def plan_command(
     def _go() -> None:
         from dataclasses import asdict
 
-        from chiso.scoring.planner import plan_improvements
+        from chiso.flows.robustness import plan_of_tables
 
         inputs = _inputs(framework, values, groups, previous, None)
-        result = plan_improvements(
+        result = plan_of_tables(
             _run(inputs),
-            agency,
-            goal,
+            agency_code=agency,
+            goal=goal,
             period=period,
             effort=_weights(effort, "--effort"),
             step=_weights(step, "--step"),

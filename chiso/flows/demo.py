@@ -22,6 +22,8 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
+from chiso.flows.demo_followup import add_demo_followup
+from chiso.flows.reconcile import import_demo_portal
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
 from chiso.units.admin_load import ProgressFn
@@ -85,6 +87,12 @@ def generate_monitoring_records(ctx: DemoContext) -> None:
     ctx.summary.records = generate_demo_records(get_settings().data_dir, codes, end=today)
 
 
+def import_demo_portal_figures(ctx: DemoContext) -> None:
+    """Import the portal's figures of last month, made from the demo records with a few differences."""
+    report = import_demo_portal(ctx.units.session)
+    ctx.summary.records["portal_figures"] = report.new + report.replaced + report.unchanged
+
+
 def open_demo_assessment(ctx: DemoContext) -> None:
     """Add the assessment cycle: the 2024 ranking published, the 2026 period in progress."""
     ctx.summary.assessment = build_demo_assessment(
@@ -97,7 +105,9 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     *((name, _units_step(step)) for name, step in UNITS_DEMO_STEPS),
     ("create_demo_users", create_users),
     ("generate_monitoring_records", generate_monitoring_records),
+    ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
+    ("build_demo_followup", add_demo_followup),
 ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from chiso import clock
 from chiso.accounts.actors import SYSTEM
 from chiso.assessment import demo, review
+from chiso.flows.computed import refresh_computed_values
 from chiso.flows.scoring import publish_period
 
 PAST_PUBLISHED_AT = datetime(2025, 4, 20, 9, 0)  # province time
@@ -22,6 +23,9 @@ def build_demo_assessment(
     session: Session, *, province_code: str = "48", today: date | None = None
 ) -> dict[str, int]:
     """Fill and publish the 2024 period; open the 2026 period with a mix of statuses.
+
+    The 2026 period's online-service criteria (DVC_DUNG_HAN, DVC_HO_SO_TRUC_TUYEN) are computed from the
+    record store as it opens (chiso.flows.computed); 2024 predates the store and keeps its annual report.
 
     Idempotent: periods that exist are left alone. Returns counts per status of the current period.
     """
@@ -34,5 +38,10 @@ def build_demo_assessment(
             now=clock.from_local(PAST_PUBLISHED_AT),
         )
     if not demo.period_exists(session, code=demo.CURRENT_CODE):
-        demo.build_current_period(session, province_code=province_code, today=today or clock.today())
+        demo.build_current_period(
+            session,
+            province_code=province_code,
+            today=today or clock.today(),
+            after_open=lambda code: refresh_computed_values(session, period_code=code, actor=SYSTEM),
+        )
     return review.period_progress(session, period_code=demo.CURRENT_CODE)

@@ -9,6 +9,7 @@ nothing (targets are saved by code; requests and plans are added only when the d
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from chiso.followup.notify import set_address
 from chiso.store.models.assessment import AssessmentPeriod
 from chiso.store.models.followup import Alert, ExplanationRequest, PlanItem
 from chiso.store.models.users import User
+from chiso.units.demo import DEMO_PROVINCE
 
 # The national targets a province adopts (Decision 766 and the digital-government plans).
 NATIONAL_TARGETS = [
@@ -103,17 +105,34 @@ def build_demo_followup(
     period = session.scalar(select(AssessmentPeriod).where(AssessmentPeriod.code == "DNG-2026"))
     if period is not None:
         set_schedule(session, period_code=period.code, kind="submission", days_before=[7, 3, 1])
+    if not session.scalar(select(func.count(PlanItem.id))):
+        _plans(session, day)
+    # After the plans: an evaluation sees every overdue item now, so the next one raises nothing new.
     evaluate_followup(session, data_dir=get_settings().data_dir)
     if not session.scalar(select(func.count(ExplanationRequest.id))):
         _requests(session)
-    if not session.scalar(select(func.count(PlanItem.id))):
-        _plans(session, day)
     return {
         "targets": len(NATIONAL_TARGETS),
         "alerts": int(session.scalar(select(func.count(Alert.id))) or 0),
         "requests": int(session.scalar(select(func.count(ExplanationRequest.id))) or 0),
         "plan_items": int(session.scalar(select(func.count(PlanItem.id))) or 0),
     }
+
+
+class _Units(Protocol):
+    session: Session
+
+
+class _Step(Protocol):
+    """What this step needs of the demo's context (chiso.flows.demo imports this module, not the reverse)."""
+
+    @property
+    def units(self) -> _Units: ...
+
+
+def add_demo_followup(ctx: _Step) -> None:
+    """Add targets, alerts, requests for explanation, plans and the 2026 reminder schedule."""
+    build_demo_followup(ctx.units.session, province_code=DEMO_PROVINCE, today=clock.today())
 
 
 def _requests(session: Session) -> None:
@@ -200,6 +219,7 @@ def _plans(session: Session, day: date) -> None:
         session,
         agency_code="DNG.SO.KHCN",
         criterion="metric:TIMELINESS",
+        title="Nâng tỷ lệ hồ sơ đúng hạn lên 95%",
         actor=SYSTEM,
         due_on=day + timedelta(days=90),
     )

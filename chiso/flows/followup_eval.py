@@ -10,7 +10,7 @@ The rule checks themselves (`rule_candidates`) are vectorised over a table of ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.assessment import publication
+from chiso.flows.followup_evidence import late_dossiers
 from chiso.followup import alerts, plans, targets
 from chiso.followup.alerts import Candidate
 from chiso.monitoring.custom import load_custom_metrics
@@ -261,28 +262,30 @@ def rule_candidates(
             index="agency_code", columns="period", values="published"
         )
         if month in totals and previous in totals:
-            active = set(timely["agency_code"].astype(str))
-            change = totals[month] - totals[previous]
-            fell = change[(change < -drop_points) & change.index.isin(list(active))]
-            for agency, delta in fell.items():
-                before, now = float(totals.at[agency, previous]), float(totals.at[agency, month])  # type: ignore[arg-type]
-                out.append(
-                    Candidate(
-                        "score_drop",
-                        str(agency),
-                        month,
-                        f"Điểm 766 giảm {-delta:.2f} điểm ({before:.2f} → {now:.2f})",
-                        f"766 score fell {-delta:.2f} points ({before:.2f} → {now:.2f})",
-                        {
-                            "previous_month": previous,
-                            "previous": before,
-                            "current": now,
-                            "change": round(float(delta), 2),
-                            "threshold": drop_points,
-                        },
-                    )
-                )
+            active = totals.index.isin(timely["agency_code"].astype(str).unique())
+            before, now = totals[previous].to_numpy(float), totals[month].to_numpy(float)
+            fell = active & (now - before < -drop_points)  # NaN (no score either month) never falls
+            for agency, was, score in zip(totals.index[fell], before[fell], now[fell], strict=True):
+                out.append(_score_drop(str(agency), month, previous, float(was), float(score), drop_points))
     return out
+
+
+def _score_drop(agency: str, month: str, previous: str, before: float, now: float, limit: float) -> Candidate:
+    delta = now - before
+    return Candidate(
+        "score_drop",
+        agency,
+        month,
+        f"Điểm 766 giảm {-delta:.2f} điểm ({before:.2f} → {now:.2f})",
+        f"766 score fell {-delta:.2f} points ({before:.2f} → {now:.2f})",
+        {
+            "previous_month": previous,
+            "previous": before,
+            "current": now,
+            "change": round(delta, 2),
+            "threshold": limit,
+        },
+    )
 
 
 def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]:
@@ -311,6 +314,27 @@ def submission_candidates(session: Session, *, now: datetime) -> list[Candidate]
                 )
             )
     return out
+
+
+def save_plan_trends(session: Session, monthly: tuple[pd.DataFrame, pd.DataFrame], today: date) -> None:
+    """Keep on each open plan item its linked indicator's last 6 months for its agency (the /plans trend)."""
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    months = [month_label(_months_back(today, n)) for n in range(TREND_MONTHS - 1, -1, -1)]
+    series: dict[str, pd.Series] = {}
+    for item in plans.list_items(session):
+        wanted = item.indicator or ""
+        if item.status == "verified" or not wanted.startswith(("metric:", "custom:", "group:", "total766")):
+            continue
+        if wanted not in series:
+            series[wanted] = indicator_series(*monthly, wanted)
+        values = series[wanted]
+        trend = [_rounded(values.get((codes.get(item.agency_id), m), np.nan)) for m in months]
+        item.trend = trend if any(v is not None for v in trend) else None
+    session.flush()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 2)
 
 
 def plan_candidates(session: Session, *, today: date) -> list[Candidate]:
@@ -346,8 +370,11 @@ def evaluate_followup(session: Session, *, data_dir: Path, now: datetime | None 
     today, as_of = local.date(), local.replace(tzinfo=None)
     frame = agency_frame(session, on=today)
     first = _months_back(today, TREND_MONTHS - 1)
+    # Whole months (cut off at `as_of`): a range ending today would label this month "05-01..05-28", not
+    # "2026-05", and the month's rules would never find it.
+    last = _months_back(today, -1) - timedelta(days=1)
     monthly = compute(
-        data_dir, f"{first.isoformat()}..{today.isoformat()}", by="month", as_of=as_of, agencies=frame
+        data_dir, f"{first.isoformat()}..{last.isoformat()}", by="month", as_of=as_of, agencies=frame
     )
     report = EvaluationReport()
     found: list[Candidate] = []
@@ -382,11 +409,22 @@ def evaluate_followup(session: Session, *, data_dir: Path, now: datetime | None 
         found.extend(submission_candidates(session, now=moment))
     if rules["plan_overdue"][0]:
         found.extend(plan_candidates(session, today=today))
-    for c in alerts.raise_alerts(session, candidates=found, now=moment):
+    save_plan_trends(session, monthly, today)
+    fresh = alerts.new_candidates(session, candidates=found)
+    _add_late_dossiers(fresh, data_dir=data_dir, month=month, as_of=as_of)
+    for c in alerts.raise_alerts(session, candidates=fresh, now=moment):
         rule = c.rule.split(":")[0]
         report.raised[rule] = report.raised.get(rule, 0) + 1
     report.seconds = round((clock.now() - started).total_seconds(), 3)
     return report
+
+
+def _add_late_dossiers(fresh: list[Candidate], *, data_dir: Path, month: str, as_of: datetime) -> None:
+    """Put the late dossiers themselves into the evidence of the new on-time-rate alerts of the month."""
+    low = {c.agency_code: c for c in fresh if c.rule == "ontime_below" and c.period == month}
+    found = late_dossiers(data_dir, month=month, agency_codes=list(low), as_of=as_of)
+    for code, candidate in low.items():
+        candidate.evidence["late_dossiers"] = found.get(code, [])
 
 
 def _missed(target: Target, rows: list[dict[str, object]]) -> list[Candidate]:

@@ -20,6 +20,7 @@ from chiso.accounts.actors import SYSTEM
 from chiso.assessment.publication import get_ranking
 from chiso.config import get_settings
 from chiso.errors import ChisoError
+from chiso.flows.computed import refresh_open_periods
 from chiso.flows.followup_eval import evaluate_followup
 from chiso.followup import lease, requests
 from chiso.followup.messages import Message
@@ -240,6 +241,8 @@ def run_due_jobs(url: str | None = None, *, state: JobState, now: datetime) -> d
     if daily or stamp != state.manifest_stamp:
         with session_scope(url) as session:
             done["evaluation"] = evaluate_followup(session, data_dir=get_settings().data_dir, now=now)
+        with session_scope(url) as session:  # computed values of open periods follow the new records
+            done["computed"] = sum(r.written for r in refresh_open_periods(session, actor=SYSTEM))
         state.manifest_stamp = stamp
     with session_scope(url) as session:
         if lease.due_today(session, name="reports", now=now):

@@ -4,6 +4,8 @@ Flows layer: composes chiso.assessment (values, peer groups, previous results, l
 records) with chiso.scoring (the engine). Every caller that scores a period -- the ranking preview, the
 publication, the reporter's live preview -- goes through `gather_period_run`, so they all score the
 same inputs the same way (lineage included) and a preview can never differ from what is published.
+A publication (and its preview) carries the rank intervals of chiso.flows.intervals, computed on the
+same run with the framework's uncertainty spec and a fixed seed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from chiso.assessment.schemas import PreviewScore, Ranking, SubmissionView
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.errors import Conflict, InvalidInput
 from chiso.flows import followup_notices
+from chiso.flows.intervals import record_for_run
 from chiso.frameworks import Framework
-from chiso.scoring import ScoreResult, score
+from chiso.scoring import Run, ScoreResult, result_of_run, run_pipeline, score
 from chiso.store.models.assessment import AssessmentPeriod, Publication
 
 
@@ -41,6 +44,8 @@ class PeriodRun:
     lineage: pd.DataFrame | None
     previous: pd.DataFrame | None
     previous_snapshot_id: int | None
+    #: The engine's run behind `result` (what-if, planner and rank intervals start from it).
+    pipeline: Run | None = None
 
 
 def gather_period_run(
@@ -61,8 +66,9 @@ def gather_period_run(
     groups = groups_frame(session, period=period, submission_ids=submission_ids)
     lineage = lineage_frame(session)
     previous, previous_snapshot_id = publication.previous_results(session, period=period)
-    result = score(framework, values, groups=groups, previous=previous, lineage=lineage)
-    return PeriodRun(period, framework, result, values, groups, lineage, previous, previous_snapshot_id)
+    run = run_pipeline(framework, values, groups=groups, previous=previous, lineage=lineage)
+    result = result_of_run(run, rows=len(values))
+    return PeriodRun(period, framework, result, values, groups, lineage, previous, previous_snapshot_id, run)
 
 
 def score_period(
@@ -107,7 +113,13 @@ def preview_ranking(
         reason="preview",
         framework_id=run.result.framework_id,
         framework_version=run.result.framework_version,
+        intervals=_intervals(run),
     )
+
+
+def _intervals(run: PeriodRun) -> publication.IntervalRecord:
+    assert run.pipeline is not None  # gather_period_run always keeps it
+    return record_for_run(run.pipeline, framework_id=run.period.framework_id)
 
 
 def publish_period(
@@ -134,6 +146,7 @@ def publish_period(
         reason=reason,
         actor=actor,
         now=now or clock.now(),
+        intervals=_intervals(run),
     )
     followup_notices.ranking_published(session, period_code=period_code, revision=published.revision)
     return published
@@ -188,3 +201,36 @@ def submission_page(session: Session, *, period_code: str, agency_code: str, act
     )
     preview = preview_agency(session, period_code=period_code, agency_code=agency_code, actor=actor)
     return view.model_copy(update={"preview": preview})
+
+
+def score_tables(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | None = None,
+    lineage_policy: str = "mean",
+    source: str | None = None,
+) -> ScoreResult:
+    """Score tables read from files (`chiso score`): the engine's `score`, rows numbered as in a CSV.
+
+    Raises:
+        ScoringError: bad input, listing every offending row (counted from 2, below the header).
+    """
+    return score(
+        framework, values, groups=groups, previous=previous, lineage=lineage,
+        lineage_policy=lineage_policy, source=source, first_row=2,
+    )  # fmt: skip
+
+
+def run_tables(
+    framework: Framework,
+    values: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    source: str | None = None,
+) -> Run:
+    """Return the engine's run of tables read from files (what rank intervals and plans start from)."""
+    return run_pipeline(framework, values, groups=groups, previous=previous, source=source, first_row=2)

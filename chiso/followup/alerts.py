@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
@@ -111,21 +111,25 @@ def set_rule(session: Session, *, code: str, enabled: bool, threshold: float | N
     )
 
 
+def new_candidates(session: Session, *, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Return the candidates whose key (rule x agency x period) was never raised, each key once."""
+    unique = {(c.rule, c.agency_code, c.period): c for c in candidates}
+    if not unique:
+        return []
+    # One query on the few rules and periods at hand (an IN list of key tuples costs more to compile).
+    stmt = select(Alert.rule, Alert.agency_code, Alert.period).where(
+        Alert.rule.in_({k[0] for k in unique}), Alert.period.in_({k[2] for k in unique})
+    )
+    known = {tuple(row) for row in session.execute(stmt)}
+    return [c for k, c in unique.items() if k not in known]
+
+
 def raise_alerts(
     session: Session, *, candidates: Sequence[Candidate], now: datetime | None = None
 ) -> list[Candidate]:
     """Store the candidates never raised before (rule x agency x period) and notify; return those new ones."""
     moment = now or clock.now()
-    unique = {(c.rule, c.agency_code, c.period): c for c in candidates}
-    known: set[tuple[str, str, str]] = set()
-    keys = list(unique)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        stmt = select(Alert.rule, Alert.agency_code, Alert.period).where(
-            tuple_(Alert.rule, Alert.agency_code, Alert.period).in_(chunk)
-        )
-        known.update(session.execute(stmt))
-    fresh = [c for k, c in unique.items() if k not in known]
+    fresh = new_candidates(session, candidates=candidates)
     if not fresh:
         return []
     rows = [
@@ -141,7 +145,8 @@ def raise_alerts(
         }
         for c in fresh
     ]
-    session.execute(insert(Alert), rows)
+    table = cast(Table, Alert.__table__)
+    session.connection().execute(insert(table), rows)  # Core executemany: no ORM bookkeeping
     _notify_digest(session, fresh, moment)
     return fresh
 

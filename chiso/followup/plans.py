@@ -105,6 +105,44 @@ def create_item(session: Session, *, data: PlanItemIn, actor: Actor) -> PlanItem
     return row
 
 
+def update_item(session: Session, *, item_id: int, data: PlanItemIn, actor: Actor) -> PlanItem:
+    """Change an item's title, link, owner, dates and budget (the Excel round trip; audited).
+
+    Raises:
+        NotFound: no such item, or no such agency.
+        InvalidInput: the due date is before the start, or the row names another agency than the item's.
+        PermissionDenied: another agency's plan.
+    """
+    row = get_item(session, item_id=item_id)
+    agency = _agency(session, data.agency_code)
+    _can_edit(actor, agency)
+    if agency.id != row.agency_id:
+        raise InvalidInput(
+            f"Hạng mục số {item_id} thuộc đơn vị khác", f"Item number {item_id} belongs to another agency"
+        )
+    if data.due_on < data.start_on:
+        raise InvalidInput("Hạn hoàn thành trước ngày bắt đầu", "The due date is before the start date")
+    fields = ("kind", "title", "indicator", "owner", "start_on", "due_on", "budget")
+    old = {f: getattr(row, f) for f in fields}
+    new = {f: getattr(data, f) for f in fields}
+    if old == new:
+        return row
+    for name, value in new.items():
+        setattr(row, name, value)
+    row.updated_at, row.updated_by = clock.now(), actor.id
+    session.flush()
+    record_change(
+        session,
+        action="plan.update",
+        object_type="plan_item",
+        object_id=row.id,
+        actor=actor,
+        old={k: str(v) for k, v in old.items()},
+        new={k: str(v) for k, v in new.items()},
+    )
+    return row
+
+
 def add_to_plan(
     session: Session,
     *,
@@ -248,7 +286,8 @@ COLOURS = {
 def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, width: int = 760) -> str:
     """Return a Gantt timeline as SVG: one row per (label, start, due, status, progress), a line for today.
 
-    The labels sit above their bars, so the chart stays readable when scaled down to a phone's width.
+    The labels sit above their bars; the SVG keeps its natural size (the page scrolls it sideways on a
+    phone) so the text stays legible.
     """
     if not bars:
         return ""
@@ -262,6 +301,7 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {top + row_h * len(bars) + 6}" '
+        f'width="{width}" height="{top + row_h * len(bars) + 6}" '
         f'role="img" aria-label="Tiến độ kế hoạch / plan timeline" class="gantt">'
     ]
     month = date(start.year, start.month, 1)
@@ -279,8 +319,11 @@ def gantt_svg(bars: Sequence[tuple[str, date, date, str, int]], *, today: date, 
             COLOURS["overdue"] if due < today and status in ("planned", "in_progress") else COLOURS[status]
         )
         w = max(x(due + timedelta(days=1)) - x(begin), 3)
+        # a bar starting late in the span gets its label ending at its due date, so the label stays inside
+        at, anchor = (x(due + timedelta(days=1)), "end") if x(begin) > width * 0.55 else (x(begin), "start")
         parts.append(
-            f'<text x="{x(begin):.1f}" y="{y + 10}" font-size="11" fill="#1f2933">{escape(label)}</text>'
+            f'<text x="{at:.1f}" y="{y + 10}" font-size="11" fill="#1f2933" text-anchor="{anchor}">'
+            f"{escape(label)}</text>"
             f'<rect x="{x(begin):.1f}" y="{y + 14}" width="{w:.1f}" height="12" rx="2" fill="{colour}" '
             f'opacity="0.35"/><rect x="{x(begin):.1f}" y="{y + 14}" width="{w * progress / 100:.1f}" '
             f'height="12" rx="2" fill="{colour}"><title>{escape(label)}: {progress}%</title></rect>'

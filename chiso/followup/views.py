@@ -19,6 +19,7 @@ from chiso.accounts.actors import Actor, is_system
 from chiso.clock import LocalDatetime
 from chiso.followup import alerts, notify, outbox, plans, requests, targets
 from chiso.followup.events import EVENT_TYPES
+from chiso.monitoring.metrics import builtin_metrics
 from chiso.store.models.agencies import Agency
 from chiso.store.models.followup import ExplanationRequest
 
@@ -103,6 +104,8 @@ class PlanRow(BaseModel):
     progress: int
     overdue: bool
     trend: list[float | None] = []
+    indicator_vi: str | None = None  # the linked indicator's name, when it is a 766 metric or the total
+    indicator_en: str | None = None
 
 
 class PlansPage(BaseModel):
@@ -275,8 +278,8 @@ def request_detail(session: Session, *, request_id: int, actor: Actor) -> Reques
 def plans_page(
     session: Session, *, actor: Actor, agency_code: str | None = None, kind: str | None = None
 ) -> PlansPage:
-    """Return the plan items (a reporter: their agency's), with the linked indicator's trend when a target
-    of that indicator was evaluated for the agency."""
+    """Return the plan items (a reporter: their agency's), each with its linked indicator's 6-month trend
+    (kept by the last evaluation; else the trend of a target on that indicator)."""
     own = _own_code(session, actor)
     agency_code = own or agency_code
     names = _agency_names(session)
@@ -286,6 +289,7 @@ def plans_page(
         for t in targets.list_targets(session)
         for s in targets.statuses_of(session, target_ids=[t.id])
     }
+    names_of = indicator_names()
     items = []
     for i in plans.list_items(session, agency_code=agency_code, kind=kind):
         code, name = names.get(i.agency_id, ("", ""))
@@ -304,10 +308,19 @@ def plans_page(
                 status=i.status,
                 progress=i.progress,
                 overdue=i.due_on < today and i.status in ("planned", "in_progress"),
-                trend=trends.get((i.indicator or "", code), []),
+                trend=list(i.trend or []) or trends.get((i.indicator or "", code), []),
+                indicator_vi=names_of.get(i.indicator or "", (None, None))[0],
+                indicator_en=names_of.get(i.indicator or "", (None, None))[1],
             )
         )
     return PlansPage(agency_code=agency_code, kind=kind, today=today, items=items)
+
+
+def indicator_names() -> dict[str, tuple[str, str]]:
+    """Return the Vietnamese and English names of the indicators a plan item or target may link to."""
+    out = {f"metric:{m.code}": (m.name_vi, m.name_en) for m in builtin_metrics()}
+    out["total766"] = ("Tổng điểm Bộ chỉ số 766", "Decision 766 total score")
+    return out
 
 
 def notifications_page(session: Session, *, actor: Actor) -> NotificationsPage:

@@ -108,6 +108,12 @@ LABELS: dict[str, tuple[str, str, str, str]] = {
     "evidence_vi": ("Minh chứng", "Evidence", "Mỗi dòng một tài liệu (Alt+Enter)", "One document per line"),
     "evidence_en": ("Minh chứng tiếng Anh", "Evidence (English)", "Cùng thứ tự", "Same order"),
     "previous_code": ("Mã năm trước", "Previous code", "Khi đổi mã so với phiên bản trước", "When renamed"),
+    "source": (
+        "Nguồn giám sát",
+        "Monitoring source",
+        'Số liệu tự động, vd {"metric": "TIMELINESS", "aggregate": "year"}',
+        "Computed from monitoring",
+    ),
     "key": ("Khóa", "Key", "", ""),
     "value": ("Giá trị", "Value", "", ""),
     "meaning": ("Ý nghĩa", "Meaning", "Không đọc khi nhập", "Ignored on import"),
@@ -248,7 +254,7 @@ _NODE_ORDER = [
     "code", "parent", "name_vi", "name_en", "max_points", "rule", "target", "steps", "zero_denominator",
     "require_comment", "higher_is_better", "constant", "rule_min_points", "unit", "value_min", "value_max",
     "agency_kinds", "weight", "aggregation", "clip", "min_points", "missing", "guidance_vi", "guidance_en",
-    "evidence_vi", "evidence_en", "previous_code",
+    "evidence_vi", "evidence_en", "previous_code", "source",
 ]  # fmt: skip
 _RULE_KEY = Column("rule", "type", "rule", "choice", tuple(RULE_PARAMS))
 _PARENT = Column("parent", "parent", "parent", "key", nullable=True)

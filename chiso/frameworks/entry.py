@@ -14,8 +14,9 @@ How a text is read:
   separator (groups of three). Every reading the separators allow is considered: `1.500` is 1500
   (Vietnamese thousands) or 1.5 (English decimal point), `83,5` only 83.5.
 - A trailing `%` divides by 100 and is accepted for rates only. A bare number on a `percent`
-  criterion is a percentage; on a `fraction` criterion it is the fraction itself. A bare number in
-  0..1 on a `percent` criterion is also read as a fraction (people type `0,83` for 83%).
+  criterion is a percentage; on a `fraction` criterion it is the fraction itself. A bare number
+  strictly between 0 and 1 on a `percent` criterion is the fraction (people type `0,83` for 83%);
+  a bare `1` there is ambiguous (1% or 100%) and refused with both readings.
 - Counts and money (whole đồng) read well-grouped separators as thousands (`1.000`, `1,000`: a
   thousand) and keep whole readings only; then readings outside the plausible range
   are dropped. One reading left: that is the value. None: refused (out of range, not whole). More
@@ -200,9 +201,13 @@ def _candidates(text: str, unit: str) -> list[tuple[Decimal, str]]:
     out: list[tuple[Decimal, str]] = []
     for number in sorted(numbers):
         signed = sign * number
-        if percent or unit == "percent":
+        if unit == "percent" and not percent and 0 < number < 1:
+            # `0,83` on a percent criterion is 83%: reporters typed rates as 0..1 for years, and
+            # nobody writes 0.83% without its sign. Exactly 1 stays ambiguous (1% or 100%).
+            out.append((signed, f"{_show(signed * 100)}%"))
+        elif percent or unit == "percent":
             out.append((signed / 100, f"{_show(signed)}%"))
-            if not percent and 0 < number <= 1:
+            if not percent and number == 1:
                 out.append((signed, f"{_show(signed * 100)}%"))
         else:
             out.append((signed, _show(signed)))

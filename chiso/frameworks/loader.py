@@ -28,6 +28,7 @@ BUILTIN_IDS: tuple[str, ...] = (
     "qd766",
     "dti-province-2022",
     "danang-it",
+    "danang-it-2026",
     "dti-province-2025",
     "cds-departments-2025",
     "cds-communes-2025",

@@ -90,7 +90,10 @@ class StepBandsParams(RuleParams):
 class RatioParams(RuleParams):
     """points = max x min(1, (numerator / denominator) / target), with a zero-denominator policy.
 
-    When a row gives only `value`, it is taken as the ratio itself.
+    When a row gives only `value`, it is taken as the ratio itself. ``rounding: portal`` follows the
+    766 portal's pipeline: the percentage rounded half up to 2 decimals first, then
+    min(max, percentage x max / (target x 100)) in binary floating point, rounded half up on the
+    exact binary value to 2 decimals (JavaScript's toFixed): 6 x 93.25 / 100 -> 5.59.
     """
 
     type: Literal["ratio"] = "ratio"
@@ -98,6 +101,7 @@ class RatioParams(RuleParams):
     zero_denominator: Literal["zero", "full", "exclude", "null_excluded", "previous", "prior_average"] = (
         "zero"
     )
+    rounding: Literal["exact", "portal"] = "exact"
     value_min: float | None = 0.0
     value_max: float | None = 1.0
     uses_ratio: bool = Field(default=True, exclude=True)

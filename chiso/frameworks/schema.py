@@ -34,7 +34,24 @@ LATER_NODE_FIELDS: dict[str, Any] = {
     "evidence_vi": [],
     "evidence_en": [],
     "previous_code": None,
+    "source": None,
 }
+#: What a monitoring source adds up over: the assessment period's own dates, or the calendar year
+#: the period falls in (a "2026" period and `year` are the same; a "2026-Q3" period and `year` are not).
+SourceAggregate = Literal["period", "year"]
+
+
+class MonitoringSource(BaseModel):
+    """Where a leaf's value comes from when monitoring measures it: a metric over the period's dates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: A built-in 766 metric code (TIMELINESS) or a custom metric of the province.
+    metric: str = Field(min_length=1, max_length=80, pattern=CODE_PATTERN)
+    aggregate: SourceAggregate = "period"
+
+    def __str__(self) -> str:
+        return f"monitoring:{self.metric}/{self.aggregate}"
 
 
 class Node(BaseModel):
@@ -72,6 +89,9 @@ class Node(BaseModel):
     #: The code this node had in the previous version of the framework, when it was renamed; by
     #: default a node is the same criterion as the node with its code in the previous version.
     previous_code: str | None = Field(default=None, min_length=1, max_length=80, pattern=CODE_PATTERN)
+    #: The monitoring metric that measures this leaf (leaves only): its value is computed for every
+    #: agency and shown read-only on the form instead of typed in.
+    source: MonitoringSource | None = None
 
     @field_validator("rule", mode="before")
     @classmethod

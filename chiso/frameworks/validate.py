@@ -214,6 +214,7 @@ def _check_entries(framework: Framework, file: str | None) -> list[Problem]:
     for node, codes in framework.walk():
         path = "/".join((TOTAL, *codes))
         problems.extend(_entry_problems(node, path, file))
+        problems.extend(_source_problems(node, path, file))
         old = node.previous_code
         if old is not None and old in renamed:
             problems.append(
@@ -290,6 +291,46 @@ def _entry_problems(node: Node, path: str, file: str | None) -> list[Problem]:
             _problem(f"{path}.rule", "value_min không được âm", "value_min must not be negative", file)
         )
     return problems
+
+
+#: Rules whose value is a measured rate or number, so monitoring can supply it.
+SOURCED_RULES = ("ratio", "fraction", "capped_linear", "step_bands", "minmax", "percentile")
+
+
+def _source_problems(node: Node, path: str, file: str | None) -> list[Problem]:
+    """A monitoring source belongs to a leaf whose rule reads a rate or number (not points or yes/no).
+
+    Whether the metric exists is checked where the metrics are known (chiso.flows.computed).
+    """
+    if node.source is None:
+        return []
+    where = f"{path}.source"
+    if not node.is_leaf:
+        return [
+            _problem(
+                where, "chỉ tiêu chí (lá) mới có nguồn giám sát", "only leaves have a monitoring source", file
+            )
+        ]
+    rule = node.rule.type if node.rule is not None else None
+    if rule not in SOURCED_RULES:
+        return [
+            _problem(
+                where,
+                f"quy tắc {rule} không nhận số liệu giám sát (dùng: {', '.join(SOURCED_RULES)})",
+                f"rule {rule} cannot take a monitoring figure (use: {', '.join(SOURCED_RULES)})",
+                file,
+            )
+        ]
+    if node.unit in ("yes_no", "points"):
+        return [
+            _problem(
+                where,
+                f"đơn vị '{node.unit}' không nhận tỷ lệ giám sát",
+                f"unit '{node.unit}' cannot take a monitoring rate",
+                file,
+            )  # fmt: skip
+        ]
+    return []
 
 
 def _check_nulls(node: Node, path: str, file: str | None, sums_above: bool = True) -> list[Problem]:

@@ -96,6 +96,7 @@ def generate_procedures(n: int = 300, *, seed: int = 0, today: date | None = Non
             "agency_code": pa.nulls(n, pa.string()),
             "online_available": rng.random(n) < 0.85,
             "population_data_connected": rng.random(n) < 0.5,
+            "for_citizens": rng.random(n) < 0.7,
         },
         schema=arrow_schema("procedures"),
     )
@@ -317,6 +318,7 @@ def generate_petitions(
                 "dissatisfied": pa.array(handled & (rng.random(n) < 0.03 + 0.2 * (1 - q))),
                 "repeat": pa.array(rng.random(n) < 0.05),
                 "overdue": pa.array(overdue),
+                "dossier_id": pa.nulls(n, pa.string()),  # generated petitions name no dossier
             }
             yield pa.RecordBatch.from_pydict(columns, schema=schema)
             done += n

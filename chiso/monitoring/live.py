@@ -1,31 +1,29 @@
-"""The live 766 board: every agency's score and components for the current month, with a trend.
+"""The live 766 board: every agency's score and components for one month, quarter or year, with a trend.
 
-Monitoring layer; reads the record store and the clock, imports nothing from web/ or cli/. The web
-page polls it every ~2 s: the board is recomputed when the store's manifest changes (an ingest
-swapped it) or when the cached board is older than `MAX_AGE_S` (open dossiers age with the clock),
-so new records show on the next poll without recomputing a year of data every 2 seconds.
+Monitoring layer; reads the record store, imports nothing from store/, web/, cli/ or flows/. The
+caching, the background recomputation and the agencies' names are the flow's job
+(`chiso.flows.live`); this module computes one board and filters or sorts a computed one.
+
+An agency with no dossier in the period has no data: its total, rank, band and components are null
+(shown "—"), it is never ranked and never scored from the zero-denominator policy.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
 import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
 
 from chiso.errors import InvalidInput, Problem
-from chiso.monitoring.periods import parse_period
-from chiso.monitoring.records.manifest import MANIFEST, records_dir
+from chiso.monitoring.periods import Period, bucket_of, parse_period
 from chiso.monitoring.runner import compute_from_store
 from chiso.monitoring.score766 import score_values
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-MAX_AGE_S = 60.0
 GROUPS: tuple[tuple[str, str, str, float], ...] = (
     ("TRANSPARENCY", "Công khai, minh bạch", "Transparency", 18),
     ("TIMELINESS_GROUP", "Tiến độ giải quyết", "Timeliness", 20),
@@ -34,128 +32,193 @@ GROUPS: tuple[tuple[str, str, str, float], ...] = (
     ("SATISFACTION", "Mức độ hài lòng", "Satisfaction", 18),
     ("PAYMENT", "Thanh toán trực tuyến", "Online payment", 10),
 )
-SORT_KEYS = ("rank", "total", "agency_code", "name", "received", *(g[0] for g in GROUPS))
+GROUP_CODES = tuple(g[0] for g in GROUPS)
+SORT_KEYS = ("rank", "total", "agency_code", "name", "received", *GROUP_CODES)
+# How many periods the trend shows, per kind of period picked.
+TREND_LENGTH = {"month": 6, "quarter": 4, "year": 2}
+RECEIVED_METRIC = "TIMELINESS"  # its denominator counts every dossier received in the period
 
 
 class LiveRow(BaseModel):
-    """One agency on the live board."""
+    """One agency on the live board; total, rank, band and components are null when it has no data."""
 
     agency_code: str
     name: str
     level: str | None = None
-    total: float
+    total: float | None
     rank: int | None
     band: str | None
     received: int
-    components: dict[str, float]
+    components: dict[str, float | None]
     trend: list[float | None]
 
 
 class LiveBoard(BaseModel):
-    """The live board of one month (JSON twin of the page)."""
+    """The live board of one period (JSON twin of the page)."""
 
     period: str
+    period_kind: str
     as_of: datetime
     months: list[str]
     groups: list[dict[str, object]]
     sort: str
     order: Literal["asc", "desc"]
+    group: str | None = None
+    search: str | None = None
+    levels: list[str] = []
     rows: list[LiveRow]
     computed_seconds: float
+    version: str = ""
 
 
-_CACHE: dict[tuple[str, str, int], tuple[float, float, LiveBoard]] = {}
-_LOCK = threading.Lock()
+def shift_period(period: Period, n: int) -> Period:
+    """Return the month, quarter or year `n` periods before `period` (same kind)."""
+    step = {"month": 1, "quarter": 3, "year": 12}[period.kind]
+    index = period.start.year * 12 + period.start.month - 1 - n * step
+    return bucket_of(date(index // 12, index % 12 + 1, 1), period.kind)
 
 
-def now_in_vietnam() -> datetime:
-    """Return the current wall-clock time in Vietnam, without a time zone (as records store it)."""
-    return datetime.now(VIETNAM).replace(tzinfo=None, microsecond=0)
+def pick_period(text: str | None, *, now: datetime) -> Period:
+    """Return the board's period: `text` (a month, quarter or year) or the month of `now`.
+
+    Raises:
+        InvalidInput: not a month, quarter or year, or a period that has not started yet.
+    """
+    period = parse_period(text) if text else bucket_of(now.date(), "month")
+    if period.kind not in TREND_LENGTH or period.start > now.date():
+        raise InvalidInput(
+            f"Không xem được bảng giám sát của kỳ '{text}'",
+            f"No live board for the period '{text}'",
+            [
+                Problem(
+                    "Chọn một tháng (2026-06), quý (2026-Q2) hoặc năm (2026) đã bắt đầu",
+                    "Pick a month (2026-06), quarter (2026-Q2) or year (2026) that has started",
+                    field="period",
+                )
+            ],  # fmt: skip
+        )
+    return period
 
 
-def _month_back(day: date, n: int) -> date:
-    index = day.year * 12 + day.month - 1 - n
-    return date(index // 12, index % 12 + 1, 1)
+def with_data(values: pd.DataFrame) -> pd.DataFrame:
+    """Keep the (agency, period) pairs that received at least one dossier (no data is never scored)."""
+    received = values[values["indicator_code"] == RECEIVED_METRIC]
+    alive = received[received["denominator"].fillna(0) > 0][["agency_code", "period"]].drop_duplicates()
+    return values.merge(alive, on=["agency_code", "period"], how="inner")
 
 
-def _manifest_stamp(data_dir: Path) -> float:
-    path = records_dir(data_dir) / MANIFEST
-    try:
-        return path.stat().st_mtime_ns / 1e9
-    except OSError:
-        return 0.0
+def _names(agencies: pd.DataFrame | None, column: str) -> dict[str, str]:
+    if agencies is None or column not in agencies:
+        return {}
+    codes = agencies["agency_code"].astype(str)
+    return dict(zip(codes, agencies[column].astype(str), strict=True))
+
+
+def _points(table: pd.DataFrame, nodes: list[str]) -> dict[str, dict[str, float]]:
+    part = table[table["node_code"].isin(nodes)]
+    out: dict[str, dict[str, float]] = {}
+    for code, node, points in zip(part["agency_code"], part["node_code"], part["published"], strict=True):
+        out.setdefault(str(code), {})[str(node)] = float(points)
+    return out
 
 
 def compute_live_board(
     *,
     data_dir: Path,
     now: datetime,
-    months: int = 6,
+    period: Period | None = None,
     agencies: pd.DataFrame | None = None,
 ) -> LiveBoard:
-    """Compute the board for the month of ``now`` (cut-off ``now``) and the ``months`` - 1 before it."""
+    """Compute the board of `period` (default the month of `now`; cut-off `now`) and its trend.
+
+    Args:
+        data_dir: the record store's data dir.
+        now: the cut-off for still-open dossiers, province wall time without a zone.
+        period: a month, quarter or year (see `pick_period`).
+        agencies: agency_code, name, parent_code, level of the agencies to show (others are left out).
+    """
     started = time.perf_counter()
-    first = _month_back(now.date(), months - 1)
-    month = parse_period(f"{now.year}-{now.month:02d}")
-    whole = f"{first.isoformat()}..{month.last_day.isoformat()}"
-    values = compute_from_store(whole, data_dir=data_dir, by="month", as_of=now, agencies=agencies)
-    labels = sorted(values["period"].unique())
-    rows: list[LiveRow] = []
-    if len(values):
-        result = score_values(values, agencies=agencies)
-        table = result.table
+    chosen = period or pick_period(None, now=now)
+    first = shift_period(chosen, TREND_LENGTH[chosen.kind] - 1)
+    whole = f"{first.start.isoformat()}..{chosen.last_day.isoformat()}"
+    values = compute_from_store(whole, data_dir=data_dir, by=chosen.kind, as_of=now, agencies=agencies)
+    labels = sorted(values["period"].astype(str).unique())
+    current = values[values["period"].astype(str) == chosen.label]
+    received = current[current["indicator_code"] == RECEIVED_METRIC].set_index("agency_code")["denominator"]
+    scored = with_data(values)
+    totals = pd.DataFrame(columns=["agency_code", "period", "published", "rank", "band"])
+    components: dict[str, dict[str, float]] = {}
+    trends: dict[str, dict[str, float]] = {}
+    if len(scored):
+        table = score_values(scored, agencies=agencies).table
         table = table.assign(period=table["period"].astype(str))
-        current = table[table["period"] == month.label]
-        totals = current[current["node_code"] == "TOTAL"].set_index("agency_code")
-        comps = current[current["node_code"].isin([g[0] for g in GROUPS])]
-        components: dict[str, dict[str, float]] = {}
-        cols = (comps["agency_code"], comps["node_code"], comps["published"])
-        for code, node, points in zip(*cols, strict=True):
-            components.setdefault(str(code), {})[str(node)] = float(points)
+        now_table = table[table["period"] == chosen.label]
+        totals = now_table[now_table["node_code"] == "TOTAL"]
+        components = _points(now_table, list(GROUP_CODES))
         history = table[table["node_code"] == "TOTAL"]
-        trends: dict[str, dict[str, float]] = {}
-        cols = (history["agency_code"], history["period"], history["published"])
-        for code, label, points in zip(*cols, strict=True):
+        for code, label, points in zip(
+            history["agency_code"], history["period"], history["published"], strict=True
+        ):
             trends.setdefault(str(code), {})[str(label)] = float(points)
-        received = values[(values["indicator_code"] == "TIMELINESS") & (values["period"] == month.label)]
-        received_by = received.set_index("agency_code")["denominator"]
-        names: dict[str, str] = {}
-        levels: dict[str, str] = {}
-        if agencies is not None:
-            codes = agencies["agency_code"].astype(str)
-            if "name" in agencies:
-                names = dict(zip(codes, agencies["name"].astype(str), strict=True))
-            if "level" in agencies:
-                levels = dict(zip(codes, agencies["level"].astype(str), strict=True))
-        for code, total in totals.iterrows():
-            rank = total["rank"]
-            rows.append(
-                LiveRow(
-                    agency_code=str(code),
-                    name=names.get(str(code), str(code)),
-                    level=levels.get(str(code)),
-                    total=float(total["published"]),
-                    rank=None if pd.isna(rank) else int(rank),
-                    band=None if pd.isna(total["band"]) else str(total["band"]),
-                    received=int(received_by.get(code, 0)),
-                    components=components.get(str(code), {}),
-                    trend=[trends.get(str(code), {}).get(label) for label in labels],
-                )
+    scores = {
+        str(code): (float(points), None if pd.isna(rank) else int(rank), None if pd.isna(band) else str(band))
+        for code, points, rank, band in zip(
+            totals["agency_code"], totals["published"], totals["rank"], totals["band"], strict=True
+        )
+    }
+    names, levels = _names(agencies, "name"), _names(agencies, "level")
+    rows = []
+    for code in sorted({str(c) for c in current["agency_code"]}):
+        total, rank, band = scores.get(code, (None, None, None))
+        rows.append(
+            LiveRow(
+                agency_code=code,
+                name=names.get(code, code),
+                level=levels.get(code),
+                total=total,
+                rank=rank,
+                band=band,
+                received=int(received.get(code, 0) or 0),
+                components={g: components.get(code, {}).get(g) for g in GROUP_CODES},
+                trend=[trends.get(code, {}).get(label) for label in labels],
             )
-    return LiveBoard(
-        period=month.label,
+        )
+    board = LiveBoard(
+        period=chosen.label,
+        period_kind=chosen.kind,
         as_of=now,
         months=labels,
         groups=[{"code": c, "name_vi": vi, "name_en": en, "max_points": m} for c, vi, en, m in GROUPS],
         sort="rank",
         order="asc",
+        levels=sorted({lv for lv in levels.values() if lv} & {r.level for r in rows if r.level}),
         rows=rows,
         computed_seconds=round(time.perf_counter() - started, 3),
     )
+    return board.model_copy(update={"version": board_version(board)})
+
+
+def board_version(board: LiveBoard) -> str:
+    """Return a short hash of the board's figures (not its computation time): same figures, same version."""
+    payload = board.model_dump_json(include={"period", "months", "rows"})
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def filter_board(board: LiveBoard, *, group: str | None = None, search: str | None = None) -> LiveBoard:
+    """Return the board's rows of one group of agencies (level) and/or matching a search in code or name."""
+    rows = board.rows
+    if group:
+        rows = [r for r in rows if r.level == group]
+    needle = (search or "").strip().casefold()
+    if needle:
+        rows = [r for r in rows if needle in r.agency_code.casefold() or needle in r.name.casefold()]
+    return board.model_copy(update={"rows": rows, "group": group or None, "search": needle or None})
 
 
 def sort_board(board: LiveBoard, *, sort: str = "rank", order: str = "asc") -> LiveBoard:
     """Return the board sorted by a column (rank, total, agency_code, name, received or a group code).
+
+    Agencies without data (null) come last in either order.
 
     Raises:
         InvalidInput: an unknown column or order.
@@ -164,47 +227,23 @@ def sort_board(board: LiveBoard, *, sort: str = "rank", order: str = "asc") -> L
         raise InvalidInput(
             f"Không sắp xếp được theo '{sort}' ({order})",
             f"Cannot sort by '{sort}' ({order})",
-            [Problem(f"Dùng: {', '.join(SORT_KEYS)}; asc|desc", f"Use: {', '.join(SORT_KEYS)}; asc|desc",
-                     field="sort")],  # fmt: skip
+            [
+                Problem(
+                    f"Dùng: {', '.join(SORT_KEYS)}; asc|desc",
+                    f"Use: {', '.join(SORT_KEYS)}; asc|desc",
+                    field="sort",
+                )
+            ],  # fmt: skip
         )
 
-    def key(row: LiveRow) -> tuple[int, object]:
-        if sort in ("agency_code", "name"):
-            value: object = getattr(row, sort)
-        elif sort == "rank":  # ranks are within a level: keep each level's ranking together
-            value = None if row.rank is None else (row.level or "", row.rank)
-        elif sort in ("total", "received"):
-            value = getattr(row, sort)
-        else:
-            value = row.components.get(sort)
-        return (1, 0) if value is None else (0, value)
+    def key(row: LiveRow) -> object:
+        if sort in ("agency_code", "name", "total", "received"):
+            return getattr(row, sort)
+        if sort == "rank":  # ranks are within a level: keep each level's ranking together
+            return None if row.rank is None else (row.level or "", row.rank)
+        return row.components.get(sort)
 
-    rows = sorted(board.rows, key=key, reverse=(order == "desc"))
-    if order == "desc":  # keep missing values last either way
-        rows = [r for r in rows if key(r)[0] == 0] + [r for r in rows if key(r)[0] == 1]
+    known = [r for r in board.rows if key(r) is not None]
+    known.sort(key=key, reverse=(order == "desc"))  # type: ignore[arg-type]
+    rows = known + [r for r in board.rows if key(r) is None]
     return board.model_copy(update={"rows": rows, "sort": sort, "order": order})
-
-
-def get_live_board(
-    *,
-    data_dir: Path,
-    sort: str = "rank",
-    order: str = "asc",
-    months: int = 6,
-    agencies: pd.DataFrame | None = None,
-    now: datetime | None = None,
-) -> LiveBoard:
-    """Return the live board, recomputed only when the record store changed or the cache is stale."""
-    moment = now or now_in_vietnam()
-    key = (str(data_dir), f"{moment.year}-{moment.month:02d}", months)
-    stamp = _manifest_stamp(data_dir)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        fresh = cached is not None and cached[0] == stamp and time.monotonic() - cached[1] < MAX_AGE_S
-        if not fresh or now is not None:
-            board = compute_live_board(data_dir=data_dir, now=moment, months=months, agencies=agencies)
-            _CACHE[key] = (stamp, time.monotonic(), board)
-        else:
-            assert cached is not None
-            board = cached[2]
-    return sort_board(board, sort=sort, order=order)

@@ -24,6 +24,7 @@ from chiso.exports import XLSX_OPTIONS, guard_text
 from chiso.frameworks import Framework, load_framework
 from chiso.monitoring.compute.backend import Engine, connect, tables_from_arrow
 from chiso.monitoring.compute.values import compute_metrics
+from chiso.monitoring.drilldown import compute_procedure_breakdown
 from chiso.monitoring.metrics import Metric, builtin_metrics
 from chiso.monitoring.periods import parse_period
 from chiso.monitoring.records.readers import read_file
@@ -65,11 +66,20 @@ def to_framework_values(values: pd.DataFrame, framework: Framework) -> pd.DataFr
     """Shape metric values as the scoring engine's input (leaves unknown to ``framework`` are dropped).
 
     Ratio leaves: numerator, denominator and value (numerator / denominator, or the metric's
-    zero-denominator value). Other leaves (monitoring only): value = the numerator count.
+    zero-denominator value); a metric whose value is scaled by another's (``times_rate_of``) gives
+    value x denominator as its numerator, so the engine scores the scaled rate. Other leaves
+    (monitoring only, fixed points): value = the numerator count.
     """
     ratio = _leaf_rules(framework)
     known = values[values["indicator_code"].isin(list(ratio))].copy()
     is_ratio = known["indicator_code"].map(ratio).astype(bool).to_numpy()
+    scaled = known["indicator_code"].isin(_scaled_codes()).to_numpy()
+    if scaled.any():
+        num = known["numerator"].to_numpy(dtype="float64").copy()
+        den = known["denominator"].to_numpy(dtype="float64")
+        value = known["value"].to_numpy(dtype="float64")
+        num[scaled] = np.where(den[scaled] > 0, value[scaled] * den[scaled], num[scaled])
+        known["numerator"] = num
     out = pd.DataFrame(
         {
             "agency_code": known["agency_code"].astype(str).to_numpy(),
@@ -82,6 +92,10 @@ def to_framework_values(values: pd.DataFrame, framework: Framework) -> pd.DataFr
         }
     )  # fmt: skip
     return out
+
+
+def _scaled_codes() -> list[str]:
+    return [m.code for m in builtin_metrics() if m.times_rate_of]
 
 
 def score_values(
@@ -112,14 +126,16 @@ def score_values(
 def score_table(
     values: pd.DataFrame, result: ScoreResult, *, agencies: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Return the export table: one row per agency and leaf plus a TOTAL row per agency.
+    """Return the export table: per agency, a row per leaf, a row per group total and a TOTAL row.
 
-    Columns: agency_code, level, indicator_code, numerator, denominator, value, score (published,
-    rounded half up), max_score, then period, rank and band (TOTAL rows).
+    Columns: agency_code, level, indicator_code (a leaf, a group code such as TRANSPARENCY, or
+    TOTAL), numerator, denominator, value, score (published, rounded half up; empty when null: no
+    data), max_score, then period, rank and band (TOTAL rows). Group rows carry no counts.
     """
     table = result.table
     leaves = set(_leaf_codes(values))
-    points = table[table["node_code"].isin(leaves | {"TOTAL"})]
+    groups = _group_codes(result)
+    points = table[table["node_code"].isin(leaves | set(groups) | {"TOTAL"})]
     points = points[["period", "agency_code", "node_code", "published", "max_points", "rank", "band"]].rename(
         columns={"node_code": "indicator_code", "published": "score", "max_points": "max_score"}
     )
@@ -133,9 +149,10 @@ def score_table(
     if agencies is not None and "level" in agencies.columns:
         level = agencies.set_index(agencies["agency_code"].astype(str))["level"]
     out["level"] = out["agency_code"].map(level) if len(level) else None
-    order = {code: i for i, code in enumerate([*_leaf_codes(values), "TOTAL"])}
+    order = {code: i for i, code in enumerate(_row_order(result, leaves))}
     out["_o"] = out["indicator_code"].map(order)
     out = out.sort_values(["period", "agency_code", "_o"], kind="stable").drop(columns="_o")
+    out["score"] = out["score"].astype("float64")
     out["rank"] = out["rank"].astype("Int64")
     out["numerator"] = out["numerator"].astype("Int64")
     out["denominator"] = out["denominator"].astype("Int64")
@@ -144,6 +161,30 @@ def score_table(
 
 def _leaf_codes(values: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(values["indicator_code"].astype(str)))
+
+
+def _group_codes(result: ScoreResult) -> list[str]:
+    """Return the codes of the framework's top-level groups (depth 1)."""
+    table = result.table
+    return list(dict.fromkeys(table.loc[table["depth"] == 1, "node_code"].astype(str)))
+
+
+def _row_order(result: ScoreResult, leaves: set[str]) -> list[str]:
+    """Return the framework's node order (pre-order): each group's leaves, then its total, then TOTAL."""
+    nodes = list(dict.fromkeys(result.table["node_code"].astype(str)))
+    depth = dict(zip(result.table["node_code"].astype(str), result.table["depth"], strict=False))
+    order: list[str] = []
+    pending: str | None = None
+    for code in nodes:
+        if depth.get(code) == 1:
+            if pending:
+                order.append(pending)
+            pending = code
+        elif code in leaves:
+            order.append(code)
+    if pending:
+        order.append(pending)
+    return [*order, "TOTAL"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,6 +199,8 @@ class Score766Report:
     result: ScoreResult
     rows_read: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    by_procedure: pd.DataFrame | None = None
+    """Per agency x procedure counts of every dossier metric (`drilldown.compute_procedure_breakdown`)."""
 
 
 def read_agencies(path: Path) -> pd.DataFrame:
@@ -239,11 +282,13 @@ def score766_files(
     engine: Engine = "duckdb",
     as_of: datetime | None = None,
     metrics: Sequence[Metric] | None = None,
+    by_procedure: bool = False,
 ) -> Score766Report:
     """Compute and score the 766 index of one period from record files alone (no database).
 
     Bad rows are left out and listed in ``report.rejects``; parents listed in agencies.csv get
-    rolled-up rows (sums of their children's counts, then scored).
+    rolled-up rows (sums of their children's counts, then scored). ``by_procedure`` also gives the
+    per-procedure drill-down of the dossier metrics (``report.by_procedure``).
 
     Raises:
         InvalidInput: unreadable files, bad period, bad agencies file, a parent cycle.
@@ -266,13 +311,24 @@ def score766_files(
     )
     result = score_values(values, agencies=agency_frame)
     table = score_table(values, result, agencies=agency_frame)
-    return Score766Report(table=table, result=result, rows_read=rows_read, rejects=rejects)
+    breakdown = None
+    if by_procedure:
+        breakdown = compute_procedure_breakdown(tables, [whole], metrics=metrics, as_of=as_of)
+    return Score766Report(table=table, result=result, rows_read=rows_read, rejects=rejects,
+                          by_procedure=breakdown)  # fmt: skip
 
 
-def write_table(table: pd.DataFrame, path: Path) -> Path:
-    """Write a result table as CSV (UTF-8 with BOM for Excel), JSON, Parquet or XLSX by extension."""
+FORMATS = ("csv", "json", "parquet", "xlsx")
+
+
+def write_table(table: pd.DataFrame, path: Path, *, fmt: str | None = None) -> Path:
+    """Write a result table as CSV (UTF-8 with BOM for Excel), JSON, Parquet or XLSX.
+
+    The format is ``fmt`` or else the extension. A null (no data) is an empty CSV/Excel cell and
+    JSON ``null``, never 0.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
+    suffix = f".{fmt.lower()}" if fmt else path.suffix.lower()
     if suffix == ".parquet":
         table.to_parquet(path, index=False)
     elif suffix == ".json":

@@ -8,11 +8,11 @@ recipients and signature; each annex (Phụ lục I, II, ...) holds one group's 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from chiso.clock import today
 from chiso.reports.annex import Column, Layout, fit_columns, line_count, paginate
+from chiso.reports.annex_canvas import AnnexPages, draw_annex
 from chiso.reports.narrative import Narrative, write_narrative
 from chiso.reports.pdf import (
     PARALLEL_FROM_PAGES,
@@ -142,30 +142,6 @@ def _plan_annex(ranking: RankingInput, document: DocumentInfo, group: GroupInfo,
     return _Annex(roman(number), group, layout, rows, pages, title, note, legend)
 
 
-def _annex_html(annex: _Annex, pages: list[tuple[int, int]], *, first_page: int, draft: bool) -> str:
-    css = "\n".join(
-        [
-            font_faces_css(),
-            page_css(annex.layout.orientation, first_page=first_page),
-            stylesheet("decree.css"),
-        ]
-    )
-    return env.get_template("annex.html").render(
-        title=f"Phụ lục {annex.numeral}",
-        css=css,
-        draft=draft,
-        heading=first_page == 1,
-        numeral=annex.numeral,
-        heading_title=annex.title,
-        heading_note=annex.note,
-        legend=annex.legend,
-        pages=[annex.rows[a:b] for a, b in pages],
-        widths=annex.layout.widths,
-        columns=annex.layout.columns,
-        aligns=[{"l": "l", "c": "c"}.get(c.align, "") for c in annex.layout.columns],
-    )
-
-
 def render_ranking_pdf(
     ranking: RankingInput,
     document: DocumentInfo,
@@ -179,7 +155,7 @@ def render_ranking_pdf(
         ranking: the ranking (a draft when not published: every page carries a "DỰ THẢO" watermark).
         document: number, date, summary, bases, recipients and signer filled in before generating.
         index766: a month of the 766 index summarised in the written summary, when given.
-        workers: processes rendering long annexes (0: this process; None: two from 24 annex pages).
+        workers: unused since annexes are drawn on a canvas in this process (kept for callers).
 
     Returns:
         The PDF: A4, the decree's margins, page numbers in the top margin from page 2, annex tables
@@ -202,24 +178,15 @@ def render_ranking_pdf(
             [g for g in ranking.groups if any(a.group == g.code for a in ranking.agencies)], start=1
         )
     ]
-    total_pages = sum(len(a.pages) for a in annexes)
-    per_run = (
-        math.ceil(total_pages / 4) if total_pages >= PARALLEL_FROM_PAGES and workers != 0 else total_pages
-    )
-    parts = [Part(main)]
-    plan: list[tuple[_Annex | None, list[tuple[int, int]], int]] = [(None, [], 1)]
-    for k, annex in enumerate(annexes):
-        first = 1
-        for start in range(0, len(annex.pages), max(1, per_run)):
-            chunk = annex.pages[start : start + max(1, per_run)]
-            parts.append(Part(_annex_html(annex, chunk, first_page=first, draft=draft), len(chunk), k, first))
-            plan.append((annex, chunk, first))
-            first += len(chunk)
-
-    def rebuild(index: int, first_page: int) -> str:
-        annex, chunk, _first = plan[index]
-        assert annex is not None
-        return _annex_html(annex, chunk, first_page=first_page, draft=draft)
-
-    pdfs = render_parts(parts, rebuild=rebuild, workers=workers)
+    pdfs = render_parts([Part(main)], rebuild=lambda _i, _first: main, workers=0)
+    for annex in annexes:
+        wrap = [i for i, c in enumerate(annex.layout.columns) if c.align == "l"]
+        drawn, _count = draw_annex(
+            AnnexPages(annex.layout, annex.rows, annex.pages, annex.numeral, annex.title, annex.note,
+                       annex.legend, first_page=1, draft=draft, wrap=wrap)
+        )  # fmt: skip
+        pdfs.append(drawn)
     return join_pdfs(pdfs, title=f"{document.doc_type} – {document.summary}")
+
+
+__all__ = ["PARALLEL_FROM_PAGES", "annex_note", "render_ranking_pdf"]

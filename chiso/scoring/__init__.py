@@ -7,7 +7,7 @@ indicator) and chiso.scoring.planner (improvement plans).
 """
 
 from chiso.scoring.changes import LINEAGE_POLICIES, STATUSES
-from chiso.scoring.engine import replay, score
+from chiso.scoring.engine import replay, result_of_run, score
 from chiso.scoring.pipeline import Run, run_pipeline
 from chiso.scoring.publish import round_half_up, shared_ranks
 from chiso.scoring.result import ScoreResult
@@ -28,6 +28,7 @@ __all__ = [
     "Standing",
     "WhatIfResult",
     "replay",
+    "result_of_run",
     "round_half_up",
     "run_pipeline",
     "score",

@@ -79,6 +79,19 @@ def score(
         first_row=first_row,
         part_cells=part_cells,
     )
+    return result_of_run(run, rows=len(values))
+
+
+def result_of_run(run: Run, *, rows: int) -> ScoreResult:
+    """Build the tables and the log of a run of `run_pipeline` (what `score` returns).
+
+    Callers that also need the run itself (rank intervals, what-if) score once and build both.
+
+    Args:
+        run: the pipeline's run.
+        rows: the number of rows of the values table (for the log).
+    """
+    framework = run.framework
     plan, inputs, scored = run.plan, run.inputs, run.scored
     table = _build_table(framework, plan, inputs, scored)
     explanations = _build_explanations(framework, plan, inputs, scored.leaf_points, scored.notes)
@@ -98,7 +111,7 @@ def score(
         ),
         band_counts=build_band_counts(totals),
         movers=build_movers(totals),
-        log=_build_log(run, rows=len(values), table=table),
+        log=_build_log(run, rows=rows, table=table),
         warnings=_warnings(inputs),
     )
 

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from chiso.errors import ScoringError
 from chiso.frameworks import rules as p
+from chiso.scoring.publish import round_half_up, round_like_javascript
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -85,7 +86,17 @@ def ratio(value: FloatArray, *, params: p.RatioParams, context: LeafContext) -> 
 
     >>> ratio(np.array([29 / 32]), params=p.RatioParams(), context=LeafContext(20.0, np.zeros(1, np.int64)))
     array([18.125])
+
+    With ``rounding: portal`` the percentage is rounded first and the points as JavaScript's toFixed(2):
+
+    >>> ratio(np.array([0.9325]), params=p.RatioParams(rounding="portal"),
+    ...       context=LeafContext(6.0, np.zeros(1, np.int64)))
+    array([5.59])
     """
+    if params.rounding == "portal":
+        percent = round_half_up(100.0 * value, 2)
+        points = np.minimum(context.max_points, percent * context.max_points / (params.target * 100.0))
+        return round_like_javascript(points, 2)
     return context.max_points * np.minimum(1.0, value / params.target)
 
 

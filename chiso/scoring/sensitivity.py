@@ -9,7 +9,7 @@ one group of design columns. `sobol_indices` is checked against the Ishigami fun
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -164,23 +164,31 @@ def _bootstrap(
     return f_low, f_high, t_low, t_high
 
 
-def compute_removal_impact(run: Run, *, period: str | None = None) -> pd.DataFrame:
-    """Re-rank once without each indicator (left out, its parent rescaled) and measure the change.
+def compute_removal_impact(
+    run: Run, *, period: str | None = None, level: Literal["indicators", "pillars"] = "indicators"
+) -> pd.DataFrame:
+    """Re-rank once without each indicator (or each pillar) and measure the change.
+
+    The node is left out and its parent rescaled, as the engine does for a child without data.
 
     Args:
         run: the engine's run of the ranking.
         period: the ranking's period (default: the latest).
+        level: `indicators` (every scored leaf) or `pillars` (every regular child of TOTAL).
 
     Returns:
-        One row per scored leaf: indicator_code, mean_rank_change (mean |rank change| over ranked
-        agencies), max_rank_change, agencies_moved, band_changes (agencies whose band changes),
-        sorted by mean_rank_change, largest first.
+        One row per node left out: indicator_code (the node's code, for either level),
+        mean_rank_change (mean |rank change| over ranked agencies), max_rank_change, agencies_moved,
+        band_changes (agencies whose band changes), sorted by mean_rank_change, largest first.
     """
     plan = run.plan
     parent_of = {c: n for n, kids in enumerate(plan.children) for c in kids}
-    leaves = [
-        (li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])
-    ]
+    if level == "pillars":
+        leaves = [(-1, ni) for ni in regular_children(plan, 0)]
+    else:
+        leaves = [
+            (li, ni) for li, ni in enumerate(plan.node_of_leaf) if ni in regular_children(plan, parent_of[ni])
+        ]
     parents = frozenset(parent_of[ni] for _, ni in leaves)
     simulator = Simulator(run, period, Varying(weights=parents))
     draws = Draws(size=len(leaves))

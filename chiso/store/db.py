@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -102,9 +105,7 @@ def describe_db_error(exc: SQLAlchemyError, url: str) -> StoreUnavailable:
     )
 
 
-def _alembic_config(url: str):  # type: ignore[no-untyped-def]
-    from alembic.config import Config
-
+def _alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -113,9 +114,6 @@ def _alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 def init_database(url: str | None = None) -> str:
     """Create or migrate the database to the newest schema; safe to run twice. Returns the revision."""
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-
     url = url or get_settings().database_url
     engine = get_engine(url)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from chiso import clock
+from chiso import clock, faults
 from chiso.accounts.actors import Actor
 from chiso.store.models.agencies import Agency, AgencyLink, GroupMember, PeerGroup
 from chiso.store.models.audit import AuditEntry
@@ -118,6 +118,7 @@ def import_agency_table(
         )
     )
     session.flush()
+    faults.reach("agencies.import.applied")
     return report
 
 

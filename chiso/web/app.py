@@ -7,22 +7,22 @@ font come from installed packages, served by routes/static.py.
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
 
 import chiso
-from chiso.config import get_settings
-from chiso.errors import InvalidInput
 from chiso.web import security
 from chiso.web.deps import route_action
-from chiso.web.errors import install_error_handlers, refuse_crafted, wants_json
+from chiso.web.errors import install_error_handlers, refuse_crafted
 from chiso.web.i18n import pick_lang
+from chiso.web.limits import ContentTooLarge, announced_too_large, install_body_limit
+from chiso.web.openapi import declare_responses
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -58,33 +58,21 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
         )
     response.headers.setdefault("X-Request-ID", request.state.request_id)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    if "text/html" in response.headers.get("content-type", ""):
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:  # embeds set their own
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    if not request.url.path.startswith("/static/"):
+        # pages, JSON and downloads may be private: never kept by a browser or a shared proxy
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
-def body_limit() -> int:
-    """Return the largest request body accepted: the upload limit plus room for the form around it."""
-    return get_settings().upload_max_bytes + 1024 * 1024
-
-
 def _refuse_oversize(request: Request) -> Response | None:
     """Refuse a body announced larger than the limit before reading it (413, in the one error shape)."""
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) <= body_limit():
+    if not announced_too_large(request.headers.get("content-length")):
         return None
-    limit_mb = get_settings().upload_max_bytes // (1024 * 1024)
-    error = InvalidInput(
-        f"Tệp quá lớn (giới hạn {limit_mb} MB)",
-        f"The request is too large (limit {limit_mb} MB); set CHISO_UPLOAD_MAX_MB to change it",
-    )
-    error.status = 413
-    if wants_json(request):
-        return JSONResponse(error.to_dict(), status_code=413)
-    return PlainTextResponse(str(error), status_code=413)
+    return JSONResponse(ContentTooLarge().to_dict(), status_code=413)
 
 
 def create_app() -> FastAPI:
@@ -103,10 +91,13 @@ def create_app() -> FastAPI:
         docs_url=None,  # our own /api/docs serves Swagger UI from an installed package, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
-        **_body_limit_option(),
     )
     install_error_handlers(app)
+    install_body_limit(app)  # first, so it runs inside request_context (security headers, error shape)
     app.middleware("http")(request_context)
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000
+    )  # outermost: the live board's 200 pollers (issue 16)
     include_routes(app)
     _summaries_from_docstrings(app)
     return app
@@ -120,6 +111,7 @@ def _summaries_from_docstrings(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = default_openapi()
+        declare_responses(schema, {(r.method.lower(), r.path): r.action for r in list_routes(app)})
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 description = str(operation.get("description") or "").strip()
@@ -129,13 +121,6 @@ def _summaries_from_docstrings(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _body_limit_option() -> dict[str, Any]:
-    """FastAPI >= 0.120 also enforces the limit on bodies sent without a Content-Length."""
-    if "max_body_size" in inspect.signature(FastAPI.__init__).parameters:
-        return {"max_body_size": body_limit()}
-    return {}
 
 
 @dataclass(frozen=True)

@@ -166,9 +166,13 @@ async def _submitted_csrf_token(request: Request) -> str | None:
 
 
 def csrf_valid(viewer: Viewer, token: str | None, request: Request) -> bool:
-    """Return True when `token` is the session's CSRF token or a valid signed double-submit token."""
-    if viewer.is_authenticated and security.check_synchronizer(token, viewer.csrf_token):
-        return True
+    """Return True when `token` is the session's CSRF token (logged in) or the signed double-submit token.
+
+    A logged-in viewer's token is bound to their session only: the anonymous pair (a cookie a third
+    party on a sibling subdomain could plant, with its signed twin) never stands in for it.
+    """
+    if viewer.is_authenticated:
+        return security.check_synchronizer(token, viewer.csrf_token)
     return security.check_double_submit(token, request.cookies.get(security.CSRF_COOKIE))
 
 

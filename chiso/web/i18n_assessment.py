@@ -44,6 +44,8 @@ EN_ASSESSMENT = {
     "Chấp nhận": "Accept",
     "Các lần": "Revisions",
     "Còn thiếu": "Still empty",
+    "Báo cáo": "Reports",
+    "Tháng": "Month",
     "Có": "Yes",
     "Công bố": "Publication",
     "Công bố kết quả": "Publish the results",

@@ -12,6 +12,7 @@ Both require the same named action. Every page registered here is listed in `PAG
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from pydantic import TypeAdapter
 
 from chiso.web.deps import require
 from chiso.web.rendering import render
+from chiso.web.security import CSRF_COOKIE
 
 F = TypeVar("F", bound=Callable[..., Any])
 ExtraContext = Callable[[Request, Any], dict[str, Any]]
+ETagOf = Callable[[Request, Any], str]
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def page(
     context: ExtraContext | None = None,
     choices: Callable[..., dict[str, Any]] | None = None,
     tags: list[str | Enum] | None = None,
+    etag: ETagOf | None = None,
 ) -> Callable[[F], F]:
     """Register `fn` as the page at `path` and its JSON twin at `api`.
 
@@ -103,6 +107,9 @@ def page(
         choices: a FastAPI dependency returning a dict for the template only: the options of the
             page's filter form (provinces, groups), which the JSON twin does not repeat.
         tags: OpenAPI tags of the twin.
+        etag: a function of the request and the model returning the rendering's entity tag (it must
+            change with anything the rendering shows); the page then answers 304 to a matching
+            If-None-Match and asks browsers to revalidate (Cache-Control: no-cache), for polled pages.
 
     Returns:
         The decorator; it returns the function unchanged (callable from tests and other routes).
@@ -116,6 +123,15 @@ def page(
         is_async = inspect.iscoroutinefunction(fn)
 
         def respond(request: Request, result: Any, options: dict[str, Any]) -> Response:
+            tag = _entity_tag(request, result, etag)
+            if tag is not None and tag in request.headers.get("if-none-match", ""):
+                return Response(status_code=304, headers=_cache_headers(tag))
+            response = render_result(request, result, options)
+            if tag is not None:
+                response.headers.update(_cache_headers(tag))
+            return response
+
+        def render_result(request: Request, result: Any, options: dict[str, Any]) -> Response:
             if asks_for_json(request):
                 body = as_json.dump_json(result)
                 return Response(body, media_type="application/json", headers={"Vary": "Accept, HX-Request"})
@@ -158,3 +174,23 @@ def page(
         return fn
 
     return decorate
+
+
+def _entity_tag(request: Request, result: Any, etag: ETagOf | None) -> str | None:
+    """Return the weak ETag of this rendering: JSON, fragment or page, language, and who sees it (the nav)."""
+    if etag is None:
+        return None
+    variant = "json" if asks_for_json(request) else "hx" if request.headers.get("hx-request") else "html"
+    viewer = getattr(request.state, "viewer", None)
+    # Nav and forms differ per session; a signed anonymous token changes every second, its cookie does not.
+    secret = (
+        getattr(viewer, "csrf_token", "")
+        if getattr(viewer, "id", None)
+        else getattr(request.state, "set_csrf_cookie", None) or request.cookies.get(CSRF_COOKIE, "")
+    )
+    who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
+    return f'W/"{etag(request, result)}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'
+
+
+def _cache_headers(tag: str) -> dict[str, str]:
+    return {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept, HX-Request"}

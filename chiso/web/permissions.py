@@ -128,7 +128,15 @@ register_action(
     "Open periods, extend deadlines, assign assessors, bulk import, publish",
 )  # fmt: skip
 register_action("view-rankings", EVERYONE, "Xem bảng xếp hạng đã công bố", "See published rankings")
+register_action(
+    "make-reports", ("secretariat", "leader"), "Lập quyết định công bố, báo cáo (kể cả bản dự thảo)",
+    "Generate the decision and reports (drafts of unpublished periods included)",
+)  # fmt: skip
 register_action("view-monitoring", EVERYONE, "Xem giám sát 766 trực tiếp", "See the live 766 monitor")
+register_action(
+    "reconcile-portal", ("secretariat", "leader"), "Đối soát 766 với Cổng DVC quốc gia (có mã hồ sơ)",
+    "Reconcile the 766 figures with the national portal (dossier ids included)",
+)  # fmt: skip
 
 # Follow-up (chiso/web/routes/followup.py): targets, alerts, requests for explanation, plans, notifications.
 register_action(

@@ -22,8 +22,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from chiso.accounts import audit_words
 from chiso.clock import to_local
 from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.frameworks.entry import format_entry
 from chiso.web.deps import Viewer
 from chiso.web.i18n import KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, gettext_for, register_messages
 from chiso.web.i18n_assessment import STATUS_VI
@@ -58,6 +60,7 @@ NAV: list[NavItem] = [
     NavItem("Xếp hạng", "/rankings", "view-rankings"),
     NavItem("Nhật ký", "/audit", "view-audit"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
+    NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
     NavItem("Chỉ tiêu", "/targets", "view-followup"),
     NavItem("Cảnh báo", "/alerts", "view-followup"),
     NavItem("Giải trình", "/requests", "view-followup"),
@@ -66,10 +69,15 @@ NAV: list[NavItem] = [
 ]
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
-     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
+     "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor",
+     "Đối soát Cổng DVC": "Portal reconciliation", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
      "Giải trình": "Requests", "Kế hoạch": "Action plans"}
 )  # fmt: skip
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
+# A stored value shown as its reporter types it: 83% for a percent criterion, 1.234.567 for a count.
+env.globals["entry"] = lambda value, unit, lang="vi": (
+    "" if value is None else format_entry(value, unit, "en" if lang == "en" else "vi")
+)
 
 
 def is_htmx(request: Request) -> bool:
@@ -130,6 +138,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "role_label": lambda role: _(ROLE_LABELS.get(role, role)),
         "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
         "level_label": lambda level: _(LEVEL_LABELS.get(level, level)),
+        "action_words": lambda action: audit_words.action_words(action, lang),
+        "object_words": lambda kind: audit_words.object_words(kind, lang),
+        "value_items": lambda text: audit_words.value_items(text, lang),
         "json_url": None,
         "request_id": getattr(request.state, "request_id", ""),
     }

@@ -97,6 +97,8 @@ class Person:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("response", self._response)
+        self.dialogs: list[str] = []  # confirmations asked (submit, return, approve): accepted
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
 
     def _response(self, response: Any) -> None:
         if response.status >= 400 and response.status not in self.allowed_status:
@@ -138,7 +140,12 @@ def fill_required(page: Any) -> None:
             if not any(r.is_checked() for r in radios.all()):
                 radios.first.check()
             continue
-        for name, text in (("__numerator", "8"), ("__denominator", "10"), ("__value", "1")):
+        rate = fieldset.locator("input[data-unit=percent], input[data-unit=fraction]").count() > 0
+        for name, text in (
+            ("__numerator", "8"),
+            ("__denominator", "10"),
+            ("__value", "90%" if rate else "1"),
+        ):
             box = fieldset.locator(f"input[name$='{name}']")
             if box.count() and not box.first.input_value() and box.first.get_attribute("readonly") is None:
                 box.first.fill(text)
@@ -207,6 +214,11 @@ def test_the_whole_cycle_in_the_browser(site: tuple[str, dict[str, str]], browse
     reporter.shot("1-reporter-form")
     with page.expect_navigation():
         page.click("#submit-form button")
+    assert "bị khóa" in reporter.dialogs[-1]  # asked first, saying what submitting locks
+    expect(page.locator("#submitted")).to_contain_text("Đã nộp bản tự đánh giá thành công")
+    expect(page.locator("#receipt-values")).not_to_have_text("0")
+    reporter.shot("1b-receipt")
+    page.goto(_form_url(url, DOST))
     expect(page.locator("#submission-status")).to_have_text("Đã nộp")
 
     # 2. The assessor returns one criterion and the submission with comments.
@@ -236,7 +248,7 @@ def test_the_whole_cycle_in_the_browser(site: tuple[str, dict[str, str]], browse
     _wait_saved(page)
     with page.expect_navigation():
         page.click("#submit-form button")
-    expect(page.locator("#submission-status")).to_have_text("Đã nộp lại")
+    expect(page.locator("#receipt")).to_contain_text("Đã nộp lại")
 
     # 4. Two assessors open the same criterion; the second one's decision is refused with the first's change.
     other = Person(browser, url).login("thamdinh2")

@@ -71,7 +71,7 @@ def test_bad_values_are_all_named_and_nothing_is_saved(db: Session, province, op
     bad = {
         "HT_MANG": {"value": "maybe"},
         "HT_MAY_TINH": {"value": 1.3},
-        "UD_VAN_BAN": {"value": "80%"},
+        "UD_VAN_BAN": {"value": "1"},  # on a percent criterion: 1% or 100%? refused as ambiguous
         "DVC_DUNG_HAN": {"numerator": 5, "denominator": 4},
         "HT_ATTT": {"value": 9},
         "NOPE": {"value": 1},
@@ -204,3 +204,33 @@ def test_rates_outside_zero_one_are_refused(x: float) -> None:
     assert (problems == []) == (0 <= x <= 1)
     if not problems:
         assert clean.value == x
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "stored"),
+    [
+        ("DVC_TOAN_TRINH", "83%", 0.83),  # a percent criterion, in every notation reporters use
+        ("DVC_TOAN_TRINH", "83,5%", 0.835),
+        ("DVC_TOAN_TRINH", "0,83", 0.83),
+        ("DVC_TOAN_TRINH", "83", 0.83),
+        ("DVC_DUNG_HAN", None, 0.83),  # a fraction criterion typed as its parts
+        ("UD_HOP_TRUC_TUYEN", "1.234", None),  # a count of meetings: 1234 is outside 0..365
+        ("UD_HOP_TRUC_TUYEN", "99999999999999999999999", None),
+    ],
+)
+def test_drafts_read_vietnamese_notations(
+    db: Session, province, open_period, code: str, typed: str | None, stored: float | None
+) -> None:
+    open_period()
+    user = province.users["baocao.a"]
+    value = {"numerator": "83", "denominator": "100"} if typed is None else {"value": typed}
+    if stored is None:  # refused, naming the field, in both languages
+        with pytest.raises(InvalidInput) as err:
+            save(db, {code: value}, user)
+        problem = err.value.problems[0]
+        assert problem.field == code and "0..365" in problem.message_vi and "0..365" in problem.message_en
+        return
+    save(db, {code: value}, user)
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=user)
+    field = {f.code: f for s in view.sections for f in s.fields}[code]
+    assert field.value == pytest.approx(stored)

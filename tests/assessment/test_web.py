@@ -20,6 +20,7 @@ from sqlalchemy import select
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user, start_session
 from chiso.assessment import periods
+from chiso.assessment.audit import list_audit
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.web import security
@@ -108,7 +109,13 @@ def form_of(values: dict[str, dict[str, object]]) -> dict[str, str]:
     return {f"{code}__{k}": str(v) for code, fields in values.items() for k, v in fields.items()}
 
 
-FORM_VALUES = {**FULL_VALUES, "HT_MANG": {"value": "1"}, "CS_KE_HOACH": {"value": "0"}}
+# What the form posts: text as reporters type it (a percent criterion takes 100%, not an ambiguous 1).
+FORM_VALUES = {
+    **FULL_VALUES,
+    "HT_MANG": {"value": "1"},
+    "CS_KE_HOACH": {"value": "0"},
+    "UD_VAN_BAN": {"value": "100%"},
+}
 A = f"/assessment/{P}/agencies/WEB.A"
 
 
@@ -117,7 +124,7 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
     page = client.get(A)
     assert page.status_code == 200 and 'rel="alternate"' in page.text and "HT_MANG" in page.text
     # htmx autosave: a bad field is reported, the good ones are kept
-    bad = {**form_of(FORM_VALUES), "HT_MAY_TINH__value": "1,7"}
+    bad = {**form_of(FORM_VALUES), "HT_MAY_TINH__value": "170%"}
     saved = client.post(f"{A}/draft", data={**bad, "csrf_token": csrf}, headers={"HX-Request": "true"})
     assert saved.status_code == 200 and 'id="status"' in saved.text and "<html" not in saved.text
     assert "HT_MAY_TINH" in saved.text
@@ -147,7 +154,23 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
         headers={"Accept": "application/json"},
     )
     assert wrong.status_code == 422 and "PNG" in wrong.json()["error"]
-    assert client.post(f"{A}/submit", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    first = client.post(f"{A}/submit", data={"csrf_token": csrf}, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == f"{A}/receipt"
+    receipt = client.get(f"{A}/receipt")
+    assert receipt.status_code == 200 and "Đã nộp bản tự đánh giá thành công" in receipt.text
+    # a double click or a retry: answered with the receipt of the submission that exists, not 409
+    again = client.post(f"{A}/submit", data={"csrf_token": csrf}, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"{A}/receipt?again=1"
+    assert "đã được nộp trước đó" in client.get(again.headers["location"]).text
+    twice = client.post(f"/api{A}/submit", headers={"X-CSRF-Token": csrf})
+    assert twice.status_code == 200, twice.text
+    body = twice.json()
+    assert body["repeated"] is True and body["evidence_count"] == 1
+    assert body["values_count"] == len(FORM_VALUES)
+    assert body["receipt_no"] == client.get(f"/api{A}/receipt").json()["receipt_no"]
+    with session_scope(site) as s:  # one submit recorded, whatever the clicks
+        submits = [r for r in list_audit(s, action="submission.submit") if r.username == "w_baocao"]
+    assert len(submits) == 1
 
     csrf = login(client, site, "w_thamdinh")
     queue = client.get("/api/assessment/review").json()
@@ -185,7 +208,10 @@ def test_the_whole_cycle_over_http(client: TestClient, site: str) -> None:
         data={"DVC_DUNG_HAN__numerator": "90", "DVC_DUNG_HAN__denominator": "100", "csrf_token": csrf},
     )
     client.post(f"{A}/submit", data={"csrf_token": csrf})
-    history = client.get(f"/api/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN").json()
+    history = client.get(f"/api/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN").json()["rows"]
+    page = client.get(f"/assessment/{P}/agencies/WEB.A/history/DVC_DUNG_HAN")  # a page, not raw JSON
+    assert page.status_code == 200 and "Trả lại tiêu chí" in page.text and "tử số: 90" in page.text
+    assert "review.return" not in page.text and "{&#34;" not in page.text
     assert [h["action"] for h in history] == ["value.set", "review.return", "value.update"]
 
     csrf = login(client, site, "w_thamdinh")

@@ -96,7 +96,13 @@ def built(units_url: str) -> Iterator[Built]:
 def test_the_steps_run_room_by_room_with_progress_and_timing(built: Built) -> None:
     names = [name for name, _ in DEMO_STEPS]
     units_names = [name for name, _ in UNITS_DEMO_STEPS]
-    assert names == units_names + ["create_demo_users", "generate_monitoring_records", "open_demo_assessment"]
+    assert names == units_names + [
+        "create_demo_users",
+        "generate_monitoring_records",
+        "import_demo_portal_figures",
+        "open_demo_assessment",
+        "build_demo_followup",
+    ]
     total = len(names)
     assert built.calls == [(name, i, total) for i, name in enumerate(names)] + [("done", total, total)]
     assert list(built.summary.seconds) == names and all(s >= 0 for s in built.summary.seconds.values())

@@ -150,9 +150,7 @@ def test_change_against_the_previous_period(db: Session, province, open_period) 
             db, period_code="DNG-2025", agency_code=agency, now=datetime(2025, 4, 1, tzinfo=UTC), actor=SYSTEM
         )
         review.approve_submission(db, period_code="DNG-2025", agency_code=agency, actor=SYSTEM)
-    flow.publish_period(
-        db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC), actor=SYSTEM
-    )
+    flow.publish_period(db, period_code="DNG-2025", now=datetime(2025, 6, 1, tzinfo=UTC), actor=SYSTEM)
     open_period(previous_period_code="DNG-2025", actor=SYSTEM)
     run_cycle(db, P, {**TWEAKS, "DNG.SO.C": {}})  # Sở C fixed HT_MANG this year: +5 points before rescaling
     flow.publish_period(db, period_code=P, actor=SYSTEM)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Mailbox, html_of, make_user, text_of
+from followup_support import Mailbox, html_of, make_user, text_of
 from sqlalchemy import func, select
 
 from chiso import clock

@@ -59,6 +59,7 @@ _PROCEDURE = {
     "agency_code": None,
     "online_available": False,
     "population_data_connected": False,
+    "for_citizens": False,
 }
 
 
@@ -106,9 +107,7 @@ def compute(
 ) -> pd.DataFrame:
     """Run the metrics on DuckDB (or ``con``) and return the long value table."""
     con = con if con is not None else connect("duckdb")
-    tables = tables_from_arrow(
-        con, dossiers=dossier_rows, petitions=petition_rows, procedures=procedure_rows
-    )
+    tables = tables_from_arrow(con, dossiers=dossier_rows, petitions=petition_rows, procedures=procedure_rows)
     periods = split_period(parse_period(period), by)
     return compute_metrics(tables, periods, agencies=agencies, as_of=as_of, metrics=metrics)
 

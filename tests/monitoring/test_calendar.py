@@ -49,8 +49,17 @@ def test_rule_compensates_weekend_holidays_on_the_next_working_day() -> None:
 def test_official_2025_days_including_the_swapped_saturday() -> None:
     c = cal.load_calendar()
     working = c.is_working_day(
-        days("2025-01-24", "2025-01-27", "2025-01-31", "2025-02-03", "2025-04-26", "2025-04-27", "2025-05-02",
-             "2025-09-01", "2025-09-03")  # fmt: skip
+        days(
+            "2025-01-24",
+            "2025-01-27",
+            "2025-01-31",
+            "2025-02-03",
+            "2025-04-26",
+            "2025-04-27",
+            "2025-05-02",
+            "2025-09-01",
+            "2025-09-03",
+        )  # fmt: skip
     )
     assert working.tolist() == [True, False, False, True, True, False, False, False, True]
 

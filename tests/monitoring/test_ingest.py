@@ -40,8 +40,6 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "var"
 
 
-
-
 @pytest.mark.parametrize(
     "received_at", ["0000-01-01T10:00:00", "9999-12-31T23:59:59+14:00", "1999-12-31T10:00"]
 )
@@ -133,8 +131,16 @@ def test_latest_state_wins_across_files_within_a_file_and_across_months(
 def test_several_kinds_and_formats_in_one_run(tmp_path: Path, data_dir: Path) -> None:
     petitions = tmp_path / "pakn.jsonl"
     petitions.write_text(
-        json.dumps({"petition_id": "K1", "agency_code": "A1", "received_at": "2026-08-01T08:00:00+07:00",
-                    "category": "staff", "overdue": True}) + "\n",  # fmt: skip
+        json.dumps(
+            {
+                "petition_id": "K1",
+                "agency_code": "A1",
+                "received_at": "2026-08-01T08:00:00+07:00",
+                "category": "staff",
+                "overdue": True,
+            }
+        )
+        + "\n",  # fmt: skip
         encoding="utf-8",
     )
     procs = tmp_path / "procs.parquet"
@@ -216,8 +222,16 @@ def test_part_files_and_their_folders_are_on_disk_before_the_manifest_names_them
 def test_small_files_are_compacted(tmp_path: Path, data_dir: Path) -> None:
     for i in range(store.COMPACT_FILES + 2):
         ingest_records(
-            [{"dossier_id": f"D{i}", "agency_code": "A1", "procedure_code": "P", "channel": "online",
-              "received_at": "2026-08-03", "status": "received"}],  # fmt: skip
+            [
+                {
+                    "dossier_id": f"D{i}",
+                    "agency_code": "A1",
+                    "procedure_code": "P",
+                    "channel": "online",
+                    "received_at": "2026-08-03",
+                    "status": "received",
+                }
+            ],  # fmt: skip
             kind="dossiers",
             data_dir=data_dir,
         )

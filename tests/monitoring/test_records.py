@@ -67,8 +67,11 @@ def test_issue_columns_are_all_there() -> None:
     ]  # fmt: skip
     assert record_type("petitions").names == [
         "petition_id", "agency_code", "received_at", "due_at", "handled_at", "category",
-        "dissatisfied", "repeat", "overdue",
+        "dissatisfied", "repeat", "overdue", "dossier_id",  # the dossier a complaint is about (issue 15)
     ]  # fmt: skip
+    assert record_type("procedures").names[-1] == "for_citizens"  # issue 15: procedures for citizens
+    # a petitions file naming a dossier_id is still read as petitions
+    assert guess_kind(["petition_id", "dossier_id", "agency_code"]) == "petitions"
 
 
 def test_a_good_csv_row_is_typed_and_defaults_fill_the_optional_columns(tmp_path: Path) -> None:

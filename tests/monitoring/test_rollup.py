@@ -68,3 +68,35 @@ def test_rolling_up_ten_thousand_agencies_takes_well_under_a_second_a_thousand()
     rolled = roll_up_cube(cube, tree)
     assert time.perf_counter() - started < 5.0
     assert rolled.denominator[0].sum() == cube.denominator[:n].sum()
+
+
+def test_procedure_counts_at_a_parent_are_distinct_procedures_not_sums() -> None:
+    """A procedure offered by several communes counts once at the province (METHODOLOGY §1 roll-up)."""
+    from metric_data import compute, dossiers, procedures
+
+    tree = pd.DataFrame({"agency_code": ["PROV", "C1", "C2"], "parent_code": [None, "PROV", "PROV"]})
+    catalogue = procedures(
+        {"procedure_code": "P1", "fee_bearing": True},
+        {"procedure_code": "P2", "fee_bearing": True},
+    )
+    result = compute(
+        dossiers(
+            {"agency_code": "C1", "procedure_code": "P1", "fee_required": True, "paid_online": 1},
+            {"agency_code": "C2", "procedure_code": "P1", "fee_required": True},
+            {"agency_code": "C2", "procedure_code": "P2", "fee_required": True},
+        ),
+        procedure_rows=catalogue,
+        agencies=tree,
+    )
+
+    def counts(agency: str, code: str) -> tuple[int, int]:
+        r = result[(result["agency_code"] == agency) & (result["indicator_code"] == code)].iloc[0]
+        return int(r["numerator"]), int(r["denominator"])
+
+    # C1: P1 paid online; C2: P1, P2 none; the province: P1 (paid online in C1), P2 -> 1 of 2, not 1 of 3
+    assert counts("C1", "PAYMENT_PROCEDURES") == (1, 1)
+    assert counts("C2", "PAYMENT_PROCEDURES") == (0, 2)
+    assert counts("PROV", "PAYMENT_PROCEDURES") == (1, 2)
+    assert counts("PROV", "ONLINE_PROCEDURE_RATE") == (0, 2)
+    # dossier counts still sum over the subtree
+    assert counts("PROV", "PAYMENT_DOSSIERS") == (1, 3)

@@ -51,18 +51,34 @@ def spark_con() -> Iterator[Any]:
 def _records() -> dict[str, pa.Table]:
     catalogue = generate_procedures(40, seed=5, today=date(2026, 7, 1))
     generated = pa.Table.from_batches(
-        list(generate_dossiers(AGENCIES, date(2026, 7, 1), date(2026, 8, 31), total=3000, seed=5,
-                               procedures=catalogue, as_of=datetime(2026, 9, 10)))  # fmt: skip
+        list(
+            generate_dossiers(
+                AGENCIES,
+                date(2026, 7, 1),
+                date(2026, 8, 31),
+                total=3000,
+                seed=5,
+                procedures=catalogue,
+                as_of=datetime(2026, 9, 10),
+            )
+        )  # fmt: skip
     )
-    edge = dossiers(
-        {"paused_days": 3, "finished_at": "2026-08-12 17:00", "status": "finished"},
-        {"supplement_requests": 2, "finished_at": "2026-08-04 10:00", "status": "finished"},
-        {"due_at": None},
-        {"agency_code": "X00", "received_at": "2026-08-31 23:59:59", "due_at": "2026-09-02 08:00"},
-    ).select(generated.schema.names).cast(generated.schema)
+    edge = (
+        dossiers(
+            {"paused_days": 3, "finished_at": "2026-08-12 17:00", "status": "finished"},
+            {"supplement_requests": 2, "finished_at": "2026-08-04 10:00", "status": "finished"},
+            {"due_at": None},
+            {"agency_code": "X00", "received_at": "2026-08-31 23:59:59", "due_at": "2026-09-02 08:00"},
+        )
+        .select(generated.schema.names)
+        .cast(generated.schema)
+    )
     pets = pa.Table.from_batches(
-        list(generate_petitions(AGENCIES, date(2026, 7, 1), date(2026, 8, 31), total=400, seed=5,
-                                as_of=datetime(2026, 9, 10)))  # fmt: skip
+        list(
+            generate_petitions(
+                AGENCIES, date(2026, 7, 1), date(2026, 8, 31), total=400, seed=5, as_of=datetime(2026, 9, 10)
+            )
+        )  # fmt: skip
     )
     extra_pet = petitions({"overdue": True, "repeat": True}).select(pets.schema.names).cast(pets.schema)
     extra_proc = procedures({"procedure_code": "ZZ", "agency_code": "X03", "fee_bearing": True})

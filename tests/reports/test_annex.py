@@ -1,14 +1,18 @@
-"""Annex tables cut into pages before rendering: columns fit their cells, the plan matches what renders."""
+"""Annex tables cut into pages before drawing: columns fit their cells, the plan matches what is drawn."""
 
 from __future__ import annotations
 
+import io
+
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from report_inputs import agency, make_document, make_ranking
 
 from chiso.reports.annex import BODY_PT, SIDE_PAD_MM, Column, fit_columns, line_count, text_width_mm
-from chiso.reports.pdf import render_html
-from chiso.reports.ranking_pdf import _annex_html, _plan_annex
+from chiso.reports.annex_canvas import AnnexPages, draw_annex, wrap
+from chiso.reports.pdf import MARGINS_MM, PT_MM_PER_PT
+from chiso.reports.ranking_pdf import _plan_annex
 
 
 def test_fixed_columns_widen_to_their_longest_cell_and_wide_tables_turn_landscape() -> None:
@@ -32,6 +36,9 @@ def test_a_name_wraps_onto_more_lines_in_a_narrower_column(words: list[str]) -> 
     text = " ".join(words)
     assert line_count(text, 30.0, BODY_PT) >= line_count(text, 60.0, BODY_PT) >= 1
     assert line_count(text, 1000.0, BODY_PT) == 1
+    for width in (30.0, 60.0):  # the canvas breaks lines where the plan measured them
+        assert len(wrap(text, width, BODY_PT)) == line_count(text, width, BODY_PT)
+        assert " ".join(wrap(text, width, BODY_PT)) == text
 
 
 def test_the_planned_pages_are_the_pages_that_render() -> None:
@@ -51,5 +58,17 @@ def test_the_planned_pages_are_the_pages_that_render() -> None:
     group = next(g for g in ranking.groups if g.code == "PX")
     annex = _plan_annex(ranking, make_document(), group, 3)
     assert len(annex.pages) >= 4
-    _pdf, pages = render_html(_annex_html(annex, annex.pages, first_page=1, draft=False))
-    assert pages == len(annex.pages)
+    run = AnnexPages(annex.layout, annex.rows, annex.pages, annex.numeral, annex.title, annex.note,
+                     annex.legend, first_page=1, draft=False, wrap=[2])  # fmt: skip
+    pdf, count = draw_annex(run)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert count == len(reader.pages) == len(annex.pages)
+    bottom = MARGINS_MM[annex.layout.orientation][2] / PT_MM_PER_PT
+    for page, (start, stop) in zip(reader.pages, annex.pages, strict=True):
+        lowest: list[float] = []
+        page.extract_text(
+            visitor_text=lambda t, _cm, tm, _f, _s, out=lowest: out.append(tm[5]) if t.strip() else None
+        )
+        assert min(lowest) >= bottom, "every row stays above the bottom margin"
+        text = page.extract_text()
+        assert all(row[0] in text for row in annex.rows[start:stop])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from robustness_helpers import three_pillars
 
 from chiso.frameworks import framework_from_dict, uncertainty_from_dict
 from chiso.scoring.pipeline import run_pipeline
@@ -120,3 +121,30 @@ def test_the_sensitivity_of_a_ranking_points_at_the_assumption_that_matters() ->
     assert indices.loc["Y error", "total_order"] < 0.05
     assert result.log["replications"] == 256 * 4 and result.log["estimators"]["total_order"] == "jansen-1999"
     assert (indices["total_order_low"] <= indices["total_order_high"]).all()
+
+
+def test_removing_one_pillar_by_hand() -> None:
+    # Pillars A (20 points), B (20) and C (10) of fractions; totals: R 20 + 0 + 10 = 30, S 0 + 20 + 5 =
+    # 25, T 10 + 10 + 0 = 20 -> ranks 1, 2, 3. Without A (the rest x 50 / 30): R 16.67, S 41.67,
+    # T 16.67 -> 2, 1, 2; without B (x 50 / 30): R 50, S 8.33, T 16.67 -> 1, 3, 2; without C
+    # (x 50 / 40): R, S and T all 25 -> 1, 1, 1.
+    framework = three_pillars(
+        {code: {"max_points": 20 / 3 if code[0] == "A" else 10 if code[0] == "B" else 5,
+                "rule": {"type": "fraction"}} for code in ("A1", "A2", "A3", "B1", "B2", "C1", "C2")},
+        "pillars",
+    )  # fmt: skip
+    shares = {"R": (1.0, 0.0, 1.0), "S": (0.0, 1.0, 0.5), "T": (0.5, 0.5, 0.0)}
+    rows = [
+        {"agency_code": agency, "period": "2025", "indicator_code": code, "value": share[ord(code[0]) - 65]}
+        for agency, share in shares.items()
+        for code in ("A1", "A2", "A3", "B1", "B2", "C1", "C2")
+    ]
+    run = run_pipeline(framework, pd.DataFrame(rows))
+    assert list(run.scored.rank.values[:, 0]) == [1, 2, 3]
+    impact = compute_removal_impact(run, level="pillars").set_index("indicator_code")
+    assert sorted(impact.index) == ["A", "B", "C"]
+    assert impact.loc["A", "mean_rank_change"] == pytest.approx((1 + 1 + 1) / 3)
+    assert impact.loc["B", "mean_rank_change"] == pytest.approx((0 + 1 + 1) / 3)
+    assert impact.loc["C", "mean_rank_change"] == pytest.approx((0 + 1 + 2) / 3)
+    assert impact.loc["C", "max_rank_change"] == 2
+    assert impact.loc["B", "max_rank_change"] == 1 and impact.loc["B", "agencies_moved"] == 2

@@ -102,3 +102,16 @@ def test_refused_import_writes_nothing(client: TestClient, login: Callable[[str]
     response = client.post("/agencies/import", files={"file": ("wt-csrf.csv", csv)}, follow_redirects=False)
     assert response.status_code == 403
     assert client.get("/api/agencies/WT.CSRF").status_code == 404
+
+
+def test_the_anonymous_pair_is_refused_for_a_logged_in_user(
+    client: TestClient, login: Callable[[str], str], anon_token: Callable[[], str]
+) -> None:
+    """Issue 16 item 10: once logged in, only the session's own token counts (no double-submit pair)."""
+    pair = anon_token()  # the double-submit cookie is in the client, its signed twin in `pair`
+    assert client.cookies.get(security.CSRF_COOKIE)
+    csrf = login("leader")
+    _assert_csrf_refusal(client.post("/logout", data={"csrf_token": pair}, follow_redirects=False))
+    _assert_csrf_refusal(client.post("/logout", headers={"X-CSRF-Token": pair}, follow_redirects=False))
+    assert client.get("/api/me").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303

@@ -46,6 +46,19 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),
     (f"/assessment/{OPEN}/agencies/TW.A", f"/api/assessment/{OPEN}/agencies/TW.A", "reporter", "Sở Thử Một"),
     (
+        f"/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        f"/api/assessment/{OPEN}/agencies/TW.A/history/HT_MANG",
+        "reporter",
+        "Sở Thử Một",
+    ),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/receipt",
+        f"/api/assessment/{OPEN}/agencies/TW.A/receipt",
+        "reporter",
+        "Sở Thử Một",
+    ),
+    (f"/assessment/{OPEN}/computed", f"/api/assessment/{OPEN}/computed", "assessor", OPEN),
+    (
         f"/assessment/{PAST}/preview?group=SBN",
         f"/api/assessment/{PAST}/preview?group=SBN",
         "secretariat",
@@ -53,8 +66,16 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ),  # fmt: skip
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
+    (f"/rankings/{PAST}/sensitivity", f"/api/rankings/{PAST}/sensitivity", "secretariat", "danang-it"),
+    (
+        f"/assessment/{OPEN}/agencies/TW.A/whatif",
+        f"/api/assessment/{OPEN}/agencies/TW.A/whatif",
+        "reporter",
+        "TW.A",
+    ),  # fmt: skip
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
+    ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
     ("/targets", "/api/targets", "leader", "ONLINE_L34"),
     ("/alerts", "/api/alerts", "leader", None),
     ("/requests", "/api/requests", "reporter", "Giải trình tỷ lệ đúng hạn"),
@@ -62,6 +83,8 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/plans", "/api/plans", "reporter", "Số hóa hồ sơ một cửa"),
     ("/notifications", "/api/notifications", "reporter", "Giải trình tỷ lệ đúng hạn"),
     ("/notifications/outbox", "/api/notifications/outbox", "secretariat", None),
+    (f"/rankings/{PAST}/report", f"/api/rankings/{PAST}/report", "secretariat", "Sở Thử Một"),
+    ("/open-data", "/api/open-data", "public", PAST),
 ]
 
 

@@ -18,13 +18,14 @@ compute sources (`compute.sources.prepare_sources`) and the store's manifest; ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from ibis.expr import operations as ops
 
 from chiso.monitoring.cache.jobs import PART_VIEW, JobContext, PartJob
 from chiso.monitoring.compute.backend import RecordTables, record_schema_table
+from chiso.monitoring.compute.days import workday_table
 from chiso.monitoring.compute.sources import prepare_sources
 from chiso.monitoring.metrics import KEYS, Metric
 from chiso.monitoring.periods import Period
@@ -46,6 +48,40 @@ VERSION = "2"
 KEEP_ENTRIES = 4
 """Entries kept per part file (the most recently used): older ones are of an earlier calendar,
 catalogue or metric set, and one file has a few live ones at most (month, quarter, year queries)."""
+
+
+TEMPLATE_PERIOD = Period("chiso-template-period", "range", date(1901, 2, 1), date(1901, 3, 1))
+"""A period no record falls in: its literals in a compiled query are replaced by a real period's."""
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, pa.Schema, dict[str, pa.Table], pa.Table]] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _literal_sql(value: Any) -> str:
+    """Return how DuckDB SQL compiled by ibis spells a literal (e.g. MAKE_TIMESTAMP(...))."""
+    sql = str(ibis.to_sql(ibis.literal(value).name("chiso_x"), dialect="duckdb"))
+    return sql.split("SELECT", 1)[1].rsplit("AS", 1)[0].strip()
+
+
+def fill_template(sql: str, period: Period) -> str | None:
+    """Put a period's label, bounds and cut-off in place of `TEMPLATE_PERIOD`'s in a compiled query.
+
+    Returns None when a sentinel is not found as expected (the caller compiles directly).
+    """
+    pairs = [
+        (_literal_sql(TEMPLATE_PERIOD.label), _literal_sql(period.label)),
+        (_literal_sql(TEMPLATE_PERIOD.cutoff), _literal_sql(period.cutoff)),
+        (_literal_sql(_midnight(TEMPLATE_PERIOD.start)), _literal_sql(_midnight(period.start))),
+        (_literal_sql(_midnight(TEMPLATE_PERIOD.end)), _literal_sql(_midnight(period.end))),
+    ]
+    for sentinel, real in pairs:
+        if sentinel not in sql:
+            return None
+        sql = sql.replace(sentinel, real)
+    return sql
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 @dataclass
@@ -84,6 +120,7 @@ def plan_dossier_counts(
     if not dossier_files or not metrics:
         return plan
     catalogue = None
+    catalogue_key: str | None = None
     if procedure_files:
         # named by the catalogue's part files relative to the store: the same whatever the data dir's spelling
         cat_names = catalogue_names
@@ -92,6 +129,7 @@ def plan_dossier_counts(
         digest = hashlib.sha256("|".join(cat_names).encode()).hexdigest()
         name = f"chiso_catalogue_{digest[:16]}"
         plan.context.views[name] = list(procedure_files)
+        catalogue_key = name
         catalogue = record_schema_table("procedures", name)
     dossiers = record_schema_table("dossiers", PART_VIEW)
 
@@ -108,6 +146,24 @@ def plan_dossier_counts(
         key = hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
         return sql, expr.schema().to_pyarrow(), key
 
+    def one_period(period: Period) -> tuple[str, pa.Schema, str]:
+        # The queries of single periods differ only in four literals: compile once per metric set,
+        # catalogue and calendar (kept for the process) and put each period's literals in.
+        key = (tuple(metrics), catalogue_key, id(workdays), str(data_dir))
+        template = _TEMPLATES.get(key)
+        if template is None:
+            template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
+            if len(_TEMPLATES) >= 16:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))
+            _TEMPLATES[key] = template
+        sql_text, schema, tables, _ = template
+        plan.context.tables.update(tables)
+        sql = fill_template(sql_text, period)
+        if sql is None:  # a sentinel did not render as expected: compile this period directly
+            return query((period,))
+        return sql, schema, hashlib.sha256((VERSION + sql).encode()).hexdigest()[:32]
+
+    workdays = workday_table(data_dir)
     # A part file holds the dossiers received in its month: its query names only the periods that
     # overlap that month, so the same file gets the same entry from a year's run and a month's.
     queries: dict[tuple[Period, ...], tuple[str, pa.Schema, str]] = {}
@@ -117,7 +173,7 @@ def plan_dossier_counts(
         if not chosen:
             continue
         if chosen not in queries:
-            queries[chosen] = query(chosen)
+            queries[chosen] = one_period(chosen[0]) if len(chosen) == 1 else query(chosen)
         sql, schema, key = queries[chosen]
         target = folder / name.replace("/", "__") / f"{key}.parquet"
         plan.entries.append(target)

@@ -187,7 +187,12 @@ def tables_from_files(
     def read(paths: Sequence[Path], kind: str) -> ir.Table | None:
         if not paths:
             return None
-        return conform(con.read_parquet([str(p) for p in paths]), kind)
+        options: dict[str, Any] = {}
+        if kind != "dossiers" and getattr(con, "name", "") == "duckdb":
+            # files written before an optional column existed lack it: match columns by name
+            # (the small tables only; dossier files share one schema)
+            options["union_by_name"] = True
+        return conform(con.read_parquet([str(p) for p in paths], **options), kind)
 
     d = read(dossiers, "dossiers")
     if d is None:
@@ -201,5 +206,3 @@ def tables_from_files(
     )
     return RecordTables(con, d, read(petitions, "petitions"), read(procedures, "procedures"), flags,
                         flag_months_of_one_file=single)  # fmt: skip
-
-

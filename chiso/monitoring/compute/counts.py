@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from chiso.monitoring.compute.sources import PreparedSources
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics
-from chiso.monitoring.metrics.base import SOURCES
+from chiso.monitoring.metrics.base import PROVINCE_SOURCES, SOURCES
 from chiso.monitoring.periods import Period
 
 COUNT_COLUMNS = ["agency_code", "period", "indicator_code", "numerator", "denominator"]
@@ -70,6 +70,13 @@ class CountCube:
                 "denominator": self.denominator.reshape(-1),
             }
         )
+
+    def set_province_wide(self, figures: dict[str, tuple[int, int]]) -> None:
+        """Put each province-wide metric's one figure in every agency and period (never summed)."""
+        for code, (num, den) in figures.items():
+            mi = self.metric_codes.index(code)
+            self.numerator[:, :, mi] = num
+            self.denominator[:, :, mi] = den
 
     @classmethod
     def from_frame(cls, counts: pd.DataFrame) -> CountCube:
@@ -123,6 +130,40 @@ def compute_counts(
             mi = metric_index[metric.code]
             cube.numerator[ai, pi, mi] = wide.column(f"{metric.code}__num").to_numpy().astype(np.int64)
             cube.denominator[ai, pi, mi] = wide.column(f"{metric.code}__den").to_numpy().astype(np.int64)
+    _subtract_complaints(cube, sources, chosen)
+    cube.set_province_wide(province_wide_counts(sources, chosen))
     return cube
 
 
+def province_wide_counts(sources: PreparedSources, metrics: Sequence[Metric]) -> dict[str, tuple[int, int]]:
+    """Return numerator and denominator of each province-wide metric (one figure over its whole source)."""
+    group = [m for m in metrics if m.source in PROVINCE_SOURCES]
+    if not group:
+        return {}
+    aggs: dict[str, Any] = {}
+    for metric in group:
+        aggs.update(metric.aggregates(sources.get(metric.source)))
+    row = sources.get(group[0].source).aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    return {m.code: (int(row[f"{m.code}__num"] or 0), int(row[f"{m.code}__den"] or 0)) for m in group}
+
+
+def _subtract_complaints(cube: CountCube, sources: PreparedSources, metrics: Sequence[Metric]) -> None:
+    """Leave out of ``minus_complained`` numerators the dossiers they counted that a petition names."""
+    group = [m for m in metrics if m.minus_complained and m.source == "dossiers"]
+    if not group or sources.complaints is None:
+        return
+    d = sources.dossiers
+    named = d.semi_join(sources.complaints, d.dossier_id == sources.complaints._complained_id)
+    aggs: dict[str, Any] = {}
+    for metric in group:
+        aggs.update(metric.partial_aggregates(named))
+    wide = _execute(named.group_by(list(KEYS)).aggregate(**aggs))
+    if wide.num_rows == 0:
+        return
+    ai = pd.Index(cube.agency_codes).get_indexer(pd.Index(_texts(wide.column("agency_code"))))
+    pi = pd.Index(cube.periods).get_indexer(pd.Index(_texts(wide.column("period"))))
+    keep = (ai >= 0) & (pi >= 0)
+    for metric in group:
+        mi = cube.metric_codes.index(metric.code)
+        counted = wide.column(f"{metric.code}__num").to_numpy().astype(np.int64)[keep]
+        cube.numerator[ai[keep], pi[keep], mi] -= counted

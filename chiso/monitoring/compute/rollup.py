@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,8 +42,12 @@ def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
             node = parents[node]
             if node in seen:
                 problems.append(
-                    Problem(f"Vòng lặp cấp trên qua {node}", f"Parent cycle through {node}",
-                            column="parent_code", field=code)  # fmt: skip
+                    Problem(
+                        f"Vòng lặp cấp trên qua {node}",
+                        f"Parent cycle through {node}",
+                        column="parent_code",
+                        field=code,
+                    )  # fmt: skip
                 )
                 break
             seen.add(node)
@@ -52,11 +57,15 @@ def ancestry(agencies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ancestor_code", "agency_code"])
 
 
-def roll_up_cube(cube: CountCube, agencies: pd.DataFrame) -> CountCube:
+def roll_up_cube(
+    cube: CountCube, agencies: pd.DataFrame, *, metric_codes: Sequence[str] | None = None
+) -> CountCube:
     """Return the cube where every agency's counts are the sums over its subtree (itself included).
 
     A parent's numerator and denominator are the sums of its children's (and its own records, if
     any); values are computed from the sums afterwards. Agencies unknown to ``agencies`` keep theirs.
+    Only ``metric_codes`` are summed when given; the other metrics keep each agency's own counts
+    (procedure counts already distinct over the subtree, province-wide figures).
     Linear in the (agency, ancestor) pairs: 50,000 agencies take about 2 s (benchmarks/rollup.py).
     """
     pairs = ancestry(agencies)
@@ -75,6 +84,16 @@ def roll_up_cube(cube: CountCube, agencies: pd.DataFrame) -> CountCube:
         oi = index.get_indexer(pd.Index(alone))
         out.numerator[oi] = cube.numerator[ai]
         out.denominator[oi] = cube.denominator[ai]
+    if metric_codes is not None:
+        kept = [i for i, code in enumerate(cube.metric_codes) if code not in set(metric_codes)]
+        if kept:
+            mine = pd.Index(cube.agency_codes)
+            oi = index.get_indexer(mine)
+            for target, source in ((out.numerator, cube.numerator), (out.denominator, cube.denominator)):
+                target[:, :, kept] = 0
+                target[np.ix_(oi, np.arange(len(cube.periods)), np.asarray(kept, np.intp))] = source[
+                    :, :, kept
+                ]
     return out
 
 
@@ -108,4 +127,3 @@ def _add_rows(
 def roll_up(counts: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     """Replace each agency's counts in a long count table by the sum over its subtree (see `roll_up_cube`)."""
     return roll_up_cube(CountCube.from_frame(counts), agencies).to_frame()
-

@@ -25,6 +25,7 @@ from chiso.monitoring.compute.days import period_day_table, with_ordinal, workda
 from chiso.monitoring.compute.procedures import (
     PROCEDURE_KEYS,
     grain_from_flags,
+    period_bounds,
     prepare_procedures,
     procedure_flags,
     whole_months,
@@ -45,10 +46,19 @@ class PreparedSources:
     petitions: ir.Table
     catalogue: ir.Table
     workdays: ir.Table
-    period_labels: list[str]
+    bounds: pa.Table
+    """period, _p_start, _p_end of the periods (`period_bounds`)."""
     grain: ir.Table
     """agency_code, period, procedure_code and the int8 flags of `procedure_flags`."""
     con: Any = None
+    ancestry: ir.Table | None = None
+    """(ancestor_code, agency_code) pairs: procedures at a parent are distinct over its subtree."""
+    complaints: ir.Table | None = None
+    """dossier_id of every dossier a petition complains about (None when no petition names one)."""
+
+    @property
+    def period_labels(self) -> list[str]:
+        return [str(label) for label in self.bounds.column("period").to_pylist()]
 
     def get(self, source: str) -> ir.Table:
         """Return the prepared table named ``source``."""
@@ -59,7 +69,9 @@ class PreparedSources:
 
     def procedures(self) -> ir.Table:
         """Return the ``procedures`` source (the procedure grain joined with the catalogue)."""
-        return prepare_procedures(self.grain, self.catalogue, self.workdays, self.period_labels, self.con)
+        return prepare_procedures(
+            self.grain, self.catalogue, self.workdays, self.bounds, self.con, self.ancestry
+        )
 
 
 def _attribute(
@@ -81,6 +93,15 @@ def _attribute(
     joined = table.join(days, "_rday", how="inner")
     return joined.drop("_rday")
 
+
+def _complaints(petitions: ir.Table | None) -> ir.Table | None:
+    """Return the distinct dossier ids petitions complain about, or None when there are none."""
+    if petitions is None:
+        return None
+    named = petitions.filter(petitions.dossier_id.notnull())
+    if int(named.count().execute()) == 0:
+        return None
+    return named.select(_complained_id=named.dossier_id).distinct()
 
 
 def prepare_sources(
@@ -126,6 +147,7 @@ def prepare_sources(
     if petitions is None:
         petitions = conform(put_table(records.con, empty_records("petitions"), "petitions"), "petitions")
     p = _attribute(petitions, days, periods, as_of)
+    complaints = _complaints(records.petitions)
 
     catalogue = records.procedures
     if catalogue is None:
@@ -146,7 +168,6 @@ def prepare_sources(
     else:
         # the procedure grain needs no working days: build it from the attributed rows (fewer joins)
         grain = attributed.group_by(list(PROCEDURE_KEYS)).aggregate(**procedure_flags(attributed))
-    labels = [period.label for period in periods]
     return PreparedSources(dossiers=d, petitions=p, catalogue=catalogue, workdays=workdays,
-                           period_labels=labels, grain=grain, con=records.con)  # fmt: skip
-
+                           bounds=period_bounds(periods), grain=grain, con=records.con,
+                           complaints=complaints)  # fmt: skip

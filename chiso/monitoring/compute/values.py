@@ -18,25 +18,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chiso.monitoring.compute.backend import RecordTables
+from chiso.monitoring.compute.backend import RecordTables, put_table
 from chiso.monitoring.compute.counts import COUNT_COLUMNS, CountCube, compute_counts
-from chiso.monitoring.compute.rollup import roll_up_cube
+from chiso.monitoring.compute.rollup import ancestry, roll_up_cube
 from chiso.monitoring.compute.sources import prepare_sources
 from chiso.monitoring.metrics import Metric, builtin_metrics
+from chiso.monitoring.metrics.base import PROVINCE_SOURCES
 from chiso.monitoring.periods import Period
 
 VALUE_COLUMNS = [*COUNT_COLUMNS, "value"]
 
 
 def cube_values(cube: CountCube, metrics: Sequence[Metric]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Return numerator / denominator, or each metric's zero policy where the denominator is 0."""
+    """Return numerator / denominator, or each metric's zero policy where the denominator is 0.
+
+    A metric with ``times_rate_of`` is multiplied by that metric's value (null stays null).
+    """
     policy = {m.code: {"zero": 0.0, "full": 1.0, "null": np.nan}[m.zero_policy] for m in metrics}
     zero_value = np.array([policy[c] for c in cube.metric_codes], dtype=np.float64)
     num = cube.numerator.astype(np.float64)
     den = cube.denominator.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = num / np.where(den > 0, den, 1.0)
-    return np.where(den > 0, rate, np.broadcast_to(zero_value, den.shape))
+    values = np.where(den > 0, rate, np.broadcast_to(zero_value, den.shape))
+    for metric in metrics:
+        if metric.times_rate_of and metric.times_rate_of in cube.metric_codes:
+            mi = cube.metric_codes.index(metric.code)
+            values[..., mi] *= values[..., cube.metric_codes.index(metric.times_rate_of)]
+    return values
 
 
 def compute_metrics(
@@ -81,12 +90,18 @@ def compute_metrics(
             chosen_codes = pa.array(sorted(only_agencies), pa.string())
             keep = pc.is_in(dossier_counts.column("agency_code"), value_set=chosen_codes)
             dossier_counts = dossier_counts.filter(keep)
+    tree = rollup and agencies is not None and "parent_code" in agencies
+    if tree:
+        # procedure counts at a parent are the distinct procedures of its subtree, not sums
+        assert agencies is not None
+        sources.ancestry = put_table(sources.con, ancestry(agencies), "ancestry")
     cube = compute_counts(
         sources, chosen, periods=periods, agency_codes=listed, dossier_counts=dossier_counts
     )
-    if rollup and agencies is not None and "parent_code" in agencies:
-        cube = roll_up_cube(cube, agencies)
+    if tree:
+        assert agencies is not None
+        summed = [m for m in chosen if m.source not in ("procedures", *PROVINCE_SOURCES)]
+        cube = roll_up_cube(cube, agencies, metric_codes=[m.code for m in summed])
     frame = cube.to_frame()
     frame["value"] = cube_values(cube, chosen).reshape(-1)
     return frame[VALUE_COLUMNS]
-

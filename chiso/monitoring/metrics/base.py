@@ -15,7 +15,10 @@ Sources (prepared by chiso.monitoring.compute.sources, one row per ...):
   missing from the catalogue), working-day ordinals ``w_announced``, ``w_effective``,
   ``w_published`` and whether any of the agency's dossiers of the period for the procedure was
   online (``has_online``), paid online (``has_paid_online``), had a fee (``has_fee_required``),
-  used population data (``has_population_data``).
+  used population data (``has_population_data``), and ``announced_in_period`` (the catalogue's
+  ``announced_on`` falls in the period);
+- ``catalogue``: one row per catalogue procedure, no agency or period: a metric over it is one
+  province-wide figure, shown on every unit and period (never summed in a roll-up).
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ import ibis.expr.types as ir
 
 from chiso.errors import InvalidInput, Problem
 
-Source = Literal["dossiers", "petitions", "procedures"]
+Source = Literal["dossiers", "petitions", "procedures", "catalogue"]
 ZeroPolicy = Literal["zero", "full", "null"]
 RowExpr = Callable[[ir.Table], ir.Value]
 
 SOURCES: tuple[Source, ...] = ("dossiers", "petitions", "procedures")
+#: Sources of province-wide metrics: one figure over the whole table, the same on every unit.
+PROVINCE_SOURCES: tuple[Source, ...] = ("catalogue",)
 FAMILIES = ("transparency", "timeliness", "online", "digitisation", "satisfaction", "payment")
 KEYS = ("agency_code", "period")
 
@@ -53,7 +58,11 @@ class Metric:
         name_vi / name_en: what the metric measures, for pages and docs.
         rule: one line saying how the value is computed, for docs and "why this score".
         clamp_at_zero: the numerator's per-agency sum is floored at 0 (row contributions may be
-            negative, e.g. 1 - dissatisfied - overdue - repeat).
+            negative).
+        times_rate_of: the value is multiplied by this other metric's value (e.g. the online
+            submission share times the sync rate); null when either is null.
+        minus_complained: (dossier metrics) the numerator leaves out the dossiers it counted that a
+            petition complains about (``dossier_id`` of a petition), each dossier once.
     """
 
     code: str
@@ -66,6 +75,8 @@ class Metric:
     name_en: str
     rule: str = ""
     clamp_at_zero: bool = False
+    times_rate_of: str | None = None
+    minus_complained: bool = False
 
     def aggregates(self, table: ir.Table) -> dict[str, ir.Scalar]:
         """Return the per-group reductions ``<code>__num`` and ``<code>__den`` over a prepared source."""

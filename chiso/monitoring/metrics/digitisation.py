@@ -1,10 +1,13 @@
 """Digitisation of dossiers (số hóa hồ sơ, 22 points); monitoring layer, imports only ibis and base.
 
-Result indicators count dossiers finished (status ``finished``) by the cut-off; the others count
-dossiers received in the period. ``e_certified_copy`` and ``personal_storage_synced`` are the
-optional dossier columns of chiso.monitoring.records (false when the source does not send them).
-A procedure counts as connected to the population database when the catalogue says so
-(``population_data_connected``) or when one of its dossiers of the period used population data.
+As the national portal computes them (METHODOLOGY §1): every dossier indicator is over the dossiers
+received in the period (electronic results and data-store sync too, not finished dossiers); no
+dossier -> null. ``e_certified_copy`` and ``personal_storage_synced`` are optional dossier columns
+(false when the source does not send them). E-certified copies are measured here; the qd766
+framework scores them 2 points for every unit by default, as the portal does while it has no
+data source. Procedures connected to the population database are the catalogue's procedures for
+citizens (``for_citizens``) flagged ``population_data_connected`` over the procedures for citizens:
+a dossier that used population data does not by itself mark its procedure connected.
 """
 
 from __future__ import annotations
@@ -14,12 +17,8 @@ import ibis.expr.types as ir
 from chiso.monitoring.metrics.base import Metric, one, register
 
 
-def _finished(d: ir.Table) -> ir.BooleanValue:
-    return d.is_finished & (d.status == "finished")
-
-
 def _e_result(d: ir.Table) -> ir.BooleanValue:
-    return _finished(d) & d.e_result
+    return d.e_result
 
 
 def _digitised(d: ir.Table) -> ir.BooleanValue:
@@ -35,65 +34,109 @@ def _reused(d: ir.Table) -> ir.BooleanValue:
 
 
 def _result_in_personal_storage(d: ir.Table) -> ir.BooleanValue:
-    return _finished(d) & d.personal_storage_synced
+    return d.personal_storage_synced
 
 
 def _population(d: ir.Table) -> ir.BooleanValue:
     return d.population_data
 
 
-def _procedure_uses_population(p: ir.Table) -> ir.BooleanValue:
-    return p.population_data_connected | p.has_population_data
+def _citizen_procedure(p: ir.Table) -> ir.BooleanValue:
+    return p.for_citizens
+
+
+def _citizen_procedure_connected(p: ir.Table) -> ir.BooleanValue:
+    return p.for_citizens & p.population_data_connected
 
 
 ORIGINAL_RESULT_AVAILABLE = register(
     Metric(
-        "ORIGINAL_RESULT_AVAILABLE", "digitisation", "dossiers", _e_result, _finished, "zero",
-        "Hồ sơ có kết quả điện tử", "Finished dossiers with an electronic result",
-        "e_result / finished dossiers",
+        "ORIGINAL_RESULT_AVAILABLE",
+        "digitisation",
+        "dossiers",
+        _e_result,
+        one,
+        "null",
+        "Hồ sơ có kết quả điện tử",
+        "Finished dossiers with an electronic result",
+        "e_result / received",
     )
 )
 SO_HOA_GIAY_TO_GIAI_QUYET = register(
     Metric(
-        "SO_HOA_GIAY_TO_GIAI_QUYET", "digitisation", "dossiers", _digitised, one, "zero",
-        "Hồ sơ được số hóa", "Digitised dossiers", "digitised / received (full marks at 80%)",
+        "SO_HOA_GIAY_TO_GIAI_QUYET",
+        "digitisation",
+        "dossiers",
+        _digitised,
+        one,
+        "null",
+        "Hồ sơ được số hóa",
+        "Digitised dossiers",
+        "digitised / received; points 4 x rate (the document's full marks at 80% is an option)",
     )
 )
 ELECTRONIC_CERTIFIED_COPY = register(
     Metric(
-        "ELECTRONIC_CERTIFIED_COPY", "digitisation", "dossiers", _certified_copy, one, "zero",
-        "Hồ sơ dùng bản sao điện tử chứng thực", "Dossiers with electronic certified copies",
-        "e_certified_copy / received",
+        "ELECTRONIC_CERTIFIED_COPY",
+        "digitisation",
+        "dossiers",
+        _certified_copy,
+        one,
+        "null",
+        "Hồ sơ dùng bản sao điện tử chứng thực",
+        "Dossiers with electronic certified copies",
+        "e_certified_copy / received (measured; scored 2 for every unit by default, as the portal)",
     )
 )
 REUSED_DIGITIZED_DATA = register(
     Metric(
-        "REUSED_DIGITIZED_DATA", "digitisation", "dossiers", _reused, one, "zero",
-        "Hồ sơ tái sử dụng dữ liệu số hóa", "Dossiers reusing digitised data",
+        "REUSED_DIGITIZED_DATA",
+        "digitisation",
+        "dossiers",
+        _reused,
+        one,
+        "null",
+        "Hồ sơ tái sử dụng dữ liệu số hóa",
+        "Dossiers reusing digitised data",
         "reused_data / received; points min(2, 2 x rate / 80%)",
     )
 )
 SYNCED_WITH_DVCQG_PERSONAL_STORAGE = register(
     Metric(
-        "SYNCED_WITH_DVCQG_PERSONAL_STORAGE", "digitisation", "dossiers", _result_in_personal_storage,
-        _finished, "zero",
+        "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
+        "digitisation",
+        "dossiers",
+        _result_in_personal_storage,
+        one,
+        "null",
         "Kết quả điện tử đồng bộ kho dữ liệu cá nhân trên Cổng DVC quốc gia",
         "Results synchronised with the citizen's data store on the national portal",
-        "personal_storage_synced / finished dossiers",
+        "personal_storage_synced / received",
     )
 )
 CITIZEN_DATA_CONNECTED_DOSSIER = register(
     Metric(
-        "CITIZEN_DATA_CONNECTED_DOSSIER", "digitisation", "dossiers", _population, one, "zero",
-        "Hồ sơ khai thác dữ liệu dân cư", "Dossiers using the population database",
+        "CITIZEN_DATA_CONNECTED_DOSSIER",
+        "digitisation",
+        "dossiers",
+        _population,
+        one,
+        "null",
+        "Hồ sơ khai thác dữ liệu dân cư",
+        "Dossiers using the population database",
         "population_data / received",
     )
 )
 CITIZEN_DATA_CONNECTED_FORMALITY = register(
     Metric(
-        "CITIZEN_DATA_CONNECTED_FORMALITY", "digitisation", "procedures", _procedure_uses_population, one,
-        "zero",
-        "Thủ tục kết nối dữ liệu dân cư", "Procedures connected to the population database",
-        "procedures connected to (or whose dossiers used) population data / procedures",
+        "CITIZEN_DATA_CONNECTED_FORMALITY",
+        "digitisation",
+        "procedures",
+        _citizen_procedure_connected,
+        _citizen_procedure,
+        "null",
+        "Thủ tục kết nối dữ liệu dân cư",
+        "Procedures connected to the population database",
+        "procedures for citizens connected to the population database / procedures for citizens",
     )
 )

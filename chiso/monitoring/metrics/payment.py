@@ -1,10 +1,12 @@
 """Online payment (thanh toán trực tuyến, 10 points); monitoring layer, imports only ibis and base.
 
-Inferred from the portal [unofficial]: points = 6A + min(2, 2.5B) + 2.5C, capped at 10, where
-A = dossiers paid online / dossiers with a fee, B = procedures with an online-paid dossier /
-fee-bearing procedures, C = procedures with fee-bearing dossiers / fee-bearing procedures. The
-agency's fee-bearing procedures are the catalogue's fee-bearing procedures among those with a
-dossier of the agency in the period.
+As the national portal computes it (METHODOLOGY §1): points = 6A + min(2, 2B / 0.8) + min(2, 2C / 0.8),
+A = dossiers paid online (national portal or provincial gateway) / dossiers with a financial
+obligation, B = fee-bearing procedures with a successful online payment / fee-bearing procedures,
+C = fee-bearing procedures whose dossiers carry the fee data (``fee_required`` sent with the dossier,
+paid or not) / fee-bearing procedures; each part capped at its maximum. The qd766 framework scores
+each part with the portal's rounding pipeline (`rounding: portal`). The agency's fee-bearing
+procedures are the catalogue's fee-bearing procedures among the agency's procedures of the period.
 """
 
 from __future__ import annotations
@@ -37,21 +39,40 @@ def _fee_bearing_with_fee_dossiers(p: ir.Table) -> ir.BooleanValue:
 
 PAYMENT_DOSSIERS = register(
     Metric(
-        "PAYMENT_DOSSIERS", "payment", "dossiers", dossier_paid_online, _fee_required, "zero",
-        "Hồ sơ thanh toán trực tuyến", "Dossiers paid online", "6 x paid online / dossiers with a fee (6A)",
+        "PAYMENT_DOSSIERS",
+        "payment",
+        "dossiers",
+        dossier_paid_online,
+        _fee_required,
+        "null",
+        "Hồ sơ thanh toán trực tuyến",
+        "Dossiers paid online",
+        "6 x paid online / dossiers with a fee (6A)",
     )
 )
 PAYMENT_PROCEDURES = register(
     Metric(
-        "PAYMENT_PROCEDURES", "payment", "procedures", _fee_bearing_paid_online, _fee_bearing, "zero",
-        "Thủ tục có thanh toán trực tuyến", "Fee-bearing procedures with an online payment",
-        "min(2, 2.5B)",
+        "PAYMENT_PROCEDURES",
+        "payment",
+        "procedures",
+        _fee_bearing_paid_online,
+        _fee_bearing,
+        "null",
+        "Thủ tục có thanh toán trực tuyến",
+        "Fee-bearing procedures with an online payment",
+        "min(2, 2B / 0.8)",
     )
 )
 PAYMENT_FEE_COVERAGE = register(
     Metric(
-        "PAYMENT_FEE_COVERAGE", "payment", "procedures", _fee_bearing_with_fee_dossiers, _fee_bearing, "zero",
-        "Thủ tục có phát sinh hồ sơ có phí", "Fee-bearing procedures with fee-paying dossiers",
-        "2.5C; the payment group is capped at 10",
+        "PAYMENT_FEE_COVERAGE",
+        "payment",
+        "procedures",
+        _fee_bearing_with_fee_dossiers,
+        _fee_bearing,
+        "null",
+        "Thủ tục có hồ sơ mang dữ liệu phí, lệ phí",
+        "Fee-bearing procedures whose dossiers carry fee data",
+        "min(2, 2C / 0.8)",
     )
 )

@@ -222,6 +222,7 @@ PROCEDURES = RecordType(
             "Đã kết nối cơ sở dữ liệu dân cư",
             "Connected to the population database",
         ),
+        _b("for_citizens", "Thủ tục dành cho công dân", "A procedure intended for citizens"),
     ),
 )
 
@@ -241,6 +242,13 @@ PETITIONS = RecordType(
         _b("dissatisfied", "Người dân không hài lòng", "The citizen was dissatisfied"),
         _b("repeat", "Phản ánh lặp lại", "A repeated petition"),
         _b("overdue", "Xử lý quá hạn", "Handled late"),
+        ColumnSpec(
+            "dossier_id",
+            "string",
+            False,
+            "Mã hồ sơ bị khiếu nại (trống nếu không về hồ sơ nào)",
+            "Id of the dossier complained about (empty when none)",
+        ),
     ),
 )
 
@@ -283,7 +291,11 @@ def arrow_schema(kind: str) -> pa.Schema:
 def guess_kind(columns: list[str]) -> RecordKind | None:
     """Return the record kind whose key column appears among `columns`, or None."""
     names = {c.strip().lower() for c in columns}
-    for rtype in (DOSSIERS, PETITIONS, PROCEDURES):  # dossiers also carry a procedure_code
+    for rtype in (
+        PETITIONS,
+        DOSSIERS,
+        PROCEDURES,
+    ):  # petitions may name a dossier_id, dossiers a procedure_code
         if rtype.key in names:
             return rtype.kind
     return None

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from chiso import faults
 from chiso.errors import Conflict, StoreUnavailable
 from chiso.monitoring.records.manifest import (
     MANIFEST,
@@ -248,11 +249,13 @@ class StoreWriter:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / MANIFEST)
         _fsync_dir(self.root)
+        self._hook("swapped")
         self._retire(self.manifest, new)
         self.manifest = new
         self._cleanup_staging()
 
     def _hook(self, stage: str) -> None:
+        faults.reach(f"records.{stage}")
         if self.fault is not None:
             self.fault(stage)
 

@@ -163,6 +163,8 @@ class PlanItem(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # the linked indicator's last 6 months for this agency (None: no data that month), set by the evaluation
+    trend: Mapped[list[float | None] | None] = mapped_column(JSON, nullable=True)
 
 
 class PlanUpdate(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chiso.store.base import Base
@@ -23,3 +23,8 @@ class IntegratorToken(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
+    # Scope (issue 16 item 13): record kinds ("dossiers,petitions"; None = every kind), the agency whose
+    # subtree the records must belong to (None = every agency) and requests per minute allowed.
+    record_kinds: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    agency_root: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rate_per_minute: Mapped[int] = mapped_column(Integer, default=60, server_default="60")

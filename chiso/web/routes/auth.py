@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from chiso.accounts.lockout import TooManyAttempts, claim_attempt
 from chiso.accounts.service import (
     SESSION_TTL,
     authenticate,
@@ -53,19 +54,14 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the password, open a server-side session and go to `next`."""
+    """Count the attempt, check the password, open a server-side session and go to `next`."""
+    address = request.client.host if request.client else None
     try:
-        user = authenticate(db, username=username, password=password)
+        claim_attempt(db, username=username, address=address)
+        db.commit()  # the attempt counts even if this request fails, and no lock is held while argon2 runs
+        user = authenticate(db, username=username, password=password, address=address, counted=True)
     except PermissionDenied as exc:
-        lang = getattr(request.state, "lang", "vi")
-        return render(
-            request,
-            "auth/login.html",
-            status_code=401,
-            next=safe_next(next),
-            error=exc.message_en if lang == "en" else exc.message_vi,
-            username=username,
-        )
+        return _refused(request, exc, username=username, next_url=next)
     end_session(db, token=request.cookies.get(security.SESSION_COOKIE))  # no session fixation
     purge_expired_sessions(db)
     token, _row = start_session(db, user=user)
@@ -79,6 +75,23 @@ def login_submit(
         secure=request.url.scheme == "https",
         path="/",
     )
+    return response
+
+
+def _refused(request: Request, exc: PermissionDenied, *, username: str, next_url: str) -> Response:
+    """Show the form again with the reason: 401, or 429 with Retry-After when the attempt was throttled."""
+    lang = getattr(request.state, "lang", "vi")
+    throttled = isinstance(exc, TooManyAttempts)
+    response = render(
+        request,
+        "auth/login.html",
+        status_code=exc.status if throttled else 401,
+        next=safe_next(next_url),
+        error=exc.message_en if lang == "en" else exc.message_vi,
+        username=username,
+    )
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -1,57 +1,65 @@
-"""Follow-up pages: targets, alerts, requests for explanation, action plans, notifications and the outbox.
+"""Follow-up pages: targets, alerts, requests for explanation, notifications and the outbox.
 
 Web layer: each page is one `@page` function returning the typed model (chiso.followup.views); each form
 is a thin POST calling one service. Forms post with htmx: a refused action comes back as the same form with
-the error in place and the inputs kept (the transaction is rolled back); success reloads the page.
+the error in place and the inputs kept (the transaction is rolled back); success reloads the page. The
+plans' routes are in followup_plans; the form helpers both share are in _followup_forms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from chiso.errors import ChisoError, InvalidInput, Problem
-from chiso.followup import alerts, notify, outbox, plans, requests, targets, targets_excel, views
+from chiso.errors import InvalidInput
+from chiso.followup import (
+    alerts,
+    charts,
+    notify,
+    outbox,
+    requests,
+    targets,
+    targets_excel,
+    views,
+)
 from chiso.followup.events import EVENT_TYPES
 from chiso.followup.settings import get_followup_settings
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.pages import page
-from chiso.web.rendering import is_htmx, render
+from chiso.web.rendering import lang_of, render, table_download
+from chiso.web.routes import _followup_i18n  # noqa: F401 - registers the pages' English
+from chiso.web.routes._followup_forms import XLSX, answer_form, validated
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def answer_form(
-    request: Request,
-    db: DbSession,
-    run: Callable[[], object],
-    *,
-    ok: str,
-    template: str,
-    block: str,
-    form: dict[str, Any],
-) -> Response:
-    """Run a form's service; on success go to `ok`, on a refusal show the form again, error in place."""
-    try:
-        run()
-    except ChisoError as exc:
-        if not is_htmx(request):
-            raise
-        db.rollback()
-        return render(request, template, block=block, form=form, form_error=exc)
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": ok})
-    return RedirectResponse(ok, status_code=303)
 
 
 # --------------------------------------------------------------------------- targets
+
+
+TARGET_WORDS = {
+    "vi": {"missed": "Không đạt", "at_risk": "Có nguy cơ", "no_data": "Chưa có dữ liệu", "met": "Đạt"},
+    "en": {"missed": "Missed", "at_risk": "At risk", "no_data": "No data", "met": "Met"},
+}
+
+
+def _targets_context(request: Request, data: views.TargetsPage) -> dict[str, Any]:
+    en = lang_of(request) == "en"
+    words = TARGET_WORDS["en" if en else "vi"]
+    chart = charts.stacked_bars(
+        [
+            (f"{t.code} · {t.name_en if en and t.name_en else t.name_vi}"[:90], t.counts)
+            for t in data.targets
+            if t.counts
+        ],
+        order=["missed", "at_risk", "no_data", "met"],
+        names=words,
+        title="targets",
+    )
+    return {"chart": chart}
 
 
 @page(
@@ -60,11 +68,33 @@ def answer_form(
     template="followup/targets.html",
     action="view-followup",
     name="data",
+    context=_targets_context,
     tags=["followup"],
 )
 def targets_page(db: DbSession, actor: CurrentActor, status: str | None = None) -> views.TargetsPage:
     """Show the targets and each agency's status against them, red first (missed, at risk, no data, met)."""
     return views.targets_page(db, actor=actor, status=status)
+
+
+@router.get("/targets/statuses.{fmt}", dependencies=[require("view-followup")], tags=["followup"])
+def statuses_download(
+    db: DbSession, actor: CurrentActor, fmt: Literal["csv", "xlsx"], status: str | None = None
+) -> Response:
+    """Download each agency's status against each target (red first) as CSV or Excel; no data stays empty."""
+    rows = [s.model_dump() for s in views.targets_page(db, actor=actor, status=status).statuses]
+    for row in rows:
+        row["trend"] = " ".join("" if v is None else f"{v:g}" for v in row["trend"])
+    columns = [
+        "target_code",
+        "agency_code",
+        "agency_name",
+        "period",
+        "value",
+        "target_value",
+        "status",
+        "trend",
+    ]
+    return table_download(rows, columns, filename="chi-tieu-tinh-trang", fmt=fmt)
 
 
 @router.post("/targets", dependencies=[require("edit-targets")], include_in_schema=False)
@@ -85,33 +115,12 @@ async def target_form(request: Request, db: DbSession, actor: CurrentActor) -> R
     return answer_form(
         request,
         db,
-        _validated(run),
+        validated(run),
         ok="/targets",
         template="followup/targets.html",
         block="target_form",
         form=form,
     )
-
-
-def _validated(run: Callable[[], None]) -> Callable[[], None]:
-    """Turn a pydantic error of a form into the one InvalidInput shape, by field."""
-
-    def wrapped() -> None:
-        try:
-            run()
-        except ValidationError as exc:
-            raise InvalidInput(
-                "Dữ liệu không hợp lệ",
-                "The form is not valid",
-                [
-                    Problem(
-                        f"Giá trị không hợp lệ: {e['msg']}", str(e["msg"]), field=".".join(map(str, e["loc"]))
-                    )
-                    for e in exc.errors()
-                ],
-            ) from exc
-
-    return wrapped
 
 
 @router.get("/targets.xlsx", dependencies=[require("view-followup")], tags=["followup"])
@@ -142,31 +151,105 @@ async def targets_import(
 
 
 @router.post("/targets/rules/{code}", dependencies=[require("edit-targets")], include_in_schema=False)
-def rule_form(
-    db: DbSession,
-    actor: CurrentActor,
-    code: str,
-    threshold: Annotated[str, Form()] = "",
-    enabled: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Switch an alert rule on or off and set its threshold."""
-    alerts.set_rule(
-        db, code=code, enabled=bool(enabled), threshold=float(threshold) if threshold else None, actor=actor
+async def rule_form(request: Request, db: DbSession, actor: CurrentActor, code: str) -> Response:
+    """Switch an alert rule on or off and set its threshold (a number; the rule's unit)."""
+    raw = await request.form()
+    form = {
+        "code": code,
+        "enabled": str(raw.get("enabled") or ""),
+        "threshold": str(raw.get("threshold") or ""),
+    }
+    form["name"] = alerts.RULES[code].name_vi if code in alerts.RULES else code
+
+    def run() -> None:
+        text = form["threshold"].strip().replace(",", ".")
+        try:
+            threshold = float(text) if text else None
+        except ValueError:
+            raise InvalidInput(
+                f"Ngưỡng phải là số, không phải {form['threshold']!r}",
+                f"The threshold must be a number, not {form['threshold']!r}",
+            ) from None
+        alerts.set_rule(db, code=code, enabled=bool(form["enabled"]), threshold=threshold, actor=actor)
+
+    return answer_form(
+        request, db, run, ok="/targets#rules", template="followup/targets.html", block="rule_form", form=form
     )
-    return RedirectResponse("/targets#rules", status_code=303)
 
 
 # --------------------------------------------------------------------------- alerts and requests
 
 
+def _alerts_context(request: Request, rows: list[views.AlertRow]) -> dict[str, Any]:
+    counts: dict[str, dict[str, int]] = {}
+    for a in rows:
+        rule = "target_missed" if a.rule.startswith("target:") else a.rule
+        counts.setdefault(rule, {}).setdefault(a.status, 0)
+        counts[rule][a.status] += 1
+    en = lang_of(request) == "en"
+    rule_names = {c: (r.name_en if en else r.name_vi) for c, r in alerts.RULES.items()}
+    status_names = STATUS_WORDS["en" if en else "vi"]
+    chart = charts.stacked_bars(
+        [(rule_names.get(rule, rule), n) for rule, n in sorted(counts.items())],
+        order=["open", "requested", "closed"],
+        names=status_names,
+        colours={"open": "#c62828", "requested": "#e08a00", "closed": "#9aa5b1"},
+        title=status_names["title"],
+    )
+    return {"chart": chart}
+
+
+STATUS_WORDS = {
+    "vi": {"open": "Đang mở", "requested": "Đã yêu cầu giải trình", "closed": "Đã đóng", "title": "Cảnh báo"},
+    "en": {"open": "Open", "requested": "Explanation requested", "closed": "Closed", "title": "Alerts"},
+}
+
+
 @page(
-    router, "/alerts", template="followup/alerts.html", action="view-followup", name="rows", tags=["followup"]
+    router,
+    "/alerts",
+    template="followup/alerts.html",
+    action="view-followup",
+    name="rows",
+    context=_alerts_context,
+    tags=["followup"],
 )
 def alerts_page(
     db: DbSession, actor: CurrentActor, status: str | None = None, agency: str | None = None
 ) -> list[views.AlertRow]:
     """List alerts, newest first, with their evidence; a reporter sees their own agency's."""
     return views.alert_rows(db, actor=actor, status=status, agency_code=agency)
+
+
+@router.get("/alerts.{fmt}", dependencies=[require("view-followup")], tags=["followup"])
+def alerts_download(
+    db: DbSession,
+    actor: CurrentActor,
+    fmt: Literal["csv", "xlsx"],
+    status: str | None = None,
+    agency: str | None = None,
+) -> Response:
+    """Download the alerts the viewer may see (the page's filters) as CSV or Excel, one row per alert."""
+    rows = [
+        {
+            **a.model_dump(exclude={"evidence"}),
+            "raised_at": a.raised_at.isoformat(),
+            "late": a.evidence.get("late"),
+        }
+        for a in views.alert_rows(db, actor=actor, status=status, agency_code=agency)
+    ]
+    columns = [
+        "id",
+        "rule",
+        "agency_code",
+        "agency_name",
+        "period",
+        "title_vi",
+        "title_en",
+        "status",
+        "raised_at",
+    ]
+    return table_download(rows, [*columns, "late"], filename="canh-bao", fmt=fmt)
 
 
 @router.post(
@@ -275,86 +358,6 @@ def close_request_form(
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
-# --------------------------------------------------------------------------- plans
-
-
-def _plans_context(request: Request, data: views.PlansPage) -> dict[str, Any]:
-    bars = [
-        (f"{i.agency_code} · {i.title}"[:70], i.start_on, i.due_on, i.status, i.progress) for i in data.items
-    ]
-    return {"gantt": plans.gantt_svg(bars, today=data.today)}
-
-
-@page(
-    router,
-    "/plans",
-    template="followup/plans.html",
-    action="view-followup",
-    name="data",
-    context=_plans_context,
-    tags=["followup"],
-)
-def plans_page(
-    db: DbSession, actor: CurrentActor, agency: str | None = None, kind: str | None = None
-) -> views.PlansPage:
-    """Show action-plan items and IT projects with their timeline (a reporter: their agency's)."""
-    return views.plans_page(db, actor=actor, agency_code=agency, kind=kind)
-
-
-@router.post("/plans", dependencies=[require("edit-plans")], include_in_schema=False)
-async def plan_form(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    """Add an item or an IT project to an agency's plan."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
-
-    def run() -> None:
-        clean = {k: v for k, v in form.items() if v != ""}
-        plans.create_item(db, data=plans.PlanItemIn.model_validate(clean), actor=actor)
-
-    return answer_form(
-        request,
-        db,
-        _validated(run),
-        ok="/plans",
-        template="followup/plans.html",
-        block="plan_form",
-        form=form,
-    )
-
-
-@router.post("/plans/{item_id}/progress", dependencies=[require("edit-plans")], include_in_schema=False)
-async def progress_form(request: Request, db: DbSession, actor: CurrentActor, item_id: int) -> Response:
-    """Report progress of a plan item (percent, status, note, evidence files)."""
-    raw = await request.form()
-    uploads = [f for f in raw.getlist("files") if not isinstance(f, str) and f.filename]
-    files = [(f.filename or "file", await read_upload(f)) for f in uploads]
-    plans.report_progress(
-        db,
-        item_id=item_id,
-        progress=int(str(raw.get("progress") or 0)),
-        status=str(raw.get("status") or ""),
-        note=str(raw.get("note") or ""),
-        actor=actor,
-        files=files,
-    )
-    return RedirectResponse("/plans", status_code=303)
-
-
-@router.post("/api/plans/add", dependencies=[require("edit-plans")], tags=["followup"])
-def add_to_plan_api(
-    db: DbSession,
-    actor: CurrentActor,
-    agency_code: Annotated[str, Body()],
-    criterion: Annotated[str, Body()],
-    title: Annotated[str | None, Body()] = None,
-    due_on: Annotated[date | None, Body()] = None,
-) -> dict[str, int]:
-    """Add "raise this criterion" to an agency's plan (the scorecard's "add to plan" button)."""
-    item = plans.add_to_plan(
-        db, agency_code=agency_code, criterion=criterion, actor=actor, title=title, due_on=due_on
-    )
-    return {"id": item.id}
-
-
 # --------------------------------------------------------------------------- notifications
 
 
@@ -411,6 +414,7 @@ async def settings_form(request: Request, db: DbSession, actor: CurrentActor) ->
         template="followup/notifications.html",
         block="settings_form",
         form=form,
+        again=lambda: {"data": views.notifications_page(db, actor=actor)},
     )
 
 

@@ -5,6 +5,8 @@ The one-stop-shop and petition (1022) systems push batches of records as JSON
 rejected), the rejects with their row (1-based position in the batch) and reason, and the
 (agency_code, month) pairs whose metrics changed. Authentication is `Authorization: Bearer <token>`
 (tokens from `chiso monitor token create NAME`), not the session cookie, so there is no CSRF check.
+A token is limited to its requests per minute (429) and, when scoped, to its record kinds and its
+agency subtree (403 naming the kind or the agency codes outside it), checked before anything is stored.
 """
 
 from __future__ import annotations
@@ -14,16 +16,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from chiso.accounts.tokens import verify_token
+from chiso.accounts.tokens import RATES, check_scope, verify_token
 from chiso.config import get_settings
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
 from chiso.monitoring.ingest import ingest_records
 from chiso.monitoring.records import KINDS, parse_kind
 from chiso.store.models.monitoring import IntegratorToken
 from chiso.web.deps import CurrentUser, DbSession
+from chiso.web.limits import body_limit
 
 ACTION = "push-records"
-MAX_RECORDS = 100_000
+# A generated dossier is ~550 bytes of JSON, one with every column at its widest (27-character ids,
+# times with milliseconds and offset) ~645: budget 700, so a batch of `max_records()` fits in the body
+# limit (31,457 with the default 20 MB uploads).
+RECORD_BYTES_BUDGET = 700
+
+
+def max_records() -> int:
+    """Return the largest batch accepted: as many records as always fit in the request body limit."""
+    return body_limit() // RECORD_BYTES_BUDGET
+
 
 router = APIRouter(tags=["integration"])
 
@@ -48,7 +60,9 @@ def integrator(request: Request, db: DbSession, viewer: CurrentUser) -> Integrat
             "Chỉ hệ thống tích hợp (có token) được gửi bản ghi",
             "Only integrators with a token may push records (Authorization: Bearer <token>)",
         )
-    return verify_token(db, token=token)
+    row = verify_token(db, token=token)
+    RATES.admit(row)
+    return row
 
 
 integrator.chiso_action = ACTION  # type: ignore[attr-defined]  # read by route_action (tests, docs)
@@ -57,7 +71,7 @@ Integrator = Annotated[IntegratorToken, Depends(integrator)]
 
 
 @router.post("/api/records/{kind}", summary="Push a batch of records (integrators)")
-def push_records(kind: str, batch: RecordBatch, token: Integrator) -> dict[str, Any]:
+def push_records(kind: str, batch: RecordBatch, token: Integrator, db: DbSession) -> dict[str, Any]:
     """Validate and store a batch of dossiers, procedures or petitions; return counts and rejects."""
     parsed = parse_kind(kind)
     if parsed is None:
@@ -65,11 +79,14 @@ def push_records(kind: str, batch: RecordBatch, token: Integrator) -> dict[str, 
             f"Không có loại bản ghi {kind}; dùng {', '.join(KINDS)}",
             f"No record kind {kind}; use one of {', '.join(KINDS)}",
         )
-    if len(batch.records) > MAX_RECORDS:
+    limit = max_records()
+    if len(batch.records) > limit:
         raise InvalidInput(
-            f"Lô quá lớn: {len(batch.records)} bản ghi, tối đa {MAX_RECORDS}; hãy chia nhỏ",
-            f"Batch too large: {len(batch.records)} records, at most {MAX_RECORDS}; split it",
+            f"Lô quá lớn: {len(batch.records)} bản ghi, tối đa {limit}; hãy chia nhỏ",
+            f"Batch too large: {len(batch.records)} records, at most {limit}; split it",
         )
+    codes = {str(r.get("agency_code") or "") for r in batch.records if isinstance(r, dict)}
+    check_scope(db, token=token, kind=parsed, agency_codes=codes)
     report = ingest_records(
         batch.records, kind=parsed, data_dir=get_settings().data_dir, source=f"api:{token.name}"
     )

@@ -1,75 +1,84 @@
-"""The live service-quality board (Decision 766, current month) and its JSON twin.
+"""The live service-quality board (Decision 766) of a month, quarter or year, its JSON twin and downloads.
 
-Web layer; calls chiso.monitoring.live (the service) and chiso.units.agencies for names and
-parents, never SQL. The page's `board` block refreshes itself with htmx every 2 seconds.
+Web layer; calls chiso.flows.live, never SQL and never a computation. The board is served from the
+last computed result: a request for a period whose first board is still being computed waits on the
+event loop (the router's dependency runs before the database admission slot is taken), an unchanged
+board answers 304 to the page's revalidation (ETag), and the page's script (static/live.js) polls
+every 2 s only while the tab is visible.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
-import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from chiso.config import get_settings
-from chiso.monitoring.live import LiveBoard, get_live_board, now_in_vietnam
-from chiso.units.agencies import search_agencies
-from chiso.web.deps import DbSession, require
+from chiso.flows.live import get_live_board, wait_for_board
+from chiso.monitoring.live import LiveBoard
+from chiso.web.deps import require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import table_download
 
-router = APIRouter()
+
+async def board_ready(request: Request) -> None:
+    """Wait, without a database slot or a thread, until the asked period's first board exists."""
+    await wait_for_board(request.query_params.get("period") or None)
+
+
+router = APIRouter(dependencies=[Depends(board_ready)])
 register_messages(
     {
         "Giám sát chất lượng phục vụ theo thời gian thực (Bộ chỉ số 766)": "Live service-quality monitor "
         "(Decision 766 index)",
-        "Tháng": "Month",
+        "Kỳ": "Period",
         "Cập nhật lúc": "Updated at",
-        "Tự làm mới mỗi 2 giây": "Refreshes itself every 2 seconds",
+        "Tự làm mới mỗi 2 giây khi trang đang mở": "Refreshes every 2 seconds while the page is visible",
         "Hạng": "Rank",
         "Cơ quan": "Agency",
         "Tổng điểm": "Total",
         "Xếp loại": "Band",
         "Hồ sơ tiếp nhận": "Dossiers received",
         "Xu hướng": "Trend",
-        "Chưa có dữ liệu hồ sơ cho tháng này.": "No dossier data for this month yet.",
+        "Chưa có dữ liệu hồ sơ cho kỳ này.": "No dossier data for this period yet.",
+        "chưa có dữ liệu": "no data",
+        "Chưa có dữ liệu": "No data",
         "Công khai, minh bạch": "Transparency",
         "Tiến độ giải quyết": "Timeliness",
         "Dịch vụ công trực tuyến": "Online services",
         "Số hóa hồ sơ": "Digitisation",
         "Mức độ hài lòng": "Satisfaction",
         "Thanh toán trực tuyến": "Online payment",
-        "Sắp xếp theo": "Sort by",
         "Nhóm": "Group",
         "Hạng trong nhóm": "Rank within the group",
+        "Tất cả các nhóm": "All groups",
+        "Tìm cơ quan": "Find an agency",
+        "Xem": "Show",
+        "Tháng, quý hoặc năm": "Month, quarter or year",
+        "Số cơ quan theo xếp loại": "Agencies per band",
+        "Số cơ quan": "Agencies",
     }
 )
 
-
-def _agencies(db: DbSession) -> pd.DataFrame | None:
-    # Only agencies that exist this month: the districts abolished in 2025 have no current board.
-    rows = search_agencies(db, on=now_in_vietnam().date())
-    if not rows:
-        return None
-    return pd.DataFrame(
-        {
-            "agency_code": [a.code for a in rows],
-            "name": [a.name_vi for a in rows],
-            "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
-            "level": [a.kind for a in rows],
-        }
-    )
+BAND_ORDER = ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu")
 
 
-def build_live_board(db: DbSession, sort: str, order: str) -> LiveBoard:
-    """Return the live board of the current month, agencies named and rolled up as registered."""
-    return get_live_board(data_dir=get_settings().data_dir, sort=sort, order=order, agencies=_agencies(db))
+def band_counts(board: LiveBoard) -> list[tuple[str, int]]:
+    """Return (band, number of agencies) in band order, then the agencies without data ("no data")."""
+    counts = dict.fromkeys(BAND_ORDER, 0)
+    missing = 0
+    for row in board.rows:
+        if row.band is None:
+            missing += 1
+        else:
+            counts[row.band] = counts.get(row.band, 0) + 1
+    return [*counts.items(), ("Chưa có dữ liệu", missing)]
 
 
 def sparkline(values: list[float | None], width: int = 90, height: int = 22) -> str:
-    """Return the `points` of an SVG polyline for a trend (0-100 scale, missing months skipped)."""
+    """Return the `points` of an SVG polyline for a trend (0-100 scale, missing periods skipped)."""
     n = len(values)
     if n == 0:
         return ""
@@ -80,26 +89,38 @@ def sparkline(values: list[float | None], width: int = 90, height: int = 22) -> 
 
 
 def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
-    return {"sparkline": sparkline}
+    return {"sparkline": sparkline, "band_counts": band_counts(board)}
+
+
+def _board_etag(request: Request, board: LiveBoard) -> str:
+    search = hashlib.blake2b((board.search or "").encode("utf-8"), digest_size=4).hexdigest()
+    return f"{board.version}-{board.sort}-{board.order}-{board.group or ''}-{search}"
 
 
 @page(router, "/monitoring/live", template="monitoring/live.html", action="view-monitoring", name="board",
-      block="board", context=_board_context, tags=["monitoring"])  # fmt: skip
+      block="board", context=_board_context, tags=["monitoring"], etag=_board_etag)  # fmt: skip
 def live_page(
-    db: DbSession,
+    period: Annotated[str | None, Query(description="2026-06, 2026-Q2 or 2026; default this month")] = None,
     sort: Annotated[str, Query()] = "rank",
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+    group: Annotated[str | None, Query(description="agency kind: department, district, commune...")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of an agency's code or name")] = None,
 ) -> LiveBoard:
-    """Show every agency's 766 score and components for the current month; htmx gets the board only."""
-    return build_live_board(db, sort, order)
+    """Show every agency's 766 score and components for a period; agencies without dossiers have no data."""
+    return get_live_board(period or None, sort=sort, order=order, group=group or None, search=q)
 
 
 @router.get(
     "/monitoring/live.{fmt}", dependencies=[require("view-monitoring")], tags=["monitoring"],
 )  # fmt: skip
-def live_download(db: DbSession, fmt: Literal["csv", "xlsx"]) -> Response:
-    """Download the live board of the current month (one row per agency, points per group) as CSV or Excel."""
-    board = build_live_board(db, "rank", "asc")
+def live_download(
+    fmt: Literal["csv", "xlsx"],
+    period: Annotated[str | None, Query()] = None,
+    group: Annotated[str | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Download the live board as CSV or Excel: a row per agency, points per group, empty = no data."""
+    board = get_live_board(period or None, group=group or None, search=q)
     groups = [str(g["code"]) for g in board.groups]
     columns = ["period", "level", "rank", "agency_code", "name", "total", "band", *groups, "received"]
     rows = [

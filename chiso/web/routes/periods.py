@@ -17,10 +17,12 @@ from pydantic import BaseModel
 from chiso.assessment import bulk, overview, periods
 from chiso.assessment.schemas import PeriodDetail, PeriodOut, Ranking
 from chiso.clock import LocalDatetime
+from chiso.flows import computed
 from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
+from chiso.web.routes.rankings import group_sizes
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
@@ -50,7 +52,7 @@ class OpenPeriodIn(BaseModel):
 )
 def open_period_api(db: DbSession, actor: CurrentActor, body: Annotated[OpenPeriodIn, Body()]) -> PeriodOut:
     """Open an assessment period (secretariat)."""
-    opened = periods.open_period(db, actor=actor, **body.model_dump())
+    opened = computed.open_period(db, actor=actor, **body.model_dump())  # with its computed values
     notices.period_opened(db, period_code=opened.code)
     return overview.period_detail(db, period_code=opened.code, actor=actor).period
 
@@ -111,7 +113,8 @@ async def bulk_import(
 
 
 def _preview_context(request: Request, ranking: Ranking) -> dict[str, object]:
-    return {"ranking": ranking, "groups": sorted({r.group for r in ranking.rows}), "preview": True}
+    groups = sorted({r.group for r in ranking.rows})
+    return {"ranking": ranking, "groups": groups, "preview": True, "group_sizes": group_sizes(ranking)}
 
 
 @page(router, "/assessment/{code}/preview", template="assessment/ranking.html", action="manage-periods",

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from chiso.assessment import evidence, overview, publication
-from chiso.assessment.schemas import PublishedPeriod, RankingPage
+from chiso.assessment.schemas import PublishedPeriod, Ranking, RankingPage
 from chiso.reports.charts import ranking_chart_svg
 from chiso.web.deps import DbSession, require
 from chiso.web.i18n import gettext_for, register_messages
@@ -22,6 +22,15 @@ router = APIRouter()
 CHART_TITLES = ("Xếp loại", "Nhóm", "Số đơn vị theo xếp loại", "Số đơn vị", "Phân bố tổng điểm", "Tổng điểm")
 register_messages({"Số đơn vị theo xếp loại": "Agencies per band", "Số đơn vị": "Agencies",
                    "Phân bố tổng điểm": "Spread of totals"})  # fmt: skip
+register_messages({
+    "Khoảng hạng 5–95%": "Rank interval 5–95%", "trung vị": "median", "Trung vị": "Median",
+    "hạng ổn định": "rank is firm", "Phân vị 5–95%": "5th–95th percentile",
+    "lần mô phỏng": "replications", "Độ nhạy của xếp hạng": "Sensitivity of the ranking",
+    "Khoảng hạng: trong 90% các phương án hợp lý của giả định (trọng số, cách xử lý thiếu số liệu...), "
+    "hạng của đơn vị nằm trong khoảng này.": "Rank interval: in 90% of the plausible variants of the "
+    "assumptions (weights, how missing data count...), the agency's rank lies in this range.",
+    "Kết quả này được công bố không kèm khoảng hạng": "These results were published without rank intervals",
+})  # fmt: skip
 
 
 @page(router, "/rankings", template="assessment/rankings.html", action="view-rankings", name="published",
@@ -57,7 +66,16 @@ def _ranking_context(request: Request, ranking: RankingPage) -> dict[str, Any]:
         {"group": r.group, "total": r.total, "band": r.band, "agency": r.agency_name_vi} for r in ranking.rows
     ]
     chart = ranking_chart_svg(rows, labels={t: _(t) for t in CHART_TITLES})
-    return {"groups": ranking.groups, "revisions": ranking.revisions, "preview": False, "chart": chart}
+    return {"groups": ranking.groups, "revisions": ranking.revisions, "preview": False, "chart": chart,
+            "group_sizes": group_sizes(ranking)}  # fmt: skip
+
+
+def group_sizes(ranking: Ranking) -> dict[str, int]:
+    """Ranks a group's interval bar spans: its agencies (or the worst rank any interval reaches)."""
+    sizes: dict[str, int] = {}
+    for row in ranking.rows:
+        sizes[row.group] = max(sizes.get(row.group, 0) + 1, row.rank_high or 0)
+    return sizes
 
 
 @page(router, "/rankings/{code}", template="assessment/ranking.html", action="view-rankings", name="ranking",

@@ -30,7 +30,7 @@ def _third_party(name: str) -> Any:
     if name == "htmx.min.js":
         return importlib.resources.files("js_lib_htmx") / "static" / "htmx" / "htmx.min.js"
     if name.startswith("swagger/") and name.removeprefix("swagger/") in SWAGGER_FILES:
-        try:
+        try:  # swagger-ui-bundle is optional: /api/docs falls back to its plain page without it
             from swagger_ui_bundle import swagger_ui_path
         except ImportError:
             return None

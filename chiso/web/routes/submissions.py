@@ -14,16 +14,48 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chiso.assessment import audit, evidence, excel, review, submissions
-from chiso.assessment.schemas import PreviewScore, SaveReport, SubmissionView, ValueInput
-from chiso.flows import followup_notices as notices
+from chiso.assessment import evidence, excel, receipts, review, submissions
+from chiso.assessment.receipts import SubmissionReceipt
+from chiso.assessment.schemas import CriterionHistory, PreviewScore, SaveReport, SubmissionView, ValueInput
 from chiso.flows import scoring as flow
+from chiso.flows import submissions as submitting
 from chiso.web.deps import CurrentActor, DbSession, require
+from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import attachment, is_htmx, render
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
+register_messages(
+    {
+        "Biên nhận": "Receipt",
+        "Biên nhận bản tự đánh giá": "Self-assessment receipt",
+        "Bản tự đánh giá này đã được nộp trước đó; không cần nộp lại.": (
+            "This self-assessment had already been submitted; there is no need to submit it again."
+        ),
+        "Đã nộp bản tự đánh giá thành công.": "The self-assessment was submitted.",
+        "Số biên nhận": "Receipt number",
+        "Thời điểm nộp": "Submitted at",
+        "Số tiêu chí đã nhập": "Criteria filled in",
+        "Số minh chứng": "Evidence documents",
+        "tệp": "files",
+        "Lưu hoặc in trang này (Ctrl+P) để làm biên nhận.": "Save or print this page (Ctrl+P) as a receipt.",
+        "Về bản tự đánh giá": "Back to the self-assessment",
+        "Lịch sử tiêu chí": "Criterion history",
+        "Bản tự đánh giá chưa được nộp; đây là tình trạng hiện tại, chưa phải biên nhận.": (
+            "The self-assessment has not been submitted; this is its current state, not a receipt."
+        ),
+        "Chưa có thay đổi nào.": "No changes yet.",
+        "Nộp bản tự đánh giá? Sau khi nộp, giá trị và minh chứng bị khóa cho đến khi thẩm định xong.": (
+            "Submit the self-assessment? Once submitted, values and evidence are locked until reviewed."
+        ),
+        "tiêu chí bắt buộc.": "required criteria are empty.",
+        "Trả lại bản tự đánh giá cho đơn vị sửa?": "Return the self-assessment to the agency for correction?",
+        "Duyệt bản tự đánh giá? Điểm sẽ được dùng cho xếp hạng.": (
+            "Approve the self-assessment? Its points will count in the ranking."
+        ),
+    }
+)
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
 FORM = "/assessment/{code}/agencies/{agency}"
 
@@ -109,23 +141,28 @@ async def draft_form(
 
 @router.post(FORM + "/submit", dependencies=[require("edit-submission")], include_in_schema=False)
 def submit_form(db: DbSession, actor: CurrentActor, code: str, agency: str) -> RedirectResponse:
-    """Submit (or resubmit) the self-assessment; refused while required fields are empty."""
-    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
-    notices.submission_received(db, period_code=code, agency_code=agency)
-    return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
+    """Submit (or resubmit) the self-assessment and show its receipt; a repeated submit shows it too."""
+    receipt = submitting.submit_submission(db, period_code=code, agency_code=agency, actor=actor)
+    again = "?again=1" if receipt.repeated else ""
+    return RedirectResponse(FORM.format(code=quote(code), agency=quote(agency)) + "/receipt" + again, 303)
 
 
 @router.post(
     "/api" + FORM + "/submit",
-    response_model=SubmissionView,
+    response_model=SubmissionReceipt,
     dependencies=[require("edit-submission")],
     tags=["assessment"],
 )
-def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionView:
-    """Submit (or resubmit) the self-assessment (JSON twin)."""
-    submissions.submit(db, period_code=code, agency_code=agency, actor=actor)
-    notices.submission_received(db, period_code=code, agency_code=agency)
-    return submissions.get_submission_view(db, period_code=code, agency_code=agency, actor=actor)
+def submit_api(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionReceipt:
+    """Submit (or resubmit) the self-assessment; answers with its receipt (`repeated` on a second submit)."""
+    return submitting.submit_submission(db, period_code=code, agency_code=agency, actor=actor)
+
+
+@page(router, FORM + "/receipt", template="assessment/receipt.html", action="view-assessment",
+      name="receipt", tags=["assessment"])  # fmt: skip
+def receipt_page(db: DbSession, actor: CurrentActor, code: str, agency: str) -> SubmissionReceipt:
+    """Show the receipt of an agency's submission: number, time, values and documents handed in."""
+    return receipts.submission_receipt(db, period_code=code, agency_code=agency, actor=actor)
 
 
 @router.post(FORM + "/evidence", dependencies=[require("edit-submission")], include_in_schema=False)
@@ -226,17 +263,12 @@ async def template_upload_form(
     return RedirectResponse(f"{target}?uploaded={len(result.changed)}", status_code=303)
 
 
-@router.get(
-    "/api" + FORM + "/history/{indicator}",
-    response_model=list[dict[str, Any]],
-    dependencies=[require("view-assessment")],
-    tags=["assessment"],
-)
-def history_api(
+@page(router, FORM + "/history/{indicator}", template="assessment/history.html", action="view-assessment",
+      name="history", tags=["assessment"])  # fmt: skip
+def history_page(
     db: DbSession, actor: CurrentActor, code: str, agency: str, indicator: str
-) -> list[dict[str, Any]]:
-    """Return every change of one criterion's value and review."""
-    rows = review.value_history(
+) -> CriterionHistory:
+    """Show every change of one criterion's value and review: who, when, old -> new, comment."""
+    return review.criterion_history(
         db, period_code=code, agency_code=agency, indicator_code=indicator, actor=actor
     )
-    return [{k: getattr(r, k) for k in audit.AUDIT_COLUMNS} for r in rows]

@@ -1,0 +1,127 @@
+"""Per-procedure drill-down of the dossier metrics: which procedures and dossiers make a rate.
+
+Monitoring layer, beside `score766`: runs the same metric expressions over the prepared dossiers
+(`compute.sources.prepare_sources`) grouped by agency, period and procedure, and lists the dossiers
+behind one agency's figure, as the national portal lets a province open a rate. Imports nothing
+from chiso.store, web or cli.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chiso.errors import InvalidInput, Problem
+from chiso.monitoring.compute.backend import RecordTables
+from chiso.monitoring.compute.sources import prepare_sources
+from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics, get_metric
+from chiso.monitoring.periods import Period
+
+BREAKDOWN_COLUMNS = [
+    "agency_code", "period", "procedure_code", "indicator_code", "numerator", "denominator", "value",
+]  # fmt: skip
+DOSSIER_COLUMNS = ["dossier_id", "procedure_code", "received_at", "in_numerator", "in_denominator"]
+
+
+def dossier_metrics(metrics: Sequence[Metric] | None = None) -> list[Metric]:
+    """Return the metrics counted over dossiers (the ones a procedure drill-down explains)."""
+    return [m for m in (metrics if metrics is not None else builtin_metrics()) if m.source == "dossiers"]
+
+
+def compute_procedure_breakdown(
+    records: RecordTables,
+    periods: Sequence[Period],
+    *,
+    metrics: Sequence[Metric] | None = None,
+    agencies: Sequence[str] | None = None,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """Return every dossier metric's numerator, denominator and rate per agency, period and procedure.
+
+    The rows of one agency and metric add up to its figure (before a roll-up; dossier satisfaction
+    before complaints are subtracted). A zero denominator gives an empty (null) value.
+
+    Args:
+        records: raw record tables (see `compute.backend.tables_from_arrow`, `tables_from_files`).
+        periods: disjoint periods.
+        metrics: default every built-in metric counted over dossiers.
+        agencies: only these agencies' dossiers.
+        as_of: cut-off for still-open dossiers.
+    """
+    chosen = dossier_metrics(metrics)
+    sources = prepare_sources(records, periods, as_of=as_of, only_agencies=agencies)
+    d = sources.dossiers
+    aggs: dict[str, Any] = {}
+    for metric in chosen:
+        aggs.update(metric.aggregates(d))
+    wide = d.group_by([*KEYS, "procedure_code"]).aggregate(**aggs).to_pandas()
+    frames = []
+    for metric in chosen:
+        num = wide[f"{metric.code}__num"].to_numpy(dtype=np.int64)
+        den = wide[f"{metric.code}__den"].to_numpy(dtype=np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "agency_code": wide["agency_code"],
+                    "period": wide["period"],
+                    "procedure_code": wide["procedure_code"],
+                    "indicator_code": metric.code,
+                    "numerator": num,
+                    "denominator": den,
+                    "value": value,
+                }  # fmt: skip
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["denominator"] > 0]
+    return out.sort_values(["agency_code", "period", "indicator_code", "procedure_code"]).reset_index(
+        drop=True
+    )
+
+
+def list_metric_dossiers(
+    records: RecordTables,
+    period: Period,
+    *,
+    agency_code: str,
+    indicator_code: str,
+    procedure_code: str | None = None,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """Return the dossiers behind one agency's figure: each counted in the denominator, and whether
+    it counts in the numerator.
+
+    Raises:
+        InvalidInput: the metric is unknown or not counted over dossiers.
+    """
+    metric = get_metric(indicator_code)
+    if metric.source != "dossiers":
+        raise InvalidInput(
+            f"{indicator_code} không tính trên hồ sơ", f"{indicator_code} is not counted over dossiers",
+            [Problem("Chọn một chỉ số tính trên hồ sơ", "Choose a metric counted over dossiers",
+                     field="indicator_code")],
+        )  # fmt: skip
+    d = prepare_sources(records, [period], as_of=as_of, only_agencies=[agency_code]).dossiers
+    if procedure_code is not None:
+        d = d.filter(d.procedure_code == procedure_code)
+    listed = d.select(
+        "dossier_id", "procedure_code", "received_at",
+        in_numerator=_flag(metric.numerator(d)), in_denominator=_flag(metric.denominator(d)),
+    ).to_pandas()  # fmt: skip
+    listed = listed[listed["in_denominator"]]
+    ordered: pd.DataFrame = listed.sort_values(["procedure_code", "dossier_id"]).reset_index(drop=True)
+    return ordered[DOSSIER_COLUMNS]
+
+
+def _flag(value: Any) -> Any:
+    if value.type().is_boolean():
+        return value.fill_null(False)
+    return value.cast("int64").fill_null(0) > 0

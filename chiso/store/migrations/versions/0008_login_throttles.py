@@ -1,0 +1,27 @@
+"""login throttles: an atomic attempt counter per username and per client address
+
+Revision ID: 0008
+Revises: 0005
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('login_throttles',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_allowed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttles'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('login_throttles')

@@ -93,8 +93,10 @@ def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
 
 
 def _board_etag(request: Request, board: LiveBoard) -> str:
-    search = hashlib.blake2b((board.search or "").encode("utf-8"), digest_size=4).hexdigest()
-    return f"{board.version}-{board.sort}-{board.order}-{board.group or ''}-{search}"
+    # The group and the search are the visitor's text: hashed, so a CR/LF never reaches the header.
+    typed = f"{board.group or ''}\x1f{board.search or ''}"
+    search = hashlib.blake2b(typed.encode("utf-8"), digest_size=4).hexdigest()
+    return f"{board.version}-{board.sort}-{board.order}-{search}"
 
 
 @page(router, "/monitoring/live", template="monitoring/live.html", action="view-monitoring", name="board",

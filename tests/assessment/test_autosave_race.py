@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,11 +20,29 @@ from chiso.accounts.actors import SYSTEM, Actor
 from chiso.accounts.service import create_user
 from chiso.assessment import periods, submissions
 from chiso.errors import Conflict
-from chiso.store import session_scope
+from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
 from chiso.web.errors import install_error_handlers
 
 SAVES = 50
+
+
+@pytest.fixture(scope="module")
+def race_url(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return a database of this module's own on the backend of `store_url`: its rows are committed, and
+    the other modules' rolled-back tests expect a store without them."""
+    if store_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'chiso.db'}"
+    else:
+        admin = make_url(store_url)
+        url = admin.set(database=f"{admin.database}_race").render_as_string(hide_password=False)
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{admin.database}_race" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{admin.database}_race"'))
+        engine.dispose()
+    init_database(url)
+    return url
 
 
 def seed_period(url: str) -> tuple[str, str, str]:
@@ -57,16 +75,16 @@ def actor_of(url: str, username: str) -> Actor:
         return user
 
 
-def test_fifty_saves_without_a_version_all_succeed_one_after_another(store_url: str) -> None:
-    period_code, agency_code, username = seed_period(store_url)
-    actor = actor_of(store_url, username)
+def test_fifty_saves_without_a_version_all_succeed_one_after_another(race_url: str) -> None:
+    period_code, agency_code, username = seed_period(race_url)
+    actor = actor_of(race_url, username)
     start = threading.Barrier(SAVES)
     outcomes: list[str] = []
 
     def save(i: int) -> None:
         start.wait()
         try:
-            with session_scope(store_url) as s:
+            with session_scope(race_url) as s:
                 submissions.save_draft(
                     s, period_code=period_code, agency_code=agency_code, actor=actor,
                     values={"HT_ATTT": {"value": i % 5}, "UD_HOP_TRUC_TUYEN": {"value": i}},
@@ -81,7 +99,7 @@ def test_fifty_saves_without_a_version_all_succeed_one_after_another(store_url: 
     for thread in threads:
         thread.join()
     assert outcomes == ["ok"] * SAVES, sorted(set(outcomes))
-    with session_scope(store_url) as s:
+    with session_scope(race_url) as s:
         view = submissions.get_submission_view(
             s, period_code=period_code, agency_code=agency_code, actor=actor
         )
@@ -89,17 +107,17 @@ def test_fifty_saves_without_a_version_all_succeed_one_after_another(store_url: 
         assert view.version == 1 + SAVES
 
 
-def test_only_a_stale_explicit_version_is_a_conflict(store_url: str) -> None:
-    period_code, agency_code, username = seed_period(store_url)
-    actor = actor_of(store_url, username)
+def test_only_a_stale_explicit_version_is_a_conflict(race_url: str) -> None:
+    period_code, agency_code, username = seed_period(race_url)
+    actor = actor_of(race_url, username)
     args = {"period_code": period_code, "agency_code": agency_code, "actor": actor}
-    with session_scope(store_url) as s:
+    with session_scope(race_url) as s:
         seen = submissions.save_draft(s, values={"HT_ATTT": {"value": 1}}, **args).version
-    with session_scope(store_url) as s:
+    with session_scope(race_url) as s:
         saved = submissions.save_draft(s, values={"HT_ATTT": {"value": 2}}, expected_version=seen, **args)
-    with pytest.raises(Conflict), session_scope(store_url) as s:
+    with pytest.raises(Conflict), session_scope(race_url) as s:
         submissions.save_draft(s, values={"HT_ATTT": {"value": 3}}, expected_version=seen, **args)
-    with session_scope(store_url) as s:
+    with session_scope(race_url) as s:
         again = submissions.save_draft(
             s, values={"HT_ATTT": {"value": 3}}, expected_version=saved.version, **args
         )

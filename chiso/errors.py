@@ -7,8 +7,12 @@ them into HTTP responses and CLI messages.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+
+#: Problems an error lists; past this only their count is given (a 200,000-row file must not answer 90 MB).
+MAX_LISTED_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,10 @@ class ChisoError(Exception):
     ) -> None:
         self.message_vi = message_vi
         self.message_en = message_en or message_vi
-        self.problems: Sequence[Problem] = tuple(problems)
+        found = iter(problems)
+        self.problems: Sequence[Problem] = tuple(itertools.islice(found, MAX_LISTED_PROBLEMS))
+        #: Every problem found, listed or not.
+        self.problem_count = len(self.problems) + sum(1 for _ in found)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -69,6 +76,11 @@ class ChisoError(Exception):
             if self.message_vi == self.message_en
             else f"{self.message_vi} / {self.message_en}"
         )
+        if self.problem_count > len(self.problems):
+            head += (
+                f" ({self.problem_count:,} lỗi, liệt kê {len(self.problems)} lỗi đầu / "
+                f"{self.problem_count:,} problems, the first {len(self.problems)} listed)"
+            )
         if not self.problems:
             return head
         return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)
@@ -108,3 +120,28 @@ class StoreUnavailable(ChisoError):
     """The database cannot be reached, opened or written."""
 
     status = 503
+
+
+def text_problems(value: str, *, field: str, max_chars: int) -> list[Problem]:
+    """Check a text a person typed: at most `max_chars` characters and no control character but tab/newline.
+
+    A NUL byte or an over-long text would otherwise reach the database, which refuses both (PostgreSQL).
+    """
+    problems = []
+    if len(value) > max_chars:
+        problems.append(
+            Problem(
+                f"Quá dài: {len(value):,} ký tự, tối đa {max_chars:,}",
+                f"Too long: {len(value):,} characters, at most {max_chars:,}",
+                field=field,
+            )
+        )
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        problems.append(
+            Problem(
+                "Có ký tự điều khiển (như NUL) không được phép",
+                "Holds a control character (such as NUL) that is not allowed",
+                field=field,
+            )
+        )
+    return problems

@@ -26,7 +26,7 @@ from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
 from chiso.assessment.submissions import EDITABLE_STATUSES, open_submission, period_form
 from chiso.config import get_settings
-from chiso.errors import Conflict, InvalidInput, NotFound, Problem
+from chiso.errors import Conflict, InvalidInput, NotFound, Problem, text_problems
 from chiso.store.models.assessment import Evidence, EvidenceFile, Submission
 
 ALLOWED_TYPES = {
@@ -184,6 +184,13 @@ def add_evidence(
             "Cần số hiệu văn bản minh chứng",
             "The evidence needs a document number",
             [Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number")],
+        )
+    bad_text = text_problems(document_number, field="document_number", max_chars=120) + text_problems(
+        summary, field="summary", max_chars=4000
+    )
+    if bad_text:
+        raise InvalidInput(
+            "Thông tin minh chứng không hợp lệ", "The evidence details are not valid", bad_text
         )
     kinds = [check_upload(name, data) for name, data in files]
     ev = Evidence(

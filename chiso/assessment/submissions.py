@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -132,6 +132,19 @@ def _stored(row: SubmissionValue) -> CleanValue:
     return CleanValue(row.value, row.numerator, row.denominator, row.choice, row.comment)
 
 
+def lock_submission(session: Session, *, submission: Submission) -> None:
+    """Hold the submission's row until the transaction ends, and reload it: saves run one at a time.
+
+    Without it, 50 simultaneous autosaves of one agency read the same version and all but one fail.
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks: a no-op UPDATE takes the database's
+    write lock (waiting up to its busy timeout), so the reads that follow see the last committed save.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = update(Submission).where(Submission.id == submission.id).values(id=Submission.id)
+        session.execute(stmt.execution_options(synchronize_session=False))
+    session.refresh(submission, with_for_update=True)
+
+
 def save_draft(
     session: Session,
     *,
@@ -161,6 +174,7 @@ def save_draft(
     now = now or clock.now()
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_edit(session, actor=actor, submission=sub)
+    lock_submission(session, submission=sub)
     if sub.status not in EDITABLE_STATUSES:
         raise Conflict(
             f"Bản tự đánh giá đang ở trạng thái '{sub.status}', không sửa được",

@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from chiso.errors import InvalidInput, NotFound, Problem
+from chiso.frameworks.bounded_yaml import load_bounded_yaml
 from chiso.frameworks.schema import Framework
 from chiso.frameworks.uncertainty import UncertaintySpec, default_uncertainty, uncertainty_from_dict
 from chiso.frameworks.validate import check_framework_model, problems_from_validation
@@ -68,7 +69,7 @@ def parse_framework(raw: Any, *, file: str | None = None) -> tuple[Framework | N
 
 def _read_yaml(text: str, file: str | None) -> tuple[Any, list[Problem]]:
     try:
-        return yaml.safe_load(text), []
+        return load_bounded_yaml(text), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None

@@ -34,6 +34,7 @@ import yaml
 
 from chiso.config import get_settings
 from chiso.errors import InvalidInput, Problem
+from chiso.frameworks.bounded_yaml import load_bounded_yaml
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2050, 12, 31)
@@ -222,7 +223,7 @@ def _as_dates(values: Any, where: str) -> tuple[date, ...]:
 
 def _read_years(path: Path, *, nested: bool) -> dict[int, YearDays]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_bounded_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidInput(
             f"Không đọc được lịch nghỉ {path}: {exc}",

@@ -20,7 +20,7 @@ import chiso
 from chiso.web import security
 from chiso.web.conditional import NotModifiedShortcut
 from chiso.web.deps import route_action
-from chiso.web.errors import install_error_handlers
+from chiso.web.errors import install_error_handlers, refuse_crafted
 from chiso.web.i18n import pick_lang
 from chiso.web.limits import ContentTooLarge, announced_too_large, install_body_limit
 from chiso.web.openapi import declare_responses
@@ -41,7 +41,7 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     request.state.request_id = uuid.uuid4().hex[:12]
     query_lang = request.query_params.get("lang")
     request.state.lang = pick_lang(query_lang, request.cookies.get(security.LANG_COOKIE))
-    response = _refuse_oversize(request) or await call_next(request)
+    response = _refuse_oversize(request) or refuse_crafted(request) or await call_next(request)
     secure = _cookie_secure(request)
     if query_lang in ("vi", "en"):
         response.set_cookie(

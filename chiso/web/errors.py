@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chiso.errors import ChisoError, InvalidInput, Problem
+from chiso.errors import ChisoError, Conflict, InvalidInput, Problem
 from chiso.web.deps import LoginRequired
 from chiso.web.rendering import lang_of, render
 
@@ -62,8 +64,16 @@ def _respond(request: Request, exc: ChisoError, headers: dict[str, str] | None =
     )
 
 
+#: FastAPI's reply to a body it cannot decode (malformed, or nested deeper than the decoder allows).
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
 def _http_error(status: int, detail: Any = None) -> ChisoError:
     vi, en = HTTP_MESSAGES.get(status, (f"Lỗi HTTP {status}", f"HTTP error {status}"))
+    if detail == _UNPARSED_BODY:
+        detail = None
+        vi += ": nội dung gửi lên không đọc được (sai cú pháp hoặc lồng nhau quá sâu)"
+        en += ": the body cannot be read (malformed, or nested too deeply)"
     if isinstance(detail, str) and detail and detail not in ("Not Found", "Method Not Allowed"):
         en = f"{en}: {detail}"
         vi = f"{vi}: {detail}"
@@ -111,9 +121,63 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return response
 
 
+def refuse_crafted(request: Request) -> Response | None:
+    """Refuse a URL holding a NUL byte (400 in the one error shape): no name, code or text has one."""
+    path, query = request.scope.get("path", ""), request.scope.get("query_string", b"")
+    if "\x00" not in path and b"\x00" not in unquote_to_bytes(query):
+        return None
+    error = InvalidInput(
+        "Địa chỉ có ký tự NUL (%00), không hợp lệ",
+        "The address holds a NUL character (%00), which no value may contain",
+    )
+    error.status = 400
+    return _respond(request, error)
+
+
+async def handle_too_deep(request: Request, exc: Exception) -> Response:
+    """Map input nested too deeply for the code that walks it (JSON, an expression) to 422."""
+    log.info("refused input nested too deeply: %s %s", request.method, request.url.path)
+    return _respond(
+        request,
+        InvalidInput(
+            "Dữ liệu gửi lên lồng nhau quá sâu; hãy làm phẳng lại",
+            "The submitted data is nested too deeply; flatten it",
+        ),
+    )
+
+
+async def handle_value_out_of_range(request: Request, exc: Exception) -> Response:
+    """Map a value the database cannot hold (a 30-digit id, an over-long or NUL text) to 422."""
+    log.info("refused a value the database cannot hold: %s", type(exc).__name__)
+    return _respond(
+        request,
+        InvalidInput(
+            "Có giá trị quá lớn, quá dài hoặc chứa ký tự không hợp lệ; hãy sửa lại",
+            "A value is too large, too long or holds a character that is not allowed; correct it",
+        ),
+    )
+
+
+async def handle_write_conflict(request: Request, exc: Exception) -> Response:
+    """Map a lost race between two simultaneous writes (a unique key, a row version) to 409."""
+    log.info("write conflict: %s", type(exc).__name__)
+    return _respond(
+        request,
+        Conflict(
+            "Dữ liệu vừa được người khác thay đổi cùng lúc; hãy tải lại trang rồi thử lại",
+            "Someone changed the same data at the same moment; reload and try again",
+        ),
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
     app.add_exception_handler(ChisoError, handle_chiso_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(RecursionError, handle_too_deep)
+    app.add_exception_handler(OverflowError, handle_value_out_of_range)
+    app.add_exception_handler(DataError, handle_value_out_of_range)
+    app.add_exception_handler(IntegrityError, handle_write_conflict)
+    app.add_exception_handler(StaleDataError, handle_write_conflict)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -175,6 +176,13 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """Return the Content-Disposition header of a download; any name is safe (a CR/LF never reaches it)."""
+    plain = re.sub(r"[^\w.\-]+", "_", filename, flags=re.ASCII)
+    encoded = quote(filename, safe="")
+    return {"Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"}
+
+
 def table_download(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -219,7 +227,7 @@ def table_download(
         return Response(
             buffer.getvalue(),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+            headers=attachment(f"{filename}.xlsx"),
         )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -229,5 +237,5 @@ def table_download(
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        headers=attachment(f"{filename}.csv"),
     )

@@ -2,14 +2,27 @@
 
 Every upload route reads through `read_upload`, so the limit (CHISO_UPLOAD_MAX_MB) and its bilingual
 message are the same everywhere, and a file over the limit is refused before it is kept in memory whole.
+It then hands the bytes to the parsing service through `off_loop`: parsing a spreadsheet takes CPU
+seconds, and on the event loop those seconds would freeze every other request of the server.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from chiso.config import get_settings
 from chiso.errors import InvalidInput, Problem
+
+T = TypeVar("T")
+
+
+async def off_loop(service: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a service that parses an upload in a worker thread, so the event loop keeps serving."""
+    return await run_in_threadpool(service, **kwargs)
 
 
 def upload_limit() -> int:

@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 import yaml
 
 from chiso.errors import InvalidInput, Problem
+from chiso.frameworks.bounded_yaml import load_bounded_yaml
 from chiso.monitoring.custom.check import CUSTOM_SOURCES, check_expression
 from chiso.monitoring.custom.compile import compile_expression
 from chiso.monitoring.custom.syntax import ExpressionError, Node, parse_expression
@@ -170,7 +171,7 @@ def check_custom_metrics(path: Path) -> list[Problem]:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_bounded_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidInput(
             f"Không đọc được tệp chỉ số tự định nghĩa {path.name}",

@@ -24,6 +24,10 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+#: Bounds of one expression: the checker and the compiler walk the tree recursively, so a crafted
+#: "((((...))))" or "a + a + ... + a" of 10,000 terms must be refused before they run.
+MAX_CHARS = 4_000
+MAX_DEPTH = 60
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,17 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def _deeper(self, pos: int) -> None:
+        """Count one more level of brackets, 'not' or '-' (the parser recurses on each)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"Biểu thức lồng nhau quá sâu (quá {MAX_DEPTH} mức)",
+                f"The expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                pos,
+            )
 
     @property
     def tok(self) -> Token:
@@ -175,7 +190,10 @@ class _Parser:
     def _not(self) -> Node:
         if self._is("kw", "not"):
             pos = self._take().pos
-            return Unary(pos, "not", self._not())
+            self._deeper(pos)
+            node = Unary(pos, "not", self._not())
+            self.depth -= 1
+            return node
         return self._comparison()
 
     def _comparison(self) -> Node:
@@ -234,7 +252,10 @@ class _Parser:
     def _unary(self) -> Node:
         if self._is("op", "-"):
             pos = self._take().pos
-            return Unary(pos, "neg", self._unary())
+            self._deeper(pos)
+            node = Unary(pos, "neg", self._unary())
+            self.depth -= 1
+            return node
         return self._atom()
 
     def _atom(self) -> Node:
@@ -248,7 +269,7 @@ class _Parser:
             return Literal(tok.pos, {"true": True, "false": False, "null": None}[tok.text])
         if tok.kind == "name":
             if self._is("op", "("):
-                self._take()
+                self._deeper(self._take().pos)
                 args: list[Node] = []
                 if not self._is("op", ")"):
                     args.append(self._or())
@@ -256,11 +277,14 @@ class _Parser:
                         self._take()
                         args.append(self._or())
                 self._expect("op", ")")
+                self.depth -= 1
                 return Call(tok.pos, tok.text.lower(), tuple(args))
             return Column(tok.pos, tok.text)
         if tok.kind == "op" and tok.text == "(":
+            self._deeper(tok.pos)
             node = self._or()
             self._expect("op", ")")
+            self.depth -= 1
             return node
         if not tok.text:
             raise ExpressionError("Biểu thức kết thúc giữa chừng", "Unexpected end of expression", tok.pos)
@@ -271,6 +295,40 @@ def parse_expression(text: str) -> Node:
     """Parse a filter expression into a syntax tree (no names resolved yet).
 
     Raises:
-        ExpressionError: a syntax error, with its character position.
+        ExpressionError: a syntax error, with its character position; an expression longer than
+            MAX_CHARS characters or nested deeper than MAX_DEPTH levels.
     """
-    return _Parser(text).parse()
+    if len(text) > MAX_CHARS:
+        raise ExpressionError(
+            f"Biểu thức dài {len(text):,} ký tự, tối đa {MAX_CHARS:,}",
+            f"The expression has {len(text):,} characters, at most {MAX_CHARS:,}",
+            MAX_CHARS,
+        )
+    tree = _Parser(text).parse()
+    _check_depth(tree)
+    return tree
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Unary | IsNull | InList):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def _check_depth(tree: Node) -> None:
+    """Refuse a tree deeper than MAX_DEPTH, measured without recursion."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"Biểu thức lồng nhau quá sâu (quá {MAX_DEPTH} mức); hãy viết gọn lại, ví dụ dùng 'in (...)'",
+                f"The expression is nested too deeply (more than {MAX_DEPTH} levels); simplify it, "
+                "e.g. with 'in (...)'",
+                node.pos,
+            )
+        stack.extend((child, depth + 1) for child in _children(node))

@@ -26,6 +26,7 @@ from chiso.web.deps import CurrentUser, DbSession, Viewer, require
 from chiso.web.pages import page
 from chiso.web.rendering import is_htmx, render, table_download
 from chiso.web.schemas import AgencyDetail, AgencyFilters, AgencyListPage, ImportResult
+from chiso.web.uploads import off_loop
 
 router = APIRouter()
 AGENCY_COLUMNS = (
@@ -143,7 +144,7 @@ async def _import(db: DbSession, upload: UploadFile, dry_run: bool, viewer: View
         raise PermissionDenied("Cần đăng nhập để nhập danh sách cơ quan", "Log in to import agencies")
     with tempfile.TemporaryDirectory(prefix="chiso-import-") as folder:
         path = await _save_upload(upload, Path(folder))
-        report = import_agencies(db, actor=viewer.user, path=path, dry_run=dry_run)
+        report = await off_loop(import_agencies, session=db, actor=viewer.user, path=path, dry_run=dry_run)
     return ImportResult.model_validate(report.to_dict())
 
 

@@ -32,7 +32,7 @@ from chiso.web.pages import page
 from chiso.web.rendering import lang_of, render, table_download
 from chiso.web.routes import _followup_i18n  # noqa: F401 - registers the pages' English
 from chiso.web.routes._followup_forms import XLSX, answer_form, validated
-from chiso.web.uploads import read_upload
+from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
 
@@ -139,8 +139,9 @@ async def targets_import(
 ) -> dict[str, int]:
     """Import targets from an Excel workbook, all or nothing (every bad cell named by row and column)."""
     data = await read_upload(file)
-    count = targets_excel.import_targets(
-        db,
+    count = await off_loop(
+        targets_excel.import_targets,
+        session=db,
         data=data,
         filename=file.filename or "targets.xlsx",
         province_code=actor.province_code or "48",

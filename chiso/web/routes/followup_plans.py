@@ -17,6 +17,7 @@ from chiso.errors import InvalidInput
 from chiso.followup import charts, plans, plans_excel, views
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
+from chiso.web.rendering import attachment
 from chiso.web.routes._followup_forms import XLSX, answer_form, validated
 from chiso.web.uploads import read_upload
 
@@ -75,9 +76,7 @@ def plans_download(db: DbSession, actor: CurrentActor, agency: str | None = None
     return Response(
         plans_excel.export_plans(db, agency_code=shown),
         media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="ke-hoach{"-" + shown if shown else ""}.xlsx"'
-        },
+        headers=attachment(f"ke-hoach{'-' + shown if shown else ''}.xlsx"),
     )
 
 

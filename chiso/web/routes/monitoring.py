@@ -95,8 +95,10 @@ def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
 
 def board_tag(version: str, sort: str, order: str, group: str | None, search: str | None) -> str:
     """Return the data part of a board rendering's ETag: its figures' version and what was asked of it."""
-    digest = hashlib.blake2b((search or "").encode("utf-8"), digest_size=4).hexdigest()
-    return f"{version}-{sort}-{order}-{group or ''}-{digest}"
+    # The group and the search are the visitor's text: hashed, so a CR/LF never reaches the header.
+    typed = f"{group or ''}\x1f{search or ''}"
+    digest = hashlib.blake2b(typed.encode("utf-8"), digest_size=4).hexdigest()
+    return f"{version}-{sort}-{order}-{digest}"
 
 
 def _board_etag(request: Request, board: LiveBoard) -> str:

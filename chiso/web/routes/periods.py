@@ -23,7 +23,7 @@ from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
 from chiso.web.routes.rankings import group_sizes
-from chiso.web.uploads import read_upload
+from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
 
@@ -106,9 +106,10 @@ async def bulk_import(
 ) -> dict[str, int]:
     """Import every agency's values from one CSV or XLSX, all or nothing (secretariat)."""
     data = await read_upload(file)
-    return bulk.bulk_import_values(
-        db, period_code=code, data=data, filename=file.filename or "values.csv", actor=actor
-    )
+    return await off_loop(
+        bulk.bulk_import_values,
+        session=db, period_code=code, data=data, filename=file.filename or "values.csv", actor=actor,
+    )  # fmt: skip
 
 
 def _preview_context(request: Request, ranking: Ranking) -> dict[str, object]:

@@ -16,7 +16,7 @@ from chiso.reports.charts import ranking_chart_svg
 from chiso.web.deps import DbSession, require
 from chiso.web.i18n import gettext_for, register_messages
 from chiso.web.pages import page
-from chiso.web.rendering import lang_of
+from chiso.web.rendering import attachment, lang_of
 
 router = APIRouter()
 CHART_TITLES = ("Xếp loại", "Nhóm", "Số đơn vị theo xếp loại", "Số đơn vị", "Phân bố tổng điểm", "Tổng điểm")
@@ -55,7 +55,7 @@ def ranking_download(
     return Response(
         publication.export_ranking(ranking, fmt=fmt),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers=attachment(name),
     )
 
 

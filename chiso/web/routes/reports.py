@@ -28,7 +28,7 @@ from chiso.reports.schemas import Licence, RankingInput
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
-from chiso.web.rendering import render
+from chiso.web.rendering import attachment, render
 
 router = APIRouter()
 MESSAGES = {
@@ -123,7 +123,7 @@ class OpenDataList(BaseModel):
 
 
 def _attachment(data: bytes, media: str, name: str) -> Response:
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, media_type=media, headers=attachment(name))
 
 
 def _form(ranking: RankingInput, fields: DocumentFields, problems: list[dict[str, Any]]) -> ReportForm:

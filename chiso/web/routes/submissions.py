@@ -22,8 +22,8 @@ from chiso.flows import submissions as submitting
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
-from chiso.web.rendering import is_htmx, render
-from chiso.web.uploads import read_upload
+from chiso.web.rendering import attachment, is_htmx, render
+from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
 register_messages(
@@ -214,7 +214,7 @@ def template_download(db: DbSession, actor: CurrentActor, code: str, agency: str
     return Response(
         data,
         media_type=evidence.ALLOWED_TYPES["xlsx"][0],
-        headers={"Content-Disposition": f'attachment; filename="bieu-mau-{agency}-{code}.xlsx"'},
+        headers=attachment(f"bieu-mau-{agency}-{code}.xlsx"),
     )
 
 
@@ -225,8 +225,9 @@ class UploadOut(BaseModel):
 
 
 async def _upload(db: DbSession, actor: CurrentActor, code: str, agency: str, file: UploadFile) -> UploadOut:
-    report = excel.upload_template(
-        db,
+    report = await off_loop(
+        excel.upload_template,
+        session=db,
         period_code=code,
         agency_code=agency,
         data=await read_upload(file),

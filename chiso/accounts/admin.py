@@ -160,9 +160,14 @@ def add_user(
             agency_id=agency_id,
         )
     except InvalidInput as exc:
+        # The form names the agency by code: its own problem says more than "no agency" does.
         named = {p.field for p in problems}
+        theirs = [
+            Problem(p.message_vi, p.message_en, field="agency_code") if p.field == "agency_id" else p
+            for p in exc.problems
+        ]
         raise InvalidInput(
-            exc.message_vi, exc.message_en, [*problems, *(p for p in exc.problems if p.field not in named)]
+            exc.message_vi, exc.message_en, [*problems, *(p for p in theirs if p.field not in named)]
         ) from None
     if problems:
         raise InvalidInput("Thông tin người dùng không hợp lệ", "The user is not valid", problems)

@@ -62,8 +62,7 @@ def test_create_list_edit_deactivate_reset(cli_env: Path) -> None:
     with session_scope() as s:
         use_reset_link(s, token=token.group(1), password="mat-khau-cua-ong-ay-2026")
     with session_scope() as s:
-        assert (
-            authenticate(s, username="lanhdao", password="mat-khau-cua-ong-ay-2026").full_name == "Lãnh Đạo Mới"
-        )
+        user = authenticate(s, username="lanhdao", password="mat-khau-cua-ong-ay-2026")
+        assert user.full_name == "Lãnh Đạo Mới"
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == "lanhdao")))
     assert {"user.create", "user.update", "user.deactivate", "user.reactivate", "user.reset"} <= set(actions)

@@ -169,7 +169,9 @@ def add_user(
         raise InvalidInput(
             exc.message_vi, exc.message_en, [*problems, *(p for p in theirs if p.field not in named)]
         ) from None
-    if problems:
+    if problems:  # leave nothing behind: bulk imports go on to the next row in the same transaction
+        session.delete(user)
+        session.flush()
         raise InvalidInput("Thông tin người dùng không hợp lệ", "The user is not valid", problems)
     user.email = clean_email
     user.must_change_password = True

@@ -6,6 +6,8 @@ CLI layer: parses options, opens one transaction, calls the same services as the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -160,5 +162,31 @@ def reset_command(username: str = typer.Argument(..., help="Login name.")) -> No
     def _run() -> None:
         with session_scope() as session:
             console.print(_reset_line(reset_password(session, actor=SYSTEM, username=username)))
+
+    run_guarded(_run)
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="Excel .xlsx: username, full_name, role, email, agency_code."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, create nothing."),
+) -> None:
+    """Create one user per row (all or nothing); print each one's one-time password link."""
+    from chiso.accounts.actors import SYSTEM
+    from chiso.accounts.bulk import import_users
+    from chiso.store import session_scope
+
+    def _run() -> None:
+        with session_scope() as session:
+            created = import_users(session, actor=SYSTEM, source=file)
+            if dry_run:
+                session.rollback()
+                console.print(
+                    f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid"
+                )
+                return
+            for item in created:
+                console.print(f"{item.username}: /reset/{item.token}")
+            console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")
 
     run_guarded(_run)

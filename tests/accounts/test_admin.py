@@ -193,3 +193,29 @@ def test_edit_never_accepts_an_unknown_role_or_bad_email(db: Session, clerk, rol
         return
     assert user.role in ROLES
     assert user.email is None or ("@" in user.email and " " not in user.email)
+
+
+def test_bulk_problems_name_file_row_and_column(db: Session, clerk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    from chiso.accounts.bulk import import_users
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["username", "full_name", "role", "email"], ["adm_b1", "B Một", "leader", "ok@x.vn"],
+                ["adm_b2", "B Hai", "king", "not-mail"], ["adm_b1", "Trùng", "leader", ""]]:  # fmt: skip
+        sheet.append(row)
+    book.save(tmp_path / "officers.xlsx")
+    with pytest.raises(InvalidInput) as caught:
+        import_users(db, actor=clerk, source=tmp_path / "officers.xlsx")
+    where = sorted((p.file, p.row, p.column) for p in caught.value.problems)
+    assert where == [("officers.xlsx", 3, "C"), ("officers.xlsx", 3, "D"), ("officers.xlsx", 4, "A")]
+
+
+def test_a_refused_create_leaves_no_user(db: Session, clerk) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput):
+        admin.add_user(db, actor=clerk, username="adm_half", full_name="Nửa", role="leader", email="bad")
+    with pytest.raises(NotFound):
+        admin.find_user(db, actor=clerk, username="adm_half")
+    assert _audit(db, "adm_half") == []

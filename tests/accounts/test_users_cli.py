@@ -66,3 +66,30 @@ def test_create_list_edit_deactivate_reset(cli_env: Path) -> None:
         assert user.full_name == "Lãnh Đạo Mới"
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == "lanhdao")))
     assert {"user.create", "user.update", "user.deactivate", "user.reactivate", "user.reset"} <= set(actions)
+
+
+def _workbook(path: Path, rows: list[list[str]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["Tên đăng nhập", "Họ tên", "Vai trò", "E-mail", "Mã cơ quan"], *rows]:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_import_is_all_or_nothing_and_names_row_and_column(cli_env: Path) -> None:
+    bad = _workbook(cli_env / "bad.xlsx", [["canbo1", "Cán Bộ Một", "leader", "", ""],
+                                           ["canbo2", "", "king", "x@", ""]])  # fmt: skip
+    code, out = _run("users", "import", str(bad))
+    assert code == 1 and "bad.xlsx" in out and "3" in out and "Traceback" not in out
+    assert json.loads(_run("users", "list", "--json")[1]) == []
+    rows = [["canbo1", "Cán Bộ Một", "leader", "", ""], ["canbo2", "Cán Bộ Hai", "assessor", "hai@x.vn", ""]]
+    good = _workbook(cli_env / "good.xlsx", rows)
+    code, out = _run("users", "import", str(good), "--dry-run")
+    assert code == 0 and json.loads(_run("users", "list", "--json")[1]) == []
+    code, out = _run("users", "import", str(good))
+    assert code == 0 and out.count("/reset/") == 2
+    assert [u["username"] for u in json.loads(_run("users", "list", "--json")[1])] == ["canbo1", "canbo2"]

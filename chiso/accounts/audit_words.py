@@ -14,6 +14,11 @@ import json
 ACTION_WORDS: dict[str, tuple[str, str]] = {
     "user.login": ("Đăng nhập", "Logged in"),
     "user.deactivate": ("Khóa tài khoản", "Deactivated a user"),
+    "user.create": ("Tạo tài khoản", "Created a user"),
+    "user.update": ("Sửa thông tin tài khoản", "Changed a user"),
+    "user.reactivate": ("Mở lại tài khoản", "Reactivated a user"),
+    "user.reset": ("Cấp liên kết đặt lại mật khẩu", "Issued a password reset link"),
+    "user.password": ("Đặt mật khẩu mới", "Set a new password"),
     "agency.import": ("Nhập danh sách cơ quan, đơn vị", "Imported agencies"),
     "period.open": ("Mở kỳ đánh giá", "Opened a period"),
     "period.status": ("Đổi trạng thái kỳ đánh giá", "Changed a period's status"),

@@ -18,6 +18,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.accounts.actors import Actor
+from chiso.accounts.audit import record_change
 from chiso.accounts.lockout import claim_attempt, forget_failures
 from chiso.accounts.passwords import password_problems
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
@@ -227,26 +229,21 @@ def authenticate(
     return user
 
 
-def deactivate_user(session: Session, *, user: User, now: datetime | None = None) -> int:
+def deactivate_user(session: Session, *, user: User, actor: Actor, now: datetime | None = None) -> int:
     """Disable a user's login and end every session they have open; returns how many were ended.
 
     Args:
         session: the SQLAlchemy session (flushed, not committed).
         user: who is disabled.
+        actor: who disables them (audited as user.deactivate).
         now: the current time (tests pass one).
     """
     user.is_active = False
     result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    session.add(
-        AuditEntry(
-            at=now or clock.now(),
-            user_id=None,
-            action="user.deactivate",
-            object_type="user",
-            object_id=user.username[:80],
-        )
-    )
-    session.flush()
+    record_change(
+        session, action="user.deactivate", object_type="user", object_id=user.username[:80], actor=actor,
+        field="is_active", old=True, new=False, at=now,
+    )  # fmt: skip
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import typer
 
-from chiso.cli import agencies, backup, computed, demo, followup, framework, monitor, report, score, units
+from chiso.cli import (
+    agencies,
+    backup,
+    computed,
+    demo,
+    followup,
+    framework,
+    monitor,
+    report,
+    score,
+    units,
+    users,
+)
 from chiso.cli.common import console, run_guarded, state
 
 app = typer.Typer(
@@ -84,6 +96,7 @@ app.add_typer(score.app, name="score")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(computed.app, name="computed")
 app.add_typer(report.app, name="report")
+app.add_typer(users.app, name="users")
 app.command("demo")(demo.demo_command)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)

@@ -159,3 +159,7 @@ register_action("view-notifications", STAFF, "Xem và chọn thông báo của m
                 "See and choose one's own notifications")  # fmt: skip
 register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi lại thư lỗi",
                 "See the outbox and resend failed messages")  # fmt: skip
+
+# Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
+register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
+                "Create, edit and deactivate users; issue password reset links")  # fmt: skip

@@ -59,6 +59,7 @@ NAV: list[NavItem] = [
     NavItem("Thẩm định", "/assessment/review", "review-submission"),
     NavItem("Xếp hạng", "/rankings", "view-rankings"),
     NavItem("Nhật ký", "/audit", "view-audit"),
+    NavItem("Người dùng", "/users", "manage-users"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
     NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
     NavItem("Chỉ tiêu", "/targets", "view-followup"),

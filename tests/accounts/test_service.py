@@ -139,7 +139,7 @@ def test_deactivating_a_user_ends_their_sessions(db: Session) -> None:
         db, username="acc_leaver", full_name="Người E", password="mat-khau-dai-1", role="leader"
     )
     tokens = [start_session(db, user=user)[0] for _ in range(2)]
-    assert deactivate_user(db, user=user) == 2
+    assert deactivate_user(db, user=user, actor=SYSTEM) == 2
     assert all(resolve_session(db, token=token) is None for token in tokens)
     assert db.scalars(select(WebSession).where(WebSession.user_id == user.id)).all() == []
     with pytest.raises(PermissionDenied):

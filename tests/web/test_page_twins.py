@@ -80,6 +80,8 @@ TABLE: list[tuple[str, str, str, str | None]] = [
         "TW.A",
     ),  # fmt: skip
     ("/audit?action=submission.", "/api/audit?action=submission.", "leader", "submission.submit"),
+    ("/users?role=assessor", "/api/users?role=assessor", "secretariat", "tw_assessor"),
+    ("/users/tw_reporter", "/api/users/tw_reporter", "secretariat", "TW.A"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
     ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
     ("/targets", "/api/targets", "leader", "ONLINE_L34"),

@@ -45,6 +45,16 @@ EXPECTED_ROUTE_ACTIONS = {
     ("POST", "/api/agencies/import"): "edit-agencies",
     ("GET", "/agencies/{code}"): "view-agencies",
     ("GET", "/api/agencies/{code}"): "view-agencies",
+    ("GET", "/users"): "manage-users",
+    ("GET", "/api/users"): "manage-users",
+    ("POST", "/users"): "manage-users",
+    ("GET", "/users/{username}"): "manage-users",
+    ("GET", "/api/users/{username}"): "manage-users",
+    ("POST", "/users/{username}"): "manage-users",
+    ("POST", "/users/{username}/deactivate"): "manage-users",
+    ("POST", "/users/{username}/reactivate"): "manage-users",
+    ("POST", "/users/{username}/reset"): "manage-users",
+    ("POST", "/reset/{token}"): "log-in",
 }
 
 # action -> roles allowed ("public" = anonymous visitors and users with the public role).
@@ -61,11 +71,18 @@ EXPECTED_ACTION_ROLES = {
     "view-agencies": EVERYONE,
     "edit-agencies": {"secretariat"},
     "view-audit": {"secretariat", "leader"},
+    "manage-users": {"secretariat"},
 }
 
 # Real values for path parameters, so allowed requests reach real data; unknown names get "x".
 SAMPLE_PARAMS = {"code": "WT.SNV", "fmt": "csv", "name": "chiso.css"}
-SAMPLE_BY_PATH = {"/units/{code}": {"code": "48"}, "/api/units/{code}": {"code": "48"}}
+SAMPLE_BY_PATH = {
+    "/units/{code}": {"code": "48"},
+    "/api/units/{code}": {"code": "48"},
+    # a real user for the pages; the POSTs get "x" (404), so the matrix deactivates nobody
+    "/users/{username}": {"username": "wt_leader"},
+    "/api/users/{username}": {"username": "wt_leader"},
+}
 # Narrow queries for the big lists, so the matrix stays fast (listing all 14,149 units takes ~0.5 s).
 SAMPLE_QUERY = {"/units": "level=province", "/api/units": "level=province", "/units.{fmt}": "level=province"}
 # Routes FastAPI builds itself (the OpenAPI schema is public by design).

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chiso.accounts.lockout import TooManyAttempts, claim_attempt
+from chiso.accounts.resets import first_login_link
 from chiso.accounts.service import (
     SESSION_TTL,
     authenticate,
@@ -63,6 +64,8 @@ def login_submit(
     except PermissionDenied as exc:
         return _refused(request, exc, username=username, next_url=next)
     end_session(db, token=request.cookies.get(security.SESSION_COOKIE))  # no session fixation
+    if user.must_change_password:  # a password the secretariat chose: the user picks their own first
+        return RedirectResponse(f"/reset/{first_login_link(db, user=user)}", status_code=303)
     purge_expired_sessions(db)
     token, _row = start_session(db, user=user)
     response = RedirectResponse(safe_next(next), status_code=303)

@@ -46,20 +46,21 @@ FINISH_OTHERS = f"""
 from sqlalchemy import select
 from chiso.accounts.actors import SYSTEM
 from chiso.assessment import review, submissions
-from chiso.assessment.demo import FRAMEWORK, _values_for
+from chiso.assessment.demo import _values_for
 from chiso.assessment.form import load_form
 from chiso.store import session_scope
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Submission
-form = load_form(FRAMEWORK)[1]
 with session_scope() as s:
     period = s.scalar(select(AssessmentPeriod).where(AssessmentPeriod.code == "{PERIOD}"))
+    form = load_form(period.framework_id)[1]  # computed criteria come from the record store, not typed
     rows = s.execute(select(Submission, Agency).join(Agency, Agency.id == Submission.agency_id)
                      .where(Submission.period_id == period.id, Submission.status != "approved")).all()
     for sub, agency in rows:
         if sub.status in ("draft", "returned"):
             submissions.save_draft(s, period_code="{PERIOD}", agency_code=agency.code,
-                                   values=_values_for(form.criteria_for(agency.kind), agency, "2026x"),
+                                   values=_values_for(tuple(c for c in form.criteria_for(agency.kind)
+                                                            if not c.computed), agency, "2026x"),
                                    actor=SYSTEM)
             submissions.submit(s, period_code="{PERIOD}", agency_code=agency.code, actor=SYSTEM)
         review.approve_submission(s, period_code="{PERIOD}", agency_code=agency.code, actor=SYSTEM)

@@ -25,7 +25,8 @@ document.addEventListener("submit", (event) => {
   if (!form || !form.hasAttribute("hx-post")) return;
   const prefix = `chiso:draft:${form.dataset.autosave}:`;
   const banner = document.getElementById("autosave-alert");
-  const names = [...new Set([...form.elements].map((el) => el.name).filter((n) => n.includes("__")))];
+  const editable = (el) => el.name.includes("__") && !el.readOnly && !el.disabled;
+  const names = [...new Set([...form.elements].filter(editable).map((el) => el.name))];
   const current = (name) => form.elements.namedItem(name)?.value ?? "";
   const onServer = new Map(names.map((name) => [name, current(name)]));
   let token = form.querySelector("input[name=csrf_token]")?.value ?? "";
@@ -101,7 +102,10 @@ document.addEventListener("submit", (event) => {
   document.addEventListener("visibilitychange", () => { if (!document.hidden) retry(); });
 
   document.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.elt === form) event.detail.headers["X-CSRF-Token"] = token;
+    if (event.detail.elt !== form) return;
+    event.detail.headers["X-CSRF-Token"] = token;
+    // Computed criteria are shown read-only and never typed: sending them only earns a refusal.
+    form.querySelectorAll("input[readonly][name]").forEach((el) => event.detail.parameters.delete(el.name));
   });
   document.addEventListener("htmx:beforeRequest", (event) => {
     if (event.detail.elt !== form) return;
@@ -158,5 +162,8 @@ document.addEventListener("submit", (event) => {
     if (entry.bad) mark(name.split("__")[0], ...entry.bad);
     restored += 1;
   }
-  if (restored) saveNow();
+  // htmx starts listening once the document is loaded (after this deferred script): save after that.
+  const afterLoad = (fn) => (document.readyState === "loading"
+    ? document.addEventListener("DOMContentLoaded", () => setTimeout(fn, 0)) : setTimeout(fn, 0));
+  if (restored) afterLoad(saveNow);
 })();

@@ -235,6 +235,8 @@ def test_invalid_values_are_marked_on_their_field_and_kept(reporter: Any, site: 
     page.reload()
     page.wait_for_function("() => document.querySelectorAll('#values [aria-invalid=true]').length === 2")
     check_marked()
+    page.wait_for_selector("#status .saved")  # the restored values were sent again, and refused again
+    check_marked()
     # The valid comment typed beside them was saved.
     page.evaluate("localStorage.clear()")
     page.reload()

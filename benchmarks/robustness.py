@@ -4,6 +4,8 @@ Targets: Monte Carlo 10,000 replications for 3,321 agencies x 60 criteria (4 pil
 and <= 2 GB, time linear in replications (1k, 10k, 100k measured); what-if <= 50 ms for one agency of
 a 3,321-agency ranking; planner <= 1 s for 60 criteria. Each Monte Carlo size runs in a fresh
 subprocess so its peak RSS is its own (the values, the engine's run and the analysis included).
+Also: what publishing adds (chiso.flows.intervals.record_for_run: the framework's default spec,
+1,000 replications, turned into the rows a publication stores).
 Run: .venv/bin/python benchmarks/robustness.py [--replications 1000,10000,100000] [--groups 4]
 """
 
@@ -178,6 +180,20 @@ def planner_ms(run: Run, runs: int) -> tuple[float, float]:
     return statistics.median(times) * 1e3, max(times) * 1e3
 
 
+def publish_intervals_s(run: Run, runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of the intervals a publication computes and stores (default spec)."""
+    from chiso.flows.intervals import record_for_run
+
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        record = record_for_run(run, framework_id="robust")  # no spec file: the default spec
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        assert len(record.rows) == AGENCIES, record.log
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--replications", default="1000,10000,100000")
@@ -212,6 +228,8 @@ def main() -> None:
         f"what-if, one agency: {own:.2f} ms ({own / TARGETS['what_if_ms']:.2f} x 50 ms); "
         f"group-relative criterion (group re-scored): {group:.1f} ms ({group / TARGETS['what_if_ms']:.2f} x)"
     )
+    wall, cpu = publish_intervals_s(run, 3)
+    print(f"intervals at publish (default spec, 1,000 replications): {wall:.2f} s wall, {cpu:.2f} s CPU")
     median, worst = planner_ms(run, 20)
     print(
         f"planner, next band, 60 criteria: median {median:.0f} ms, worst {worst:.0f} ms "

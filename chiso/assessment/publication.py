@@ -4,7 +4,7 @@ Domain layer: store models, chiso.errors; nothing from flows, web or cli. Scorin
 of chiso.flows.scoring, which hands the run to `record_publication`. A publication is immutable: the
 ORM refuses to update or delete one. A correction is a new revision with a reason; the public ranking
 shows the latest revision and its date. The rank intervals computed at publish time
-(chiso.flows.robustness) are stored beside it (PublicationIntervals), as immutable as the revision.
+(chiso.flows.intervals) are stored beside it (chiso.assessment.published_intervals), as immutable.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.periods import get_period, get_submission_for
-from chiso.assessment.schemas import IntervalMethod, Ranking, RankingPage, RankingRow
+from chiso.assessment.published_intervals import IntervalRecord, interval_fields, publication_intervals
+from chiso.assessment.schemas import Ranking, RankingPage, RankingRow
 from chiso.assessment.snapshots import load_snapshot, save_snapshot
 from chiso.assessment.submissions import transition
 from chiso.errors import Conflict, InvalidInput, NotFound
@@ -67,53 +68,6 @@ def _refuse_delete(_mapper: Any, _connection: Any, target: Publication) -> None:
         f"Kết quả đã công bố (lần {target.revision}) không được xóa",
         f"Published results (revision {target.revision}) cannot be deleted",
     )
-
-
-@event.listens_for(PublicationIntervals, "before_update")
-@event.listens_for(PublicationIntervals, "before_delete")
-def _refuse_interval_change(_mapper: Any, _connection: Any, _target: PublicationIntervals) -> None:
-    raise Conflict(
-        "Khoảng xếp hạng đã công bố không được sửa hay xóa; hãy tạo bản đính chính",
-        "Published rank intervals cannot be changed or deleted; publish a correction instead",
-    )
-
-
-@dataclass
-class IntervalRecord:
-    """The rank intervals of a scored run, as stored with its publication.
-
-    Attributes:
-        rows: per ranked agency: agency_code, group, group_size, rank_low, rank_high, rank_median,
-            mean_rank, firm, band_probabilities {band label: share}.
-        log: the analysis log that replays them (spec, seed, replications, hashes), or
-            {"error": {"vi": ..., "en": ...}} when the framework could not be analysed.
-    """
-
-    rows: list[dict[str, Any]]
-    log: dict[str, Any]
-
-    def method(self) -> IntervalMethod:
-        """Describe how the intervals were computed (or why there are none)."""
-        error = self.log.get("error")
-        if error:
-            return IntervalMethod(error_vi=error.get("vi"), error_en=error.get("en"))
-        spec = self.log.get("spec", {})
-        return IntervalMethod(
-            replications=self.log.get("replications"),
-            seed=self.log.get("seed"),
-            sampling=self.log.get("sampling"),
-            percentiles=list(self.log.get("interval", [5, 95])),
-            factors=[str(f.get("name") or f.get("kind")) for f in spec.get("factors", [])],
-            engine_version=self.log.get("engine_version"),
-        )
-
-
-def publication_intervals(session: Session, *, publication: Publication) -> IntervalRecord | None:
-    """Return the rank intervals stored with a publication (None: published before intervals existed)."""
-    stored = session.scalar(
-        select(PublicationIntervals).where(PublicationIntervals.publication_id == publication.id)
-    )
-    return None if stored is None else IntervalRecord(list(stored.rows), dict(stored.log))
 
 
 def not_approved(session: Session, *, period: AssessmentPeriod) -> list[tuple[str, str]]:
@@ -339,7 +293,7 @@ def _ranking_from_rows(
     def num(value: Any) -> float | None:
         return None if value is None else float(value)
 
-    spread = {str(i["agency_code"]): _interval_fields(i) for i in (intervals.rows if intervals else [])}
+    spread = {str(i["agency_code"]): interval_fields(i) for i in (intervals.rows if intervals else [])}
     out = [
         RankingRow(
             rank=None if r.get("rank") is None else int(r["rank"]),
@@ -369,21 +323,6 @@ def _ranking_from_rows(
         rows=out,
         intervals=None if intervals is None else intervals.method(),
     )
-
-
-def _interval_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """The RankingRow fields of a stored interval row (rank 0 = never ranked in any replication)."""
-
-    def rank(value: Any) -> int | None:
-        return int(value) if value else None
-
-    return {
-        "rank_low": rank(row.get("rank_low")),
-        "rank_high": rank(row.get("rank_high")),
-        "rank_median": rank(row.get("rank_median")),
-        "rank_firm": bool(row.get("firm")),
-        "band_probabilities": dict(row.get("band_probabilities") or {}),
-    }
 
 
 def get_ranking(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from chiso.cli.common import console, print_json, run_guarded
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
+from chiso.flows import live_history
 from chiso.flows import reconcile as reconcile_flow
 from chiso.monitoring.compute.backend import ENGINES, Engine
 from chiso.monitoring.custom import load_custom_metrics
+from chiso.monitoring.drilldown import get_drilldown
 from chiso.monitoring.ingest import ingest_files
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.monitoring.periods import PeriodKind
@@ -118,6 +121,33 @@ def score766_command(
     run_guarded(_run)
 
 
+@app.command("drilldown")
+def drilldown_command(
+    period: str = typer.Option(..., "--period", help="YYYY-MM, YYYY-Qn, YYYY or any compute period."),
+    agency: str = typer.Option(..., "--agency", help="The agency whose figures to open."),
+    metric: str | None = typer.Option(None, "--metric", help="One dossier metric (default: every one)."),
+    procedure: str | None = typer.Option(
+        None, "--procedure", help="With --metric: list that procedure's dossiers."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Output file: .csv, .parquet, .json or .xlsx."),
+    fmt: str = typer.Option("", "--format", help="csv, json, parquet or xlsx (default: from --out)."),
+) -> None:
+    """Show which procedures (or dossiers) make an agency's dossier figures, from the record store."""
+
+    def _run() -> None:
+        table = get_drilldown(period, data_dir=get_settings().data_dir, agency_code=agency,
+                              indicator_code=metric, procedure_code=procedure)  # fmt: skip
+        if out is not None:
+            write_table(table, out, fmt=_format(fmt))
+            console.print(f"{len(table)} dòng/rows -> {out}")
+        elif _format(fmt) == "json":
+            print_json(json.loads(table.to_json(orient="records", force_ascii=False, date_format="iso")))
+        else:
+            console.print(table.to_string(index=False, na_rep="—"))
+
+    run_guarded(_run)
+
+
 def _engine(name: str) -> Engine:
     for engine in ENGINES:
         if engine == name.strip().lower():
@@ -206,12 +236,24 @@ def ingest_command(
 
 
 @token_app.command("create")
-def token_create_command(name: str = typer.Argument(..., help="Name of the integrating system.")) -> None:
+def token_create_command(
+    name: str = typer.Argument(..., help="Name of the integrating system."),
+    kinds: str = typer.Option(
+        "", "--kinds", help="Record kinds it may push, comma-separated (default: all)."
+    ),
+    agency: str = typer.Option(
+        "", "--agency", help="Agency code: only records of it and the agencies under it."
+    ),
+    rate: int = typer.Option(60, "--rate", help="Requests allowed per minute."),
+) -> None:
     """Create an integrator token and print it once (only its hash is kept)."""
 
     def _run() -> None:
         with session_scope() as session:
-            row, secret = create_token(session, name=name)
+            row, secret = create_token(
+                session, name=name, record_kinds=[k for k in kinds.split(",") if k.strip()] or None,
+                agency_root=agency or None, rate_per_minute=rate,
+            )  # fmt: skip
             label = row.name
         console.print(f"Token cho / for {label} (chỉ hiện một lần / shown once):", highlight=False)
         console.print(secret, highlight=False, soft_wrap=True)
@@ -341,3 +383,52 @@ def _write_guarded(rows: list[dict[str, Any]], columns: list[str], out: Path) ->
             writer.writerow(columns)
             writer.writerows([csv_cell(r.get(c)) for c in columns] for r in rows)
     console.print(f"-> {out}", highlight=False)
+
+
+# --- live-score history (issue 11): snapshots of the live board --------------------------------------
+
+history_app = typer.Typer(help="Keep and read the history of live 766 scores.", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("snapshot")
+def history_snapshot_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Write today's snapshot of every agency's live 766 figures (and last month's, once closed)."""
+
+    def _run() -> None:
+        report = live_history.snapshot_live_scores(actor=SYSTEM)
+        if as_json:
+            print_json(asdict(report))
+            return
+        console.print(
+            f"Ngày / days: {', '.join(report.days)}; tháng / months: {', '.join(report.months) or '-'}; "
+            f"{report.agencies} cơ quan / agencies; xóa / pruned {report.pruned_days} ngày / days",
+            highlight=False,
+        )
+
+    run_guarded(_run)
+
+
+@history_app.command("show")
+def history_show_command(
+    agency: str = typer.Argument(..., help="Agency code."),
+    months: int = typer.Option(12, "--months", help="How many months back."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print an agency's live 766 figures per month (closed months, then this month to date)."""
+
+    def _run() -> None:
+        with session_scope() as session:
+            points = live_history.get_monthly_history(session, agency_code=agency, months=months)
+        if as_json:
+            print_json([asdict(p) for p in points])
+            return
+        for p in points:
+            total = p.figures.get("TOTAL")
+            shown = "—" if total is None else f"{total:.2f}"
+            state = "" if p.closed else " (đến hôm nay / to date)"
+            console.print(
+                f"{p.month}\t{shown}\thạng / rank {p.figures.get('RANK') or '—'}{state}", highlight=False
+            )
+
+    run_guarded(_run)

@@ -23,6 +23,7 @@ from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
 from chiso.flows.demo_followup import add_demo_followup
+from chiso.flows.live_history import fill_history
 from chiso.flows.reconcile import import_demo_portal
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
@@ -87,6 +88,13 @@ def generate_monitoring_records(ctx: DemoContext) -> None:
     ctx.summary.records = generate_demo_records(get_settings().data_dir, codes, end=today)
 
 
+def build_live_history(ctx: DemoContext) -> None:
+    """Keep 13 closed months of live 766 scores and today's snapshot, so every trend has a history."""
+    now = clock.local_now().replace(tzinfo=None, microsecond=0)
+    months = fill_history(ctx.units.session, actor=ctx.units.actor, data_dir=get_settings().data_dir, now=now)
+    ctx.summary.records["history_months"] = len(months)
+
+
 def import_demo_portal_figures(ctx: DemoContext) -> None:
     """Import the portal's figures of last month, made from the demo records with a few differences."""
     report = import_demo_portal(ctx.units.session)
@@ -105,6 +113,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     *((name, _units_step(step)) for name, step in UNITS_DEMO_STEPS),
     ("create_demo_users", create_users),
     ("generate_monitoring_records", generate_monitoring_records),
+    ("build_live_history", build_live_history),
     ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
     ("build_demo_followup", add_demo_followup),

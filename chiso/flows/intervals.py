@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from chiso.assessment.publication import IntervalRecord
+from chiso.assessment.published_intervals import IntervalRecord
 from chiso.errors import ChisoError
 from chiso.frameworks import UncertaintySpec, load_uncertainty
 from chiso.frameworks.schema import Framework
@@ -74,7 +74,9 @@ def record_for_run(run: Run, *, framework_id: str) -> IntervalRecord:
     try:
         return interval_record(compute_intervals(run, framework_id=framework_id))
     except ChisoError as exc:
-        return IntervalRecord(rows=[], log={"error": {"vi": exc.message_vi, "en": exc.message_en}})
+        vi = "; ".join([exc.message_vi, *(p.message_vi for p in exc.problems)])
+        en = "; ".join([exc.message_en, *(p.message_en for p in exc.problems)])
+        return IntervalRecord(rows=[], log={"error": {"vi": vi, "en": en}})
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.config import get_settings
@@ -35,6 +36,7 @@ log = logging.getLogger("chiso.live")
 MAX_AGE_S = 60.0
 MAX_BOARDS = 16  # boards kept (periods x data dirs); the least recently asked goes first
 FIRST_BOARD_TIMEOUT_S = 120.0
+RETRY_AFTER_S = 10.0
 
 
 class BoardUnavailable(ChisoError):
@@ -56,20 +58,25 @@ def manifest_stamp(data_dir: Path) -> float:
         return 0.0
 
 
+def agencies_on(session: Session, *, on: date) -> pd.DataFrame | None:
+    """Return the agencies valid on `on` (code, name, parent, level) as the board's computation takes them."""
+    rows = search_agencies(session, on=on)
+    if not rows:
+        return None
+    return pd.DataFrame(
+        {
+            "agency_code": [a.code for a in rows],
+            "name": [a.name_vi for a in rows],
+            "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
+            "level": [a.kind for a in rows],
+        }
+    )
+
+
 def agency_table(*, on: date, url: str | None = None) -> pd.DataFrame | None:
-    """Return the agencies valid on `on` (code, name, parent, level), read in a session of their own."""
+    """Return `agencies_on`, read in a session of its own (the background thread has no request's)."""
     with session_scope(url) as session:
-        rows = search_agencies(session, on=on)
-        if not rows:
-            return None
-        return pd.DataFrame(
-            {
-                "agency_code": [a.code for a in rows],
-                "name": [a.name_vi for a in rows],
-                "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
-                "level": [a.kind for a in rows],
-            }
-        )
+        return agencies_on(session, on=on)
 
 
 def build_board(period: Period, *, data_dir: Path, now: datetime, url: str | None = None) -> LiveBoard:
@@ -87,6 +94,7 @@ class _Slot:
     computed_at: float = 0.0
     pending: Future[LiveBoard] | None = None
     errors: int = field(default=0)
+    retry_at: float = 0.0  # after a failed computation, not before this (monotonic seconds)
 
 
 class BoardCache:
@@ -116,6 +124,9 @@ class BoardCache:
         except Exception:
             with self._lock:
                 slot.pending, slot.errors = None, slot.errors + 1
+                slot.retry_at = (
+                    time.monotonic() + RETRY_AFTER_S
+                )  # a broken store is not recomputed every poll
             log.exception("the live board of %s could not be computed", period.label)
             raise
         with self._lock:
@@ -141,7 +152,7 @@ class BoardCache:
                 or slot.stamp != stamp
                 or time.monotonic() - slot.computed_at > self.max_age_s
             )
-            if stale and slot.pending is None:
+            if stale and slot.pending is None and time.monotonic() >= slot.retry_at:
                 slot.pending = self._executor.submit(self._compute, slot, period, data_dir, url, stamp)
             return slot.board, slot.pending
 
@@ -180,6 +191,19 @@ async def wait_for_board(
             "Bảng giám sát đang được tính, hãy thử lại sau ít giây",
             "The live board is being computed; try again in a few seconds",
         ) from exc
+
+
+def peek_live_board(period_text: str | None = None, *, url: str | None = None) -> LiveBoard | None:
+    """Return the last computed board of a period as it is (unfiltered), or None; never waits.
+
+    Starts a background refresh when the board is stale, as any request would.
+    """
+    try:
+        period = pick_period(period_text, now=local_now())
+    except ChisoError:
+        return None
+    data_dir, db = _where(url)
+    return BOARDS.peek(period, data_dir=data_dir, url=db)[0]
 
 
 def get_live_board(

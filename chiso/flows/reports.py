@@ -205,6 +205,7 @@ def agency_results(
                         code=c.code,
                         points=_num(nodes.get(c.code, {}).get("published")),
                         value=reported.get((code, c.code)),
+                        previous_points=_num(nodes.get(c.code, {}).get("previous_points")),
                     )
                     for c in framework.criteria
                 ],

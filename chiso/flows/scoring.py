@@ -22,6 +22,7 @@ from chiso.assessment import publication, submissions
 from chiso.assessment.access import check_secretariat
 from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period
+from chiso.assessment.published_intervals import IntervalRecord
 from chiso.assessment.schemas import PreviewScore, Ranking, SubmissionView
 from chiso.assessment.scores import groups_frame, lineage_frame, values_frame
 from chiso.errors import Conflict, InvalidInput
@@ -117,7 +118,7 @@ def preview_ranking(
     )
 
 
-def _intervals(run: PeriodRun) -> publication.IntervalRecord:
+def _intervals(run: PeriodRun) -> IntervalRecord:
     assert run.pipeline is not None  # gather_period_run always keeps it
     return record_for_run(run.pipeline, framework_id=run.period.framework_id)
 

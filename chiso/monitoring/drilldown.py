@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from chiso.errors import InvalidInput, Problem
-from chiso.monitoring.compute.backend import RecordTables
+from chiso.monitoring.compute.backend import RecordTables, connect, tables_from_files
 from chiso.monitoring.compute.sources import prepare_sources
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics, get_metric
-from chiso.monitoring.periods import Period
+from chiso.monitoring.periods import Period, bucket_of, parse_period, split_period
+from chiso.monitoring.records.store import record_files
 
 BREAKDOWN_COLUMNS = [
     "agency_code", "period", "procedure_code", "indicator_code", "numerator", "denominator", "value",
@@ -85,6 +87,44 @@ def compute_procedure_breakdown(
     return out.sort_values(["agency_code", "period", "indicator_code", "procedure_code"]).reset_index(
         drop=True
     )
+
+
+def records_of_period(period: Period, *, data_dir: Path, con: Any = None) -> RecordTables:
+    """Return the record store's tables of the months a period touches (dossiers, petitions, catalogue)."""
+    months = sorted({bucket_of(part.start, "month").label for part in split_period(period, "month")})
+    return tables_from_files(
+        con if con is not None else connect("duckdb"),
+        dossiers=record_files("dossiers", data_dir=data_dir, months=months),
+        petitions=record_files("petitions", data_dir=data_dir, months=months),
+        procedures=record_files("procedures", data_dir=data_dir),
+    )
+
+
+def get_drilldown(
+    period: str,
+    *,
+    data_dir: Path,
+    agency_code: str,
+    indicator_code: str | None = None,
+    procedure_code: str | None = None,
+) -> pd.DataFrame:
+    """Return one agency's drill-down from the record store: per procedure, or (with an indicator and a
+    procedure) the dossiers behind that procedure's figure.
+
+    Raises:
+        InvalidInput: bad period, unknown metric, or a metric not counted over dossiers.
+    """
+    chosen = parse_period(period)
+    records = records_of_period(chosen, data_dir=data_dir)
+    if indicator_code is not None and procedure_code is not None:
+        return list_metric_dossiers(records, chosen, agency_code=agency_code, indicator_code=indicator_code,
+                                    procedure_code=procedure_code)  # fmt: skip
+    metrics = [get_metric(indicator_code)] if indicator_code is not None else None
+    if metrics is not None and metrics[0].source != "dossiers":
+        return list_metric_dossiers(
+            records, chosen, agency_code=agency_code, indicator_code=indicator_code or ""
+        )
+    return compute_procedure_breakdown(records, [chosen], metrics=metrics, agencies=[agency_code])
 
 
 def list_metric_dossiers(

@@ -118,7 +118,8 @@ def _points(table: pd.DataFrame, nodes: list[str]) -> dict[str, dict[str, float]
     part = table[table["node_code"].isin(nodes)]
     out: dict[str, dict[str, float]] = {}
     for code, node, points in zip(part["agency_code"], part["node_code"], part["published"], strict=True):
-        out.setdefault(str(code), {})[str(node)] = float(points)
+        if not pd.isna(points):  # a group without data stays null, never 0
+            out.setdefault(str(code), {})[str(node)] = float(points)
     return out
 
 
@@ -142,26 +143,68 @@ def compute_live_board(
     first = shift_period(chosen, TREND_LENGTH[chosen.kind] - 1)
     whole = f"{first.start.isoformat()}..{chosen.last_day.isoformat()}"
     values = compute_from_store(whole, data_dir=data_dir, by=chosen.kind, as_of=now, agencies=agencies)
-    labels = sorted(values["period"].astype(str).unique())
-    current = values[values["period"].astype(str) == chosen.label]
-    received = current[current["indicator_code"] == RECEIVED_METRIC].set_index("agency_code")["denominator"]
+    (board,) = boards_from_values(values, [chosen], now=now, agencies=agencies)
+    return board.model_copy(update={"computed_seconds": round(time.perf_counter() - started, 3)})
+
+
+def compute_month_boards(
+    *, data_dir: Path, first: Period, last: Period, now: datetime, agencies: pd.DataFrame | None = None
+) -> list[LiveBoard]:
+    """Compute the board of every month from `first` to `last` in one pass over the store (history)."""
+    values = compute_from_store(
+        f"{first.start.isoformat()}..{last.last_day.isoformat()}",
+        data_dir=data_dir, by="month", as_of=now, agencies=agencies,
+    )  # fmt: skip
+    months, month = [], first
+    while month.start <= last.start:
+        months.append(month)
+        month = shift_period(month, -1)
+    return boards_from_values(values, months, now=now, agencies=agencies)
+
+
+def boards_from_values(
+    values: pd.DataFrame, periods: list[Period], *, now: datetime, agencies: pd.DataFrame | None
+) -> list[LiveBoard]:
+    """Score the values once (agency-periods without dossiers left out) and build each period's board."""
+    table = pd.DataFrame(columns=["agency_code", "period", "node_code", "published", "rank", "band"])
     scored = with_data(values)
-    totals = pd.DataFrame(columns=["agency_code", "period", "published", "rank", "band"])
-    components: dict[str, dict[str, float]] = {}
-    trends: dict[str, dict[str, float]] = {}
     if len(scored):
         table = score_values(scored, agencies=agencies).table
         table = table.assign(period=table["period"].astype(str))
-        now_table = table[table["period"] == chosen.label]
-        totals = now_table[now_table["node_code"] == "TOTAL"]
-        components = _points(now_table, list(GROUP_CODES))
-        history = table[table["node_code"] == "TOTAL"]
-        for code, label, points in zip(
-            history["agency_code"], history["period"], history["published"], strict=True
-        ):
+    totals = table[table["node_code"] == "TOTAL"]
+    trends: dict[str, dict[str, float]] = {}
+    for code, label, points in zip(totals["agency_code"], totals["period"], totals["published"], strict=True):
+        if not pd.isna(points):
             trends.setdefault(str(code), {})[str(label)] = float(points)
+    labels = sorted(values["period"].astype(str).unique())
+    out = []
+    for period in periods:
+        shown = [lb for lb in labels if lb <= period.label][-TREND_LENGTH[period.kind] :]
+        out.append(_board(values, table, trends, period, shown, now=now, agencies=agencies))
+    return out
+
+
+def _board(
+    values: pd.DataFrame,
+    table: pd.DataFrame,
+    trends: dict[str, dict[str, float]],
+    period: Period,
+    labels: list[str],
+    *,
+    now: datetime,
+    agencies: pd.DataFrame | None,
+) -> LiveBoard:
+    current = values[values["period"].astype(str) == period.label]
+    received = current[current["indicator_code"] == RECEIVED_METRIC].set_index("agency_code")["denominator"]
+    now_table = table[table["period"] == period.label]
+    totals = now_table[now_table["node_code"] == "TOTAL"]
+    components = _points(now_table, list(GROUP_CODES))
     scores = {
-        str(code): (float(points), None if pd.isna(rank) else int(rank), None if pd.isna(band) else str(band))
+        str(code): (
+            None if pd.isna(points) else float(points),
+            None if pd.isna(rank) else int(rank),
+            None if pd.isna(band) else str(band),
+        )
         for code, points, rank, band in zip(
             totals["agency_code"], totals["published"], totals["rank"], totals["band"], strict=True
         )
@@ -184,8 +227,8 @@ def compute_live_board(
             )
         )
     board = LiveBoard(
-        period=chosen.label,
-        period_kind=chosen.kind,
+        period=period.label,
+        period_kind=period.kind,
         as_of=now,
         months=labels,
         groups=[{"code": c, "name_vi": vi, "name_en": en, "max_points": m} for c, vi, en, m in GROUPS],
@@ -193,7 +236,7 @@ def compute_live_board(
         order="asc",
         levels=sorted({lv for lv in levels.values() if lv} & {r.level for r in rows if r.level}),
         rows=rows,
-        computed_seconds=round(time.perf_counter() - started, 3),
+        computed_seconds=0.0,
     )
     return board.model_copy(update={"version": board_version(board)})
 

@@ -84,6 +84,7 @@ class CriterionResult(_Model):
     code: str
     points: float | None
     value: float | str | None = None
+    previous_points: float | None = None  # last period's points (through lineage); None: none or new
 
 
 class AgencyResult(_Model):

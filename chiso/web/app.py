@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 import chiso
 from chiso.web import security
+from chiso.web.conditional import NotModifiedShortcut
 from chiso.web.deps import route_action
 from chiso.web.errors import install_error_handlers
 from chiso.web.i18n import pick_lang
@@ -95,9 +96,8 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app)  # first, so it runs inside request_context (security headers, error shape)
     app.middleware("http")(request_context)
-    app.add_middleware(
-        GZipMiddleware, minimum_size=1000
-    )  # outermost: the live board's 200 pollers (issue 16)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # the live board's 200 pollers (issue 16)
+    app.add_middleware(NotModifiedShortcut)  # outermost: a poll of an unchanged board costs the least
     include_routes(app)
     _summaries_from_docstrings(app)
     return app

@@ -46,6 +46,7 @@ EN_ASSESSMENT = {
     "Còn thiếu": "Still empty",
     "Báo cáo": "Reports",
     "Tháng": "Month",
+    "Thêm vào kế hoạch": "Add to plan",
     "Có": "Yes",
     "Công bố": "Publication",
     "Công bố kết quả": "Publish the results",

@@ -12,7 +12,6 @@ Both require the same named action. Every page registered here is listed in `PAG
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
+from chiso.web.conditional import RENDERED, asks_for_json, cache_headers, entity_tag, matches, shared_key
 from chiso.web.deps import require
 from chiso.web.rendering import render
-from chiso.web.security import CSRF_COOKIE
 
 F = TypeVar("F", bound=Callable[..., Any])
 ExtraContext = Callable[[Request, Any], dict[str, Any]]
@@ -45,12 +44,6 @@ class PageInfo:
 
 
 PAGES: list[PageInfo] = []
-
-
-def asks_for_json(request: Request) -> bool:
-    """Return True when the Accept header prefers JSON to HTML (a script asking the page's own URL)."""
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def twin_url(request: Request, api: str) -> str:
@@ -123,12 +116,19 @@ def page(
         is_async = inspect.iscoroutinefunction(fn)
 
         def respond(request: Request, result: Any, options: dict[str, Any]) -> Response:
-            tag = _entity_tag(request, result, etag)
-            if tag is not None and tag in request.headers.get("if-none-match", ""):
-                return Response(status_code=304, headers=_cache_headers(tag))
-            response = render_result(request, result, options)
+            tag = entity_tag(request, etag(request, result)) if etag is not None else None
+            if tag is not None and matches(request, tag):
+                return Response(status_code=304, headers=cache_headers(tag))
+            shared = shared_key(request, tag)
+            kept = RENDERED.get(shared) if shared else None
+            if kept is not None:  # the same rendering for every poller of an unchanged board
+                response = Response(kept[0], media_type=kept[1], headers={"Vary": "Accept, HX-Request"})
+            else:
+                response = render_result(request, result, options)
+                if shared and response.status_code == 200:
+                    RENDERED.put(shared, (bytes(response.body), response.media_type or "text/html"))
             if tag is not None:
-                response.headers.update(_cache_headers(tag))
+                response.headers.update(cache_headers(tag))
             return response
 
         def render_result(request: Request, result: Any, options: dict[str, Any]) -> Response:
@@ -174,23 +174,3 @@ def page(
         return fn
 
     return decorate
-
-
-def _entity_tag(request: Request, result: Any, etag: ETagOf | None) -> str | None:
-    """Return the weak ETag of this rendering: JSON, fragment or page, language, and who sees it (the nav)."""
-    if etag is None:
-        return None
-    variant = "json" if asks_for_json(request) else "hx" if request.headers.get("hx-request") else "html"
-    viewer = getattr(request.state, "viewer", None)
-    # Nav and forms differ per session; a signed anonymous token changes every second, its cookie does not.
-    secret = (
-        getattr(viewer, "csrf_token", "")
-        if getattr(viewer, "id", None)
-        else getattr(request.state, "set_csrf_cookie", None) or request.cookies.get(CSRF_COOKIE, "")
-    )
-    who = hashlib.blake2b(str(secret).encode("utf-8"), digest_size=4).hexdigest()
-    return f'W/"{etag(request, result)}-{variant}-{getattr(request.state, "lang", "vi")}-{who}"'
-
-
-def _cache_headers(tag: str) -> dict[str, str]:
-    return {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept, HX-Request"}

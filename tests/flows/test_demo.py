@@ -99,6 +99,7 @@ def test_the_steps_run_room_by_room_with_progress_and_timing(built: Built) -> No
     assert names == units_names + [
         "create_demo_users",
         "generate_monitoring_records",
+        "build_live_history",
         "import_demo_portal_figures",
         "open_demo_assessment",
         "build_demo_followup",

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from assess_helpers import later
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
@@ -70,6 +71,11 @@ def test_downloads_carry_the_interval_columns(db: Session, province, open_period
     assert row.band_probabilities is not None
     for band, share in row.band_probabilities.items():
         assert float(first[f"p_{band}"]) == pytest.approx(share)
+    sheet = load_workbook(io.BytesIO(publication.export_ranking(ranking, fmt="xlsx"))).active
+    header = [c.value for c in sheet[4]]
+    values = dict(zip(header, [c.value for c in sheet[5]], strict=True))
+    assert values["rank_low"] == row.rank_low and values["rank_median"] == row.rank_median
+    assert {f"p_{band}" for band in row.band_probabilities} <= set(header)
 
 
 def test_sensitivity_of_a_published_ranking(db: Session, province, open_period) -> None:
@@ -121,3 +127,39 @@ def test_whatif_panel_plans_on_the_whole_group_and_the_plan_scores_as_planned(
     submissions.save_draft(db, period_code=P, agency_code="DNG.SO.A", values=changed, actor=reporter)
     rescored = flow.preview_agency(db, period_code=P, agency_code="DNG.SO.A", actor=reporter)
     assert rescored.published_total == top.after.published
+
+
+def test_what_if_on_a_draft_equals_saving_it_and_rescoring(db: Session, province, open_period) -> None:
+    from assess_helpers import FULL_VALUES
+
+    from chiso.assessment import submissions
+    from chiso.errors import InvalidInput, ScoringError
+    from chiso.flows.robustness import ChangeIn
+
+    open_period()
+    reporter = province.users["baocao.a"]
+    with pytest.raises(InvalidInput):
+        robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.A", changes={}, actor=reporter)
+    for agency in ("DNG.SO.A", "DNG.SO.B", "DNG.SO.C", "DNG.SO.D"):
+        values = {
+            **FULL_VALUES,
+            **TWEAKS.get(agency, {}),
+            **({"HT_MANG": {"value": 0}} if agency == "DNG.SO.A" else {}),
+        }
+        submissions.save_draft(db, period_code=P, agency_code=agency, values=values, actor=SYSTEM)
+    with pytest.raises(PermissionDenied):
+        robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.B", changes={}, actor=reporter)
+    with pytest.raises(ScoringError, match="NO_SUCH"):
+        robustness.what_if_draft(
+            db, period_code=P, agency_code="DNG.SO.A", changes={"NO_SUCH": ChangeIn(value=1)}, actor=reporter
+        )
+    changes = {"HT_MANG": ChangeIn(value=1), "DVC_DUNG_HAN": ChangeIn(numerator=99, denominator=100)}
+    out = robustness.what_if_draft(db, period_code=P, agency_code="DNG.SO.A", changes=changes, actor=reporter)
+    assert out.group == "SBN" and out.after.published is not None and out.before.published is not None
+    assert out.after.published > out.before.published and out.after.rank == 1
+    submissions.save_draft(
+        db, period_code=P, agency_code="DNG.SO.A", actor=reporter,
+        values={"HT_MANG": {"value": 1}, "DVC_DUNG_HAN": {"numerator": 99, "denominator": 100}},
+    )  # fmt: skip
+    again = flow.preview_agency(db, period_code=P, agency_code="DNG.SO.A", actor=reporter)
+    assert again.published_total == out.after.published

@@ -66,3 +66,28 @@ def test_a_calendar_change_compiles_again(tmp_path: Path) -> None:
     after = _plan(tmp_path, ["2025-03"]).jobs[0].sql
     assert after != before
     assert after == _direct_sql("2025-03", tmp_path)
+
+
+def test_a_fresh_process_reads_the_stored_template_and_still_builds_jobs(tmp_path: Path) -> None:
+    from chiso.monitoring.cache.templates import FOLDER
+
+    counts._TEMPLATES.clear()
+    first = _plan(tmp_path, ["2025-03", "2025-04"])
+    assert len(list((tmp_path / "records" / FOLDER).glob("*.json"))) == 1
+    counts._TEMPLATES.clear()  # as a new process
+    again = _plan(tmp_path, ["2025-03", "2025-04"])
+    assert [j.sql for j in again.jobs] == [j.sql for j in first.jobs]
+    assert set(again.context.tables) == set(first.context.tables)  # the jobs can run
+
+
+def test_custom_metrics_are_never_stored(tmp_path: Path) -> None:
+    from chiso.monitoring.cache.templates import FOLDER
+    from chiso.monitoring.custom import parse_custom_metrics
+
+    custom, problems = parse_custom_metrics({"metrics": [{"code": "MINE", "numerator": "digitised"}]})
+    assert not problems
+    counts._TEMPLATES.clear()
+    files = [tmp_path / "records" / "dossiers" / "month=2025-03" / "part.parquet"]
+    counts.plan_dossier_counts(data_dir=tmp_path, dossier_files=files, procedure_files=[],
+                               periods=[parse_period("2025-03")], metrics=custom)  # fmt: skip
+    assert not (tmp_path / "records" / FOLDER).exists()

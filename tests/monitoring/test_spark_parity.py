@@ -80,7 +80,11 @@ def _records() -> dict[str, pa.Table]:
             )
         )  # fmt: skip
     )
-    extra_pet = petitions({"overdue": True, "repeat": True}).select(pets.schema.names).cast(pets.schema)
+    extra_pet = (
+        petitions({"overdue": True, "repeat": True}, {"dossier_id": "dos-2"})  # a complaint about dos-2
+        .select(pets.schema.names)
+        .cast(pets.schema)
+    )
     extra_proc = procedures({"procedure_code": "ZZ", "agency_code": "X03", "fee_bearing": True})
     return {
         "dossiers": pa.concat_tables([generated, edge]),
@@ -116,5 +120,6 @@ def test_duckdb_and_spark_give_identical_results(
     on_duckdb = _run(connect("duckdb"), records, by=by, as_of=as_of)
     on_spark = _run(spark_con, records, by=by, as_of=as_of)
     assert on_duckdb["denominator"].sum() > 0
+    assert on_duckdb["value"].isna().any()  # nulls (zero denominators) travel the same on both
     assert len(on_duckdb) == (len(AGENCIES) + 2) * (2 if by else 1) * (len(builtin_metrics()) + 2)
     pd.testing.assert_frame_equal(on_duckdb, on_spark, check_exact=True)

@@ -71,7 +71,7 @@ def test_766_timeliness_is_20_x_on_time_over_received_and_published_half_up() ->
         ("ONLINE_PROCEDURE_RATE", 0.97, 4.0),
         ("ONLINE_SUBMISSION_RATE", 0.5, 4.0),  # full marks at 50%
         ("ONLINE_SUBMISSION_RATE", 0.25, 2.0),
-        ("SO_HOA_GIAY_TO_GIAI_QUYET", 0.6, 3.0),
+        ("SO_HOA_GIAY_TO_GIAI_QUYET", 0.6, 2.4),  # the portal's 4 x rate (the document's 80%: an option)
         ("REUSED_DIGITIZED_DATA", 0.6, 1.5),  # min(2, 2 x rate / 80%)
         ("REUSED_DIGITIZED_DATA", 0.9, 2.0),
         ("DOSSIER_RECEIVING_SATISFACTION", 0.9, 6.0),  # min(6, 6 x rate / 0.9)

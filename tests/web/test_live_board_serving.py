@@ -118,3 +118,62 @@ def test_the_page_polls_with_its_own_script_only_while_visible(client: TestClien
     script = client.get("/static/live.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "visibilityState" in script.text and "visibilitychange" in script.text
+
+
+def test_pollers_of_an_unchanged_board_share_one_rendering(client: TestClient, tmp_path: Path) -> None:
+    from chiso.web.pages import RENDERED
+
+    _ingest(tmp_path, "shared", _recent("WT.SNV", "R1"))
+    first = client.get("/monitoring/live?sort=total", headers={"HX-Request": "true"})
+    key = ("/monitoring/live", "sort=total", first.headers["etag"].rsplit("-", 1)[0])
+    assert RENDERED.get(key) is not None
+    client.cookies.clear()  # another visitor: another tag (its own cookie), the same fragment
+    second = client.get("/monitoring/live?sort=total", headers={"HX-Request": "true"})
+    assert second.text == first.text and second.headers["etag"] != first.headers["etag"]
+
+
+def test_a_revalidation_of_an_unchanged_board_needs_no_database_slot(
+    client: TestClient, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from chiso.web import deps
+
+    _ingest(tmp_path, "gate", _recent("WT.SNV", "G1"))
+    first = client.get("/monitoring/live?group=department", headers={"HX-Request": "true"})
+    loop = client.portal.call(asyncio.get_running_loop)  # type: ignore[union-attr]
+    closed = client.portal.call(lambda: asyncio.Semaphore(0))  # type: ignore[union-attr]
+    saved = deps._GATES.get(loop)
+    deps._GATES[loop] = closed  # no request can take a database slot now
+    answers: list[int] = []
+    headers = {"HX-Request": "true", "If-None-Match": first.headers["etag"]}
+    poll = threading.Thread(
+        target=lambda: answers.append(
+            client.get("/monitoring/live?group=department", headers=headers).status_code
+        )
+    )
+    poll.start()
+    poll.join(10)
+    if saved is not None:
+        deps._GATES[loop] = saved
+    else:
+        deps._GATES.pop(loop, None)
+    client.portal.call(closed.release)  # type: ignore[union-attr]
+    assert answers == [304]
+
+
+def test_an_agency_without_dossiers_is_null_in_json_and_empty_in_csv(
+    client: TestClient, tmp_path: Path
+) -> None:
+    _ingest(tmp_path, "nodata", _recent("WT.SNV", "N1"))
+    rows = {r["agency_code"]: r for r in client.get("/api/monitoring/live").json()["rows"]}
+    empty = rows["WT.SKHCN"]  # registered this month, no dossier
+    assert (empty["total"], empty["rank"], empty["band"], empty["received"]) == (None, None, None, 0)
+    assert set(empty["components"].values()) == {None} and rows["WT.SNV"]["rank"] == 1
+    page = client.get("/monitoring/live").text
+    assert "chưa có dữ liệu" in page
+    header, *lines = client.get("/monitoring/live.csv").content.decode("utf-8-sig").splitlines()
+    cells = dict(
+        zip(header.split(","), next(line for line in lines if "WT.SKHCN" in line).split(","), strict=True)
+    )
+    assert cells["total"] == cells["rank"] == cells["band"] == cells["TIMELINESS_GROUP"] == ""

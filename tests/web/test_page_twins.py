@@ -41,6 +41,12 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/units/48?level=province", "/api/units/48?level=province", "public", "Quảng Nam"),
     ("/agencies?q=thu+mot", "/api/agencies?q=thu+mot", "public", "Sở Thử Một"),
     ("/agencies/TW.A", "/api/agencies/TW.A", "public", "Sở Thử Một"),
+    (
+        f"/agencies/TW.A/scorecard?period={PAST}",
+        f"/api/agencies/TW.A/scorecard?period={PAST}",
+        "public",
+        "Sở Thử Một",
+    ),
     ("/assessment", "/api/assessment", "leader", OPEN),
     (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),

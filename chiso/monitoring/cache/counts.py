@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from ibis.expr import operations as ops
 
 from chiso.monitoring.cache.jobs import PART_VIEW, JobContext, PartJob
+from chiso.monitoring.cache.templates import fingerprint, load_template, save_template
 from chiso.monitoring.compute.backend import RecordTables, record_schema_table
 from chiso.monitoring.compute.days import workday_table
 from chiso.monitoring.compute.sources import prepare_sources
@@ -148,11 +149,19 @@ def plan_dossier_counts(
 
     def one_period(period: Period) -> tuple[str, pa.Schema, str]:
         # The queries of single periods differ only in four literals: compile once per metric set,
-        # catalogue and calendar (kept for the process) and put each period's literals in.
+        # catalogue and calendar (kept for the process and, for the built-in metrics, beside the
+        # store: `cache.templates`) and put each period's literals in.
         key = (tuple(metrics), catalogue_key, id(workdays), str(data_dir))
         template = _TEMPLATES.get(key)
         if template is None:
-            template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
+            name = fingerprint(metrics, catalogue_key, workdays)
+            stored = load_template(root, name) if name else None
+            if stored is not None:
+                template = (*stored, workdays)
+            else:
+                template = (*query((TEMPLATE_PERIOD,))[:2], dict(plan.context.tables), workdays)
+                if name:
+                    save_template(root, name, *template[:3])
             if len(_TEMPLATES) >= 16:
                 _TEMPLATES.pop(next(iter(_TEMPLATES)))
             _TEMPLATES[key] = template

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from chiso.errors import InvalidInput
 from chiso.followup import charts, plans, plans_excel, views
@@ -126,6 +127,18 @@ async def progress_form(request: Request, db: DbSession, actor: CurrentActor, it
     return answer_form(
         request, db, run, ok="/plans", template="followup/plans.html", block="progress_form", form=form
     )
+
+
+@router.post("/plans/add", dependencies=[require("edit-plans")], include_in_schema=False)
+def add_to_plan_form(
+    db: DbSession,
+    actor: CurrentActor,
+    agency_code: Annotated[str, Form()],
+    criterion: Annotated[str, Form()],
+) -> RedirectResponse:
+    """The scorecard's "add to plan" button: add the criterion to the agency's plan, then show the plan."""
+    item = plans.add_to_plan(db, agency_code=agency_code, criterion=criterion, actor=actor)
+    return RedirectResponse(f"/plans?agency={quote(agency_code)}#plan-{item.id}", status_code=303)
 
 
 @router.post("/api/plans/add", dependencies=[require("edit-plans")], tags=["followup"])

@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from chiso.flows.live import get_live_board, wait_for_board
+from chiso.flows.live import get_live_board, peek_live_board, wait_for_board
 from chiso.monitoring.live import LiveBoard
+from chiso.web.conditional import entity_tag, register_fast_check
 from chiso.web.deps import require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
@@ -92,9 +93,31 @@ def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
     return {"sparkline": sparkline, "band_counts": band_counts(board)}
 
 
+def board_tag(version: str, sort: str, order: str, group: str | None, search: str | None) -> str:
+    """Return the data part of a board rendering's ETag: its figures' version and what was asked of it."""
+    digest = hashlib.blake2b((search or "").encode("utf-8"), digest_size=4).hexdigest()
+    return f"{version}-{sort}-{order}-{group or ''}-{digest}"
+
+
 def _board_etag(request: Request, board: LiveBoard) -> str:
-    search = hashlib.blake2b((board.search or "").encode("utf-8"), digest_size=4).hexdigest()
-    return f"{board.version}-{board.sort}-{board.order}-{board.group or ''}-{search}"
+    return board_tag(board.version, board.sort, board.order, board.group, board.search)
+
+
+def _unchanged_board(request: Request) -> str | None:
+    """Return the ETag the asked board would have now, without the database (None: render it)."""
+    query = request.query_params
+    board = peek_live_board(query.get("period") or None)
+    if board is None:
+        return None
+    search = (query.get("q") or "").strip().casefold() or None
+    base = board_tag(
+        board.version,
+        query.get("sort", "rank"),
+        query.get("order", "asc"),
+        query.get("group") or None,
+        search,
+    )
+    return entity_tag(request, base)
 
 
 @page(router, "/monitoring/live", template="monitoring/live.html", action="view-monitoring", name="board",
@@ -108,6 +131,9 @@ def live_page(
 ) -> LiveBoard:
     """Show every agency's 766 score and components for a period; agencies without dossiers have no data."""
     return get_live_board(period or None, sort=sort, order=order, group=group or None, search=q)
+
+
+register_fast_check("/monitoring/live", "view-monitoring", _unchanged_board)
 
 
 @router.get(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from chiso.flows import robustness
-from chiso.flows.robustness import SensitivityReport, WhatIfPanel
+from chiso.flows.robustness import ChangeIn, SensitivityReport, WhatIfOut, WhatIfPanel
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
@@ -44,7 +44,7 @@ register_messages({
     "Xem": "Show", "Tính cho cả nhóm, các đơn vị khác giữ nguyên số liệu hiện tại.": (
         "Computed on the whole group, the other agencies' current values unchanged."),
     "hồ sơ": "dossiers", "điểm tự chấm": "self-assessed points", "giá trị": "value", "tỷ lệ": "rate",
-    "có": "yes",
+    "có": "yes", "Tiêu chí chưa nhập không có trong kế hoạch": "Criteria without a value are not planned",
 })  # fmt: skip
 
 
@@ -84,3 +84,16 @@ def whatif_page(
 ) -> WhatIfPanel:
     """Plan what would lift the agency to the next band and into its group's top N (whole group scored)."""
     return robustness.whatif_panel(db, period_code=code, agency_code=agency, actor=actor, top=top)
+
+
+EXAMPLE_CHANGES = {"DVC_DUNG_HAN": {"numerator": 98, "denominator": 100}, "HT_MANG": {"value": 1}}
+
+
+@router.post("/api" + FORM + "/whatif", response_model=WhatIfOut, dependencies=[require("view-assessment")],
+             tags=["assessment"])  # fmt: skip
+def whatif_api(
+    db: DbSession, actor: CurrentActor, code: str, agency: str,
+    changes: Annotated[dict[str, ChangeIn], Body(examples=[EXAMPLE_CHANGES])],
+) -> WhatIfOut:  # fmt: skip
+    """Score the agency's current values with some criteria changed, within its peer group (nothing saved)."""
+    return robustness.what_if_draft(db, period_code=code, agency_code=agency, changes=changes, actor=actor)

@@ -50,6 +50,8 @@ register_messages(
             "Submit the self-assessment? Once submitted, values and evidence are locked until reviewed."
         ),
         "tiêu chí bắt buộc.": "required criteria are empty.",
+        "Giá trị đã nhập vẫn được giữ trên máy này.": "What you typed is kept on this computer.",
+        "Đăng nhập lại (thẻ mới)": "Log in again (new tab)",
         "Trả lại bản tự đánh giá cho đơn vị sửa?": "Return the self-assessment to the agency for correction?",
         "Duyệt bản tự đánh giá? Điểm sẽ được dùng cho xếp hạng.": (
             "Approve the self-assessment? Its points will count in the ranking."

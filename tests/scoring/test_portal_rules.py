@@ -129,9 +129,18 @@ def test_null_excluded_needs_adding_parents_and_rounded_sum_checks_its_max() -> 
 
 
 def test_the_bundled_frameworks_keep_their_defaults() -> None:
-    for framework_id in ("qd766", "dti-province-2022", "danang-it"):
+    for framework_id in ("dti-province-2022", "danang-it"):
         framework = load_framework(framework_id)
         nodes = [node for node, _ in framework.walk()]
         assert framework.aggregation != "rounded_sum"
         assert all(node.aggregation != "rounded_sum" for node in nodes)
         assert all(node.missing != "null_excluded" for node in nodes)
+
+
+def test_qd766_follows_the_portal_by_default() -> None:
+    """Issue 15: rounded metric scores summed into groups and the index; a zero denominator is left out."""
+    framework = load_framework("qd766")
+    groups = list(framework.nodes)
+    assert framework.aggregation == "rounded_sum" and all(g.aggregation == "rounded_sum" for g in groups)
+    leaves = framework.leaves()
+    assert any(getattr(leaf.rule, "zero_denominator", None) == "null_excluded" for leaf in leaves)

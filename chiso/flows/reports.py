@@ -26,6 +26,7 @@ from chiso.assessment.form import load_form
 from chiso.assessment.periods import get_period, list_period_groups
 from chiso.assessment.snapshots import load_snapshot
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
+from chiso.flows.live import agencies_on
 from chiso.flows.scoring import gather_period_run
 from chiso.frameworks import Framework, framework_from_dict
 from chiso.frameworks.schema import node_max
@@ -47,7 +48,6 @@ from chiso.reports.schemas import (
 )
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Publication
-from chiso.units.agencies import search_agencies
 
 DRAFT_ROLES = ("secretariat", "leader")
 # The nouns of the groups the demo and the decrees use ("24 sở, ngành"); other groups say "đơn vị".
@@ -305,18 +305,6 @@ def published_period_codes(session: Session) -> list[str]:
     return sorted((p.code for p in periods), reverse=True)
 
 
-def _board_agencies(session: Session) -> pd.DataFrame | None:
-    rows = search_agencies(session, on=clock.today())
-    if not rows:
-        return None
-    return pd.DataFrame(
-        {
-            "agency_code": [a.code for a in rows],
-            "name": [a.name_vi for a in rows],
-            "parent_code": [a.parent.code if a.parent is not None else None for a in rows],
-            "level": [a.kind for a in rows],
-        }
-    )
 
 
 def _previous_month(label: str) -> str:
@@ -343,7 +331,8 @@ def _board(session: Session, *, data_dir: Path, month: str) -> LiveBoard | None:
     if now < datetime.combine(period.start, datetime.min.time()):
         return None
     cutoff = min(period.cutoff, now)
-    return compute_live_board(data_dir=data_dir, now=cutoff, period=period, agencies=_board_agencies(session))
+    agencies = agencies_on(session, on=clock.today())
+    return compute_live_board(data_dir=data_dir, now=cutoff, period=period, agencies=agencies)
 
 
 def _province(board: LiveBoard | None) -> IndexFigures | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chiso.flows.backup import verify_backup
+
+# kill -9 harness: real `chiso` processes killed at each named point (minutes in all): CI runs it.
+pytestmark = pytest.mark.slow
 
 
 def test_a_killed_backup_leaves_no_archive_and_can_be_rerun(chiso_cmd: Any, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from chiso.store import session_scope
@@ -12,6 +13,9 @@ from chiso.store.models.agencies import Agency
 from chiso.store.models.assessment import Publication
 from chiso.store.models.audit import AuditEntry
 from chiso.store.models.results import ResultSnapshot
+
+# kill -9 harness: real `chiso` processes killed at each named point (minutes in all): CI runs it.
+pytestmark = pytest.mark.slow
 
 AGENCIES = "code,name_vi,kind,province_code\n" + "".join(
     f"F.SO.{n:02d},Sở thử nghiệm {n},department,F1\n" for n in range(25)

@@ -15,6 +15,9 @@ from chiso.monitoring.records.manifest import load_manifest, records_dir
 from chiso.monitoring.records.schema import KINDS
 from chiso.monitoring.records.store import read_records
 
+# kill -9 harness: real `chiso` processes killed at each named point (minutes in all): CI runs it.
+pytestmark = pytest.mark.slow
+
 HEADER = ["dossier_id", "agency_code", "procedure_code", "channel", "received_at", "status"]
 
 

@@ -6,6 +6,7 @@ Uses the HTTP site of test_web.py (its own migrated SQLite file and users).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import time
 import zipfile
@@ -87,6 +88,13 @@ async def upload_while_polling(url: str, data: bytes) -> tuple[httpx.Response, f
     return reply, elapsed, polls
 
 
+def _run_apart(coro: Any) -> Any:
+    """Run a coroutine in a thread of its own: a browser test earlier in the session (Playwright's sync
+    API) may leave an event loop set on this thread, where asyncio.run() refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_a_200000_row_template_is_refused_quickly_while_the_server_keeps_serving(
     site: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -94,7 +102,7 @@ def test_a_200000_row_template_is_refused_quickly_while_the_server_keeps_serving
     monkeypatch.setenv("CHISO_DATABASE_URL", site)
     data = template_with_rows(200_000)
     assert len(data) < 3 * 2**20
-    reply, elapsed, polls = asyncio.run(upload_while_polling(site, data))
+    reply, elapsed, polls = _run_apart(upload_while_polling(site, data))
     body: dict[str, Any] = reply.json()
     assert reply.status_code == 422 and body["ok"] is False
     assert len(reply.content) < 20_000
@@ -108,7 +116,7 @@ def test_an_error_reply_lists_the_first_100_problems_and_counts_them_all(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CHISO_DATABASE_URL", site)
-    reply, _elapsed, _polls = asyncio.run(upload_while_polling(site, template_with_rows(3_000)))
+    reply, _elapsed, _polls = _run_apart(upload_while_polling(site, template_with_rows(3_000)))
     body = reply.json()
     assert reply.status_code == 422 and set(body) == {"ok", "error", "errors", "status"}
     assert len(body["errors"]) == 100 and body["errors"][0]["row"] == 6

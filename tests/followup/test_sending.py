@@ -61,7 +61,7 @@ def test_the_send_loop_gives_its_connection_back_with_full_sync(store: str, smtp
         notify(s, event_type="ranking_published", key="fu:sync:1", recipients=recipients_of(s, [user]),
                message=Message("Công bố xếp hạng", "Ranking published", "", "", "/rankings"))  # fmt: skip
     assert drain(store, worker_id="t-sync").sent == 1
-    engine = get_engine(store)
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, as every other user expects
     assert len(smtp_server.messages) == 1
+    if store.startswith("sqlite"):  # the send loop relaxes SQLite's sync only while it runs
+        with get_engine(store).connect() as conn:
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, as every other user expects

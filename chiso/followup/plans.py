@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from chiso import clock
 from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
-from chiso.assessment.evidence import check_upload, store_bytes
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
+from chiso.followup.attachments import attach_files, check_files
 from chiso.store.models.agencies import Agency
-from chiso.store.models.followup import PLAN_STATUSES, FollowupFile, PlanItem, PlanUpdate
+from chiso.store.models.followup import PLAN_STATUSES, PlanItem, PlanUpdate
 
 NEXT = {
     "planned": ("in_progress",),
@@ -216,24 +216,14 @@ def report_progress(
         )
     if status == "verified" and not (is_system(actor) or actor.role == "secretariat"):
         raise PermissionDenied("Chỉ văn phòng xác nhận hoàn thành", "Only the secretariat verifies an item")
-    checked = [(name, data, check_upload(name, data)) for name, data in files]
+    checked = check_files(files)
     moment = clock.now()
     update = PlanUpdate(item_id=row.id, at=moment, by=actor.id, progress=progress, status=status, note=note)
     session.add(update)
     session.flush()
-    for name, data, kind in checked:
-        session.add(
-            FollowupFile(
-                owner_type="plan_update",
-                owner_id=update.id,
-                sha256=store_bytes(data),
-                filename=name,
-                file_type=kind,
-                size_bytes=len(data),
-                uploaded_at=moment,
-                uploaded_by=actor.id,
-            )
-        )
+    attach_files(
+        session, owner_type="plan_update", owner_id=update.id, checked=checked, at=moment, actor=actor
+    )
     old = {"progress": row.progress, "status": row.status}
     row.progress, row.status, row.updated_at, row.updated_by = progress, status, moment, actor.id
     session.flush()

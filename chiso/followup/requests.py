@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from chiso import clock
 from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
-from chiso.assessment.evidence import check_upload, store_bytes
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chiso.followup.attachments import attach_files, check_files
 from chiso.followup.messages import Message
 from chiso.followup.notify import Recipient, notify, recipients_of
 from chiso.store.models.agencies import Agency
@@ -185,21 +185,9 @@ def answer_request(
         raise Conflict("Yêu cầu đã đóng", "The request is closed")
     if not answer.strip():
         raise InvalidInput("Cần nội dung giải trình", "The answer needs a text")
-    checked = [(name, data, check_upload(name, data)) for name, data in files]
+    checked = check_files(files)
     moment = clock.now()
-    for name, data, kind in checked:
-        session.add(
-            FollowupFile(
-                owner_type="request",
-                owner_id=row.id,
-                sha256=store_bytes(data),
-                filename=name,
-                file_type=kind,
-                size_bytes=len(data),
-                uploaded_at=moment,
-                uploaded_by=actor.id,
-            )
-        )
+    attach_files(session, owner_type="request", owner_id=row.id, checked=checked, at=moment, actor=actor)
     old = row.answer
     row.answer, row.answered_at, row.answered_by, row.status = answer.strip(), moment, actor.id, "answered"
     session.flush()

@@ -15,15 +15,14 @@ import pytest
 from assess_helpers import FULL_VALUES
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from web_login import login_as
 
 from chiso.accounts.actors import SYSTEM
-from chiso.accounts.service import create_user, start_session
+from chiso.accounts.service import create_user
 from chiso.assessment import periods
 from chiso.assessment.audit import list_audit
 from chiso.store import init_database, session_scope
-from chiso.store.models import Agency, GroupMember, PeerGroup, User
-from chiso.web import security
+from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.web.app import create_app
 
 P = "WEB-2026"
@@ -95,14 +94,7 @@ def client(site: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Tes
 
 def login(client: TestClient, site: str, username: str) -> str:
     """Put a session of `username` in the client's cookies; return its CSRF token."""
-    client.cookies.clear()
-    with session_scope(site) as s:
-        user = s.scalar(select(User).where(User.username == username))
-        assert user is not None
-        token, row = start_session(s, user=user)
-        csrf = row.csrf_token
-    client.cookies.set(security.SESSION_COOKIE, token)
-    return csrf
+    return login_as(client, site, username)
 
 
 def form_of(values: dict[str, dict[str, object]]) -> dict[str, str]:

@@ -14,13 +14,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from report_site import AGENCIES, OPEN, PAST, build_site
-from sqlalchemy import select
+from web_login import login_as
 
 from chiso import clock
-from chiso.accounts.service import start_session
-from chiso.store import session_scope
-from chiso.store.models import User
-from chiso.web import security
 from chiso.web.app import create_app
 
 
@@ -38,16 +34,7 @@ def client(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
 
 def login(client: TestClient, site: str, role: str) -> str:
     """Log in as the site's user of `role` ("public": nobody); return the session's CSRF token."""
-    client.cookies.clear()
-    if role == "public":
-        return ""
-    with session_scope(site) as s:
-        user = s.scalar(select(User).where(User.username == f"rp_{role}"))
-        assert user is not None
-        token, row = start_session(s, user=user)
-        csrf = row.csrf_token
-    client.cookies.set(security.SESSION_COOKIE, token)
-    return csrf
+    return login_as(client, site, None if role == "public" else f"rp_{role}")
 
 
 FORM = {

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
+from web_login import open_session
 
 from chiso.accounts.actors import SYSTEM
-from chiso.accounts.service import create_user, start_session
+from chiso.accounts.service import create_user
 from chiso.store import session_scope
 from chiso.store.models.agencies import Agency, AgencyLink, GroupMember, PeerGroup
 from chiso.store.models.audit import AuditEntry
@@ -137,11 +138,7 @@ def client(seed: Seed, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
 
 def open_session_for(seed: Seed, role: str) -> tuple[str, str]:
     """Open a server-side session for the role's user directly; return (cookie token, CSRF token)."""
-    with session_scope(seed.url) as s:
-        user = s.scalar(select(User).where(User.username == seed.users[role]))
-        assert user is not None
-        token, row = start_session(s, user=user)
-        return token, row.csrf_token
+    return open_session(seed.url, seed.users[role])
 
 
 @pytest.fixture

@@ -14,19 +14,18 @@ from datetime import timedelta
 import pytest
 from assess_helpers import FULL_VALUES
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from web_login import login_as
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM
-from chiso.accounts.service import create_user, start_session
+from chiso.accounts.service import create_user
 from chiso.assessment import periods, review, submissions
 from chiso.flows.scoring import publish_period
 from chiso.followup import plans, requests, targets
 from chiso.store import init_database, session_scope
-from chiso.store.models import Agency, GroupMember, PeerGroup, User
+from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.units.admin_load import ensure_units_loaded
 from chiso.units.text import fold
-from chiso.web import security
 from chiso.web.app import create_app
 from chiso.web.pages import PAGES, PageInfo
 
@@ -164,14 +163,7 @@ def client(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
 
 
 def _as(client: TestClient, site: str, role: str) -> None:
-    client.cookies.clear()
-    if role == "public":
-        return
-    with session_scope(site) as s:
-        user = s.scalar(select(User).where(User.username == f"tw_{role}"))
-        assert user is not None
-        token, _row = start_session(s, user=user)
-    client.cookies.set(security.SESSION_COOKIE, token)
+    login_as(client, site, None if role == "public" else f"tw_{role}")
 
 
 def _path(url: str) -> str:

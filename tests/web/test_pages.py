@@ -18,6 +18,7 @@ from chiso.web.i18n import EN
 TEMPLATES = Path(__file__).resolve().parents[2] / "chiso" / "web" / "templates"
 STATIC = Path(__file__).resolve().parents[2] / "chiso" / "web" / "static"
 
+
 def test_unit_detail_shows_lineage_both_ways(client: TestClient) -> None:
     quang_nam = client.get("/api/units/49?level=province").json()
     successors = [link["unit"]["code"] for u in quang_nam["units"] for link in u["successors"]]

@@ -14,11 +14,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from sqlalchemy import select
+from web_login import open_session
 
-from chiso.accounts.service import start_session
-from chiso.store import session_scope
-from chiso.store.models.users import User
 from chiso.web import security
 from chiso.web.app import create_app
 
@@ -37,11 +34,7 @@ role_schema.config.phases.coverage.enabled = False
 
 def session_of(seed: Any, role: str) -> tuple[str, str]:
     """Open a server-side session of the role's seeded user; return (cookie token, CSRF token)."""
-    with session_scope(seed.url) as s:
-        user = s.scalar(select(User).where(User.username == seed.users[role]))
-        assert user is not None
-        token, row = start_session(s, user=user)
-        return token, row.csrf_token
+    return open_session(seed.url, seed.users[role])
 
 
 def check(case: Any, role: str | None, seed: Any) -> None:

@@ -1,4 +1,4 @@
-"""Demo assessment data: a finished period (2024) and one in progress (2026) for the demo province.
+"""Demo assessment data: two finished periods (2024, 2025) and one in progress (2026) for the demo province.
 
 Domain layer: the steps chiso.flows.demo_assessment composes (it publishes 2024 through the scoring
 flow); goes through the same services as the web (save_draft, submit, review), so the demo's audit log
@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from chiso.store.models.assessment import AssessmentPeriod, Submission
 FRAMEWORK = "danang-it"
 #: 2026 uses the version whose online-service criteria are computed from the monitoring records.
 CURRENT_FRAMEWORK = "danang-it-2026"
-PAST_CODE, CURRENT_CODE = "DNG-2024", "DNG-2026"
+PAST_CODE, MIDDLE_CODE, CURRENT_CODE = "DNG-2024", "DNG-2025", "DNG-2026"
 PDF_SAMPLE = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
@@ -153,30 +154,53 @@ def _reporter_of(users: dict[str, User]) -> Callable[[Agency], Actor]:
     return reporter
 
 
-def fill_past_period(session: Session, *, province_code: str) -> None:
-    """Open the 2024 period, fill, submit and approve every agency (publishing it is the composer's step)."""
+@dataclass(frozen=True)
+class PastPeriod:
+    """A finished demo period: opened, filled, submitted and approved, then published by the composer."""
+
+    code: str
+    label: str
+    previous: str | None
+    opened: datetime  # province time; the deadlines and the fill follow from it
+    published: datetime
+
+
+def _local(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=clock.local_zone())
+
+
+#: Two published years so that the 2025 ranking shows real changes in points and rank against 2024
+#: (across the July 2025 commune reform, through agency lineage).
+PAST_PERIODS = (
+    PastPeriod(PAST_CODE, "2024", None, _local(2025, 1, 15, 8), _local(2025, 4, 20, 9)),
+    PastPeriod(MIDDLE_CODE, "2025", PAST_CODE, _local(2026, 1, 15, 8), _local(2026, 4, 20, 9)),
+)
+
+
+def fill_past_period(session: Session, *, province_code: str, past: PastPeriod) -> None:
+    """Open a finished period; fill, submit and approve every agency (the composer publishes it)."""
     users = demo_users(session)
-    at = datetime(2025, 2, 10, 8, 0, tzinfo=clock.local_zone())
+    at = past.opened + timedelta(days=26)
     period = _open(
         session,
         province_code=province_code,
-        code=PAST_CODE,
-        label="2024",
-        name_vi="Xếp hạng ứng dụng CNTT năm 2024",
-        name_en="IT-application ranking 2024",
-        submit_by=datetime(2025, 3, 15, 17, 0, tzinfo=clock.local_zone()),
-        review_by=datetime(2025, 4, 15, 17, 0, tzinfo=clock.local_zone()),
-        previous=None,
-        opened=datetime(2025, 1, 15, 8, 0, tzinfo=clock.local_zone()),
+        code=past.code,
+        label=past.label,
+        name_vi=f"Xếp hạng ứng dụng CNTT năm {past.label}",
+        name_en=f"IT-application ranking {past.label}",
+        submit_by=(past.opened + timedelta(days=59)).replace(hour=17),
+        review_by=(past.opened + timedelta(days=90)).replace(hour=17),
+        previous=past.previous,
+        opened=past.opened,
     )
     form = load_form(FRAMEWORK)[1]
     assessor: Actor = users.get("thamdinh") or SYSTEM
     reporter = _reporter_of(users)
     for _sub, agency in _agencies(session, period=period):
-        values = _values_for(form.criteria_for(agency.kind), agency, "2024")
+        values = _values_for(form.criteria_for(agency.kind), agency, past.label)
         submissions.save_draft(
             session,
-            period_code=PAST_CODE,
+            period_code=past.code,
             agency_code=agency.code,
             values=values,
             now=at,
@@ -184,14 +208,14 @@ def fill_past_period(session: Session, *, province_code: str) -> None:
         )
         submissions.submit(
             session,
-            period_code=PAST_CODE,
+            period_code=past.code,
             agency_code=agency.code,
             now=at + timedelta(days=1),
             actor=reporter(agency),
         )
         review.approve_submission(
             session,
-            period_code=PAST_CODE,
+            period_code=past.code,
             agency_code=agency.code,
             actor=assessor,
             now=at + timedelta(days=30),
@@ -221,7 +245,7 @@ def build_current_period(
         name_en="IT-application ranking 2026",
         submit_by=datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=clock.local_zone()),
         review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=clock.local_zone()),
-        previous=PAST_CODE,
+        previous=MIDDLE_CODE,
         opened=opened,
         framework=CURRENT_FRAMEWORK,
     )

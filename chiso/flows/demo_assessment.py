@@ -1,4 +1,4 @@
-"""The demo's assessment: the 2024 period filled and published, the 2026 period under way.
+"""The demo's assessment: the 2024 and 2025 periods filled and published, the 2026 period under way.
 
 Flows layer: composes the assessment room's demo steps (chiso.assessment.demo) with the publication
 flow (chiso.flows.scoring), so the demo publishes exactly as the secretariat's button does.
@@ -6,7 +6,7 @@ flow (chiso.flows.scoring), so the demo publishes exactly as the secretariat's b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -16,26 +16,26 @@ from chiso.assessment import demo, review
 from chiso.flows.computed import refresh_computed_values
 from chiso.flows.scoring import publish_period
 
-PAST_PUBLISHED_AT = datetime(2025, 4, 20, 9, 0)  # province time
-
 
 def build_demo_assessment(
     session: Session, *, province_code: str = "48", today: date | None = None
 ) -> dict[str, int]:
-    """Fill and publish the 2024 period; open the 2026 period with a mix of statuses.
+    """Fill and publish the 2024 and 2025 periods; open the 2026 period with a mix of statuses.
 
     The 2026 period's online-service criteria (DVC_DUNG_HAN, DVC_HO_SO_TRUC_TUYEN) are computed from the
-    record store as it opens (chiso.flows.computed); 2024 predates the store and keeps its annual report.
+    record store as it opens (chiso.flows.computed); 2024 and 2025 keep their annual report.
 
     Idempotent: periods that exist are left alone. Returns counts per status of the current period.
     """
-    if not demo.period_exists(session, code=demo.PAST_CODE):
-        demo.fill_past_period(session, province_code=province_code)
+    for past in demo.PAST_PERIODS:
+        if demo.period_exists(session, code=past.code):
+            continue
+        demo.fill_past_period(session, province_code=province_code, past=past)
         publish_period(
             session,
-            period_code=demo.PAST_CODE,
+            period_code=past.code,
             actor=demo.demo_users(session).get("vanthu") or SYSTEM,
-            now=clock.from_local(PAST_PUBLISHED_AT),
+            now=past.published,
         )
     if not demo.period_exists(session, code=demo.CURRENT_CODE):
         demo.build_current_period(

@@ -39,6 +39,8 @@ from chiso.units.text import fold
 DEMO_PROVINCE = "48"  # Thành phố Đà Nẵng, the same code before and after 1 July 2025
 DEMO_SEED = 20250701
 PAST_PERIOD, CURRENT_PERIOD = "2024", "2026"
+#: 2025 is assessed in early 2026 on the units after the July 2025 reform, in the same groups as 2026.
+MIDDLE_PERIOD = "2025"
 _BEFORE_REFORM = date(2025, 6, 30)
 
 _TYPE_EN = {
@@ -161,7 +163,8 @@ def collect_commune_committees_after_reform(ctx: UnitsDemo) -> None:
         preds_of.setdefault(to_id, []).append((old_codes[old.code], kind))
     for unit in current:
         name_vi, name_en = _committee_name(unit)
-        row = _row(f"DNG.PX.{unit.code}", name_vi, name_en, "commune", unit, f"{CURRENT_PERIOD}:PX")
+        groups = f"{MIDDLE_PERIOD}:PX;{CURRENT_PERIOD}:PX"
+        row = _row(f"DNG.PX.{unit.code}", name_vi, name_en, "commune", unit, groups)
         preds = sorted(set(preds_of.get(unit.id, [])))
         if preds:
             kinds = [_link_kind(kind, len(preds)) for _, kind in preds]

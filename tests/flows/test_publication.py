@@ -176,14 +176,18 @@ def test_no_publication_row_changes_through_the_orm(db: Session, province, open_
 
 
 def test_demo_has_a_published_and_an_in_progress_period(db: Session, province) -> None:
-    """The demo step on a small province: 2024 published through the services, 2026 under way."""
+    """The demo step on a small province: 2024 and 2025 published through the services, 2026 under way."""
     from datetime import date
 
     from chiso.flows.demo_assessment import build_demo_assessment
 
-    _departments_and_wards(db, province, "2024")
+    for year in ("2024", "2025"):
+        _departments_and_wards(db, province, year)
     progress = build_demo_assessment(db, province_code="48", today=date(2026, 3, 1))
     assert sum(progress.values()) == 6 and progress["approved"] >= 1 and progress["draft"] >= 1
-    past = publication.get_ranking(db, period_code="DNG-2024")
-    assert {r.agency_code for r in past.rows} == set(province.agencies) and all(r.rank for r in past.rows)
+    for code in ("DNG-2024", "DNG-2025"):
+        past = publication.get_ranking(db, period_code=code)
+        assert {r.agency_code for r in past.rows} == set(province.agencies) and all(r.rank for r in past.rows)
+    later = publication.get_ranking(db, period_code="DNG-2025")
+    assert any(r.points_change for r in later.rows)  # the second year is compared with the first
     assert build_demo_assessment(db, province_code="48", today=date(2026, 3, 1)) == progress  # idempotent

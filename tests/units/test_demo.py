@@ -116,7 +116,10 @@ def test_demo_committees_follow_the_admin_units(demo_db: Session) -> None:
     assert get_agency(demo_db, code="DNG.QH.HOAVANG").name_vi == "UBND huyện Hòa Vang"
     groups = {(g.period, g.code): g for g in list_groups(demo_db, province_code=DEMO_PROVINCE)}
     assert set(groups) == {("2024", "SBN"), ("2024", "TW"), ("2024", "QH"), ("2024", "PX"),
+                           ("2025", "SBN"), ("2025", "TW"), ("2025", "PX"),
                            ("2026", "SBN"), ("2026", "TW"), ("2026", "PX")}  # fmt: skip
+    for code in ("SBN", "TW", "PX"):  # 2025 is assessed on the units after the reform, like 2026
+        assert groups[("2025", code)].member_codes == groups[("2026", code)].member_codes
     assert len(groups[("2024", "PX")].member_codes) == _count_units(demo_db, "commune", before)
     assert len(groups[("2026", "PX")].member_codes) == _count_units(demo_db, "commune", after)
     assert "DNG.SO.TTTT" in groups[("2024", "SBN")].member_codes

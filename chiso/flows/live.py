@@ -25,8 +25,15 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.config import get_settings
-from chiso.errors import ChisoError
-from chiso.monitoring.live import LiveBoard, compute_live_board, filter_board, pick_period, sort_board
+from chiso.errors import ChisoError, NotFound
+from chiso.monitoring.live import (
+    LiveBoard,
+    LiveRow,
+    compute_live_board,
+    filter_board,
+    pick_period,
+    sort_board,
+)
 from chiso.monitoring.periods import Period
 from chiso.monitoring.records.manifest import MANIFEST, records_dir
 from chiso.store.db import session_scope
@@ -237,3 +244,20 @@ def get_live_board(
                 "Chưa tính được bảng giám sát", "The live board could not be computed"
             ) from exc
     return sort_board(filter_board(board, group=group, search=search), sort=sort, order=order)
+
+
+def live_card(agency_code: str, period_text: str | None = None) -> tuple[LiveBoard, LiveRow, int]:
+    """Return a period's board, one agency's row on it (its live 766 card) and how many of its level rank.
+
+    Raises:
+        NotFound: the agency is not on the period's board (unknown, or not existing in the period).
+    """
+    board = get_live_board(period_text)
+    row = next((r for r in board.rows if r.agency_code == agency_code), None)
+    if row is None:
+        raise NotFound(
+            f"Không có cơ quan {agency_code} trên bảng giám sát kỳ {board.period}",
+            f"No agency {agency_code} on the live board of {board.period}",
+        )
+    ranked = sum(1 for r in board.rows if r.level == row.level and r.rank is not None)
+    return board, row, ranked

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from fastapi.testclient import TestClient
 
 from chiso.config import get_settings
@@ -92,3 +93,20 @@ def test_board_shows_the_group_and_downloads_as_csv_and_excel(client: TestClient
     assert any("WT.SNV" in line for line in lines) and len(lines) == len(rows)
     xlsx = client.get("/monitoring/live.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_an_agency_live_card_embeds_from_allowed_origins_only(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(tmp_path, "card", _recent("WT.SNV", "C1"), _recent("WT.SNV", "C2", channel="online"))
+    monkeypatch.setenv("CHISO_EMBED_ORIGINS", "https://portal.danang.gov.vn")
+    card = client.get("/embed/agencies/WT.SNV/live")
+    assert card.status_code == 200 and "Sở Nội vụ" in card.text
+    row = next(r for r in client.get("/api/monitoring/live").json()["rows"] if r["agency_code"] == "WT.SNV")
+    assert f"{row['total']:.2f}" in card.text  # the card shows the board's own figure
+    assert card.text.count("<svg") == len(client.get("/api/monitoring/live").json()["groups"])
+    policy = card.headers["content-security-policy"]
+    assert policy.endswith("frame-ancestors https://portal.danang.gov.vn") and "script-src 'none'" in policy
+    assert "x-frame-options" not in card.headers
+    missing = client.get("/embed/agencies/NO.SUCH/live")
+    assert missing.status_code == 404 and "NO.SUCH" in missing.text

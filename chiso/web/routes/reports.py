@@ -22,6 +22,7 @@ from chiso.config import get_settings
 from chiso.errors import InvalidInput, NotFound
 from chiso.flows import report_outputs as out
 from chiso.flows import reports as flow
+from chiso.flows.live import live_card
 from chiso.reports.charts import ranking_chart_svg
 from chiso.reports.document_form import DocumentFields, fields_of, parse_document
 from chiso.reports.schemas import Licence, RankingInput
@@ -32,6 +33,15 @@ from chiso.web.rendering import attachment, render
 
 router = APIRouter()
 MESSAGES = {
+    "Chỉ số phục vụ người dân, doanh nghiệp": "Service index for citizens and businesses",
+    "Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)": (
+        "Service index for citizens and businesses (Decision 766)"
+    ),
+    "cập nhật": "updated",
+    "Chưa có dữ liệu trong kỳ này": "No data in this period",
+    "hồ sơ tiếp nhận": "dossiers received",
+    "Điểm theo nhóm chỉ số": "Points per group of indicators",
+    "Xem bảng giám sát đầy đủ": "See the whole live board",
     "Quyết định công bố kết quả": "Decision announcing the results",
     "Đã công bố": "Published",
     "lần": "revision",
@@ -283,5 +293,15 @@ def ranking_embed(request: Request, db: DbSession, code: str, group: str | None 
     chart = ranking_chart_svg(rows)
     html = render(request, "reports/embed.html", ranking=ranking, chart=chart,
                   leaders=[r for r in ranking.rows if r.rank is not None and r.rank <= 3])  # fmt: skip
+    html.headers["Content-Security-Policy"] = frame_policy(embed_origins())
+    return html
+
+
+@router.get("/embed/agencies/{code}/live", dependencies=[require("view-monitoring")],
+            response_class=HTMLResponse, tags=["reports"])  # fmt: skip
+def live_card_embed(request: Request, code: str, period: str | None = None) -> Response:
+    """An agency's live 766 card (total, rank, band, the six groups), to frame in the province's portal."""
+    board, row, ranked = live_card(code, period or None)
+    html = render(request, "reports/embed_live.html", board=board, row=row, ranked=ranked)
     html.headers["Content-Security-Policy"] = frame_policy(embed_origins())
     return html

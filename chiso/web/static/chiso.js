@@ -167,3 +167,12 @@ document.addEventListener("submit", (event) => {
     ? document.addEventListener("DOMContentLoaded", () => setTimeout(fn, 0)) : setTimeout(fn, 0));
   if (restored) afterLoad(saveNow);
 })();
+
+// Phone: the menu is one row that scrolls sideways; bring the current page's item into view.
+(() => {
+  const current = document.querySelector('header.site nav a[aria-current="page"]');
+  const row = current && current.closest("ul");
+  if (row && row.scrollWidth > row.clientWidth) {
+    row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+  }
+})();

@@ -121,7 +121,7 @@ def previous_results(session: Session, *, period: AssessmentPeriod) -> tuple[pd.
     if pub is None:
         return None, None
     if pub.snapshot_id is not None:  # the stored snapshot is the authoritative previous table
-        return load_snapshot(session, snapshot_id=pub.snapshot_id).table, pub.snapshot_id
+        return load_snapshot(session, snapshot_id=pub.snapshot_id, previous=False).table, pub.snapshot_id
     return pd.DataFrame.from_records(pub.rows), None
 
 

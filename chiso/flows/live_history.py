@@ -10,6 +10,9 @@ CHISO_LIVE_HISTORY_DAYS (default 400); months are kept.
 from __future__ import annotations
 
 import os
+import threading
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -88,11 +91,32 @@ def write_snapshot(session: Session, *, actor: Actor, kind: str, period: date, s
     session.flush()
 
 
+_DECODED: OrderedDict[tuple[str, int, int, int, int], Snapshot] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+_DECODED_LIMIT = 64  # a national month is ~0.3 MB decoded: two years of months and some days
+
+
 def read_snapshot(row: LiveScoreSnapshot) -> Snapshot:
-    """Return the figures a stored row holds."""
+    """Return the figures a stored row holds.
+
+    Decoded snapshots are kept by their content's checksums (a rewritten row has new ones): a page
+    showing 12 months of one agency of 4,300 would otherwise decompress 12 national snapshots each time.
+    """
+    blobs = (row.agencies, row.figures)
+    key = (row.metrics, len(blobs[0]), zlib.crc32(blobs[0]), len(blobs[1]), zlib.crc32(blobs[1]))
+    with _DECODED_LOCK:
+        found = _DECODED.get(key)
+        if found is not None:
+            _DECODED.move_to_end(key)
+            return found
     metrics = tuple(row.metrics.split(","))
     codes = unpack_codes(row.agencies)
-    return Snapshot(codes, metrics, unpack_values(row.figures, metrics=len(metrics), agencies=len(codes)))
+    snapshot = Snapshot(codes, metrics, unpack_values(row.figures, metrics=len(metrics), agencies=len(codes)))
+    with _DECODED_LOCK:
+        _DECODED[key] = snapshot
+        while len(_DECODED) > _DECODED_LIMIT:
+            _DECODED.popitem(last=False)
+    return snapshot
 
 
 def prune_days(session: Session, *, actor: Actor, today: date, keep_days: int) -> int:

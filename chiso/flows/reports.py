@@ -275,7 +275,7 @@ def ranking_input(
     else:
         rows, published_at, number, reason = pub.rows, pub.published_at, pub.revision, pub.reason
         if pub.snapshot_id is not None:
-            data = load_snapshot(session, snapshot_id=pub.snapshot_id)
+            data = load_snapshot(session, snapshot_id=pub.snapshot_id, table=False, previous=False)
             framework = framework_from_dict(data.snapshot.framework_document)
             values, lineage = data.values, data.lineage
         else:  # an early publication without snapshot: the framework as registered, no values

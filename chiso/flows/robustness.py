@@ -55,7 +55,7 @@ def published_run(
             f"Kỳ {period.code} chưa công bố kết quả (hoặc không có lần công bố {revision})",
             f"No published results (or no revision {revision}) for period {period.code}",
         )
-    data = load_snapshot(session, snapshot_id=pub.snapshot_id)
+    data = load_snapshot(session, snapshot_id=pub.snapshot_id, table=False)
     framework = framework_from_dict(data.snapshot.framework_document)
     run = run_pipeline(
         framework,

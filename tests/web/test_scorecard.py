@@ -163,6 +163,8 @@ def test_ranking_rows_and_the_agency_page_link_to_the_scorecard(client: TestClie
     assert re.search(rf'href="/agencies/SC.A/scorecard\?period={PAST}"', ranking.text)
     agency = client.get("/agencies/SC.A")
     assert 'href="/agencies/SC.A/scorecard"' in agency.text
+    search = client.get("/agencies", params={"q": "Phiếu Một"})
+    assert 'href="/agencies/SC.A/scorecard"' in search.text
 
 
 def test_a_weakness_is_added_to_the_agencys_plan_from_the_scorecard(client: TestClient, site: str) -> None:

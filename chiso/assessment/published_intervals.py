@@ -60,8 +60,13 @@ class IntervalRecord:
 
 def publication_intervals(session: Session, *, publication: Publication) -> IntervalRecord | None:
     """Return the rank intervals stored with a publication (None: published before intervals existed)."""
+    return intervals_by_id(session, publication_id=publication.id)
+
+
+def intervals_by_id(session: Session, *, publication_id: int) -> IntervalRecord | None:
+    """Return the rank intervals stored with the publication of this id (without loading its rows)."""
     stored = session.scalar(
-        select(PublicationIntervals).where(PublicationIntervals.publication_id == publication.id)
+        select(PublicationIntervals).where(PublicationIntervals.publication_id == publication_id)
     )
     return None if stored is None else IntervalRecord(list(stored.rows), dict(stored.log))
 

@@ -23,6 +23,7 @@ from chiso.assessment.scores import values_frame
 from chiso.assessment.snapshots import load_snapshot
 from chiso.errors import ChisoError, InvalidInput, NotFound
 from chiso.flows.intervals import period_spec
+from chiso.flows.published_cache import cached, publication_key
 from chiso.flows.scoring import gather_period_run
 from chiso.frameworks import framework_from_dict, load_uncertainty
 from chiso.scoring import Run, run_pipeline
@@ -376,10 +377,34 @@ def what_if_draft(
     peers = submissions.group_submission_ids(session, submission=sub)
     run = gather_period_run(session, period=period, submission_ids=peers).pipeline
     assert run is not None  # gather_period_run keeps the engine's run
+    return _what_if_out(run, period.code, agency_code, changes)
+
+
+def what_if_published(
+    session: Session, *, period_code: str, agency_code: str, changes: dict[str, ChangeIn]
+) -> WhatIfOut:
+    """Score a published agency with some criteria changed, on the publication's frozen inputs (peers
+    unchanged). Public, as the published ranking is: nothing is saved. The engine's run of a revision is
+    kept once built (chiso.flows.published_cache), so an answer costs one agency's re-score.
+
+    Raises:
+        NotFound: the period is not published.
+        ScoringError: an unknown agency or criterion, or a value its rule refuses (each named).
+    """
+    key = publication_key(session, period_code=period_code)
+    if key is None:
+        raise NotFound(
+            f"Kỳ {period_code} chưa công bố kết quả", f"No published results for period {period_code}"
+        )
+    run = cached(key, "run", lambda: published_run(session, period_code=period_code)[1])
+    return _what_if_out(run, period_code, agency_code, changes)
+
+
+def _what_if_out(run: Run, period_code: str, agency_code: str, changes: dict[str, ChangeIn]) -> WhatIfOut:
     engine_changes = {code: CriterionChange(**change.model_dump()) for code, change in changes.items()}
     result = what_if(run, agency_code, engine_changes)
     return WhatIfOut(
-        period_code=period.code,
+        period_code=period_code,
         agency_code=agency_code,
         group=result.group,
         before=_standing(result.before),
@@ -388,3 +413,49 @@ def what_if_draft(
         reason_vi=result.reason_vi,
         reason_en=result.reason_en,
     )
+
+
+class PublishedWhatIf(BaseModel):
+    """The scorecard's what-if: the values the reader typed and the answer (or why there is none)."""
+
+    period_code: str
+    agency_code: str
+    changes: dict[str, float | None]
+    result: WhatIfOut | None = None
+    error_vi: str = ""
+    error_en: str = ""
+
+
+def what_if_typed(
+    session: Session, *, period_code: str, agency_code: str, typed: dict[str, str]
+) -> PublishedWhatIf:
+    """Answer the scorecard's what-if form: criterion code -> the value typed ("" = unchanged; a decimal
+    comma is read as a point). A value the rule refuses is an answer too (its message), not a failure.
+
+    Raises:
+        NotFound: the period is not published.
+    """
+    changes: dict[str, float | None] = {}
+    bad = []
+    for code, text in typed.items():
+        if text.strip():
+            try:
+                changes[code] = float(text.strip().replace(",", "."))
+            except ValueError:
+                bad.append(code)
+    out = PublishedWhatIf(period_code=period_code, agency_code=agency_code, changes=changes)
+    if bad:
+        out.error_vi = f"Không phải số: {', '.join(bad)}"
+        out.error_en = f"Not a number: {', '.join(bad)}"
+        return out
+    try:
+        out.result = what_if_published(
+            session, period_code=period_code, agency_code=agency_code,
+            changes={code: ChangeIn(value=v) for code, v in changes.items()},
+        )  # fmt: skip
+    except NotFound:
+        raise
+    except ChisoError as exc:
+        out.error_vi = "; ".join([exc.message_vi, *(p.message_vi for p in exc.problems)])
+        out.error_en = "; ".join([exc.message_en, *(p.message_en or p.message_vi for p in exc.problems)])
+    return out

@@ -122,7 +122,8 @@ def test_a_published_scorecard_is_public_and_its_twin_has_the_same_figures(
     network = next(c for c in data["criteria"] if c["code"] == "HT_MANG")
     assert network["name_vi"] in text.split("Điểm yếu")[1].split("Điểm theo tiêu chí")[0]
     assert f'href="/rankings/{PAST}/agencies/SC.B/scorecard.pdf"' in text
-    assert "whatif" not in text, "the what-if panel is for the agency's own people"
+    assert "/assessment/" not in text, "the draft's planner is for the agency's own people"
+    assert 'id="whatif-form"' in text, "the published what-if is public"
     _as(client, site, "reporter")  # SC.B's own reporter
     assert f"/assessment/{PAST}/agencies/SC.B/whatif" in client.get("/agencies/SC.B/scorecard").text
 
@@ -181,3 +182,64 @@ def test_a_weakness_is_added_to_the_agencys_plan_from_the_scorecard(client: Test
     assert added.status_code == 303 and added.headers["location"].startswith("/plans?agency=SC.B")
     plan = client.get("/api/plans", params={"agency": "SC.B"}).json()
     assert any(i.get("indicator") == "HT_MANG" for i in plan["items"]), plan
+
+
+def test_the_twin_carries_group_figures_neighbours_and_the_interval(client: TestClient, site: str) -> None:
+    _as(client, site, "public")
+    cards = {c: client.get(f"/api/agencies/{c}/scorecard").json() for c in AGENCIES}
+    data = cards["SC.B"]
+    for line in data["criteria"]:
+        peers = [
+            p for card in cards.values() for c in card["criteria"] if c["code"] == line["code"]
+            if (p := c["points"]) is not None
+        ]  # fmt: skip
+        if not peers:  # no data is not zero: no statistic either
+            assert line["group_best"] is None and line["group_mean"] is None
+            continue
+        assert line["group_best"] == max(peers)
+        assert line["group_mean"] == pytest.approx(sum(peers) / len(peers), abs=0.01)
+        assert line["group_median"] == sorted(peers)[1]
+    assert [n["agency_code"] for n in data["neighbours"] if n["is_self"]] == ["SC.B"]
+    assert len(data["neighbours"]) == 3 and data["neighbours"][0]["rank"] == 1
+    network = next(m for m in data["improvements"] if m["code"] == "HT_MANG")
+    assert network["reachable"] > 0 and network["peers_above"] == 1.0
+    assert data["goals"][0]["goal"] == "next-band" and data["goals"][-1]["goal"] == "top:3"
+    interval = data["interval"]
+    if interval is not None:  # published with intervals: the sentence names them
+        page = client.get("/agencies/SC.B/scorecard").text
+        assert f'data-rank-low="{interval["low"]}"' in page and "90%" in page
+    peer = client.get("/api/agencies/SC.B/scorecard?compare=SC.A").json()["compare"]
+    assert peer["agency_code"] == "SC.A" and peer["total"] == cards["SC.A"]["total"]
+    html = client.get("/agencies/SC.B/scorecard?compare=SC.A").text
+    assert 'class="compare"' in html and '<option value="SC.A" selected>' in html
+    csv_text = client.get(f"/agencies/SC.B/scorecard.csv?period={PAST}&compare=SC.A").text
+    assert "peer_SC.A" in csv_text.splitlines()[0] and "group_best" in csv_text.splitlines()[0]
+
+
+def test_the_public_whatif_rescores_on_the_published_inputs(client: TestClient, site: str) -> None:
+    _as(client, site, "public")
+    full = client.get("/api/agencies/SC.A/scorecard").json()
+    before = client.get("/api/agencies/SC.B/scorecard").json()
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/agencies/SC.B/scorecard").text)
+    assert token is not None  # a write-method API takes the page's token, like every POST
+    got = client.post(
+        f"/api/agencies/SC.B/scorecard/whatif?period={PAST}",
+        json={"HT_MANG": {"value": 1}},
+        headers={"X-CSRF-Token": token.group(1)},
+    )
+    assert got.status_code == 200, got.text
+    answer = got.json()
+    assert answer["before"]["published"] == before["total"] and answer["before"]["rank"] == before["rank"]
+    assert answer["after"]["published"] == full["total"], "the same values as SC.A give SC.A's total"
+    assert answer["after"]["rank"] == 1
+    fragment = client.get(
+        f"/agencies/SC.B/scorecard/whatif?period={PAST}&c.HT_MANG=1&c.DVC_DUNG_HAN=",
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200 and 'id="whatif-after"' in fragment.text
+    assert f"{full['total']:.2f}" in fragment.text and "<html" not in fragment.text
+    bad = client.get(f"/agencies/SC.B/scorecard/whatif?period={PAST}&c.HT_MANG=abc").text
+    assert "Không phải số: HT_MANG" in bad
+    assert client.get(f"/agencies/SC.B/scorecard/whatif?period={OPEN}&c.HT_MANG=1").status_code == 404
+    schema = client.get("/openapi.json").json()["paths"]
+    assert "post" in schema["/api/agencies/{code}/scorecard/whatif"]

@@ -163,3 +163,13 @@ register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi l�
 # Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
 register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
                 "Create, edit and deactivate users; issue password reset links")  # fmt: skip
+
+# Frameworks (chiso/web/routes/frameworks.py); the flow chiso.flows.frameworks checks editing again.
+register_action(
+    "view-frameworks", ("secretariat", "assessor", "leader"), "Xem bộ chỉ số, phiên bản và so sánh phiên bản",
+    "See frameworks, their versions and comparisons",
+)  # fmt: skip
+register_action(
+    "edit-frameworks", ("secretariat",), "Nhập bộ chỉ số từ Excel, sửa bộ chỉ số (tạo phiên bản mới)",
+    "Import frameworks from Excel and edit them (new versions)",
+)  # fmt: skip

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0013_unit_maps'
-down_revision = '0012'
+down_revision = '0013_appeals'
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,11 @@ class Settings:
     def records_dir(self) -> Path:
         return self.data_dir / "records"
 
+    @property
+    def frameworks_dir(self) -> Path:
+        """The province's own frameworks (imported or edited), one YAML file per version."""
+        return self.data_dir / "frameworks"
+
 
 def get_settings() -> Settings:
     """Read the settings from the environment each call, so tests can point chiso elsewhere."""

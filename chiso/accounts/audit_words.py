@@ -55,6 +55,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "plan.progress": ("Báo cáo tiến độ kế hoạch", "Reported plan progress"),
     "delivery.retry": ("Gửi lại thông báo", "Retried a notification"),
     "contact.add": ("Thêm địa chỉ nhận thông báo", "Added a contact address"),
+    "framework.import": ("Nhập bộ chỉ số từ Excel", "Imported a framework from Excel"),
+    "framework.edit": ("Sửa bộ chỉ số", "Edited a framework"),
 }
 
 #: object type code -> (Vietnamese, English)

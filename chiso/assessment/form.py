@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.frameworks import load_framework
 
@@ -235,6 +236,7 @@ def build_form(framework: Any) -> Form:
 
 @lru_cache(maxsize=32)
 def load_form(framework_id: str) -> tuple[Any, Form]:
-    """Load a framework (built-in id or file) and its form; cached, frameworks are immutable."""
-    framework = load_framework(framework_id)
+    """Load a framework (built-in id, `id@version` of the province's library, or a file) and its form;
+    cached: a version a period uses is frozen (chiso.flows.frameworks)."""
+    framework = load_framework(framework_id, directory=get_settings().frameworks_dir)
     return framework, build_form(framework)

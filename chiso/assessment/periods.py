@@ -1,12 +1,14 @@
 """Assessment periods: open a round for a framework, peer groups and agencies; deadlines and extensions.
 
-Domain layer: store models, chiso.frameworks (load_framework) and chiso.errors; nothing from web or cli.
+Domain layer: store models, chiso.frameworks (load_framework, with the province's library from
+chiso.config) and chiso.errors; nothing from web or cli.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +18,9 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.accounts.service import get_user
 from chiso.assessment.access import check_secretariat
+from chiso.config import get_settings
 from chiso.errors import Conflict, InvalidInput, NotFound, Problem
-from chiso.frameworks import load_framework
+from chiso.frameworks import BUILTIN_IDS, load_framework
 from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, PeriodGroup, Submission
 
@@ -57,9 +60,14 @@ def list_period_groups(session: Session, *, period: AssessmentPeriod) -> list[Pe
     return list(session.scalars(stmt))
 
 
-def _framework_version(framework_id: str) -> str:
-    framework = load_framework(framework_id)
-    return str(getattr(framework, "version", "") or "")
+def _pinned_framework(framework_id: str) -> tuple[str, str]:
+    """Return the reference a period keeps and the version: a framework of the province's library is
+    pinned as `id@version`, so importing a newer version never changes the period's framework."""
+    framework = load_framework(framework_id, directory=get_settings().frameworks_dir)
+    version = str(getattr(framework, "version", "") or "")
+    if framework_id in BUILTIN_IDS or Path(framework_id).is_file():
+        return framework_id, version
+    return f"{framework.id}@{version}", version
 
 
 def open_period(
@@ -121,7 +129,9 @@ def open_period(
         previous_id = get_period(session, code=previous_period_code).id
     if problems:
         raise InvalidInput("Không mở được kỳ đánh giá", f"Cannot open the period {code}", problems)
-    version = framework_version or _framework_version(framework_id)
+    if framework_version is None:
+        framework_id, framework_version = _pinned_framework(framework_id)
+    version = framework_version
     record = AssessmentPeriod(
         code=code,
         name_vi=name_vi,

@@ -390,3 +390,60 @@ def period_progress(session: Session, *, period_code: str) -> dict[str, int]:
         ).all()
     )
     return {status: int(counts.get(status, 0)) for status in SUBMISSION_STATUSES}
+
+
+def change_points_after_approval(
+    session: Session,
+    *,
+    submission: Submission,
+    indicator_code: str,
+    points: float,
+    comment: str,
+    cause: str,
+    actor: Actor,
+    now: datetime,
+) -> SubmissionValue:
+    """Change an approved criterion's points for a reply or appeal: the same checks, state and audit entry
+    ("review.change") as an assessor's change during review, the cause named in the reason.
+
+    Raises:
+        PermissionDenied: the actor may not review this agency's group.
+        InvalidInput: points out of range or not allowed by the criterion's rule.
+    """
+    check_can_review(session, actor=actor, submission=submission)
+    period = session.get(AssessmentPeriod, submission.period_id)
+    assert period is not None  # a submission always belongs to a period
+    crit = period_form(period).criterion(indicator_code)
+    new_points = _changed_points(points, crit, indicator_code)
+    row = values_by_code(session, submission=submission).get(indicator_code)
+    if row is None:
+        row = SubmissionValue(
+            submission_id=submission.id, indicator_code=indicator_code, kind=crit.kind, source="reported",
+            review_state="accepted", updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+    old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
+    row.review_state, row.points_override = "changed", new_points
+    row.review_comment = comment.strip() or None
+    row.reviewed_by, row.reviewed_at = actor.id, now
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(
+            f"Tiêu chí {indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
+            f"{indicator_code} was changed by someone else at the same moment; reload and decide again",
+        ) from exc
+    record_change(
+        session,
+        action="review.change",
+        object_type="submission_value",
+        object_id=row.id,
+        field=indicator_code,
+        old=old,
+        new={"review_state": "changed", "points": new_points, "comment": row.review_comment},
+        reason=f"{cause}: {comment.strip()}",
+        actor=actor,
+        at=now,
+    )
+    return row

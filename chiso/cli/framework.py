@@ -25,7 +25,7 @@ def library_dir() -> Path:
     """Return where the province's imported frameworks live: `<data dir>/frameworks`."""
     from chiso.config import get_settings
 
-    return get_settings().data_dir / "frameworks"
+    return get_settings().frameworks_dir
 
 
 @app.command("list")

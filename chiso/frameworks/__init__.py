@@ -6,7 +6,13 @@ own: it needs openpyxl and xlsxwriter, which the scoring engine does not).
 
 from chiso.frameworks.diff import Change, FrameworkDiff, diff_frameworks
 from chiso.frameworks.entry import ENTRY_UNITS, format_entry, notation_of, parse_entry
-from chiso.frameworks.library import SaveResult, dump_framework_yaml, framework_ref, save_framework
+from chiso.frameworks.library import (
+    SaveResult,
+    dump_framework_yaml,
+    framework_ref,
+    revise_framework,
+    save_framework,
+)
 from chiso.frameworks.loader import (
     BUILTIN_IDS,
     check_framework,
@@ -51,6 +57,7 @@ __all__ = [
     "load_uncertainty",
     "notation_of",
     "parse_entry",
+    "revise_framework",
     "save_framework",
     "node_max",
     "node_min",

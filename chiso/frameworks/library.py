@@ -3,7 +3,8 @@
 Imports only chiso.errors from chiso. The library is a directory (the CLI uses `<data dir>/frameworks`)
 that the loader lists beside the built-ins. A framework whose id is a built-in's or is already in the
 library must carry a new version: saving the same id and version with other content is refused,
-saving it again unchanged does nothing.
+saving it again unchanged does nothing. Only `revise_framework` replaces a version, for the edits of
+the secretariat to a version no period uses yet.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 import yaml
 
-from chiso.errors import Conflict, InvalidInput
+from chiso.errors import Conflict, InvalidInput, NotFound
 from chiso.frameworks.loader import BUILTIN_IDS, load_framework, stored_path
 from chiso.frameworks.schema import Framework, Node
 
@@ -118,6 +119,30 @@ def save_framework(framework: Framework, directory: Path, *, dry_run: bool = Fal
         return SaveResult(ref, path, "dry_run")
     _write_new(path, dump_framework_yaml(framework))
     return SaveResult(ref, path, "created")
+
+
+def revise_framework(framework: Framework, directory: Path) -> SaveResult:
+    """Replace a version of the library in place with an edited one (same id and version).
+
+    Only for a version no assessment period uses: the caller (chiso.flows.frameworks) checks that,
+    since the library knows nothing of periods; a used version gets a new version instead.
+
+    Raises:
+        NotFound: this id and version are not in the library (a built-in version never is).
+    """
+    path = stored_path(directory, framework.id, framework.version)
+    if not path.is_file():
+        raise NotFound(
+            f"Không có {framework_ref(framework)} trong thư viện khung chỉ số để sửa",
+            f"{framework_ref(framework)} is not in the framework library, so it cannot be edited in place",
+        )
+    if load_framework(path).content_hash() == framework.content_hash():
+        return SaveResult(framework_ref(framework), path, "unchanged")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".edit-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(dump_framework_yaml(framework))
+    os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    return SaveResult(framework_ref(framework), path, "created")
 
 
 def _write_new(path: Path, text: str) -> None:

@@ -163,3 +163,18 @@ register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi l�
 # Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
 register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
                 "Create, edit and deactivate users; issue password reset links")  # fmt: skip
+
+# The commune map (chiso/web/routes/unit_map.py); chiso.units.unit_maps checks the uploader again.
+register_action("view-map", EVERYONE, "Xem bản đồ chỉ số cấp xã (số liệu đã công bố, giám sát 766)",
+                "See the commune-level index map (published figures, live 766)")  # fmt: skip
+register_action("upload-map", ("secretariat",), "Tải lên bản đồ ranh giới xã, phường (GeoJSON, TopoJSON)",
+                "Upload the commune boundary map (GeoJSON, TopoJSON)")  # fmt: skip
+# Frameworks (chiso/web/routes/frameworks.py); the flow chiso.flows.frameworks checks editing again.
+register_action(
+    "view-frameworks", ("secretariat", "assessor", "leader"), "Xem bộ chỉ số, phiên bản và so sánh phiên bản",
+    "See frameworks, their versions and comparisons",
+)  # fmt: skip
+register_action(
+    "edit-frameworks", ("secretariat",), "Nhập bộ chỉ số từ Excel, sửa bộ chỉ số (tạo phiên bản mới)",
+    "Import frameworks from Excel and edit them (new versions)",
+)  # fmt: skip

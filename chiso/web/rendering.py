@@ -61,6 +61,7 @@ NAV: list[NavItem] = [
     NavItem("Nhật ký", "/audit", "view-audit"),
     NavItem("Người dùng", "/users", "manage-users"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
+    NavItem("Bản đồ", "/map", "view-map"),
     NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
     NavItem("Chỉ tiêu", "/targets", "view-followup"),
     NavItem("Cảnh báo", "/alerts", "view-followup"),

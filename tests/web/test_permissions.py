@@ -55,6 +55,19 @@ EXPECTED_ROUTE_ACTIONS = {
     ("POST", "/users/{username}/reactivate"): "manage-users",
     ("POST", "/users/{username}/reset"): "manage-users",
     ("POST", "/reset/{token}"): "log-in",
+    ("GET", "/frameworks"): "view-frameworks",
+    ("GET", "/api/frameworks"): "view-frameworks",
+    ("GET", "/frameworks/template.xlsx"): "view-frameworks",
+    ("GET", "/frameworks/import"): "edit-frameworks",
+    ("POST", "/frameworks/import"): "edit-frameworks",
+    ("GET", "/frameworks/{ref}"): "view-frameworks",
+    ("GET", "/api/frameworks/{ref}"): "view-frameworks",
+    ("GET", "/frameworks/{ref}/export.xlsx"): "view-frameworks",
+    ("POST", "/frameworks/{ref}/check"): "edit-frameworks",
+    ("POST", "/frameworks/{ref}/edit"): "edit-frameworks",
+    ("GET", "/frameworks/{framework_id}/compare"): "view-frameworks",
+    ("GET", "/api/frameworks/{framework_id}/compare"): "view-frameworks",
+    ("GET", "/frameworks/{framework_id}/compare.{fmt}"): "view-frameworks",
 }
 
 # action -> roles allowed ("public" = anonymous visitors and users with the public role).
@@ -72,6 +85,8 @@ EXPECTED_ACTION_ROLES = {
     "edit-agencies": {"secretariat"},
     "view-audit": {"secretariat", "leader"},
     "manage-users": {"secretariat"},
+    "view-frameworks": {"secretariat", "assessor", "leader"},
+    "edit-frameworks": {"secretariat"},
 }
 
 # Real values for path parameters, so allowed requests reach real data; unknown names get "x".
@@ -82,6 +97,13 @@ SAMPLE_BY_PATH = {
     # a real user for the pages; the POSTs get "x" (404), so the matrix deactivates nobody
     "/users/{username}": {"username": "wt_leader"},
     "/api/users/{username}": {"username": "wt_leader"},
+    # a built-in framework, so the pages answer 200 (the editor's routes get 'x': a 404 saves nothing)
+    "/frameworks/{ref}": {"ref": "danang-it"},
+    "/api/frameworks/{ref}": {"ref": "danang-it"},
+    "/frameworks/{ref}/export.xlsx": {"ref": "danang-it"},
+    "/frameworks/{framework_id}/compare": {"framework_id": "danang-it"},
+    "/api/frameworks/{framework_id}/compare": {"framework_id": "danang-it"},
+    "/frameworks/{framework_id}/compare.{fmt}": {"framework_id": "danang-it"},
 }
 # Narrow queries for the big lists, so the matrix stays fast (listing all 14,149 units takes ~0.5 s).
 SAMPLE_QUERY = {"/units": "level=province", "/api/units": "level=province", "/units.{fmt}": "level=province"}

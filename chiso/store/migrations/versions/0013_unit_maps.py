@@ -1,0 +1,36 @@
+"""unit_maps: uploaded commune boundary maps (GeoJSON/TopoJSON) drawn by /map
+
+Revision ID: 0013_unit_maps
+Revises: 0012
+Create Date: 2026-12-03 02:15:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0013_unit_maps'
+down_revision = '0013_appeals'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('unit_maps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=300), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
+    sa.Column('features', sa.Integer(), nullable=False),
+    sa.Column('matched', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Float(), nullable=False),
+    sa.Column('height', sa.Float(), nullable=False),
+    sa.Column('paths', sa.JSON(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_maps'))
+    )
+    op.create_index(op.f('ix_unit_maps_sha256'), 'unit_maps', ['sha256'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_unit_maps_sha256'), table_name='unit_maps')
+    op.drop_table('unit_maps')

@@ -391,13 +391,17 @@ def what_if_published(
         NotFound: the period is not published.
         ScoringError: an unknown agency or criterion, or a value its rule refuses (each named).
     """
+    return _what_if_out(_kept_run(session, period_code), period_code, agency_code, changes)
+
+
+def _kept_run(session: Session, period_code: str) -> Run:
+    """The engine's run of the period's latest published revision, built once per revision."""
     key = publication_key(session, period_code=period_code)
     if key is None:
         raise NotFound(
             f"Kỳ {period_code} chưa công bố kết quả", f"No published results for period {period_code}"
         )
-    run = cached(key, "run", lambda: published_run(session, period_code=period_code)[1])
-    return _what_if_out(run, period_code, agency_code, changes)
+    return cached(key, "run", lambda: published_run(session, period_code=period_code)[1])
 
 
 def _what_if_out(run: Run, period_code: str, agency_code: str, changes: dict[str, ChangeIn]) -> WhatIfOut:
@@ -422,6 +426,8 @@ class PublishedWhatIf(BaseModel):
     agency_code: str
     changes: dict[str, float | None]
     result: WhatIfOut | None = None
+    #: The framework's band labels in English, by their Vietnamese label (the standings carry the latter).
+    bands_en: dict[str, str] = Field(default_factory=dict)
     error_vi: str = ""
     error_en: str = ""
 
@@ -437,13 +443,14 @@ def what_if_typed(
     """
     changes: dict[str, float | None] = {}
     bad = []
+    bands = {b.label_vi: b.label_en or b.label_vi for b in _kept_run(session, period_code).framework.bands}
     for code, text in typed.items():
         if text.strip():
             try:
                 changes[code] = float(text.strip().replace(",", "."))
             except ValueError:
                 bad.append(code)
-    out = PublishedWhatIf(period_code=period_code, agency_code=agency_code, changes=changes)
+    out = PublishedWhatIf(period_code=period_code, agency_code=agency_code, changes=changes, bands_en=bands)
     if bad:
         out.error_vi = f"Không phải số: {', '.join(bad)}"
         out.error_en = f"Not a number: {', '.join(bad)}"

@@ -46,6 +46,12 @@ TABLE: list[tuple[str, str, str, str | None]] = [
         "public",
         "Sở Thử Một",
     ),
+    (
+        f"/agencies/TW.A/scorecard/whatif?period={PAST}&c.HT_MANG=1",
+        f"/api/agencies/TW.A/scorecard/whatif?period={PAST}&c.HT_MANG=1",
+        "public",
+        "TW.A",
+    ),
     ("/assessment", "/api/assessment", "leader", OPEN),
     (f"/assessment/{OPEN}", f"/api/assessment/{OPEN}", "assessor", "Sở Thử Hai"),
     ("/assessment/review", "/api/assessment/review", "assessor", "Sở Thử Hai"),

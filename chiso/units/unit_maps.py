@@ -78,6 +78,7 @@ class MapFeatureRow(BaseModel):
     index: int
     label: str
     agency_code: str | None = None
+    agency_name: str | None = None
     matched_by: str | None = None  # "code" | "name"
     reason_vi: str = ""
     reason_en: str = ""
@@ -171,6 +172,7 @@ def _label(props: dict[str, Any]) -> str:
 
 def match_features(features: list[GeoFeature], units: list[MapUnit]) -> list[MapFeatureRow]:
     """Match each feature to a unit by a code property, else by a name property; report every feature."""
+    names = {u.agency_code: u.name_vi for u in units}
     by_code: dict[str, str] = {}
     for u in units:
         by_code[u.agency_code] = u.agency_code
@@ -201,6 +203,7 @@ def match_features(features: list[GeoFeature], units: list[MapUnit]) -> list[Map
             elif row.agency_code is None:
                 row.reason_vi = "không có mã hoặc tên nào khớp một đơn vị cấp xã hiện hành"
                 row.reason_en = "no code or name matches a current commune-level unit"
+        row.agency_name = names.get(row.agency_code or "")
         rows.append(row)
     return rows
 

@@ -72,6 +72,8 @@ EXPECTED_ACTION_ROLES = {
     "edit-agencies": {"secretariat"},
     "view-audit": {"secretariat", "leader"},
     "manage-users": {"secretariat"},
+    "view-map": EVERYONE,
+    "upload-map": {"secretariat"},
 }
 
 # Real values for path parameters, so allowed requests reach real data; unknown names get "x".

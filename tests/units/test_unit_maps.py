@@ -27,6 +27,7 @@ from chiso.units.unit_maps import (
 )
 
 REFORM = date(2025, 7, 1)
+PASSWORD = "Bản-đồ-2026-thử"
 
 
 @pytest.fixture
@@ -120,11 +121,11 @@ def test_nothing_is_stored_when_no_feature_matches(units_db: Session, communes: 
 
 
 def test_only_the_secretariat_uploads(units_db: Session, communes: list[AdminUnit]) -> None:
-    leader = create_user(units_db, username="ld", full_name="L", password="Bản-đồ-2026-thử", role="leader")
+    leader = create_user(units_db, username="ld", full_name="L", password=PASSWORD, role="leader")
     with pytest.raises(PermissionDenied):
         accept_unit_map(units_db, data=geojson({"ma": communes[0].code}), filename="x.json", sha256="1" * 64,
                         actor=leader)  # fmt: skip
-    clerk = create_user(units_db, username="vt", full_name="V", password="Bản-đồ-2026-thử", role="secretariat")
+    clerk = create_user(units_db, username="vt", full_name="V", password=PASSWORD, role="secretariat")
     info, _ = accept_unit_map(units_db, data=geojson({"ma": communes[0].code}), filename="x.json",
                               sha256="1" * 64, actor=clerk)  # fmt: skip
     assert info.uploaded_by == "vt"

@@ -6,6 +6,7 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -228,5 +229,45 @@ def lineage_command(
                 console.print(table)
             if not item.successors and not item.predecessors:
                 console.print("  không có liên kết kế thừa / no lineage links")
+
+    run_guarded(_run)
+
+
+@app.command("map-upload")
+def map_upload_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="GeoJSON or TopoJSON file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and match the file; keep nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the match report as JSON."),
+) -> None:
+    """Upload the commune boundary map that /map draws (checked and matched to units, all or nothing)."""
+    import hashlib
+
+    from chiso.accounts.actors import SYSTEM
+    from chiso.config import get_settings
+    from chiso.flows.unit_map import upload_map
+    from chiso.store import session_scope
+    from chiso.units.unit_maps import accept_unit_map
+
+    def _run() -> None:
+        data = file.read_bytes()
+        limit = get_settings().upload_max_bytes
+        with session_scope() as session:
+            if dry_run:
+                digest = hashlib.sha256(data).hexdigest()
+                info, rows = accept_unit_map(
+                    session, data=data, filename=file.name, sha256=digest, actor=SYSTEM, max_bytes=limit
+                )
+                session.rollback()
+            else:
+                info, rows = upload_map(session, data=data, filename=file.name, actor=SYSTEM, max_bytes=limit)
+        if as_json:
+            print_json({"map": info.model_dump(mode="json"), "features": [r.model_dump() for r in rows]})
+            return
+        verb = "Chạy thử / dry run" if dry_run else "Đã lưu / saved"
+        console.print(f"{verb} {file.name}: {info.matched} / {info.features} đối tượng khớp / matched")
+        for r in rows:
+            if r.agency_code is None:
+                text = f"  #{r.index} {r.label or '—'}: {r.reason_vi} / {r.reason_en}"
+                console.print(text, highlight=False)
 
     run_guarded(_run)

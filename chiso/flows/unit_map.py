@@ -162,7 +162,8 @@ def get_map_page(
             (the live 766 board of a month, quarter or year).
         period: the published period code, or the live board's period; None: the latest / this month.
         indicator: "total", "band", a pillar code (index) or a 766 group code (live).
-        by: how the tile grid groups the units: "district" (before July 2025) or "group".
+        by: how the tile grid groups the units: "district" (before July 2025) or "group" (published
+            periods only; the live board has no groups, so its tiles go by district).
         actor: who reads (drafts are never shown here: only published periods are offered).
 
     Raises:
@@ -198,7 +199,7 @@ def get_map_page(
         )  # fmt: skip
     return MapPage(
         source=chosen, period=shown, periods=periods, indicator=indicator, indicators=figures.indicators,
-        by=by, groups={k: v[0] for k, v in figures.groups.items()},
+        by=by if chosen == "index" else "district", groups={k: v[0] for k, v in figures.groups.items()},
         groups_en={k: v[1] for k, v in figures.groups.items()}, bands=figures.bands, max_points=figures.top,
         units=units,
         with_data=sum(1 for u in units if (u.band if indicator == "band" else u.value) is not None),

@@ -46,7 +46,7 @@ def _refuse(name: str, problems: list[Problem], total: int | None = None) -> Inv
     count = total if total is not None else len(problems)
     return InvalidInput(
         f"Tệp bản đồ {name} không hợp lệ ({count} lỗi); không có gì được lưu",
-        f"The map file {name} is not valid ({count} problems); nothing was kept",
+        f"The map file {name} is not valid ({count} problem{'s' if count != 1 else ''}); nothing was kept",
         problems[:SHOWN_PROBLEMS],
     )
 
@@ -310,6 +310,8 @@ def svg_path(polygons: list[Polygon], project: Projection) -> str:
                 if kept and abs(x - kept[-1][0]) < 0.5 and abs(y - kept[-1][1]) < 0.5:
                     continue
                 kept.append((x, y))
+            if len(kept) > 1 and abs(kept[-1][0] - kept[0][0]) < 0.5 and abs(kept[-1][1] - kept[0][1]) < 0.5:
+                kept.pop()  # "Z" closes the ring
             if len(kept) >= 3:
                 parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in kept) + "Z")
     return "".join(parts)

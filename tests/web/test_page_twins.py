@@ -101,6 +101,7 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/notifications/outbox", "/api/notifications/outbox", "secretariat", None),
     (f"/rankings/{PAST}/report", f"/api/rankings/{PAST}/report", "secretariat", "Sở Thử Một"),
     ("/open-data", "/api/open-data", "public", PAST),
+    (f"/map?period={PAST}", f"/api/map?period={PAST}", "public", PAST),
 ]
 
 

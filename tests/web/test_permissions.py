@@ -87,6 +87,8 @@ EXPECTED_ACTION_ROLES = {
     "manage-users": {"secretariat"},
     "view-frameworks": {"secretariat", "assessor", "leader"},
     "edit-frameworks": {"secretariat"},
+    "view-map": EVERYONE,
+    "upload-map": {"secretariat"},
 }
 
 # Real values for path parameters, so allowed requests reach real data; unknown names get "x".

@@ -238,10 +238,9 @@ def _editor(
         "problems": problems,
         **extra,
     }
-    block = "editor" if is_htmx(request) else None
-    return render(
-        request, "frameworks/edit.html", block=block, status_code=422 if problems else 200, **context
-    )
+    if is_htmx(request):  # htmx swaps only a 2xx answer: the refusal is in the fragment itself
+        return render(request, "frameworks/edit.html", block="editor", **context)
+    return render(request, "frameworks/edit.html", status_code=422 if problems else 200, **context)
 
 
 async def _posted(request: Request) -> dict[str, str]:

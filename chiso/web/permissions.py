@@ -178,3 +178,7 @@ register_action(
     "edit-frameworks", ("secretariat",), "Nhập bộ chỉ số từ Excel, sửa bộ chỉ số (tạo phiên bản mới)",
     "Import frameworks from Excel and edit them (new versions)",
 )  # fmt: skip
+register_action(
+    "view-published-framework", EVERYONE, "Xem bộ chỉ số của kỳ đánh giá đã công bố (cán bộ: mọi bộ chỉ số)",
+    "See the framework of a published period (staff with view-frameworks: every framework)",
+)  # fmt: skip

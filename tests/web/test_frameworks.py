@@ -7,15 +7,23 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
 
+from chiso.accounts.actors import SYSTEM
+from chiso.assessment import periods
 from chiso.frameworks import load_framework
 from chiso.frameworks.excel import read_framework_xlsx, template_framework, write_framework_xlsx
+from chiso.store import session_scope
+from chiso.store.models.assessment import AssessmentPeriod, PeriodGroup, Submission
 
 FILE = "phu-luc-wt.xlsx"
+GROUP_PERIOD = "2099"  # the seed's peer groups (tests/web/conftest.py)
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +110,41 @@ def test_import_dry_run_edit_and_compare(
         csv.reader(io.StringIO(client.get("/frameworks/danang-it/compare.csv").text.lstrip("\ufeff")))
     )
     assert rows[0][:3] == ["old", "new", "kind"]
+
+
+def test_a_visitor_sees_only_the_frameworks_of_published_periods(
+    client: TestClient, login: Callable[[str], str], seed: Any
+) -> None:
+    csrf = login("secretariat")
+    checked = _import(client, csrf, _workbook("wt-pub"))
+    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', checked.text)
+    assert sha is not None
+    client.post(
+        "/frameworks/import",
+        data={"sha256": sha.group(1), "filename": FILE, "step": "import"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    ref = "wt-pub@2026.1"
+    client.cookies.clear()
+    assert client.get(f"/frameworks/{ref}", follow_redirects=False).status_code == 404  # no period uses it
+    with session_scope(seed.url) as s:
+        period = periods.open_period(
+            s, code="WT-PUB", name_vi="Kỳ thử công bố", province_code="48", period=GROUP_PERIOD,
+            framework_id="wt-pub", group_codes=["SBN"], submission_deadline=datetime(2099, 3, 1, 17),
+            review_deadline=datetime(2099, 4, 1, 17), actor=SYSTEM,
+        )  # fmt: skip
+        assert period.framework_id == ref
+        period.status = "published"  # as publishing leaves it; publishing itself is tested elsewhere
+    try:
+        page = client.get(f"/frameworks/{ref}")
+        assert page.status_code == 200 and "WT-PUB" in page.text and 'id="edit-link"' not in page.text
+        assert client.get(f"/frameworks/{ref}/export.xlsx").status_code == 200
+        assert (
+            client.get("/frameworks", follow_redirects=False).status_code == 303
+        )  # the catalogue: staff only
+    finally:
+        with session_scope(seed.url) as s:
+            period_id = s.scalar(select(AssessmentPeriod.id).where(AssessmentPeriod.code == "WT-PUB"))
+            s.execute(delete(Submission).where(Submission.period_id == period_id))
+            s.execute(delete(PeriodGroup).where(PeriodGroup.period_id == period_id))
+            s.execute(delete(AssessmentPeriod).where(AssessmentPeriod.id == period_id))

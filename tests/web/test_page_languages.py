@@ -38,6 +38,8 @@ PARAMS = {
     "agency": "DNG.SO.KHCN",
     "agency_code": "DNG.SO.KHCN",
     "username": "baocao.khcn",
+    "ref": "danang-it",
+    "framework_id": "danang-it",
 }
 SKIPPED = ("/api", "/embed", "/static", "/open-data/", "/openapi", "/logout", "/reset/")
 

@@ -46,6 +46,7 @@ EN_FRAMEWORKS = {
     "Số tiêu chí của mỗi phiên bản": "Criteria in each version",
     "Sửa bộ chỉ số": "Edit the framework",
     "Sửa được": "Editable",
+    "Sửa thành phiên bản mới": "Edits make a new version",
     "Sửa": "Edit",
     "Thay đổi": "Change",
     "Trước": "Before",

@@ -12,12 +12,12 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from chiso.errors import InvalidInput
+from chiso.errors import InvalidInput, NotFound
 from chiso.flows import frameworks as flow
 from chiso.frameworks import Framework, node_max
 from chiso.frameworks.columns import LABELS, SETTING_LABELS
 from chiso.frameworks.rules import RULE_PARAMS
-from chiso.web.deps import CurrentActor, DbSession, require
+from chiso.web.deps import CurrentActor, CurrentUser, DbSession, Viewer, require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import attachment, is_htmx, render, table_download
@@ -158,25 +158,43 @@ async def import_submit(
     return _import_page(request, status=422 if outcome.problems else 200, outcome=outcome)
 
 
-@page(router, "/frameworks/{ref}", template="frameworks/detail.html", action="view-frameworks", name="data",
-      tags=["frameworks"])  # fmt: skip
-def framework_page(db: DbSession, actor: CurrentActor, ref: str) -> FrameworkDetail:
-    """One version: the tree, bands, each rule's parameters, guidance and evidence checklist per criterion."""
+def _visible(db: DbSession, viewer: Viewer, ref: str) -> tuple[Framework, flow.FrameworkSummary]:
+    """Return a version the viewer may see: any for `view-frameworks`, else one a published period uses.
+
+    Raises:
+        NotFound: no such version, or one the viewer may not see (not told apart, so nothing leaks).
+    """
     framework = flow.get_framework(ref)
     summary = flow.summary_of(db, framework)
+    if viewer.can("view-frameworks"):
+        return framework, summary
+    published = [p for p in summary.periods if p.status == "published"]
+    if not published:
+        raise NotFound(f"Không có khung chỉ số '{ref}'", f"No framework '{ref}'")
+    return framework, summary.model_copy(update={"periods": published})  # open periods stay internal
+
+
+@page(router, "/frameworks/{ref}", template="frameworks/detail.html", action="view-published-framework",
+      name="data", tags=["frameworks"])  # fmt: skip
+def framework_page(db: DbSession, viewer: CurrentUser, ref: str) -> FrameworkDetail:
+    """One version: the tree, bands, each rule's parameters, guidance and evidence checklist per criterion.
+
+    Staff with `view-frameworks` see every version; anyone else the frameworks of published periods.
+    """
+    framework, summary = _visible(db, viewer, ref)
     return FrameworkDetail(
-        framework=summary, versions=flow.versions_of(framework.id),
+        framework=summary,
+        versions=flow.versions_of(framework.id) if viewer.can("view-frameworks") else [summary.ref],
         edit_saves_as=flow.next_version(framework) if flow.saves_as_new_version(summary) else None,
         bands=[BandOut.model_validate(b.model_dump()) for b in framework.bands], nodes=_nodes(framework),
     )  # fmt: skip
 
 
-@router.get(
-    "/frameworks/{ref}/export.xlsx", dependencies=[require("view-frameworks")], include_in_schema=False
-)
-def export_download(ref: str) -> Response:
+@router.get("/frameworks/{ref}/export.xlsx", dependencies=[require("view-published-framework")],
+            include_in_schema=False)  # fmt: skip
+def export_download(db: DbSession, viewer: CurrentUser, ref: str) -> Response:
     """Download a version as the annex workbook (imported back, it is the same framework)."""
-    framework = flow.get_framework(ref)
+    framework, _ = _visible(db, viewer, ref)
     name = f"{framework.id}@{framework.version}.xlsx"
     return Response(flow.framework_xlsx(framework), media_type=XLSX, headers=attachment(name))
 
@@ -238,10 +256,9 @@ def _editor(
         "problems": problems,
         **extra,
     }
-    block = "editor" if is_htmx(request) else None
-    return render(
-        request, "frameworks/edit.html", block=block, status_code=422 if problems else 200, **context
-    )
+    if is_htmx(request):  # htmx swaps only a 2xx answer: the refusal is in the fragment itself
+        return render(request, "frameworks/edit.html", block="editor", **context)
+    return render(request, "frameworks/edit.html", status_code=422 if problems else 200, **context)
 
 
 async def _posted(request: Request) -> dict[str, str]:

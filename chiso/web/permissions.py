@@ -163,3 +163,12 @@ register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi l�
 # Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
 register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
                 "Create, edit and deactivate users; issue password reset links")  # fmt: skip
+
+# Right of reply and appeals (chiso/web/routes/appeals.py); chiso/assessment/appeals.py checks the object
+# again: a reporter only its own agency, an assessor its groups' replies, appeals decided by the secretariat.
+register_action("view-appeals", STAFF, "Xem kết quả sơ bộ, ý kiến và phúc khảo (trong phạm vi của mình)",
+                "See preliminary results, replies and appeals (within one's own scope)")  # fmt: skip
+register_action("file-appeal", ("reporter",), "Gửi ý kiến về kết quả sơ bộ, đơn phúc khảo của đơn vị mình",
+                "Reply to preliminary results and appeal published ones for one's own agency")  # fmt: skip
+register_action("answer-appeal", ("secretariat", "assessor"), "Trả lời ý kiến, quyết định phúc khảo",
+                "Answer replies and decide appeals")  # fmt: skip

@@ -57,6 +57,14 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "contact.add": ("Thêm địa chỉ nhận thông báo", "Added a contact address"),
     "framework.import": ("Nhập bộ chỉ số từ Excel", "Imported a framework from Excel"),
     "framework.edit": ("Sửa bộ chỉ số", "Edited a framework"),
+    # right of reply and appeals (chiso/assessment/appeals.py)
+    "preliminary.release": ("Gửi kết quả sơ bộ", "Released preliminary results"),
+    "appeal_settings.update": ("Đặt thời hạn ý kiến, phúc khảo", "Set the reply and appeal windows"),
+    "reply.file": ("Gửi ý kiến về kết quả sơ bộ", "Replied to preliminary results"),
+    "reply.answer": ("Trả lời ý kiến", "Answered a reply"),
+    "appeal.file": ("Gửi đơn phúc khảo", "Filed an appeal"),
+    "appeal.answer": ("Quyết định phúc khảo", "Decided an appeal"),
+    "publication.correct": ("Công bố lại kết quả (đính chính)", "Published a correction"),
 }
 
 #: object type code -> (Vietnamese, English)
@@ -65,6 +73,7 @@ OBJECT_WORDS: dict[str, tuple[str, str]] = {
     "agency_file": ("Tệp danh sách đơn vị", "Agency file"),
     "alert": ("Cảnh báo", "Alert"),
     "alert_rule": ("Quy tắc cảnh báo", "Alert rule"),
+    "appeal_case": ("Ý kiến, phúc khảo", "Reply or appeal"),
     "assessment_period": ("Kỳ đánh giá", "Assessment period"),
     "delivery": ("Thông báo", "Notification"),
     "evidence": ("Minh chứng", "Evidence"),
@@ -93,6 +102,7 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "submission_deadline": ("hạn nộp", "submission deadline"),
     "review_deadline": ("hạn thẩm định", "review deadline"),
     "revision": ("lần công bố", "revision"),
+    "requested": ("điểm đề nghị", "requested points"),
 }
 
 

@@ -182,3 +182,11 @@ register_action(
     "view-published-framework", EVERYONE, "Xem bộ chỉ số của kỳ đánh giá đã công bố (cán bộ: mọi bộ chỉ số)",
     "See the framework of a published period (staff with view-frameworks: every framework)",
 )  # fmt: skip
+# Right of reply and appeals (chiso/web/routes/appeals.py); chiso/assessment/appeals.py checks the object
+# again: a reporter only its own agency, an assessor its groups' replies, appeals decided by the secretariat.
+register_action("view-appeals", STAFF, "Xem kết quả sơ bộ, ý kiến và phúc khảo (trong phạm vi của mình)",
+                "See preliminary results, replies and appeals (within one's own scope)")  # fmt: skip
+register_action("file-appeal", ("reporter",), "Gửi ý kiến về kết quả sơ bộ, đơn phúc khảo của đơn vị mình",
+                "Reply to preliminary results and appeal published ones for one's own agency")  # fmt: skip
+register_action("answer-appeal", ("secretariat", "assessor"), "Trả lời ý kiến, quyết định phúc khảo",
+                "Answer replies and decide appeals")  # fmt: skip

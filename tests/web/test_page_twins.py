@@ -20,6 +20,7 @@ from chiso import clock
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user
 from chiso.assessment import periods, review, submissions
+from chiso.flows import appeals
 from chiso.flows.scoring import publish_period
 from chiso.followup import plans, requests, targets
 from chiso.store import init_database, session_scope
@@ -102,6 +103,10 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     (f"/rankings/{PAST}/report", f"/api/rankings/{PAST}/report", "secretariat", "Sở Thử Một"),
     ("/open-data", "/api/open-data", "public", PAST),
     (f"/map?period={PAST}", f"/api/map?period={PAST}", "public", PAST),
+    ("/appeals?status=all", "/api/appeals?status=all", "reporter", "Sở Thử Một"),
+    ("/appeals/1", "/api/appeals/1", "assessor", "Đề nghị phúc khảo"),
+    (f"/assessment/{PAST}/results", f"/api/assessment/{PAST}/results", "reporter", "Sở Thử Một"),
+    (f"/assessment/{PAST}/appeals", f"/api/assessment/{PAST}/appeals", "secretariat", PAST),
 ]
 
 
@@ -150,6 +155,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         _period(s, PAST, finish=True)
         _period(s, OPEN, finish=False)
         _followup(s)
+        appeals.file_case(s, period_code=PAST, agency_code="TW.A", indicator_code="HT_ATTT", files=[],
+                          text="Đề nghị phúc khảo HT_ATTT", requested_points=5, actor=SYSTEM)  # fmt: skip
     return url
 
 

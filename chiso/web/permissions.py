@@ -163,3 +163,7 @@ register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi l�
 # Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
 register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
                 "Create, edit and deactivate users; issue password reset links")  # fmt: skip
+
+# The leader's dashboard (chiso/web/routes/dashboard.py); the flow checks the role again.
+register_action("view-dashboard", ("secretariat", "leader"), "Xem bảng điều hành toàn tỉnh",
+                "See the province-wide leader's dashboard")  # fmt: skip

@@ -19,13 +19,12 @@ from chiso.flows import dashboard_live as live
 from chiso.flows import dashboard_red as red
 from chiso.flows.dashboard_models import Dashboard, KeyFigure, MonthPoint, NodeName
 from chiso.flows.dashboard_years import dti_figures, published_years
-from chiso.flows.live import get_live_board, peek_live_board
+from chiso.flows.live import cached_live_board, get_live_board, peek_live_board
 from chiso.monitoring.live import GROUPS, LiveBoard
 from chiso.monitoring.metrics import builtin_metrics
 
 TREND_MONTHS = 12
 MOVERS_SHOWN = 15
-FALLERS_SHOWN = 10
 READERS = ("secretariat", "leader")
 SORTS = ("improvement", "decline")
 RATE_NAMES = {
@@ -77,7 +76,7 @@ def rate_figures(board: LiveBoard, before: LiveBoard | None, year_ago: LiveBoard
     """Return the province-wide service rates the live boards keep for their month (percent).
 
     Last month's and last year's boards are the live page's own, when they have been computed (the
-    snapshots keep points, not rates); until then their rates are "no data".
+    snapshots keep points, not rates); otherwise their rates are "no data".
     """
     known = {m.code for m in builtin_metrics()}
     out = []
@@ -95,6 +94,11 @@ def rate_figures(board: LiveBoard, before: LiveBoard | None, year_ago: LiveBoard
             )
         )  # fmt: skip
     return out
+
+
+def _computed(month: str) -> LiveBoard | None:
+    """Return a month's live board if it is in the cache, without starting its computation."""
+    return cached_live_board(month)
 
 
 def _board(month: str | None) -> LiveBoard:
@@ -128,44 +132,41 @@ def get_dashboard(
     return compose(session, board, sort=sort, top=top)
 
 
-def _figures(session: Session, board: LiveBoard) -> tuple[Any, list[MonthPoint], list[KeyFigure]]:
-    """Return the aligned history, the province trend and the key figures with their targets."""
-    months, matrices, levels, extra = live.live_matrices(session, board, months=TREND_MONTHS)
-    current = clock.local_now().strftime("%Y-%m")
-    trend = [
-        live.province_point(m, levels, month=label, closed=label != current)
-        for label, m in zip(months, matrices, strict=True)
-    ]
-    last_label, year_label = live.months_before(board.period, 1), live.months_before(board.period, 12)
-    before = live.province_point(extra[last_label], levels, month=last_label, closed=True)
-    year_ago = live.province_point(extra[year_label], levels, month=year_label, closed=True)
-    # Never waits for the other months' boards: a first visit starts them in the background.
-    rates = rate_figures(board, peek_live_board(last_label), peek_live_board(year_label))
-    figures = red.with_targets(session, score_figures(trend[-1], before, year_ago) + rates, on=clock.today())
-    return (months, matrices, levels, extra), trend, figures
+def _figures(session: Session, board: LiveBoard) -> tuple[live.History, list[KeyFigure]]:
+    """Return the board's history and the key figures with their targets."""
+    history = live.live_history(
+        session, board, months=TREND_MONTHS, current=clock.local_now().strftime("%Y-%m")
+    )
+    last_label, year_label = history.before.month, history.year_ago.month
+    # Last month's and last year's rates only when their boards are already computed (someone opened
+    # that month's live page): asking for them here would recompute two boards a minute.
+    rates = rate_figures(board, _computed(last_label), _computed(year_label))
+    points = score_figures(history.trend[-1], history.before, history.year_ago)
+    return history, red.with_targets(session, points + rates, on=clock.today())
 
 
 def compose(session: Session, board: LiveBoard, *, sort: str, top: int | None) -> Dashboard:
     """Compose the dashboard from a computed live board and the stored results around it."""
-    (months, matrices, levels, extra), trend, figures = _figures(session, board)
-    last_label, year_label = live.months_before(board.period, 1), live.months_before(board.period, 12)
-    movers_all = live.movers(board, matrices[-1], extra[last_label], matrices[0], sort=sort, top=None)
+    history, figures = _figures(session, board)
+    last_label, year_label = history.before.month, history.year_ago.month
+    listed, fallers = live.movers(
+        board, history.matrices[-1], history.last_month, history.matrices[0], sort=sort, top=top
+    )
     names = {r.agency_code: r.name for r in board.rows}
     reds = {
         "indicator": red.indicators_missed(figures),
-        "targets": red.below_target(session, names=names),
-        "falling": red.falling(live.fallers(movers_all, FALLERS_SHOWN), month=board.period),
+        "targets": red.below_target(session, names=names, top=red.SHOWN if top is not None else None),
+        "falling": red.falling(fallers, month=board.period),
         "late": red.late(session, now=clock.now(), names=names),
     }
     red_total = {
         "indicator": len(reds["indicator"]),
-        "missed": sum(1 for i in reds["targets"] if i.kind == "missed"),
-        "at_risk": sum(1 for i in reds["targets"] if i.kind == "at_risk"),
+        **red.status_counts(session),
         "falling": len(reds["falling"]),
         "late": len(reds["late"]),
     }
     limit = red.SHOWN if top is not None else None
-    red_list = [*reds["indicator"], *reds["targets"][:limit], *reds["falling"], *reds["late"][:limit]]
+    red_list = [*reds["indicator"], *reds["targets"], *reds["falling"], *reds["late"][:limit]]
     years = published_years(session)
     return Dashboard(
         month=board.period,
@@ -176,17 +177,17 @@ def compose(session: Session, board: LiveBoard, *, sort: str, top: int | None) -
         figures=figures,
         bands=list(live.band_labels()),
         band_shares=live.band_shares(board),
-        trend=trend,
-        level_trends=live.level_trends(matrices, levels),
+        trend=history.trend,
+        level_trends=history.level_trends,
         movers_sort="decline" if sort == "decline" else "improvement",
-        movers=movers_all if top is None else movers_all[:top],
+        movers=listed,
         red=red_list,
         red_total=red_total,
         years=years,
         dti_period=years[-1].period_code if years else None,
         dti_previous_period=years[-2].period_code if len(years) > 1 and not years[-1].formula_break else None,
         dti=dti_figures(years),
-        brief_months=[board.period, *(m for m in reversed(months[:-1]))][:3],
+        brief_months=[board.period, *(m for m in reversed(history.months[:-1]))][:3],
     )
 
 
@@ -199,7 +200,7 @@ def key_figures(session: Session, *, actor: Actor) -> list[KeyFigure] | None:
     board = peek_live_board(None)
     if board is None:
         return None
-    return _figures(session, board)[2]
+    return _figures(session, board)[1]
 
 
 TABLES = ("figures", "bands", "trend", "levels", "movers", "red", "years", "dti")

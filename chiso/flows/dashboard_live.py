@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ from chiso.store.models.live_history import LiveScoreSnapshot
 
 FIGURES = ("TOTAL", *GROUP_CODES)
 KEPT = 64  # decoded snapshots kept (2 years of months and then some)
+FALLERS = 10  # agencies listed as falling fastest
 _DECODED: OrderedDict[tuple[int, datetime], Snapshot] = OrderedDict()
 _GUARD = threading.Lock()
 
@@ -156,51 +158,107 @@ def level_trends(matrices: list[np.ndarray], levels: list[str | None]) -> list[L
 
 def movers(
     board: LiveBoard, now: np.ndarray, before: np.ndarray, first: np.ndarray, *, sort: str, top: int | None
-) -> list[Mover]:
-    """Return the agencies by change of their total over the window (`improvement`: risers first)."""
-    out = []
-    for j, row in enumerate(board.rows):
-        if row.level == "province":
-            continue
-        total, last, start = now[0, j], before[0, j], first[0, j]
-        out.append(
-            Mover(
-                agency_code=row.agency_code,
-                name=row.name,
-                level=row.level,
-                total=row.total,
-                last_month=None if np.isnan(last) else float(last),
-                change_month=None if np.isnan(total) or np.isnan(last) else round(float(total - last), 2),
-                first=None if np.isnan(start) else float(start),
-                change_window=None if np.isnan(total) or np.isnan(start) else round(float(total - start), 2),
-            )
+) -> tuple[list[Mover], list[Mover]]:
+    """Return the agencies by change of their total over the window (`improvement`: risers first, those
+    without a change last), and the agencies whose total fell since last month, the largest fall first.
+
+    Vectorised: only the agencies listed become objects (`top` None: all of them, for the download).
+    """
+    keep = np.array([r.level != "province" for r in board.rows], dtype=bool)
+    window, month = now[0] - first[0], now[0] - before[0]
+    key = np.where(np.isnan(window) | ~keep, np.inf, -window if sort == "improvement" else window)
+    order = [int(j) for j in np.argsort(key, kind="stable") if keep[j]]
+    chosen = order if top is None else order[:top]
+    falls = np.where(keep & (month < 0), month, np.inf)
+    falling = [int(j) for j in np.argsort(falls, kind="stable")[:FALLERS] if np.isfinite(falls[j])]
+
+    def mover(j: int) -> Mover:
+        row = board.rows[j]
+        return Mover(
+            agency_code=row.agency_code,
+            name=row.name,
+            level=row.level,
+            total=row.total,
+            last_month=_num(before[0, j]),
+            change_month=_num(month[j]),
+            first=_num(first[0, j]),
+            change_window=_num(window[j]),
         )
-    known = [m for m in out if m.change_window is not None]
-    known.sort(key=lambda m: m.change_window or 0.0, reverse=(sort == "improvement"))
-    ranked = known + [m for m in out if m.change_window is None]
-    return ranked if top is None else ranked[:top]
+
+    return [mover(j) for j in chosen], [mover(j) for j in falling]
 
 
-def fallers(movers_all: list[Mover], top: int) -> list[Mover]:
-    """Return the agencies whose total fell most since last month (a fall only)."""
-    falling = [m for m in movers_all if m.change_month is not None and m.change_month < 0]
-    return sorted(falling, key=lambda m: m.change_month or 0.0)[:top]
+def _num(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 2)
 
 
-def live_matrices(
-    session: Session, board: LiveBoard, *, months: int
-) -> tuple[list[str], list[np.ndarray], list[str | None], dict[str, np.ndarray]]:
-    """Return the trend's months, their aligned matrices (this month from the board), the agencies' levels,
-    and the matrices of last month and the same month last year by month label."""
+@dataclass(frozen=True)
+class History:
+    """The live history around a board: aligned matrices (agencies in the board's order) and what the
+    dashboard reads from them - the province's months, last month, a year ago, the kinds' trends."""
+
+    months: list[str]
+    matrices: list[np.ndarray]
+    levels: list[str | None]
+    last_month: np.ndarray
+    trend: list[MonthPoint]
+    before: MonthPoint
+    year_ago: MonthPoint
+    level_trends: list[LevelTrend]
+
+
+_ALIGNED: OrderedDict[tuple[object, ...], History] = OrderedDict()
+
+
+def live_history(session: Session, board: LiveBoard, *, months: int, current: str) -> History:
+    """Return the board's history over `months` months (`current`: this month, still open).
+
+    Kept per (board version, snapshots read): the same board and history give the same figures, so
+    only a new board or a new snapshot aligns again.
+    """
+    first = months_before(board.period, months - 1)
+    year_ago = months_before(board.period, 12)
+    stored = month_snapshots(session, first=min(first, year_ago), last=months_before(board.period, 1))
+    key = (
+        current,
+        board.version,
+        board.sort,
+        board.order,
+        len(board.rows),
+        months,
+        *sorted((lb, id(sn)) for lb, sn in stored.items()),
+    )
+    with _GUARD:
+        kept = _ALIGNED.get(key)
+    if kept is not None:
+        return kept
+    found = _align(board, stored, months=months, current=current)
+    with _GUARD:
+        _ALIGNED[key] = found
+        while len(_ALIGNED) > 4:
+            _ALIGNED.popitem(last=False)
+    return found
+
+
+def _align(board: LiveBoard, stored: dict[str, Snapshot], *, months: int, current: str) -> History:
     codes = [r.agency_code for r in board.rows]
     levels = [r.level for r in board.rows]
-    current = board.period
-    first = months_before(current, months - 1)
-    year_ago = months_before(current, 12)
-    stored = month_snapshots(session, first=min(first, year_ago), last=months_before(current, 1))
-    labels = [months_before(current, n) for n in range(months - 1, 0, -1)]
+    last_label, year_label = months_before(board.period, 1), months_before(board.period, 12)
+    labels = [months_before(board.period, n) for n in range(months - 1, 0, -1)]
     shown = [lb for lb in labels if lb in stored]
-    this = aligned(snapshot_of(board), codes)
-    matrices = [aligned(stored[lb], codes) for lb in shown] + [this]
-    extra = {lb: aligned(stored.get(lb), codes) for lb in (months_before(current, 1), year_ago)}
-    return [*shown, current], matrices, levels, extra
+    matrices = [aligned(stored[lb], codes) for lb in shown] + [aligned(snapshot_of(board), codes)]
+    last, old = aligned(stored.get(last_label), codes), aligned(stored.get(year_label), codes)
+    shown.append(board.period)
+    return History(
+        months=shown,
+        matrices=matrices,
+        levels=levels,
+        last_month=last,
+        trend=[
+            province_point(m, levels, month=lb, closed=lb != current)
+            for lb, m in zip(shown, matrices, strict=True)
+        ],
+        before=province_point(last, levels, month=last_label, closed=True),
+        year_ago=province_point(old, levels, month=year_label, closed=True),
+        level_trends=level_trends(matrices, levels),
+    )

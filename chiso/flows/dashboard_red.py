@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from chiso.flows.dashboard_models import KeyFigure, Mover, RedItem
@@ -71,18 +71,33 @@ def _names(session: Session, codes: set[str], known: dict[str, str]) -> dict[str
     return {**known, **{str(c): str(n) for c, n in rows}}
 
 
-def below_target(session: Session, *, names: dict[str, str]) -> list[RedItem]:
-    """Return every agency missing (then at risk of missing) a target, by the size of its gap."""
+def status_counts(session: Session) -> dict[str, int]:
+    """Return how many agency x target statuses are missed and at risk (the follow-up job's last ones)."""
     rows = session.execute(
+        select(TargetStatus.status, func.count())
+        .where(TargetStatus.status.in_(["missed", "at_risk"]))
+        .group_by(TargetStatus.status)
+    ).all()
+    found = {str(k): int(n) for k, n in rows}
+    return {"missed": found.get("missed", 0), "at_risk": found.get("at_risk", 0)}
+
+
+def below_target(session: Session, *, names: dict[str, str], top: int | None = SHOWN) -> list[RedItem]:
+    """Return the agencies missing (then at risk of missing) a target, the largest gap first (`top` of them;
+    None: all). The database sorts and cuts, so a province of thousands reads `top` rows."""
+    gap = func.abs(func.coalesce(TargetStatus.value, TargetStatus.target_value) - TargetStatus.target_value)
+    stmt = (
         select(
             TargetStatus.agency_code, TargetStatus.period, TargetStatus.value, TargetStatus.target_value,
             TargetStatus.status, Target.name_vi, Target.name_en, Target.comparison,
         )
         .join(Target, Target.id == TargetStatus.target_id)
         .where(TargetStatus.status.in_(["missed", "at_risk"]))
-    ).all()  # fmt: skip
+        .order_by(case((TargetStatus.status == "missed", 0), else_=1), gap.desc(), TargetStatus.agency_code)
+    )  # fmt: skip
+    rows = session.execute(stmt if top is None else stmt.limit(top)).all()
     named = _names(session, {str(r[0]) for r in rows}, names)
-    items = [
+    return [
         RedItem(
             kind="missed" if status == "missed" else "at_risk",
             agency_code=code,
@@ -97,8 +112,6 @@ def below_target(session: Session, *, names: dict[str, str]) -> list[RedItem]:
         )
         for code, period, value, target, status, name_vi, name_en, comparison in rows
     ]
-    items.sort(key=lambda i: (i.kind != "missed", -abs(i.change or 0.0), i.agency_code or ""))
-    return items
 
 
 def falling(fallers: list[Mover], *, month: str) -> list[RedItem]:

@@ -2,13 +2,14 @@
 the reporter its submission and scorecard, the assessor its review queue, everyone the latest ranking.
 
 Flows layer: reads the dashboard's figures (chiso.flows.dashboard, never waiting for a board), the
-assessment room's periods, submissions and review queue, and the latest published ranking through
-`chiso.flows.reports.ranking_input` (its leaders kept per publication: a revision never changes).
+assessment room's periods, submissions and review queue, and the latest published ranking's rows (its
+leaders kept per publication: a revision never changes).
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from chiso.clock import LocalDatetime
 from chiso.errors import NotFound
 from chiso.flows.dashboard import READERS, key_figures
 from chiso.flows.dashboard_models import KeyFigure
-from chiso.flows.reports import published_period_codes, ranking_input
+from chiso.flows.reports import published_period_codes
 from chiso.store.models.agencies import Agency
 
 LEADERS_PER_GROUP = 3
@@ -87,13 +88,20 @@ def latest_ranking(session: Session) -> LatestRanking | None:
         kept = _LEADERS.get(key)
     if kept is not None:
         return kept
-    ranking = ranking_input(session, period_code=period.code, actor=None)
+    # The publication's own TOTAL rows (rank, points, band as published): no snapshot or framework to load.
+    totals: list[dict[str, Any]] = [
+        r for r in pub.rows if r.get("node_code") == "TOTAL" and r.get("rank") is not None
+    ]
+    totals.sort(key=lambda r: (str(r.get("group")), int(r["rank"])))
+    top = [r for r in totals if int(r["rank"]) <= LEADERS_PER_GROUP]
+    codes = sorted({str(r["agency_code"]) for r in top})
+    pairs = session.execute(select(Agency.code, Agency.name_vi).where(Agency.code.in_(codes)))
+    names = {str(code): str(name) for code, name in pairs}
     leaders = [
-        RankedAgency(agency_code=a.agency_code, name_vi=a.name_vi, group=a.group, rank=a.rank, total=a.total,
-                     band=a.band)
-        for g in ranking.groups
-        for a in sorted((a for a in ranking.agencies if a.group == g.code and a.rank is not None),
-                        key=lambda a: a.rank or 0)[:LEADERS_PER_GROUP]
+        RankedAgency(agency_code=code, name_vi=names.get(code, code), group=str(r.get("group")),
+                     rank=int(r["rank"]), total=float(r.get("published") or 0.0), band=r.get("band"))
+        for r in top
+        for code in [str(r["agency_code"])]
     ]  # fmt: skip
     found = LatestRanking(
         period_code=period.code, name_vi=period.name_vi, name_en=period.name_en or "", leaders=leaders

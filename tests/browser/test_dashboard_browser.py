@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("dashboard") / "var"
-    with served(demo_env(demo_template, data_dir), data_dir / "serve.log") as url:
+    # A generous start-up time: the machine this runs on may be shared and loaded.
+    with served(demo_env(demo_template, data_dir), data_dir / "serve.log", timeout_s=240) as url:
         yield url
 
 

@@ -82,6 +82,7 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/users?role=assessor", "/api/users?role=assessor", "secretariat", "tw_assessor"),
     ("/users/tw_reporter", "/api/users/tw_reporter", "secretariat", "TW.A"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
+    ("/dashboard", "/api/dashboard", "leader", "Điểm Bộ chỉ số 766"),
     ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
     ("/targets", "/api/targets", "leader", "ONLINE_L34"),
     ("/alerts", "/api/alerts", "leader", None),

@@ -16,15 +16,19 @@ from chiso.flows import dashboard as flow
 from chiso.flows.dashboard_models import Dashboard
 from chiso.flows.live import wait_for_board
 from chiso.web import svg
-from chiso.web.deps import CurrentActor, DbSession, require
+from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.i18n import KIND_LABELS, gettext_for, register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import lang_of, table_download
 
 
-async def board_ready(request: Request) -> None:
-    """Wait, without a database slot or a thread, until the asked month's first live board exists."""
-    await wait_for_board(request.query_params.get("month") or None)
+async def board_ready(request: Request, viewer: CurrentUser) -> None:
+    """Wait, without a database slot or a thread, until the asked month's first live board exists.
+
+    Only for those who may see the dashboard: anyone else gets the route's 403 without a computation.
+    """
+    if viewer.can("view-dashboard"):
+        await wait_for_board(request.query_params.get("month") or None)
 
 
 router = APIRouter(dependencies=[Depends(board_ready)])

@@ -129,10 +129,11 @@ def lines(
     """Draw lines over `labels` (x) on a 0-`top` scale; a gap where a value is None; a dashed rule and no
     line across each index in `breaks` (the point where a framework changed: the years are not comparable).
     """
-    left, right, plot_h, head = 34, 12, 170, 8
+    left, right, plot_h, head = 34, 36, 170, 8  # room on the right for the last month's label
     n = max(len(labels), 1)
-    plot_w = max(300, 44 * n)
-    legend_rows = (len(series) + 2) // 3
+    plot_w = max(480, 44 * n)
+    cols = max(1, plot_w // 170)  # legend entries per row, each wide enough for its name
+    legend_rows = (len(series) + cols - 1) // cols
     height = head + plot_h + 30 + 18 * legend_rows
     width = left + plot_w + right
     step = plot_w / max(n - 1, 1)
@@ -181,7 +182,7 @@ def lines(
                 parts.append(_marker(marker, px(i), py(v), colour))
         if len(run) > 1:
             parts.append(_polyline(run, colour, dash))
-        lx, ly = (s % 3) * (plot_w / 3) + left, head + plot_h + 34 + (s // 3) * 18
+        lx, ly = (s % cols) * (plot_w / cols) + left, head + plot_h + 34 + (s // cols) * 18
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
             f'<line x1="{lx:.1f}" x2="{lx + 22:.1f}" y1="{ly - 4}" y2="{ly - 4}" '

@@ -171,7 +171,7 @@ def test_province_rates_sum_the_roots_counts_only() -> None:
 def test_a_line_never_crosses_a_formula_break(values: list[float | None], cut: int) -> None:
     cut = min(cut, len(values) - 1)
     svg = str(lines([str(i) for i in range(len(values))], [("s", values)], title="t", breaks=[cut]))
-    step = max(300, 44 * len(values)) / max(len(values) - 1, 1)
+    step = max(480, 44 * len(values)) / max(len(values) - 1, 1)
     xs_break = 34 + (cut - 0.5) * step
     for chunk in svg.split('<polyline points="')[1:]:
         xs = [float(p.split(",")[0]) for p in chunk.split('"')[0].split()]

@@ -81,11 +81,14 @@ def create_users(ctx: DemoContext) -> None:
 
 
 def generate_monitoring_records(ctx: DemoContext) -> None:
-    """Fill the record store with 12 months of synthetic dossiers and petitions of today's agencies."""
+    """Fill the record store with 13 months of synthetic dossiers and petitions of today's agencies.
+
+    Thirteen, so this month has the same month of last year beside it (the dashboard's "vs last year").
+    """
     today = clock.today()
     agencies = search_agencies(ctx.units.session, province_code=DEMO_PROVINCE, on=today)
     codes = sorted(agency.code for agency in agencies)
-    ctx.summary.records = generate_demo_records(get_settings().data_dir, codes, end=today)
+    ctx.summary.records = generate_demo_records(get_settings().data_dir, codes, end=today, months=13)
 
 
 def build_live_history(ctx: DemoContext) -> None:

@@ -163,6 +163,12 @@ class BoardCache:
                 slot.pending = self._executor.submit(self._compute, slot, period, data_dir, url, stamp)
             return slot.board, slot.pending
 
+    def cached(self, period: Period, *, data_dir: Path, url: str | None = None) -> LiveBoard | None:
+        """Return the last board of `period` if one was computed, never starting a computation."""
+        with self._lock:
+            slot = self._slots.get((str(data_dir), url or "", period.label))
+            return None if slot is None else slot.board
+
     def clear(self) -> None:
         """Forget every board (tests)."""
         with self._lock:
@@ -211,6 +217,16 @@ def peek_live_board(period_text: str | None = None, *, url: str | None = None) -
         return None
     data_dir, db = _where(url)
     return BOARDS.peek(period, data_dir=data_dir, url=db)[0]
+
+
+def cached_live_board(period_text: str) -> LiveBoard | None:
+    """Return a period's board if one was computed (fresh or not), else None; never computes."""
+    try:
+        period = pick_period(period_text, now=local_now())
+    except ChisoError:
+        return None
+    data_dir, db = _where(None)
+    return BOARDS.cached(period, data_dir=data_dir, url=db)
 
 
 def get_live_board(

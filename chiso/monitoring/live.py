@@ -37,6 +37,8 @@ SORT_KEYS = ("rank", "total", "agency_code", "name", "received", *GROUP_CODES)
 # How many periods the trend shows, per kind of period picked.
 TREND_LENGTH = {"month": 6, "quarter": 4, "year": 2}
 RECEIVED_METRIC = "TIMELINESS"  # its denominator counts every dossier received in the period
+# The province-wide service rates a leader reads beside the points (percent of the counts summed).
+RATE_METRICS = ("ONLINE_FULL_DOSSIER_RATE", "ONLINE_SUBMISSION_RATE", "PAYMENT_DOSSIERS", "TIMELINESS")
 
 
 class LiveRow(BaseModel):
@@ -67,6 +69,7 @@ class LiveBoard(BaseModel):
     search: str | None = None
     levels: list[str] = []
     rows: list[LiveRow]
+    rates: dict[str, float | None] = {}
     computed_seconds: float
     version: str = ""
 
@@ -184,6 +187,29 @@ def boards_from_values(
     return out
 
 
+def province_rates(current: pd.DataFrame, agencies: pd.DataFrame | None) -> dict[str, float | None]:
+    """Return each of `RATE_METRICS` province-wide: summed numerators over summed denominators, in percent.
+
+    Only the roots of the agency tree are summed (a parent's counts already hold its children's), so no
+    dossier counts twice; a zero denominator gives None (no data, never 0).
+    """
+    part = current[current["indicator_code"].isin(RATE_METRICS)]
+    if agencies is not None and "parent_code" in agencies and len(part):
+        known = set(agencies["agency_code"].astype(str))
+        roots = {
+            str(code) for code, parent in zip(agencies["agency_code"], agencies["parent_code"], strict=True)
+            if parent is None or pd.isna(parent) or str(parent) not in known
+        }  # fmt: skip
+        part = part[part["agency_code"].astype(str).isin(roots)]
+    sums = part.groupby("indicator_code")[["numerator", "denominator"]].sum()
+    out: dict[str, float | None] = {}
+    numerators, denominators = sums["numerator"].to_dict(), sums["denominator"].to_dict()
+    for code in RATE_METRICS:
+        den = float(denominators.get(code, 0.0) or 0.0)
+        out[code] = round(100.0 * float(numerators[code]) / den, 2) if den > 0 else None
+    return out
+
+
 def _board(
     values: pd.DataFrame,
     table: pd.DataFrame,
@@ -236,6 +262,7 @@ def _board(
         order="asc",
         levels=sorted({lv for lv in levels.values() if lv} & {r.level for r in rows if r.level}),
         rows=rows,
+        rates=province_rates(current, agencies),
         computed_seconds=0.0,
     )
     return board.model_copy(update={"version": board_version(board)})

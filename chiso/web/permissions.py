@@ -190,3 +190,6 @@ register_action("file-appeal", ("reporter",), "Gửi ý kiến về kết quả 
                 "Reply to preliminary results and appeal published ones for one's own agency")  # fmt: skip
 register_action("answer-appeal", ("secretariat", "assessor"), "Trả lời ý kiến, quyết định phúc khảo",
                 "Answer replies and decide appeals")  # fmt: skip
+# The leader's dashboard (chiso/web/routes/dashboard.py); the flow checks the role again.
+register_action("view-dashboard", ("secretariat", "leader"), "Xem bảng điều hành toàn tỉnh",
+                "See the province-wide leader's dashboard")  # fmt: skip

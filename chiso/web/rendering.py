@@ -52,6 +52,7 @@ class NavItem:
 # The main navigation, in the order it is shown; each link only for roles allowed its action.
 NAV: list[NavItem] = [
     NavItem("Trang chủ", "/", "view-home"),
+    NavItem("Bảng điều hành", "/dashboard", "view-dashboard"),
     NavItem("Đơn vị hành chính", "/units", "view-units"),
     NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies"),
     NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies"),

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 from chiso.clock import LocalDatetime
+from chiso.flows.home import HomePanels
 from chiso.units.schemas import AgencyOut, GroupOut, HistoryLink, LineageOut, UnitOut
 
 
@@ -46,6 +47,7 @@ class HomePage(BaseModel):
     description_en: str
     viewer: ViewerOut
     links: list[Link]
+    panels: HomePanels | None = None  # what the role sees first (chiso.flows.home)
 
 
 class ActionOut(BaseModel):

@@ -92,6 +92,7 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/frameworks/danang-it", "/api/frameworks/danang-it", "assessor", "danang-it@"),
     ("/frameworks/danang-it/compare", "/api/frameworks/danang-it/compare", "leader", "danang-it@"),
     ("/monitoring/live", "/api/monitoring/live", "public", None),
+    ("/dashboard", "/api/dashboard", "leader", "Điểm Bộ chỉ số 766"),
     ("/monitoring/reconcile", "/api/monitoring/reconcile", "leader", None),
     ("/targets", "/api/targets", "leader", "ONLINE_L34"),
     ("/alerts", "/api/alerts", "leader", None),

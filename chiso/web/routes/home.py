@@ -11,15 +11,37 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 import chiso
+from chiso.flows.home import home_panels
 from chiso.store.models.agencies import Agency
 from chiso.web.deps import CurrentUser, DbSession, Viewer, require
-from chiso.web.i18n import EN
+from chiso.web.i18n import EN, register_messages
 from chiso.web.pages import page
 from chiso.web.permissions import ACTIONS, actions_for
 from chiso.web.rendering import NAV, render
 from chiso.web.schemas import ActionOut, HomePage, Link, ViewerOut
 
 router = APIRouter()
+# The role's first panels (chiso.flows.home); the key figures' words come with the dashboard's page.
+register_messages(
+    {
+        "Mở bảng điều hành": "Open the dashboard",
+        "Đơn vị của bạn": "Your agency",
+        "Tự đánh giá": "Self-assessment",
+        "Hạn nộp": "Due",
+        "Không có kỳ đánh giá nào đang mở cho đơn vị của bạn.": (
+            "No assessment period is open for your agency."
+        ),
+        "Phiếu điểm của đơn vị": "Your agency's scorecard",
+        "Hàng chờ thẩm định": "Review queue",
+        "Đang chờ thẩm định": "Waiting for review",
+        "Mở hàng chờ thẩm định": "Open the review queue",
+        "Kết quả xếp hạng mới nhất": "Latest ranking",
+        "Hạng": "Rank",
+        "Bảng giám sát đang được tính, hãy thử lại sau ít giây": (
+            "The live board is being computed; try again in a few seconds"
+        ),
+    }
+)
 
 DESCRIPTION_VI = (
     "chiso giúp tỉnh, thành phố đo lường, chấm điểm, xếp hạng và theo dõi chuyển đổi số "
@@ -61,6 +83,7 @@ def build_home(db: DbSession, viewer: Viewer) -> HomePage:
         description_en=EN[DESCRIPTION_VI],
         viewer=viewer_out(db, viewer),
         links=links,
+        panels=home_panels(db, actor=viewer.user, agency_id=viewer.agency_id),
     )
 
 

@@ -5,11 +5,12 @@ Web layer: the page and its JSON twin are one route returning the typed AuditPag
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from chiso.accounts.audit_words import ACTION_WORDS
 from chiso.assessment import audit, evidence
 from chiso.assessment.schemas import AuditFilters, AuditPage
 from chiso.web.deps import DbSession, require
@@ -18,7 +19,13 @@ from chiso.web.pages import page
 router = APIRouter()
 
 
-@page(router, "/audit", template="assessment/audit.html", action="view-audit", name="log", tags=["audit"])
+def audit_choices() -> dict[str, Any]:
+    """Return the actions the filter offers (by code; the page shows them in words)."""
+    return {"actions": sorted(ACTION_WORDS)}
+
+
+@page(router, "/audit", template="assessment/audit.html", action="view-audit", name="log", tags=["audit"],
+      choices=audit_choices)  # fmt: skip
 def audit_page(db: DbSession, filters: Annotated[AuditFilters, Query()]) -> AuditPage:
     """Browse the audit log, newest first, 100 entries a page (who, when, old, new, why)."""
     return audit.audit_page(db, filters=filters)
@@ -29,9 +36,7 @@ def audit_download(
     db: DbSession, fmt: Literal["csv", "xlsx"], filters: Annotated[AuditFilters, Query()]
 ) -> Response:
     """Export the audit entries matching the filters as CSV or Excel."""
-    data = audit.export_audit(
-        db, fmt=fmt, action=filters.action, username=filters.username, object_type=filters.object_type
-    )
+    data = audit.export_audit(db, fmt=fmt, **audit.audit_filters(db, filters))
     media = "text/csv; charset=utf-8" if fmt == "csv" else evidence.ALLOWED_TYPES["xlsx"][0]
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'attachment; filename="audit.{fmt}"'}

@@ -311,7 +311,7 @@ def publish_form(
     return render(
         request,
         "assessment/workbench_ranking.html",
-        status_code=409,
+        status_code=200,
         board=board,
         **{**_board_context(request, board), "confirm": True, "reason": reason},
     )

@@ -58,7 +58,13 @@ def _choices(db: DbSession) -> dict[str, Any]:
 
 
 def _typed(form: Any) -> dict[str, Any]:
-    return {k: form.getlist(k) if k == "group_codes" else str(form.get(k) or "") for k in form}
+    """Return the typed fields; a group code listed for several years keeps the deadline typed in one row."""
+    return {
+        k: form.getlist(k)
+        if k == "group_codes"
+        else next((str(v) for v in form.getlist(k) if str(v).strip()), "")
+        for k in form
+    }
 
 
 def _request_of(typed: dict[str, Any]) -> tuple[opening.OpeningRequest, list[str]]:

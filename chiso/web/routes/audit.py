@@ -5,12 +5,11 @@ Web layer: the page and its JSON twin are one route returning the typed AuditPag
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from chiso.accounts.audit_words import ACTION_WORDS
 from chiso.assessment import audit, evidence
 from chiso.assessment.schemas import AuditFilters, AuditPage
 from chiso.web.deps import DbSession, require
@@ -19,13 +18,7 @@ from chiso.web.pages import page
 router = APIRouter()
 
 
-def audit_choices() -> dict[str, Any]:
-    """Return the actions the filter offers (by code; the page shows them in words)."""
-    return {"actions": sorted(ACTION_WORDS)}
-
-
-@page(router, "/audit", template="assessment/audit.html", action="view-audit", name="log", tags=["audit"],
-      choices=audit_choices)  # fmt: skip
+@page(router, "/audit", template="assessment/audit.html", action="view-audit", name="log", tags=["audit"])
 def audit_page(db: DbSession, filters: Annotated[AuditFilters, Query()]) -> AuditPage:
     """Browse the audit log, newest first, 100 entries a page (who, when, old, new, why)."""
     return audit.audit_page(db, filters=filters)

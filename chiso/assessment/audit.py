@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.assessment.audit_names import agency_condition, day_window, object_labels
 from chiso.assessment.schemas import AuditEntryOut, AuditFilters, AuditPage
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
@@ -63,8 +64,11 @@ def _query(
     username: str | None,
     since: datetime | None,
     until: datetime | None,
+    where: ColumnElement[bool] | None = None,
 ) -> Select[AuditEntry, str]:
     stmt = select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.user_id)
+    if where is not None:
+        stmt = stmt.where(where)
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action))
     if object_type:
@@ -92,6 +96,7 @@ def list_audit(
     limit: int | None = 200,
     offset: int = 0,
     newest_first: bool = True,
+    where: ColumnElement[bool] | None = None,
 ) -> list[AuditRow]:
     """List audit entries matching the filters, newest first by default.
 
@@ -109,6 +114,7 @@ def list_audit(
         username=username,
         since=since,
         until=until,
+        where=where,
     )
     order = (AuditEntry.at.desc(), AuditEntry.id.desc()) if newest_first else (AuditEntry.at, AuditEntry.id)
     stmt = stmt.order_by(*order).offset(offset)
@@ -134,7 +140,10 @@ def list_audit(
 def count_audit(session: Session, **filters: Any) -> int:
     """Count the audit entries matching the same filters as `list_audit`."""
     stmt = _query(
-        **{k: filters.get(k) for k in ("action", "object_type", "object_id", "username", "since", "until")}
+        **{
+            k: filters.get(k)
+            for k in ("action", "object_type", "object_id", "username", "since", "until", "where")
+        }
     )
     return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
 
@@ -144,26 +153,40 @@ AUDIT_PAGE_SIZE = 100
 
 def audit_page(session: Session, *, filters: AuditFilters) -> AuditPage:
     """Return one page (100 entries, newest first) of the entries matching the filters, with the total."""
-    total = count_audit(
-        session, action=filters.action, username=filters.username, object_type=filters.object_type
-    )
+    chosen = audit_filters(session, filters)
+    total = count_audit(session, **chosen)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     page = min(filters.page, pages)
-    rows = list_audit(
-        session,
-        action=filters.action,
-        username=filters.username,
-        object_type=filters.object_type,
-        limit=AUDIT_PAGE_SIZE,
-        offset=(page - 1) * AUDIT_PAGE_SIZE,
-    )
+    rows = list_audit(session, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE, **chosen)
+    labels = object_labels(session, ((r.object_type, r.object_id) for r in rows))
     return AuditPage(
         filters=filters,
         total=total,
         page=page,
         pages=pages,
-        rows=[AuditEntryOut.model_validate({c: getattr(r, c) for c in AUDIT_COLUMNS}) for r in rows],
+        rows=[
+            AuditEntryOut.model_validate(
+                {
+                    **{c: getattr(r, c) for c in AUDIT_COLUMNS},
+                    "object_label": labels.get((r.object_type, r.object_id)),
+                }
+            )
+            for r in rows
+        ],
     )
+
+
+def audit_filters(session: Session, filters: AuditFilters) -> dict[str, Any]:
+    """Return the keyword filters of `list_audit` that the page's filters mean (agency, days included)."""
+    since, until = day_window(filters.since, filters.until)
+    return {
+        "action": filters.action,
+        "username": filters.username,
+        "object_type": filters.object_type,
+        "since": since,
+        "until": until,
+        "where": agency_condition(session, filters.agency) if filters.agency else None,
+    }
 
 
 def export_audit(

@@ -26,6 +26,7 @@ from chiso.assessment.schemas import ValueInput
 from chiso.assessment.submissions import EDITABLE_STATUSES, period_form, save_draft, values_by_code
 from chiso.assessment.values import clean_value
 from chiso.errors import InvalidInput, Problem
+from chiso.frameworks.entry import format_entry
 from chiso.sheets import SheetLimits
 from chiso.store.models import Agency
 from chiso.store.models.assessment import AssessmentPeriod, Submission
@@ -139,7 +140,7 @@ def _criterion_for(
 
 
 def bulk_import_values(
-    session: Session, *, period_code: str, data: bytes, filename: str, actor: Actor
+    session: Session, *, period_code: str, data: bytes, filename: str, actor: Actor, dry_run: bool = False
 ) -> dict[str, int]:
     """Import every agency's values of a period from one CSV or XLSX (secretariat); all-or-nothing.
 
@@ -147,8 +148,11 @@ def bulk_import_values(
     checked (agency in the period and editable, criterion applies, value valid, no duplicate) before any
     value is saved.
 
+    Args:
+        dry_run: check every row and report, save nothing ("changed" is then 0).
+
     Returns:
-        {"rows": n, "agencies": n, "changed": n}
+        {"rows": n, "agencies": n, "values": n, "changed": n}
 
     Raises:
         InvalidInput: any row is wrong (every problem listed by row and column); nothing is saved.
@@ -192,6 +196,9 @@ def bulk_import_values(
         raise InvalidInput(
             f"Tệp {filename} có lỗi; chưa lưu gì", f"{filename} has errors; nothing was saved", problems
         )
+    counts = {"rows": count, "agencies": len(per_agency), "values": sum(map(len, per_agency.values()))}
+    if dry_run:
+        return {**counts, "changed": 0}
     changed = 0
     for agency, values in sorted(per_agency.items()):
         changed += len(
@@ -199,4 +206,37 @@ def bulk_import_values(
                 session, period_code=period_code, agency_code=agency, values=values, actor=actor
             ).changed
         )
-    return {"rows": count, "agencies": len(per_agency), "changed": changed}
+    return {**counts, "changed": changed}
+
+
+def bulk_template(session: Session, *, period_code: str, actor: Actor) -> bytes:
+    """Return the import template of a period as CSV: one row per editable agency and typed criterion.
+
+    The rows carry the values stored now, so the file re-imports unchanged; computed criteria are left
+    out (they cannot be imported).
+    """
+    check_secretariat(actor)
+    period = get_period(session, code=period_code)
+    form = period_form(period)
+    stmt = (
+        select(Submission, Agency.code, Agency.kind)
+        .join(Agency, Agency.id == Submission.agency_id)
+        .where(Submission.period_id == period.id, Submission.status.in_(EDITABLE_STATUSES))
+        .order_by(Agency.code)
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BULK_COLUMNS)
+    for sub, code, kind in session.execute(stmt):
+        stored = values_by_code(session, submission=sub)
+        for crit in form.criteria_for(kind):
+            v = stored.get(crit.code)
+            if crit.computed or (v is not None and v.is_computed):
+                continue
+            value = None
+            if v is not None and v.value is not None and crit.kind != "ratio":
+                value = format_entry(v.value, crit.unit, "en")  # as a person types it, read back the same
+            parts = (v.numerator, v.denominator, v.choice, v.comment) if v else (None,) * 4
+            shown = ["" if c is None else f"{c:g}" if isinstance(c, float) else c for c in parts]
+            writer.writerow([code, crit.code, value or "", *shown])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM, Actor
-from chiso.assessment import periods, review, submissions
+from chiso.assessment import opening, periods, review, submissions
 from chiso.assessment.form import Criterion, load_form
 from chiso.frameworks.entry import WHOLE_UNITS
 from chiso.store.models import Agency, PeerGroup, User
@@ -30,6 +30,8 @@ FRAMEWORK = "danang-it"
 #: 2026 uses the version whose online-service criteria are computed from the monitoring records.
 CURRENT_FRAMEWORK = "danang-it-2026"
 PAST_CODE, MIDDLE_CODE, CURRENT_CODE = "DNG-2024", "DNG-2025", "DNG-2026"
+#: the 2026 groups whose deadline has passed (the workbench's overdue agencies)
+LATE_GROUPS = ("SBN", "TW")
 PDF_SAMPLE = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
@@ -229,10 +231,13 @@ def build_current_period(
     today: date,
     after_open: Callable[[str], object] | None = None,
 ) -> None:
-    """Open the 2026 period with every status (draft, submitted, returned, approved), half-filled forms.
+    """Open the 2026 period with every status (draft, submitted, returned, resubmitted, approved).
 
-    `after_open(period_code)` runs right after opening, before any form is filled (the flows layer
-    writes the computed values there, as opening a period does).
+    The departments and central agencies (LATE_GROUPS) had their deadline three days ago, so their drafts
+    are overdue on the secretariat's workbench, but the demo reporters' own agency, which was granted an
+    extension; the other groups' own deadline is in 30 days (an extension of each of their agencies, as
+    the open-period page gives a group its own deadline). `after_open(period_code)` runs
+    right after opening, before any form is filled (the flows layer writes the computed values there).
     """
     users = demo_users(session)
     opened = datetime.combine(today - timedelta(days=20), time(8, 0), tzinfo=clock.local_zone())
@@ -243,18 +248,31 @@ def build_current_period(
         label="2026",
         name_vi="Xếp hạng ứng dụng CNTT năm 2026",
         name_en="IT-application ranking 2026",
-        submit_by=datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=clock.local_zone()),
+        submit_by=datetime.combine(today - timedelta(days=3), time(17, 0), tzinfo=clock.local_zone()),
         review_by=datetime.combine(today + timedelta(days=60), time(17, 0), tzinfo=clock.local_zone()),
         previous=MIDDLE_CODE,
         opened=opened,
         framework=CURRENT_FRAMEWORK,
     )
+    later = datetime.combine(today + timedelta(days=30), time(17, 0), tzinfo=clock.local_zone())
+    groups = sorted(session.scalars(select(PeerGroup.code).where(PeerGroup.province_code == province_code,
+                                                                 PeerGroup.period == "2026")))  # fmt: skip
+    opening.apply_group_deadlines(
+        session, period_code=CURRENT_CODE, group_deadlines={g: later for g in groups if g not in LATE_GROUPS},
+        actor=SYSTEM, now=opened,
+    )  # fmt: skip
     if after_open is not None:
         after_open(CURRENT_CODE)
     form = load_form(CURRENT_FRAMEWORK)[1]
     assessor: Actor = users.get("thamdinh") or SYSTEM
     reporter = _reporter_of(users)
     demo_agencies = {u.agency_id for u in users.values() if u.role == "reporter"}
+    for _sub, agency in _agencies(session, period=period):
+        if agency.id in demo_agencies and _sub.extended_until is None:  # the reporters can still finish
+            periods.extend_deadline(
+                session, period_code=CURRENT_CODE, agency_code=agency.code, until=later,
+                reason="Chờ số liệu của đơn vị cấp trên", actor=SYSTEM, now=opened,
+            )  # fmt: skip
     for i, (_sub, agency) in enumerate(_agencies(session, period=period)):
         values = _values_for(form.criteria_for(agency.kind), agency, "2026")
         at = opened + timedelta(days=1, minutes=i)
@@ -314,6 +332,14 @@ def build_current_period(
                 comment=f"Đề nghị bổ sung minh chứng cho {first}",
                 now=at + timedelta(days=3),
             )
+            if (i // 5) % 2:  # every other returned form comes back corrected
+                submissions.submit(
+                    session,
+                    period_code=CURRENT_CODE,
+                    agency_code=agency.code,
+                    now=at + timedelta(days=5),
+                    actor=reporter(agency),
+                )
         elif stage >= 3:
             review.approve_submission(
                 session,

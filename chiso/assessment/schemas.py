@@ -119,9 +119,11 @@ class SubmissionView(BaseModel):
     framework_version: str
     status: str
     version: int
-    deadline: LocalDatetime
+    deadline: LocalDatetime  # the one that applies now: to submit, or to resubmit after a return
     extended_until: LocalDatetime | None
     extension_reason: str | None
+    submission_deadline: LocalDatetime | None = None  # the agency's own (with its extension)
+    review_deadline: LocalDatetime | None = None
     review_comment: str | None
     editable: bool
     sections: list[SectionOut]
@@ -244,6 +246,9 @@ class AuditFilters(BaseModel):
     action: str | None = None
     username: str | None = None
     object_type: str | None = None
+    agency: str | None = None  # an agency's code: entries about it, its submissions, values, evidence
+    since: str | None = None  # a day typed dd/mm/yyyy (province time), inclusive
+    until: str | None = None
     page: int = Field(default=1, ge=1, le=1_000_000)
 
 
@@ -260,6 +265,7 @@ class AuditEntryOut(BaseModel):
     old_value: str | None
     new_value: str | None
     reason: str | None
+    object_label: str | None = None  # the object named for people ("Sở ... · DNG-2026"), when it exists
 
 
 class CriterionHistory(BaseModel):

@@ -447,6 +447,8 @@ def get_submission_view(
         status=sub.status,
         version=sub.version,
         deadline=deadline,
+        submission_deadline=submission_deadline_for(period, sub),
+        review_deadline=period.review_deadline,
         extended_until=sub.extended_until,
         extension_reason=sub.extension_reason,
         review_comment=sub.review_comment,

@@ -43,7 +43,7 @@ def test_a_deadline_typed_at_17_reads_17_everywhere(server: str, browser: Any) -
     year = int(deadline.split("/")[2][:4]) + 1  # a date safely after the period's own deadline
     form = page.locator("form[action$='/extend']")
     form.locator("input[name=agency_code]").fill(AGENCY)
-    form.locator("input[name=until]").fill(f"{year}-01-20T17:00")
+    form.locator("input[name=until]").fill(f"20/01/{year} 17:00")  # as people write it (dd/mm/yyyy)
     form.locator("input[name=reason]").fill("Chờ văn bản của UBND thành phố")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()

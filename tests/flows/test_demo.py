@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.demo import DEMO_LOGINS, DEMO_REPORTER_AGENCIES
 from chiso.accounts.service import authenticate
+from chiso.assessment.demo import CURRENT_CODE, LATE_GROUPS
+from chiso.assessment.workbench import get_workbench
 from chiso.errors import PermissionDenied
 from chiso.flows.demo import DEMO_STEPS, DemoSummary, build_demo, has_agencies
 from chiso.store.db import get_engine
 from chiso.store.models.agencies import Agency
+from chiso.store.models.assessment import SUBMISSION_STATUSES
 from chiso.store.models.users import ROLES, User
 from chiso.units.admin_load import ensure_units_loaded
 from chiso.units.agencies import get_agency
@@ -129,3 +132,14 @@ def test_demo_users_cover_every_role_and_log_in(built: Built) -> None:
         assert user.agency_id == get_agency(db, code=agency_code).id
     leader = authenticate(db, username="lanhdao", password=DEMO_LOGINS[0][1])
     assert leader.role == "leader" and leader.agency_id is None and leader.province_code == DEMO_PROVINCE
+
+
+def test_the_2026_period_shows_every_status_and_overdue_agencies(built: Built) -> None:
+    """The workbench has something to show: each status, and drafts whose group deadline has passed."""
+    assert all(built.summary.assessment[s] > 0 for s in SUBMISSION_STATUSES), built.summary.assessment
+    bench = get_workbench(built.session, period_code=CURRENT_CODE, actor=SYSTEM)
+    overdue = [r for r in bench.rows if r.overdue]
+    assert overdue and all(r.status == "draft" and r.group_code in LATE_GROUPS for r in overdue)
+    assert bench.rows[: len(overdue)] == overdue  # listed first
+    reporters = set(DEMO_REPORTER_AGENCIES.values())
+    assert not reporters & {r.agency_code for r in overdue}  # the demo reporters can still submit

@@ -82,3 +82,19 @@ def test_an_edited_name_in_the_download_is_refused_with_its_row(
     code, out = _dry_run(path)
     assert code == 1 and "Traceback" not in out
     assert f"row {row_number}" in out and "parent_name" in out and "UBND quận Thanh Khê" in out
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_cli_export_passes_a_dry_run_import(
+    client: TestClient, with_child: str, tmp_path: Path, suffix: str
+) -> None:
+    """`chiso agencies export x.csv` then `chiso agencies import x.csv --dry-run`: nothing to change."""
+    path = tmp_path / f"x.{suffix}"
+    exported = CliRunner().invoke(app, ["agencies", "export", str(path)])
+    assert exported.exit_code == 0, exported.output
+    code, out = _dry_run(path)
+    assert code == 0, out
+    report = json.loads(out)
+    assert (
+        report["dry_run"] and report["created"] == [] and report["updated"] == [] and report["unchanged"] > 0
+    )

@@ -76,6 +76,13 @@ TABLE: list[tuple[str, str, str, str | None]] = [
         "secretariat",
         "Sở Thử Hai",
     ),  # fmt: skip
+    (f"/assessment/{OPEN}/workbench", f"/api/assessment/{OPEN}/workbench", "secretariat", "Sở Thử Hai"),
+    (
+        f"/assessment/{PAST}/ranking-preview",
+        f"/api/assessment/{PAST}/ranking-preview",
+        "secretariat",
+        "Sở Thử Hai",
+    ),
     ("/rankings", "/api/rankings", "public", PAST),
     (f"/rankings/{PAST}?group=SBN", f"/api/rankings/{PAST}?group=SBN", "public", "Sở Thử Một"),
     (f"/rankings/{PAST}/sensitivity", f"/api/rankings/{PAST}/sensitivity", "secretariat", "danang-it"),

@@ -29,9 +29,7 @@ def audit_download(
     db: DbSession, fmt: Literal["csv", "xlsx"], filters: Annotated[AuditFilters, Query()]
 ) -> Response:
     """Export the audit entries matching the filters as CSV or Excel."""
-    data = audit.export_audit(
-        db, fmt=fmt, action=filters.action, username=filters.username, object_type=filters.object_type
-    )
+    data = audit.export_audit(db, fmt=fmt, **audit.audit_filters(db, filters))
     media = "text/csv; charset=utf-8" if fmt == "csv" else evidence.ALLOWED_TYPES["xlsx"][0]
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'attachment; filename="audit.{fmt}"'}

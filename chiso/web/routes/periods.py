@@ -7,7 +7,6 @@ services' job.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
@@ -17,12 +16,14 @@ from pydantic import BaseModel
 from chiso.assessment import bulk, overview, periods
 from chiso.assessment.schemas import PeriodDetail, PeriodOut, Ranking
 from chiso.clock import LocalDatetime
+from chiso.errors import InvalidInput, Problem
 from chiso.flows import computed
 from chiso.flows import followup_notices as notices
 from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
 from chiso.web.routes.rankings import group_sizes
+from chiso.web.routes.workbench_open import parse_local
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
@@ -70,12 +71,19 @@ def extend_form(
     actor: CurrentActor,
     code: str,
     agency_code: Annotated[str, Form()],
-    until: Annotated[datetime, Form()],
+    until: Annotated[str, Form()],
     reason: Annotated[str, Form()],
 ) -> RedirectResponse:
-    """Extend one agency's deadline with a reason (a time typed without a zone is province time)."""
+    """Extend one agency's deadline with a reason (typed dd/mm/yyyy hh:mm, province time)."""
+    moment = parse_local(until)
+    if moment is None:
+        raise InvalidInput(
+            f"Ngày gia hạn '{until}' phải viết dd/mm/yyyy hh:mm",
+            f"Write the extension date {until!r} as dd/mm/yyyy hh:mm",
+            [Problem("Ngày không hợp lệ", "Bad date", field="until")],
+        )
     periods.extend_deadline(
-        db, period_code=code, agency_code=agency_code, until=until, reason=reason, actor=actor
+        db, period_code=code, agency_code=agency_code, until=moment, reason=reason, actor=actor
     )
     return RedirectResponse(f"/assessment/{code}", status_code=303)
 

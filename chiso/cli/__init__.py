@@ -8,6 +8,8 @@ completion and a mistyped option answer at once instead of loading pandas, Ibis,
 
 from __future__ import annotations
 
+import threading
+
 import typer
 
 from chiso.cli import (
@@ -24,6 +26,7 @@ from chiso.cli import (
     users,
 )
 from chiso.cli.common import console, run_guarded, state
+from chiso.flows import scorecard
 
 app = typer.Typer(
     name="chiso",
@@ -58,6 +61,14 @@ def init_command() -> None:
     run_guarded(_run)
 
 
+def _warm_scorecards() -> None:
+    """Build the published scorecards' figures once, so the first visitor does not wait for them."""
+    try:
+        scorecard.warm_published()
+    except Exception as exc:  # a warm-up that fails costs only speed: the page builds on demand
+        console.print(f"chiso: bỏ qua làm nóng phiếu điểm / scorecard warm-up skipped: {exc}")
+
+
 @app.command("serve")
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -76,6 +87,8 @@ def serve_command(
     print_demo_logins()
     followup.print_mail_hint(host, port)
     background = None if reload else followup.start_worker()  # one per serve; the leader is elected in the DB
+    if not reload and workers == 1:  # the app runs in this process: warm its published-revision cache
+        threading.Thread(target=_warm_scorecards, name="chiso-warm", daemon=True).start()
     try:
         uvicorn.run(
             "chiso.web.app:create_app",

@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chiso.accounts.actors import Actor, is_system
+from chiso.accounts.actors import SYSTEM, Actor, is_system
 from chiso.assessment.published_intervals import intervals_by_id
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
 from chiso.flows import reports as flow
@@ -40,11 +40,19 @@ from chiso.frameworks.diff import diff_frameworks
 from chiso.monitoring.live import GROUP_CODES
 from chiso.reports.peers import GroupFigures, group_figures
 from chiso.reports.schemas import AgencyResult, BandInfo, RankingInput
+from chiso.store.db import session_scope
 from chiso.store.models import Agency
 from chiso.store.models.assessment import Publication
 from chiso.store.models.results import ResultSnapshot
 
-__all__ = ["Scorecard", "criterion_table", "get_scorecard", "is_own_agency", "latest_published_period"]
+__all__ = [
+    "Scorecard",
+    "criterion_table",
+    "get_scorecard",
+    "is_own_agency",
+    "latest_published_period",
+    "warm_published",
+]
 
 SIDE = 3  # strengths and weaknesses shown on each side
 AROUND = 3  # neighbours above and below
@@ -439,3 +447,21 @@ def criterion_table(card: Scorecard) -> list[dict[str, object]]:
         }
         for c in card.criteria
     ]
+
+
+def warm_published(*, url: str | None = None) -> int:
+    """Build what the scorecards of every published period read, before the first visitor asks.
+
+    A published revision's figures are kept per process (chiso.flows.published_cache); at national scale
+    the first build takes tens of seconds, so `chiso serve` runs this once in the background at start.
+    Returns the number of scorecards built (one per group and period).
+    """
+    built = 0
+    with session_scope(url) as session:
+        for code in flow.published_period_codes(session):
+            ranking, _key = _ranking(session, code, SYSTEM)
+            firsts = {a.group: a.agency_code for a in reversed(ranking.agencies)}
+            for agency_code in firsts.values():
+                get_scorecard(session, agency_code=agency_code, period_code=code, actor=None)
+                built += 1
+    return built

@@ -18,6 +18,8 @@ from chiso import clock
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user
 from chiso.assessment import periods, publication, review, submissions
+from chiso.flows import published_cache
+from chiso.flows.scorecard import get_scorecard, warm_published
 from chiso.flows.scoring import publish_period
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup
@@ -245,3 +247,17 @@ def test_the_public_whatif_rescores_on_the_published_inputs(client: TestClient, 
     assert client.get(f"/agencies/SC.B/scorecard/whatif?period={OPEN}&c.HT_MANG=1").status_code == 404
     schema = client.get("/openapi.json").json()["paths"]
     assert "post" in schema["/api/agencies/{code}/scorecard/whatif"]
+
+
+def test_the_serve_warm_up_builds_each_published_group_before_the_first_visitor(site: str) -> None:
+    published_cache.clear()
+    assert warm_published(url=site) == 1  # one published period (PAST), one group (SBN)
+    with session_scope(site) as s:
+        key = published_cache.publication_key(s, period_code=PAST)
+        assert key is not None
+        assert any(k[0] == key for k in published_cache._ENTRIES), "the revision's figures are kept"
+        warm = get_scorecard(s, agency_code="SC.B", period_code=PAST, actor=None)
+    published_cache.clear()
+    with session_scope(site) as s:
+        cold = get_scorecard(s, agency_code="SC.B", period_code=PAST, actor=None)
+    assert warm == cold, "the warm-up keeps exactly what a cold request computes"

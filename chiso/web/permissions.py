@@ -163,3 +163,7 @@ register_action("manage-outbox", ("secretariat",), "Xem hộp thư đi, gửi l�
 # Users and roles (chiso/web/routes/users.py); the services in chiso/accounts/admin.py check again.
 register_action("manage-users", ("secretariat",), "Tạo, sửa, khóa người dùng; cấp liên kết đặt lại mật khẩu",
                 "Create, edit and deactivate users; issue password reset links")  # fmt: skip
+
+# drilldown: the dossiers behind a live 766 rate (chiso/web/routes/drill.py); the levels above are public.
+register_action("view-dossier-drilldown", STAFF, "Xem thủ tục và hồ sơ đứng sau một tỷ lệ 766",
+                "See the procedures and dossiers behind a 766 rate")  # fmt: skip

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chiso.config import get_settings
-from chiso.flows.drill766 import CUBES
+from chiso.flows.drill766_cube import CUBES
 from chiso.flows.live import local_now
 from chiso.monitoring.ingest import ingest_files
 

@@ -282,7 +282,7 @@ def get_metric_drill(
     leaf = _leaf(group, metric)
     name = _agency_name(cube, agency)
     p = cube.period.label
-    parts = cube.queries.breakdown(cube.subtree(agency), metric)
+    parts, listed = cube.queries.explain(cube.subtree(agency), metric)
     per = parts.groupby("procedure_code", as_index=False)[["numerator", "denominator"]].sum()
     rows = [
         DrillChild(
@@ -299,7 +299,7 @@ def get_metric_drill(
     ]
     rows.sort(key=lambda r: (-(r.missed or 0), r.code))
     num, den, value = cube.counts.get((agency, metric), (None, None, None))
-    dossiers, count = _dossier_rows(metric_dossiers(cube, agency, metric), show)
+    dossiers, count = _dossier_rows(listed, show)
     return Drill(
         **_base(cube, "metric", metric, leaf.name_vi, leaf.name_en or leaf.name_vi, group, agency, metric),
         points=cube.points.get((agency, metric), (None,))[0], max_points=leaf.max_points, numerator=num,

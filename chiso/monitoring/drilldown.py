@@ -23,6 +23,7 @@ from chiso.errors import InvalidInput, Problem
 from chiso.monitoring.compute.backend import RecordTables, connect, tables_from_files
 from chiso.monitoring.compute.sources import prepare_sources
 from chiso.monitoring.metrics import KEYS, Metric, builtin_metrics, get_metric
+from chiso.monitoring.metrics.base import _as_count as as_count  # the count `Metric.aggregates` sums
 from chiso.monitoring.periods import Period, bucket_of, parse_period, split_period
 from chiso.monitoring.records.store import record_files
 
@@ -164,10 +165,27 @@ def list_metric_dossiers(
 
 
 def _listing(d: Any, metric: Metric) -> Any:
+    num, den = metric.numerator(d), metric.denominator(d)
     return d.select(
-        "dossier_id", "procedure_code", "received_at", "due_at", "finished_at", "status",
-        in_numerator=_flag(metric.numerator(d)), in_denominator=_flag(metric.denominator(d)),
+        "dossier_id", "agency_code", "period", "procedure_code", "received_at", "due_at", "finished_at",
+        "status", in_numerator=_flag(num), in_denominator=_flag(den),
+        # each row's contribution to the metric's sums (`Metric.aggregates` adds these up)
+        num_count=as_count(num), den_count=as_count(den),
     )  # fmt: skip
+
+
+def breakdown_from_listing(listed: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """Return `BREAKDOWN_COLUMNS` from a listing of every row (not only the denominator's).
+
+    The same figures as `compute_procedure_breakdown`: sums per agency, period and procedure, the
+    numerator clamped at 0 when the metric says so.
+    """
+    keys = ["agency_code", "period", "procedure_code"]
+    sums = listed.groupby(keys, as_index=False)[["num_count", "den_count"]].sum()
+    if metric.clamp_at_zero:
+        sums["num_count"] = sums["num_count"].clip(lower=0)
+    wide = sums.rename(columns={"num_count": f"{metric.code}__num", "den_count": f"{metric.code}__den"})
+    return breakdown_from_wide(wide, [metric])
 
 
 def dossiers_from_listing(listed: pd.DataFrame) -> pd.DataFrame:
@@ -192,6 +210,8 @@ class AgencyQueries:
     Compiling the metric expressions costs ~0.2 s of Python per query, more than DuckDB's work on one
     agency's dossiers; the SQL is compiled once for a placeholder agency and each request puts its
     agency codes (an agency and its subtree) in place of it. One DuckDB connection, used under a lock.
+    The records must be read from files (`records_of_period`): the SQL runs outside ibis, which
+    registers an in-memory table only for the execution that uses it.
     """
 
     def __init__(self, records: RecordTables, period: Period, *, as_of: datetime | None = None) -> None:
@@ -229,8 +249,13 @@ class AgencyQueries:
 
     def dossiers(self, agency_codes: Sequence[str], indicator_code: str) -> pd.DataFrame:
         """Return the dossiers of these agencies behind one metric (`DOSSIER_COLUMNS`)."""
+        return self.explain(agency_codes, indicator_code)[1]
+
+    def explain(self, agency_codes: Sequence[str], indicator_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return both, from one query: the per-procedure rows (as `breakdown`) and the dossiers."""
         metric = _dossier_metric(indicator_code)
-        return dossiers_from_listing(self._run("dossiers", metric, agency_codes))
+        listed = self._run("dossiers", metric, agency_codes)
+        return breakdown_from_listing(listed, metric), dossiers_from_listing(listed)
 
 
 def _dossier_metric(indicator_code: str) -> Metric:

@@ -18,6 +18,7 @@ from chiso.web.deps import require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import table_download
+from chiso.web.routes.monitoring import period_choices
 
 router = APIRouter()
 register_messages(
@@ -66,6 +67,7 @@ register_messages(
         "Không có hồ sơ nào.": "No dossier.",
         "Cần đăng nhập để xem thủ tục và hồ sơ": "Log in to see the procedures and dossiers",
         "Chưa có dữ liệu": "No data",
+        "Tháng, quý hoặc năm": "Month, quarter or year",
     }
 )
 STATUS_VI = {
@@ -86,7 +88,7 @@ register_messages(
 
 
 def _labels(request: Request, drill: flow.Drill) -> dict[str, Any]:
-    return {"status_vi": STATUS_VI}
+    return {"status_vi": STATUS_VI, "period_choices": period_choices(drill.as_of.date())}
 
 
 PeriodQ = Annotated[str | None, Query(description="2026-06, 2026-Q2 or 2026; default this month")]

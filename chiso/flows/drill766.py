@@ -321,18 +321,14 @@ def get_procedure_drill(
     name = _agency_name(cube, agency)
     p = cube.period.label
     frame = metric_dossiers(cube, agency, metric, procedure)
-    if frame.empty:
-        raise NotFound(
-            f"{name} không có hồ sơ thủ tục {procedure} trong kỳ {p}",
-            f"{name} has no dossier of the procedure {procedure} in {p}",
-        )
-    den, num = len(frame), int(frame["in_numerator"].sum())
+    den, num = len(frame), int(frame["in_numerator"].sum())  # no dossier: an empty list, rate null
     dossiers, count = _dossier_rows(frame, show)
     title = cube.procedures.get(procedure, procedure)
     query = {"period": p, "group": group, "agency": agency, "metric": metric, "procedure": procedure}
     return Drill(
         **_base(cube, "procedure", procedure, title, title, group, agency, metric, procedure),
-        numerator=num, denominator=den, value=num / den, dossiers=dossiers, dossiers_total=count,
+        numerator=num, denominator=den, value=num / den if den else None, dossiers=dossiers,
+        dossiers_total=count,
         show="missed" if show == "missed" else "all", kind=name,
         download=f"/monitoring/drill-dossiers.csv?{urlencode(query)}",
     )  # fmt: skip

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -220,14 +221,17 @@ class AgencyQueries:
         self._kept: dict[tuple[str, str], Any] = {}  # the expressions own their registered tables
         self._lock = threading.Lock()
 
+    def _expr(self, kind: str, metric: Metric, agency_codes: Sequence[str]) -> Any:
+        raw = self.records.dossiers
+        only = replace(self.records, dossiers=raw.filter(raw.agency_code.isin(list(agency_codes))))
+        d = prepare_sources(only, [self.period], as_of=self.as_of).dossiers
+        return _breakdown_wide(d, [metric]) if kind == "breakdown" else _listing(d, metric)
+
     def _compiled(self, kind: str, metric: Metric) -> str:
         key = (kind, metric.code)
         sql = self._sql.get(key)
         if sql is None:
-            raw = self.records.dossiers
-            only = replace(self.records, dossiers=raw.filter(raw.agency_code.isin([SENTINEL])))
-            d = prepare_sources(only, [self.period], as_of=self.as_of).dossiers
-            expr = _breakdown_wide(d, [metric]) if kind == "breakdown" else _listing(d, metric)
+            expr = self._expr(kind, metric, [SENTINEL])
             sql = str(ibis.to_sql(expr, dialect="duckdb"))
             if sql.count(f"'{SENTINEL}'") != 1:
                 raise RuntimeError("the drill-down query did not compile as expected")
@@ -239,7 +243,10 @@ class AgencyQueries:
         codes = ", ".join("'" + code.replace("'", "''") + "'" for code in agency_codes) or "NULL"
         with self._lock:
             sql = self._compiled(kind, metric).replace(f"'{SENTINEL}'", codes)
-            frame: pd.DataFrame = self.records.con.con.execute(sql).df()
+            try:
+                frame: pd.DataFrame = self.records.con.con.execute(sql).df()
+            except duckdb.CatalogException:  # records held in memory (no file, e.g. an empty store)
+                frame = self._expr(kind, metric, agency_codes).to_pandas()
         return frame
 
     def breakdown(self, agency_codes: Sequence[str], indicator_code: str) -> pd.DataFrame:

@@ -193,3 +193,6 @@ register_action("answer-appeal", ("secretariat", "assessor"), "Trả lời ý ki
 # The leader's dashboard (chiso/web/routes/dashboard.py); the flow checks the role again.
 register_action("view-dashboard", ("secretariat", "leader"), "Xem bảng điều hành toàn tỉnh",
                 "See the province-wide leader's dashboard")  # fmt: skip
+# drilldown: the dossiers behind a live 766 rate (chiso/web/routes/drill.py); the levels above are public.
+register_action("view-dossier-drilldown", STAFF, "Xem thủ tục và hồ sơ đứng sau một tỷ lệ 766",
+                "See the procedures and dossiers behind a 766 rate")  # fmt: skip

@@ -10,6 +10,7 @@ every 2 s only while the tab is visible.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -60,6 +61,8 @@ register_messages(
         "Tháng, quý hoặc năm": "Month, quarter or year",
         "Số cơ quan theo xếp loại": "Agencies per band",
         "Số cơ quan": "Agencies",
+        "Phân tích chi tiết: toàn tỉnh → nhóm → cơ quan → hồ sơ": "Drill down: province → group → agency "
+        "→ dossiers",
     }
 )
 
@@ -89,8 +92,27 @@ def sparkline(values: list[float | None], width: int = 90, height: int = 22) -> 
     )
 
 
+def period_choices(
+    today: date, *, months: int = 24, quarters: int = 8, years: int = 3
+) -> list[tuple[str, str]]:
+    """Return the picker's (label, value) periods, newest first: months, then quarters, then years."""
+    out = []
+    for i in range(months):
+        index = today.year * 12 + today.month - 1 - i
+        out.append((f"{index % 12 + 1:02d}/{index // 12}", f"{index // 12}-{index % 12 + 1:02d}"))
+    quarter = (today.month - 1) // 3
+    for i in range(quarters):
+        index = today.year * 4 + quarter - i
+        out.append((f"Q{index % 4 + 1}/{index // 4}", f"{index // 4}-Q{index % 4 + 1}"))
+    out.extend((str(today.year - i), str(today.year - i)) for i in range(years))
+    return out
+
+
 def _board_context(request: Request, board: LiveBoard) -> dict[str, Any]:
-    return {"sparkline": sparkline, "band_counts": band_counts(board)}
+    return {
+        "sparkline": sparkline, "band_counts": band_counts(board),
+        "period_choices": period_choices(board.as_of.date()),
+    }  # fmt: skip
 
 
 def board_tag(version: str, sort: str, order: str, group: str | None, search: str | None) -> str:

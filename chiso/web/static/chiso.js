@@ -6,7 +6,7 @@
 // the form, each problem beside its field, and everything typed stays (chosen files too, the page never
 // leaves); a success follows the server's redirect and shows the form's data-done message there. A file
 // over the input's data-max-bytes is refused before it is sent. Without this script the server's own
-// error page answers. Forms marked data-navigate (login, logout) keep the browser's own submission.
+// error page answers.
 (() => {
   const lang = document.documentElement.lang === "en" ? "en" : "vi";
   const both = (vi, en) => (vi === en || !en ? vi : lang === "en" ? `${en} / ${vi}` : `${vi} / ${en}`);
@@ -69,7 +69,12 @@
   };
   document.addEventListener("change", (event) => { if (event.target instanceof HTMLInputElement) checkSize(event.target); });
 
+  // Forms whose answer is a page of its own (an import report, a PDF or the form re-drawn by the server,
+  // a password reset) keep the browser's submission, as do forms marked data-navigate.
+  const PAGE_ANSWERS = [/^\/agencies\/import$/, /^\/rankings\/[^/]+\/report$/, /\/reset(\/|$)/];
+  const answersWithPage = (form) => PAGE_ANSWERS.some((re) => re.test(new URL(form.action, location.href).pathname));
   const handled = (form) => (form.method || "").toLowerCase() === "post" && form.dataset.navigate === undefined
+    && !answersWithPage(form)
     && !form.target && !["hx-post", "hx-put", "hx-get", "data-hx-post"].some((a) => form.hasAttribute(a));
   const setBusy = (form, busy) => form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => {
     b.disabled = busy;

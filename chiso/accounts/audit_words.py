@@ -37,6 +37,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "evidence.add": ("Thêm minh chứng", "Added evidence"),
     "evidence.attach": ("Đính kèm tệp minh chứng", "Attached an evidence file"),
     "evidence.delete": ("Xóa minh chứng", "Deleted evidence"),
+    "evidence.update": ("Sửa minh chứng", "Edited evidence"),
+    "evidence.withdraw": ("Rút minh chứng", "Withdrew evidence"),
     "assessor.assign": ("Phân công thẩm định", "Assigned an assessor"),
     "assessor.unassign": ("Bỏ phân công thẩm định", "Unassigned an assessor"),
     "publication.publish": ("Công bố kết quả", "Published the results"),

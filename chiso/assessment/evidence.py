@@ -179,19 +179,7 @@ def add_evidence(
     check_can_edit(session, actor=actor, submission=sub)
     _editable(sub)
     period_form(period).criterion(indicator_code)
-    if not document_number.strip():
-        raise InvalidInput(
-            "Cần số hiệu văn bản minh chứng",
-            "The evidence needs a document number",
-            [Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number")],
-        )
-    bad_text = text_problems(document_number, field="document_number", max_chars=120) + text_problems(
-        summary, field="summary", max_chars=4000
-    )
-    if bad_text:
-        raise InvalidInput(
-            "Thông tin minh chứng không hợp lệ", "The evidence details are not valid", bad_text
-        )
+    _check_details(document_number, document_date, summary, has_files=bool(files), now=now)
     kinds = [check_upload(name, data) for name, data in files]
     ev = Evidence(
         submission_id=sub.id,
@@ -221,6 +209,93 @@ def add_evidence(
         actor=actor,
         at=now,
     )
+    return ev
+
+
+def _check_details(
+    document_number: str, document_date: date | None, summary: str, *, has_files: bool, now: datetime
+) -> None:
+    """Refuse evidence with no number, a date after today (province time), or neither file nor explanation.
+
+    Provinces accept a written explanation when no document exists; the summary field holds it.
+    """
+    problems = text_problems(document_number, field="document_number", max_chars=120) + text_problems(
+        summary, field="summary", max_chars=4000
+    )
+    if not document_number.strip():
+        problems.append(Problem("Thiếu số hiệu văn bản", "Missing document number", field="document_number"))
+    today = clock.to_local(now).date()
+    if document_date is not None and document_date > today:
+        problems.append(
+            Problem(
+                f"Ngày văn bản {document_date:%d/%m/%Y} ở tương lai (hôm nay {today:%d/%m/%Y})",
+                f"The document date {document_date.isoformat()} is in the future (today {today.isoformat()})",
+                field="document_date",
+            )
+        )
+    if not has_files and not summary.strip():
+        problems.append(
+            Problem(
+                "Cần tệp minh chứng hoặc lời giải trình (khi không có văn bản)",
+                "Attach a file, or write an explanation when no document exists",
+                field="summary",
+            )
+        )
+    if problems:
+        raise InvalidInput(
+            "Thông tin minh chứng chưa hợp lệ; chưa lưu gì",
+            "The evidence details are not valid; nothing saved",
+            problems,
+        )
+
+
+def update_evidence(
+    session: Session,
+    *,
+    evidence_id: int,
+    document_number: str,
+    document_date: date | None,
+    summary: str,
+    files: Sequence[tuple[str, bytes]] = (),
+    actor: Actor,
+    now: datetime | None = None,
+) -> Evidence:
+    """Correct an evidence item before submission (number, date, summary) and add files; audited.
+
+    Raises:
+        InvalidInput: the details are not valid (see `add_evidence`), or a file is refused.
+        Conflict: the submission is no longer draft or returned.
+    """
+    now = now or clock.now()
+    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
+    check_can_edit(session, actor=actor, submission=sub)
+    _editable(sub)
+    has_files = bool(files) or bool(ev.files)
+    _check_details(document_number, document_date, summary, has_files=has_files, now=now)
+    kinds = [check_upload(name, data) for name, data in files]
+    old = {"document_number": ev.document_number, "document_date": ev.document_date, "summary": ev.summary}
+    ev.document_number, ev.document_date, ev.summary = document_number.strip(), document_date, summary.strip()
+    new: dict[str, object] = {
+        "document_number": ev.document_number,
+        "document_date": ev.document_date,
+        "summary": ev.summary,
+    }
+    for (name, data), kind in zip(files, kinds, strict=True):
+        _attach(session, evidence=ev, filename=name, data=data, kind=kind, actor=actor, now=now)
+    if files:
+        new["files"] = [name for name, _ in files]
+    record_change(
+        session,
+        action="evidence.update",
+        object_type="evidence",
+        object_id=ev.id,
+        field=ev.indicator_code,
+        old={k: v for k, v in old.items() if new.get(k) != v},
+        new={k: v for k, v in new.items() if old.get(k) != v},
+        actor=actor,
+        at=now,
+    )
+    session.flush()
     return ev
 
 
@@ -287,8 +362,18 @@ def attach_file(
     return record
 
 
-def delete_evidence(session: Session, *, evidence_id: int, actor: Actor, reason: str | None = None) -> None:
-    """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared)."""
+def delete_evidence(
+    session: Session,
+    *,
+    evidence_id: int,
+    actor: Actor,
+    reason: str | None = None,
+    action: str = "evidence.delete",
+) -> None:
+    """Remove an evidence item from a draft or returned submission (the stored bytes stay, shared).
+
+    `action` names the audit entry: "evidence.withdraw" when the reporter withdraws it from the form.
+    """
     ev, sub = _evidence_submission(session, evidence_id=evidence_id)
     check_can_edit(session, actor=actor, submission=sub)
     _editable(sub)
@@ -298,7 +383,7 @@ def delete_evidence(session: Session, *, evidence_id: int, actor: Actor, reason:
     session.flush()
     record_change(
         session,
-        action="evidence.delete",
+        action=action,
         object_type="evidence",
         object_id=evidence_id,
         field=indicator,
@@ -306,6 +391,37 @@ def delete_evidence(session: Session, *, evidence_id: int, actor: Actor, reason:
         reason=reason,
         actor=actor,
     )
+
+
+def withdraw_evidence(
+    session: Session, *, evidence_id: int, actor: Actor, now: datetime | None = None
+) -> Evidence:
+    """Withdraw an evidence item before submission: hidden from the form, kept for its history; audited.
+
+    Raises:
+        Conflict: the submission is no longer draft or returned, or the item was already withdrawn.
+    """
+    now = now or clock.now()
+    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
+    check_can_edit(session, actor=actor, submission=sub)
+    _editable(sub)
+    if ev.withdrawn_at is not None:
+        raise Conflict(
+            f"Minh chứng {ev.document_number} đã được rút trước đó",
+            f"The evidence {ev.document_number} was already withdrawn",
+        )
+    ev.withdrawn_at = now
+    record_change(
+        session,
+        action="evidence.withdraw",
+        object_type="evidence",
+        object_id=ev.id,
+        field=ev.indicator_code,
+        old={"document_number": ev.document_number, "files": [f.filename for f in ev.files]},
+        actor=actor,
+        at=now,
+    )
+    return ev
 
 
 def get_evidence_file(session: Session, *, file_id: int, actor: Actor) -> tuple[EvidenceFile, Path, str]:
@@ -326,5 +442,9 @@ def get_evidence_file(session: Session, *, file_id: int, actor: Actor) -> tuple[
 def list_evidence(session: Session, *, submission: Submission) -> list[Evidence]:
     """List a submission's evidence items in the order they were added."""
     return list(
-        session.scalars(select(Evidence).where(Evidence.submission_id == submission.id).order_by(Evidence.id))
+        session.scalars(
+            select(Evidence)
+            .where(Evidence.submission_id == submission.id, Evidence.withdrawn_at.is_(None))
+            .order_by(Evidence.id)
+        )
     )

@@ -51,12 +51,13 @@ def submission_receipt(
     period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     agency = session.get(Agency, sub.agency_id)
     values = session.scalar(select(func.count()).where(SubmissionValue.submission_id == sub.id, _filled()))
-    evidence = session.scalar(select(func.count()).where(Evidence.submission_id == sub.id))
+    live = (Evidence.submission_id == sub.id, Evidence.withdrawn_at.is_(None))
+    evidence = session.scalar(select(func.count()).where(*live))
     files = session.scalar(
         select(func.count())
         .select_from(EvidenceFile)
         .join(Evidence, Evidence.id == EvidenceFile.evidence_id)
-        .where(Evidence.submission_id == sub.id)
+        .where(*live)
     )
     return SubmissionReceipt(
         receipt_no=_number(sub, period.code),

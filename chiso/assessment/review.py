@@ -37,7 +37,13 @@ from chiso.assessment.submissions import (
 )
 from chiso.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from chiso.store.models import Agency, AuditEntry, PeerGroup, User
-from chiso.store.models.assessment import SUBMISSION_STATUSES, AssessmentPeriod, Submission, SubmissionValue
+from chiso.store.models.assessment import (
+    SUBMISSION_STATUSES,
+    AssessmentPeriod,
+    Evidence,
+    Submission,
+    SubmissionValue,
+)
 
 REVIEWABLE = ("submitted", "resubmitted")
 DECISIONS = ("accept", "change", "return")
@@ -347,15 +353,24 @@ def approve_submission(
 def value_history(
     session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
 ) -> list[AuditRow]:
-    """Return every change of one criterion's value and review, oldest first."""
+    """Return every change of one criterion's value, review and evidence, oldest first."""
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_read(session, actor=actor, submission=sub)
     row = values_by_code(session, submission=sub).get(indicator_code)
-    if row is None:
-        return []
-    return list_audit(
-        session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False
+    rows = []
+    if row is not None:
+        rows = list_audit(
+            session, object_type="submission_value", object_id=row.id, limit=None, newest_first=False
+        )
+    # The criterion's evidence too (added, edited, withdrawn): withdrawn items stay for this history.
+    documents = select(Evidence.id).where(
+        Evidence.submission_id == sub.id, Evidence.indicator_code == indicator_code
     )
+    for evidence_id in session.scalars(documents):
+        rows += list_audit(
+            session, object_type="evidence", object_id=evidence_id, limit=None, newest_first=False
+        )
+    return sorted(rows, key=lambda r: (r.at, r.id))
 
 
 def criterion_history(

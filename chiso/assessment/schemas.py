@@ -28,6 +28,15 @@ class ValueInput(BaseModel):
     comment: str | None = None
 
 
+class ValueConflict(BaseModel):
+    """A value the client had not seen changed elsewhere since (another tab or person); not overwritten."""
+
+    indicator_code: str
+    version: int
+    updated_by: str | None = None
+    updated_at: LocalDatetime | None = None
+
+
 class SaveReport(BaseModel):
     """What a draft save did: the criteria whose value changed and the submission's new version."""
 
@@ -38,6 +47,7 @@ class SaveReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list)
     saved_at: LocalDatetime
     problems: list[dict[str, object]] = Field(default_factory=list)
+    conflicts: list[ValueConflict] = Field(default_factory=list)
 
 
 class EvidenceFileOut(BaseModel):
@@ -104,6 +114,7 @@ class PreviewScore(BaseModel):
     band: str | None
     sections: dict[str, float]
     complete: bool
+    criteria: dict[str, float] = Field(default_factory=dict, description="each criterion's points")
 
 
 class SubmissionView(BaseModel):

@@ -33,12 +33,14 @@ from chiso.assessment.schemas import (
     SaveReport,
     SectionOut,
     SubmissionView,
+    ValueConflict,
     ValueInput,
 )
 from chiso.assessment.values import CleanValue, clean_value, is_empty
 from chiso.errors import Conflict, InvalidInput, Problem
 from chiso.store.models import Agency, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
+from chiso.store.models.users import User
 
 EDITABLE_STATUSES = ("draft", "returned")
 TRANSITIONS = {
@@ -153,6 +155,7 @@ def save_draft(
     values: Mapping[str, ValueInput | Mapping[str, object]],
     actor: Actor,
     expected_version: int | None = None,
+    seen_versions: Mapping[str, int] | None = None,
     partial: bool = False,
     now: datetime | None = None,
 ) -> SaveReport:
@@ -164,6 +167,9 @@ def save_draft(
     Args:
         values: indicator_code -> ValueInput (or a dict of its fields).
         expected_version: the submission version the client saw; a stale one raises Conflict.
+        seen_versions: indicator_code -> the value's version the client saw (0: none yet). A value
+            changed since (another tab, another person) is not overwritten: it is left out and listed
+            in `SaveReport.conflicts`, so the client shows both and lets the user keep one.
         partial: save the valid values and report the invalid ones in `SaveReport.problems` instead of
             refusing everything (the browser's autosave: typing elsewhere is never lost).
 
@@ -226,12 +232,18 @@ def save_draft(
     for problem in problems:
         cleaned.pop(problem.field or "", None)
     changed, unchanged = [], []
+    conflicts: list[ValueConflict] = []
     pending: list[tuple[str, SubmissionValue, dict[str, object] | None, CleanValue]] = []
     for code, clean in cleaned.items():
         row = existing.get(code)
         if (row is not None and _stored(row).same_as(clean)) or (row is None and clean.same_as(CleanValue())):
             unchanged.append(code)
             continue
+        if seen_versions is not None and code in seen_versions:
+            current = row.version if row is not None else 0
+            if seen_versions[code] != current:
+                conflicts.append(_conflict(session, code=code, row=row))
+                continue
         old = _stored(row).as_dict() if row is not None else None
         if row is None:
             row = SubmissionValue(
@@ -282,6 +294,17 @@ def save_draft(
         unchanged=unchanged,
         saved_at=now,
         problems=[p.to_dict() for p in problems],
+        conflicts=conflicts,
+    )
+
+
+def _conflict(session: Session, *, code: str, row: SubmissionValue | None) -> ValueConflict:
+    who = session.get(User, row.updated_by) if row is not None and row.updated_by else None
+    return ValueConflict(
+        indicator_code=code,
+        version=row.version if row is not None else 0,
+        updated_by=(who.full_name or who.username) if who is not None else None,
+        updated_at=row.updated_at if row is not None else None,
     )
 
 
@@ -369,7 +392,8 @@ def get_submission_view(
     group = session.get(PeerGroup, sub.group_id) if sub.group_id else None
     stored = values_by_code(session, submission=sub)
     evidence: dict[str, list[EvidenceOut]] = {}
-    for ev in session.scalars(select(Evidence).where(Evidence.submission_id == sub.id).order_by(Evidence.id)):
+    live = select(Evidence).where(Evidence.submission_id == sub.id, Evidence.withdrawn_at.is_(None))
+    for ev in session.scalars(live.order_by(Evidence.id)):
         evidence.setdefault(ev.indicator_code, []).append(
             EvidenceOut(
                 id=ev.id,

@@ -182,7 +182,8 @@ def preview_agency(session: Session, *, period_code: str, agency_code: str, acto
     table = run.result.table
     mine = table[table["agency_code"].astype(str) == agency_code]
     total = mine[mine["node_code"].astype(str) == "TOTAL"].iloc[0]
-    published = zip(mine["node_code"].astype(str), mine["published"].astype(float), strict=True)
+    published = list(zip(mine["node_code"].astype(str), mine["published"].astype(float), strict=True))
+    leaves = {c.code for c in form.criteria}
     band = total["band"]
     return PreviewScore(
         agency_code=agency_code,
@@ -192,6 +193,7 @@ def preview_agency(session: Session, *, period_code: str, agency_code: str, acto
         band=None if pd.isna(band) else str(band),
         sections={code: value for code, value in published if code in top},
         complete=complete,
+        criteria={code: value for code, value in published if code in leaves and not pd.isna(value)},
     )
 
 

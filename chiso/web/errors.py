@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,6 +37,8 @@ HTTP_MESSAGES = {
 
 def wants_json(request: Request) -> bool:
     """Return True when the caller expects JSON: /api paths, *.json, or an Accept header asking for it."""
+    if request.headers.get("x-chiso-form"):  # a form sent by chiso.js, which shows the refusal in place
+        return True
     path = request.url.path
     if path == "/api" or path.startswith("/api/") or path.endswith(".json") or path == "/openapi.json":
         return True
@@ -49,7 +51,8 @@ def error_payload(exc: ChisoError) -> dict[str, Any]:
     return exc.to_dict()
 
 
-def _respond(request: Request, exc: ChisoError, headers: dict[str, str] | None = None) -> Response:
+def respond_error(request: Request, exc: ChisoError, headers: dict[str, str] | None = None) -> Response:
+    """Answer an error in the one JSON shape, or as a page; a refused form's page links back to the form."""
     if wants_json(request):
         return JSONResponse(error_payload(exc), status_code=exc.status, headers=headers)
     lang = lang_of(request)
@@ -61,7 +64,18 @@ def _respond(request: Request, exc: ChisoError, headers: dict[str, str] | None =
         message=exc.message_en if lang == "en" else exc.message_vi,
         other_message=exc.message_vi if lang == "en" else exc.message_en,
         problems=list(exc.problems),
+        back=_form_page(request),
     )
+
+
+def _form_page(request: Request) -> str | None:
+    """Return the same-site page a refused POST form was sent from (without the script's in-place answer)."""
+    if request.method != "POST":
+        return None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 #: FastAPI's reply to a body it cannot decode (malformed, or nested deeper than the decoder allows).
@@ -88,13 +102,14 @@ async def handle_chiso_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    return _respond(request, exc)
+    return respond_error(request, exc)
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     """Map an HTTPException (404, 405, ...) to the same shapes."""
     assert isinstance(exc, StarletteHTTPException)
-    return _respond(request, _http_error(exc.status_code, exc.detail), headers=getattr(exc, "headers", None))
+    error = _http_error(exc.status_code, exc.detail)
+    return respond_error(request, error, headers=getattr(exc, "headers", None))
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -106,7 +121,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
         field = ".".join(loc) or None
         msg = str(err.get("msg", "invalid"))
         problems.append(Problem(f"Giá trị không hợp lệ: {msg}", msg, field=field))
-    return _respond(request, InvalidInput(*HTTP_MESSAGES[422], problems))
+    return respond_error(request, InvalidInput(*HTTP_MESSAGES[422], problems))
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
@@ -116,7 +131,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     error = _http_error(500)
     error.message_vi = f"{error.message_vi}. Mã yêu cầu: {request_id}"
     error.message_en = f"{error.message_en}. Request id: {request_id}"
-    response = _respond(request, error)
+    response = respond_error(request, error)
     response.headers["X-Request-ID"] = request_id
     return response
 
@@ -131,13 +146,13 @@ def refuse_crafted(request: Request) -> Response | None:
         "The address holds a NUL character (%00), which no value may contain",
     )
     error.status = 400
-    return _respond(request, error)
+    return respond_error(request, error)
 
 
 async def handle_too_deep(request: Request, exc: Exception) -> Response:
     """Map input nested too deeply for the code that walks it (JSON, an expression) to 422."""
     log.info("refused input nested too deeply: %s %s", request.method, request.url.path)
-    return _respond(
+    return respond_error(
         request,
         InvalidInput(
             "Dữ liệu gửi lên lồng nhau quá sâu; hãy làm phẳng lại",
@@ -149,7 +164,7 @@ async def handle_too_deep(request: Request, exc: Exception) -> Response:
 async def handle_value_out_of_range(request: Request, exc: Exception) -> Response:
     """Map a value the database cannot hold (a 30-digit id, an over-long or NUL text) to 422."""
     log.info("refused a value the database cannot hold: %s", type(exc).__name__)
-    return _respond(
+    return respond_error(
         request,
         InvalidInput(
             "Có giá trị quá lớn, quá dài hoặc chứa ký tự không hợp lệ; hãy sửa lại",
@@ -161,7 +176,7 @@ async def handle_value_out_of_range(request: Request, exc: Exception) -> Respons
 async def handle_write_conflict(request: Request, exc: Exception) -> Response:
     """Map a lost race between two simultaneous writes (a unique key, a row version) to 409."""
     log.info("write conflict: %s", type(exc).__name__)
-    return _respond(
+    return respond_error(
         request,
         Conflict(
             "Dữ liệu vừa được người khác thay đổi cùng lúc; hãy tải lại trang rồi thử lại",

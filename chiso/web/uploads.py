@@ -42,6 +42,15 @@ def too_large(name: str | None = None) -> InvalidInput:
     return error
 
 
+def file_too_large_text() -> str:
+    """Return the bilingual sentence a page shows when a chosen file is over the limit (before sending)."""
+    limit_mb = upload_limit() // (1024 * 1024)
+    return (
+        f"Tệp lớn hơn giới hạn {limit_mb} MB cho mỗi lần gửi; hãy nén, tách tệp hoặc quét ở độ phân "
+        f"giải thấp hơn / The file is over the {limit_mb} MB limit per upload; compress or split it"
+    )
+
+
 async def read_upload(upload: UploadFile) -> bytes:
     """Return the bytes of an uploaded file.
 

@@ -175,6 +175,7 @@ def test_evidence_frozen_after_submit(db: Session, province, open_period) -> Non
         agency_code="DNG.SO.A",
         indicator_code="HT_ATTT",
         document_number="1/QĐ",
+        summary="Giải trình: văn bản đang chờ ký, tệp gửi sau",
         actor=user,
     )
     evidence.attach_file(db, evidence_id=ev.id, filename="bo-sung.docx", data=DOCX, actor=user)

@@ -145,6 +145,8 @@ class Evidence(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: Withdrawn by the reporter before submission: hidden, kept for the criterion's history.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
 
     files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceFile.id"

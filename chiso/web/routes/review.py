@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from chiso.assessment import review
 from chiso.assessment.schemas import QueueItem
+from chiso.errors import InvalidInput, Problem
 from chiso.flows import followup_notices as notices
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
@@ -70,6 +71,19 @@ def decision_api(
     }
 
 
+def _points(text: str) -> float | None:
+    """Read points typed as 1,5 or 1.5; anything else is refused beside the field."""
+    if not text.strip():
+        return None
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise InvalidInput(
+            f"Điểm '{text}' không phải là số", f"The points '{text}' are not a number",
+            [Problem("Điểm phải là số, ví dụ 1,5", "Points must be a number, e.g. 1.5", field="points")],
+        ) from None  # fmt: skip
+
+
 @router.post(
     FORM + "/review/{indicator}", dependencies=[require("review-submission")], include_in_schema=False
 )
@@ -92,7 +106,7 @@ def decision_form(
         indicator_code=indicator,
         decision=decision,
         expected_version=version,
-        points=float(points.replace(",", ".")) if points.strip() else None,
+        points=_points(points),
         comment=comment,
         actor=actor,
     )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from chiso import clock
 from chiso.assessment import evidence, excel, receipts, review, submissions
 from chiso.assessment.receipts import SubmissionReceipt
 from chiso.assessment.schemas import CriterionHistory, PreviewScore, SaveReport, SubmissionView, ValueInput
@@ -23,7 +24,7 @@ from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.i18n import register_messages
 from chiso.web.pages import page
 from chiso.web.rendering import attachment, is_htmx, render
-from chiso.web.uploads import off_loop, read_upload
+from chiso.web.uploads import file_too_large_text, off_loop, read_upload, upload_limit
 
 router = APIRouter()
 register_messages(
@@ -56,6 +57,36 @@ register_messages(
         "Duyệt bản tự đánh giá? Điểm sẽ được dùng cho xếp hạng.": (
             "Approve the self-assessment? Its points will count in the ranking."
         ),
+        "Quay lại biểu mẫu": "Back to the form",
+        "Nút Quay lại của trình duyệt giữ nguyên những gì đã nhập.": (
+            "The browser's Back button keeps what you typed."
+        ),
+        "Điểm": "Points",
+        "Đã thêm minh chứng.": "The evidence was added.",
+        "Trích yếu hoặc giải trình (bắt buộc khi không có tệp)": (
+            "Summary, or explanation (required with no file)"
+        ),
+        "Đã nhập biểu mẫu Excel.": "The Excel template was imported.",
+        "tối đa": "at most",
+        "Kết luận thẩm định": "Review conclusion",
+        "Đã trả lại bản tự đánh giá cho đơn vị sửa.": "The self-assessment was returned to the agency.",
+        "Đã duyệt bản tự đánh giá.": "The self-assessment was approved.",
+        "giải trình, không có tệp": "explanation, no file",
+        "Sửa": "Edit",
+        "Lưu thay đổi": "Save changes",
+        "Rút minh chứng": "Withdraw evidence",
+        "Đã sửa minh chứng.": "The evidence was updated.",
+        "Đã rút minh chứng.": "The evidence was withdrawn.",
+        "Rút minh chứng này? Việc rút được ghi vào nhật ký.": (
+            "Withdraw this evidence? The withdrawal is logged."
+        ),
+        "Quyết định gần nhất": "Last decision",
+        "chưa có": "none yet",
+        "Đã lưu quyết định thẩm định": "Review decision saved",
+        "chọn": "choose",
+        "Điểm mới": "New points",
+        "Nhận xét": "Comment",
+        "Lưu quyết định": "Save the decision",
     }
 )
 VALUE_FIELDS = ("value", "numerator", "denominator", "choice", "comment")
@@ -63,7 +94,14 @@ FORM = "/assessment/{code}/agencies/{agency}"
 
 
 def _form_context(request: Request, view: SubmissionView) -> dict[str, Any]:
-    return {"preview": view.preview}
+    limit = upload_limit()
+    return {
+        "preview": view.preview,
+        "today": clock.today(),  # the province's date: evidence cannot be dated later
+        "upload_max": limit,
+        "upload_mb": limit // (1024 * 1024),
+        "too_large": file_too_large_text(),
+    }
 
 
 @page(router, FORM, template="assessment/form.html", action="view-assessment", name="view",
@@ -123,6 +161,16 @@ def _form_values(form: dict[str, Any]) -> dict[str, ValueInput]:
     return {code: ValueInput(**fields) for code, fields in values.items()}
 
 
+def _seen(form: dict[str, Any]) -> dict[str, int]:
+    """Read the `<code>__version` fields: the version of each value the page was showing."""
+    seen = {}
+    for key, raw in form.items():
+        code, _, name = key.rpartition("__")
+        if name == "version" and isinstance(raw, str) and raw.isdigit():
+            seen[code] = int(raw)
+    return seen
+
+
 @router.post(FORM + "/draft", response_class=HTMLResponse, dependencies=[require("edit-submission")],
              include_in_schema=False)  # fmt: skip
 async def draft_form(
@@ -131,8 +179,9 @@ async def draft_form(
     """Autosave the form (htmx): save every valid field, show the save status and the live preview."""
     form = dict(await request.form())
     report = submissions.save_draft(
-        db, period_code=code, agency_code=agency, values=_form_values(form), partial=True, actor=actor
-    )
+        db, period_code=code, agency_code=agency, values=_form_values(form), seen_versions=_seen(form),
+        partial=True, actor=actor,
+    )  # fmt: skip
     if not is_htmx(request):
         return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
     view = flow.submission_page(db, period_code=code, agency_code=agency, actor=actor)
@@ -179,7 +228,7 @@ async def evidence_form(
     document_date: Annotated[date | None, Form()] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> RedirectResponse:
-    """Attach an evidence document with its files to one criterion."""
+    """Attach an evidence document with its files (or a written explanation) to one criterion."""
     loaded = [(upload.filename, await read_upload(upload)) for upload in files or [] if upload.filename]
     evidence.add_evidence(
         db,
@@ -195,15 +244,52 @@ async def evidence_form(
     return RedirectResponse(FORM.format(code=code, agency=agency) + f"#{indicator_code}", status_code=303)
 
 
+@router.post(FORM + "/evidence/{evidence_id}", dependencies=[require("edit-submission")],
+             include_in_schema=False)  # fmt: skip
+async def evidence_edit_form(
+    db: DbSession,
+    actor: CurrentActor,
+    code: str,
+    agency: str,
+    evidence_id: int,
+    document_number: Annotated[str, Form()],
+    summary: Annotated[str, Form()] = "",
+    document_date: Annotated[date | None, Form()] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> RedirectResponse:
+    """Correct an evidence item before submission and add files to it (audited)."""
+    loaded = [(upload.filename, await read_upload(upload)) for upload in files or [] if upload.filename]
+    ev = evidence.update_evidence(
+        db, evidence_id=evidence_id, document_number=document_number, document_date=document_date,
+        summary=summary, files=loaded, actor=actor,
+    )  # fmt: skip
+    return RedirectResponse(FORM.format(code=code, agency=agency) + f"#{ev.indicator_code}", status_code=303)
+
+
+@router.post(FORM + "/evidence/{evidence_id}/withdraw", dependencies=[require("edit-submission")],
+             include_in_schema=False)  # fmt: skip
+def evidence_withdraw_form(
+    db: DbSession, actor: CurrentActor, code: str, agency: str, evidence_id: int
+) -> RedirectResponse:
+    """Withdraw an evidence item before submission (kept in the criterion's history)."""
+    ev = evidence.withdraw_evidence(db, evidence_id=evidence_id, actor=actor)
+    return RedirectResponse(FORM.format(code=code, agency=agency) + f"#{ev.indicator_code}", status_code=303)
+
+
+#: Shown in the browser itself (PDF viewer, image); the rest is downloaded.
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
 @router.get("/assessment/files/{file_id}", dependencies=[require("view-assessment")], include_in_schema=False)
-def evidence_file(db: DbSession, actor: CurrentActor, file_id: int) -> Response:
-    """Download an evidence file (only for those who may read the submission)."""
+def evidence_file(db: DbSession, actor: CurrentActor, file_id: int, inline: bool = False) -> Response:
+    """Download an evidence file, or with `inline=1` open a PDF or image in the browser (readers only)."""
     record, path, media = evidence.get_evidence_file(db, file_id=file_id, actor=actor)
+    how = "inline" if inline and media in INLINE_TYPES else "attachment"
     return Response(
         path.read_bytes(),
         media_type=media,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename, safe='')}",
+            "Content-Disposition": f"{how}; filename*=UTF-8''{quote(record.filename, safe='')}",
             "X-Content-Type-Options": "nosniff",
         },
     )

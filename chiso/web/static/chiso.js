@@ -1,19 +1,173 @@
 // chiso's own page behaviours, no framework: a form with data-confirm asks first; a form with
 // data-once disables its buttons while the request is in flight (no double submit on a slow line).
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement)) return;
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-    return;
-  }
-  if (form.dataset.once !== undefined) {
-    form.querySelectorAll("button[type=submit]").forEach((button) => {
-      button.disabled = true;
-      button.setAttribute("aria-busy", "true");
+//
+// Forms answer in place (issue 10, defect 6): a POST form that htmx does not drive is sent with fetch
+// (header X-Chiso-Form, so a refusal comes back in the one JSON error shape). A refusal is shown inside
+// the form, each problem beside its field, and everything typed stays (chosen files too, the page never
+// leaves); a success follows the server's redirect and shows the form's data-done message there. A file
+// over the input's data-max-bytes is refused before it is sent. Without this script the server's own
+// error page answers.
+(() => {
+  const lang = document.documentElement.lang === "en" ? "en" : "vi";
+  const both = (vi, en) => (vi === en || !en ? vi : lang === "en" ? `${en} / ${vi}` : `${vi} / ${en}`);
+  const DONE = "chiso:done";
+  // A form drawn apart from its controls (form="..." attributes) names where its errors go.
+  const host = (form) => (form.dataset.errorsIn && document.getElementById(form.dataset.errorsIn)) || form;
+  const clearErrors = (form) => {
+    host(form).querySelectorAll(".form-error, .form-field-error").forEach((el) => el.remove());
+    [...form.elements].forEach((el) => {
+      el.removeAttribute("aria-invalid");
+      const next = (el.closest("label") || el).nextElementSibling;
+      if (next && next.classList.contains("form-field-error")) next.remove();
     });
+  };
+  const note = (text, cls) => {
+    const el = document.createElement(cls === "form-error" ? "div" : "p");
+    el.className = cls === "form-error" ? "flash error form-error" : "field-error form-field-error";
+    el.setAttribute("role", "alert");
+    el.textContent = text;
+    return el;
+  };
+  const showErrors = (form, message, problems) => {
+    clearErrors(form);
+    const box = note(message, "form-error");
+    const unplaced = [];
+    (problems || []).forEach((p) => {
+      const text = both(p.message_vi || p.text || "", p.message_en || "");
+      const field = p.field && form.elements.namedItem(p.field);
+      const input = field instanceof RadioNodeList ? field[0] : field;
+      if (input && input.type !== "hidden") {
+        input.setAttribute("aria-invalid", "true");
+        (input.closest("label") || input).after(note(text, "field"));
+      } else if (text && !message.includes(p.message_vi || "\u0000")) unplaced.push(p.file ? `${p.file}: ${text}` : text);
+    });
+    if (unplaced.length) {
+      const list = document.createElement("ul");
+      unplaced.forEach((t) => { const li = document.createElement("li"); li.textContent = t; list.append(li); });
+      box.append(list);
+    }
+    const where = host(form);
+    const first = [...where.children].find((el) => !(el instanceof HTMLInputElement && el.type === "hidden"));
+    where.insertBefore(box, first || null);
+    box.scrollIntoView({ block: "nearest" });
+  };
+  // The limit is per request: the files of one form together must stay under it.
+  const tooBig = (form) => {
+    for (const input of [...form.elements].filter((el) => el.type === "file" && el.dataset.maxBytes)) {
+      const files = [...(input.files || [])];
+      if (files.reduce((sum, f) => sum + f.size, 0) > Number(input.dataset.maxBytes)) {
+        return `${files.map((f) => f.name).join(", ")}: ${input.dataset.tooLarge}`;
+      }
+    }
+    return null;
+  };
+  const checkSize = (input) => {
+    const form = input.form;
+    if (!form || input.type !== "file" || !input.dataset.maxBytes) return;
+    const problem = tooBig(form);
+    if (problem) showErrors(form, problem, []); else clearErrors(form);
+  };
+  document.addEventListener("change", (event) => { if (event.target instanceof HTMLInputElement) checkSize(event.target); });
+
+  // Forms whose answer is a page of its own (an import report, a PDF or the form re-drawn by the server,
+  // a password reset) keep the browser's submission, as do forms marked data-navigate.
+  const PAGE_ANSWERS = [/^\/agencies\/import$/, /^\/rankings\/[^/]+\/report$/, /\/reset(\/|$)/];
+  const answersWithPage = (form) => PAGE_ANSWERS.some((re) => re.test(new URL(form.action, location.href).pathname));
+  const handled = (form) => (form.method || "").toLowerCase() === "post" && form.dataset.navigate === undefined
+    && !answersWithPage(form)
+    && !form.target && !["hx-post", "hx-put", "hx-get", "data-hx-post"].some((a) => form.hasAttribute(a));
+  const setBusy = (form, busy) => form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => {
+    b.disabled = busy;
+    if (busy) b.setAttribute("aria-busy", "true"); else b.removeAttribute("aria-busy");
+  });
+  const go = (url, anchor) => {
+    const target = new URL(url, location.href);
+    if (anchor && !target.hash) target.hash = anchor;
+    const here = new URL(location.href);
+    if (target.pathname + target.search === here.pathname + here.search) {
+      history.replaceState(null, "", target.href);
+      location.reload();
+    } else location.assign(target.href);
+  };
+
+  const send = async (form, submitter) => {
+    const body = new FormData(form, submitter && submitter.name ? submitter : undefined);
+    let answer;
+    try {
+      answer = await fetch(form.action, {
+        method: "POST", body, credentials: "same-origin", headers: { "X-Chiso-Form": "1", Accept: "text/html" },
+      });
+    } catch {
+      const big = tooBig(form);
+      showErrors(form, big || both("Không gửi được: mất kết nối. Giá trị đã nhập vẫn còn; hãy thử lại.",
+        "Not sent: the connection was lost. What you typed is still here; try again."), []);
+      return;
+    }
+    const type = answer.headers.get("content-type") || "";
+    if (answer.ok && answer.redirected) {
+      if (form.dataset.done) sessionStorage.setItem(DONE, form.dataset.done);
+      go(answer.url, form.dataset.anchor || form.closest("fieldset[id]")?.id);
+      return;
+    }
+    if (!answer.ok && type.includes("application/json")) {
+      const payload = await answer.json().catch(() => ({}));
+      const head = payload.errors && payload.errors.length && payload.errors[0].message_vi && !payload.errors[0].field
+        && !payload.errors[0].file ? both(payload.errors[0].message_vi, payload.errors[0].message_en)
+        : (payload.error || `HTTP ${answer.status}`).split("\n")[0];
+      showErrors(form, head, (payload.errors || []).filter((p) => p.field || p.file));
+      return;
+    }
+    const disposition = answer.headers.get("content-disposition") || "";
+    if (answer.ok && disposition.startsWith("attachment")) { // a download: save it, stay here
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await answer.blob());
+      link.download = decodeURIComponent((disposition.match(/filename\*=UTF-8''([^;]+)/) || [])[1] || "")
+        || (disposition.match(/filename="?([^";]+)/) || [])[1] || "download";
+      link.click();
+      return;
+    }
+    // Any other answer is a whole page (a report, a page re-drawn with its errors): show it as the browser would.
+    const html = await answer.text();
+    history.replaceState(null, "", answer.url);
+    document.open();
+    document.write(html);
+    document.close();
+  };
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (!handled(form)) {
+      if (form.dataset.once !== undefined) setBusy(form, true);
+      return;
+    }
+    event.preventDefault();
+    const big = tooBig(form);
+    if (big) { showErrors(form, big, []); return; }
+    setBusy(form, true);
+    send(form, event.submitter).finally(() => setBusy(form, false));
+  });
+
+  // The message of the action just done, on the page it led to.
+  const done = sessionStorage.getItem(DONE);
+  if (done) {
+    sessionStorage.removeItem(DONE);
+    const main = document.getElementById("main");
+    const box = document.createElement("p");
+    box.className = "flash ok";
+    box.id = "done";
+    box.setAttribute("role", "status");
+    box.textContent = done;
+    const anchor = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const legend = anchor && anchor.querySelector("legend");
+    if (legend) legend.after(box); else if (anchor) anchor.prepend(box); else main?.prepend(box);
+    box.scrollIntoView({ block: "nearest" });
   }
-});
+})();
 
 // The self-assessment autosave (form[data-autosave], posted by htmx). Nothing typed is lost: every value
 // not yet on the server waits in localStorage (one key per period/agency/field) with the server value it
@@ -25,7 +179,7 @@ document.addEventListener("submit", (event) => {
   if (!form || !form.hasAttribute("hx-post")) return;
   const prefix = `chiso:draft:${form.dataset.autosave}:`;
   const banner = document.getElementById("autosave-alert");
-  const editable = (el) => el.name.includes("__") && !el.readOnly && !el.disabled;
+  const editable = (el) => el.name.includes("__") && el.type !== "hidden" && !el.readOnly && !el.disabled;
   const names = [...new Set([...form.elements].filter(editable).map((el) => el.name))];
   const current = (name) => form.elements.namedItem(name)?.value ?? "";
   const onServer = new Map(names.map((name) => [name, current(name)]));
@@ -95,8 +249,63 @@ document.addEventListener("submit", (event) => {
     } catch { showBanner("offline"); }
   };
 
-  form.addEventListener("input", (event) => { if (event.target.name) remember(event.target.name); });
-  form.addEventListener("change", (event) => { if (event.target.name) remember(event.target.name); });
+  const known = (event) => onServer.has(event.target.name);
+  form.addEventListener("input", (event) => { if (known(event)) remember(event.target.name); });
+  form.addEventListener("change", (event) => { if (known(event)) remember(event.target.name); });
+
+  // Two tabs (or two people) on one form: each value carries the version the page showed
+  // (<code>__version); only the criteria changed here are sent, so a save never carries another tab's
+  // old text back. A value changed elsewhere since is refused by the server and shown here with the
+  // other text, until the user keeps one: theirs (put in the field) or mine (sent again as the newer).
+  const codeOf = (name) => name.split("__")[0];
+  const held = new Set(); // criteria waiting for the user's choice
+  const dirty = (code) => names.some((name) => codeOf(name) === code && current(name) !== onServer.get(name));
+  const versionBox = (code) => form.elements.namedItem(`${code}__version`);
+  const resolve = (code, keep, data) => {
+    held.delete(code);
+    document.getElementById(code)?.querySelector(".conflict")?.remove();
+    versionBox(code).value = data.version;
+    if (keep === "theirs") {
+      Object.entries(data.theirs).forEach(([name, value]) => {
+        const field = form.elements.namedItem(name);
+        if (!field) return;
+        if (field instanceof RadioNodeList) field.forEach((r) => { r.checked = r.value === value; });
+        else field.value = value;
+        onServer.set(name, value);
+        store.drop(name);
+      });
+    }
+    saveNow();
+  };
+  const showConflict = (code, data) => {
+    const fieldset = document.getElementById(code);
+    if (!fieldset) return;
+    held.add(code);
+    fieldset.querySelector(".conflict")?.remove();
+    const box = document.createElement("div");
+    box.className = "flash error conflict";
+    box.setAttribute("role", "alert");
+    const who = [data.who, data.when].filter(Boolean).join(", ");
+    const text = Object.values(data.theirs).filter((v) => v !== "").join(" · ") || "—";
+    const head = document.createElement("p");
+    head.textContent = `Tiêu chí này vừa được lưu ở nơi khác${who ? ` (${who})` : ""} / Saved elsewhere meanwhile: `;
+    const other = document.createElement("strong");
+    other.className = "theirs";
+    other.textContent = text;
+    head.append(other);
+    const ask = document.createElement("p");
+    ask.textContent = "Giữ bản nào? / Keep which one? ";
+    [["mine", "Giữ của tôi / Keep mine"], ["theirs", "Giữ bản kia / Keep theirs"]].forEach(([keep, label]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.keep = keep;
+      button.textContent = label;
+      button.addEventListener("click", () => resolve(code, keep, data));
+      ask.append(button, " ");
+    });
+    box.append(head, ask);
+    (fieldset.querySelector(`#${CSS.escape(code)}-error`) || fieldset.lastElementChild).before(box);
+  };
   document.getElementById("save-again")?.addEventListener("click", () => { stale = true; retry(); });
   window.addEventListener("focus", retry);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) retry(); });
@@ -106,11 +315,18 @@ document.addEventListener("submit", (event) => {
     event.detail.headers["X-CSRF-Token"] = token;
     // Computed criteria are shown read-only and never typed: sending them only earns a refusal.
     form.querySelectorAll("input[readonly][name]").forEach((el) => event.detail.parameters.delete(el.name));
+    // Only the criteria typed here (each with its version); those waiting for a choice stay.
+    [...event.detail.parameters.keys()].forEach((name) => {
+      if (!name.includes("__")) return;
+      const code = codeOf(name);
+      if (held.has(code) || !dirty(code)) event.detail.parameters.delete(name);
+    });
   });
   document.addEventListener("htmx:beforeRequest", (event) => {
     if (event.detail.elt !== form) return;
     if (stale) { event.preventDefault(); retry(); return; }
-    event.detail.xhr.chisoSent = new Map(names.map((name) => [name, current(name)]));
+    const sent = names.filter((name) => !held.has(codeOf(name)) && dirty(codeOf(name)));
+    event.detail.xhr.chisoSent = new Map(sent.map((name) => [name, current(name)]));
   });
   document.addEventListener("htmx:sendError", (event) => {
     if (event.detail.elt === form) { stale = true; showBanner("offline"); }
@@ -132,11 +348,20 @@ document.addEventListener("submit", (event) => {
     });
     const codes = new Set(names.map((name) => name.split("__")[0]));
     codes.forEach((code) => {
+      if (held.has(code)) return;
       unmark(code);
       if (refused.has(code)) mark(code, ...refused.get(code));
     });
+    const elsewhere = new Map();
+    answer.querySelectorAll(".conflict-data[data-field]").forEach((c) => {
+      elsewhere.set(c.dataset.field, { ...c.dataset, theirs: JSON.parse(c.dataset.theirs || "{}") });
+    });
+    const versions = JSON.parse(answer.querySelector(".versions")?.dataset.versions || "{}");
+    elsewhere.forEach((data, code) => showConflict(code, data));
     xhr.chisoSent.forEach((value, name) => {
       const code = name.split("__")[0];
+      if (elsewhere.has(code)) return;
+      if (!refused.has(code) && code in versions && versionBox(code)) versionBox(code).value = versions[code];
       if (refused.has(code)) {
         if (value !== onServer.get(name)) store.set(name, { ...store.get(name), v: value, base: onServer.get(name), t: Date.now(), bad: refused.get(code) });
         return;

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_form_defects'
-down_revision = '0012'
+down_revision = '0013_unit_maps'
 branch_labels = None
 depends_on = None
 

@@ -58,6 +58,8 @@ NAV: list[NavItem] = [
     NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies"),
     NavItem("Kỳ đánh giá", "/assessment", "view-assessment"),
     NavItem("Thẩm định", "/assessment/review", "review-submission"),
+    NavItem("Ý kiến, phúc khảo", "/appeals", "view-appeals"),
+    NavItem("Bộ chỉ số", "/frameworks", "view-frameworks"),
     NavItem("Xếp hạng", "/rankings", "view-rankings"),
     NavItem("Nhật ký", "/audit", "view-audit"),
     NavItem("Người dùng", "/users", "manage-users"),
@@ -74,7 +76,8 @@ register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
      "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor",
      "Đối soát Cổng DVC": "Portal reconciliation", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
-     "Giải trình": "Requests", "Kế hoạch": "Action plans"}
+     "Giải trình": "Requests", "Kế hoạch": "Action plans",
+     "Ý kiến, phúc khảo": "Replies and appeals", "Bộ chỉ số": "Frameworks"}
 )  # fmt: skip
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
 # A stored value shown as its reporter types it: 83% for a percent criterion, 1.234.567 for a count.

@@ -204,7 +204,7 @@ def test_the_whole_cycle_in_the_browser(site: tuple[str, dict[str, str]], browse
     expect(page.locator("#status .missing")).to_have_count(0, timeout=15000)
     page.select_option("#evidence-form select[name=indicator_code]", "HT_ATTT")
     page.fill("#evidence-form input[name=document_number]", "15/QĐ-SKHCN")
-    page.fill("#evidence-form input[name=summary]", "Quy chế bảo đảm an toàn thông tin")
+    page.fill("#evidence-form [name=summary]", "Quy chế bảo đảm an toàn thông tin")
     page.set_input_files(
         "#evidence-form input[name=files]",
         files=[{"name": "quy-che-attt.pdf", "mimeType": "application/pdf", "buffer": PDF}],

@@ -143,7 +143,7 @@ def test_bulk_import_is_all_or_nothing(db: Session, province, open_period) -> No
     result = bulk.bulk_import_values(
         db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=province.users["vanthu"]
     )
-    assert result == {"rows": 3, "agencies": 3, "changed": 3}
+    assert result == {"rows": 3, "agencies": 3, "values": 3, "changed": 3}
     assert (
         bulk.bulk_import_values(db, period_code=P, data=bulk_csv(rows), filename="all.csv", actor=SYSTEM)[
             "changed"

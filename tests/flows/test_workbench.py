@@ -20,7 +20,7 @@ from chiso.flows import scoring
 from chiso.flows import workbench as flow
 from chiso.store.models.assessment import Submission
 from chiso.store.models.followup import Notification
-from tests.flows.test_publication import WARD_EXTRA, run_cycle
+from flows.test_publication import WARD_EXTRA, run_cycle
 
 P = "DNG-2026"
 AFTER_DEADLINE = SUBMIT_BY + timedelta(days=3)

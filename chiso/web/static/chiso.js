@@ -71,7 +71,10 @@
 
   // Forms whose answer is a page of its own (an import report, a PDF or the form re-drawn by the server,
   // a password reset) keep the browser's submission, as do forms marked data-navigate.
-  const PAGE_ANSWERS = [/^\/agencies\/import$/, /^\/rankings\/[^/]+\/report$/, /\/reset(\/|$)/];
+  const PAGE_ANSWERS = [/^\/agencies\/import$/, /^\/rankings\/[^/]+\/report$/, /\/reset(\/|$)/,
+    // the framework editor and import, the period opening check, the values import check and a publish
+    // that asks to confirm an identical correction answer with the page re-drawn by the server
+    /^\/frameworks(\/|$)/, /^\/workbench\//, /\/import\/check$/, /\/ranking-preview\/publish$/];
   const answersWithPage = (form) => PAGE_ANSWERS.some((re) => re.test(new URL(form.action, location.href).pathname));
   const handled = (form) => (form.method || "").toLowerCase() === "post" && form.dataset.navigate === undefined
     && !answersWithPage(form)

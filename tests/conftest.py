@@ -41,7 +41,12 @@ BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 RUN_SLOW = os.environ.get("CHISO_TEST_SLOW") == "1"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # every test on the one PostgreSQL database runs on one xdist worker: they reset its schema
+    for item in items:
+        if "postgres" in item.nodeid.partition("[")[2]:
+            item.add_marker(pytest.mark.xdist_group("postgres"))
     if RUN_SLOW:
         return
     skip = pytest.mark.skip(reason="slow: run in CI (.ci/run sets CHISO_TEST_SLOW=1), or set it yourself")

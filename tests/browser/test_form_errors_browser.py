@@ -328,7 +328,8 @@ def test_criterion_history_is_a_page_with_a_json_twin(tab: Any, site: str, width
     assert "html" in (page.evaluate("document.contentType") or "")
     assert page.locator("h1").inner_text().startswith("Lịch sử tiêu chí")
     table = page.locator("#history")
-    headers = " ".join(table.locator("thead th").all_text_contents())  # at 390 px the rows stack, the head is hidden
+    # at 390 px the rows stack and the head is hidden: read the head's cells, not the visible text
+    headers = " ".join(table.locator("thead th").all_text_contents())
     assert "Người" in headers and "Cũ" in headers and "Mới" in headers
     assert f"ghi chú lịch sử {width}" in table.inner_text()
     assert "Lê Minh Khoa" in table.inner_text() or "baocao.khcn" in table.inner_text()

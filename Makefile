@@ -53,7 +53,7 @@ typecheck: install-test
 
 # Two workers (one per core); the PostgreSQL tests all run on one of them, since they share one database.
 pytest: install-test browser-deps pdf-deps
-	$(BIN)/pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

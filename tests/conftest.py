@@ -41,12 +41,34 @@ BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 RUN_SLOW = os.environ.get("CHISO_TEST_SLOW") == "1"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def _worker_database(url: str, worker: str) -> str:
+    """Create (empty) and return a database of this xdist worker's own beside the one CI gives."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests on PostgreSQL reset its schema and seed committed rows: two xdist workers sharing one
+    # database would wipe each other's rows mid-test, so each worker gets a database of its own.
+    global POSTGRES_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if POSTGRES_URL and worker:
+        POSTGRES_URL = _worker_database(POSTGRES_URL, worker)
+        os.environ["CHISO_TEST_POSTGRES_URL"] = POSTGRES_URL  # modules that read it see the same
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # every test on the one PostgreSQL database runs on one xdist worker: they reset its schema
-    for item in items:
-        if "postgres" in item.nodeid.partition("[")[2]:
-            item.add_marker(pytest.mark.xdist_group("postgres"))
     if RUN_SLOW:
         return
     skip = pytest.mark.skip(reason="slow: run in CI (.ci/run sets CHISO_TEST_SLOW=1), or set it yourself")

@@ -34,6 +34,22 @@ def test_open_period_restricted_to_some_agencies(db: Session, province, open_per
     )
 
 
+def test_a_framework_file_deep_in_the_file_system_opens_a_period(
+    db: Session, province, open_period, tmp_path
+) -> None:
+    """A period keeps the path of its framework file; a long path must fit on every backend."""
+    from chiso.frameworks import load_framework
+    from chiso.frameworks.library import dump_framework_yaml
+
+    deep = tmp_path / ("thu-muc-cua-so-thong-tin-va-truyen-thong-" * 4) / "bo-chi-so-cds-nam-2026.yaml"
+    deep.parent.mkdir(parents=True)
+    deep.write_text(dump_framework_yaml(load_framework("danang-it")), encoding="utf-8")
+    assert len(str(deep)) > 200
+    period = open_period(framework_id=str(deep))
+    db.refresh(period)
+    assert period.framework_id == str(deep)
+
+
 def test_open_period_names_every_problem(db: Session, province) -> None:
     with pytest.raises(InvalidInput) as err:
         periods.open_period(

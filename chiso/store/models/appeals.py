@@ -46,7 +46,7 @@ class PreliminaryRelease(Base):
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reply_days: Mapped[int] = mapped_column(Integer)
     reply_until: Mapped[datetime] = mapped_column(AwareDateTime())
-    framework_id: Mapped[str] = mapped_column(String(80))
+    framework_id: Mapped[str] = mapped_column(String(1024))  # a built-in id, id@version or a file path
     framework_version: Mapped[str] = mapped_column(String(40))
     rows: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # one per agency x node, as a publication
 

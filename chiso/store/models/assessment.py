@@ -40,7 +40,7 @@ class AssessmentPeriod(Base):
     name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     province_code: Mapped[str] = mapped_column(String(10), index=True)
     period: Mapped[str] = mapped_column(String(20))  # the label the peer groups use: "2026"
-    framework_id: Mapped[str] = mapped_column(String(80))
+    framework_id: Mapped[str] = mapped_column(String(1024))  # a built-in id, id@version or a file path
     framework_version: Mapped[str] = mapped_column(String(40))
     submission_deadline: Mapped[datetime] = mapped_column(AwareDateTime())
     review_deadline: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -184,7 +184,7 @@ class Publication(Base):
     published_at: Mapped[datetime] = mapped_column(AwareDateTime())
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    framework_id: Mapped[str] = mapped_column(String(80))
+    framework_id: Mapped[str] = mapped_column(String(1024))  # a built-in id, id@version or a file path
     framework_version: Mapped[str] = mapped_column(String(40))
     decimals: Mapped[int] = mapped_column(Integer, default=2)
     snapshot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # results snapshot, when stored

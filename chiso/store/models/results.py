@@ -25,7 +25,7 @@ class ResultSnapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    framework_id: Mapped[str] = mapped_column(String(80))
+    framework_id: Mapped[str] = mapped_column(String(1024))  # a built-in id, id@version or a file path
     framework_version: Mapped[str] = mapped_column(String(40))
     framework_family: Mapped[str] = mapped_column(String(80))
     framework_hash: Mapped[str] = mapped_column(String(64))

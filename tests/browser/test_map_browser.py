@@ -91,7 +91,11 @@ def test_without_a_map_the_units_are_tiles(server: str, browser: Any, width: int
     assert not errors, f"console errors: {errors}"
 
 
-def test_the_secretariat_uploads_a_map_and_it_is_drawn(server: str, browser: Any, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def uploaded_map(server: str, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The secretariat's upload, once per server (xdist may run the choropleth test on a worker of its
+    own); returns the console errors the upload page showed."""
+    tmp_path = tmp_path_factory.mktemp("geojson")
     units = [u for u in json.loads(browser.new_context().request.get(f"{server}/api/map").text())["units"]
              if u["value"] is not None]  # fmt: skip
     chosen = units[:4]
@@ -121,15 +125,21 @@ def test_the_secretariat_uploads_a_map_and_it_is_drawn(server: str, browser: Any
     assert unmatched.count() == 1 and UNMATCHED in unmatched.inner_text() and "4" in unmatched.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "map-upload-1400.png"), full_page=True)
     context.close()
-    unexpected = [e for e in errors if "status of 422" not in e]  # the refused file answers 422, as it should
+    return errors
+
+
+def test_the_secretariat_uploads_a_map_and_it_is_drawn(uploaded_map: list[str]) -> None:
+    unexpected = [e for e in uploaded_map if "status of 422" not in e]  # the refused file answers 422
     assert not unexpected, f"console errors: {unexpected}"
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_the_choropleth_opens_a_scorecard(server: str, browser: Any, width: int, height: int) -> None:
+def test_the_choropleth_opens_a_scorecard(
+    server: str, browser: Any, width: int, height: int, uploaded_map: list[str]
+) -> None:
     context, page, errors = _open(browser, width, height)
     twin = json.loads(page.context.request.get(f"{server}/api/map").text())
-    assert twin["map"] is not None, "the upload test runs first"
+    assert twin["map"] is not None
     drawn = [u for u in twin["units"] if u["path"]]
     assert len(drawn) == 4 and twin["map"]["unmatched"][0]["label"] == UNMATCHED
     page.goto(f"{server}/map")

@@ -9,6 +9,7 @@ Tests move time with `frozen(moment)`; production code asks `now()` and never `d
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 _frozen: list[datetime] = []
@@ -90,3 +91,70 @@ def _local_in_model(moment: datetime) -> datetime:
 
 # A datetime field of an API model: a naive input is province time, the output carries the offset (+07:00).
 LocalDatetime = Annotated[datetime, AfterValidator(_local_in_model)]
+
+
+# Days and wall times as people in Vietnam type them: dd/mm/yyyy [hh:mm]; ISO is accepted too (the API,
+# a browser's own date picker).
+_TYPED = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2})[:h](\d{2}))?\s*$")
+DAY_HINT = "dd/mm/yyyy"
+
+
+def parse_day(text: str | None) -> date | None:
+    """Return the day typed as dd/mm/yyyy (or yyyy-mm-dd); None when empty, not a date or with a time."""
+    text = (text or "").strip()
+    found = _TYPED.match(text)
+    try:
+        if found:
+            day, month, year, hour, _ = found.groups()
+            return None if hour is not None else date(int(year), int(month), int(day))
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def parse_wall_time(text: str | None, *, end_of_day: bool = True) -> datetime | None:
+    """Return the naive wall time typed as dd/mm/yyyy [hh:mm] (or ISO); None when empty or bad.
+
+    A day without a time means the end of the working day (17:00), when deadlines fall, or its start.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    found = _TYPED.match(text)
+    try:
+        if found:
+            day, month, year, hour, minute = found.groups()
+            if hour is None:
+                hour, minute = ("17", "00") if end_of_day else ("0", "0")
+            return datetime(int(year), int(month), int(day), int(hour), int(minute))
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _typed_day(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    day = parse_day(value)
+    if day is None:
+        raise ValueError(f"Ngày '{value}' phải viết dd/mm/yyyy / write the date as dd/mm/yyyy")
+    return day
+
+
+def _typed_wall_time(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    moment = parse_wall_time(value)
+    if moment is None:
+        raise ValueError(f"Thời điểm '{value}' phải viết dd/mm/yyyy hh:mm / write it as dd/mm/yyyy hh:mm")
+    return moment
+
+
+#: A date field a person types in a form: dd/mm/yyyy (or ISO).
+TypedDay = Annotated[date, BeforeValidator(_typed_day)]
+#: A province wall time a person types: dd/mm/yyyy [hh:mm] (or ISO); a bare day means 17:00.
+TypedWallTime = Annotated[datetime, BeforeValidator(_typed_wall_time)]

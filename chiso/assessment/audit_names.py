@@ -7,9 +7,8 @@ Domain layer: store models only; nothing from flows, web or cli. The log keeps s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select
 from sqlalchemy.orm import Session
@@ -18,25 +17,10 @@ from chiso import clock
 from chiso.store.models import Agency, AuditEntry, User
 from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
 
-_DAY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-def parse_day(text: str | None) -> date | None:
-    """Return the day typed as dd/mm/yyyy (or yyyy-mm-dd); None when empty or not a date."""
-    text = (text or "").strip()
-    found = _DAY.match(text)
-    try:
-        if found:
-            day, month, year = (int(x) for x in found.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
 
 def day_window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
     """Return [start of `since`, end of `until`) in the province's days, as aware datetimes."""
-    first, last = parse_day(since), parse_day(until)
+    first, last = clock.parse_day(since), clock.parse_day(until)
     zone = clock.local_zone()
     start = datetime.combine(first, time(0), tzinfo=zone) if first else None
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone) if last else None

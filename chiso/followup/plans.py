@@ -41,8 +41,8 @@ class PlanItemIn(BaseModel):
     indicator: str | None = None
     project_id: int | None = None
     owner: str = ""
-    start_on: date
-    due_on: date
+    start_on: clock.TypedDay
+    due_on: clock.TypedDay
     budget: float | None = Field(default=None, ge=0)
 
 

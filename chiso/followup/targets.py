@@ -60,8 +60,8 @@ class TargetIn(BaseModel):
     scope: str = "province"
     scope_code: str | None = None
     period_type: str = "year"
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: clock.TypedDay
+    valid_to: clock.TypedDay | None = None
     comparison: str = ">="
     value: float
     milestones: list[Milestone] = []

@@ -12,6 +12,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from chiso import clock
 from chiso.errors import InvalidInput, Problem
 from chiso.reports.schemas import DocumentInfo, SignatureBlock
 
@@ -50,7 +51,7 @@ def fields_of(document: DocumentInfo) -> DocumentFields:
     return DocumentFields(
         number=document.number or "",
         symbol=document.symbol,
-        issued_on="" if document.issued_on is None else document.issued_on.isoformat(),
+        issued_on="" if document.issued_on is None else f"{document.issued_on:%d/%m/%Y}",
         place=document.place,
         issuing_body=document.issuing_body,
         superior_body=document.superior_body or "",
@@ -90,11 +91,10 @@ def _check(fields: DocumentFields) -> tuple[date | None, list[Problem]]:
                                  f"Not a document symbol: '{fields.symbol}' (e.g. QĐ-UBND)"))  # fmt: skip
     issued = None
     if fields.issued_on.strip():
-        try:
-            issued = date.fromisoformat(fields.issued_on.strip())
-        except ValueError:
+        issued = clock.parse_day(fields.issued_on)
+        if issued is None:
             problems.append(_problem("issued_on", f"Ngày ban hành không hợp lệ: '{fields.issued_on}'",
-                                     f"Not a date: '{fields.issued_on}' (YYYY-MM-DD)"))  # fmt: skip
+                                     f"Not a date: '{fields.issued_on}' (dd/mm/yyyy)"))  # fmt: skip
     if not _lines(fields.recipients):
         problems.append(_problem("recipients", "Cần ít nhất một nơi nhận (mỗi dòng một nơi)",
                                  "At least one recipient is required (one per line)"))  # fmt: skip

@@ -79,6 +79,33 @@ register_messages(
      "Giải trình": "Requests", "Kế hoạch": "Action plans",
      "Ý kiến, phúc khảo": "Replies and appeals", "Bộ chỉ số": "Frameworks"}
 )  # fmt: skip
+def _typed_day(value: object) -> str:
+    """A date as a person types it in a form (dd/mm/yyyy); text the person typed comes back unchanged."""
+    if isinstance(value, datetime):
+        return f"{to_local(value):%d/%m/%Y}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    text = "" if value is None else str(value)
+    try:
+        return f"{date.fromisoformat(text):%d/%m/%Y}"
+    except ValueError:
+        return text
+
+
+def _typed_time(value: object) -> str:
+    """A wall time as typed in a form (dd/mm/yyyy hh:mm, province time); typed text comes back unchanged."""
+    if isinstance(value, datetime):
+        return f"{to_local(value):%d/%m/%Y %H:%M}"
+    text = "" if value is None else str(value)
+    try:
+        return f"{datetime.fromisoformat(text):%d/%m/%Y %H:%M}"
+    except ValueError:
+        return text
+
+
+env.filters["typed_day"] = _typed_day
+env.filters["typed_time"] = _typed_time
+
 env.globals["status_vi"] = lambda status: STATUS_VI.get(str(status), str(status))
 # A stored value shown as its reporter types it: 83% for a percent criterion, 1.234.567 for a count.
 env.globals["entry"] = lambda value, unit, lang="vi": (

@@ -5,12 +5,11 @@ Web layer; these are the JSON twins' response models, built once and rendered as
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from chiso.clock import LocalDatetime
+from chiso.clock import LocalDatetime, TypedDay
 from chiso.flows.home import HomePanels
 from chiso.units.schemas import AgencyOut, GroupOut, HistoryLink, LineageOut, UnitOut
 
@@ -75,7 +74,7 @@ class UnitFilters(BaseModel):
     q: Annotated[Annotated[str, Field(max_length=200)] | None, Blank] = None
     province_code: Annotated[Annotated[str, Field(max_length=10)] | None, Blank] = None
     level: Annotated[Literal["province", "district", "commune"] | None, Blank] = None
-    on: Annotated[date | None, Blank] = None
+    on: Annotated[TypedDay | None, Blank] = None
     page: int = Field(1, ge=1)
     page_size: int = Field(100, ge=1, le=1000)
 
@@ -97,7 +96,7 @@ class AgencyFilters(BaseModel):
     kind: Annotated[Literal["department", "central", "district", "commune", "other"] | None, Blank] = None
     group: Annotated[Annotated[str, Field(max_length=60)] | None, Blank] = None
     province_code: Annotated[Annotated[str, Field(max_length=10)] | None, Blank] = None
-    on: Annotated[date | None, Blank] = None
+    on: Annotated[TypedDay | None, Blank] = None
     page: int = Field(1, ge=1)
     page_size: int = Field(100, ge=1, le=1000)
 

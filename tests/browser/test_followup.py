@@ -94,8 +94,8 @@ def test_a_refused_plan_item_answers_in_place_with_inputs_kept(server: str, brow
     form = page.locator("#plan-form")
     form.locator("input[name=agency_code]").fill("DNG.SO.KHCN")
     form.locator("input[name=title]").fill("Triển khai chữ ký số cho 100% cán bộ")
-    form.locator("input[name=start_on]").fill("2026-09-01")
-    form.locator("input[name=due_on]").fill("2026-03-01")
+    form.locator("input[name=start_on]").fill("01/09/2026")
+    form.locator("input[name=due_on]").fill("01/03/2026")
     form.locator("button[type=submit]").click()
     error = page.locator("#plan-form .form-error")
     error.wait_for()
@@ -103,7 +103,7 @@ def test_a_refused_plan_item_answers_in_place_with_inputs_kept(server: str, brow
     assert page.url.endswith("/plans")  # answered in place, not a new page
     title = page.locator("#plan-form input[name=title]").input_value()
     assert title == "Triển khai chữ ký số cho 100% cán bộ"
-    assert page.locator("#plan-form input[name=due_on]").input_value() == "2026-03-01"
+    assert page.locator("#plan-form input[name=due_on]").input_value() == "01/03/2026"
     page.screenshot(path=str(SCREENSHOTS / "followup-plans-refused-390.png"), full_page=True)
     context.close()
     assert not errors, errors
@@ -116,7 +116,7 @@ def test_a_request_with_a_past_due_date_answers_in_place(server: str, browser: A
     page.locator("article details:has(form[action$='/request']) > summary").first.click()
     form = page.locator("form[action$='/request']").first
     form.locator("input[name=subject]").fill("Giải trình tỷ lệ trễ hạn")
-    form.locator("input[name=due_at]").fill("2020-01-01T17:00")
+    form.locator("input[name=due_at]").fill("01/01/2020 17:00")
     form.locator("button[type=submit]").click()
     error = page.locator("form[action$='/request'] .form-error").first
     error.wait_for()

@@ -95,7 +95,7 @@ def test_the_secretariat_freezes_the_computed_values(server: str, browser: Any) 
     section.wait_for()
     assert "DVC_DUNG_HAN" in section.inner_text() and "TIMELINESS" in section.inner_text()
     form = page.locator("#freeze-computed")
-    form.locator("input[name=cutoff]").fill("2026-06-30")
+    form.locator("input[name=cutoff]").fill("30/06/2026")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "Đã chốt số liệu đến ngày 30/06/2026" in page.inner_text("#computed")

@@ -80,7 +80,7 @@ def tab(browser: Any) -> Iterator[Any]:
 
 def _fill(page: Any, *, signer: str) -> None:
     page.fill("#f-number", "125")
-    page.fill("#f-issued_on", "2026-07-15")
+    page.fill("#f-issued_on", "15/07/2026")
     page.fill("#f-signer_title", "PHÓ CHỦ TỊCH")
     page.fill("#f-signer_name", signer)
     page.fill("#f-recipients", "Như Điều 3;\nBộ Khoa học và Công nghệ;\nLưu: VT, KHCN.")

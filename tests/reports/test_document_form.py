@@ -48,7 +48,7 @@ def test_every_wrong_field_is_named_in_both_languages() -> None:
         update={
             "number": "12/QĐ",
             "symbol": "qđ ubnd",
-            "issued_on": "15/07/2026",
+            "issued_on": "31/02/2026",
             "signer_name": " ",
             "recipients": "\n",
             "summary": "",

@@ -72,7 +72,7 @@ def test_the_form_keeps_what_was_typed_and_names_each_error_in_both_languages(
     client: TestClient, site: str
 ) -> None:
     csrf = login(client, site, "secretariat")
-    bad = {**FORM, "number": "12a", "issued_on": "15/07/2026", "signer_name": "", "csrf_token": csrf}
+    bad = {**FORM, "number": "12a", "issued_on": "31/02/2026", "signer_name": "", "csrf_token": csrf}
     answer = client.post(f"/rankings/{PAST}/report", data=bad)
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     for field in ("number", "issued_on", "signer_name"):

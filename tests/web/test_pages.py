@@ -194,3 +194,25 @@ def test_import_all_or_nothing(client: TestClient, login: Callable[[str], str]) 
         "/api/agencies/import", headers={"X-CSRF-Token": csrf}, files={"file": ("wt.exe", b"MZ")}
     )
     assert wrong_type.status_code == 422 and wrong_type.json()["ok"] is False
+
+
+def test_a_date_filter_is_typed_dd_mm_yyyy_and_shown_back_so(client: TestClient) -> None:
+    """Vietnamese users write 01/07/2025; the page filters by it and shows it back the same way."""
+    typed = client.get("/agencies", params={"on": "01/07/2025"})
+    iso = client.get("/agencies", params={"on": "2025-07-01"})
+    assert typed.status_code == iso.status_code == 200
+    assert 'name="on" value="01/07/2025"' in typed.text and 'placeholder="dd/mm/yyyy"' in typed.text
+    assert client.get("/api/agencies", params={"on": "01/07/2025"}).json() == client.get(
+        "/api/agencies", params={"on": "2025-07-01"}
+    ).json()
+    assert client.get("/api/agencies", params={"on": "31/02/2025"}).status_code == 422
+
+
+def test_no_form_leaves_the_date_format_to_the_browser() -> None:
+    """A native date input shows mm/dd/yyyy in a browser set to English; every date is typed dd/mm/yyyy."""
+    native = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"type=\"?(date|datetime-local)\b", path.read_text(encoding="utf-8"))
+    ]
+    assert native == []

@@ -8,12 +8,12 @@ with `computed_lineage`, registered here for every template.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
+from chiso import clock
 from chiso.assessment.computed import describe_lineage
 from chiso.flows import computed as flow
 from chiso.web.deps import CurrentActor, DbSession, require
@@ -66,7 +66,7 @@ def refresh_form(db: DbSession, actor: CurrentActor, code: str) -> RedirectRespo
     "/assessment/{code}/computed/freeze", dependencies=[require("manage-periods")], include_in_schema=False
 )
 def freeze_form(
-    db: DbSession, actor: CurrentActor, code: str, cutoff: Annotated[date, Form()]
+    db: DbSession, actor: CurrentActor, code: str, cutoff: Annotated[clock.TypedDay, Form()]
 ) -> RedirectResponse:
     """Freeze the period's computed values at a cut-off date (records after it are not counted)."""
     flow.freeze_computed_values(db, period_code=code, cutoff=cutoff, actor=actor)

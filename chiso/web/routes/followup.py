@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from chiso import clock
 from chiso.errors import InvalidInput
 from chiso.followup import (
     alerts,
@@ -278,10 +279,13 @@ async def request_form(request: Request, db: DbSession, actor: CurrentActor, ale
 
 
 def _when(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"Hạn trả lời không hợp lệ: {text!r}", f"Not a due date: {text!r}") from None
+    moment = clock.parse_wall_time(text)
+    if moment is None:
+        raise InvalidInput(
+            f"Hạn trả lời không hợp lệ: '{text}' (dd/mm/yyyy hh:mm)",
+            f"Not a due date: '{text}' (dd/mm/yyyy hh:mm)",
+        )
+    return moment
 
 
 @router.post(

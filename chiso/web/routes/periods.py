@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
+from chiso import clock
 from chiso.assessment import bulk, overview, periods
 from chiso.assessment.schemas import PeriodDetail, PeriodOut, Ranking
 from chiso.clock import LocalDatetime
@@ -23,7 +24,6 @@ from chiso.flows import scoring as flow
 from chiso.web.deps import CurrentActor, DbSession, require
 from chiso.web.pages import page
 from chiso.web.routes.rankings import group_sizes
-from chiso.web.routes.workbench_open import parse_local
 from chiso.web.uploads import off_loop, read_upload
 
 router = APIRouter()
@@ -75,7 +75,7 @@ def extend_form(
     reason: Annotated[str, Form()],
 ) -> RedirectResponse:
     """Extend one agency's deadline with a reason (typed dd/mm/yyyy hh:mm, province time)."""
-    moment = parse_local(until)
+    moment = clock.parse_wall_time(until)
     if moment is None:
         raise InvalidInput(
             f"Ngày gia hạn '{until}' phải viết dd/mm/yyyy hh:mm",

@@ -6,7 +6,6 @@ the services check that the viewer may read, edit or review this agency's submis
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -225,7 +224,7 @@ async def evidence_form(
     indicator_code: Annotated[str, Form()],
     document_number: Annotated[str, Form()],
     summary: Annotated[str, Form()] = "",
-    document_date: Annotated[date | None, Form()] = None,
+    document_date: Annotated[clock.TypedDay | None, Form()] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> RedirectResponse:
     """Attach an evidence document with its files (or a written explanation) to one criterion."""
@@ -254,7 +253,7 @@ async def evidence_edit_form(
     evidence_id: int,
     document_number: Annotated[str, Form()],
     summary: Annotated[str, Form()] = "",
-    document_date: Annotated[date | None, Form()] = None,
+    document_date: Annotated[clock.TypedDay | None, Form()] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> RedirectResponse:
     """Correct an evidence item before submission and add files to it (audited)."""

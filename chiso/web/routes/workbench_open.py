@@ -7,13 +7,13 @@ the province write them, and mean province time.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from chiso import clock
 from chiso.assessment import opening, periods
 from chiso.config import get_settings
 from chiso.errors import ChisoError
@@ -26,29 +26,6 @@ from chiso.web.rendering import lang_of, render
 router = APIRouter()
 GUARD = [require("manage-periods")]
 PATH = "/workbench/new-period"
-_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2})[:h](\d{2}))?\s*$")
-
-
-def parse_local(text: str | None, *, end_of_day: bool = True) -> datetime | None:
-    """Return the wall time typed as dd/mm/yyyy [hh:mm] (or ISO yyyy-mm-dd[Thh:mm]); None if empty or bad.
-
-    A date without a time means the end of the working day (17:00), when deadlines fall.
-    """
-    text = (text or "").strip()
-    if not text:
-        return None
-    found = _DATE.match(text)
-    try:
-        if found:
-            day, month, year, hour, minute = found.groups()
-            if hour is None:
-                hour, minute = ("17", "00") if end_of_day else ("0", "0")
-            return datetime(int(year), int(month), int(day), int(hour), int(minute))
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _choices(db: DbSession) -> dict[str, Any]:
     return {
         "all_groups": list_groups(db),
@@ -72,7 +49,7 @@ def _request_of(typed: dict[str, Any]) -> tuple[opening.OpeningRequest, list[str
     bad: list[str] = []
 
     def when(name: str) -> datetime | None:
-        value = parse_local(typed.get(name))
+        value = clock.parse_wall_time(typed.get(name))
         if value is None and str(typed.get(name) or "").strip():
             bad.append(name)
         return value

@@ -131,18 +131,22 @@ def _leaders_sentence(w: _Writer, rows: list[AgencyResult]) -> str:
         named.append([a for a in ranked if a.rank == r])
     first, *others = named
     src = "agencies[{}].rank"
+    top = ""  # the rank is stated, so a reader (and the test that recomputes each figure) finds it
     for a in first:
-        w.rank(1 if a.rank is None else a.rank, "rank", src.format(a.agency_code), a.agency_code, a.group)
+        top = w.rank(a.rank or 1, "rank", src.format(a.agency_code), a.agency_code, a.group)
     if len(first) == 1:
         pts, name = _points(w, first[0]), _name(first[0], w.lang)
-        head = w.t(f"Dẫn đầu là {name} với {pts} điểm", f"{name} leads with {pts} points")
+        head = w.t(
+            f"Dẫn đầu (hạng {top}) là {name} với {pts} điểm", f"{name} leads ({top}) with {pts} points"
+        )
     else:
         shown = _points(w, first[0])
         for a in first[1:]:
             _points(w, a)
         names = _join([_name(a, w.lang) for a in first], w.lang)
         head = w.t(
-            f"Đồng dẫn đầu là {names} với cùng {shown} điểm", f"{names} share the lead with {shown} points"
+            f"Đồng hạng {top}, dẫn đầu là {names} với cùng {shown} điểm",
+            f"{names} share the lead ({top}) with {shown} points",
         )
     follow = []
     for tied in others:

@@ -83,7 +83,7 @@ def test_sample_ranking_in_vietnamese_states_counts_leaders_movers_pillars_and_t
     narrative = write_narrative(ranking)
     text = narrative.text
     assert "Khối sở, ban, ngành – 6 sở, ngành: 4 Tốt, 1 Khá, 1 Trung bình, không có đơn vị Yếu." in text
-    assert "Dẫn đầu là Sở Khoa học và Công nghệ với 97,20 điểm" in text
+    assert "Dẫn đầu (hạng 1) là Sở Khoa học và Công nghệ với 97,20 điểm" in text
     assert "Sở Tài chính (hạng 2, 90,00 điểm) và Sở Nội vụ (hạng 2, 90,00 điểm)" in text  # a tie for 2nd
     assert "Sở Du lịch tăng từ hạng 6 lên hạng 4" in text
     assert "Sở Y tế giảm từ hạng 5 xuống hạng 6" in text
@@ -182,3 +182,19 @@ def test_every_stated_figure_is_recomputed_from_the_rows(ranking: RankingInput, 
     narrative = write_narrative(ranking, lang=lang)  # type: ignore[arg-type]
     assert_traceable(narrative, ranking)
     assert len(BANDS) == len(ranking.framework.bands)
+
+
+def test_leaders_sharing_first_place_are_said_to_share_rank_one() -> None:
+    """Hypothesis found it: two co-leaders and no other '1' in the text left the stated rank unseen."""
+    rows = [
+        agency(f"SBN{i}", f"Đơn vị SBN {i}", "SBN", rank, h, u)
+        for i, (rank, h, u) in enumerate([(3, 25.5, 30.0), (4, 10.0, 20.0), (4, 10.0, 20.0), (1, 25.5, 45.25),
+                                          (1, 25.5, 45.25)])  # fmt: skip
+    ]
+    period = PeriodInfo(code="2025", name_vi="Năm 2025", previous_code=None, previous_name_vi=None)
+    ranking = RankingInput(period=period, framework=FRAMEWORK, groups=GROUPS[:1], agencies=rows)
+    for lang in ("vi", "en"):
+        narrative = write_narrative(ranking, lang=lang)  # type: ignore[arg-type]
+        assert_traceable(narrative, ranking)
+    text = write_narrative(ranking).text
+    assert "Đồng hạng 1, dẫn đầu là Đơn vị SBN 3 và Đơn vị SBN 4 với cùng 70,75 điểm" in text

@@ -67,7 +67,7 @@ def test_the_decrees_parts_stand_in_order_with_their_diacritics(published: bytes
         "Căn cứ Luật Tổ chức chính quyền địa phương",
         "QUYẾT ĐỊNH:",
         "Điều 1.",
-        "Dẫn đầu là Sở Khoa học và Công nghệ với 97,20 điểm",
+        "Dẫn đầu (hạng 1) là Sở Khoa học và Công nghệ với 97,20 điểm",
         "Chỉ số 766 tháng 6/2026",
         "Điều 3.",
         "Nơi nhận:",

@@ -16,6 +16,7 @@ FAULT_ENV = "CHISO_FAULT_POINT"
 # Every point the code reaches, for the tests and docs/operations.md.
 POINTS = {
     "records.staged": "ingest: new Parquet files written to staging, nothing moved yet",
+    "records.clustered": "ingest: a file written sorted to staging (a bulk load: its first month of several)",
     "records.moved": "ingest: files moved into place and fsynced, the manifest not yet swapped",
     "records.swapped": "ingest: manifest swapped, old files not yet retired nor staging cleaned",
     "agencies.import.applied": "agency import: every row flushed to the database, not committed",

@@ -1,6 +1,7 @@
 """The Parquet record store: list, read and write its files atomically; monitoring records layer, files only.
 
-Layout and manifest: `chiso.monitoring.records.manifest`.
+Layout and manifest: `chiso.monitoring.records.manifest`. Every file is written sorted by agency in
+small row groups (`chiso.monitoring.records.clustering`), so a query on one agency skips most of it.
 
 Every live file has exactly `records.arrow_schema(kind)` and the live files of a kind hold at most one
 row per key (dossier_id, procedure_code, petition_id): latest state wins. Writers take a lock, write new
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 
 from chiso import faults
 from chiso.errors import Conflict, StoreUnavailable
+from chiso.monitoring.records.clustering import MonthSpill, key_range, write_clustered
 from chiso.monitoring.records.manifest import (
     MANIFEST,
     TRASH_AGE_S,
@@ -95,14 +97,6 @@ def read_records(
 # writing
 
 
-def _key_range(table: pa.Table, key: str) -> tuple[str | None, str | None]:
-    if table.num_rows == 0:
-        return None, None
-    mm = pc.min_max(table.column(key))
-    lo, hi = mm["min"].as_py(), mm["max"].as_py()
-    return (str(lo) if lo is not None else None, str(hi) if hi is not None else None)
-
-
 class StoreWriter:
     """One write transaction on the store: stage new files, drop old ones, commit atomically.
 
@@ -164,43 +158,39 @@ class StoreWriter:
             return None
         schema = arrow_schema(kind)
         table = table.select(schema.names).cast(schema)
-        self._counter += 1
-        name = f"part-{self.generation:08d}-{self._counter:05d}-{uuid.uuid4().hex[:8]}.parquet"
-        rel = f"{kind}/month={month}/{name}"
-        staged = self.staging / kind / f"month={month}" / name
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, staged, compression="zstd", row_group_size=1_000_000)
-        lo, hi = _key_range(table, record_type(kind).key)
+        rel, staged = self._new_name(kind, month)
+        write_clustered(table, staged, kind)
+        lo, hi = key_range(table, record_type(kind).key)
         part = PartFile(kind, month, rel, table.num_rows, lo, hi)
         self._added.append((part, staged))
         return part
 
     def add_batches(self, kind: RecordKind, month: str, batches: Iterable[pa.RecordBatch]) -> PartFile | None:
-        """Stage a stream of batches of one partition as one file, without holding them all in memory."""
+        """Stage a stream of batches of one partition as one file, holding one batch at a time
+        (then the partition once, to sort it by agency)."""
         schema = arrow_schema(kind)
-        key = record_type(kind).key
+        rel, staged = self._new_name(kind, month)
+        spill = MonthSpill(kind, staged)
+        try:
+            for batch in batches:
+                spill.write(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
+        finally:
+            spill.close()
+        spill.finish()
+        if not spill.rows:
+            return None
+        return self.stage(PartFile(kind, month, rel, spill.rows, spill.lo, spill.hi), staged)
+
+    def _new_name(self, kind: RecordKind, month: str, tag: str = "") -> tuple[str, Path]:
+        """Return a new part file's path in the store and where it is staged (its folder made)."""
         self._counter += 1
-        name = f"part-{self.generation:08d}-{self._counter:05d}-{uuid.uuid4().hex[:8]}.parquet"
-        rel = f"{kind}/month={month}/{name}"
+        name = f"part-{self.generation:08d}-{tag}{self._counter:05d}-{uuid.uuid4().hex[:8]}.parquet"
         staged = self.staging / kind / f"month={month}" / name
         staged.parent.mkdir(parents=True, exist_ok=True)
-        rows = 0
-        lo: str | None = None
-        hi: str | None = None
-        with pq.ParquetWriter(staged, schema, compression="zstd") as writer:
-            for batch in batches:
-                if batch.num_rows == 0:
-                    continue
-                table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
-                writer.write_table(table, row_group_size=1_000_000)
-                rows += table.num_rows
-                b_lo, b_hi = _key_range(table, key)
-                lo = b_lo if lo is None or (b_lo is not None and b_lo < lo) else lo
-                hi = b_hi if hi is None or (b_hi is not None and b_hi > hi) else hi
-        if rows == 0:
-            staged.unlink()
-            return None
-        part = PartFile(kind, month, rel, rows, lo, hi)
+        return f"{kind}/month={month}/{name}", staged
+
+    def stage(self, part: PartFile, staged: Path) -> PartFile:
+        """Add a file already written to this transaction's staging folder."""
         self._added.append((part, staged))
         return part
 
@@ -410,7 +400,7 @@ def bulk_load(
             for part in writer.live_parts(rtype.kind):
                 writer.remove(part)
         existing = writer.live_parts(rtype.kind)
-        writers: dict[str, tuple[pq.ParquetWriter, Path, str, list[str | None]]] = {}
+        spills: dict[str, tuple[MonthSpill, str]] = {}
         total = 0
         try:
             for batch in batches:
@@ -419,35 +409,27 @@ def bulk_load(
                 distinct = pc.unique(months).to_pylist()
                 for month in distinct:
                     part = table if len(distinct) == 1 else table.filter(pc.equal(months, month))
-                    if month not in writers:
-                        name = (
-                            f"part-{writer.generation:08d}-b{len(writers):04d}-{uuid.uuid4().hex[:8]}.parquet"
-                        )
-                        staged = writer.staging / rtype.kind / f"month={month}" / name
-                        staged.parent.mkdir(parents=True, exist_ok=True)
-                        pw = pq.ParquetWriter(staged, schema, compression="zstd")
-                        writers[month] = (pw, staged, f"{rtype.kind}/month={month}/{name}", [None, None])
-                    pw, _, _, rng = writers[month]
-                    pw.write_table(part, row_group_size=1_000_000)
-                    lo, hi = _key_range(part, rtype.key)
-                    rng[0] = lo if rng[0] is None or (lo is not None and lo < rng[0]) else rng[0]
-                    rng[1] = hi if rng[1] is None or (hi is not None and hi > rng[1]) else rng[1]
+                    if month not in spills:
+                        rel, staged = writer._new_name(rtype.kind, month, tag="b")
+                        spills[month] = (MonthSpill(rtype.kind, staged), rel)
+                    spills[month][0].write(part)
                     total += part.num_rows
         finally:
-            for pw, *_ in writers.values():
-                pw.close()
-        for month, (_, staged, rel, rng) in writers.items():
-            part_file = PartFile(
-                rtype.kind, month, rel, pq.ParquetFile(staged).metadata.num_rows, rng[0], rng[1]
-            )
+            for spill, _ in spills.values():
+                spill.close()
+        for month, (spill, rel) in spills.items():
+            part_file = PartFile(rtype.kind, month, rel, spill.rows, spill.lo, spill.hi)
             for old in existing:
                 if _ranges_overlap(old, part_file):
                     raise Conflict(
-                        f"Kho đã có {rtype.kind} với mã trùng khoảng {rng[0]}..{rng[1]}; dùng nạp thường",
-                        f"The store already holds {rtype.kind} whose keys overlap {rng[0]}..{rng[1]}; "
+                        f"Kho đã có {rtype.kind} với mã trùng khoảng {spill.lo}..{spill.hi}; dùng nạp thường",
+                        f"The store already holds {rtype.kind} whose keys overlap {spill.lo}..{spill.hi}; "
                         "ingest the records instead, or load with replace",
                     )
-            writer._added.append((part_file, staged))
+        for month, (spill, rel) in sorted(spills.items()):  # one month in memory at a time
+            spill.finish()
+            if spill.rows:
+                writer.stage(PartFile(rtype.kind, month, rel, spill.rows, spill.lo, spill.hi), spill.final)
         writer.commit()
     return total
 

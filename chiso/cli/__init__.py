@@ -62,11 +62,15 @@ def init_command() -> None:
 
 
 def _warm_scorecards() -> None:
-    """Build the published scorecards' figures once, so the first visitor does not wait for them."""
+    """Build the published scorecards' figures and this period's drill-down cubes once, so the first
+    visitor does not wait for them."""
+    from chiso.flows import drill766_cube  # DuckDB and Ibis: loaded by `serve`, never by `--help`
+
     try:
         scorecard.warm_published()
+        drill766_cube.warm_current()
     except Exception as exc:  # a warm-up that fails costs only speed: the page builds on demand
-        console.print(f"chiso: bỏ qua làm nóng phiếu điểm / scorecard warm-up skipped: {exc}")
+        console.print(f"chiso: bỏ qua làm nóng trước / warm-up skipped: {exc}")
 
 
 @app.command("serve")

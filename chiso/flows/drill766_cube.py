@@ -26,7 +26,7 @@ from chiso.flows.live import agency_table, local_now, manifest_stamp
 from chiso.frameworks import load_framework
 from chiso.monitoring.drilldown import AgencyQueries, records_of_period
 from chiso.monitoring.live import pick_period, with_data
-from chiso.monitoring.periods import Period
+from chiso.monitoring.periods import Period, bucket_of
 from chiso.monitoring.runner import compute_from_store
 from chiso.monitoring.score766 import FRAMEWORK_ID, score_values
 
@@ -206,3 +206,17 @@ def get_cube(period_text: str | None, *, url: str | None = None) -> DrillCube:
     period = pick_period(period_text, now=local_now())
     settings = get_settings()
     return CUBES.get(period, data_dir=settings.data_dir, url=url or settings.database_url)
+
+
+def warm_current(*, url: str | None = None) -> list[str]:
+    """Build this month's, quarter's and year's cubes before the first leader asks for them.
+
+    At national scale a cube takes seconds of CPU (tens of seconds of wall on a busy machine), so
+    `chiso serve` runs this once in the background; later changes refresh the kept cubes behind.
+    Returns the periods built.
+    """
+    today = local_now().date()
+    labels = [bucket_of(today, kind).label for kind in ("month", "quarter", "year")]
+    for label in labels:
+        get_cube(label, url=url)
+    return labels

@@ -110,3 +110,18 @@ def test_unknown_group_agency_or_metric_is_not_found(client: TestClient, period:
     for path in ("/api/monitoring/drill/NOPE", "/api/monitoring/drill/TIMELINESS_GROUP/WT.NOPE",
                  "/api/monitoring/drill/PAYMENT/WT.SNV/TIMELINESS"):  # fmt: skip
         assert client.get(f"{path}?period={period}").status_code in (401, 403, 404), path
+
+
+def test_the_serve_warm_up_builds_this_months_quarters_and_years_cubes(
+    client: TestClient, period: str
+) -> None:
+    from chiso.flows.drill766_cube import get_cube, warm_current
+    from chiso.monitoring.periods import bucket_of
+
+    today = local_now().date()
+    labels = warm_current()
+    assert labels == [bucket_of(today, k).label for k in ("month", "quarter", "year")]
+    kept = {key[2]: slot.cube for key, slot in CUBES._slots.items()}
+    assert all(kept.get(label) is not None for label in labels), "each cube is kept"
+    year = get_cube(labels[2])
+    assert year is kept[labels[2]], "the first leader reads the warm cube"

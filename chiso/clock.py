@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -132,29 +132,23 @@ def parse_wall_time(text: str | None, *, end_of_day: bool = True) -> datetime | 
         return None
 
 
-def _typed_day(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    if not value.strip():
-        return None
-    day = parse_day(value)
-    if day is None:
-        raise ValueError(f"Ngày '{value}' phải viết dd/mm/yyyy / write the date as dd/mm/yyyy")
-    return day
+def _typed(parse: Callable[[str], object], shape: str) -> BeforeValidator:
+    """A pydantic pre-validator: blank is None, typed text is parsed, anything else passes through."""
 
+    def before(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        parsed = parse(value)
+        if parsed is None:
+            raise ValueError(f"Ngày '{value}' phải viết {shape} / write the date as {shape}")
+        return parsed
 
-def _typed_wall_time(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    if not value.strip():
-        return None
-    moment = parse_wall_time(value)
-    if moment is None:
-        raise ValueError(f"Thời điểm '{value}' phải viết dd/mm/yyyy hh:mm / write it as dd/mm/yyyy hh:mm")
-    return moment
+    return BeforeValidator(before)
 
 
 #: A date field a person types in a form: dd/mm/yyyy (or ISO).
-TypedDay = Annotated[date, BeforeValidator(_typed_day)]
+TypedDay = Annotated[date, _typed(parse_day, DAY_HINT)]
 #: A province wall time a person types: dd/mm/yyyy [hh:mm] (or ISO); a bare day means 17:00.
-TypedWallTime = Annotated[datetime, BeforeValidator(_typed_wall_time)]
+TypedWallTime = Annotated[datetime, _typed(parse_wall_time, f"{DAY_HINT} hh:mm")]

@@ -101,8 +101,12 @@ def preview_ranking(
     actor: Actor,
     group: str | None = None,
     require_approved: bool = True,
+    with_intervals: bool = True,
 ) -> Ranking:
-    """Compute the ranking that `publish_period` would publish, without storing it (revision 0)."""
+    """Compute the ranking that `publish_period` would publish, without storing it (revision 0).
+
+    `with_intervals=False` skips the rank intervals (seconds of Monte Carlo) for a quick look.
+    """
     run = score_period(session, period_code=period_code, actor=actor, require_approved=require_approved)
     return publication.ranking_from_table(
         session,
@@ -114,7 +118,7 @@ def preview_ranking(
         reason="preview",
         framework_id=run.result.framework_id,
         framework_version=run.result.framework_version,
-        intervals=_intervals(run),
+        intervals=_intervals(run) if with_intervals else None,
     )
 
 

@@ -22,7 +22,7 @@ from chiso.assessment.schemas import Ranking, RankingRow
 from chiso.errors import InvalidInput, NotFound, Problem
 from chiso.flows import computed
 from chiso.flows import followup_notices as notices
-from chiso.flows.scoring import score_period
+from chiso.flows.scoring import preview_ranking
 from chiso.followup.messages import Message
 from chiso.followup.notify import notify, recipients_of
 from chiso.store.models import Agency
@@ -195,19 +195,13 @@ def ranking_board(
         published_revision=last.revision if last else None,
     )
     try:
-        run = score_period(session, period_code=period_code, actor=actor, require_approved=False)
-        board.ranking = (
-            publication.ranking_from_table(  # no rank intervals: they cost seconds, not needed here
-                session,
-                period=run.period,
-                table=run.result.table,
-                group=group,
-                revision=0,
-                published_at=None,
-                reason="preview",
-                framework_id=run.result.framework_id,
-                framework_version=run.result.framework_version,
-            )
+        board.ranking = preview_ranking(  # no rank intervals: they cost seconds, not needed here
+            session,
+            period_code=period_code,
+            actor=actor,
+            group=group,
+            require_approved=False,
+            with_intervals=False,
         )
     except InvalidInput as exc:  # nothing typed yet: the page says so instead of failing
         board.note_vi, board.note_en = exc.message_vi, exc.message_en

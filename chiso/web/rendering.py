@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -79,28 +79,26 @@ register_messages(
      "Giải trình": "Requests", "Kế hoạch": "Action plans",
      "Ý kiến, phúc khảo": "Replies and appeals", "Bộ chỉ số": "Frameworks"}
 )  # fmt: skip
-def _typed_day(value: object) -> str:
-    """A date as a person types it in a form (dd/mm/yyyy); text the person typed comes back unchanged."""
+def _as_typed(value: object, shape: str, parse: Callable[[str], date]) -> str:
+    """A date or time as a person types it in a form (`shape`, province time); typed text comes back
+    unchanged, so a refused form shows what was written."""
     if isinstance(value, datetime):
-        return f"{to_local(value):%d/%m/%Y}"
+        value = to_local(value)
     if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
+        return format(value, shape)
     text = "" if value is None else str(value)
     try:
-        return f"{date.fromisoformat(text):%d/%m/%Y}"
+        return format(parse(text), shape)
     except ValueError:
         return text
+
+
+def _typed_day(value: object) -> str:
+    return _as_typed(value, "%d/%m/%Y", date.fromisoformat)
 
 
 def _typed_time(value: object) -> str:
-    """A wall time as typed in a form (dd/mm/yyyy hh:mm, province time); typed text comes back unchanged."""
-    if isinstance(value, datetime):
-        return f"{to_local(value):%d/%m/%Y %H:%M}"
-    text = "" if value is None else str(value)
-    try:
-        return f"{datetime.fromisoformat(text):%d/%m/%Y %H:%M}"
-    except ValueError:
-        return text
+    return _as_typed(value, "%d/%m/%Y %H:%M", datetime.fromisoformat)
 
 
 env.filters["typed_day"] = _typed_day

@@ -272,6 +272,14 @@ IMPORTS = {
     "chiso-again": ["chiso.monitoring.runner"],
     "floor": ["duckdb", "chiso.monitoring.records.store"],
     "pandas": ["pandas", "numpy"],
+    # the ingest and the board run in the server (or its worker): Ibis's SQL compilers and sqlglot's
+    # DuckDB dialect are loaded there long before a push arrives (~0.35 s in a fresh process)
+    "incremental": [
+        "chiso.monitoring.runner",
+        "chiso.monitoring.ingest",
+        "ibis.backends.sql.compilers",
+        "sqlglot.dialects.duckdb",
+    ],
 }
 
 

@@ -1,0 +1,144 @@
+"""indicators: the province's indicator catalogue, reported values, targets and dashboards
+
+Revision ID: 0015_indicators
+Revises: 0014_framework_paths
+Create Date: 2026-12-03 09:00:43.583738
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0015_indicators'
+down_revision = '0014_framework_paths'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('dashboards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('title_vi', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('sharing', sa.String(length=10), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboards')),
+    sa.UniqueConstraint('slug', name=op.f('uq_dashboards_slug'))
+    )
+    op.create_table('indicator_folders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name_vi', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_folders')),
+    sa.UniqueConstraint('code', name=op.f('uq_indicator_folders_code'))
+    )
+    op.create_table('indicator_targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('indicator_code', sa.String(length=40), nullable=False),
+    sa.Column('unit_code', sa.String(length=40), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_targets')),
+    sa.UniqueConstraint('indicator_code', 'unit_code', 'year', name='uq_indicator_targets_key')
+    )
+    with op.batch_alter_table('indicator_targets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicator_targets_indicator_code'), ['indicator_code'], unique=False)
+
+    op.create_table('indicator_values',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('indicator_code', sa.String(length=40), nullable=False),
+    sa.Column('unit_code', sa.String(length=40), nullable=False),
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=True),
+    sa.Column('entered_by', sa.String(length=100), nullable=False),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('approved_by', sa.String(length=100), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_values')),
+    sa.UniqueConstraint('indicator_code', 'unit_code', 'period', name='uq_indicator_values_key')
+    )
+    with op.batch_alter_table('indicator_values', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicator_values_indicator_code'), ['indicator_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_indicator_values_period'), ['period'], unique=False)
+        batch_op.create_index(batch_op.f('ix_indicator_values_unit_code'), ['unit_code'], unique=False)
+
+    op.create_table('indicators',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name_vi', sa.String(length=300), nullable=False),
+    sa.Column('name_en', sa.String(length=300), nullable=True),
+    sa.Column('folder_code', sa.String(length=40), nullable=True),
+    sa.Column('definition', sa.Text(), nullable=True),
+    sa.Column('legal_basis', sa.String(length=500), nullable=True),
+    sa.Column('unit', sa.String(length=40), nullable=True),
+    sa.Column('value_type', sa.String(length=10), nullable=False),
+    sa.Column('period_type', sa.String(length=10), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('aggregation', sa.String(length=10), nullable=False),
+    sa.Column('weight_code', sa.String(length=40), nullable=True),
+    sa.Column('owner_agency_code', sa.String(length=40), nullable=True),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('metric_code', sa.String(length=80), nullable=True),
+    sa.Column('formula', sa.String(length=1000), nullable=True),
+    sa.Column('min_value', sa.Float(), nullable=True),
+    sa.Column('max_value', sa.Float(), nullable=True),
+    sa.Column('higher_is_better', sa.Boolean(), nullable=False),
+    sa.Column('outlier_sd', sa.Float(), nullable=True),
+    sa.Column('needs_approval', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicators')),
+    sa.UniqueConstraint('code', name=op.f('uq_indicators_code'))
+    )
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicators_folder_code'), ['folder_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_indicators_owner_agency_code'), ['owner_agency_code'], unique=False)
+
+    op.create_table('dashboard_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dashboard_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('saved_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['dashboard_id'], ['dashboards.id'], name=op.f('fk_dashboard_versions_dashboard_id_dashboards'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboard_versions')),
+    sa.UniqueConstraint('dashboard_id', 'version', name='uq_dashboard_versions_key')
+    )
+    with op.batch_alter_table('dashboard_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dashboard_versions_dashboard_id'), ['dashboard_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('dashboard_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dashboard_versions_dashboard_id'))
+
+    op.drop_table('dashboard_versions')
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicators_owner_agency_code'))
+        batch_op.drop_index(batch_op.f('ix_indicators_folder_code'))
+
+    op.drop_table('indicators')
+    with op.batch_alter_table('indicator_values', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_values_unit_code'))
+        batch_op.drop_index(batch_op.f('ix_indicator_values_period'))
+        batch_op.drop_index(batch_op.f('ix_indicator_values_indicator_code'))
+
+    op.drop_table('indicator_values')
+    with op.batch_alter_table('indicator_targets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_targets_indicator_code'))
+
+    op.drop_table('indicator_targets')
+    op.drop_table('indicator_folders')
+    op.drop_table('dashboards')

@@ -196,3 +196,20 @@ register_action("view-dashboard", ("secretariat", "leader"), "Xem bảng điều
 # drilldown: the dossiers behind a live 766 rate (chiso/web/routes/drill.py); the levels above are public.
 register_action("view-dossier-drilldown", STAFF, "Xem thủ tục và hồ sơ đứng sau một tỷ lệ 766",
                 "See the procedures and dossiers behind a 766 rate")  # fmt: skip
+
+# The province's indicator catalogue, reported values and dashboards (issue 18). Who may open one
+# dashboard is also decided per dashboard (its sharing: roles or public) in chiso.indicators.dashboards.
+register_action("view-indicators", STAFF, "Xem danh mục chỉ tiêu và số liệu đã báo cáo",
+                "See the indicator catalogue and reported values")  # fmt: skip
+register_action("edit-indicators", ("secretariat",),
+                "Thêm, sửa, nhập/xuất danh mục chỉ tiêu và chỉ tiêu kế hoạch",
+                "Add, edit, import and export the indicator catalogue and its targets")  # fmt: skip
+register_action("enter-indicator-values", ("secretariat", "reporter"),
+                "Nhập số liệu chỉ tiêu (của sở, ngành mình) theo kỳ, bằng biểu mẫu hoặc tệp Excel",
+                "Enter indicator values (one's own department's) per period, in a form or Excel")  # fmt: skip
+register_action("approve-indicator-values", ("secretariat", "leader"), "Phê duyệt số liệu chỉ tiêu đã nhập",
+                "Approve entered indicator values")  # fmt: skip
+register_action("view-dashboards", EVERYONE, "Xem bảng điều khiển (theo quyền chia sẻ của từng bảng)",
+                "Open dashboards (as each dashboard is shared)")  # fmt: skip
+register_action("edit-dashboards", ("secretariat",), "Dựng, sửa, chia sẻ bảng điều khiển",
+                "Build, edit and share dashboards")  # fmt: skip

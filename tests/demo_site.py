@@ -30,3 +30,12 @@ def demo_env(template: Path, target: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
     env["CHISO_DATA_DIR"] = str(target)
     return env
+
+
+def nav_link(page, href: str):  # type: ignore[no-untyped-def]
+    """Return the main menu's link to `href`, opening its drop-down group first when it is in one."""
+    link = page.locator(f"header.site nav a[href='{href}']")
+    group = page.locator("header.site nav details", has=page.locator(f"a[href='{href}']"))
+    if group.count() and not group.first.evaluate("d => d.open"):
+        group.first.locator("summary").click()
+    return link

@@ -42,42 +42,72 @@ env = Environment(
 
 @dataclass(frozen=True)
 class NavItem:
-    """One link of the main navigation, shown to roles allowed to perform `action`."""
+    """One link of the main navigation, shown to roles allowed to perform `action`, in a menu `group`."""
 
     label_vi: str
     href: str
     action: str
+    group: str = ""  # "" stands alone; a group is one drop-down menu when a role sees many links
 
+
+# The menus, in the order they are shown (Vietnamese label; English in the messages below).
+NAV_GROUPS = ("Điều hành", "Đánh giá", "Theo dõi, chỉ tiêu", "Danh mục, quản trị")
+# A role that sees more links than this gets the menus (the secretariat sees over twenty); fewer stay flat.
+NAV_FLAT_MAX = 9
 
 # The main navigation, in the order it is shown; each link only for roles allowed its action.
 NAV: list[NavItem] = [
     NavItem("Trang chủ", "/", "view-home"),
-    NavItem("Bảng điều hành", "/dashboard", "view-dashboard"),
-    NavItem("Đơn vị hành chính", "/units", "view-units"),
-    NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies"),
-    NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies"),
-    NavItem("Kỳ đánh giá", "/assessment", "view-assessment"),
-    NavItem("Thẩm định", "/assessment/review", "review-submission"),
-    NavItem("Ý kiến, phúc khảo", "/appeals", "view-appeals"),
-    NavItem("Bộ chỉ số", "/frameworks", "view-frameworks"),
-    NavItem("Xếp hạng", "/rankings", "view-rankings"),
-    NavItem("Nhật ký", "/audit", "view-audit"),
-    NavItem("Người dùng", "/users", "manage-users"),
-    NavItem("Giám sát 766", "/monitoring/live", "view-monitoring"),
-    NavItem("Bản đồ", "/map", "view-map"),
-    NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal"),
-    NavItem("Chỉ tiêu", "/targets", "view-followup"),
-    NavItem("Cảnh báo", "/alerts", "view-followup"),
-    NavItem("Giải trình", "/requests", "view-followup"),
-    NavItem("Kế hoạch", "/plans", "view-followup"),
-    NavItem("Tài liệu API", "/api/docs", "view-api-docs"),
+    NavItem("Bảng điều hành", "/dashboard", "view-dashboard", "Điều hành"),
+    NavItem("Giám sát 766", "/monitoring/live", "view-monitoring", "Điều hành"),
+    NavItem("Bản đồ", "/map", "view-map", "Điều hành"),
+    NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal", "Điều hành"),
+    NavItem("Kỳ đánh giá", "/assessment", "view-assessment", "Đánh giá"),
+    NavItem("Thẩm định", "/assessment/review", "review-submission", "Đánh giá"),
+    NavItem("Ý kiến, phúc khảo", "/appeals", "view-appeals", "Đánh giá"),
+    NavItem("Bộ chỉ số", "/frameworks", "view-frameworks", "Đánh giá"),
+    NavItem("Xếp hạng", "/rankings", "view-rankings", "Đánh giá"),
+    NavItem("Chỉ tiêu", "/targets", "view-followup", "Theo dõi, chỉ tiêu"),
+    NavItem("Cảnh báo", "/alerts", "view-followup", "Theo dõi, chỉ tiêu"),
+    NavItem("Giải trình", "/requests", "view-followup", "Theo dõi, chỉ tiêu"),
+    NavItem("Kế hoạch", "/plans", "view-followup", "Theo dõi, chỉ tiêu"),
+    NavItem("Đơn vị hành chính", "/units", "view-units", "Danh mục, quản trị"),
+    NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies", "Danh mục, quản trị"),
+    NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies", "Danh mục, quản trị"),
+    NavItem("Người dùng", "/users", "manage-users", "Danh mục, quản trị"),
+    NavItem("Nhật ký", "/audit", "view-audit", "Danh mục, quản trị"),
+    NavItem("Tài liệu API", "/api/docs", "view-api-docs", "Danh mục, quản trị"),
 ]
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    """What the header draws: one link alone (`label` empty) or a drop-down menu of links."""
+
+    label_vi: str
+    items: list[NavItem]
+
+
+def nav_menus(items: list[NavItem]) -> list[NavMenu]:
+    """Group the links a viewer may follow: flat for a short list, else by NAV_GROUPS in their order."""
+    if len(items) <= NAV_FLAT_MAX:
+        return [NavMenu("", [item]) for item in items]
+    menus = [NavMenu("", [item]) for item in items if not item.group]
+    for group in NAV_GROUPS:
+        members = [item for item in items if item.group == group]
+        if members:
+            menus.append(NavMenu(group, members))
+    return menus
+
+
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",
      "Nhật ký": "Audit log", "Giám sát 766": "Live 766 monitor",
      "Đối soát Cổng DVC": "Portal reconciliation", "Chỉ tiêu": "Targets", "Cảnh báo": "Alerts",
      "Giải trình": "Requests", "Kế hoạch": "Action plans",
-     "Ý kiến, phúc khảo": "Replies and appeals", "Bộ chỉ số": "Frameworks"}
+     "Ý kiến, phúc khảo": "Replies and appeals", "Bộ chỉ số": "Frameworks",
+     "Điều hành": "Steering", "Đánh giá": "Assessment", "Theo dõi, chỉ tiêu": "Follow-up, indicators",
+     "Danh mục, quản trị": "Registers, administration"}
 )  # fmt: skip
 def _as_typed(value: object, shape: str, parse: Callable[[str], date]) -> str:
     """A date or time as a person types it in a form (`shape`, province time); typed text comes back
@@ -163,7 +193,8 @@ def base_context(request: Request) -> dict[str, Any]:
         "lang": lang,
         "_": _,
         "csrf_token": viewer.csrf_token,
-        "nav": [item for item in NAV if viewer.can(item.action)],
+        "nav": (nav := [item for item in NAV if viewer.can(item.action)]),
+        "nav_menus": nav_menus(nav),
         "url_with": lambda path=None, **kw: url_with(request, path, **kw),
         "fmt_date": lambda value: _fmt_date(value, lang),
         "role_label": lambda role: _(ROLE_LABELS.get(role, role)),

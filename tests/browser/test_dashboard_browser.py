@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, nav_link
 
 from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
@@ -64,7 +64,7 @@ def test_the_leader_lands_on_figures_and_uses_the_dashboard(
     page.screenshot(path=str(SCREENSHOTS / f"home-leader-{width}.png"), full_page=True)
 
     with page.expect_navigation():
-        page.locator("nav a[href='/dashboard']").click()
+        nav_link(page, "/dashboard").click()
     assert page.url.endswith("/dashboard")
     assert "Bảng điều hành" in page.locator("h1").inner_text()
     charts = page.locator("figure.chart svg")

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from demo_site import demo_env
+from demo_site import demo_env, nav_link
 
 from chiso.accounts.demo import DEMO_LOGINS
 from chiso.web.launch import served
@@ -63,7 +63,7 @@ def test_each_demo_role_logs_in_and_sees_the_agency_list(
     assert username not in page.url  # type: ignore[attr-defined]
     header = page.inner_text("header.site")  # type: ignore[attr-defined]
     assert "Đăng xuất" in header
-    page.click("nav >> text=Cơ quan, đơn vị")  # type: ignore[attr-defined]
+    nav_link(page, "/agencies").click()
     page.wait_for_selector("table.agencies tbody tr")  # type: ignore[attr-defined]
     rows = page.locator("table.agencies tbody tr").count()  # type: ignore[attr-defined]
     assert rows > 10

@@ -404,3 +404,15 @@
     row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
   }
 })();
+
+// The grouped menu: one drop-down open at a time; a click elsewhere or Escape closes it.
+(() => {
+  const menus = [...document.querySelectorAll("nav .navmenu details")];
+  if (!menus.length) return;
+  const closeAll = (except) => menus.forEach((d) => { if (d !== except) d.open = false; });
+  menus.forEach((d) => d.addEventListener("toggle", () => { if (d.open) closeAll(d); }));
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("nav .navmenu")) closeAll(null);
+  });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeAll(null); });
+})();

@@ -109,6 +109,8 @@ register_messages(
      "Điều hành": "Steering", "Đánh giá": "Assessment", "Theo dõi, chỉ tiêu": "Follow-up, indicators",
      "Danh mục, quản trị": "Registers, administration"}
 )  # fmt: skip
+
+
 def _as_typed(value: object, shape: str, parse: Callable[[str], date]) -> str:
     """A date or time as a person types it in a form (`shape`, province time); typed text comes back
     unchanged, so a refused form shows what was written."""

@@ -16,7 +16,9 @@ def _links(html: str) -> list[str]:
     return re.findall(r'<a href="([^"]+)"', nav)
 
 
-def test_every_link_a_role_may_follow_is_in_its_menu_once(client: TestClient, login: Callable[[str], str]) -> None:
+def test_every_link_a_role_may_follow_is_in_its_menu_once(
+    client: TestClient, login: Callable[[str], str]
+) -> None:
     for role in ("secretariat", "leader", "reporter", "assessor"):
         login(role)
         html = client.get("/agencies").text

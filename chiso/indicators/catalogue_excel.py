@@ -241,23 +241,9 @@ def _read_folders(sheet: Sheet | None, filename: str) -> tuple[list[FolderIn], l
     return found, problems
 
 
-def read_catalogue(
-    data: bytes, *, filename: str, existing: Mapping[str, Mapping[str, Any]] | None = None
-) -> tuple[list[FolderIn], list[tuple[int, IndicatorIn]], dict[int, str]]:
-    """Read a catalogue workbook into folders and (sheet row, indicator) pairs, checked cell by cell.
-
-    Args:
-        data: the .xlsx bytes.
-        filename: the name used in messages.
-        existing: the catalogue's current entries by code; a column the sheet leaves out keeps their value.
-
-    Returns:
-        The folders, the indicators with their sheet rows, and the indicator sheet's columns by index.
-
-    Raises:
-        InvalidInput: not a workbook, no indicator sheet, a missing or unknown column, or bad cells,
-            every one named by file, row and column.
-    """
+def _read(
+    data: bytes, filename: str, existing: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[FolderIn], list[tuple[int, IndicatorIn]], dict[int, str], list[Problem]]:
     sheets = read_sheets(data, names=(INDICATOR_SHEET, FOLDER_SHEET), label=filename)
     sheet = sheets.get(INDICATOR_SHEET)
     if sheet is None:
@@ -272,15 +258,36 @@ def read_catalogue(
     for number, cells in _rows(sheet, columns):
         clean = {k: _cell(k, v, strings=STRING_FIELDS) for k, v in cells.items()}
         clean = {k: v for k, v in clean.items() if v is not None or k in NULLABLE}
-        base = dict((existing or {}).get(str(clean.get("code")), {}))
+        base = dict(existing.get(str(clean.get("code")), {}))
         base = {k: v for k, v in base.items() if k not in columns.values()}
         try:
             found.append((number, IndicatorIn(**{**base, **clean})))
         except ValidationError as exc:
             problems += _validation_problems(exc, lambda name, n=number: _where(filename, n, columns, name))
+    return folders, found, columns, problems
+
+
+def read_catalogue(
+    data: bytes, *, filename: str, existing: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[list[FolderIn], list[tuple[int, IndicatorIn]]]:
+    """Read a catalogue workbook into folders and (sheet row, indicator) pairs, checked cell by cell.
+
+    Args:
+        data: the .xlsx bytes.
+        filename: the name used in messages.
+        existing: the catalogue's current entries by code; a column the sheet leaves out keeps their value.
+
+    Returns:
+        The folders and the indicators with their sheet rows.
+
+    Raises:
+        InvalidInput: not a workbook, no indicator sheet, a missing or unknown column, or bad cells,
+            every one named by file, row and column.
+    """
+    folders, found, _, problems = _read(data, filename, existing or {})
     if problems:
         raise _refused(filename, problems)
-    return folders, found, columns
+    return folders, found
 
 
 def _file_problems(
@@ -336,12 +343,12 @@ def import_catalogue(
     """
     existing = {row.code: row for row in catalogue.all_indicators(session)}
     current = {code: catalogue.indicator_dict(row) for code, row in existing.items()}
-    folders, rows, columns = read_catalogue(data, filename=filename, existing=current)
+    folders, rows, columns, problems = _read(data, filename, current)
     owners = [item.owner_agency_code or "" for _, item in rows]
     context = catalogue.load_context(session, owners=owners)
     context.folders |= {f.code for f in folders}
     context.formulas.update({item.code: item.formula for _, item in rows})
-    problems = _file_problems(folders, rows, columns, context, filename)
+    problems += _file_problems(folders, rows, columns, context, filename)
     if problems:
         raise _refused(filename, problems)
     known_folders = {f.code: f for f in catalogue.list_folders(session)}

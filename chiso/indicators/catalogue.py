@@ -416,10 +416,8 @@ def _matches(row: Indicator, words: list[str]) -> bool:
     return all(word in text for word in words)
 
 
-def list_indicators(
-    session: Session, *, filters: CatalogueFilters, page: int = 1, per_page: int = PER_PAGE
-) -> CataloguePage:
-    """Return one page of the catalogue narrowed by the filters; search ignores accents and case.
+def find_indicators(session: Session, *, filters: CatalogueFilters) -> list[Indicator]:
+    """Return every indicator the filters match, by folder then code; search ignores accents and case.
 
     Exact filters run in SQL; the words of `q` are matched (accent-folded) against code, names and unit.
     """
@@ -438,8 +436,14 @@ def list_indicators(
         query = query.where(Indicator.active.is_(filters.active))
     rows = list(session.scalars(query))
     words = fold(filters.q or "").split()
-    if words:
-        rows = [r for r in rows if _matches(r, words)]
+    return [r for r in rows if _matches(r, words)] if words else rows
+
+
+def list_indicators(
+    session: Session, *, filters: CatalogueFilters, page: int = 1, per_page: int = PER_PAGE
+) -> CataloguePage:
+    """Return one page of the indicators the filters match (`find_indicators`), with folders and owners."""
+    rows = find_indicators(session, filters=filters)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     pages = max(1, -(-len(rows) // per_page))
     page = max(1, min(page, pages))

@@ -35,7 +35,9 @@ def small_catalogue(session: Session) -> None:
     """The pinned demo's online-services corner: two counts, their formula share, a weighted rate."""
     add_agency(session)
     for position, (code, name) in enumerate(FOLDERS.items()):
-        catalogue.save_folder(session, data=FolderIn(code=code, name_vi=name, position=position), actor=SYSTEM)
+        catalogue.save_folder(
+            session, data=FolderIn(code=code, name_vi=name, position=position), actor=SYSTEM
+        )
     rows = [
         entry("DVC_HS_TONG", name_vi="Tổng số hồ sơ tiếp nhận", unit="hồ sơ", period_type="month",
               level="commune", folder_code="DICH_VU_CONG", owner_agency_code=OWNER),

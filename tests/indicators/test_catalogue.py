@@ -92,7 +92,9 @@ def test_update_audits_each_changed_field_and_keeps_the_code(db: Session) -> Non
         ("unit", "hộ", None),
     }
     catalogue.update_indicator(db, code="HT_SO_HO", data=changed, actor=SYSTEM)
-    assert len([a for a in _audit(db, "HT_SO_HO") if a.action == "indicator.update"]) == 2  # no change, no entry
+    assert (
+        len([a for a in _audit(db, "HT_SO_HO") if a.action == "indicator.update"]) == 2
+    )  # no change, no entry
     with pytest.raises(InvalidInput) as exc:
         catalogue.update_indicator(db, code="HT_SO_HO", data=entry("HT_HO"), actor=SYSTEM)
     assert _fields(exc) == ["code"]
@@ -185,8 +187,12 @@ def test_search_filters_and_pages_over_a_thousand_indicators(db: Session) -> Non
     assert found.total == 400 and all("đường truyền" in r.name_vi for r in found.items)
     narrowed = CatalogueFilters(q="truyen", folder="HA_TANG_CNTT", period_type="year", active=True)
     rows = catalogue.list_indicators(db, filters=narrowed, per_page=1000).items
-    assert rows and all(r.folder_code == "HA_TANG_CNTT" and r.period_type == "year" and r.active for r in rows)
-    owned = catalogue.list_indicators(db, filters=CatalogueFilters(owner=OWNER, level="commune"), per_page=500)
+    assert rows and all(
+        r.folder_code == "HA_TANG_CNTT" and r.period_type == "year" and r.active for r in rows
+    )
+    owned = catalogue.list_indicators(
+        db, filters=CatalogueFilters(owner=OWNER, level="commune"), per_page=500
+    )
     assert owned.total == 240 + 2 and owned.items[0].owner_name == "Sở Thông tin và Truyền thông"
     formulas = catalogue.list_indicators(db, filters=CatalogueFilters(source="formula"))
     assert [r.code for r in formulas.items] == ["DVC_TL_TRUC_TUYEN"]

@@ -22,7 +22,9 @@ from chiso.store.models.audit import AuditEntry
 from chiso.store.models.indicators import Indicator, IndicatorFolder
 
 
-def _book(rows: list[dict[str, Any]], folders: list[dict[str, Any]] | None = None, header: Any = None) -> bytes:
+def _book(
+    rows: list[dict[str, Any]], folders: list[dict[str, Any]] | None = None, header: Any = None
+) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "chi_tieu"
@@ -41,7 +43,9 @@ def _book(rows: list[dict[str, Any]], folders: list[dict[str, Any]] | None = Non
 
 
 def _import(db: Session, data: bytes, *, dry_run: bool = False) -> catalogue_excel.ImportReport:
-    return catalogue_excel.import_catalogue(db, data=data, filename="danh-muc.xlsx", dry_run=dry_run, actor=SYSTEM)
+    return catalogue_excel.import_catalogue(
+        db, data=data, filename="danh-muc.xlsx", dry_run=dry_run, actor=SYSTEM
+    )
 
 
 def test_template_has_the_columns_folders_and_help() -> None:
@@ -61,7 +65,9 @@ def test_export_imports_back_unchanged(db: Session) -> None:
     assert report.folders_created == report.folders_updated == []
     before = db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
     _import(db, exported)
-    assert db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)) == before  # nothing audited
+    assert (
+        db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)) == before
+    )  # nothing audited
     assert catalogue_excel.export_catalogue(db) == exported
 
 
@@ -132,7 +138,9 @@ def test_unknown_columns_missing_sheet_and_not_a_workbook_are_refused(db: Sessio
 def test_folder_sheet_problems_name_the_sheet(db: Session) -> None:
     with pytest.raises(InvalidInput) as exc:
         _import(db, _book([], [{"code": "sai", "name_vi": "Sai"}]))
-    assert [(p.file, p.row, p.column) for p in exc.value.problems] == [("danh-muc.xlsx / thu_muc", 2, "A (code)")]
+    assert [(p.file, p.row, p.column) for p in exc.value.problems] == [
+        ("danh-muc.xlsx / thu_muc", 2, "A (code)")
+    ]
 
 
 def test_text_that_looks_like_a_formula_stays_text(db: Session) -> None:
@@ -141,7 +149,9 @@ def test_text_that_looks_like_a_formula_stays_text(db: Session) -> None:
     changed = IndicatorIn(**{**row, "definition": '=HYPERLINK("http://x", "bam")', "unit": "+hộ"})
     catalogue.update_indicator(db, code="HT_SO_HO", data=changed, actor=SYSTEM)
     book = openpyxl.load_workbook(io.BytesIO(catalogue_excel.export_catalogue(db)))
-    cells = [c for row in book["chi_tieu"].iter_rows() for c in row if c.value and str(c.value).startswith("=")]
+    cells = [
+        c for row in book["chi_tieu"].iter_rows() for c in row if c.value and str(c.value).startswith("=")
+    ]
     assert cells and all(c.data_type == "s" for c in cells)
     assert _import(db, catalogue_excel.export_catalogue(db), dry_run=True).updated == []
 
@@ -154,28 +164,39 @@ NUMBER = st.one_of(st.none(), st.integers(-(10**9), 10**9).map(lambda n: n / 100
 
 @st.composite
 def catalogues(draw: st.DrawFn) -> list[IndicatorIn]:
-    codes = draw(st.lists(st.from_regex(r"[A-Z][A-Z0-9_]{1,12}", fullmatch=True), min_size=1, max_size=6, unique=True))
+    codes = draw(
+        st.lists(st.from_regex(r"[A-Z][A-Z0-9_]{1,12}", fullmatch=True), min_size=1, max_size=6, unique=True)
+    )
     out = []
     for i, code in enumerate(codes):
-        source = draw(st.sampled_from(["entered", "pushed", "computed", "formula"] if i else ["entered", "pushed"]))
+        source = draw(
+            st.sampled_from(["entered", "pushed", "computed", "formula"] if i else ["entered", "pushed"])
+        )
         weighted = i > 0 and draw(st.booleans())
         out.append(
             IndicatorIn(
-                code=code, name_vi=draw(TEXT.filter(bool)), name_en=draw(st.one_of(st.none(), TEXT)),
+                code=code,
+                name_vi=draw(TEXT.filter(bool)),
+                name_en=draw(st.one_of(st.none(), TEXT)),
                 folder_code=draw(st.sampled_from([None, "DICH_VU_CONG", "HA_TANG_CNTT"])),
-                definition=draw(st.one_of(st.none(), TEXT)), legal_basis=draw(st.one_of(st.none(), TEXT)),
+                definition=draw(st.one_of(st.none(), TEXT)),
+                legal_basis=draw(st.one_of(st.none(), TEXT)),
                 unit=draw(st.one_of(st.none(), TEXT.map(lambda t: t[:40].strip()))),
                 value_type=draw(st.sampled_from(["count", "percent", "money", "duration", "rate"])),
                 period_type=draw(st.sampled_from(["month", "quarter", "year"])),
                 level=draw(st.sampled_from(["province", "commune", "agency"])),
                 aggregation="weighted" if weighted else draw(st.sampled_from(["sum", "mean", "none"])),
                 weight_code=codes[0] if weighted else None,
-                owner_agency_code=draw(st.sampled_from([None, OWNER])), source=source,
+                owner_agency_code=draw(st.sampled_from([None, OWNER])),
+                source=source,
                 metric_code="TIMELINESS" if source == "computed" else None,
                 formula=f"{codes[0]} * 100 / ({codes[0]} + 1)" if source == "formula" else None,
-                min_value=draw(NUMBER), max_value=None, higher_is_better=draw(st.booleans()),
+                min_value=draw(NUMBER),
+                max_value=None,
+                higher_is_better=draw(st.booleans()),
                 outlier_sd=draw(st.one_of(st.none(), st.integers(1, 100).map(lambda n: n / 10))),
-                needs_approval=draw(st.booleans()), active=draw(st.booleans()),
+                needs_approval=draw(st.booleans()),
+                active=draw(st.booleans()),
             )  # fmt: skip
         )
     return out

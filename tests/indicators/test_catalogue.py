@@ -163,12 +163,15 @@ def _many(db: Session, count: int) -> None:
     small_catalogue(db)
     for i in range(count):
         folder = "DICH_VU_CONG" if i % 2 else "HA_TANG_CNTT"
+        name = f"Chỉ tiêu số {i} về đường truyền" if i % 3 == 0 else f"Chỉ tiêu {i}"
+        owner = OWNER if i % 5 == 0 else None
         db.add(
             Indicator(
-                code=f"CT_{i:04d}", name_vi=f"Chỉ tiêu số {i} về đường truyền" if i % 3 == 0 else f"Chỉ tiêu {i}",
-                value_type="count", period_type="month" if i % 4 else "year", level="commune", aggregation="sum",
-                source="entered", folder_code=folder, owner_agency_code=OWNER if i % 5 == 0 else None,
-                higher_is_better=True, needs_approval=False, active=i % 7 != 0, updated_at=catalogue.clock.now(),
+                code=f"CT_{i:04d}", name_vi=name,
+                value_type="count", period_type="year" if i % 4 == 0 else "month",
+                level="commune", aggregation="sum", source="entered", folder_code=folder,
+                owner_agency_code=owner, higher_is_better=True, needs_approval=False, active=i % 7 != 0,
+                updated_at=catalogue.clock.now(),
             )
         )  # fmt: skip
     db.flush()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
@@ -472,6 +472,11 @@ def owner_names(session: Session) -> dict[str, str]:
         select(Agency.code, Agency.name_vi).where(Agency.code.in_(used)).order_by(Agency.name_vi)
     )
     return {code: name for code, name in rows}
+
+
+def count_indicators(session: Session) -> int:
+    """Return how many indicators the catalogue holds."""
+    return session.scalar(select(func.count()).select_from(Indicator)) or 0
 
 
 def all_indicators(session: Session) -> list[Indicator]:

@@ -71,6 +71,7 @@ NAV: list[NavItem] = [
     NavItem("Giải trình", "/requests", "view-followup"),
     NavItem("Kế hoạch", "/plans", "view-followup"),
     NavItem("Tài liệu API", "/api/docs", "view-api-docs"),
+    NavItem("Danh mục chỉ tiêu", "/indicators", "view-indicators"),
 ]
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Iterator
 
+import httpx
 import openpyxl
 import pytest
 from catalogue_support import OWNER, small_catalogue
@@ -17,7 +18,6 @@ from sqlalchemy import select
 from web_login import login_as
 
 from chiso import clock
-from chiso.accounts.actors import SYSTEM
 from chiso.accounts.service import create_user
 from chiso.indicators import periods
 from chiso.store import init_database, session_scope
@@ -34,9 +34,18 @@ def _values(s) -> None:  # type: ignore[no-untyped-def]
     for i, period in enumerate(periods.span(periods.shift(last, -11), last)):
         for unit in COMMUNES:
             for code, value in (("DVC_HS_TONG", 100 + i), ("DVC_HS_TRUC_TUYEN", 40 + 2 * i)):
-                s.add(IndicatorValue(indicator_code=code, unit_code=unit, period=period, value=value,
-                                     status="entered", channel="demo", entered_by="system",
-                                     entered_at=clock.now()))  # fmt: skip
+                s.add(
+                    IndicatorValue(
+                        indicator_code=code,
+                        unit_code=unit,
+                        period=period,
+                        value=value,
+                        status="entered",
+                        channel="demo",
+                        entered_by="system",
+                        entered_at=clock.now(),
+                    )
+                )
     s.add(IndicatorTarget(indicator_code="DVC_TL_TRUC_TUYEN", unit_code=None, year=int(last[:4]), value=60))
 
 
@@ -48,8 +57,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         small_catalogue(s)
         owner = s.scalar(select(Agency.id).where(Agency.code == OWNER))
         for role in ROLES:
-            create_user(s, username=f"ip_{role}", full_name=f"Người thử {role}", password="mat-khau-thu-12345",
-                        role=role, province_code="48", agency_id=owner if role == "reporter" else None)  # fmt: skip
+            create_user(
+                s,
+                username=f"ip_{role}",
+                full_name=f"Người thử {role}",
+                password="mat-khau-thu-12345",
+                role=role,
+                province_code="48",
+                agency_id=owner if role == "reporter" else None,
+            )
         _values(s)
     return url
 
@@ -65,7 +81,9 @@ def _as(client: TestClient, site: str, role: str | None) -> str:
     return login_as(client, site, None if role is None else f"ip_{role}")
 
 
-def _form(client: TestClient, url: str, csrf: str, data: dict[str, str] | list[tuple[str, str]]) -> object:
+def _form(
+    client: TestClient, url: str, csrf: str, data: dict[str, str] | list[tuple[str, str]]
+) -> httpx.Response:
     fields: dict[str, list[str]] = {"csrf_token": [csrf]}
     for key, value in data.items() if isinstance(data, dict) else data:
         fields.setdefault(key, []).append(value)
@@ -113,8 +131,9 @@ def test_an_indicator_shows_its_rule_formula_chart_and_table(client: TestClient,
     first, last = data["series"][0], data["series"][-1]
     assert first["value"] == pytest.approx(40 / 100 * 100) and last["value"] == pytest.approx(62 / 111 * 100)
     assert {r["code"]: r["role"] for r in data["related"]} == {
-        "DVC_HS_TRUC_TUYEN": "operand", "DVC_HS_TONG": "operand"
-    }  # fmt: skip
+        "DVC_HS_TRUC_TUYEN": "operand",
+        "DVC_HS_TONG": "operand",
+    }
     assert "55,86" in page.text  # 62 / 111 * 100 in Vietnamese figures
     weighted = client.get("/api/indicators/HT_SO_HO").json()
     assert weighted["related"] == [
@@ -136,7 +155,7 @@ def test_only_the_secretariat_edits(client: TestClient, site: str) -> None:
         assert client.get("/indicators/HT_SO_HO/edit").status_code == 403
         assert client.get("/indicators/import").status_code == 403
         refused = _form(client, "/indicators/bulk", csrf, [("code", "HT_SO_HO"), ("active", "0")])
-        assert refused.status_code == 403  # type: ignore[attr-defined]
+        assert refused.status_code == 403
     _as(client, site, None)
     assert client.get("/api/indicators").status_code == 401
     assert client.get("/indicators", follow_redirects=False).status_code == 303
@@ -145,18 +164,31 @@ def test_only_the_secretariat_edits(client: TestClient, site: str) -> None:
 def test_create_refused_in_place_then_saved(client: TestClient, site: str) -> None:
     csrf = _as(client, site, "secretariat")
     assert "Thêm chỉ tiêu" in client.get("/indicators/new").text
-    bad = {"code": "DVC_TL_MOI", "name_vi": "Tỷ lệ mới", "source": "formula", "formula": "DVC_HS_TONG / KHONG_CO",
-           "aggregation": "sum", "value_type": "percent", "period_type": "month", "level": "province"}  # fmt: skip
+    bad = {
+        "code": "DVC_TL_MOI",
+        "name_vi": "Tỷ lệ mới",
+        "source": "formula",
+        "formula": "DVC_HS_TONG / KHONG_CO",
+        "aggregation": "sum",
+        "value_type": "percent",
+        "period_type": "month",
+        "level": "province",
+    }
     refused = _form(client, "/indicators", csrf, bad)
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    body = refused.json()  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    body = refused.json()
     assert body["ok"] is False and body["errors"][0]["field"] == "formula" and "KHONG_CO" in body["error"]
     typo = _form(client, "/indicators", csrf, {**bad, "code": "sai ma", "formula": ""})
-    assert typo.json()["errors"][0]["field"] == "code"  # type: ignore[attr-defined]
-    good = {**bad, "formula": "DVC_HS_TRUC_TUYEN / DVC_HS_TONG", "min_value": "0", "max_value": "1,5",
-            "active": "1"}  # fmt: skip
+    assert typo.json()["errors"][0]["field"] == "code"
+    good = {
+        **bad,
+        "formula": "DVC_HS_TRUC_TUYEN / DVC_HS_TONG",
+        "min_value": "0",
+        "max_value": "1,5",
+        "active": "1",
+    }
     saved = _form(client, "/indicators", csrf, good)
-    assert saved.status_code == 303 and saved.headers["location"] == "/indicators/DVC_TL_MOI"  # type: ignore[attr-defined]
+    assert saved.status_code == 303 and saved.headers["location"] == "/indicators/DVC_TL_MOI"
     data = client.get("/api/indicators/DVC_TL_MOI").json()["indicator"]
     assert (data["max_value"], data["active"], data["higher_is_better"]) == (1.5, True, False)
 
@@ -169,7 +201,7 @@ def test_edit_keeps_the_code_and_audits(client: TestClient, site: str) -> None:
         k: ("1" if v is True else "" if v in (None, False) else str(v)) for k, v in form["indicator"].items()
     }
     changed = _form(client, "/indicators/HT_SO_HO", csrf, {**entry, "name_en": "Households"})
-    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert changed.status_code == 303
     assert client.get("/api/indicators/HT_SO_HO").json()["indicator"]["name_en"] == "Households"
     assert "Households" in client.get("/indicators/HT_SO_HO/edit").text
 
@@ -178,21 +210,32 @@ def test_bulk_edit_of_selected_codes(client: TestClient, site: str) -> None:
     csrf = _as(client, site, "secretariat")
     page = client.get("/indicators")
     assert 'name="code" value="HT_SO_HO"' in page.text
-    done = _form(client, "/indicators/bulk", csrf, [("code", "DVC_HS_TONG"), ("code", "DVC_HS_TRUC_TUYEN"),
-                 ("folder_code", "HA_TANG_CNTT"), ("owner_agency_code", ""), ("active", ""),
-                 ("needs_approval", "1"), ("back", "folder=DICH_VU_CONG&q=<x>")])  # fmt: skip
-    assert done.status_code == 303 and done.headers["location"] == "/indicators?folder=DICH_VU_CONG"  # type: ignore[attr-defined]
+    done = _form(
+        client,
+        "/indicators/bulk",
+        csrf,
+        [
+            ("code", "DVC_HS_TONG"),
+            ("code", "DVC_HS_TRUC_TUYEN"),
+            ("folder_code", "HA_TANG_CNTT"),
+            ("owner_agency_code", ""),
+            ("active", ""),
+            ("needs_approval", "1"),
+            ("back", "folder=DICH_VU_CONG&q=<x>"),
+        ],
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/indicators?folder=DICH_VU_CONG"
     with session_scope(site) as s:
         rows = s.scalars(select(Indicator).where(Indicator.code.in_(["DVC_HS_TONG", "DVC_HS_TRUC_TUYEN"])))
         assert {(r.folder_code, r.needs_approval, r.owner_agency_code) for r in rows} == {
             ("HA_TANG_CNTT", True, OWNER)
         }
     nothing = _form(client, "/indicators/bulk", csrf, [("code", "HT_SO_HO"), ("folder_code", "__keep__")])
-    assert nothing.status_code == 422  # type: ignore[attr-defined]
+    assert nothing.status_code == 422
     unknown = _form(
         client, "/indicators/bulk", csrf, [("code", "HT_SO_HO"), ("owner_agency_code", "KHONG.CO")]
     )
-    assert unknown.json()["errors"][0]["field"] == "owner_agency_code"  # type: ignore[attr-defined]
+    assert unknown.json()["errors"][0]["field"] == "owner_agency_code"
 
 
 def test_folder_form(client: TestClient, site: str) -> None:
@@ -200,10 +243,10 @@ def test_folder_form(client: TestClient, site: str) -> None:
     saved = _form(
         client, "/indicators/folders", csrf, {"code": "XA_HOI_SO", "name_vi": "Xã hội số", "position": "5"}
     )
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     assert "Xã hội số" in client.get("/indicators").text
     bad = _form(client, "/indicators/folders", csrf, {"code": "xa hoi", "name_vi": "Sai"})
-    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.status_code == 422
 
 
 def test_import_page_dry_run_then_import(client: TestClient, site: str) -> None:
@@ -212,8 +255,13 @@ def test_import_page_dry_run_then_import(client: TestClient, site: str) -> None:
     assert page.status_code == 200 and "/indicators/template.xlsx" in page.text
     book = openpyxl.load_workbook(io.BytesIO(client.get("/indicators/template.xlsx").content))
     header = [c.value for c in book["chi_tieu"][1]]
-    row = {"code": "KTS_DN_NEN_TANG_SO", "name_vi": "Tỷ lệ doanh nghiệp dùng nền tảng số", "value_type": "percent",
-           "period_type": "quarter", "aggregation": "none"}  # fmt: skip
+    row = {
+        "code": "KTS_DN_NEN_TANG_SO",
+        "name_vi": "Tỷ lệ doanh nghiệp dùng nền tảng số",
+        "value_type": "percent",
+        "period_type": "quarter",
+        "aggregation": "none",
+    }
     book["chi_tieu"].append([row.get(name) for name in header])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -227,8 +275,12 @@ def test_import_page_dry_run_then_import(client: TestClient, site: str) -> None:
     book["chi_tieu"].append(["SAI MA"])
     buffer = io.BytesIO()
     book.save(buffer)
-    bad = client.post("/indicators/import", data={"csrf_token": csrf}, headers={"X-Chiso-Form": "1"},
-                      files={"file": ("sai.xlsx", buffer.getvalue(), "application/octet-stream")})  # fmt: skip
+    bad = client.post(
+        "/indicators/import",
+        data={"csrf_token": csrf},
+        headers={"X-Chiso-Form": "1"},
+        files={"file": ("sai.xlsx", buffer.getvalue(), "application/octet-stream")},
+    )
     assert bad.status_code == 422
     located = {(e["row"], e["column"]) for e in bad.json()["errors"]}
     assert (3, "A (code)") in located and (3, "B (name_vi)") in located

@@ -363,7 +363,7 @@ def bulk_edit(session: Session, *, codes: Sequence[str], changes: Mapping[str, A
     clean = {
         k: (v or None) if k in ("folder_code", "owner_agency_code") else bool(v) for k, v in changes.items()
     }
-    owners = [clean.get("owner_agency_code") or ""] + [r.owner_agency_code or "" for r in rows.values()]
+    owners = [str(clean.get("owner_agency_code") or "")] + [r.owner_agency_code or "" for r in rows.values()]
     context = load_context(session, owners=owners)
     for row in rows.values():
         problems = _rule_problems(IndicatorIn(**{**indicator_dict(row), **clean}), context)

@@ -10,10 +10,12 @@ from catalogue_support import OWNER, add_agency, entry, small_catalogue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chiso import clock
 from chiso.accounts.actors import SYSTEM
 from chiso.errors import InvalidInput, NotFound
 from chiso.indicators import catalogue
 from chiso.indicators.catalogue import CatalogueFilters
+from chiso.indicators.schemas import IndicatorIn
 from chiso.store.models.audit import AuditEntry
 from chiso.store.models.indicators import Indicator
 
@@ -57,7 +59,7 @@ def test_create_refuses_what_the_catalogue_cannot_hold(
 ) -> None:
     small_catalogue(db)
     with pytest.raises(InvalidInput) as exc:
-        catalogue.create_indicator(db, data=entry("MOI", **fields), actor=SYSTEM)  # type: ignore[arg-type]
+        catalogue.create_indicator(db, data=entry("MOI", **fields), actor=SYSTEM)
     assert _fields(exc) == [problem_field]
     assert "MOI" in exc.value.message_vi and "MOI" in exc.value.message_en
     assert db.scalar(select(Indicator).where(Indicator.code == "MOI")) is None
@@ -84,7 +86,7 @@ def test_taken_code_and_cycles_are_refused(db: Session) -> None:
 def test_update_audits_each_changed_field_and_keeps_the_code(db: Session) -> None:
     small_catalogue(db)
     before = catalogue.indicator_dict(catalogue.get_indicator(db, code="HT_SO_HO"))
-    changed = catalogue.IndicatorIn(**{**before, "name_en": "Households", "unit": ""})
+    changed = IndicatorIn(**{**before, "name_en": "Households", "unit": ""})
     catalogue.update_indicator(db, code="HT_SO_HO", data=changed, actor=SYSTEM)
     updates = [a for a in _audit(db, "HT_SO_HO") if a.action == "indicator.update"]
     assert {(a.field, a.old_value, a.new_value) for a in updates} == {
@@ -171,7 +173,7 @@ def _many(db: Session, count: int) -> None:
                 value_type="count", period_type="year" if i % 4 == 0 else "month",
                 level="commune", aggregation="sum", source="entered", folder_code=folder,
                 owner_agency_code=owner, higher_is_better=True, needs_approval=False, active=i % 7 != 0,
-                updated_at=catalogue.clock.now(),
+                updated_at=clock.now(),
             )
         )  # fmt: skip
     db.flush()

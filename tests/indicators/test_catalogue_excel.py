@@ -73,14 +73,14 @@ def test_export_imports_back_unchanged(db: Session) -> None:
 
 def test_import_creates_and_updates_in_one_go_and_a_dry_run_saves_nothing(db: Session) -> None:
     small_catalogue(db)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": "KTS_TY_TRONG_GRDP", "name_vi": "Tỷ trọng kinh tế số trong GRDP", "value_type": "percent",
          "folder_code": "KINH_TE_SO", "aggregation": "none", "owner_agency_code": OWNER, "active": "có"},
         {"code": "DVC_TL_ONLINE_2", "name_vi": "Tỷ lệ trực tuyến (tính lại)", "source": "formula",
          "formula": "DVC_HS_TRUC_TUYEN / KTS_TY_TRONG_GRDP", "needs_approval": 1},
         {"code": "HT_SO_HO", "name_vi": "Số hộ gia đình (cập nhật)", "level": "commune", "unit": "hộ"},
     ]  # fmt: skip
-    folders = [{"code": "KINH_TE_SO", "name_vi": "Kinh tế số", "position": 3}]
+    folders: list[dict[str, Any]] = [{"code": "KINH_TE_SO", "name_vi": "Kinh tế số", "position": 3}]
     data = _book(rows, folders)
     dry = _import(db, data, dry_run=True)
     assert dry.created == ["KTS_TY_TRONG_GRDP", "DVC_TL_ONLINE_2"] and dry.updated == ["HT_SO_HO"]
@@ -104,7 +104,7 @@ def test_a_column_left_out_keeps_the_existing_value(db: Session) -> None:
 
 def test_every_problem_is_named_by_row_and_column_and_nothing_is_saved(db: Session) -> None:
     small_catalogue(db)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": "MOI_MOT", "name_vi": "Đúng", "folder_code": "DICH_VU_CONG"},
         {"code": "sai ma", "name_vi": "Mã sai", "value_type": "phan tram"},
         {"code": "MOI_HAI", "name_vi": "Công thức sai", "source": "formula", "formula": "MOI_MOT / KHONG_CO"},

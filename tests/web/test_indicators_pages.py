@@ -15,6 +15,7 @@ import pytest
 from catalogue_support import OWNER, small_catalogue
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from test_page_languages import UiText, is_vi
 from web_login import login_as
 
 from chiso import clock
@@ -87,7 +88,10 @@ def _form(
     fields: dict[str, list[str]] = {"csrf_token": [csrf]}
     for key, value in data.items() if isinstance(data, dict) else data:
         fields.setdefault(key, []).append(value)
-    return client.post(url, data=fields, headers={"X-Chiso-Form": "1"}, follow_redirects=False)
+    answer: httpx.Response = client.post(
+        url, data=fields, headers={"X-Chiso-Form": "1"}, follow_redirects=False
+    )
+    return answer
 
 
 def test_the_list_searches_filters_pages_and_downloads(client: TestClient, site: str) -> None:
@@ -292,3 +296,17 @@ def test_nav_links_the_catalogue_for_staff_only(client: TestClient, site: str) -
     assert 'href="/indicators"' in client.get("/").text
     _as(client, site, "public")
     assert 'href="/indicators"' not in client.get("/").text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/indicators", "/indicators/DVC_TL_TRUC_TUYEN", "/indicators/HT_CAP_QUANG_HO/edit", "/indicators/new",
+     "/indicators/import"],
+)  # fmt: skip
+def test_every_catalogue_page_speaks_english_in_english(client: TestClient, site: str, path: str) -> None:
+    _as(client, site, "secretariat")
+    page = client.get(path, params={"lang": "en"})
+    assert page.status_code == 200
+    parser = UiText()
+    parser.feed(page.text)
+    assert [(tag, text) for tag, text in parser.found if is_vi(text)] == []

@@ -99,5 +99,6 @@ EN_INDICATORS = {
     "Thứ tự": "Position",
     "chữ in hoa, chữ số và _": "capitals, digits and _",
     "Ý nghĩa": "Meaning",
+    "%, hồ sơ, tỷ đồng": "%, dossiers, billion VND",
 }
 register_messages(EN_INDICATORS)

@@ -228,7 +228,9 @@ async def bulk_form(request: Request, db: DbSession, actor: CurrentActor) -> Res
 async def folder_form(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     """Add a folder or rename one (by its code)."""
     form = await _fields(request)
-    clean = {k: v.strip() for k, v in form.items() if k in catalogue.FolderIn.model_fields and v.strip()}
+    clean: dict[str, Any] = {
+        k: v.strip() for k, v in form.items() if k in catalogue.FolderIn.model_fields and v.strip()
+    }
 
     def run() -> None:
         catalogue.save_folder(db, data=catalogue.FolderIn(**clean), actor=actor)

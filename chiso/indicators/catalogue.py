@@ -33,6 +33,9 @@ from chiso.units.text import fold
 PER_PAGE = 50
 MAX_PER_PAGE = 500
 BULK_FIELDS = ("folder_code", "owner_agency_code", "active", "needs_approval")
+#: Words of the formula syntax (chiso.monitoring.custom.syntax, any case): a code spelled so could never
+#: appear in a formula, so the catalogue refuses it.
+RESERVED_CODES = frozenset({"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE"})
 OPTIONAL_TEXT = tuple(n for n in CATALOGUE_FIELDS if IndicatorIn.model_fields[n].annotation == (str | None))
 
 
@@ -210,7 +213,16 @@ def _rule_problems(data: IndicatorIn, context: CatalogueContext) -> list[Problem
 
 def check_indicator(data: IndicatorIn, context: CatalogueContext) -> list[Problem]:
     """Return what is wrong with one entry against the catalogue (an empty list when nothing is)."""
-    return _source_problems(data, context) + _rule_problems(data, context)
+    reserved = []
+    if data.code in RESERVED_CODES:
+        reserved.append(
+            _problem(
+                f"Mã '{data.code}' trùng từ khóa của công thức; đặt mã khác",
+                f"Code '{data.code}' is a word of the formula syntax; choose another code",
+                "code",
+            )
+        )
+    return reserved + _source_problems(data, context) + _rule_problems(data, context)
 
 
 def _refuse(code: str, problems: Sequence[Problem]) -> InvalidInput:

@@ -65,6 +65,12 @@ def test_create_refuses_what_the_catalogue_cannot_hold(
     assert db.scalar(select(Indicator).where(Indicator.code == "MOI")) is None
 
 
+def test_a_formula_word_is_not_a_code(db: Session) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        catalogue.create_indicator(db, data=entry("IS"), actor=SYSTEM)
+    assert _fields(exc) == ["code"]
+
+
 def test_computed_indicator_names_a_monitoring_metric(db: Session) -> None:
     data = entry("DVC_TL_DUNG_HAN", source="computed", metric_code="TIMELINESS", value_type="percent")
     assert catalogue.create_indicator(db, data=data, actor=SYSTEM).metric_code == "TIMELINESS"

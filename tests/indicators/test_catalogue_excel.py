@@ -159,14 +159,15 @@ def test_text_that_looks_like_a_formula_stays_text(db: Session) -> None:
 TEXT = st.text(st.characters(categories=("L", "N", "P", "Zs"), exclude_characters="_"), max_size=30).map(
     str.strip
 )
+CODE_TEXT = st.from_regex(r"[A-Z][A-Z0-9_]{1,12}", fullmatch=True).filter(
+    lambda c: c not in catalogue.RESERVED_CODES
+)
 NUMBER = st.one_of(st.none(), st.integers(-(10**9), 10**9).map(lambda n: n / 1000))
 
 
 @st.composite
 def catalogues(draw: st.DrawFn) -> list[IndicatorIn]:
-    codes = draw(
-        st.lists(st.from_regex(r"[A-Z][A-Z0-9_]{1,12}", fullmatch=True), min_size=1, max_size=6, unique=True)
-    )
+    codes = draw(st.lists(CODE_TEXT, min_size=1, max_size=6, unique=True))
     out = []
     for i, code in enumerate(codes):
         source = draw(

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from chiso.errors import InvalidInput
 from chiso.indicators import formula, periods
+from chiso.indicators.catalogue import RESERVED_CODES
 
 KINDS = ("month", "quarter", "year")
 DAYS = st.dates(min_value=date(1900, 1, 1), max_value=date(9998, 12, 31))
-CODES = st.from_regex(r"[A-Z][A-Z0-9_]{1,10}", fullmatch=True).filter(lambda c: c != "KHONG_CO")
+CODES = st.from_regex(r"[A-Z][A-Z0-9_]{1,10}", fullmatch=True).filter(
+    lambda c: c != "KHONG_CO" and c not in RESERVED_CODES
+)
 VALUES = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
 
 
@@ -122,3 +125,9 @@ def test_a_cycle_through_other_formulas_is_refused(codes: list[str]) -> None:
         formula.check_formula(f"{codes[1]} * 2", own_code=codes[0], known=looped)
     with pytest.raises(InvalidInput, match="KHONG_CO"):
         formula.check_formula("KHONG_CO + 1", own_code=codes[0], known=chain)
+
+
+@pytest.mark.parametrize("code", sorted(RESERVED_CODES))
+def test_a_formula_word_cannot_be_an_operand(code: str) -> None:
+    with pytest.raises(InvalidInput):
+        formula.parse_formula(f"{code} * 2")

@@ -71,6 +71,7 @@ NAV: list[NavItem] = [
     NavItem("Cảnh báo", "/alerts", "view-followup", "Theo dõi, chỉ tiêu"),
     NavItem("Giải trình", "/requests", "view-followup", "Theo dõi, chỉ tiêu"),
     NavItem("Kế hoạch", "/plans", "view-followup", "Theo dõi, chỉ tiêu"),
+    NavItem("Danh mục chỉ tiêu", "/indicators", "view-indicators", "Theo dõi, chỉ tiêu"),
     NavItem("Đơn vị hành chính", "/units", "view-units", "Danh mục, quản trị"),
     NavItem("Cơ quan, đơn vị", "/agencies", "view-agencies", "Danh mục, quản trị"),
     NavItem("Nhập danh sách cơ quan", "/agencies/import", "edit-agencies", "Danh mục, quản trị"),

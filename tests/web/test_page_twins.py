@@ -23,6 +23,8 @@ from chiso.assessment import periods, review, submissions
 from chiso.flows import appeals
 from chiso.flows.scoring import publish_period
 from chiso.followup import plans, requests, targets
+from chiso.indicators import catalogue
+from chiso.indicators.schemas import IndicatorIn
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup
 from chiso.units.admin_load import ensure_units_loaded
@@ -150,6 +152,11 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/appeals/1", "/api/appeals/1", "assessor", "Đề nghị phúc khảo"),
     (f"/assessment/{PAST}/results", f"/api/assessment/{PAST}/results", "reporter", "Sở Thử Một"),
     (f"/assessment/{PAST}/appeals", f"/api/assessment/{PAST}/appeals", "secretariat", PAST),
+    ("/indicators?q=ho+so", "/api/indicators?q=ho+so", "leader", "TW_HS_TONG"),
+    ("/indicators/TW_HS_TONG", "/api/indicators/TW_HS_TONG", "reporter", "Tổng số hồ sơ thử"),
+    ("/indicators/TW_HS_TONG/edit", "/api/indicators/TW_HS_TONG/edit", "secretariat", "TW_HS_TONG"),
+    ("/indicators/new", "/api/indicators/new", "secretariat", None),
+    ("/indicators/import", "/api/indicators/import", "secretariat", "owner_agency_code"),
 ]
 
 
@@ -198,6 +205,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         _period(s, PAST, finish=True)
         _period(s, OPEN, finish=False)
         _followup(s)
+        _indicators(s)
         appeals.file_case(s, period_code=PAST, agency_code="TW.A", indicator_code="HT_ATTT", files=[],
                           text="Đề nghị phúc khảo HT_ATTT", requested_points=5, actor=SYSTEM)  # fmt: skip
     return url
@@ -213,6 +221,11 @@ def _followup(s) -> None:  # type: ignore[no-untyped-def]
     plans.add_to_plan(
         s, agency_code="TW.A", criterion="CS_SO_HOA", title="Số hóa hồ sơ một cửa", actor=SYSTEM
     )
+
+
+def _indicators(s) -> None:  # type: ignore[no-untyped-def]
+    data = IndicatorIn(code="TW_HS_TONG", name_vi="Tổng số hồ sơ thử", level="commune", period_type="month")
+    catalogue.create_indicator(s, data=data, actor=SYSTEM)
 
 
 @pytest.fixture

@@ -68,6 +68,21 @@ EXPECTED_ROUTE_ACTIONS = {
     ("GET", "/frameworks/{framework_id}/compare"): "view-frameworks",
     ("GET", "/api/frameworks/{framework_id}/compare"): "view-frameworks",
     ("GET", "/frameworks/{framework_id}/compare.{fmt}"): "view-frameworks",
+    ("GET", "/indicators"): "view-indicators",
+    ("GET", "/api/indicators"): "view-indicators",
+    ("GET", "/indicators.{fmt}"): "view-indicators",
+    ("GET", "/indicators/catalogue.xlsx"): "view-indicators",
+    ("GET", "/indicators/template.xlsx"): "view-indicators",
+    ("GET", "/indicators/new"): "edit-indicators",
+    ("GET", "/indicators/import"): "edit-indicators",
+    ("POST", "/indicators"): "edit-indicators",
+    ("POST", "/indicators/import"): "edit-indicators",
+    ("POST", "/indicators/bulk"): "edit-indicators",
+    ("POST", "/indicators/folders"): "edit-indicators",
+    ("GET", "/indicators/{code:catalogue_code}"): "view-indicators",
+    ("GET", "/api/indicators/{code}"): "view-indicators",
+    ("GET", "/indicators/{code:catalogue_code}/edit"): "edit-indicators",
+    ("POST", "/indicators/{code:catalogue_code}"): "edit-indicators",
 }
 
 # action -> roles allowed ("public" = anonymous visitors and users with the public role).
@@ -90,6 +105,8 @@ EXPECTED_ACTION_ROLES = {
     "view-map": EVERYONE,
     "upload-map": {"secretariat"},
     "view-published-framework": EVERYONE,
+    "view-indicators": STAFF,
+    "edit-indicators": {"secretariat"},
 }
 
 # Real values for path parameters, so allowed requests reach real data; unknown names get "x".
@@ -107,11 +124,19 @@ SAMPLE_BY_PATH = {
     "/frameworks/{framework_id}/compare": {"framework_id": "danang-it"},
     "/api/frameworks/{framework_id}/compare": {"framework_id": "danang-it"},
     "/frameworks/{framework_id}/compare.{fmt}": {"framework_id": "danang-it"},
+    # an indicator code in a path matches capitals only; none is in the seed, so allowed roles get a 404
+    "/indicators/{code:catalogue_code}": {"code": "KHONG_CO"},
+    "/indicators/{code:catalogue_code}/edit": {"code": "KHONG_CO"},
+    "/indicators/{code:catalogue_code}/series.{fmt}": {"code": "KHONG_CO"},
 }
 # Narrow queries for the big lists, so the matrix stays fast (listing all 14,149 units takes ~0.5 s).
 SAMPLE_QUERY = {"/units": "level=province", "/api/units": "level=province", "/units.{fmt}": "level=province"}
 # Pages whose object check may answer 404 to an allowed role (a framework no published period uses).
-OBJECT_CHECKED = {"/frameworks/{ref}", "/api/frameworks/{ref}", "/frameworks/{ref}/export.xlsx"}
+OBJECT_CHECKED = {"/frameworks/{ref}", "/api/frameworks/{ref}", "/frameworks/{ref}/export.xlsx"} | {
+    "/indicators/{code:catalogue_code}",
+    "/api/indicators/{code}",
+    "/indicators/{code:catalogue_code}/edit",
+}
 # Routes FastAPI builds itself (the OpenAPI schema is public by design).
 FRAMEWORK_ROUTES = {"/openapi.json"}
 

@@ -26,6 +26,8 @@ from chiso.web.rendering import lang_of, render
 router = APIRouter()
 GUARD = [require("manage-periods")]
 PATH = "/workbench/new-period"
+
+
 def _choices(db: DbSession) -> dict[str, Any]:
     return {
         "all_groups": list_groups(db),

@@ -104,10 +104,13 @@ def list_command(
         if json_out:
             print_json(rows)
             return
-        table = Table("Mã / code", "Tên / name", "Thư mục / folder", "Kỳ / period", "Nguồn / source")
+        # a narrow terminal wraps the name rather than cutting it to "T…"
+        table = Table()
+        for header in ("Mã / code", "Thư mục / folder", "Kỳ / period", "Nguồn / source", "Tên / name"):
+            table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(
-                row["code"], row["name_vi"], row["folder_code"] or "—", row["period_type"], row["source"]
+                row["code"], row["folder_code"] or "—", row["period_type"], row["source"], row["name_vi"]
             )
         console.print(table)
         console.print(f"{len(rows)} chỉ tiêu / indicators")

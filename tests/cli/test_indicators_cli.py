@@ -90,3 +90,20 @@ def test_a_bad_workbook_names_row_and_column_and_exits_1(cli_env: Path) -> None:
     code, out = _run("indicators", "import", str(filled))
     assert code == 1 and "Traceback" not in out
     assert "dòng/row 2" in out and "A (code)" in out and "nothing saved" in out
+
+
+def test_a_narrow_terminal_wraps_names_instead_of_cutting_them(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chiso.cli import common
+
+    monkeypatch.setattr(common.console, "width", 80)
+    template = tmp_path / "mau.xlsx"
+    assert _run("indicators", "template", str(template))[0] == 0
+    filled = tmp_path / "danh-muc.xlsx"
+    _filled(template, filled)
+    assert _run("indicators", "import", str(filled))[0] == 0
+    code, out = _run("indicators", "list")
+    assert code == 0
+    assert "…" not in out  # wrapped over lines, never cut
+    assert all(word in out for word in "Tỷ lệ hồ sơ trực tuyến".split())

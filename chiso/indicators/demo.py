@@ -353,13 +353,10 @@ def _write_catalogue(
 
 def _write_targets(session: Session, entries: Sequence[CatalogueEntry], *, year: int) -> int:
     codes = [e.indicator.code for e in entries]
-    have = set(
-        session.execute(
-            select(IndicatorTarget.indicator_code, IndicatorTarget.year).where(
-                IndicatorTarget.indicator_code.in_(codes), IndicatorTarget.unit_code.is_(None)
-            )
-        ).tuples()
+    query = select(IndicatorTarget.indicator_code, IndicatorTarget.year).where(
+        IndicatorTarget.indicator_code.in_(codes), IndicatorTarget.unit_code.is_(None)
     )
+    have = {(code, year) for code, year in session.execute(query)}
     rows = []
     for entry in entries:
         for key, when in (("target", year), ("target_prev", year - 1)):
@@ -374,13 +371,10 @@ def _write_targets(session: Session, entries: Sequence[CatalogueEntry], *, year:
 
 
 def _write_values(session: Session, rows: list[dict[str, Any]], codes: Sequence[str]) -> int:
-    have = set(
-        session.execute(
-            select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.period).where(
-                IndicatorValue.indicator_code.in_(list(codes))
-            )
-        ).tuples()
+    query = select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.period).where(
+        IndicatorValue.indicator_code.in_(list(codes))
     )
+    have = {(code, unit, period) for code, unit, period in session.execute(query)}
     fresh = [r for r in rows if (r["indicator_code"], r["unit_code"], r["period"]) not in have]
     connection = session.connection()  # Core executemany: the ORM's bulk path costs more than the rows
     for start in range(0, len(fresh), 5000):

@@ -187,7 +187,7 @@ def collect_demo_units(session: Session, *, today: date) -> DemoUnits:
         (code, start, end)
         for code, start, end in session.execute(
             select(Agency.code, Agency.valid_from, Agency.valid_to)
-            .where(Agency.province_code == DEMO_PROVINCE, Agency.kind.in_(("department", "central")))
+            .where(Agency.province_code == DEMO_PROVINCE, Agency.kind == "department")
             .order_by(Agency.code)
         )
     ]

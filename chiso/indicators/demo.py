@@ -12,8 +12,9 @@ current ones after; a new commune inherits its size and maturity from its predec
 2025 lineage, so the province series is continuous and each commune's is too. Agency-level values use
 the departments valid at the period's end (codes change with the March 2025 mergers). Formula and
 computed indicators get no stored values here (the cube computes formulas; chiso.flows.indicator_computed
-fills computed ones). A few values are missing (no row, never zero); one department (LATE_AGENCY) has
-not reported its last finished quarter; one commune's fibre share was typed a decimal place off and
+fills computed ones). A few past values are missing (no row, never zero); one department (LATE_AGENCY)
+has not reported its last finished quarter (neither its own indicators nor its rows of the
+agency-level ones), everyone else has; one commune's fibre share was typed a decimal place off and
 waits "flagged" for confirmation.
 
 Deterministic (random.Random seeded from DEMO_SEED and the indicator's code) and idempotent: existing
@@ -268,14 +269,18 @@ def _values_of(
     indicator, recipe = series.entry.indicator, series.entry.recipe
     rng = random.Random(f"{DEMO_SEED}:{indicator.code}")
     share_of = recipe.get("share_of")
+    since = _period_start(series.late_quarter)  # complete from here on, so only LATE_AGENCY is late
+    recent = set(series.periods[-2:]) | {p for p in series.periods if _period_end(p) >= since}
     for period in series.periods:
-        if indicator.owner_agency_code == LATE_AGENCY and period == series.late_quarter:
+        late = series.late_quarter == period_of(_period_end(period), "quarter") and len(period) > 4
+        if late and indicator.owner_agency_code == LATE_AGENCY:
             continue
         for unit, size, maturity in _units_of(units, indicator.level, period):
-            if indicator.level == "province" and period in series.periods[-4:]:
-                gap = False  # a leader's latest figures are there; the gaps are in the past
-            else:
-                gap = rng.random() < (GAP_SHARE if indicator.level != "province" else 0.03)
+            if late and unit == LATE_AGENCY:
+                continue
+            gap = period not in recent and rng.random() < (
+                GAP_SHARE if indicator.level != "province" else 0.03
+            )
             if share_of:
                 total, share = base.get((unit, period)), _share(series, period, maturity, rng)
                 if total is not None and not gap:

@@ -23,7 +23,7 @@ from chiso.indicators.demo import (
     last_finished,
     load_demo_catalogue,
 )
-from chiso.indicators.periods import period_of, shift, span
+from chiso.indicators.periods import period_of, period_type_of, shift, span
 from chiso.store.db import get_engine
 from chiso.store.models.indicators import Indicator, IndicatorFolder, IndicatorTarget, IndicatorValue
 from chiso.store.models.users import User
@@ -195,24 +195,27 @@ def test_the_online_share_is_the_ratio_of_the_sums_and_rises(built: Built) -> No
 
 
 def test_one_department_has_not_reported_its_last_finished_quarter(built: Built) -> None:
+    """Nothing of the late department in its last finished quarter (its own indicators, its rows of the
+    agency-level ones); the quarter before is there, and every other reporter sent the whole quarter."""
     db = built.session
     late, quarter = built.summary.late_agency, built.summary.late_quarter
     codes = list(db.scalars(select(Indicator.code).where(Indicator.owner_agency_code == late)))
     first_month = f"{quarter[:4]}-{(int(quarter[6]) - 1) * 3 + 1:02d}"
-    months = span(first_month, shift(first_month, 2))
-    in_quarter = select(func.count()).where(
-        IndicatorValue.indicator_code.in_(codes), IndicatorValue.period.in_([quarter, *months])
-    )
-    assert db.scalar(in_quarter) == 0
-    earlier = shift(quarter, -1)
-    before = select(func.count()).where(
-        IndicatorValue.indicator_code.in_(codes), IndicatorValue.period == earlier
-    )
-    assert (db.scalar(before) or 0) > 0
-    others = select(func.count()).where(
-        IndicatorValue.indicator_code.not_in(codes), IndicatorValue.period == quarter
-    )
-    assert (db.scalar(others) or 0) > 0
+    periods = [quarter, *span(first_month, shift(first_month, 2))]
+    mine = (IndicatorValue.indicator_code.in_(codes)) | (IndicatorValue.unit_code == late)
+    assert db.scalar(select(func.count()).where(mine, IndicatorValue.period.in_(periods))) == 0
+    earlier = [shift(period, -1 if "Q" in period else -3) for period in periods]
+    assert (db.scalar(select(func.count()).where(mine, IndicatorValue.period.in_(earlier))) or 0) > 0
+    end = date(int(quarter[:4]), int(quarter[6]) * 3, 28)
+    reporters = {
+        "commune": len(list_units(db, province_code=DEMO_PROVINCE, level="commune", on=end)),
+        "agency": len(search_agencies(db, province_code=DEMO_PROVINCE, kind="department", on=end)) - 1,
+        "province": 1,
+    }
+    others = select(Indicator).where(Indicator.owner_agency_code != late, Indicator.source == "entered")
+    for other in db.scalars(others):
+        for period in (p for p in periods if period_type_of(p) == other.period_type):
+            assert len(_values(db, other.code, period)) == reporters[other.level], (other.code, period)
 
 
 def test_a_flagged_outlier_waits_for_confirmation(built: Built) -> None:

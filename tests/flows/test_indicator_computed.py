@@ -14,6 +14,7 @@ from chiso import clock
 from chiso.accounts.actors import SYSTEM
 from chiso.errors import PermissionDenied
 from chiso.flows.demo import DEMO_STEPS
+from chiso.flows.followup_eval import CUSTOM_FILE
 from chiso.flows.indicator_computed import CHANNEL, refresh_computed_indicators
 from chiso.indicators.demo import load_demo_catalogue
 from chiso.monitoring.generate import generate_demo_records
@@ -139,3 +140,34 @@ def test_the_demo_builds_the_indicators_after_the_records() -> None:
     names = [name for name, _ in DEMO_STEPS]
     assert names.index("build_demo_indicators") > names.index("generate_monitoring_records")
     assert names.index("build_demo_indicators") > names.index("import_demo_agencies")
+
+
+def test_a_month_without_counted_records_has_no_value_never_zero(db: Session, records: Path) -> None:
+    """A province's custom metric whose denominator counts nothing: the stale computed value goes, a
+    value typed by hand stays, and no zero is written."""
+    custom = records / CUSTOM_FILE
+    custom.write_text(
+        "metrics:\n  - code: NEVER_COUNTED\n    name_vi: Không đếm\n    name_en: Never counted\n"
+        "    source: dossiers\n    numerator: 'true'\n    denominator: 'false'\n    zero_policy: zero\n",
+        encoding="utf-8",
+    )
+    now = clock.now()
+    never = Indicator(code="X_NEVER", name_vi="Không đếm", value_type="percent", period_type="month",
+                      level="province", aggregation="none", source="computed", metric_code="NEVER_COUNTED",
+                      updated_at=now)  # fmt: skip
+    _add_catalogue(db, never)
+    for month, channel in (("2026-03", CHANNEL), ("2026-04", "form")):
+        row = IndicatorValue(indicator_code="X_NEVER", unit_code="48", period=month, value=50.0)
+        row.status, row.channel, row.entered_by, row.entered_at = "entered", channel, "test", now
+        db.add(row)
+    db.flush()
+    try:
+        report = refresh_computed_indicators(
+            db, actor=SYSTEM, province_code="48", today=TODAY, data_dir=records
+        )
+    finally:
+        custom.unlink()
+    assert report.removed == 1 and "X_NEVER" in report.indicators
+    stored = _stored(db)
+    assert ("X_NEVER", "2026-03") not in stored and stored[("X_NEVER", "2026-04")].channel == "form"
+    assert all(row.value > 0 for row in stored.values())

@@ -103,11 +103,7 @@ def _values(db: Session, code: str, period: str | None = None) -> dict[tuple[str
     )
     if period is not None:
         query = query.where(IndicatorValue.period == period)
-    return {(unit, p): value for unit, p, value in built_rows(db, query)}
-
-
-def built_rows(db: Session, query: object) -> list[tuple[str, str, float]]:
-    return [tuple(row) for row in db.execute(query)]  # type: ignore[call-overload, misc]
+    return {(unit, p): value for unit, p, value in db.execute(query)}
 
 
 def test_the_catalogue_has_at_least_forty_indicators_in_the_six_folders(built: Built) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import SYSTEM
 from chiso.errors import PermissionDenied
+from chiso.indicators.catalogue import check_indicator, load_context
 from chiso.indicators.cube import SqlCube, load_rules
 from chiso.indicators.demo import (
     IndicatorsDemoSummary,
@@ -132,6 +133,13 @@ def test_every_pinned_indicator_has_the_attributes_others_rely_on(built: Built, 
         assert getattr(indicator, name) == expected, (code, name)
     if code in PINNED_FOLDERS:
         assert indicator.folder_code == PINNED_FOLDERS[code]
+
+
+def test_every_demo_entry_passes_the_catalogue_service_checks(built: Built) -> None:
+    _, entries = load_demo_catalogue()
+    context = load_context(built.session, owners=[e.indicator.owner_agency_code or "" for e in entries])
+    for entry in entries:
+        assert check_indicator(entry.indicator, context) == [], entry.indicator.code
 
 
 def test_owners_are_departments_of_the_demo_province_today(built: Built) -> None:

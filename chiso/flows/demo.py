@@ -4,8 +4,9 @@ Flows layer: imports the rooms' demo steps and services (units, accounts, monito
 assessment demo flow (chiso.flows.demo_assessment); imported by chiso.cli only (and tests). In order:
 the units room's steps (administrative units, agencies before and after 2025, peer groups), then the
 accounts room's users, then the monitoring room's synthetic records, then the assessment periods
-(the 2024 one published through the scoring flow). Each step is named and timed; the
-build flushes, never commits. Deterministic: fixed orders, randomness only from DEMO_SEED (the
+(the 2024 one published through the scoring flow), the follow-up, then the indicator catalogue with
+its values (the computed ones from the records, chiso.flows.indicator_computed). Each step is named
+and timed; the build flushes, never commits. Deterministic: fixed orders, randomness only from DEMO_SEED (the
 records and the assessment are seeded by their rooms), and idempotent: a second build changes nothing.
 """
 
@@ -23,8 +24,10 @@ from chiso.accounts.demo import DEMO_REPORTER_AGENCIES, create_demo_users
 from chiso.config import get_settings
 from chiso.flows.demo_assessment import build_demo_assessment
 from chiso.flows.demo_followup import add_demo_followup
+from chiso.flows.indicator_computed import refresh_computed_indicators
 from chiso.flows.live_history import fill_history
 from chiso.flows.reconcile import import_demo_portal
+from chiso.indicators.demo import add_demo_indicators
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
 from chiso.units.admin_load import ProgressFn
@@ -49,6 +52,7 @@ class DemoSummary:
     users_created: list[str] = field(default_factory=list)
     records: dict[str, int] = field(default_factory=dict)
     assessment: dict[str, int] = field(default_factory=dict)
+    indicators: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -111,6 +115,17 @@ def open_demo_assessment(ctx: DemoContext) -> None:
     )
 
 
+def build_demo_indicators(ctx: DemoContext) -> None:
+    """Add the indicator catalogue with its values since 2022 and targets; compute DVC_TL_DUNG_HAN and
+    the other computed indicators from the records (so after the monitoring steps)."""
+    session, actor, today = ctx.units.session, ctx.units.actor, clock.today()
+    added = add_demo_indicators(session, actor=actor, today=today)
+    computed = refresh_computed_indicators(session, actor=actor, province_code=DEMO_PROVINCE, today=today)
+    # dashboards: add_demo_dashboards(...)
+    ctx.summary.indicators = {"indicators": added.indicators, "values": added.values,
+                              "targets": added.targets, "computed": computed.written}  # fmt: skip
+
+
 # The whole demo, in order: every room's own steps, the units room's first.
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     *((name, _units_step(step)) for name, step in UNITS_DEMO_STEPS),
@@ -120,6 +135,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
     ("build_demo_followup", add_demo_followup),
+    ("build_demo_indicators", build_demo_indicators),
 ]
 
 

@@ -106,6 +106,7 @@ def test_the_steps_run_room_by_room_with_progress_and_timing(built: Built) -> No
         "import_demo_portal_figures",
         "open_demo_assessment",
         "build_demo_followup",
+        "build_demo_indicators",
     ]
     total = len(names)
     assert built.calls == [(name, i, total) for i, name in enumerate(names)] + [("done", total, total)]
@@ -119,6 +120,7 @@ def test_each_room_did_its_part(built: Built) -> None:
     assert summary.units.groups == 4 + 3 + 3
     assert summary.records and all(count > 0 for count in summary.records.values())
     assert summary.assessment and sum(summary.assessment.values()) > 0
+    assert summary.indicators["indicators"] >= 40 and summary.indicators["computed"] > 0
     assert has_agencies(built.session)
 
 

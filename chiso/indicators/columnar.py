@@ -1,0 +1,291 @@
+"""The columnar cube: indicator values in Parquet files read by DuckDB, overlaid with recent SQL entries.
+
+Indicators room; imports chiso.store, the roll-up rule and the lineage mapping; never flows/web/cli.
+Layout of a cube folder (written only by chiso.indicators.compaction, one writer at a time):
+
+    manifest.json             the current generation, its watermark, one entry per indicator
+    g-<stamp>/<code>.parquet  one file per indicator: period, unit_code, value, entered; sorted by
+                              period then unit in row groups of ROW_GROUP_ROWS, so a period reads one
+    g-<stamp>/rollups.parquet per indicator x period: units, sum, weighted sum and weight total
+    g-<stamp>/own.parquet     the values of province codes (two digits), the province's own figures
+
+Files are never changed once written; a compaction writes a new generation and swaps the manifest.
+SQL (`indicator_values`) stays the source of truth for what departments enter: a query answers from
+the files overlaid with the SQL rows entered or approved after the compaction's watermark, so a value
+shows at once. A value deleted in SQL disappears from the cube at the next compaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import duckdb
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from chiso.indicators.lineage import ended_before_reform, load_successors, map_to_current
+from chiso.indicators.rollup import (
+    Rule,
+    Series,
+    operands,
+    province_value,
+    unit_breakdown,
+    unit_cell,
+)
+from chiso.store.models.indicators import IndicatorValue
+
+ROW_GROUP_ROWS = 8_192
+"""Rows per row group: 4,300 communes x one month is about half a group, so a breakdown reads one or
+two groups of one file, and a whole-indicator rewrite still compresses well (benchmarks/RESULTS.md)."""
+
+MANIFEST = "manifest.json"
+VALUE_COLUMNS = "period, unit_code, value, entered"
+RawDict = dict[str, dict[str, dict[str, float]]]
+
+_local = threading.local()
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """Return this thread's in-memory DuckDB connection (cheap to reuse, not shareable across threads)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET threads TO 2")
+        _local.con = con
+    return con
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The current generation of a cube folder."""
+
+    generation: str
+    watermark: datetime | None
+    files: dict[str, str] = field(default_factory=dict)  # indicator code -> file name in the generation
+    fingerprints: dict[str, str] = field(default_factory=dict)  # code -> hash of its compacted SQL rows
+    weights: dict[str, str] = field(default_factory=dict)  # code -> weight code the roll-ups used
+    rows: int = 0
+
+    def path(self, folder: Path, name: str) -> Path:
+        return folder / self.generation / name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "generation": self.generation,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "files": self.files,
+            "fingerprints": self.fingerprints,
+            "weights": self.weights,
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        mark = data.get("watermark")
+        return cls(
+            generation=data["generation"],
+            watermark=datetime.fromisoformat(mark) if mark else None,
+            files=dict(data.get("files", {})),
+            fingerprints=dict(data.get("fingerprints", {})),
+            weights=dict(data.get("weights", {})),
+            rows=int(data.get("rows", 0)),
+        )
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """Return the folder's current manifest, or None when no compaction has completed there."""
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return Manifest.from_json(json.loads(text))
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Replace the manifest atomically (a temporary file fsynced, then renamed over the old one)."""
+    tmp = folder / f"{MANIFEST}.tmp"
+    with tmp.open("w", encoding="utf-8") as out:
+        json.dump(manifest.to_json(), out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, folder / MANIFEST)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sql_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class Agg(NamedTuple):
+    """One indicator x period's precomputed roll-up."""
+
+    n: int
+    total: float | None
+    weight_code: str | None
+    wn: int
+    wsum: float | None
+    wtotal: float | None
+
+
+def _from_agg(rule: Rule, agg: Agg | None) -> float | None:
+    """Return the province figure from a precomputed roll-up (same arithmetic as `roll_up`)."""
+    if agg is None or agg.n == 0 or rule.aggregation == "none":
+        return None
+    if rule.aggregation == "sum":
+        return agg.total
+    if rule.aggregation == "mean":
+        return None if agg.total is None else agg.total / agg.n
+    if not agg.wn or not agg.wtotal or agg.wsum is None:
+        return None
+    return agg.wsum / agg.wtotal
+
+
+class ColumnarCube:
+    """The cube over a folder's Parquet files plus the SQL rows newer than its last compaction."""
+
+    def __init__(
+        self,
+        session: Session | None,
+        catalogue: Mapping[str, Rule],
+        folder: Path,
+        *,
+        manifest: Manifest | None = None,
+        current_units: bool = True,
+    ) -> None:
+        self.session = session
+        self.catalogue = catalogue
+        self.folder = folder
+        found = manifest or read_manifest(folder)
+        if found is None:
+            raise FileNotFoundError(f"no indicator cube in {folder} (run the compaction first)")
+        self.manifest = found
+        self.current_units = current_units
+
+    # --- reading the files --------------------------------------------------------------------------
+    def _files(self, codes: Sequence[str]) -> list[Path]:
+        names = [self.manifest.files[c] for c in sorted(set(codes)) if c in self.manifest.files]
+        return [self.manifest.path(self.folder, name) for name in names]
+
+    def _units(self, codes: Sequence[str], periods: Sequence[str]) -> RawDict:
+        found: RawDict = defaultdict(lambda: defaultdict(dict))
+        files = self._files(codes)
+        if not files or not periods:
+            return found
+        rows = (
+            connection()
+            .execute(
+                f"SELECT indicator_code, period, unit_code, value FROM read_parquet({_sql_list(files)}) "
+                "WHERE period IN (SELECT unnest($periods))",
+                {"periods": list(periods)},
+            )
+            .fetchall()
+        )
+        for code, period, unit, value in rows:
+            found[code][period][unit] = value
+        return found
+
+    def _rollups(self, codes: Sequence[str], periods: Sequence[str]) -> dict[tuple[str, str], Agg]:
+        sql = (
+            "SELECT indicator_code, period, n, total, weight_code, wn, wsum, wtotal FROM read_parquet($f) "
+            "WHERE indicator_code IN (SELECT unnest($codes)) AND period IN (SELECT unnest($periods))"
+        )
+        path = str(self.manifest.path(self.folder, "rollups.parquet"))
+        rows = connection().execute(sql, {"f": path, "codes": list(codes), "periods": list(periods)})
+        return {(r[0], r[1]): Agg(*r[2:]) for r in rows.fetchall()}
+
+    def _own(
+        self, codes: Sequence[str], periods: Sequence[str], province: str
+    ) -> dict[tuple[str, str], float]:
+        sql = (
+            "SELECT indicator_code, period, value FROM read_parquet($f) WHERE unit_code = $u "
+            "AND indicator_code IN (SELECT unnest($codes)) AND period IN (SELECT unnest($periods))"
+        )
+        path = str(self.manifest.path(self.folder, "own.parquet"))
+        params = {"f": path, "u": province, "codes": list(codes), "periods": list(periods)}
+        return {(c, p): v for c, p, v in connection().execute(sql, params).fetchall()}
+
+    def _overlay(self, codes: Sequence[str], periods: Sequence[str]) -> list[tuple[str, str, str, float]]:
+        """Return the SQL rows entered or approved after the watermark (code, period, unit, value)."""
+        if self.session is None or not codes or not periods:
+            return []
+        query = select(
+            IndicatorValue.indicator_code,
+            IndicatorValue.period,
+            IndicatorValue.unit_code,
+            IndicatorValue.value,
+        ).where(IndicatorValue.indicator_code.in_(list(codes)), IndicatorValue.period.in_(list(periods)))
+        mark = self.manifest.watermark
+        if mark is not None:
+            query = query.where(or_(IndicatorValue.entered_at > mark, IndicatorValue.approved_at > mark))
+        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
+
+    def _raw(
+        self, codes: Sequence[str], periods: Sequence[str], overlay: Sequence[tuple[str, str, str, float]]
+    ) -> RawDict:
+        raw = self._units(codes, periods)
+        wanted_codes, wanted_periods = set(codes), set(periods)
+        for code, period, unit, value in overlay:
+            if code in wanted_codes and period in wanted_periods:
+                raw[code][period][unit] = value
+        return raw
+
+    # --- the Cube door ------------------------------------------------------------------------------
+    def series(self, rules: Sequence[Rule], periods: Sequence[str], province_code: str) -> dict[str, Series]:
+        """Return each indicator's province figure per period, from the roll-ups where nothing is newer."""
+        codes = sorted(operands(rules, self.catalogue))
+        overlay = self._overlay(codes, periods)
+        dirty = {(code, period) for code, period, _, _ in overlay}
+        stale_weights = {
+            c
+            for c in codes
+            if (r := self.catalogue.get(c))
+            and r.aggregation == "weighted"
+            and self.manifest.weights.get(c) != r.weight_code
+        }
+        for code in codes:
+            rule = self.catalogue.get(code)
+            weight = rule.weight_code if rule else None
+            dirty |= {(code, p) for p in periods if code in stale_weights or (weight, p) in dirty}
+        dirty_codes = {c for c, _ in dirty}
+        dirty_codes |= {w for c in dirty_codes if (r := self.catalogue.get(c)) and (w := r.weight_code)}
+        raw = self._raw(sorted(dirty_codes), sorted({p for _, p in dirty}), overlay)
+        aggs = self._rollups(codes, periods)
+        own = self._own(codes, periods, province_code)
+
+        def cell(rule: Rule, period: str) -> float | None:
+            if (rule.code, period) in dirty:
+                return unit_cell(rule, raw, period, province_code)
+            mine = own.get((rule.code, period))
+            if rule.level == "province" or mine is not None:
+                return mine
+            return _from_agg(rule, aggs.get((rule.code, period)))
+
+        return {
+            rule.code: {p: province_value(rule, p, self.catalogue, cell) for p in periods} for rule in rules
+        }
+
+    def breakdown(self, rule: Rule, period: str) -> dict[str, float | None]:
+        """Return one indicator's value per unit in one period (old communes mapped to current ones)."""
+        codes = sorted(operands([rule], self.catalogue) | {rule.code})
+        raw: Mapping[str, Mapping[str, Mapping[str, float]]] = self._raw(
+            codes, [period], self._overlay(codes, [period])
+        )
+        if self.current_units and self.session is not None and ended_before_reform(period):
+            units = {u for by_period in raw.values() for u in by_period.get(period, {})}
+            successors = load_successors(self.session, units)
+            if successors:
+                raw = map_to_current(raw, period, self.catalogue, successors)
+        return unit_breakdown(rule, raw, period, self.catalogue)

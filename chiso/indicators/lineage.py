@@ -1,0 +1,108 @@
+"""Values reported by the communes before the 1 July 2025 reform, mapped onto the current communes.
+
+Indicators room; imports chiso.store (the units' lineage table) and the roll-up rule. A breakdown of a
+period that ended before the reform holds the old communes' codes; `map_to_current` folds them into
+their successors so a map or a ranking shows today's communes for every period:
+
+- a merge (several old communes -> one new): the old values combine by the indicator's own rule:
+  counts summed, means averaged, weighted indicators averaged with their denominator's old values as
+  weights, "none" gives no data (there is no honest way to merge values that do not add up); a formula
+  is computed after its operands were merged (online share = merged online / merged total);
+- a split (one old commune in parts of several new ones, lineage "partial"): the whole old value goes to
+  its primary successor (the one that took its identity), so a province total is unchanged and no
+  value is invented for the other parts (chiso has no population shares to divide a count by);
+- codes that are not old communes (agencies, the province, units already current) pass unchanged.
+
+The province's own series needs no mapping: a roll-up takes every unit reported in the period, old
+codes before the reform and new ones after, so the series is continuous across it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from chiso.indicators.periods import period_type_of, shift
+from chiso.indicators.rollup import Raw, Rule, roll_up
+from chiso.store.models.units import REFORM_DATE, AdminUnit, UnitLineage
+
+_CHUNK = 900  # codes per IN list (SQLite's bound-parameter limit is 999 on old builds)
+
+
+def _start(key: str) -> date:
+    kind = period_type_of(key)
+    year = int(key[:4])
+    if kind == "month":
+        return date(year, int(key[5:]), 1)
+    if kind == "quarter":
+        return date(year, 3 * int(key[6:]) - 2, 1)
+    return date(year, 1, 1)
+
+
+def ended_before_reform(period: str) -> bool:
+    """Return whether `period` ended before 1 July 2025 (its values carry the old commune codes).
+
+    The year 2025 straddles the reform; its figures are compiled after it, by the new communes, so it
+    counts as after.
+    """
+    return _start(shift(period, 1)) <= REFORM_DATE
+
+
+def load_successors(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Return old commune code -> the current commune that took it over, for the old codes in `codes`."""
+    wanted = sorted(set(codes))
+    old, new = aliased(AdminUnit), aliased(AdminUnit)
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        rows = session.execute(
+            select(old.code, new.code)
+            .join(UnitLineage, UnitLineage.from_unit_id == old.id)
+            .join(new, new.id == UnitLineage.to_unit_id)
+            .where(
+                old.code.in_(wanted[i : i + _CHUNK]),
+                old.level == "commune",
+                old.valid_to.is_not(None),
+                new.level == "commune",
+                UnitLineage.is_primary.is_(True),
+            )
+        )
+        found.update({old_code: new_code for old_code, new_code in rows})
+    return found
+
+
+def _merge(rule: Rule | None, values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+    if len(values) == 1:
+        return next(iter(values.values()))
+    if rule is None:
+        return None
+    return roll_up(rule, values, weights)
+
+
+def map_to_current(
+    raw: Raw, period: str, catalogue: Mapping[str, Rule], successors: Mapping[str, str]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Return `raw` with one period's old commune values folded into their current communes.
+
+    Args:
+        raw: indicator code -> period -> unit code -> value, as a cube read it.
+        period: the period to map (the others are copied unchanged).
+        catalogue: the roll-up rule of each code (a code missing from it: merges give no data).
+        successors: old commune code -> current code (`load_successors`).
+    """
+    out: dict[str, dict[str, dict[str, float]]] = {
+        code: {p: dict(units) for p, units in by_period.items()} for code, by_period in raw.items()
+    }
+    for code, by_period in raw.items():
+        values = by_period.get(period, {})
+        rule = catalogue.get(code)
+        groups: dict[str, dict[str, float]] = defaultdict(dict)
+        for unit, value in values.items():
+            groups[successors.get(unit, unit)][unit] = value
+        weights = raw.get(rule.weight_code, {}).get(period, {}) if rule and rule.weight_code else {}
+        merged = {new: _merge(rule, group, weights) for new, group in groups.items()}
+        out[code][period] = {unit: value for unit, value in merged.items() if value is not None}
+    return out

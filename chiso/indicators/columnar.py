@@ -46,6 +46,10 @@ ROW_GROUP_ROWS = 8_192
 """Rows per row group: 4,300 communes x one month is about half a group, so a breakdown reads one or
 two groups of one file, and a whole-indicator rewrite still compresses well (benchmarks/RESULTS.md)."""
 
+SUMMARY_ROW_GROUP_ROWS = 2_048
+"""Rows per row group of the roll-ups (about 34 indicators x 60 months): a dashboard's first read of an
+indicator's roll-ups skips the other groups."""
+
 MANIFEST = "manifest.json"
 VALUE_COLUMNS = "period, unit_code, value, entered"
 RawDict = dict[str, dict[str, dict[str, float]]]
@@ -153,6 +157,61 @@ def _from_agg(rule: Rule, agg: Agg | None) -> float | None:
     return agg.wsum / agg.wtotal
 
 
+class Summary:
+    """A generation's roll-ups and province-own values, read per indicator on first use and kept.
+
+    Files never change once written, so what was read stays true for the generation's life; a process
+    holds the newest generation of each folder (about 5 MB for 1,000 indicators x 60 periods).
+    """
+
+    def __init__(self, folder: Path, manifest: Manifest) -> None:
+        self.rollups = str(manifest.path(folder, "rollups.parquet"))
+        self.owns = str(manifest.path(folder, "own.parquet"))
+        self.aggs: dict[tuple[str, str], Agg] = {}  # (code, period) -> roll-up
+        self.own: dict[tuple[str, str, str], float] = {}  # (code, period, province code) -> value
+        self.loaded: set[str] = set()
+        self.lock = threading.Lock()
+
+    def load(self, codes: Sequence[str]) -> None:
+        """Read the roll-ups of the codes not read yet (one query per file)."""
+        missing = sorted(set(codes) - self.loaded)
+        if not missing:
+            return
+        marks = ", ".join("?" * len(missing))
+        con = connection()
+        aggs = con.execute(
+            "SELECT indicator_code, period, n, total, weight_code, wn, wsum, wtotal "
+            f"FROM read_parquet(?) WHERE indicator_code IN ({marks})",
+            [self.rollups, *missing],
+        ).fetchall()
+        own = con.execute(
+            "SELECT indicator_code, period, unit_code, value "
+            f"FROM read_parquet(?) WHERE indicator_code IN ({marks})",
+            [self.owns, *missing],
+        ).fetchall()
+        with self.lock:
+            self.aggs.update({(r[0], r[1]): Agg(*r[2:]) for r in aggs})
+            self.own.update({(c, p, u): v for c, p, u, v in own})
+            self.loaded.update(missing)
+
+
+_summaries: dict[tuple[str, str], Summary] = {}
+_summaries_lock = threading.Lock()
+
+
+def summary_of(folder: Path, manifest: Manifest, codes: Sequence[str]) -> Summary:
+    """Return the generation's summary with the roll-ups of `codes` read."""
+    key = (str(folder), manifest.generation)
+    with _summaries_lock:
+        found = _summaries.get(key)
+        if found is None:
+            for old in [k for k in _summaries if k[0] == key[0]]:
+                del _summaries[old]  # a newer generation of the folder replaces the older one
+            found = _summaries[key] = Summary(folder, manifest)
+    found.load(codes)
+    return found
+
+
 class ColumnarCube:
     """The cube over a folder's Parquet files plus the SQL rows newer than its last compaction."""
 
@@ -173,6 +232,7 @@ class ColumnarCube:
             raise FileNotFoundError(f"no indicator cube in {folder} (run the compaction first)")
         self.manifest = found
         self.current_units = current_units
+        self._recent: dict[str, list[tuple[str, str, str, float]]] = {}
 
     # --- reading the files --------------------------------------------------------------------------
     def _files(self, codes: Sequence[str]) -> list[Path]:
@@ -188,8 +248,8 @@ class ColumnarCube:
             connection()
             .execute(
                 f"SELECT indicator_code, period, unit_code, value FROM read_parquet({_sql_list(files)}) "
-                "WHERE period IN (SELECT unnest($periods))",
-                {"periods": list(periods)},
+                f"WHERE period IN ({', '.join('?' * len(periods))})",
+                list(periods),
             )
             .fetchall()
         )
@@ -197,40 +257,31 @@ class ColumnarCube:
             found[code][period][unit] = value
         return found
 
-    def _rollups(self, codes: Sequence[str], periods: Sequence[str]) -> dict[tuple[str, str], Agg]:
-        sql = (
-            "SELECT indicator_code, period, n, total, weight_code, wn, wsum, wtotal FROM read_parquet($f) "
-            "WHERE indicator_code IN (SELECT unnest($codes)) AND period IN (SELECT unnest($periods))"
-        )
-        path = str(self.manifest.path(self.folder, "rollups.parquet"))
-        rows = connection().execute(sql, {"f": path, "codes": list(codes), "periods": list(periods)})
-        return {(r[0], r[1]): Agg(*r[2:]) for r in rows.fetchall()}
-
-    def _own(
-        self, codes: Sequence[str], periods: Sequence[str], province: str
-    ) -> dict[tuple[str, str], float]:
-        sql = (
-            "SELECT indicator_code, period, value FROM read_parquet($f) WHERE unit_code = $u "
-            "AND indicator_code IN (SELECT unnest($codes)) AND period IN (SELECT unnest($periods))"
-        )
-        path = str(self.manifest.path(self.folder, "own.parquet"))
-        params = {"f": path, "u": province, "codes": list(codes), "periods": list(periods)}
-        return {(c, p): v for c, p, v in connection().execute(sql, params).fetchall()}
+    def _summary(self, codes: Sequence[str]) -> Summary:
+        return summary_of(self.folder, self.manifest, codes)
 
     def _overlay(self, codes: Sequence[str], periods: Sequence[str]) -> list[tuple[str, str, str, float]]:
-        """Return the SQL rows entered or approved after the watermark (code, period, unit, value)."""
-        if self.session is None or not codes or not periods:
-            return []
-        query = select(
-            IndicatorValue.indicator_code,
-            IndicatorValue.period,
-            IndicatorValue.unit_code,
-            IndicatorValue.value,
-        ).where(IndicatorValue.indicator_code.in_(list(codes)), IndicatorValue.period.in_(list(periods)))
-        mark = self.manifest.watermark
-        if mark is not None:
-            query = query.where(or_(IndicatorValue.entered_at > mark, IndicatorValue.approved_at > mark))
-        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
+        """Return the SQL rows entered or approved after the watermark (code, period, unit, value).
+
+        Read once per code for the cube's life (one request): a dashboard asks the same codes often.
+        """
+        missing = sorted(set(codes) - set(self._recent))
+        if self.session is not None and missing:
+            for code in missing:
+                self._recent[code] = []
+            query = select(
+                IndicatorValue.indicator_code,
+                IndicatorValue.period,
+                IndicatorValue.unit_code,
+                IndicatorValue.value,
+            ).where(IndicatorValue.indicator_code.in_(missing))
+            mark = self.manifest.watermark
+            if mark is not None:
+                query = query.where(or_(IndicatorValue.entered_at > mark, IndicatorValue.approved_at > mark))
+            for code, period, unit, value in self.session.connection().execute(query):  # Core rows: no ORM
+                self._recent[code].append((code, period, unit, value))
+        wanted = set(periods)
+        return [row for code in codes for row in self._recent.get(code, []) if row[1] in wanted]
 
     def _raw(
         self, codes: Sequence[str], periods: Sequence[str], overlay: Sequence[tuple[str, str, str, float]]
@@ -262,13 +313,13 @@ class ColumnarCube:
         dirty_codes = {c for c, _ in dirty}
         dirty_codes |= {w for c in dirty_codes if (r := self.catalogue.get(c)) and (w := r.weight_code)}
         raw = self._raw(sorted(dirty_codes), sorted({p for _, p in dirty}), overlay)
-        aggs = self._rollups(codes, periods)
-        own = self._own(codes, periods, province_code)
+        summary = self._summary(codes)
+        aggs, own = summary.aggs, summary.own
 
         def cell(rule: Rule, period: str) -> float | None:
             if (rule.code, period) in dirty:
                 return unit_cell(rule, raw, period, province_code)
-            mine = own.get((rule.code, period))
+            mine = own.get((rule.code, period, province_code))
             if rule.level == "province" or mine is not None:
                 return mine
             return _from_agg(rule, aggs.get((rule.code, period)))

@@ -34,6 +34,7 @@ from chiso import clock, faults
 from chiso.indicators.columnar import (
     MANIFEST,
     ROW_GROUP_ROWS,
+    SUMMARY_ROW_GROUP_ROWS,
     Manifest,
     _sql_list,
     connection,
@@ -102,11 +103,12 @@ def _sweep(folder: Path, keep: set[str]) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def _copy(select_sql: str, path: Path, params: Mapping[str, object] | None = None) -> int:
+def _copy(
+    select_sql: str, path: Path, params: Mapping[str, object] | None = None, group_rows: int = ROW_GROUP_ROWS
+) -> int:
     con = connection()
     con.execute(
-        f"COPY ({select_sql}) TO '{path}' "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
+        f"COPY ({select_sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group_rows})",
         dict(params or {}),
     ).fetchall()
     return int(con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0])
@@ -208,7 +210,10 @@ def _write_rollups(
     for name, parts, empty in (("rollups", parts_r, empty_r), ("own", parts_o, empty_o)):
         body = " UNION ALL ".join([empty, *parts])
         bound = params if "$affected" in body else {}
-        _copy(f"SELECT * FROM ({body}) ORDER BY indicator_code, period", gen / f"{name}.parquet", bound)
+        target = gen / f"{name}.parquet"
+        _copy(
+            f"SELECT * FROM ({body}) ORDER BY indicator_code, period", target, bound, SUMMARY_ROW_GROUP_ROWS
+        )
 
 
 def _publish(
@@ -237,7 +242,9 @@ def _rows_of(folder: Path, manifest: Manifest) -> int:
     files = [manifest.path(folder, f) for f in manifest.files.values()]
     if not files:
         return 0
-    return int(connection().execute(f"SELECT count(*) FROM read_parquet({_sql_list(files)})").fetchall()[0][0])
+    return int(
+        connection().execute(f"SELECT count(*) FROM read_parquet({_sql_list(files)})").fetchall()[0][0]
+    )
 
 
 def _build(

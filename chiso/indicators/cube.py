@@ -42,6 +42,8 @@ __all__ = ["Cube", "Rule", "Series", "SqlCube", "cube_folder", "load_rules", "op
 class Cube(Protocol):
     """What a dashboard reads; every implementation answers the same figures for the same values."""
 
+    catalogue: Mapping[str, Rule]  # the roll-up rules it was opened with, by code
+
     def series(self, rules: Sequence[Rule], periods: Sequence[str], province_code: str) -> dict[str, Series]:
         """Return each indicator's province figure per period (None: no data)."""
         ...

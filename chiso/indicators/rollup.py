@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso.indicators.formula import evaluate, parse_formula
+from chiso.monitoring.custom.syntax import Node
 from chiso.store.models.indicators import Indicator
 
 Series = dict[str, float | None]  # period -> value
@@ -68,10 +70,17 @@ def operands(rules: Sequence[Rule], catalogue: Mapping[str, Rule]) -> set[str]:
         if rule is None:
             continue
         if rule.formula:
-            stack.extend(parse_formula(rule.formula)[1])
+            stack.extend(parsed(rule.formula)[1])
         if rule.weight_code:
             stack.append(rule.weight_code)
     return needed
+
+
+@lru_cache(maxsize=4096)
+def parsed(formula: str) -> tuple[Node, tuple[str, ...]]:
+    """Return a formula's tree and operand codes, parsed once per process (trees are never changed)."""
+    tree, names = parse_formula(formula)
+    return tree, tuple(names)
 
 
 def unit_cell(rule: Rule, raw: Raw, period: str, province_code: str) -> float | None:
@@ -92,7 +101,7 @@ def province_value(
     """
     if not rule.formula:
         return cell(rule, period)
-    tree, names = parse_formula(rule.formula)
+    tree, names = parsed(rule.formula)
     values = {
         name: province_value(catalogue[name], period, catalogue, cell) if name in catalogue else None
         for name in names
@@ -106,7 +115,7 @@ def unit_breakdown(
     """Return one indicator's value per unit in `period` from `raw`, a formula computed unit by unit."""
     if not rule.formula:
         return dict(sorted(raw.get(rule.code, {}).get(period, {}).items()))
-    tree, names = parse_formula(rule.formula)
+    tree, names = parsed(rule.formula)
     columns: dict[str, Mapping[str, float | None]] = {}
     for name in names:
         operand = catalogue.get(name)
@@ -120,5 +129,12 @@ def unit_breakdown(
 
 def load_rules(session: Session) -> dict[str, Rule]:
     """Return every active catalogue indicator's roll-up rule by code."""
-    rows = session.scalars(select(Indicator).where(Indicator.active.is_(True)))
-    return {row.code: Rule.of(row) for row in rows}
+    columns = (
+        Indicator.code,
+        Indicator.level,
+        Indicator.aggregation,
+        Indicator.weight_code,
+        Indicator.formula,
+    )
+    rows = session.connection().execute(select(*columns).where(Indicator.active.is_(True)))
+    return {row[0]: Rule(*row) for row in rows}

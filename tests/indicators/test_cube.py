@@ -131,7 +131,11 @@ def test_without_a_compaction_open_cube_reads_sql(db: Session, tmp_path: Path) -
 
 
 def test_compaction_is_idempotent(db: Session, tmp_path: Path) -> None:
-    put(db, {("A", u, p): float(i) for i, (u, p) in enumerate((u, p) for u in UNITS[:3] for p in PERIODS)}, EARLIER)
+    put(
+        db,
+        {("A", u, p): float(i) for i, (u, p) in enumerate((u, p) for u in UNITS[:3] for p in PERIODS)},
+        EARLIER,
+    )
     first = compact(db, tmp_path, rules=CATALOGUE)
     files = sorted(p.name for p in (tmp_path / first.generation).iterdir())
     again = compact(db, tmp_path, rules=CATALOGUE)
@@ -153,13 +157,18 @@ def test_a_bulk_load_adds_values_and_an_entered_value_wins(db: Session, tmp_path
     put(db, {("A", "20194", "2026-01"): 99.0}, EARLIER)
     compact(db, tmp_path, rules=CATALOGUE)
     generated = (
-        "SELECT '2026-0' || (p + 1) AS period, (20194 + 3 * u)::VARCHAR AS unit_code, (u + 1)::DOUBLE AS value "
-        "FROM range(3) t(p), range(4) s(u)"
+        "SELECT '2026-0' || (p + 1) AS period, (20194 + 3 * u)::VARCHAR AS unit_code, "
+        "(u + 1)::DOUBLE AS value FROM range(3) t(p), range(4) s(u)"
     )
     report = load_bulk(tmp_path, {"A": generated, "W": generated}, rules=CATALOGUE)
     assert report.rows == 24
     cube = ColumnarCube(db, CATALOGUE, tmp_path)
-    assert cube.breakdown(CATALOGUE["A"], "2026-01") == {"20194": 99.0, "20197": 2.0, "20200": 3.0, "20203": 4.0}
+    assert cube.breakdown(CATALOGUE["A"], "2026-01") == {
+        "20194": 99.0,
+        "20197": 2.0,
+        "20200": 3.0,
+        "20203": 4.0,
+    }
     assert cube.series([CATALOGUE["A"], CATALOGUE["F"]], ["2026-02"], PROVINCE) == {
         "A": {"2026-02": 10.0},
         "F": {"2026-02": 100.0},
@@ -180,7 +189,9 @@ def test_a_changed_weight_rule_recomputes_the_roll_up(db: Session, tmp_path: Pat
     }
 
 
-def test_the_previous_generation_is_kept_for_readers_and_older_ones_swept(db: Session, tmp_path: Path) -> None:
+def test_the_previous_generation_is_kept_for_readers_and_older_ones_swept(
+    db: Session, tmp_path: Path
+) -> None:
     generations = []
     for i in range(3):
         put(db, {("A", "20194", "2026-01"): float(i)}, EARLIER - timedelta(days=1))
@@ -197,4 +208,6 @@ def test_an_unsafe_code_gets_a_hashed_file_name(db: Session, tmp_path: Path, cod
     compact(db, tmp_path, rules=rules)
     manifest = read_manifest(tmp_path)
     assert manifest is not None and "/" not in manifest.files[code] and " " not in manifest.files[code]
-    assert ColumnarCube(db, rules, tmp_path).series([rules[code]], ["2026-01"], PROVINCE)[code]["2026-01"] == 5.0
+    assert (
+        ColumnarCube(db, rules, tmp_path).series([rules[code]], ["2026-01"], PROVINCE)[code]["2026-01"] == 5.0
+    )

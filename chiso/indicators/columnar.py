@@ -122,7 +122,12 @@ def write_manifest(folder: Path, manifest: Manifest) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, folder / MANIFEST)
-    fd = os.open(folder, os.O_RDONLY)
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries (so a rename in it survives a crash), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -195,6 +200,7 @@ class Summary:
             self.loaded.update(missing)
 
 
+MAX_FOLDERS = 4  # a server has one cube folder; tests and benchmarks open many
 _summaries: dict[tuple[str, str], Summary] = {}
 _summaries_lock = threading.Lock()
 
@@ -205,8 +211,8 @@ def summary_of(folder: Path, manifest: Manifest, codes: Sequence[str]) -> Summar
     with _summaries_lock:
         found = _summaries.get(key)
         if found is None:
-            for old in [k for k in _summaries if k[0] == key[0]]:
-                del _summaries[old]  # a newer generation of the folder replaces the older one
+            for old in [k for k in _summaries if k[0] == key[0]] + list(_summaries)[:-MAX_FOLDERS]:
+                _summaries.pop(old, None)  # a newer generation replaces the older; few folders kept
             found = _summaries[key] = Summary(folder, manifest)
     found.load(codes)
     return found

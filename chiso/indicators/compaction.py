@@ -38,6 +38,7 @@ from chiso.indicators.columnar import (
     Manifest,
     _sql_list,
     connection,
+    fsync_path,
     read_manifest,
     write_manifest,
 )
@@ -88,12 +89,12 @@ def _new_generation(folder: Path) -> str:
     return name
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _link(source: Path, target: Path) -> None:
+    """Share an unchanged file with the new generation (a hard link; a copy where links are refused)."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _sweep(folder: Path, keep: set[str]) -> None:
@@ -227,10 +228,8 @@ def _publish(
 ) -> CompactionReport:
     gen = folder / new.generation
     _write_rollups(folder, old, new, affected, weights)
-    for path in gen.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
-    _fsync_dir(gen)
+    for path in [*gen.iterdir(), gen]:
+        fsync_path(path)
     faults.reach("indicators.cube.written")
     write_manifest(folder, new)
     faults.reach("indicators.cube.swapped")
@@ -264,7 +263,7 @@ def _build(
     kept = 0
     for code, file in (old.files if old else {}).items():
         if code not in sources:
-            os.link(old.path(folder, file), gen / file)  # type: ignore[union-attr]
+            _link(old.path(folder, file), gen / file)  # type: ignore[union-attr]
             files[code] = file
             kept += 1
     for code, new_sql in sources.items():

@@ -76,7 +76,12 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # indicator code -> file name in the generation
     fingerprints: dict[str, str] = field(default_factory=dict)  # code -> hash of its compacted SQL rows
     weights: dict[str, str] = field(default_factory=dict)  # code -> weight code the roll-ups used
-    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # code -> values in its file
+
+    @property
+    def rows(self) -> int:
+        """Return how many values the generation holds."""
+        return sum(self.counts.values())
 
     def path(self, folder: Path, name: str) -> Path:
         return folder / self.generation / name
@@ -89,6 +94,7 @@ class Manifest:
             "files": self.files,
             "fingerprints": self.fingerprints,
             "weights": self.weights,
+            "counts": self.counts,
             "rows": self.rows,
         }
 
@@ -101,7 +107,7 @@ class Manifest:
             files=dict(data.get("files", {})),
             fingerprints=dict(data.get("fingerprints", {})),
             weights=dict(data.get("weights", {})),
-            rows=int(data.get("rows", 0)),
+            counts={code: int(n) for code, n in data.get("counts", {}).items()},
         )
 
 

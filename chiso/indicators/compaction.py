@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -224,26 +224,17 @@ def _publish(
     affected: set[str],
     weights: Mapping[str, str],
     kept: int,
-    rewritten: int,
+    written: Sequence[str],
 ) -> CompactionReport:
     gen = folder / new.generation
     _write_rollups(folder, old, new, affected, weights)
-    for path in [*gen.iterdir(), gen]:
-        fsync_path(path)
+    for path in [*(gen / name for name in written), gen / "rollups.parquet", gen / "own.parquet", gen]:
+        fsync_path(path)  # linked files are the old generation's, already on disk
     faults.reach("indicators.cube.written")
     write_manifest(folder, new)
     faults.reach("indicators.cube.swapped")
     _sweep(folder, {new.generation} | ({old.generation} if old else set()))
-    return CompactionReport(new.generation, rewritten, kept, new.rows, True)
-
-
-def _rows_of(folder: Path, manifest: Manifest) -> int:
-    files = [manifest.path(folder, f) for f in manifest.files.values()]
-    if not files:
-        return 0
-    return int(
-        connection().execute(f"SELECT count(*) FROM read_parquet({_sql_list(files)})").fetchall()[0][0]
-    )
+    return CompactionReport(new.generation, len(written), kept, new.rows, True)
 
 
 def _build(
@@ -260,24 +251,25 @@ def _build(
     name = _new_generation(folder)
     gen = folder / name
     files: dict[str, str] = {}
-    kept = 0
+    counts: dict[str, int] = {}
     for code, file in (old.files if old else {}).items():
-        if code not in sources:
-            _link(old.path(folder, file), gen / file)  # type: ignore[union-attr]
-            files[code] = file
-            kept += 1
+        if code not in sources and old is not None:
+            _link(old.path(folder, file), gen / file)
+            files[code], counts[code] = file, old.counts.get(code, 0)
+    kept = len(files)
     for code, new_sql in sources.items():
         previous = old.path(folder, old.files[code]) if old and code in old.files else None
         target = gen / file_name(code)
-        if _write_indicator(code, previous, new_sql, entered, target):
-            files[code] = target.name
+        rows = _write_indicator(code, previous, new_sql, entered, target)
+        if rows:
+            files[code], counts[code] = target.name, rows
         faults.reach("indicators.cube.file")
     old_weights = old.weights if old else {}
     affected = set(sources) | {c for c, w in weights.items() if w in sources}
     affected |= {c for c in set(weights) | set(old_weights) if weights.get(c) != old_weights.get(c)}
-    new = Manifest(name, watermark, files, dict(fingerprints), dict(weights))
-    new = replace(new, rows=_rows_of(folder, new))
-    return _publish(folder, old, new, affected, weights, kept, len(sources))
+    new = Manifest(name, watermark, files, dict(fingerprints), dict(weights), counts)
+    written = [files[c] for c in sources if c in files]
+    return _publish(folder, old, new, affected, weights, kept, written)
 
 
 def _weights(rules: Mapping[str, Rule]) -> dict[str, str]:

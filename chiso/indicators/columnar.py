@@ -31,7 +31,13 @@ import duckdb
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chiso.indicators.lineage import ended_before_reform, load_successors, map_to_current
+from chiso.indicators.lineage import (
+    ended_before_reform,
+    load_successors,
+    map_to_current,
+    merged_province,
+    predecessors_for,
+)
 from chiso.indicators.rollup import (
     Rule,
     Series,
@@ -245,6 +251,7 @@ class ColumnarCube:
         self.manifest = found
         self.current_units = current_units
         self._recent: dict[str, list[tuple[str, str, str, float]]] = {}
+        self._olds: dict[tuple[str, bool], tuple[str, ...]] = {}
 
     # --- reading the files --------------------------------------------------------------------------
     def _files(self, codes: Sequence[str]) -> list[Path]:
@@ -268,6 +275,14 @@ class ColumnarCube:
         for code, period, unit, value in rows:
             found[code][period][unit] = value
         return found
+
+    def _predecessors(self, province_code: str, periods: Sequence[str]) -> tuple[str, ...]:
+        if not self.current_units or self.session is None:
+            return ()
+        key = (province_code, any(ended_before_reform(p) for p in periods))
+        if key not in self._olds:
+            self._olds[key] = predecessors_for(self.session, province_code, periods)
+        return self._olds[key]
 
     def _summary(self, codes: Sequence[str]) -> Summary:
         return summary_of(self.folder, self.manifest, codes)
@@ -327,8 +342,22 @@ class ColumnarCube:
         raw = self._raw(sorted(dirty_codes), sorted({p for _, p in dirty}), overlay)
         summary = self._summary(codes)
         aggs, own = summary.aggs, summary.own
+        olds = self._predecessors(province_code, periods)
+
+        def merged(rule: Rule, period: str) -> float | None:
+            if (rule.code, period) in dirty:
+                values = raw.get(rule.code, {}).get(period, {})
+                weights = raw.get(rule.weight_code, {}).get(period, {}) if rule.weight_code else {}
+            else:
+                values = {c: v for c in olds if (v := own.get((rule.code, period, c))) is not None}
+                weights = {
+                    c: v for c in olds if (v := own.get((rule.weight_code or "", period, c))) is not None
+                }
+            return merged_province(rule, values, weights, olds)
 
         def cell(rule: Rule, period: str) -> float | None:
+            if olds and ended_before_reform(period) and (value := merged(rule, period)) is not None:
+                return value
             if (rule.code, period) in dirty:
                 return unit_cell(rule, raw, period, province_code)
             mine = own.get((rule.code, period, province_code))

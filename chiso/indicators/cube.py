@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from chiso.config import get_settings
 from chiso.indicators.columnar import ColumnarCube, read_manifest
-from chiso.indicators.lineage import ended_before_reform, load_successors, map_to_current
+from chiso.indicators.lineage import (
+    ended_before_reform,
+    load_successors,
+    map_to_current,
+    merged_province,
+    predecessors_for,
+)
 from chiso.indicators.rollup import (
     Rule,
     Series,
@@ -81,8 +87,15 @@ class SqlCube:
 
     def series(self, rules: Sequence[Rule], periods: Sequence[str], province_code: str) -> dict[str, Series]:
         raw = self._raw(sorted(operands(rules, self.catalogue)), periods)
+        olds = predecessors_for(self.session, province_code, periods) if self.current_units else ()  # 1 query
 
         def cell(rule: Rule, period: str) -> float | None:
+            if olds and ended_before_reform(period):
+                values = raw.get(rule.code, {}).get(period, {})
+                weights = raw.get(rule.weight_code, {}).get(period, {}) if rule.weight_code else {}
+                merged = merged_province(rule, values, weights, olds)
+                if merged is not None:
+                    return merged
             return unit_cell(rule, raw, period, province_code)
 
         return {

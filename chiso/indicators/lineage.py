@@ -13,14 +13,17 @@ their successors so a map or a ranking shows today's communes for every period:
   value is invented for the other parts (chiso has no population shares to divide a count by);
 - codes that are not old communes (agencies, the province, units already current) pass unchanged.
 
-The province's own series needs no mapping: a roll-up takes every unit reported in the period, old
-codes before the reform and new ones after, so the series is continuous across it.
+The province's series: a roll-up takes every unit reported in the period, old codes before the
+reform and new ones after, so it is continuous across it. A province's own values reported before the
+reform by the old provinces merged into it (Đà Nẵng 48 and Quảng Nam 49 -> Đà Nẵng 48) are merged by
+the same rule when two or more of them reported (`merged_province`); "none" keeps the value under the
+province's own code.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -72,6 +75,42 @@ def load_successors(session: Session, codes: Iterable[str]) -> dict[str, str]:
         )
         found.update({old_code: new_code for old_code, new_code in rows})
     return found
+
+
+def load_predecessors(session: Session, province_code: str) -> tuple[str, ...]:
+    """Return the codes of the old provinces merged into the current province (its own old code too)."""
+    old, new = aliased(AdminUnit), aliased(AdminUnit)
+    rows = session.execute(
+        select(old.code)
+        .join(UnitLineage, UnitLineage.from_unit_id == old.id)
+        .join(new, new.id == UnitLineage.to_unit_id)
+        .where(
+            new.code == province_code,
+            new.level == "province",
+            new.valid_to.is_(None),
+            old.level == "province",
+            old.valid_to.is_not(None),
+        )
+    )
+    return tuple(sorted({code for (code,) in rows}))
+
+
+def predecessors_for(session: Session, province_code: str, periods: Sequence[str]) -> tuple[str, ...]:
+    """Return the old provinces merged into `province_code` when a period ended before the reform."""
+    if not any(ended_before_reform(p) for p in periods):
+        return ()
+    olds = load_predecessors(session, province_code)
+    return olds if len(olds) > 1 else ()
+
+
+def merged_province(
+    rule: Rule, values: Mapping[str, float], weights: Mapping[str, float], predecessors: Iterable[str]
+) -> float | None:
+    """Return the old provinces' own values merged by the rule when two or more reported, else None."""
+    olds = {code: values[code] for code in predecessors if code in values}
+    if len(olds) < 2 or rule.aggregation == "none":
+        return None
+    return roll_up(rule, olds, weights)
 
 
 def _merge(rule: Rule | None, values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:

@@ -40,9 +40,9 @@ OLD = {
 CODES = ["HS", "OL", "PC", "HO", "QH", "NO"]
 
 
-def _unit(db: Session, code: str, *, legacy: bool) -> AdminUnit:
+def _unit(db: Session, code: str, *, legacy: bool, level: str = "commune") -> AdminUnit:
     unit = AdminUnit(
-        code=code, level="commune", name=f"Xã {code}", full_name=f"Xã {code}", name_ascii=f"xa {code}",
+        code=code, level=level, name=f"Xã {code}", full_name=f"Xã {code}", name_ascii=f"xa {code}",
         province_code="48", valid_from=None if legacy else REFORM_DATE,
         valid_to=REFORM_DATE if legacy else None,
     )  # fmt: skip
@@ -130,3 +130,45 @@ def test_the_province_series_is_continuous_across_the_reform(province: Session, 
 def test_which_periods_ended_before_the_reform(period: str, before: bool) -> None:
     assert ended_before_reform(period) is before
     assert REFORM_DATE == date(2025, 7, 1)
+
+
+PROVINCE_RULES = {
+    r.code: r
+    for r in [
+        Rule("GR", "province", "sum"),
+        Rule("MP", "province", "mean"),
+        Rule("KS", "province", "none"),
+        Rule("PP", "province", "sum", formula="GR / MP"),
+    ]
+}
+
+
+def test_the_old_provinces_own_values_merge_into_the_new_province(db: Session, tmp_path: Path) -> None:
+    olds = [_unit(db, code, legacy=True, level="province") for code in ("98", "99")]
+    new = _unit(db, "98", legacy=False, level="province")
+    for old in olds:
+        _link(db, old, new, "merge", True)
+    reported = {
+        ("98", "2025-06"): (100, 10, 7),
+        ("99", "2025-06"): (50, 20, 9),
+        ("98", "2025-07"): (170, 12, 8),
+    }
+    for (unit, period), numbers in reported.items():
+        for code, value in zip(("GR", "MP", "KS"), numbers, strict=True):
+            db.add(
+                IndicatorValue(
+                    indicator_code=code, unit_code=unit, period=period, value=float(value), status="entered",
+                    channel="form", entered_by="test", entered_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    db.flush()
+    compact(db, tmp_path, rules=PROVINCE_RULES)
+    for cube in [SqlCube(db, PROVINCE_RULES), ColumnarCube(db, PROVINCE_RULES, tmp_path)]:
+        series = cube.series(list(PROVINCE_RULES.values()), ["2025-06", "2025-07"], "98")
+        assert series["GR"] == {"2025-06": 150.0, "2025-07": 170.0}  # summed: continuous across the reform
+        assert series["MP"] == {"2025-06": 15.0, "2025-07": 12.0}
+        assert series["KS"] == {"2025-06": 7.0, "2025-07": 8.0}  # "none": the province's own code only
+        assert series["PP"] == {"2025-06": 10.0, "2025-07": 170 / 12}
+    assert SqlCube(db, PROVINCE_RULES, current_units=False).series(
+        [PROVINCE_RULES["GR"]], ["2025-06"], "98"
+    ) == {"GR": {"2025-06": 100.0}}

@@ -252,6 +252,7 @@ class ColumnarCube:
         self.current_units = current_units
         self._recent: dict[str, list[tuple[str, str, str, float]]] = {}
         self._olds: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._read: dict[tuple[str, str], dict[str, float]] = {}  # (code, period) -> unit -> value
 
     # --- reading the files --------------------------------------------------------------------------
     def _files(self, codes: Sequence[str]) -> list[Path]:
@@ -259,21 +260,30 @@ class ColumnarCube:
         return [self.manifest.path(self.folder, name) for name in names]
 
     def _units(self, codes: Sequence[str], periods: Sequence[str]) -> RawDict:
-        found: RawDict = defaultdict(lambda: defaultdict(dict))
-        files = self._files(codes)
-        if not files or not periods:
-            return found
-        rows = (
-            connection()
-            .execute(
-                f"SELECT indicator_code, period, unit_code, value FROM read_parquet({_sql_list(files)}) "
-                f"WHERE period IN ({', '.join('?' * len(periods))})",
-                list(periods),
+        """Return the files' values of `codes` in `periods`, each (code, period) read once per cube."""
+        missing = [(c, p) for c in sorted(set(codes)) for p in periods if (c, p) not in self._read]
+        files = self._files(sorted({c for c, _ in missing}))
+        wanted = sorted({p for _, p in missing})
+        for pair in missing:
+            self._read[pair] = {}
+        if files and wanted:
+            rows = (
+                connection()
+                .execute(
+                    f"SELECT indicator_code, period, unit_code, value FROM read_parquet({_sql_list(files)}) "
+                    f"WHERE period IN ({', '.join('?' * len(wanted))})",
+                    wanted,
+                )
+                .fetchall()
             )
-            .fetchall()
-        )
-        for code, period, unit, value in rows:
-            found[code][period][unit] = value
+            for code, period, unit, value in rows:
+                if (code, period) in self._read:
+                    self._read[(code, period)][unit] = value
+        found: RawDict = defaultdict(lambda: defaultdict(dict))
+        for code in codes:
+            for period in periods:
+                if self._read.get((code, period)):
+                    found[code][period] = dict(self._read[(code, period)])
         return found
 
     def _predecessors(self, province_code: str, periods: Sequence[str]) -> tuple[str, ...]:

@@ -22,10 +22,11 @@ from chiso.indicators.columnar import ColumnarCube, read_manifest
 from chiso.indicators.compaction import compact, load_bulk
 from chiso.indicators.cube import Rule, SqlCube, open_cube
 from chiso.store.models.indicators import IndicatorValue
+from chiso.store.models.units import REFORM_DATE, AdminUnit, UnitLineage
 
 PROVINCE = "48"
-UNITS = ["20194", "20197", "20200", "20203", PROVINCE]
-PERIODS = ["2026-01", "2026-02", "2026-03"]
+UNITS = ["20194", "20197", "20200", "20203", PROVINCE, "49"]
+PERIODS = ["2025-05", "2025-06", "2026-03"]  # two before the 2025 reform: lineage applies
 CATALOGUE = {
     r.code: r
     for r in [
@@ -69,6 +70,26 @@ def put(db: Session, values: Mapping[Key, float], at: datetime) -> None:
     db.flush()
 
 
+def reform(db: Session) -> None:
+    """Old communes 20194 + 20197 -> the current 20194; old provinces 48 + 49 -> the current 48."""
+    for level, olds, new in (("commune", ["20194", "20197"], "20194"), ("province", ["48", "49"], "48")):
+        units = [
+            AdminUnit(code=code, level=level, name=code, full_name=code, name_ascii=code, province_code="48",
+                      valid_from=REFORM_DATE if code == new and i == len(olds) else None,
+                      valid_to=None if i == len(olds) else REFORM_DATE)
+            for i, code in enumerate([*olds, new])
+        ]  # fmt: skip
+        db.add_all(units)
+        db.flush()
+        for old in units[:-1]:
+            db.add(
+                UnitLineage(
+                    from_unit_id=old.id, to_unit_id=units[-1].id, effective_on=REFORM_DATE, kind="merge"
+                )
+            )
+    db.flush()
+
+
 def same(left: float | None, right: float | None) -> bool:
     if left is None or right is None:
         return left is right
@@ -95,6 +116,7 @@ def test_the_columnar_cube_answers_as_the_sql_cube_before_and_after_compaction(
 ) -> None:
     with db.begin_nested() as example, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        reform(db)
         put(db, first, EARLIER)
         compact(db, folder, rules=CATALOGUE)
         assert_same_figures(db, folder)
@@ -109,7 +131,8 @@ def test_no_value_is_none_never_zero(db: Session, tmp_path: Path) -> None:
     put(db, {("A", "20194", "2026-01"): 3.0}, EARLIER)
     compact(db, tmp_path, rules=CATALOGUE)
     cube = ColumnarCube(db, CATALOGUE, tmp_path)
-    series = cube.series([CATALOGUE["A"], CATALOGUE["B"], CATALOGUE["F"]], PERIODS, PROVINCE)
+    months = ["2026-01", "2026-02", "2026-03"]
+    series = cube.series([CATALOGUE["A"], CATALOGUE["B"], CATALOGUE["F"]], months, PROVINCE)
     assert series["A"] == {"2026-01": 3.0, "2026-02": None, "2026-03": None}
     assert set(series["B"].values()) == {None}
     assert set(series["F"].values()) == {None}  # W has no data: the share is unknown, not 0

@@ -31,21 +31,8 @@ import duckdb
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chiso.indicators.lineage import (
-    ended_before_reform,
-    load_successors,
-    map_to_current,
-    merged_province,
-    predecessors_for,
-)
-from chiso.indicators.rollup import (
-    Rule,
-    Series,
-    operands,
-    province_value,
-    unit_breakdown,
-    unit_cell,
-)
+from chiso.indicators.lineage import current_breakdown, ended_before_reform, merged_province, predecessors_for
+from chiso.indicators.rollup import Rule, Series, operands, province_value, unit_cell
 from chiso.store.models.indicators import IndicatorValue
 
 ROW_GROUP_ROWS = 8_192
@@ -382,12 +369,6 @@ class ColumnarCube:
     def breakdown(self, rule: Rule, period: str) -> dict[str, float | None]:
         """Return one indicator's value per unit in one period (old communes mapped to current ones)."""
         codes = sorted(operands([rule], self.catalogue) | {rule.code})
-        raw: Mapping[str, Mapping[str, Mapping[str, float]]] = self._raw(
-            codes, [period], self._overlay(codes, [period])
-        )
-        if self.current_units and self.session is not None and ended_before_reform(period):
-            units = {u for by_period in raw.values() for u in by_period.get(period, {})}
-            successors = load_successors(self.session, units)
-            if successors:
-                raw = map_to_current(raw, period, self.catalogue, successors)
-        return unit_breakdown(rule, raw, period, self.catalogue)
+        raw = self._raw(codes, [period], self._overlay(codes, [period]))
+        session = self.session if self.current_units else None
+        return current_breakdown(session, rule, raw, period, self.catalogue)

@@ -23,23 +23,8 @@ from sqlalchemy.orm import Session
 
 from chiso.config import get_settings
 from chiso.indicators.columnar import ColumnarCube, read_manifest
-from chiso.indicators.lineage import (
-    ended_before_reform,
-    load_successors,
-    map_to_current,
-    merged_province,
-    predecessors_for,
-)
-from chiso.indicators.rollup import (
-    Rule,
-    Series,
-    load_rules,
-    operands,
-    province_value,
-    roll_up,
-    unit_breakdown,
-    unit_cell,
-)
+from chiso.indicators.lineage import current_breakdown, ended_before_reform, merged_province, predecessors_for
+from chiso.indicators.rollup import Rule, Series, load_rules, operands, province_value, roll_up, unit_cell
 from chiso.store.models.indicators import IndicatorValue
 
 __all__ = ["Cube", "Rule", "Series", "SqlCube", "cube_folder", "load_rules", "open_cube", "roll_up"]
@@ -103,14 +88,9 @@ class SqlCube:
         }
 
     def breakdown(self, rule: Rule, period: str) -> dict[str, float | None]:
-        raw: Mapping[str, Mapping[str, Mapping[str, float]]] = self._raw(
-            sorted(operands([rule], self.catalogue)), [period]
-        )
-        if self.current_units and ended_before_reform(period):
-            successors = load_successors(self.session, {u for b in raw.values() for u in b.get(period, {})})
-            if successors:
-                raw = map_to_current(raw, period, self.catalogue, successors)
-        return unit_breakdown(rule, raw, period, self.catalogue)
+        raw = self._raw(sorted(operands([rule], self.catalogue)), [period])
+        session = self.session if self.current_units else None
+        return current_breakdown(session, rule, raw, period, self.catalogue)
 
 
 def cube_folder() -> Path:

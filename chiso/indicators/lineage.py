@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from chiso.indicators.periods import period_type_of, shift
-from chiso.indicators.rollup import Raw, Rule, roll_up
+from chiso.indicators.rollup import Raw, Rule, roll_up, unit_breakdown
 from chiso.store.models.units import REFORM_DATE, AdminUnit, UnitLineage
 
 _CHUNK = 900  # codes per IN list (SQLite's bound-parameter limit is 999 on old builds)
@@ -145,3 +145,19 @@ def map_to_current(
         merged = {new: _merge(rule, group, weights) for new, group in groups.items()}
         out[code][period] = {unit: value for unit, value in merged.items() if value is not None}
     return out
+
+
+def current_breakdown(
+    session: Session | None, rule: Rule, raw: Raw, period: str, catalogue: Mapping[str, Rule]
+) -> dict[str, float | None]:
+    """Return `rule`'s value per unit from `raw`, a period before the reform mapped onto today's communes.
+
+    Without a session (a cube reading its files alone) the reported codes are kept.
+    """
+    if session is not None and ended_before_reform(period):
+        successors = load_successors(
+            session, {u for by_period in raw.values() for u in by_period.get(period, {})}
+        )
+        if successors:
+            raw = map_to_current(raw, period, catalogue, successors)
+    return unit_breakdown(rule, raw, period, catalogue)

@@ -6,7 +6,7 @@ part the new 99903 and a part in 99901. Store tests (SQLite, and PostgreSQL when
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -59,9 +59,11 @@ def _link(db: Session, old: AdminUnit, new: AdminUnit, kind: str, primary: bool)
     )
 
 
-def _values(db: Session, period: str, rows: Mapping[str, tuple[float, ...]]) -> None:
+def _values(
+    db: Session, period: str, rows: Mapping[str, tuple[float, ...]], codes: Sequence[str] = CODES
+) -> None:
     for unit, numbers in rows.items():
-        for code, value in zip(CODES, numbers, strict=True):
+        for code, value in zip(codes, numbers, strict=True):
             db.add(
                 IndicatorValue(
                     indicator_code=code, unit_code=unit, period=period, value=float(value), status="entered",
@@ -148,20 +150,8 @@ def test_the_old_provinces_own_values_merge_into_the_new_province(db: Session, t
     new = _unit(db, "98", legacy=False, level="province")
     for old in olds:
         _link(db, old, new, "merge", True)
-    reported = {
-        ("98", "2025-06"): (100, 10, 7),
-        ("99", "2025-06"): (50, 20, 9),
-        ("98", "2025-07"): (170, 12, 8),
-    }
-    for (unit, period), numbers in reported.items():
-        for code, value in zip(("GR", "MP", "KS"), numbers, strict=True):
-            db.add(
-                IndicatorValue(
-                    indicator_code=code, unit_code=unit, period=period, value=float(value), status="entered",
-                    channel="form", entered_by="test", entered_at=datetime(2026, 1, 1, tzinfo=UTC),
-                )
-            )  # fmt: skip
-    db.flush()
+    _values(db, "2025-06", {"98": (100, 10, 7), "99": (50, 20, 9)}, ("GR", "MP", "KS"))
+    _values(db, "2025-07", {"98": (170, 12, 8)}, ("GR", "MP", "KS"))
     compact(db, tmp_path, rules=PROVINCE_RULES)
     for cube in [SqlCube(db, PROVINCE_RULES), ColumnarCube(db, PROVINCE_RULES, tmp_path)]:
         series = cube.series(list(PROVINCE_RULES.values()), ["2025-06", "2025-07"], "98")

@@ -55,7 +55,8 @@ def connection() -> duckdb.DuckDBPyConnection:
     con = getattr(_local, "con", None)
     if con is None:
         con = duckdb.connect()
-        con.execute("SET threads TO 2")
+        con.execute("SET threads TO 2").fetchall()
+        con.execute("SET parquet_metadata_cache = true").fetchall()  # files never change once written
         _local.con = con
     return con
 
@@ -175,6 +176,8 @@ class Summary:
         self.own: dict[tuple[str, str, str], float] = {}  # (code, period, province code) -> value
         self.loaded: set[str] = set()
         self.lock = threading.Lock()
+        count = connection().execute("SELECT count(*) FROM read_parquet(?)", [self.owns]).fetchall()
+        self.has_own = bool(count[0][0])  # most provinces report no own value of a commune indicator
 
     def load(self, codes: Sequence[str]) -> None:
         """Read the roll-ups of the codes not read yet (one query per file)."""
@@ -188,11 +191,15 @@ class Summary:
             f"FROM read_parquet(?) WHERE indicator_code IN ({marks})",
             [self.rollups, *missing],
         ).fetchall()
-        own = con.execute(
-            "SELECT indicator_code, period, unit_code, value "
-            f"FROM read_parquet(?) WHERE indicator_code IN ({marks})",
-            [self.owns, *missing],
-        ).fetchall()
+        own = (
+            con.execute(
+                "SELECT indicator_code, period, unit_code, value "
+                f"FROM read_parquet(?) WHERE indicator_code IN ({marks})",
+                [self.owns, *missing],
+            ).fetchall()
+            if self.has_own
+            else []
+        )
         with self.lock:
             self.aggs.update({(r[0], r[1]): Agg(*r[2:]) for r in aggs})
             self.own.update({(c, p, u): v for c, p, u, v in own})

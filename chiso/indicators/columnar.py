@@ -134,8 +134,13 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def sql_text(value: object) -> str:
+    """Return `value` as a SQL string literal (paths and codes written into DuckDB statements)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _sql_list(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(sql_text(p) for p in paths) + "]"
 
 
 class Agg(NamedTuple):

@@ -40,6 +40,7 @@ from chiso.indicators.columnar import (
     connection,
     fsync_path,
     read_manifest,
+    sql_text,
     write_manifest,
 )
 from chiso.indicators.rollup import Rule, load_rules
@@ -109,10 +110,11 @@ def _copy(
 ) -> int:
     con = connection()
     con.execute(
-        f"COPY ({select_sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group_rows})",
+        f"COPY ({select_sql}) TO {sql_text(path)} "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group_rows})",
         dict(params or {}),
     ).fetchall()
-    return int(con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0])
+    return int(con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0])
 
 
 def _absent_from(rows: str, condition: str = "true") -> str:
@@ -131,7 +133,7 @@ def _write_indicator(
     """
     columns = "o.period, o.unit_code, o.value"
     new_rows = f"({new_sql})" if new_sql is not None else None
-    old_rows = f"read_parquet('{old}')" if old is not None else None
+    old_rows = f"read_parquet({sql_text(old)})" if old is not None else None
     parts = []
     if new_rows is not None and (new_entered or old_rows is None):
         parts.append(f"SELECT {columns}, {str(new_entered).lower()} AS entered FROM {new_rows} o")
@@ -152,8 +154,7 @@ def _write_indicator(
             f"SELECT {columns}, o.entered FROM {old_rows} o WHERE o.entered OR {_absent_from(new_rows or '')}"
         )
     body = " UNION ALL ".join(parts)
-    quoted = code.replace("'", "''")
-    select_sql = f"SELECT '{quoted}' AS indicator_code, * FROM ({body}) ORDER BY period, unit_code"
+    select_sql = f"SELECT {sql_text(code)} AS indicator_code, * FROM ({body}) ORDER BY period, unit_code"
     rows = _copy(select_sql, target)
     if rows == 0:
         target.unlink(missing_ok=True)
@@ -196,8 +197,12 @@ def _write_rollups(
         )
     if old is not None:
         keep = "indicator_code NOT IN (SELECT unnest($affected))"
-        parts_r.append(f"SELECT * FROM read_parquet('{old.path(folder, 'rollups.parquet')}') WHERE {keep}")
-        parts_o.append(f"SELECT * FROM read_parquet('{old.path(folder, 'own.parquet')}') WHERE {keep}")
+        parts_r.append(
+            f"SELECT * FROM read_parquet({sql_text(old.path(folder, 'rollups.parquet'))}) WHERE {keep}"
+        )
+        parts_o.append(
+            f"SELECT * FROM read_parquet({sql_text(old.path(folder, 'own.parquet'))}) WHERE {keep}"
+        )
     empty_r = (
         "SELECT NULL::VARCHAR AS indicator_code, NULL::VARCHAR AS period, 0::BIGINT AS n,"
         " NULL::DOUBLE AS total, NULL::VARCHAR AS weight_code, 0::BIGINT AS wn, NULL::DOUBLE AS wsum,"
@@ -344,8 +349,9 @@ def load_bulk(folder: Path, sources: Mapping[str, str], *, rules: Mapping[str, R
 
     Args:
         folder: the cube folder (created when missing).
-        sources: indicator code -> a DuckDB SELECT of (period, unit_code, value) for that indicator. Code,
-            never user text: callers build it (a generator, `read_parquet` of a checked file).
+        sources: indicator code -> a DuckDB SELECT of (period, unit_code, value) for that indicator, one
+            row per period and unit. Code, never user text: callers build it (a generator,
+            `read_parquet` of a checked file).
         rules: the catalogue's roll-up rules (for the weighted roll-ups).
     """
     with _writer_lock(folder):

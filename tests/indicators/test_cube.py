@@ -224,13 +224,15 @@ def test_the_previous_generation_is_kept_for_readers_and_older_ones_swept(
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == sorted(generations[1:])
 
 
-@pytest.mark.parametrize("code", ["A/../../x", "Ü ber"])
+@pytest.mark.parametrize("code", ["A/../../x", "Ü ber", "O'Neil"])
 def test_an_unsafe_code_gets_a_hashed_file_name(db: Session, tmp_path: Path, code: str) -> None:
     rules = {code: Rule(code, "commune", "sum")}
     put(db, {(code, "20194", "2026-01"): 5.0}, EARLIER)
+    tmp_path = tmp_path / "the province's cube"  # a quote in the path too
     compact(db, tmp_path, rules=rules)
+    put(db, {(code, "20197", "2026-01"): 2.0}, EARLIER)
+    assert compact(db, tmp_path, rules=rules).rewritten == 1  # reads the old generation's file
     manifest = read_manifest(tmp_path)
     assert manifest is not None and "/" not in manifest.files[code] and " " not in manifest.files[code]
-    assert (
-        ColumnarCube(db, rules, tmp_path).series([rules[code]], ["2026-01"], PROVINCE)[code]["2026-01"] == 5.0
-    )
+    cube = ColumnarCube(db, rules, tmp_path)
+    assert cube.series([rules[code]], ["2026-01"], PROVINCE)[code]["2026-01"] == 7.0

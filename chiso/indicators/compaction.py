@@ -283,15 +283,13 @@ def _weights(rules: Mapping[str, Rule]) -> dict[str, str]:
 
 def _sql_values(session: Session) -> dict[str, list[tuple[str, str, float]]]:
     by_code: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
-    rows = session.execute(
-        select(
-            IndicatorValue.indicator_code,
-            IndicatorValue.period,
-            IndicatorValue.unit_code,
-            IndicatorValue.value,
-        )
+    columns = (
+        IndicatorValue.indicator_code,
+        IndicatorValue.period,
+        IndicatorValue.unit_code,
+        IndicatorValue.value,
     )
-    for code, period, unit, value in rows:
+    for code, period, unit, value in session.connection().execute(select(*columns)):  # Core rows: no ORM
         by_code[code].append((period, unit, float(value)))
     return by_code
 

@@ -22,6 +22,9 @@ POINTS = {
     "agencies.import.applied": "agency import: every row flushed to the database, not committed",
     "publish.recorded": "publish: snapshot, publication and audit flushed, not committed",
     "backup.written": "backup: the archive written to a temporary file, not yet renamed",
+    "indicators.cube.file": "indicator cube: one indicator's new file written in the new generation",
+    "indicators.cube.written": "indicator cube: the new generation written and fsynced, manifest not swapped",
+    "indicators.cube.swapped": "indicator cube: manifest swapped, the generation before last not yet swept",
 }
 
 

@@ -105,6 +105,7 @@ class CatalogueContext:
     folders: set[str]
     agencies: set[str]
     metrics: set[str] = field(default_factory=lambda: {m.code for m in builtin_metrics()})
+    period_types: dict[str, str] = field(default_factory=dict)  # every indicator code -> its period type
 
 
 def load_context(session: Session, *, owners: Iterable[str] = ()) -> CatalogueContext:
@@ -113,7 +114,8 @@ def load_context(session: Session, *, owners: Iterable[str] = ()) -> CatalogueCo
     folders = set(session.scalars(select(IndicatorFolder.code)))
     wanted = sorted({code for code in owners if code})
     agencies = set(session.scalars(select(Agency.code).where(Agency.code.in_(wanted)))) if wanted else set()
-    return CatalogueContext(formulas=formulas, folders=folders, agencies=agencies)
+    period_types = {code: kind for code, kind in session.execute(select(Indicator.code, Indicator.period_type))}
+    return CatalogueContext(formulas=formulas, folders=folders, agencies=agencies, period_types=period_types)
 
 
 def _problem(vi: str, en: str, column: str) -> Problem:
@@ -177,6 +179,15 @@ def _rule_problems(data: IndicatorIn, context: CatalogueContext) -> list[Problem
                 _problem(
                     f"Chỉ tiêu quyền số '{data.weight_code}' không có trong danh mục",
                     f"Weight indicator '{data.weight_code}' is not in the catalogue",
+                    "weight_code",
+                )
+            )
+        elif context.period_types.get(data.weight_code, data.period_type) != data.period_type:
+            # the roll-up weighs each period's values by the same period's weights
+            found.append(
+                _problem(
+                    f"Chỉ tiêu quyền số '{data.weight_code}' phải báo cáo cùng kỳ ({data.period_type})",
+                    f"Weight indicator '{data.weight_code}' must be reported per {data.period_type} too",
                     "weight_code",
                 )
             )

@@ -348,6 +348,7 @@ def import_catalogue(
     context = catalogue.load_context(session, owners=owners)
     context.folders |= {f.code for f in folders}
     context.formulas.update({item.code: item.formula for _, item in rows})
+    context.period_types.update({item.code: item.period_type for _, item in rows})
     problems += _file_problems(folders, rows, columns, context, filename)
     if problems:
         raise _refused(filename, problems)

@@ -47,6 +47,7 @@ def test_create_checks_and_audits(db: Session) -> None:
         ({"aggregation": "weighted"}, "weight_code"),
         ({"aggregation": "weighted", "weight_code": "KHONG_CO"}, "weight_code"),
         ({"weight_code": "HT_SO_HO"}, "weight_code"),
+        ({"aggregation": "weighted", "weight_code": "HT_SO_HO", "period_type": "year"}, "weight_code"),
         ({"source": "computed", "metric_code": "KHONG_CO"}, "metric_code"),
         ({"metric_code": "TIMELINESS"}, "metric_code"),
         ({"owner_agency_code": "KHONG.CO"}, "owner_agency_code"),

@@ -19,6 +19,7 @@ from chiso.cli import (
     demo,
     followup,
     framework,
+    indicators,
     monitor,
     report,
     score,
@@ -120,6 +121,7 @@ app.command("restore")(backup.restore_command)
 app.command("worker")(followup.worker_command)
 app.add_typer(followup.targets_app, name="targets")
 app.add_typer(followup.followup_app, name="followup")
+app.add_typer(indicators.app, name="indicators")
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ value (values.py) sends it back to "entered".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from chiso import clock
 from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
 from chiso.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from chiso.indicators.periods import label_vi
 from chiso.store.models.indicators import Indicator, IndicatorValue
 
 APPROVE_ROLES = ("secretariat", "leader")
@@ -103,3 +106,42 @@ def pending_approvals(
     if period:
         query = query.where(IndicatorValue.period == period)
     return [(value, indicator) for value, indicator in session.execute(query)]
+
+
+class PendingValue(BaseModel):
+    """A value waiting for approval."""
+
+    id: int
+    indicator_code: str
+    indicator_name_vi: str
+    indicator_name_en: str | None
+    owner_agency_code: str | None
+    unit_code: str
+    period: str
+    period_label: str
+    value: float
+    status: str
+    note: str | None
+    entered_by: str
+    entered_at: datetime
+
+
+class PendingPage(BaseModel):
+    """The approvers' page: what waits, newest period first."""
+
+    period: str | None
+    values: list[PendingValue]
+
+
+def get_pending_page(session: Session, *, period: str | None = None) -> PendingPage:
+    """Return the values waiting for approval (of one period if given)."""
+    rows = [
+        PendingValue(
+            id=v.id, indicator_code=i.code, indicator_name_vi=i.name_vi, indicator_name_en=i.name_en,
+            owner_agency_code=i.owner_agency_code, unit_code=v.unit_code, period=v.period,
+            period_label=label_vi(v.period), value=v.value, status=v.status, note=v.note,
+            entered_by=v.entered_by, entered_at=v.entered_at,
+        )
+        for v, i in pending_approvals(session, period=period)
+    ]  # fmt: skip
+    return PendingPage(period=period, values=rows)

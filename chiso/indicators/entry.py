@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
-from chiso.errors import NotFound
+from chiso.accounts.actors import Actor
+from chiso.errors import NotFound, PermissionDenied
 from chiso.indicators.periods import label_vi, period_of, period_type_of, previous, shift, year_of
 from chiso.indicators.plausibility import check_plausibility
 from chiso.indicators.progress import ENTERABLE
+from chiso.indicators.value_checks import actor_agency_code
 from chiso.indicators.values import unit_history
 from chiso.store.models.agencies import Agency
 from chiso.store.models.indicators import Indicator, IndicatorTarget, IndicatorValue
@@ -87,6 +89,11 @@ def default_period(session: Session, *, agency_code: str, today: date | None = N
     kinds = {i.period_type for i in owned_indicators(session, agency_code=agency_code)}
     kind = next((k for k in PERIOD_ORDER if k in kinds), "quarter")
     return previous(period_of(today or clock.today(), kind))
+
+
+def last_quarter(today: date | None = None) -> str:
+    """Return the last ended quarter (the progress page's default period)."""
+    return previous(period_of(today or clock.today(), "quarter"))
 
 
 def _units(session: Session, level: str, province_code: str) -> list[tuple[str, str]]:
@@ -204,3 +211,60 @@ def _row(
         if flag is not None:
             row.flag_vi, row.flag_en = flag.message_vi, flag.message_en
     return row
+
+
+class AgencyChoice(BaseModel):
+    """An owner department the secretariat may choose on the entry page."""
+
+    code: str
+    name_vi: str
+
+
+class ValuesPage(BaseModel):
+    """The entry page: the chosen department's sheet (None when no department owns an indicator yet)."""
+
+    sheet: EntrySheet | None
+    agencies: list[AgencyChoice]
+
+
+def owner_agencies(session: Session) -> list[AgencyChoice]:
+    """Return the agencies that own at least one enterable indicator, by name."""
+    owners = select(Indicator.owner_agency_code).where(
+        Indicator.active.is_(True), Indicator.source.in_(ENTERABLE)
+    )
+    rows = session.execute(
+        select(Agency.code, Agency.name_vi).where(Agency.code.in_(owners)).order_by(Agency.name_vi)
+    )
+    return [AgencyChoice(code=code, name_vi=name) for code, name in rows]
+
+
+def get_values_page(
+    session: Session, *, actor: Actor, agency_code: str | None, period: str | None, province_code: str
+) -> ValuesPage:
+    """Return the entry page of a department and period (a reporter: always its own department).
+
+    Raises:
+        PermissionDenied: a reporter asking for another department, or one without a department.
+        NotFound: an unknown agency.
+        InvalidInput: a period key of none of the three shapes.
+    """
+    own = actor_agency_code(session, actor) if getattr(actor, "role", None) == "reporter" else None
+    if getattr(actor, "role", None) == "reporter":
+        if own is None or (agency_code and agency_code != own):
+            raise PermissionDenied(
+                "Người báo cáo chỉ nhập số liệu của cơ quan mình",
+                "A reporter enters only its own agency's values",
+            )
+        agencies = [AgencyChoice(code=own, name_vi=_name(session, own))]
+    else:
+        agencies = owner_agencies(session)
+    chosen = own or agency_code or (agencies[0].code if agencies else None)
+    if chosen is None:
+        return ValuesPage(sheet=None, agencies=agencies)
+    period = (period or "").strip() or default_period(session, agency_code=chosen)
+    sheet = get_entry_sheet(session, agency_code=chosen, period=period, province_code=province_code)
+    return ValuesPage(sheet=sheet, agencies=agencies)
+
+
+def _name(session: Session, code: str) -> str:
+    return session.scalar(select(Agency.name_vi).where(Agency.code == code)) or code

@@ -31,10 +31,13 @@ class Flag:
 
     @property
     def message_vi(self) -> str:
+        def vi(number: float, shape: str = ".4g") -> str:
+            return format(number, shape).replace(".", ",")
+
         return (
-            f"Giá trị {self.value:g} ngoài khoảng thường gặp {self.low:.4g} – {self.high:.4g} "
-            f"(trung bình {self.count} kỳ trước {self.mean:.4g} ± {self.limit:g} độ lệch chuẩn): "
-            "kiểm tra lại, ghi lý do và bấm Xác nhận nếu đúng"
+            f"Giá trị {vi(self.value, 'g')} ngoài khoảng thường gặp {vi(self.low)} – {vi(self.high)} "
+            f"(trung bình {self.count} kỳ trước {vi(self.mean)} ± {vi(self.limit, 'g')} độ lệch chuẩn): "
+            "kiểm tra lại, ghi lý do và đánh dấu Xác nhận nếu đúng"
         )
 
     @property
@@ -42,7 +45,7 @@ class Flag:
         return (
             f"The value {self.value:g} is outside the usual range {self.low:.4g} – {self.high:.4g} "
             f"(mean of the last {self.count} periods {self.mean:.4g} ± {self.limit:g} standard deviations): "
-            "check it, write why and press Confirm if it is right"
+            "check it, write why and tick Confirm if it is right"
         )
 
 

@@ -7,6 +7,8 @@ fallback), chiso.store and chiso.errors. `values.py` runs these on each value of
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from chiso.store.models.units import AdminUnit
 from chiso.units.demo import DEMO_PROVINCE
 
 ENTER_ROLES = ("secretariat", "reporter")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
 def home_province(actor: Actor) -> str:
@@ -137,3 +140,21 @@ def check_value_type(indicator: Indicator, value: float) -> Problem | None:
             field="value",
         )
     return None
+
+
+def parse_number(value: Any) -> float | None | str:
+    """Return a typed cell or input as a number (Vietnamese 1.234,5 and 12.500 too); None when empty;
+    the text itself when it is not a number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(" ", "")
+    if ("," in text and "." in text) or _THOUSANDS.match(text):  # Vietnamese: 1.234,5 and 12.500
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return str(value)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,7 +29,7 @@ from chiso.accounts.actors import Actor, SystemActor
 from chiso.accounts.audit import record_change
 from chiso.accounts.tokens import check_scope
 from chiso.errors import InvalidInput, Problem
-from chiso.indicators.periods import check_period, period_of, previous
+from chiso.indicators.periods import check_period, period_of
 from chiso.indicators.plausibility import HISTORY_WINDOW, Flag, check_plausibility
 from chiso.indicators.schemas import ValueIn
 from chiso.indicators.value_checks import Context, check_can_enter, check_unit, check_value_type
@@ -388,8 +387,3 @@ def push_values(
     return enter_values(
         session, values=values, actor=token_actor(token), channel="api", province_code=province_code
     )
-
-
-def last_ended(period_type: str, today: date) -> str:
-    """Return the key of the last period of this type that has ended by `today` ("2026-Q1" on 2 May 2026)."""
-    return previous(period_of(today, period_type))

@@ -22,6 +22,7 @@ from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
 from chiso.indicators.entry import EntrySheet
 from chiso.indicators.schemas import ValueIn
+from chiso.indicators.value_checks import parse_number
 from chiso.indicators.values import EntryReport, enter_values
 from chiso.sheets import column_letter, read_sheets
 
@@ -39,7 +40,6 @@ COLUMNS = (
 )
 HEADER_ROW = 4  # 1-based: the column keys; values from the next row
 _KEY = re.compile(r"\((\w+)\)\s*$")
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _YES = {"x", "1", "có", "co", "yes", "y", "true", "đúng", "dung"}
 
 
@@ -100,23 +100,6 @@ def _write_sheet(sheet: Any, entry: EntrySheet, bold: Any, given: Any) -> None:
     sheet.freeze_panes(HEADER_ROW, 3)
 
 
-def _number(value: Any) -> float | None | str:
-    """A cell as a number; None when empty; the text itself when it is not a number."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(" ", "")
-    if ("," in text and "." in text) or _THOUSANDS.match(text):  # Vietnamese: 1.234,5 and 12.500
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return str(value)
-
-
 class _Upload:
     """The values read from an upload, where each came from, and the problems found while reading."""
 
@@ -165,7 +148,7 @@ def _read_sheet(upload: _Upload, name: str, rows: tuple[tuple[Any, ...], ...]) -
     index = {k: i for i, k in enumerate(keys) if k}
     for number, raw in enumerate(rows[HEADER_ROW:], start=HEADER_ROW + 1):
         cell = {k: (raw[i] if i < len(raw) else None) for k, i in index.items()}
-        value = _number(cell.get("value"))
+        value = parse_number(cell.get("value"))
         if value is None or not cell.get("indicator_code"):
             continue
         if isinstance(value, str):

@@ -71,6 +71,9 @@ NAV: list[NavItem] = [
     NavItem("Giải trình", "/requests", "view-followup"),
     NavItem("Kế hoạch", "/plans", "view-followup"),
     NavItem("Tài liệu API", "/api/docs", "view-api-docs"),
+    NavItem("Nhập số liệu", "/indicators/values", "enter-indicator-values"),
+    NavItem("Tiến độ số liệu", "/indicators/progress", "view-indicators"),
+    NavItem("Phê duyệt số liệu", "/indicators/approvals", "approve-indicator-values"),
 ]
 register_messages(
     {"Kỳ đánh giá": "Assessment periods", "Thẩm định": "Review queue", "Xếp hạng": "Rankings",

@@ -150,6 +150,9 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/appeals/1", "/api/appeals/1", "assessor", "Đề nghị phúc khảo"),
     (f"/assessment/{PAST}/results", f"/api/assessment/{PAST}/results", "reporter", "Sở Thử Một"),
     (f"/assessment/{PAST}/appeals", f"/api/assessment/{PAST}/appeals", "secretariat", PAST),
+    ("/indicators/values", "/api/indicators/values", "secretariat", None),
+    ("/indicators/progress?period=2025-Q1", "/api/indicators/progress?period=2025-Q1", "leader", "2025-Q1"),
+    ("/indicators/approvals", "/api/indicators/approvals", "leader", None),
 ]
 
 

@@ -20,7 +20,7 @@ from chiso.accounts.actors import Actor
 from chiso.errors import NotFound, PermissionDenied
 from chiso.indicators.periods import label_vi, period_of, period_type_of, previous, shift, year_of
 from chiso.indicators.plausibility import check_plausibility
-from chiso.indicators.progress import ENTERABLE
+from chiso.indicators.progress import ENTERABLE, check_year
 from chiso.indicators.value_checks import actor_agency_code
 from chiso.indicators.values import unit_history
 from chiso.store.models.agencies import Agency
@@ -147,7 +147,7 @@ def get_entry_sheet(session: Session, *, agency_code: str, period: str, province
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise NotFound(f"Không có cơ quan mã {agency_code}", f"No agency with code {agency_code}")
-    kind = period_type_of(period)
+    kind = period_type_of(check_year(period))
     indicators = owned_indicators(session, agency_code=agency_code, period_type=kind)
     codes = [i.code for i in indicators]
     now, before = _values(session, codes, period), _values(session, codes, previous(period))

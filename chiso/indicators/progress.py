@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
+from chiso.errors import InvalidInput, Problem
 from chiso.indicators.periods import label_vi, period_type_of, shift
 from chiso.store.models.agencies import Agency
 from chiso.store.models.indicators import Indicator, IndicatorValue
@@ -31,6 +32,19 @@ def grace_days() -> int:
     """Return the days a department has after a period ends before it counts as late (setting)."""
     text = os.environ.get("CHISO_INDICATOR_GRACE_DAYS", "").strip()
     return int(text) if text.isdigit() else DEFAULT_GRACE_DAYS
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def check_year(key: str) -> str:
+    """Return a period key whose year is one a report can have (1900-2999), else raise InvalidInput."""
+    period_type_of(key)
+    if not FIRST_YEAR <= int(key[:4]) <= LAST_YEAR:
+        vi = f"Kỳ {key}: năm phải từ {FIRST_YEAR} đến {LAST_YEAR}"
+        en = f"Period {key}: the year must be {FIRST_YEAR} to {LAST_YEAR}"
+        raise InvalidInput(vi, en, [Problem(vi, en, field="period")])
+    return key
 
 
 def period_start(key: str) -> date:
@@ -112,7 +126,7 @@ def get_progress(
     Raises:
         InvalidInput: a period key of none of the three shapes.
     """
-    kind = period_type_of(period)
+    kind = period_type_of(check_year(period))
     today = today or clock.today()
     grace = grace_days() if grace is None else grace
     late_after = period_end(period) + timedelta(days=grace)

@@ -31,6 +31,7 @@ from chiso.accounts.tokens import check_scope
 from chiso.errors import InvalidInput, Problem
 from chiso.indicators.periods import check_period, period_of
 from chiso.indicators.plausibility import HISTORY_WINDOW, Flag, check_plausibility
+from chiso.indicators.progress import check_year
 from chiso.indicators.schemas import ValueIn
 from chiso.indicators.value_checks import Context, check_can_enter, check_unit, check_value_type
 from chiso.store.models.indicators import Indicator, IndicatorValue
@@ -161,7 +162,7 @@ def _check_one(ctx: Context, data: ValueIn) -> tuple[Planned | None, list[Proble
         ctx.allowed.add(indicator.code)
     problems: list[Problem] = []
     try:
-        check_period(data.period, indicator.period_type)
+        check_period(check_year(data.period), indicator.period_type)
         if data.period > period_of(clock.today(), indicator.period_type):
             problems.append(
                 Problem(

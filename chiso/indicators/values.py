@@ -289,6 +289,13 @@ def _result(plan: Planned, value: float | None) -> ValueResult:
     )  # fmt: skip
 
 
+def _reason(actor: Actor, note: str | None) -> str | None:
+    """The audit's reason: the note, after the integrator's name when a token pushed the value (the audit
+    keeps users by id, so a system actor other than the CLI names itself here)."""
+    who = actor.username if actor.id is None and actor.username != "system" else None
+    return "; ".join(part for part in (who, note) if part) or None
+
+
 def _store(session: Session, plan: Planned, *, actor: Actor, channel: str) -> None:
     now, who = clock.now(), actor.username
     row, data = plan.existing, plan.data
@@ -297,7 +304,8 @@ def _store(session: Session, plan: Planned, *, actor: Actor, channel: str) -> No
         session.execute(delete(IndicatorValue).where(IndicatorValue.id == row.id))
         record_change(
             session, action="indicator_value.clear", object_type=OBJECT_TYPE, object_id=_key(plan),
-            actor=actor, field="value", old=row.value, new=None, reason=data.note, flush=False,
+            actor=actor, field="value", old=row.value, new=None, reason=_reason(actor, data.note),
+            flush=False,
         )  # fmt: skip
         return
     assert data.value is not None and plan.status is not None
@@ -313,7 +321,7 @@ def _store(session: Session, plan: Planned, *, actor: Actor, channel: str) -> No
     verb = {"create": "enter", "update": "update", "confirm": "confirm"}[plan.action]
     record_change(
         session, action=f"indicator_value.{verb}", object_type=OBJECT_TYPE, object_id=_key(plan),
-        actor=actor, field="value", old=old, new=data.value, reason=row.note, flush=False,
+        actor=actor, field="value", old=old, new=data.value, reason=_reason(actor, row.note), flush=False,
     )  # fmt: skip
 
 

@@ -172,6 +172,8 @@ def test_a_push_stays_within_its_token_scope_and_is_idempotent(site: Session) ->
     assert (first.created, second.changed, second.unchanged) == (1, 0, 1)
     row = stored(site, "VT_PCT", PROVINCE, "2025-Q1")
     assert row is not None and (row.channel, row.entered_by) == ("api", "api:vt-all")
+    audit = site.scalar(select(AuditEntry).where(AuditEntry.object_id == f"VT_PCT/{PROVINCE}/2025-Q1"))
+    assert audit is not None and audit.reason == "api:vt-all"
     with pytest.raises(OutOfScope, match=OWNER):  # the right indicator, but owned outside its subtree
         values.push_values(site, values=[v(value=51.0)], token=scoped)
     records, _ = create_token(site, name="vt-records", record_kinds=["dossiers"])

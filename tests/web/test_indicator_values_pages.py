@@ -5,6 +5,7 @@ and the integrators' push API (token scope, all or nothing, idempotent)."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 
 import openpyxl
@@ -230,3 +231,20 @@ def test_a_push_is_scoped_all_or_nothing_and_idempotent(client: TestClient, cata
     scoped = {"Authorization": f"Bearer {_token(catalogue, 'wt-snv', ['indicators'], 'WT.SKHCN')}"}
     assert client.post("/api/indicators/values", json=body, headers=scoped).status_code == 403
     assert client.post("/api/indicators/values", json=body).status_code == 401
+
+
+def test_the_pages_speak_english_in_english(
+    client: TestClient, login: Callable[[str], str], catalogue: str
+) -> None:
+    login("secretariat")
+    vietnamese = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹàáèéìíòóùúý]", re.I)
+    for url in (
+        "/indicators/values?agency=WT.SNV&period=2025-Q1",
+        "/indicators/progress?period=2025-Q1",
+        "/indicators/approvals",
+    ):
+        html = client.get(url + ("&" if "?" in url else "?") + "lang=en").text
+        html = re.sub(r"<select.*?</select>", "", html, flags=re.S)  # options are data: agency names
+        words = re.findall(r"<(th|label|button|h2)[^>]*>(.*?)</\1>", html, re.S)
+        interface = [re.sub(r"<[^>]+>", " ", text) for _, text in words]
+        assert interface and not [t for t in interface if vietnamese.search(t)], (url, interface)

@@ -13,8 +13,15 @@ import typer
 from rich.table import Table
 
 from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.indicator_cube import cube_app
+from chiso.cli.indicator_values import values_app
 
-app = typer.Typer(help="Danh mục chỉ tiêu / indicator catalogue: import, export, list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Danh mục chỉ tiêu / indicator catalogue: import, export, list; values; the columnar cube.",
+    no_args_is_help=True,
+)
+app.add_typer(values_app, name="values")
+app.add_typer(cube_app, name="cube")
 
 
 @app.command("import")

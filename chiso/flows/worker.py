@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM
-from chiso.flows import followup_jobs, indicator_jobs, live_history
+from chiso.flows import followup_jobs, indicator_jobs, indicator_reminders, live_history
 from chiso.followup import lease, outbox
 from chiso.followup.senders import PermanentFailure, SmtpSender, TemporaryFailure, send_webhook
 from chiso.followup.settings import FollowupSettings, get_followup_settings
@@ -181,6 +181,7 @@ def run_worker(
                     drain(url, worker_id=me)
                     live_history.snapshot_if_due(url, actor=SYSTEM)  # the live-score history's daily snapshot
                     indicator_jobs.compact_if_due(url)  # the indicator cube's periodic compaction
+                    indicator_reminders.remind_if_due(url)  # departments late with indicator values, daily
             except Exception:  # a bad pass must not stop the worker; the next pass tries again
                 log.exception("worker pass failed")
                 time.sleep(min(poll, 1.0))

@@ -114,7 +114,9 @@ def load_context(session: Session, *, owners: Iterable[str] = ()) -> CatalogueCo
     folders = set(session.scalars(select(IndicatorFolder.code)))
     wanted = sorted({code for code in owners if code})
     agencies = set(session.scalars(select(Agency.code).where(Agency.code.in_(wanted)))) if wanted else set()
-    period_types = {code: kind for code, kind in session.execute(select(Indicator.code, Indicator.period_type))}
+    period_types = {
+        code: kind for code, kind in session.execute(select(Indicator.code, Indicator.period_type))
+    }
     return CatalogueContext(formulas=formulas, folders=folders, agencies=agencies, period_types=period_types)
 
 

@@ -184,7 +184,9 @@ def catalogues(draw: st.DrawFn) -> list[IndicatorIn]:
                 legal_basis=draw(st.one_of(st.none(), TEXT)),
                 unit=draw(st.one_of(st.none(), TEXT.map(lambda t: t[:40].strip()))),
                 value_type=draw(st.sampled_from(["count", "percent", "money", "duration", "rate"])),
-                period_type=out[0].period_type if weighted else draw(st.sampled_from(["month", "quarter", "year"])),
+                period_type=out[0].period_type
+                if weighted
+                else draw(st.sampled_from(["month", "quarter", "year"])),
                 level=draw(st.sampled_from(["province", "commune", "agency"])),
                 aggregation="weighted" if weighted else draw(st.sampled_from(["sum", "mean", "none"])),
                 weight_code=codes[0] if weighted else None,

@@ -195,7 +195,9 @@ def test_the_online_share_is_the_ratio_of_the_sums_and_rises(built: Built) -> No
     assert first is not None and last is not None
     assert 25 < first < 36 and 58 < last < 75
     fibre = cube.series([rules["HT_CAP_QUANG_HO"]], ["2022-Q1", "2025-Q4"], DEMO_PROVINCE)["HT_CAP_QUANG_HO"]
-    assert all(value is not None and 50 < value < 95 for value in fibre.values()), fibre  # weighted by households
+    assert all(value is not None and 50 < value < 95 for value in fibre.values()), (
+        fibre
+    )  # weighted by households
     grdp = cube.series([rules["KTS_TY_TRONG_GRDP"]], ["2022", "2025"], DEMO_PROVINCE)["KTS_TY_TRONG_GRDP"]
     assert 14 < (grdp["2022"] or 0) < 17 and 18 < (grdp["2025"] or 0) < 22
 

@@ -157,6 +157,9 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/indicators/TW_HS_TONG/edit", "/api/indicators/TW_HS_TONG/edit", "secretariat", "TW_HS_TONG"),
     ("/indicators/new", "/api/indicators/new", "secretariat", None),
     ("/indicators/import", "/api/indicators/import", "secretariat", "owner_agency_code"),
+    ("/indicators/values", "/api/indicators/values", "secretariat", None),
+    ("/indicators/progress?period=2025-Q1", "/api/indicators/progress?period=2025-Q1", "leader", "2025-Q1"),
+    ("/indicators/approvals", "/api/indicators/approvals", "leader", None),
 ]
 
 

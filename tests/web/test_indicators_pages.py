@@ -108,7 +108,7 @@ def test_the_list_searches_filters_pages_and_downloads(client: TestClient, site:
     paged = client.get("/api/indicators", params={"page_size": 2, "page": 3}).json()
     assert (paged["page"], paged["pages"], len(paged["items"])) == (3, 3, 1)
     level = client.get("/api/indicators", params={"level": "commune", "period_type": "quarter"}).json()
-    assert [i["code"] for i in level["items"]] == ["HT_CAP_QUANG_HO"]
+    assert [i["code"] for i in level["items"]] == ["HT_CAP_QUANG_HO", "HT_SO_HO"]
     fragment = client.get("/indicators", params={"folder": "HA_TANG_CNTT"}, headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="catalogue"') and "HT_SO_HO" in fragment.text
     csv = client.get("/indicators.csv", params={"folder": "HA_TANG_CNTT"})

@@ -19,6 +19,7 @@ from demo_site import SCREENSHOTS, demo_env
 from sqlalchemy import select
 
 from chiso.accounts.demo import DEMO_PASSWORD
+from chiso.frameworks import save_framework
 from chiso.frameworks.excel import template_framework, write_framework_xlsx
 from chiso.store import session_scope
 from chiso.store.models import PeerGroup
@@ -147,3 +148,73 @@ def test_import_edit_open_a_period_and_see_the_version_frozen(
     context.close()
     assert not any(sideways.values()), f"pages scroll sideways at {width}px: {sideways}"
     assert not errors, f"console errors: {errors}"
+
+
+def _login(page: Any, server: str) -> None:
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "vanthu")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")
+
+
+@pytest.mark.parametrize("how", ["typed-on", "pressed-save"])
+def test_save_right_after_typing_keeps_the_edit(site: tuple[str, Path], browser: Any, how: str) -> None:
+    """A live check answered late never puts old values back nor swallows the Save click.
+
+    A check is held (page.route) and answered after the user typed on (`typed-on`: its answer carries
+    the old value of the field typed since) or while Save is held down (`pressed-save`: its answer would
+    replace the button between press and release); either way the save carries what is on screen and
+    lands on the saved version.
+    """
+    server, data_dir = site
+    framework_id = f"tp-nhanh-{how}"
+    ref = f"{framework_id}@2026.1"
+    save_framework(template_framework().model_copy(update={"id": framework_id}), data_dir / "frameworks")
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/frameworks/{ref}/edit")
+    hold: list[bool] = []
+    held: list[Any] = []
+    page.route("**/check", lambda route: held.append(route) if hold and not held else route.continue_())
+
+    def expect_answer() -> None:
+        page.evaluate("""() => { window.answered = new Promise((ok) => document.addEventListener(
+            "htmx:afterRequest", (e) => e.detail.pathInfo.requestPath.endsWith("/check") && ok())); }""")
+
+    def answer_held_check() -> None:
+        """Let the held check's answer in; return once htmx handled it (swapped in or not)."""
+        while not held:
+            page.wait_for_timeout(10)
+        expect_answer()
+        held[0].continue_()
+        page.evaluate("() => window.answered.then(() => true)")
+
+    c3, c6 = '[name="c3:max_points"]', '[name="c6:max_points"]'  # NTS_KE_HOACH 10, NTS_SANG_KIEN 5
+    if how == "typed-on":
+        hold.append(True)
+        page.fill(c3, "12")
+        page.press(c3, "Tab")  # c3's check goes out with c6 still 5
+        page.fill(c6, "3")
+        answer_held_check()
+        assert page.input_value(c6) == "3"  # what was typed stays
+        with page.expect_navigation():
+            page.click("#fw-save")
+    else:
+        page.fill(c3, "12")
+        expect_answer()
+        page.press(c3, "Tab")
+        page.evaluate("() => window.answered.then(() => true)")
+        page.wait_for_selector("#edit-NTS .field-error")  # 42 of 40: refused in place
+        hold.append(True)
+        page.fill(c6, "3")
+        box = page.locator("#fw-save").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()  # c6 loses focus: its check goes out and is answered while Save is held down
+        answer_held_check()
+        with page.expect_navigation():
+            page.mouse.up()
+    assert f"/frameworks/{ref}?saved=" in page.url, page.inner_text("main")[:300]
+    assert "12" in page.inner_text("#node-NTS_KE_HOACH") and "3" in page.inner_text("#node-NTS_SANG_KIEN")
+    context.close()

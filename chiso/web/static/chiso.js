@@ -396,6 +396,58 @@
   if (restored) afterLoad(saveNow);
 })();
 
+// The framework editor's live check (form#fw-editor): each change posts the form to /check and htmx
+// swaps in the editor re-drawn by the server with the values it was sent. An answer that comes back
+// after the user typed on would put the old values back over the new ones (and a Save clicked then
+// would send them), so it is swapped in only while the form still holds what it sent; the next change
+// checks again. Nor is one swapped in while a button of the editor is held down (the swap would
+// replace the Save button between press and release, and the click would be lost; the form is
+// checked again on release) or once the save is sent (the page is leaving).
+(() => {
+  const editor = () => document.getElementById("fw-editor");
+  const valuesOf = (form) => new URLSearchParams(new FormData(form)).toString();
+  const sent = new WeakMap(); // a check's request -> the editor's values when it was sent
+  let saving = false;
+  let pressed = false; // a button of the editor is held down
+  let held = false; // an answer came while it was: check again on release
+  const ours = (event) => {
+    const form = editor();
+    return form && event.detail.target === form ? form : null;
+  };
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = ours(event);
+    if (form) sent.set(event.detail.xhr, valuesOf(form));
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const form = ours(event);
+    if (!form || !sent.has(event.detail.xhr) || !event.detail.shouldSwap) return;
+    if (saving || pressed || sent.get(event.detail.xhr) !== valuesOf(form)) event.detail.shouldSwap = false;
+    if (pressed) held = true;
+  });
+  document.addEventListener("pointerdown", (event) => {
+    const form = editor();
+    if (form && event.target instanceof Element && form.contains(event.target.closest("button"))) pressed = true;
+  }, true);
+  const release = () => {
+    if (!pressed) return;
+    pressed = false;
+    // after the click (and the submit it may start), which follow the release in the same task
+    setTimeout(() => {
+      const form = editor();
+      if (held && !saving && form && window.htmx) window.htmx.trigger(form, "change");
+      held = false;
+    }, 0);
+  };
+  document.addEventListener("pointerup", release, true);
+  document.addEventListener("pointercancel", release, true);
+  document.addEventListener("submit", (event) => {
+    if (event.target === editor() && !event.defaultPrevented) saving = true;
+  });
+  // typing again means the save did not leave (stopped), as does coming back to this page from history
+  document.addEventListener("input", (event) => { if (editor()?.contains(event.target)) saving = false; });
+  window.addEventListener("pageshow", () => { saving = false; });
+})();
+
 // Phone: the menu is one row that scrolls sideways; bring the current page's item into view.
 (() => {
   const current = document.querySelector('header.site nav a[aria-current="page"]');

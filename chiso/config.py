@@ -19,6 +19,7 @@ class Settings:
     database_url: str
     upload_max_bytes: int = 20 * 1024 * 1024
     secret_key: str = ""
+    province_code: str = "48"  # the province this installation serves (CHISO_PROVINCE; the demo's Đà Nẵng)
 
     @property
     def uploads_dir(self) -> Path:
@@ -44,4 +45,5 @@ def get_settings() -> Settings:
         database_url=url,
         upload_max_bytes=int(max_mb * 1024 * 1024),
         secret_key=os.environ.get("CHISO_SECRET_KEY", ""),
+        province_code=os.environ.get("CHISO_PROVINCE", "48"),
     )

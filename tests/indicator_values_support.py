@@ -1,7 +1,7 @@
 """Factories for the indicator-value tests: catalogue rows, units, agencies, users and a unit's history.
 
 The catalogue service is another engineer's; these tests create `Indicator` rows directly. Units and
-agencies are a small province of their own ("48" with two communes and two departments), added in the
+agencies are a small province of their own ("97" with two communes and two departments), added in the
 test's rolled-back session, so nothing needs the national unit tables.
 """
 
@@ -19,7 +19,7 @@ from chiso.store.models.indicators import Indicator, IndicatorTarget, IndicatorV
 from chiso.store.models.units import AdminUnit
 from chiso.store.models.users import User
 
-PROVINCE = "48"
+PROVINCE = "97"  # a code no real province has: the real units other tests load never mix in
 COMMUNES = ("VT001", "VT002")
 OWNER, OTHER = "VT.SO.KHCN", "VT.SO.TC"
 

@@ -14,19 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import Actor, is_system
+from chiso.config import get_settings
 from chiso.errors import PermissionDenied, Problem
 from chiso.store.models.agencies import Agency
 from chiso.store.models.indicators import Indicator
 from chiso.store.models.units import AdminUnit
-from chiso.units.demo import DEMO_PROVINCE
 
 ENTER_ROLES = ("secretariat", "reporter")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
 def home_province(actor: Actor) -> str:
-    """Return the province an actor works for (the system and accounts without one: the demo's)."""
-    return getattr(actor, "province_code", None) or DEMO_PROVINCE
+    """Return the province an actor works for (the system and accounts without one: CHISO_PROVINCE's)."""
+    return getattr(actor, "province_code", None) or get_settings().province_code
 
 
 def actor_agency_code(session: Session, actor: Actor) -> str | None:

@@ -106,13 +106,17 @@ def test_placed_items_stay_in_order_on_the_grid_and_never_overlap(sizes: list[tu
 
 
 def _spec(*codes: str) -> DashboardSpec:
-    return DashboardSpec(items=[DashboardItem(id=f"i{n}", kind="tile", indicators=[c]) for n, c in enumerate(codes)])
+    return DashboardSpec(
+        items=[DashboardItem(id=f"i{n}", kind="tile", indicators=[c]) for n, c in enumerate(codes)]
+    )
 
 
 def test_saving_writes_a_new_version_and_restore_saves_an_old_spec_again(db: Session) -> None:
     add_indicator(db, "TD_A")
     add_indicator(db, "TD_B")
-    made = boards.create_dashboard(db, data=DashboardIn(title_vi="Bảng thử", spec=_spec("TD_A")), actor=SYSTEM)
+    made = boards.create_dashboard(
+        db, data=DashboardIn(title_vi="Bảng thử", spec=_spec("TD_A")), actor=SYSTEM
+    )
     assert made.version == 1 and made.slug == "bang-thu"
     data = DashboardIn(title_vi="Bảng thử", spec=_spec("TD_A", "TD_B"))
     saved = boards.save_dashboard(db, dashboard_id=made.id, data=data, actor=SYSTEM)

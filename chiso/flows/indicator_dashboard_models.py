@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from chiso.flows.unit_map import MapPage
-from chiso.indicators.dashboards import DashboardOut, DashboardSummary
+from chiso.indicators.dashboards import DashboardOut, DashboardSummary, VersionOut
 
 
 class IndicatorBrief(BaseModel):
@@ -131,3 +131,24 @@ class DrillView(BaseModel):
     level: str
     units: list[UnitValue]
     with_data: int
+
+
+class CatalogueChoice(BaseModel):
+    """An indicator the builder offers, by name, under its folder."""
+
+    code: str
+    name_vi: str
+    name_en: str | None = None
+    folder: str
+    period_type: str
+    level: str
+
+
+class BuilderView(BaseModel):
+    """The secretariat's builder (JSON twin of `/dashboards/new` and `/dashboards/{id}/edit`)."""
+
+    dashboard: DashboardOut | None
+    catalogue: list[CatalogueChoice]
+    versions: list[VersionOut]
+    kinds: dict[str, str]
+    roles: list[str]

@@ -23,6 +23,8 @@ from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.errors import InvalidInput, NotFound
 from chiso.flows.indicator_dashboard_models import (
+    BuilderView,
+    CatalogueChoice,
     ChartData,
     DashboardList,
     DashboardView,
@@ -40,7 +42,7 @@ from chiso.indicators import dashboards as boards
 from chiso.indicators.cube import Cube, Rule, SqlCube, load_rules
 from chiso.indicators.periods import label_vi, period_of, period_type_of, previous, shift, span, year_of
 from chiso.store.models.agencies import Agency
-from chiso.store.models.indicators import Indicator, IndicatorTarget
+from chiso.store.models.indicators import Indicator, IndicatorFolder, IndicatorTarget
 from chiso.store.models.units import AdminUnit
 from chiso.units.admin import list_units
 from chiso.units.agencies import search_agencies
@@ -391,4 +393,34 @@ def get_drill(
         title_en=item.title_en or row.name_en, indicator=_brief(row), period=shown.period,
         period_label=shown.period_label, province_value=shown.value, level=row.level, units=units,
         with_data=sum(1 for u in units if u.value is not None),
+    )  # fmt: skip
+
+
+def get_builder(session: Session, *, dashboard_id: int | None, actor: Actor) -> BuilderView:
+    """Return what the builder needs: the dashboard (None: a new one), the catalogue by folder, the versions.
+
+    Raises:
+        NotFound: no such dashboard.
+        PermissionDenied: not the secretariat.
+    """
+    versions = boards.list_versions(session, dashboard_id=dashboard_id, actor=actor) if dashboard_id else []
+    if dashboard_id is None:
+        boards.check_editor(actor)
+    dashboard = (
+        boards.get_dashboard(session, dashboard_id=dashboard_id, actor=actor) if dashboard_id else None
+    )
+    folders = dict(session.execute(select(IndicatorFolder.code, IndicatorFolder.name_vi)).all())
+    rows = session.scalars(select(Indicator).where(Indicator.active.is_(True)))
+    catalogue = [
+        CatalogueChoice(
+            code=r.code, name_vi=r.name_vi, name_en=r.name_en,
+            folder=folders.get(r.folder_code or "", "Khác"),
+            period_type=r.period_type, level=r.level,
+        )
+        for r in rows
+    ]  # fmt: skip
+    catalogue.sort(key=lambda c: (sort_key(c.folder), sort_key(c.name_vi)))
+    return BuilderView(
+        dashboard=dashboard, catalogue=catalogue, versions=versions,
+        kinds={k: vi for k, (vi, _) in boards.KIND_NAMES.items()}, roles=list(boards.SHARED_ROLES),
     )  # fmt: skip

@@ -213,7 +213,8 @@ def can_open(dashboard: Dashboard, actor: Actor | None) -> bool:
     return is_system(actor) or actor.role in EDITORS or actor.role in (dashboard.roles or [])
 
 
-def _check_editor(actor: Actor) -> None:
+def check_editor(actor: Actor) -> None:
+    """Refuse anyone but the secretariat (and the system): building, editing and sharing are theirs."""
     if not is_system(actor) and actor.role not in EDITORS:
         raise PermissionDenied(
             "Chỉ Văn phòng được dựng, sửa và chia sẻ bảng điều khiển",
@@ -297,7 +298,7 @@ def create_dashboard(session: Session, *, data: DashboardIn, actor: Actor) -> Da
         PermissionDenied: not the secretariat (or the system).
         InvalidInput: an indicator the catalogue lacks.
     """
-    _check_editor(actor)
+    check_editor(actor)
     _check_codes(session, data.spec)
     at = clock.now()
     row = Dashboard(
@@ -323,7 +324,7 @@ def save_dashboard(session: Session, *, dashboard_id: int, data: DashboardIn, ac
         PermissionDenied: not the secretariat (or the system).
         InvalidInput: an indicator the catalogue lacks.
     """
-    _check_editor(actor)
+    check_editor(actor)
     row = _row(session, dashboard_id)
     _check_codes(session, data.spec)
     at = clock.now()
@@ -349,7 +350,7 @@ def list_versions(session: Session, *, dashboard_id: int, actor: Actor) -> list[
         NotFound: no such dashboard.
         PermissionDenied: not the secretariat (or the system).
     """
-    _check_editor(actor)
+    check_editor(actor)
     _row(session, dashboard_id)
     rows = session.scalars(
         select(DashboardVersion)
@@ -371,7 +372,7 @@ def restore_version(session: Session, *, dashboard_id: int, version: int, actor:
         NotFound: no such dashboard or version.
         PermissionDenied: not the secretariat (or the system).
     """
-    _check_editor(actor)
+    check_editor(actor)
     row = _row(session, dashboard_id)
     old = session.scalar(
         select(DashboardVersion).where(
@@ -410,7 +411,7 @@ def share_dashboard(
         PermissionDenied: not the secretariat (or the system).
         InvalidInput: an unknown role.
     """
-    _check_editor(actor)
+    check_editor(actor)
     row = _row(session, dashboard_id)
     try:
         clean = DashboardIn(title_vi=row.title_vi, sharing=sharing, roles=roles)

@@ -115,9 +115,9 @@ def test_a_formula_item_is_computed_from_its_operands(db: Session, place: list[s
     for unit, total, online in ((a, 100, 40), (b, 300, 60)):
         put(db, "TD_TONG", unit, "2026-03", total)
         put(db, "TD_TT", unit, "2026-03", online)
+    line = {"id": "l", "kind": "line", "indicators": ["TD_TL_TT", "TD_TT"], "periods": 3}
     board = _board(db, {"id": "t", "kind": "tile", "indicators": ["TD_TL_TT"]},
-                   {"id": "r", "kind": "ranking", "indicators": ["TD_TL_TT"]},
-                   {"id": "l", "kind": "line", "indicators": ["TD_TL_TT", "TD_TT"], "periods": 3})  # fmt: skip
+                   {"id": "r", "kind": "ranking", "indicators": ["TD_TL_TT"]}, line)  # fmt: skip
     view = _view(db, board)
     assert view.items[0].tile is not None and view.items[0].tile.value == pytest.approx(25)  # 100 / 400
     ranked = view.items[1].units or []

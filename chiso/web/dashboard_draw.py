@@ -17,6 +17,7 @@ import vl_convert
 from markupsafe import Markup, escape
 
 from chiso.flows.indicator_dashboard_models import DashboardView, IndicatorBrief, ItemView
+from chiso.indicators.periods import label_vi
 from chiso.reports.pdf import FONT_DIR
 from chiso.reports.text import fmt_points
 from chiso.web.map_svg import map_context
@@ -47,6 +48,11 @@ def fmt_value(
         signed=signed,
     )
     return text + ("%" if kind == "percent" else "")
+
+
+def period_label(key: str | None) -> str:
+    """Return a period key as readers write it ("T3/2026", "Q1/2026", "2026"); "—" for none."""
+    return label_vi(key) if key else DASH
 
 
 def nice_top(values: Sequence[float | None], *, percent: bool = False) -> float:
@@ -164,6 +170,7 @@ def page_context(view: DashboardView, lang: str) -> dict[str, Any]:
         "fmt": lambda value, brief=None, signed=False: fmt_value(value, brief, lang, signed=signed),
         "status_words": {k: name(vi, en, lang) for k, (vi, en) in STATUS.items()},
         "ordered": sorted(view.items, key=lambda i: (i.y, i.x)),
+        "plabel": period_label,
     }
 
 

@@ -23,7 +23,7 @@ from chiso.flows.indicator_dashboard_models import BuilderView, DashboardList, D
 from chiso.indicators import dashboards as boards
 from chiso.indicators.periods import label_vi
 from chiso.reports.pdf import FONT_FAMILY, font_faces_css, render_html
-from chiso.web.dashboard_draw import fmt_value, page_context, poster_png
+from chiso.web.dashboard_draw import fmt_value, page_context, period_label, poster_png
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
 from chiso.web.pages import page
 from chiso.web.rendering import attachment, base_context, env, lang_of, render, table_download
@@ -263,7 +263,10 @@ def item_csv(
 
 def _drill_context(request: Request, data: DrillView) -> dict[str, Any]:
     lang = lang_of(request)
-    return {"fmt": lambda value, brief=None, signed=False: fmt_value(value, brief, lang, signed=signed)}
+    return {
+        "fmt": lambda value, brief=None, signed=False: fmt_value(value, brief, lang, signed=signed),
+        "plabel": period_label,
+    }
 
 
 @page(router, "/dashboards/{dashboard_id}/drill", template="dashboards/drill.html", action="view-dashboards",

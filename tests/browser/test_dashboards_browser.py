@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from dashboard_fixtures import add_indicator, put, target
-from demo_site import SCREENSHOTS
+from demo_site import SCREENSHOTS, nav_link
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM
@@ -93,7 +93,7 @@ def _build(browser: Any, server: str) -> str:
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     _login(page, server, "td_vanthu")
     with page.expect_navigation():
-        page.locator("nav a[href='/dashboards']").click()
+        nav_link(page, "/dashboards").click()
     with page.expect_navigation():
         page.get_by_text("Dựng bảng mới").click()
     page.fill("input[name=title_vi]", TITLE)

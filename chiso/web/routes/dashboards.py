@@ -10,7 +10,7 @@ visitors and 403 to other roles.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -182,43 +182,32 @@ def _subtitle(view: DashboardView) -> str:
     return f"Kỳ: {period} · Đơn vị: {view.unit_name or 'toàn tỉnh'} · phiên bản {view.dashboard.version}"
 
 
-@router.get("/dashboards/{dashboard_id}.pdf", dependencies=[require("view-dashboards")], tags=["dashboards"])
-def dashboard_pdf(
+@router.get(
+    "/dashboards/{dashboard_id}.{fmt}", dependencies=[require("view-dashboards")], tags=["dashboards"]
+)
+def dashboard_export(
     request: Request,
     db: DbSession,
     viewer: CurrentUser,
     dashboard_id: int,
+    fmt: Literal["pdf", "png"],
     period: Period = None,
     unit: Unit = None,
 ) -> Response:
-    """Download the dashboard under its filters as a PDF (A4 landscape, the shipped Vietnamese font)."""
+    """Download the dashboard under its filters as a PDF (A4 landscape, the shipped Vietnamese font) or as
+    a PNG image of its grid."""
     view = _view(db, viewer, dashboard_id, period, unit)
+    lang = lang_of(request)
+    if fmt == "png":
+        png = poster_png(view, lang, _subtitle(view))
+        return Response(png, media_type="image/png", headers=attachment(f"{view.dashboard.slug}.png"))
     page_css = f"@page {{ size: A4 landscape; margin: 12mm; }} body {{ font-family: '{FONT_FAMILY}'; }}"
-    css = f"{font_faces_css()}\n{page_css}"
     html = env.get_template("dashboards/print.html").render(
-        **base_context(request),
-        page=view,
-        css=css,
-        subtitle=_subtitle(view),
-        **page_context(view, lang_of(request)),
-    )
+        **base_context(request), page=view, css=f"{font_faces_css()}\n{page_css}", subtitle=_subtitle(view),
+        **page_context(view, lang),
+    )  # fmt: skip
     pdf, _pages = render_html(html)
     return Response(pdf, media_type="application/pdf", headers=attachment(f"{view.dashboard.slug}.pdf"))
-
-
-@router.get("/dashboards/{dashboard_id}.png", dependencies=[require("view-dashboards")], tags=["dashboards"])
-def dashboard_png(
-    request: Request,
-    db: DbSession,
-    viewer: CurrentUser,
-    dashboard_id: int,
-    period: Period = None,
-    unit: Unit = None,
-) -> Response:
-    """Download the dashboard under its filters as a PNG image of its grid."""
-    view = _view(db, viewer, dashboard_id, period, unit)
-    png = poster_png(view, lang_of(request), _subtitle(view))
-    return Response(png, media_type="image/png", headers=attachment(f"{view.dashboard.slug}.png"))
 
 
 def _item_rows(view: DashboardView, item_id: str) -> tuple[list[dict[str, Any]], list[str]]:

@@ -120,6 +120,14 @@ class DashboardSpec(BaseModel):
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
             raise ValueError(f"mã mục trùng / item ids repeated: {', '.join(twice)}")
+        taken: dict[tuple[int, int], str] = {}
+        for item in self.items:
+            for cell in (
+                (x, y) for x in range(item.x, item.x + item.w) for y in range(item.y, item.y + item.h)
+            ):
+                if cell in taken:
+                    raise ValueError(f"mục {taken[cell]} và {item.id} chồng lên nhau / items overlap")
+                taken[cell] = item.id
         return self
 
     def codes(self) -> list[str]:

@@ -38,7 +38,8 @@ def place(store_url: str, db: Session) -> Iterator[list[str]]:
 
 
 def _board(db: Session, *items: dict[str, object], period: str | None = None) -> int:
-    spec = boards.DashboardSpec.model_validate({"items": list(items), "filters": {"period": period}})
+    placed = boards.place_items([boards.DashboardItem.model_validate(i) for i in items])
+    spec = boards.DashboardSpec.model_validate({"items": placed, "filters": {"period": period}})
     made = boards.create_dashboard(
         db, data=boards.DashboardIn(title_vi="Bảng thử", sharing="public", spec=spec), actor=SYSTEM
     )

@@ -46,9 +46,8 @@ def items(draw: st.DrawFn, n: int = 0) -> DashboardItem:
 def specs(draw: st.DrawFn) -> DashboardSpec:
     count = draw(st.integers(0, 8))
     period = draw(st.none() | st.sampled_from(["2026-03", "2026-Q1", "2026"]))
-    return DashboardSpec(
-        items=[draw(items(n)) for n in range(count)], filters=boards.DashboardFilters(period=period)
-    )
+    placed = place_items([draw(items(n)) for n in range(count)])
+    return DashboardSpec(items=placed, filters=boards.DashboardFilters(period=period))
 
 
 @given(specs())
@@ -89,6 +88,8 @@ def test_repeated_item_ids_and_a_bad_period_are_refused() -> None:
         DashboardSpec.model_validate({"items": [{"id": "a", **tile}, {"id": "a", **tile}]})
     with pytest.raises(ValidationError, match="2026-13"):
         DashboardSpec.model_validate({"filters": {"period": "2026-13"}})
+    with pytest.raises(ValidationError, match="a và b chồng lên nhau / items overlap"):
+        DashboardSpec.model_validate({"items": [{"id": "a", "w": 6, **tile}, {"id": "b", "x": 5, **tile}]})
 
 
 @given(st.lists(st.tuples(st.integers(1, COLUMNS), st.integers(1, 6)), max_size=15))
@@ -106,9 +107,8 @@ def test_placed_items_stay_in_order_on_the_grid_and_never_overlap(sizes: list[tu
 
 
 def _spec(*codes: str) -> DashboardSpec:
-    return DashboardSpec(
-        items=[DashboardItem(id=f"i{n}", kind="tile", indicators=[c]) for n, c in enumerate(codes)]
-    )
+    tiles = [DashboardItem(id=f"i{n}", kind="tile", indicators=[c]) for n, c in enumerate(codes)]
+    return DashboardSpec(items=place_items(tiles))
 
 
 def test_saving_writes_a_new_version_and_restore_saves_an_old_spec_again(db: Session) -> None:

@@ -219,3 +219,22 @@ def test_drill_down_csv_embed_pdf_and_png(client: TestClient, site: dict[str, An
     (SCREENSHOTS / "dashboard-export.png").write_bytes(png.content)
     (SCREENSHOTS.parent / "dashboard-export.pdf").write_bytes(pdf.content)
     assert client.get(f"/dashboards/{site['public']}?period=2026-13").status_code == 422
+
+
+def test_the_json_api_creates_and_saves_a_spec_and_refuses_overlaps(
+    client: TestClient, site: dict[str, Any]
+) -> None:
+    tile = {"kind": "tile", "indicators": ["TD_TL"], "w": 6}
+    body = {"title_vi": "Bảng qua API", "sharing": "public", "spec": {"items": [{"id": "a", **tile}]}}
+    csrf = _as(client, site, "leader")
+    assert client.post("/api/dashboards", json=body, headers={"X-CSRF-Token": csrf}).status_code == 403
+    csrf = _as(client, site, "secretariat")
+    headers = {"X-CSRF-Token": csrf}
+    made = client.post("/api/dashboards", json=body, headers=headers)
+    assert made.status_code == 200 and made.json()["version"] == 1
+    overlap = {**body, "spec": {"items": [{"id": "a", **tile}, {"id": "b", "x": 3, **tile}]}}
+    refused = client.put(f"/api/dashboards/{made.json()['id']}", json=overlap, headers=headers)
+    assert refused.status_code == 422 and "overlap" in refused.text
+    beside = {**body, "spec": {"items": [{"id": "a", **tile}, {"id": "b", "x": 6, **tile}]}}
+    saved = client.put(f"/api/dashboards/{made.json()['id']}", json=beside, headers=headers)
+    assert saved.status_code == 200 and saved.json()["version"] == 2

@@ -194,8 +194,11 @@ def dashboard_export(
     period: Period = None,
     unit: Unit = None,
 ) -> Response:
-    """Download the dashboard under its filters as a PDF (A4 landscape, the shipped Vietnamese font) or as
-    a PNG image of its grid."""
+    """Download the dashboard under its filters as a PDF (A4 landscape) or a PNG image of its grid.
+
+    The PDF is WeasyPrint's with the shipped Vietnamese font, as the reports' are; the PNG is the grid drawn
+    as one SVG and rendered by vl-convert.
+    """
     view = _view(db, viewer, dashboard_id, period, unit)
     lang = lang_of(request)
     if fmt == "png":

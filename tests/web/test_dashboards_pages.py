@@ -207,6 +207,8 @@ def test_drill_down_csv_embed_pdf_and_png(client: TestClient, site: dict[str, An
         )
     )
     assert rows[0]["value"] == "70.0" and rows[-1]["value"] == ""
+    excel = client.get(f"/dashboards/{site['public']}/items/r.xlsx")
+    assert excel.status_code == 200 and excel.content.startswith(b"PK")
     embed = client.get(f"/dashboards/{site['public']}/embed")
     assert embed.status_code == 200 and "frame-ancestors" in embed.headers["content-security-policy"]
     assert "<nav" not in embed.text and "Ghi chú công khai" in embed.text

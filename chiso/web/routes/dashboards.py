@@ -237,20 +237,21 @@ def _item_rows(view: DashboardView, item_id: str) -> tuple[list[dict[str, Any]],
     return rows, ["unit_code", "name_vi", "value", "rank"]
 
 
-@router.get("/dashboards/{dashboard_id}/items/{item_id}.csv", dependencies=[require("view-dashboards")],
+@router.get("/dashboards/{dashboard_id}/items/{item_id}.{fmt}", dependencies=[require("view-dashboards")],
             tags=["dashboards"])  # fmt: skip
-def item_csv(
+def item_download(
     db: DbSession,
     viewer: CurrentUser,
     dashboard_id: int,
     item_id: str,
+    fmt: Literal["csv", "xlsx"],
     period: Period = None,
     unit: Unit = None,
 ) -> Response:
-    """Download one item's numbers as CSV (empty cells = no data)."""
+    """Download one item's numbers as CSV or Excel (empty cells = no data)."""
     view = _view(db, viewer, dashboard_id, period, unit)
     rows, columns = _item_rows(view, item_id)
-    return table_download(rows, columns, filename=f"{view.dashboard.slug}-{item_id}", fmt="csv")
+    return table_download(rows, columns, filename=f"{view.dashboard.slug}-{item_id}", fmt=fmt)
 
 
 def _drill_context(request: Request, data: DrillView) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pytest
 from dashboard_fixtures import add_indicator, put, target
 from demo_site import SCREENSHOTS
 from fastapi.testclient import TestClient
+from test_page_languages import UiText, is_vi
 from web_login import login_as
 
 from chiso import clock
@@ -47,7 +48,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         so = create_agency(
             s, actor=SYSTEM, code="TD.SO", name_vi="Sở thử", kind="department", province_code="48"
         )
-        communes = [u.code for u in list_units(s, province_code="48", level="commune", on=clock.today())][:2]
+        units = list_units(s, province_code="48", level="commune", on=clock.today())[:2]
+        for unit in units:  # commune committees: the map draws their tiles
+            create_agency(s, actor=SYSTEM, code=f"TD.PX.{unit.code}", name_vi=f"UBND {unit.full_name}",
+                          kind="commune", province_code="48", admin_unit=unit)  # fmt: skip
+        communes = [u.code for u in units]
         for role in ROLES:
             agency = so.id if role == "reporter" else None
             create_user(
@@ -65,6 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {"id": "l", "kind": "line", "indicators": ["TD_HS"], "w": 8, "h": 2},
             {"id": "r", "kind": "ranking", "indicators": ["TD_TL"], "w": 6, "h": 2},
             {"id": "m", "kind": "map", "indicators": ["TD_TL"], "w": 6, "h": 2},
+            {"id": "s", "kind": "stacked", "indicators": ["TD_HS", "TD_TL"], "w": 12, "h": 2},
             {"id": "n", "kind": "text", "text": "Ghi chú công khai", "w": 12},
         ]
         public = boards.create_dashboard(
@@ -106,8 +112,11 @@ def test_a_dashboard_draws_every_item_with_its_numbers(client: TestClient, site:
     _as(client, site, None)
     page = client.get(f"/dashboards/{site['public']}")
     assert page.status_code == 200
-    for kind in ("tile", "line", "ranking", "map", "text"):
+    for kind in ("tile", "line", "ranking", "map", "stacked", "text"):
         assert f"kind-{kind}" in page.text
+    assert page.text.count('class="tile"') == 2 and f"unit={site['communes'][1]}" in page.text  # map tiles
+    stacked = page.text.split('id="item-s"', 1)[1].split("</section>", 1)[0]
+    assert stacked.count("<rect") >= 2  # one column of two stacked parts in this month
     assert "55,0%" in page.text and "Chưa đạt chỉ tiêu" in page.text  # mean 55 against a target of 60
     assert "70,0%" in page.text and "—" in page.text  # ranked communes, then those without data
     assert page.text.count("<svg") >= 1 and "Ghi chú công khai" in page.text
@@ -240,3 +249,17 @@ def test_the_json_api_creates_and_saves_a_spec_and_refuses_overlaps(
     beside = {**body, "spec": {"items": [{"id": "a", **tile}, {"id": "b", "x": 6, **tile}]}}
     saved = client.put(f"/api/dashboards/{made.json()['id']}", json=beside, headers=headers)
     assert saved.status_code == 200 and saved.json()["version"] == 2
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboards", "/dashboards/new", "/dashboards/{public}", "/dashboards/{public}/edit",
+             "/dashboards/{public}/drill?item=r"],
+)  # fmt: skip
+def test_the_pages_speak_english_in_english(client: TestClient, site: dict[str, Any], path: str) -> None:
+    _as(client, site, "secretariat")
+    url = path.format(**site)
+    page = client.get(url + ("&" if "?" in url else "?") + "lang=en")
+    assert page.status_code == 200
+    parser = UiText()
+    parser.feed(page.text)
+    assert [(tag, text) for tag, text in parser.found if is_vi(text)] == []

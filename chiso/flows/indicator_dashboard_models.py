@@ -152,3 +152,4 @@ class BuilderView(BaseModel):
     versions: list[VersionOut]
     kinds: dict[str, str]
     roles: list[str]
+    units: list[UnitChoice]

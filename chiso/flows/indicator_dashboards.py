@@ -339,6 +339,8 @@ def get_dashboard_view(
     province = province_code(session)
     units = _choices(session, province, today)
     level = next((u.level for u in units if u.code == chosen_unit), None)
+    if unit is None and level is None:
+        chosen_unit = None  # a saved unit that no longer exists (merged, ended): the province
     if chosen_unit is not None and level is None:
         raise InvalidInput(
             f"Không có đơn vị {chosen_unit} trong tỉnh",
@@ -423,4 +425,5 @@ def get_builder(session: Session, *, dashboard_id: int | None, actor: Actor) -> 
     return BuilderView(
         dashboard=dashboard, catalogue=catalogue, versions=versions,
         kinds={k: vi for k, (vi, _) in boards.KIND_NAMES.items()}, roles=list(boards.SHARED_ROLES),
+        units=_choices(session, province_code(session), clock.today()),
     )  # fmt: skip

@@ -58,9 +58,7 @@ EN_DASHBOARDS = {
     "Tên bảng": "Title",
     "Tên tiếng Anh": "English title",
     "Bộ lọc kỳ mặc định (để trống: kỳ mới nhất)": "Default period filter (empty: the latest)",
-    "Bộ lọc đơn vị mặc định (mã xã, phường hoặc cơ quan; để trống: toàn tỉnh)": (
-        "Default unit filter (a commune or agency code; empty: the province)"
-    ),
+    "Bộ lọc đơn vị mặc định": "Default unit filter",
     "Theo vai trò": "By role",
     "Công khai (ai cũng xem, nhúng được vào cổng thông tin)": "Public (anyone; embeddable in the portal)",
     "Các mục": "Items",

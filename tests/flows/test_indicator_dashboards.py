@@ -154,3 +154,23 @@ def test_the_demo_dashboards_keep_only_items_whose_indicators_exist(db: Session,
     shown = boards.list_dashboards(db, actor=SYSTEM)
     assert len(shown) == 5 and all(i.kind == "text" for d in shown for i in boards.get_dashboard(
         db, dashboard_id=d.id, actor=SYSTEM).spec.items)  # fmt: skip
+
+
+def test_the_demo_dashboards_use_the_pinned_indicators_present(db: Session, place: list[str]) -> None:
+    for code in ("DVC_TL_TRUC_TUYEN", "DVC_TL_DUNG_HAN", "HT_CAP_QUANG_HO"):
+        add_indicator(db, code, value_type="percent", aggregation="mean")
+    for code in ("XA_A", "XA_B"):
+        add_indicator(db, code, folder_code="CDS_CAP_XA")
+    add_demo_dashboards(db, actor=SYSTEM)
+    shown = {d.title_vi: d.id for d in boards.list_dashboards(db, actor=SYSTEM)}
+    leader = boards.get_dashboard(db, dashboard_id=shown["Tổng quan cho lãnh đạo"], actor=SYSTEM)
+    kinds = [(i.kind, i.indicators) for i in leader.spec.items]
+    assert kinds == [
+        ("tile", ["DVC_TL_TRUC_TUYEN"]), ("tile", ["DVC_TL_DUNG_HAN"]), ("tile", ["HT_CAP_QUANG_HO"]),
+        ("line", ["DVC_TL_TRUC_TUYEN", "DVC_TL_DUNG_HAN"]), ("map", ["DVC_TL_TRUC_TUYEN"]), ("text", []),
+    ]  # fmt: skip
+    assert leader.sharing == "roles" and leader.roles == ["leader"]
+    communes = boards.get_dashboard(db, dashboard_id=shown["Chuyển đổi số cấp xã"], actor=SYSTEM)
+    assert [i.indicators for i in communes.spec.items if i.kind == "tile"] == [["XA_A"], ["XA_B"]]
+    view = flow.get_dashboard_view(db, dashboard_id=leader.id, period=None, unit=None, actor=SYSTEM)
+    assert len(view.items) == 6 and view.items[4].map is not None

@@ -190,6 +190,10 @@ def test_the_builder_saves_versions_and_restores(client: TestClient, site: dict[
     final = client.get(f"/api/dashboards/{board}/edit").json()
     assert final["dashboard"]["version"] == 3 and [v["version"] for v in final["versions"]] == [3, 2, 1]
     assert [i["kind"] for i in final["dashboard"]["spec"]["items"]] == ["tile", "bar"]
+    removed = _builder_form(csrf, **{"items-0-id": "i1", "items-1-id": "i2", "items-1-remove": "1"})
+    assert client.post(f"/dashboards/{board}/edit", data=removed, follow_redirects=False).status_code == 303
+    left = client.get(f"/api/dashboards/{board}").json()["dashboard"]
+    assert left["version"] == 4 and [i["id"] for i in left["spec"]["items"]] == ["i1"]
 
 
 def test_a_wrong_builder_form_is_refused_in_place_naming_its_field(

@@ -159,13 +159,50 @@ def _tile(reader: _Reader, row: Indicator) -> TileData:
 
 
 def _chart(reader: _Reader, rows: Sequence[Indicator], count: int) -> ChartData:
-    last, _ = _window(reader.period, rows[0].period_type, reader.today)
-    periods = span(shift(last, -(count - 1)), last)
+    """The last `count` periods up to the filter's end; without a filter, up to the latest with data."""
+    kind = rows[0].period_type
+    last, inside = _window(reader.period, kind, reader.today)
+    floor = inside[0] if inside else None
+    slack = 0 if inside is not None and len(inside) == 1 else LOOKBACK[kind] // 2
+    periods = span(shift(last, -(count - 1 + slack)), last)
+    values = [reader.values(r, periods) for r in rows]
+    end = len(periods)
+    known = any(x is not None for v in values for x in v)
+    while (
+        known
+        and end > count
+        and all(v[end - 1] is None for v in values)
+        and (floor is None or periods[end - 1] > floor)
+    ):
+        end -= 1  # a period nobody has reported yet (this month) is not the chart's last point
+    keep = slice(end - count, end)
     series = [
-        SeriesLine(code=r.code, name_vi=r.name_vi, name_en=r.name_en, values=reader.values(r, periods))
-        for r in rows
+        SeriesLine(code=r.code, name_vi=r.name_vi, name_en=r.name_en, values=v[keep])
+        for r, v in zip(rows, values, strict=True)
     ]
-    return ChartData(periods=periods, labels=[label_vi(p) for p in periods], series=series)
+    return ChartData(periods=periods[keep], labels=[label_vi(p) for p in periods[keep]], series=series)
+
+
+def _breakdown_period(reader: _Reader, row: Indicator) -> TileData:
+    """The tile of a ranking, map or drill-down: its period is the latest whose units have data (a province
+    figure may be missing where its units' values are not, e.g. a weight reported for another period)."""
+    tile = _tile(reader, row)
+    if tile.value is not None:
+        return tile
+    last, inside = _window(reader.period, row.period_type, reader.today)
+    candidates = inside if inside is not None else span(shift(last, -LOOKBACK[row.period_type]), last)
+    rule = reader.rules[row.code]
+    found = next(
+        (
+            p
+            for p in reversed(candidates)
+            if any(v is not None for v in reader.cube.breakdown(rule, p).values())
+        ),
+        None,
+    )
+    if found is None or found == tile.period:
+        return tile
+    return tile.model_copy(update={"period": found, "period_label": label_vi(found), "value": None})
 
 
 def expected_units(session: Session, *, level: str, province: str | None, day: date) -> Names:
@@ -276,7 +313,7 @@ def _item(
         view.period = _tile(reader, first).period  # a province-only figure has no units to rank or map
         view.units = []
     else:
-        view.period = _tile(reader, first).period
+        view.period = _breakdown_period(reader, first).period
         view.units = _breakdown(reader, first, view.period)
         if item.kind == "map":
             view.map = _map(reader, first, view.period, dashboard_id)
@@ -388,7 +425,7 @@ def get_drill(
             f"{row.name_en or row.code} is reported for the province only",
         )
     reader = _Reader(session, _check_period(period or dashboard.spec.filters.period), None, None)
-    shown = _tile(reader, row)
+    shown = _breakdown_period(reader, row)
     units = _breakdown(reader, row, shown.period)
     return DrillView(
         dashboard=dashboard, item_id=item.id, title_vi=item.title_vi or row.name_vi,

@@ -124,8 +124,10 @@ def test_a_formula_item_is_computed_from_its_operands(db: Session, place: list[s
     ranked = view.items[1].units or []
     assert [(r.code, r.value) for r in ranked[:2]] == [(a, 40), (b, 20)]
     chart = view.items[2].chart
-    assert chart is not None and chart.periods == ["2026-02", "2026-03", "2026-04"]
-    assert chart.series[0].values == [None, pytest.approx(25), None] and chart.series[1].values[1] == 100
+    assert chart is not None and chart.periods == ["2026-01", "2026-02", "2026-03"]  # April: nothing yet
+    assert chart.series[0].values == [None, None, pytest.approx(25)] and chart.series[1].values[2] == 100
+    april = _view(db, board, period="2026-04").items[2].chart  # a filter keeps its own period
+    assert april is not None and april.periods[-1] == "2026-04"
 
 
 def test_filters_and_items_refuse_what_does_not_exist(db: Session, place: list[str]) -> None:
@@ -174,3 +176,17 @@ def test_the_demo_dashboards_use_the_pinned_indicators_present(db: Session, plac
     assert [i.indicators for i in communes.spec.items if i.kind == "tile"] == [["XA_A"], ["XA_B"]]
     view = flow.get_dashboard_view(db, dashboard_id=leader.id, period=None, unit=None, actor=SYSTEM)
     assert len(view.items) == 6 and view.items[4].map is not None
+
+
+def test_a_ranking_shows_the_latest_period_its_units_reported(db: Session, place: list[str]) -> None:
+    a, b, _ = place
+    add_indicator(db, "TD_HO", period_type="year")
+    add_indicator(db, "TD_QUANG", period_type="quarter", value_type="percent", aggregation="weighted",
+                  weight_code="TD_HO")  # fmt: skip
+    for unit, share in ((a, 80.0), (b, 60.0)):
+        put(db, "TD_QUANG", unit, "2026-Q1", share)
+        put(db, "TD_HO", unit, "2025", 1000)
+    board = _board(db, {"id": "r", "kind": "ranking", "indicators": ["TD_QUANG"]})
+    item = _view(db, board).items[0]
+    assert item.period == "2026-Q1"  # no province figure (the weights are yearly), the units have values
+    assert [(u.code, u.value) for u in (item.units or [])[:2]] == [(a, 80), (b, 60)]

@@ -40,6 +40,8 @@ def _seed(url: str) -> None:
     ensure_units_loaded(url, actor=SYSTEM)
     with session_scope(url) as s:
         create_agency(s, actor=SYSTEM, code="TD.SO", name_vi="Sở thử", kind="department", province_code="48")
+        long_name = "Ban Quản lý các Khu công nghệ cao và các Khu công nghiệp thành phố Đà Nẵng (thử)"
+        create_agency(s, actor=SYSTEM, code="TD.BQL", name_vi=long_name, kind="central", province_code="48")
         create_user(s, username="td_vanthu", full_name="Văn thư", password=PASSWORD, role="secretariat")
         create_user(s, username="td_lanhdao", full_name="Lãnh đạo", password=PASSWORD, role="leader")
         add_indicator(s, "TD_HS", name_vi="Hồ sơ tiếp nhận")

@@ -39,7 +39,7 @@ from chiso.flows.indicator_dashboard_models import (
 from chiso.flows.unit_map import Indicator as MapIndicator
 from chiso.flows.unit_map import MapPage, MapUnitValue
 from chiso.indicators import dashboards as boards
-from chiso.indicators.cube import Cube, Rule, SqlCube, load_rules
+from chiso.indicators.cube import Cube, Rule, load_rules, open_cube
 from chiso.indicators.periods import label_vi, period_of, period_type_of, previous, shift, span, year_of
 from chiso.store.models.agencies import Agency
 from chiso.store.models.indicators import Indicator, IndicatorFolder, IndicatorTarget
@@ -56,8 +56,8 @@ Names = dict[str, tuple[str, str | None]]
 
 
 def _cube(session: Session, rules: Mapping[str, Rule]) -> Cube:
-    """Return the cube dashboards read (one line to switch to the columnar cube)."""
-    return SqlCube(session, rules)
+    """Return the cube dashboards read: the columnar one when compacted, else the SQL one."""
+    return open_cube(session, rules)
 
 
 def province_code(session: Session) -> str | None:

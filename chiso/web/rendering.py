@@ -81,6 +81,7 @@ NAV: list[NavItem] = [
     NavItem("Người dùng", "/users", "manage-users", "Danh mục, quản trị"),
     NavItem("Nhật ký", "/audit", "view-audit", "Danh mục, quản trị"),
     NavItem("Tài liệu API", "/api/docs", "view-api-docs", "Danh mục, quản trị"),
+    NavItem("Bảng điều khiển", "/dashboards", "view-dashboards", "Điều hành"),
 ]
 
 

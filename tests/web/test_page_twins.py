@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from assess_helpers import FULL_VALUES
+from dashboard_fixtures import add_indicator
 from fastapi.testclient import TestClient
 from web_login import login_as
 
@@ -23,7 +24,7 @@ from chiso.assessment import periods, review, submissions
 from chiso.flows import appeals
 from chiso.flows.scoring import publish_period
 from chiso.followup import plans, requests, targets
-from chiso.indicators import catalogue
+from chiso.indicators import catalogue, dashboards
 from chiso.indicators.schemas import IndicatorIn
 from chiso.store import init_database, session_scope
 from chiso.store.models import Agency, GroupMember, PeerGroup
@@ -160,6 +161,11 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("/indicators/values", "/api/indicators/values", "secretariat", None),
     ("/indicators/progress?period=2025-Q1", "/api/indicators/progress?period=2025-Q1", "leader", "2025-Q1"),
     ("/indicators/approvals", "/api/indicators/approvals", "leader", None),
+    ("/dashboards", "/api/dashboards", "public", "Bảng thử công khai"),
+    ("/dashboards/new", "/api/dashboards/new", "secretariat", None),
+    ("/dashboards/1", "/api/dashboards/1", "public", "Bảng thử công khai"),
+    ("/dashboards/1/edit", "/api/dashboards/1/edit", "secretariat", "Bảng thử công khai"),
+    ("/dashboards/1/drill?item=r", "/api/dashboards/1/drill?item=r", "public", "Bảng thử công khai"),
 ]
 
 
@@ -209,9 +215,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
         _period(s, OPEN, finish=False)
         _followup(s)
         _indicators(s)
+        _dashboard(s)
         appeals.file_case(s, period_code=PAST, agency_code="TW.A", indicator_code="HT_ATTT", files=[],
                           text="Đề nghị phúc khảo HT_ATTT", requested_points=5, actor=SYSTEM)  # fmt: skip
     return url
+
+
+def _dashboard(s) -> None:  # type: ignore[no-untyped-def]
+    add_indicator(s, "TD_TW", name_vi="Tỷ lệ thử")
+    item = {"id": "r", "kind": "ranking", "indicators": ["TD_TW"]}
+    spec = dashboards.DashboardSpec.model_validate({"items": [item]})
+    data = dashboards.DashboardIn(title_vi="Bảng thử công khai", sharing="public", spec=spec)
+    dashboards.create_dashboard(s, data=data, actor=SYSTEM)
 
 
 def _followup(s) -> None:  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ from chiso.flows.indicator_computed import refresh_computed_indicators
 from chiso.flows.live_history import fill_history
 from chiso.flows.reconcile import import_demo_portal
 from chiso.indicators.demo import add_demo_indicators
+from chiso.indicators.demo_dashboards import add_demo_dashboards
 from chiso.monitoring.generate import generate_demo_records
 from chiso.units.access import check_can_edit_units
 from chiso.units.admin_load import ProgressFn
@@ -121,9 +122,10 @@ def build_demo_indicators(ctx: DemoContext) -> None:
     session, actor, today = ctx.units.session, ctx.units.actor, clock.today()
     added = add_demo_indicators(session, actor=actor, today=today)
     computed = refresh_computed_indicators(session, actor=actor, province_code=DEMO_PROVINCE, today=today)
-    # dashboards: add_demo_dashboards(...)
+    dashboards = add_demo_dashboards(session, actor=actor)
     ctx.summary.indicators = {"indicators": added.indicators, "values": added.values,
-                              "targets": added.targets, "computed": computed.written}  # fmt: skip
+                              "targets": added.targets, "computed": computed.written,
+                              "dashboards": len(dashboards)}  # fmt: skip
 
 
 # The whole demo, in order: every room's own steps, the units room's first.

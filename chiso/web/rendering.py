@@ -59,6 +59,7 @@ NAV_FLAT_MAX = 9
 NAV: list[NavItem] = [
     NavItem("Trang chủ", "/", "view-home"),
     NavItem("Bảng điều hành", "/dashboard", "view-dashboard", "Điều hành"),
+    NavItem("Bảng điều khiển", "/dashboards", "view-dashboards", "Điều hành"),
     NavItem("Giám sát 766", "/monitoring/live", "view-monitoring", "Điều hành"),
     NavItem("Bản đồ", "/map", "view-map", "Điều hành"),
     NavItem("Đối soát Cổng DVC", "/monitoring/reconcile", "reconcile-portal", "Điều hành"),
@@ -81,7 +82,6 @@ NAV: list[NavItem] = [
     NavItem("Người dùng", "/users", "manage-users", "Danh mục, quản trị"),
     NavItem("Nhật ký", "/audit", "view-audit", "Danh mục, quản trị"),
     NavItem("Tài liệu API", "/api/docs", "view-api-docs", "Danh mục, quản trị"),
-    NavItem("Bảng điều khiển", "/dashboards", "view-dashboards", "Điều hành"),
 ]
 
 

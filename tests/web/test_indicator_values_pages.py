@@ -124,6 +124,8 @@ def test_saving_answers_in_place_and_an_outlier_asks_for_confirmation(
     assert row is not None and (row.value, row.status) == (95.5, "flagged")
     page = client.get(saved.headers["location"]).text
     assert 'value="95,5"' in page and f'name="c|{KEY}"' in page and "Xác nhận" in page
+    first_row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "row-flagged" in first_row  # waiting for its confirmation, so shown first
     no_note = client.post("/indicators/values", data={**outlier, f"c|{KEY}": "1"}, headers=FORM)
     assert no_note.status_code == 422 and no_note.json()["errors"][0]["field"] == f"n|{KEY}"
     note = {**outlier, f"c|{KEY}": "1", f"n|{KEY}": "Cổng dịch vụ công mới"}

@@ -85,7 +85,9 @@ class ItemView(BaseModel):
     period: str | None = None
     tile: TileData | None = None
     chart: ChartData | None = None
-    units: list[UnitValue] | None = None
+    units: list[UnitValue] | None = None  # a ranking's first units (all of them for a map or a download)
+    unit_total: int | None = None  # how many units the ranking has
+    units_without_data: int | None = None
     map: MapPage | None = None
     text: str | None = None
     drill: bool = False  # a province figure that breaks down into communes or agencies

@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
+from chiso.config import get_settings
 from chiso.errors import InvalidInput, NotFound
 from chiso.flows.indicator_dashboard_models import (
     BuilderView,
@@ -38,21 +39,17 @@ from chiso.flows.indicator_dashboard_models import (
 )
 from chiso.flows.unit_map import Indicator as MapIndicator
 from chiso.flows.unit_map import MapPage, MapUnitValue
+from chiso.flows.unit_ranking import expected_units, names_of, order_units, unit_values
 from chiso.indicators import dashboards as boards
 from chiso.indicators.cube import Cube, Rule, load_rules, open_cube
 from chiso.indicators.periods import label_vi, period_of, period_type_of, previous, shift, span, year_of
-from chiso.store.models.agencies import Agency
 from chiso.store.models.indicators import Indicator, IndicatorFolder, IndicatorTarget
-from chiso.store.models.units import AdminUnit
-from chiso.units.admin import list_units
-from chiso.units.agencies import search_agencies
 from chiso.units.text import sort_key
 from chiso.units.unit_maps import describe_unit_map, get_unit_map, list_map_units
 
 LOOKBACK = {"month": 24, "quarter": 12, "year": 8}  # how far back a tile looks for its latest value
 CHOICES = {"month": 12, "quarter": 8, "year": 5}  # the period filter's offer per period type
-AGENCY_KINDS = ("department", "central", "other")
-Names = dict[str, tuple[str, str | None]]
+RANKING_ROWS = 15  # a ranking item shows its first 15 units; its drill-down, download and map hold all
 
 
 def _cube(session: Session, rules: Mapping[str, Rule]) -> Cube:
@@ -61,10 +58,8 @@ def _cube(session: Session, rules: Mapping[str, Rule]) -> Cube:
 
 
 def province_code(session: Session) -> str | None:
-    """Return the province the agencies belong to (the code province figures are stored under)."""
-    return session.scalar(
-        select(Agency.province_code).group_by(Agency.province_code).order_by(func.count().desc()).limit(1)
-    )
+    """Return the province this installation serves (CHISO_PROVINCE): the code province figures are under."""
+    return get_settings().province_code
 
 
 def _bounds(key: str) -> tuple[date, date]:
@@ -101,9 +96,15 @@ class _Reader:
     """What one rendering shares: the catalogue's rules, the cube, the province and the filters."""
 
     def __init__(
-        self, session: Session, period: str | None, unit: str | None, unit_level: str | None
+        self,
+        session: Session,
+        period: str | None,
+        unit: str | None,
+        unit_level: str | None,
+        full: bool = False,
     ) -> None:
         self.session = session
+        self.full = full  # every unit of a ranking (a download), not only the first RANKING_ROWS
         self.rules = load_rules(session)
         self.cube = _cube(session, self.rules)
         self.province = province_code(session)
@@ -205,62 +206,26 @@ def _breakdown_period(reader: _Reader, row: Indicator) -> TileData:
     return tile.model_copy(update={"period": found, "period_label": label_vi(found), "value": None})
 
 
-def expected_units(session: Session, *, level: str, province: str | None, day: date) -> Names:
-    """Return the units that report at `level` on `day` (code -> names), listed even without data."""
-    if province is None:
-        return {}
-    if level == "commune":
-        units = list_units(session, province_code=province, level="commune", on=day)
-        return {u.code: (u.full_name, None) for u in units}
-    agencies = search_agencies(session, province_code=province, on=day)
-    return {a.code: (a.name_vi, a.name_en) for a in agencies if a.kind in AGENCY_KINDS}
+def _breakdown(
+    reader: _Reader, row: Indicator, period: str, *, first: int | None = None
+) -> tuple[list[UnitValue], int, int]:
+    """Rank a breakdown; return its first `first` units (all when None), the count and those without data.
 
-
-def _names_of(session: Session, codes: Sequence[str]) -> Names:
-    """Name units a breakdown holds that the expected list lacks (a former commune, an ended agency)."""
-    if not codes:
-        return {}
-    found: Names = {
-        a.code: (a.name_vi, a.name_en) for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))
-    }
-    communes = select(AdminUnit).where(AdminUnit.code.in_(codes), AdminUnit.level == "commune")
-    for unit in session.scalars(communes.order_by(AdminUnit.valid_from)):
-        found.setdefault(unit.code, (unit.full_name, None))
-    return found
-
-
-def rank_units(
-    values: Mapping[str, float | None], names: Names, *, higher_is_better: bool
-) -> list[UnitValue]:
-    """Rank units by value (ties share a rank); units without data come last, unranked, by name."""
-    known = [(code, v) for code, v in values.items() if v is not None]
-    known.sort(
-        key=lambda cv: (-cv[1] if higher_is_better else cv[1], sort_key(names.get(cv[0], (cv[0],))[0]))
-    )
-    out: list[UnitValue] = []
-    for i, (code, value) in enumerate(known):
-        rank = out[-1].rank if out and out[-1].value == value else i + 1
-        vi, en = names.get(code, (code, None))
-        out.append(UnitValue(code=code, name_vi=vi, name_en=en, value=value, rank=rank))
-    missing = sorted(
-        (c for c, v in values.items() if v is None), key=lambda c: sort_key(names.get(c, (c,))[0])
-    )
-    out += [UnitValue(code=c, name_vi=names.get(c, (c, None))[0], name_en=names.get(c, (c, None))[1],
-                      value=None, rank=None) for c in missing]  # fmt: skip
-    return out
-
-
-def _breakdown(reader: _Reader, row: Indicator, period: str) -> list[UnitValue]:
+    Names the expected list lacks are looked up only for the units returned (a page shows 15 of 4,300).
+    """
     values: dict[str, float | None] = dict(reader.cube.breakdown(reader.rules[row.code], period))
     names = expected_units(reader.session, level=row.level, province=reader.province, day=_bounds(period)[1])
     for code in names:
         values.setdefault(code, None)
-    names |= _names_of(reader.session, [c for c in values if c not in names])
-    return rank_units(values, names, higher_is_better=row.higher_is_better)
+    ordered = order_units(values, names, higher_is_better=row.higher_is_better)
+    shown = ordered if first is None else ordered[:first]
+    names |= names_of(reader.session, [code for code, _, _ in shown if code not in names])
+    without = sum(1 for value in values.values() if value is None)
+    return unit_values(shown, names), len(ordered), without
 
 
 def _map(reader: _Reader, row: Indicator, period: str, dashboard_id: int) -> MapPage:
-    values = {u.code: u.value for u in _breakdown(reader, row, period)}
+    values = {u.code: u.value for u in _breakdown(reader, row, period)[0]}
     record = get_unit_map(reader.session)
     paths = record.paths if record is not None else {}
     units = []
@@ -314,7 +279,10 @@ def _item(
         view.units = []
     else:
         view.period = _breakdown_period(reader, first).period
-        view.units = _breakdown(reader, first, view.period)
+        limit = None if reader.full or item.kind == "map" else RANKING_ROWS
+        view.units, view.unit_total, view.units_without_data = _breakdown(
+            reader, first, view.period, first=limit
+        )
         if item.kind == "map":
             view.map = _map(reader, first, view.period, dashboard_id)
     return view
@@ -352,7 +320,13 @@ def _check_period(period: str | None) -> str | None:
 
 
 def get_dashboard_view(
-    session: Session, *, dashboard_id: int, period: str | None, unit: str | None, actor: Actor | None
+    session: Session,
+    *,
+    dashboard_id: int,
+    period: str | None,
+    unit: str | None,
+    actor: Actor | None,
+    full: bool = False,
 ) -> DashboardView:
     """Return a dashboard with every item's data under the filters (the saved ones when none is given).
 
@@ -362,6 +336,7 @@ def get_dashboard_view(
         period: a period key ("2026-03", "2026-Q1", "2026"); None: the saved filter, else each item's latest.
         unit: a commune or agency code; None: the saved filter, else the province.
         actor: who reads (None: an anonymous visitor; only public dashboards open).
+        full: every unit of each ranking (a download); else its first RANKING_ROWS and the counts.
 
     Raises:
         NotFound: no such dashboard, or not public to an anonymous visitor.
@@ -383,7 +358,7 @@ def get_dashboard_view(
             f"Không có đơn vị {chosen_unit} trong tỉnh",
             f"No unit {chosen_unit} in the province",
         )
-    reader = _Reader(session, chosen_period, chosen_unit, level)
+    reader = _Reader(session, chosen_period, chosen_unit, level, full)
     rows = _catalogue_rows(session, spec.codes())
     items = [_item(reader, item, rows, dashboard.id) for item in spec.items]
     return DashboardView(
@@ -426,7 +401,7 @@ def get_drill(
         )
     reader = _Reader(session, _check_period(period or dashboard.spec.filters.period), None, None)
     shown = _breakdown_period(reader, row)
-    units = _breakdown(reader, row, shown.period)
+    units = _breakdown(reader, row, shown.period)[0]
     return DrillView(
         dashboard=dashboard, item_id=item.id, title_vi=item.title_vi or row.name_vi,
         title_en=item.title_en or row.name_en, indicator=_brief(row), period=shown.period,

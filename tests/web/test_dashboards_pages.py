@@ -123,6 +123,12 @@ def test_a_dashboard_draws_every_item_with_its_numbers(client: TestClient, site:
     data = client.get(f"/api/dashboards/{site['public']}").json()
     ranking = next(i for i in data["items"] if i["id"] == "r")["units"]
     assert [u["rank"] for u in ranking[:2]] == [1, 2] and ranking[2]["value"] is None
+    total = next(i for i in data["items"] if i["id"] == "r")["unit_total"]
+    shown = page.text.split('id="item-r"', 1)[1].split("</section>", 1)[0]
+    assert len(ranking) == 15 < total and shown.count("<tr") == 1 + 15  # the first 15 of every commune
+    assert f"Hiện 15 trên {total} đơn vị" in shown and f"{total - 2} đơn vị chưa có số liệu" in shown
+    csv = client.get(f"/dashboards/{site['public']}/items/r.csv").text
+    assert len(csv.strip().splitlines()) == 1 + total  # the download holds every unit
     one = client.get(f"/api/dashboards/{site['public']}?unit={site['communes'][0]}").json()
     assert one["items"][0]["tile"]["value"] == 40 and one["items"][0]["scope"] == "unit"
 

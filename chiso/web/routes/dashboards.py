@@ -249,7 +249,9 @@ def item_download(
     unit: Unit = None,
 ) -> Response:
     """Download one item's numbers as CSV or Excel (empty cells = no data)."""
-    view = _view(db, viewer, dashboard_id, period, unit)
+    view = flow.get_dashboard_view(
+        db, dashboard_id=dashboard_id, period=period, unit=unit, actor=viewer.user, full=True
+    )
     rows, columns = _item_rows(view, item_id)
     return table_download(rows, columns, filename=f"{view.dashboard.slug}-{item_id}", fmt=fmt)
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect
 from demo_site import SCREENSHOTS, demo_env, run_chiso
+from playwright.sync_api import expect
+from test_workbench_browser import _login, _sideways  # the demo secretariat's login, as there
 
 from chiso import clock
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.indicators import periods
 from chiso.store import session_scope
 from chiso.store.models.indicators import IndicatorValue
@@ -70,23 +70,6 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
                                          entered_at=clock.now()))  # fmt: skip
     with served(env, data_dir / "serve.log") as url:
         yield url
-
-
-def _login(browser: Any, server: str, width: int, height: int) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": height})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "vanthu")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-    return context, page, errors
-
-
-def _sideways(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)

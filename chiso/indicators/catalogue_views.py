@@ -86,7 +86,7 @@ def home_province(session: Session, *, viewer_province: str | None) -> str:
 
 def _province_name(session: Session, code: str) -> str | None:
     try:
-        return get_unit(session, code=code, level="province").name_vi
+        return get_unit(session, code=code, level="province").full_name
     except ChisoError:
         return None
 

@@ -82,6 +82,7 @@ def test_search_and_an_indicator_with_its_chart(server: str, browser: Any, width
     page.screenshot(path=str(SCREENSHOTS / f"indicators-list-{width}.png"), full_page=True)
     page.click("text=Tỷ lệ hồ sơ nộp trực tuyến (thử)")
     page.wait_for_url("**/indicators/BT_TL_TRUC_TUYEN")
+    page.screenshot(path=str(SCREENSHOTS / f"indicators-detail-{width}.png"), full_page=True)
     assert page.locator("figure.chart svg polyline").count() >= 1
     assert page.locator("table.series tbody tr").count() == 12
     assert "BT_HS_TRUC_TUYEN / BT_HS_TONG * 100" in page.locator("code.formula").inner_text()

@@ -67,6 +67,10 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "appeal.file": ("Gửi đơn phúc khảo", "Filed an appeal"),
     "appeal.answer": ("Quyết định phúc khảo", "Decided an appeal"),
     "publication.correct": ("Công bố lại kết quả (đính chính)", "Published a correction"),
+    "indicator.create": ("Thêm chỉ tiêu thống kê", "Added a catalogue indicator"),
+    "indicator.update": ("Sửa chỉ tiêu thống kê", "Changed a catalogue indicator"),
+    "indicator.bulk_update": ("Sửa hàng loạt chỉ tiêu thống kê", "Bulk-edited catalogue indicators"),
+    "indicator_folder.save": ("Lưu thư mục chỉ tiêu", "Saved an indicator folder"),
 }
 
 #: object type code -> (Vietnamese, English)
@@ -85,6 +89,8 @@ OBJECT_WORDS: dict[str, tuple[str, str]] = {
     "submission_value": ("Giá trị tiêu chí", "Criterion value"),
     "target": ("Chỉ tiêu", "Target"),
     "user": ("Tài khoản", "User"),
+    "indicator": ("Chỉ tiêu thống kê", "Catalogue indicator"),
+    "indicator_folder": ("Thư mục chỉ tiêu", "Indicator folder"),
 }
 
 #: keys of stored JSON values -> (Vietnamese, English)

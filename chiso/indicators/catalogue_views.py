@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chiso import clock
-from chiso.errors import InvalidInput
+from chiso.errors import ChisoError, InvalidInput
 from chiso.indicators import catalogue, periods
 from chiso.indicators.cube import Rule, SqlCube, load_rules
 from chiso.indicators.formula import parse_formula
@@ -27,6 +27,7 @@ from chiso.indicators.schemas import (
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.store.models import Agency
 from chiso.store.models.indicators import Indicator, IndicatorTarget, IndicatorValue
+from chiso.units.admin import get_unit
 
 #: How many periods the indicator page shows, by period type.
 SHOWN_PERIODS = {"month": 12, "quarter": 8, "year": 6}
@@ -61,6 +62,7 @@ class IndicatorPage(BaseModel):
     metric_name: str | None
     related: list[Related]
     province_code: str
+    province_name: str | None  # None when the administrative units are not loaded
     series: list[SeriesPoint]
 
 
@@ -80,6 +82,13 @@ def home_province(session: Session, *, viewer_province: str | None) -> str:
         return viewer_province
     query = select(Agency.province_code).group_by(Agency.province_code).order_by(func.count().desc()).limit(1)
     return session.scalar(query) or "48"
+
+
+def _province_name(session: Session, code: str) -> str | None:
+    try:
+        return get_unit(session, code=code, level="province").full_name
+    except ChisoError:
+        return None
 
 
 def _related(session: Session, row: Indicator) -> list[Related]:
@@ -171,6 +180,7 @@ def indicator_page(session: Session, *, code: str, province_code: str) -> Indica
         metric_name=metrics.get(row.metric_code or ""),
         related=related,
         province_code=province_code,
+        province_name=_province_name(session, province_code),
         series=series,
     )
 

@@ -99,6 +99,7 @@ EN_INDICATORS = {
     "Thứ tự": "Position",
     "chữ in hoa, chữ số và _": "capitals, digits and _",
     "Ý nghĩa": "Meaning",
+    "Tỉnh/thành phố": "Province",
     "%, hồ sơ, tỷ đồng": "%, dossiers, billion VND",
 }
 register_messages(EN_INDICATORS)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from chiso.errors import InvalidInput
-from chiso.indicators import catalogue, catalogue_excel, catalogue_views
+from chiso.indicators import catalogue, catalogue_excel, catalogue_views, periods
 from chiso.indicators.catalogue import CatalogueFilters
 from chiso.indicators.schemas import (
     AGGREGATION_NAMES,
@@ -32,6 +32,7 @@ from chiso.indicators.schemas import (
 )
 from chiso.web import svg
 from chiso.web.deps import CurrentActor, CurrentUser, DbSession, require
+from chiso.web.i18n import translate
 from chiso.web.pages import page
 from chiso.web.rendering import attachment, lang_of, render, table_download
 from chiso.web.routes import _indicators_i18n  # noqa: F401  # registers the pages' English words
@@ -252,18 +253,31 @@ def _chart_top(values: list[float], percent: bool) -> float:
 def _indicator_context(request: Request, data: catalogue_views.IndicatorPage) -> dict[str, Any]:
     """The province series drawn as a line over the periods shown (a gap where there is no data)."""
     lang = lang_of(request)
-    shown = {"chart": None, "num": lambda value: _number(value, lang)}
+    shown: dict[str, Any] = {"chart": None, "num": lambda value: _number(value, lang)}
     values = [p.value for p in data.series]
     targets = [p.target for p in data.series]
     known = [v for v in values + targets if v is not None]
     if not known:
         return shown
     name = data.indicator.name_en if lang == "en" and data.indicator.name_en else data.indicator.name_vi
-    series: list[tuple[str, list[float | None]]] = [(name, values)]
+    series: list[tuple[str, list[float | None]]] = [(translate("Toàn tỉnh", lang), values)]
     if any(t is not None for t in targets):
-        series.append(("Mục tiêu" if lang != "en" else "Target", targets))
+        series.append((translate("Mục tiêu năm", lang), targets))
     top = _chart_top(known, data.indicator.value_type == "percent")
-    return shown | {"chart": svg.lines([p.label for p in data.series], series, title=name, top=top)}
+    labels = _axis_labels([p.period for p in data.series])
+    return shown | {"chart": svg.lines(labels, series, title=name, top=top)}
+
+
+def _axis_labels(keys: list[str]) -> list[str]:
+    """Month labels short enough for 12 on an axis: the year on the first and on each January ("T1/2026",
+    "T2", ... "T12", "T1/2027"); quarters and years as `label_vi` writes them."""
+    labels = []
+    for i, key in enumerate(keys):
+        label = periods.label_vi(key)
+        if periods.period_type_of(key) == "month" and i > 0 and not key.endswith("-01"):
+            label = label.split("/")[0]
+        labels.append(label)
+    return labels
 
 
 @page(router, CODE_PATH, api="/api/indicators/{code}", template="indicators/detail.html",

@@ -139,6 +139,20 @@ def build(data_dir: Path, indicators: int, units: int, months: int) -> None:
     (data_dir / "built").write_text(f"{seconds:.1f} {size}\n")
 
 
+def line_codes(indicators: int) -> list[str]:
+    """The 8 line charts' indicators: sums, means, weighted, formulas, one with fresh SQL entries."""
+    return [
+        code(0),
+        code(2),
+        code(4),
+        code(5),
+        code(6 % indicators),
+        code(17 % indicators),
+        "BD_F000",
+        "BD_F001",
+    ]
+
+
 def dashboard(url: str, indicators: int, months: int) -> None:
     """The reads of one 12-item dashboard, as a request would make them."""
     from sqlalchemy import select
@@ -150,16 +164,7 @@ def dashboard(url: str, indicators: int, months: int) -> None:
 
     last = shift(START, months - 1)
     periods = [shift(START, k) for k in range(months)]
-    lines = [
-        code(0),
-        code(2),
-        code(4),
-        code(5),
-        code(6 % indicators),
-        code(17 % indicators),
-        "BD_F000",
-        "BD_F001",
-    ]
+    lines = line_codes(indicators)
     with session_scope(url) as s:
         cube = open_cube(s)
         rules = cube.catalogue
@@ -181,16 +186,7 @@ def dashboard(url: str, indicators: int, months: int) -> None:
 
 def dashboard_spec(indicators: int) -> dict[str, object]:
     """The same 12 items as `dashboard`, as a saved public dashboard the page route renders."""
-    lines = [
-        code(0),
-        code(2),
-        code(4),
-        code(5),
-        code(6 % indicators),
-        code(17 % indicators),
-        "BD_F000",
-        "BD_F001",
-    ]
+    lines = line_codes(indicators)
     items: list[dict[str, object]] = [
         {"id": f"t{k}", "kind": "tile", "indicators": [c], "x": 6 * k, "y": 0, "w": 6}
         for k, c in enumerate((code(0), code(4)))

@@ -39,3 +39,22 @@ def nav_link(page, href: str):  # type: ignore[no-untyped-def]
     if group.count() and not group.first.evaluate("d => d.open"):
         group.first.locator("summary").click()
     return link
+
+
+def open_tab(browser, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+    """Return (context, page, errors): a Vietnamese browser tab that collects console and page errors."""
+    context = browser.new_context(locale="vi-VN", viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
+def log_in(page, url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the real form and wait for the page it leads to."""
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")

@@ -24,7 +24,7 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.errors import ChisoError, InvalidInput, NotFound, Problem
 from chiso.indicators.formula import check_formula
-from chiso.indicators.schemas import CATALOGUE_FIELDS, CODE, IndicatorIn, IndicatorOut
+from chiso.indicators.schemas import CATALOGUE_FIELDS, IndicatorIn, IndicatorOut, check_code
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.store.models import Agency
 from chiso.store.models.indicators import Indicator, IndicatorFolder
@@ -52,11 +52,7 @@ class FolderIn(BaseModel):
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        if not CODE.match(value):
-            raise ValueError(
-                "mã viết hoa, chữ số và _ (2-40 ký tự) / code: capitals, digits and _ (2-40 characters)"
-            )
-        return value
+        return check_code(value)
 
 
 class FolderRow(FolderIn):

@@ -40,6 +40,15 @@ SOURCE_NAMES = {
 }
 
 
+def check_code(value: str) -> str:
+    """Return a catalogue code (indicator or folder) when it is capitals, digits and _; else ValueError."""
+    if not CODE.match(value):
+        raise ValueError(
+            "mã viết hoa, chữ số và _ (2-40 ký tự) / code: capitals, digits and _ (2-40 characters)"
+        )
+    return value
+
+
 class IndicatorIn(BaseModel):
     """A catalogue indicator as typed in the form, the API or one row of the catalogue workbook."""
 
@@ -71,11 +80,7 @@ class IndicatorIn(BaseModel):
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        if not CODE.match(value):
-            raise ValueError(
-                "mã viết hoa, chữ số và _ (2-40 ký tự) / code: capitals, digits and _ (2-40 characters)"
-            )
-        return value
+        return check_code(value)
 
     @field_validator("value_type")
     @classmethod

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from dashboard_fixtures import add_indicator, put, target
-from demo_site import SCREENSHOTS, nav_link
+from demo_site import SCREENSHOTS, log_in, nav_link
 
 from chiso import clock
 from chiso.accounts.actors import SYSTEM
@@ -73,14 +73,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 def _fill_item(page: Any, n: int, kind: str, indicator: str, width: str) -> None:
     row = page.locator(f"#row-{n}")
     row.locator(f"select[name='items-{n}-kind']").select_option(kind)
@@ -93,7 +85,7 @@ def _build(browser: Any, server: str) -> str:
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    _login(page, server, "td_vanthu")
+    log_in(page, server, "td_vanthu", PASSWORD)
     with page.expect_navigation():
         nav_link(page, "/dashboards").click()
     with page.expect_navigation():
@@ -134,7 +126,7 @@ def test_the_secretariat_builds_a_dashboard_and_a_leader_opens_it_on_a_phone(
     address = _build(browser, server)
     phone = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True)
     page = phone.new_page()
-    _login(page, server, "td_lanhdao")
+    log_in(page, server, "td_lanhdao", PASSWORD)
     page.goto(f"{server}/dashboards")
     with page.expect_navigation():
         page.get_by_role("link", name=TITLE).click()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in, open_tab
 from sqlalchemy import delete, select
 
 from chiso import clock
@@ -85,23 +85,6 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url, _url(data_dir)
 
 
-def _tab(browser: Any, width: int) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page, errors
-
-
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 def _stored(db_url: str, code: str) -> tuple[float, str, str | None] | None:
     with session_scope(db_url) as s:
         row = s.scalar(
@@ -123,8 +106,8 @@ def test_a_department_enters_a_quarter_and_confirms_a_flagged_outlier(
                 IndicatorValue.indicator_code.in_(list(HISTORY)), IndicatorValue.period == PERIOD
             )
         )
-    context, page, errors = _tab(browser, width)
-    _login(page, url, "baocao.khcn")
+    context, page, errors = open_tab(browser, {"width": width, "height": 900})
+    log_in(page, url, "baocao.khcn", DEMO_PASSWORD)
     page.goto(f"{url}/indicators/values")
     assert label_vi(PERIOD) in page.inner_text("h1")  # the last ended quarter, the department's own
     plain, unusual = (f"v|{code}|48" for code in HISTORY)

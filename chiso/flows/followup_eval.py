@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from chiso import clock
 from chiso.assessment import publication
 from chiso.flows.followup_evidence import late_dossiers
+from chiso.flows.indicator_alerts import indicator_target_candidates
 from chiso.followup import alerts, plans, targets
 from chiso.followup.alerts import Candidate
 from chiso.monitoring.custom import load_custom_metrics
@@ -409,6 +410,8 @@ def evaluate_followup(session: Session, *, data_dir: Path, now: datetime | None 
         found.extend(submission_candidates(session, now=moment))
     if rules["plan_overdue"][0]:
         found.extend(plan_candidates(session, today=today))
+    if rules["target_missed"][0]:  # the province's own indicators (catalogue) and their yearly targets
+        found.extend(indicator_target_candidates(session, today=today))
     save_plan_trends(session, monthly, today)
     fresh = alerts.new_candidates(session, candidates=found)
     _add_late_dossiers(fresh, data_dir=data_dir, month=month, as_of=as_of)

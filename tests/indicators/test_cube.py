@@ -71,7 +71,13 @@ def put(db: Session, values: Mapping[Key, float], at: datetime) -> None:
 
 
 def reform(db: Session) -> None:
-    """Old communes 20194 + 20197 -> the current 20194; old provinces 48 + 49 -> the current 48."""
+    """Old communes 20194 + 20197 -> the current 20194; old provinces 48 + 49 -> the current 48.
+
+    Where another test loaded the real units first they are there already, with their own lineage: the
+    cubes are compared with each other, so they are used as they are."""
+    loaded = select(AdminUnit.id).where(AdminUnit.code == "20194", AdminUnit.level == "commune")
+    if db.scalar(loaded.limit(1)) is not None:
+        return
     for level, olds, new in (("commune", ["20194", "20197"], "20194"), ("province", ["48", "49"], "48")):
         units = [
             AdminUnit(code=code, level=level, name=code, full_name=code, name_ascii=code, province_code="48",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.errors import ChisoError, InvalidInput, NotFound, Problem
 from chiso.indicators.formula import check_formula
-from chiso.indicators.schemas import CATALOGUE_FIELDS, IndicatorIn, IndicatorOut, check_code
+from chiso.indicators.schemas import CATALOGUE_FIELDS, FolderIn, FolderRow, IndicatorIn, IndicatorOut
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.store.models import Agency
 from chiso.store.models.indicators import Indicator, IndicatorFolder
@@ -37,28 +37,6 @@ BULK_FIELDS = ("folder_code", "owner_agency_code", "active", "needs_approval")
 #: appear in a formula, so the catalogue refuses it.
 RESERVED_CODES = frozenset({"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE"})
 OPTIONAL_TEXT = tuple(n for n in CATALOGUE_FIELDS if IndicatorIn.model_fields[n].annotation == (str | None))
-
-
-class FolderIn(BaseModel):
-    """A catalogue folder as typed in the form or one row of the workbook's folder sheet."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=True)
-
-    code: str = Field(min_length=2, max_length=40)
-    name_vi: str = Field(min_length=1, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    position: int = 0
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        return check_code(value)
-
-
-class FolderRow(FolderIn):
-    """A folder as the catalogue page lists it, with how many indicators it holds."""
-
-    count: int = 0
 
 
 class CatalogueRow(IndicatorOut):

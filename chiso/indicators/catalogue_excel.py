@@ -23,13 +23,13 @@ from chiso.accounts.actors import Actor
 from chiso.errors import InvalidInput, Problem
 from chiso.exports import XLSX_OPTIONS
 from chiso.indicators import catalogue
-from chiso.indicators.catalogue import FolderIn
 from chiso.indicators.schemas import (
     AGGREGATION_NAMES,
     CATALOGUE_FIELDS,
     LEVEL_NAMES,
     SOURCE_NAMES,
     VALUE_TYPE_NAMES,
+    FolderIn,
     IndicatorIn,
 )
 from chiso.sheets import CellValue, Sheet, column_letter, read_sheets

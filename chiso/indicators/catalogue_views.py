@@ -22,6 +22,7 @@ from chiso.indicators.schemas import (
     LEVEL_NAMES,
     SOURCE_NAMES,
     VALUE_TYPE_NAMES,
+    FolderRow,
     IndicatorOut,
 )
 from chiso.monitoring.metrics import builtin_metrics
@@ -70,7 +71,7 @@ class IndicatorForm(BaseModel):
     """The create or edit form: the entry being edited (None for a new one) and what may be chosen."""
 
     indicator: IndicatorOut | None
-    folders: list[catalogue.FolderRow]
+    folders: list[FolderRow]
     owners: dict[str, str]  # agency code -> name, every agency of the province
     metrics: dict[str, str]  # monitoring metric code -> Vietnamese name
     codes: list[str]  # every catalogue code, for formulas and weights

@@ -134,3 +134,25 @@ class ValueIn(BaseModel):
     value: float | None  # None clears a value (no data), never zero
     note: str | None = Field(default=None, max_length=1000)
     confirm: bool = False  # the reporter confirms a value the plausibility check flagged
+
+
+class FolderIn(BaseModel):
+    """A catalogue folder as typed in the form or one row of the workbook's folder sheet."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=True)
+
+    code: str = Field(min_length=2, max_length=40)
+    name_vi: str = Field(min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    position: int = 0
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return check_code(value)
+
+
+class FolderRow(FolderIn):
+    """A folder as the catalogue page lists it, with how many indicators it holds."""
+
+    count: int = 0

@@ -28,6 +28,7 @@ from chiso.indicators.schemas import (
     LEVEL_NAMES,
     SOURCE_NAMES,
     VALUE_TYPE_NAMES,
+    FolderIn,
     IndicatorIn,
 )
 from chiso.web import svg
@@ -230,11 +231,11 @@ async def folder_form(request: Request, db: DbSession, actor: CurrentActor) -> R
     """Add a folder or rename one (by its code)."""
     form = await _fields(request)
     clean: dict[str, Any] = {
-        k: v.strip() for k, v in form.items() if k in catalogue.FolderIn.model_fields and v.strip()
+        k: v.strip() for k, v in form.items() if k in FolderIn.model_fields and v.strip()
     }
 
     def run() -> None:
-        catalogue.save_folder(db, data=catalogue.FolderIn(**clean), actor=actor)
+        catalogue.save_folder(db, data=FolderIn(**clean), actor=actor)
 
     validated(run)()
     return RedirectResponse("/indicators#folders", status_code=303)

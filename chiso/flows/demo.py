@@ -136,8 +136,8 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("build_live_history", build_live_history),
     ("import_demo_portal_figures", import_demo_portal_figures),
     ("open_demo_assessment", open_demo_assessment),
+    ("build_demo_indicators", build_demo_indicators),  # before the follow-up, whose alerts judge its targets
     ("build_demo_followup", add_demo_followup),
-    ("build_demo_indicators", build_demo_indicators),
 ]
 
 

@@ -105,8 +105,8 @@ def test_the_steps_run_room_by_room_with_progress_and_timing(built: Built) -> No
         "build_live_history",
         "import_demo_portal_figures",
         "open_demo_assessment",
-        "build_demo_followup",
         "build_demo_indicators",
+        "build_demo_followup",
     ]
     total = len(names)
     assert built.calls == [(name, i, total) for i, name in enumerate(names)] + [("done", total, total)]

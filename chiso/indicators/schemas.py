@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from chiso.store.models.indicators import AGGREGATIONS, LEVELS, PERIOD_TYPES, SOURCES, VALUE_TYPES
 
@@ -82,30 +82,14 @@ class IndicatorIn(BaseModel):
     def _code(cls, value: str) -> str:
         return check_code(value)
 
-    @field_validator("value_type")
+    @field_validator("value_type", "period_type", "level", "aggregation", "source")
     @classmethod
-    def _value_type(cls, value: str) -> str:
-        return _one_of(value, VALUE_TYPES)
+    def _vocabulary(cls, value: str, info: ValidationInfo) -> str:
+        return _one_of(value, VOCABULARIES[str(info.field_name)])
 
-    @field_validator("period_type")
-    @classmethod
-    def _period_type(cls, value: str) -> str:
-        return _one_of(value, PERIOD_TYPES)
 
-    @field_validator("level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        return _one_of(value, LEVELS)
-
-    @field_validator("aggregation")
-    @classmethod
-    def _aggregation(cls, value: str) -> str:
-        return _one_of(value, AGGREGATIONS)
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        return _one_of(value, SOURCES)
+VOCABULARIES = {"value_type": VALUE_TYPES, "period_type": PERIOD_TYPES, "level": LEVELS,
+                "aggregation": AGGREGATIONS, "source": SOURCES}  # fmt: skip
 
 
 def _one_of(value: str, allowed: tuple[str, ...]) -> str:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from chiso.store.db import get_engine, init_database
 
+pytest_plugins = ["cli_support"]  # the CLI tests' `cli_env` fixture (tests/cli_support.py)
+
 POSTGRES_URL = os.environ.get("CHISO_TEST_POSTGRES_URL")
 CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -126,9 +128,7 @@ def browser() -> Iterator[Any]:
     Session-scoped, so a browser test skips before its module starts a demo server.
     """
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip(
-            f"chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does)"
-        )
+        pytest.skip(f"chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -137,7 +137,6 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
-
 
 
 @pytest.fixture(scope="session")

@@ -6,31 +6,15 @@ import json
 import re
 from pathlib import Path
 
-import pytest
+from cli_support import run_cli
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from chiso.accounts.resets import use_reset_link
 from chiso.accounts.service import authenticate
-from chiso.cli import app
 from chiso.store import session_scope
 from chiso.store.models.audit import AuditEntry
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("CHISO_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    assert _run("init")[0] == 0
-    return tmp_path
+_run = run_cli
 
 
 def test_create_list_edit_deactivate_reset(cli_env: Path) -> None:

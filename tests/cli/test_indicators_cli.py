@@ -8,29 +8,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_support import run_cli
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from chiso.cli import app
 from chiso.config import get_settings
 from chiso.store import session_scope
 from chiso.store.models.audit import AuditEntry
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("CHISO_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    assert _run("init")[0] == 0
-    return tmp_path
+_run = run_cli
 
 
 def _filled(template: Path, target: Path) -> None:

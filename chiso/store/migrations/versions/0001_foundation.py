@@ -1,17 +1,10 @@
-"""foundation: units, agencies, groups, users, sessions, audit
-
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-22 13:19:51.878079
-"""
+"""foundation: units, agencies, groups, users, sessions, audit"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,16 +1,10 @@
-"""results snapshots: immutable published results with their inputs and hashes
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""results snapshots: immutable published results with their inputs and hashes"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0002'
 down_revision = '0001'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,22 +1,10 @@
-"""monitoring: integrator tokens for the record API
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-22 13:40:00
-"""
-from pathlib import Path
-
+"""monitoring: integrator tokens for the record API"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0003'
-# The chain is 0001 -> 0002 (results) -> 0003 (monitoring) -> 0004; while 0002 is still being written
-# in parallel, hang this revision on 0001 so the chain stays linear.
-_here = Path(__file__).parent
-down_revision = '0002' if any(_here.glob('0002_*.py')) else '0001'
-branch_labels = None
-depends_on = None
+down_revision = '0002'
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""assessment: periods, submissions, values, evidence, assessors, publications
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-22 13:23:54.329149
-"""
+"""assessment: periods, submissions, values, evidence, assessors, publications"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0004'
 down_revision = '0003'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""followup: targets, alerts, requests, plans, notifications, deliveries
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02 11:01:51
-"""
+"""followup: targets, alerts, requests, plans, notifications, deliveries"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0005'
 down_revision = '0004'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

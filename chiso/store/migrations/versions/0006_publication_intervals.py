@@ -1,17 +1,10 @@
-"""publication_intervals: the rank intervals each published ranking carries
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02 13:20:00
-"""
+"""publication_intervals: the rank intervals each published ranking carries"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0006'
 down_revision = '0005'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""live history: daily and monthly snapshots of the live 766 scores; integrator token scopes
-
-Revision ID: 0007
-Revises: 0005
-Create Date: 2026-12-02 13:15:00
-"""
+"""live history: daily and monthly snapshots of the live 766 scores; integrator token scopes"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0007'
 down_revision = '0006'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,16 +1,10 @@
-"""login throttles: an atomic attempt counter per username and per client address
-
-Revision ID: 0008
-Revises: 0005
-"""
+"""login throttles: an atomic attempt counter per username and per client address"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
 down_revision = '0007'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""followup: each plan item keeps its linked indicator's 6-month trend (filled by the evaluation)
-
-Revision ID: 0009
-Revises: 0005
-Create Date: 2026-12-02 14:00:00
-"""
+"""followup: each plan item keeps its linked indicator's 6-month trend (filled by the evaluation)"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
 down_revision = '0008'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

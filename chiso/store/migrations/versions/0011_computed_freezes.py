@@ -1,17 +1,10 @@
-"""computed values: the freeze of a period's computed values at a cut-off date
-
-Revision ID: 0011
-Revises: 0005
-Create Date: 2026-12-02 13:10:00
-"""
+"""computed values: the freeze of a period's computed values at a cut-off date"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0011'
 down_revision = '0009'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""users: e-mail, forced password change, one-time password reset links
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-02 14:25:00
-"""
+"""users: e-mail, forced password change, one-time password reset links"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0012'
 down_revision = '0011'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

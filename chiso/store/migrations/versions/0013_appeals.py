@@ -1,17 +1,10 @@
-"""appeals: preliminary releases, reply and appeal cases, their files
-
-Revision ID: 0013_appeals
-Revises: 0012
-Create Date: 2026-12-03 02:00:00
-"""
+"""appeals: preliminary releases, reply and appeal cases, their files"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0013_appeals'
 down_revision = '0012'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,16 +1,9 @@
-"""unit_maps: uploaded commune boundary maps (GeoJSON/TopoJSON) drawn by /map
-
-Revision ID: 0013_unit_maps
-Revises: 0012
-Create Date: 2026-12-03 02:15:00
-"""
+"""unit_maps: uploaded commune boundary maps (GeoJSON/TopoJSON) drawn by /map"""
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0013_unit_maps'
 down_revision = '0013_appeals'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""framework_id holds a framework file's path: 80 characters refused deep paths on PostgreSQL
-
-Revision ID: 0014_framework_paths
-Revises: 0013_form_defects
-Create Date: 2026-12-03 06:10:00
-"""
+"""framework_id holds a framework file's path: 80 characters refused deep paths on PostgreSQL"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0014_framework_paths'
 down_revision = '0013_form_defects'
-branch_labels = None
-depends_on = None
 
 TABLES = ('assessment_periods', 'publications', 'preliminary_releases', 'result_snapshots')
 

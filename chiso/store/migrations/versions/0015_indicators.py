@@ -1,17 +1,10 @@
-"""indicators: the province's indicator catalogue, reported values, targets and dashboards
-
-Revision ID: 0015_indicators
-Revises: 0014_framework_paths
-Create Date: 2026-12-03 09:00:43.583738
-"""
+"""indicators: the province's indicator catalogue, reported values, targets and dashboards"""
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0015_indicators'
 down_revision = '0014_framework_paths'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

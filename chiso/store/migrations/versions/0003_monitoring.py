@@ -2,6 +2,8 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import id_column, primary_key
+
 
 revision = '0003'
 down_revision = '0002'
@@ -9,14 +11,14 @@ down_revision = '0002'
 
 def upgrade() -> None:
     op.create_table('integrator_tokens',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('token_prefix', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_integrator_tokens')),
+    primary_key('integrator_tokens'),
     sa.UniqueConstraint('name', name=op.f('uq_integrator_tokens_name')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_integrator_tokens_token_hash'))
     )

@@ -2,6 +2,8 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import create_indexes, id_column, primary_key
+
 
 revision = '0007'
 down_revision = '0006'
@@ -9,7 +11,7 @@ down_revision = '0006'
 
 def upgrade() -> None:
     op.create_table('live_score_snapshots',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('period', sa.Date(), nullable=False),
     sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
@@ -17,11 +19,10 @@ def upgrade() -> None:
     sa.Column('metrics', sa.String(length=400), nullable=False),
     sa.Column('agencies', sa.LargeBinary(), nullable=False),
     sa.Column('figures', sa.LargeBinary(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_score_snapshots')),
+    primary_key('live_score_snapshots'),
     sa.UniqueConstraint('kind', 'period', name='uq_live_score_snapshots_key')
     )
-    with op.batch_alter_table('live_score_snapshots', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_live_score_snapshots_period'), ['period'], unique=False)
+    create_indexes('live_score_snapshots', 'period')
     with op.batch_alter_table('integrator_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('record_kinds', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('agency_root', sa.String(length=40), nullable=True))
@@ -33,6 +34,4 @@ def downgrade() -> None:
         batch_op.drop_column('rate_per_minute')
         batch_op.drop_column('agency_root')
         batch_op.drop_column('record_kinds')
-    with op.batch_alter_table('live_score_snapshots', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_live_score_snapshots_period'))
     op.drop_table('live_score_snapshots')

@@ -2,6 +2,8 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import primary_key
+
 
 revision = '0008'
 down_revision = '0007'
@@ -13,7 +15,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_allowed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttles'))
+    primary_key('login_throttles', 'key')
     )
 
 

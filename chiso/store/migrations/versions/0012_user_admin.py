@@ -2,6 +2,8 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import create_indexes, foreign_key, primary_key
+
 
 revision = '0012'
 down_revision = '0011'
@@ -19,14 +21,13 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_password_resets'))
+    foreign_key('password_resets', 'user_id', 'users', ondelete='CASCADE'),
+    primary_key('password_resets', 'token_hash')
     )
-    op.create_index(op.f('ix_password_resets_user_id'), 'password_resets', ['user_id'], unique=False)
+    create_indexes('password_resets', 'user_id')
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_password_resets_user_id'), table_name='password_resets')
     op.drop_table('password_resets')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('must_change_password')

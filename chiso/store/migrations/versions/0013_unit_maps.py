@@ -2,13 +2,15 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import create_indexes, id_column, primary_key
+
 revision = '0013_unit_maps'
 down_revision = '0013_appeals'
 
 
 def upgrade() -> None:
     op.create_table('unit_maps',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=300), nullable=False),
     sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
@@ -19,11 +21,10 @@ def upgrade() -> None:
     sa.Column('height', sa.Float(), nullable=False),
     sa.Column('paths', sa.JSON(), nullable=False),
     sa.Column('report', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_maps'))
+    primary_key('unit_maps')
     )
-    op.create_index(op.f('ix_unit_maps_sha256'), 'unit_maps', ['sha256'], unique=False)
+    create_indexes('unit_maps', 'sha256')
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_unit_maps_sha256'), table_name='unit_maps')
     op.drop_table('unit_maps')

@@ -2,6 +2,8 @@
 from alembic import op
 import sqlalchemy as sa
 
+from chiso.store.migrations.builders import create_indexes, drop_tables, foreign_key, id_column, primary_key
+
 
 revision = '0015_indicators'
 down_revision = '0014_framework_paths'
@@ -9,7 +11,7 @@ down_revision = '0014_framework_paths'
 
 def upgrade() -> None:
     op.create_table('dashboards',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('title_vi', sa.String(length=200), nullable=False),
     sa.Column('title_en', sa.String(length=200), nullable=True),
@@ -19,32 +21,31 @@ def upgrade() -> None:
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=100), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboards')),
+    primary_key('dashboards'),
     sa.UniqueConstraint('slug', name=op.f('uq_dashboards_slug'))
     )
     op.create_table('indicator_folders',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name_vi', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_folders')),
+    primary_key('indicator_folders'),
     sa.UniqueConstraint('code', name=op.f('uq_indicator_folders_code'))
     )
     op.create_table('indicator_targets',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('indicator_code', sa.String(length=40), nullable=False),
     sa.Column('unit_code', sa.String(length=40), nullable=True),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_targets')),
+    primary_key('indicator_targets'),
     sa.UniqueConstraint('indicator_code', 'unit_code', 'year', name='uq_indicator_targets_key')
     )
-    with op.batch_alter_table('indicator_targets', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_indicator_targets_indicator_code'), ['indicator_code'], unique=False)
+    create_indexes('indicator_targets', 'indicator_code')
 
     op.create_table('indicator_values',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('indicator_code', sa.String(length=40), nullable=False),
     sa.Column('unit_code', sa.String(length=40), nullable=False),
     sa.Column('period', sa.String(length=10), nullable=False),
@@ -56,16 +57,13 @@ def upgrade() -> None:
     sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('approved_by', sa.String(length=100), nullable=True),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_values')),
+    primary_key('indicator_values'),
     sa.UniqueConstraint('indicator_code', 'unit_code', 'period', name='uq_indicator_values_key')
     )
-    with op.batch_alter_table('indicator_values', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_indicator_values_indicator_code'), ['indicator_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_indicator_values_period'), ['period'], unique=False)
-        batch_op.create_index(batch_op.f('ix_indicator_values_unit_code'), ['unit_code'], unique=False)
+    create_indexes('indicator_values', 'indicator_code', 'period', 'unit_code')
 
     op.create_table('indicators',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name_vi', sa.String(length=300), nullable=False),
     sa.Column('name_en', sa.String(length=300), nullable=True),
@@ -90,48 +88,27 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=100), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicators')),
+    primary_key('indicators'),
     sa.UniqueConstraint('code', name=op.f('uq_indicators_code'))
     )
-    with op.batch_alter_table('indicators', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_indicators_folder_code'), ['folder_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_indicators_owner_agency_code'), ['owner_agency_code'], unique=False)
+    create_indexes('indicators', 'folder_code', 'owner_agency_code')
 
     op.create_table('dashboard_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
+    id_column(),
     sa.Column('dashboard_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('spec', sa.JSON(), nullable=False),
     sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('saved_by', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['dashboard_id'], ['dashboards.id'], name=op.f('fk_dashboard_versions_dashboard_id_dashboards'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboard_versions')),
+    foreign_key('dashboard_versions', 'dashboard_id', 'dashboards', ondelete='CASCADE'),
+    primary_key('dashboard_versions'),
     sa.UniqueConstraint('dashboard_id', 'version', name='uq_dashboard_versions_key')
     )
-    with op.batch_alter_table('dashboard_versions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_dashboard_versions_dashboard_id'), ['dashboard_id'], unique=False)
-
+    create_indexes('dashboard_versions', 'dashboard_id')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('dashboard_versions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dashboard_versions_dashboard_id'))
-
-    op.drop_table('dashboard_versions')
-    with op.batch_alter_table('indicators', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_indicators_owner_agency_code'))
-        batch_op.drop_index(batch_op.f('ix_indicators_folder_code'))
-
-    op.drop_table('indicators')
-    with op.batch_alter_table('indicator_values', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_indicator_values_unit_code'))
-        batch_op.drop_index(batch_op.f('ix_indicator_values_period'))
-        batch_op.drop_index(batch_op.f('ix_indicator_values_indicator_code'))
-
-    op.drop_table('indicator_values')
-    with op.batch_alter_table('indicator_targets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_indicator_targets_indicator_code'))
-
-    op.drop_table('indicator_targets')
-    op.drop_table('indicator_folders')
-    op.drop_table('dashboards')
+    drop_tables(
+        'dashboard_versions', 'indicators', 'indicator_values', 'indicator_targets',
+        'indicator_folders', 'dashboards'
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chiso.store.base import Base
+from chiso.store.mixins import OptimisticLock, StoredFile
 from chiso.store.types import AwareDateTime
 
 CASE_KINDS = ("reply", "appeal")
@@ -51,7 +52,7 @@ class PreliminaryRelease(Base):
     rows: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # one per agency x node, as a publication
 
 
-class AppealCase(Base):
+class AppealCase(OptimisticLock, Base):
     """An agency's reply to a preliminary score or appeal against a published one, on one criterion."""
 
     __tablename__ = "appeal_cases"
@@ -75,27 +76,18 @@ class AppealCase(Base):
     answered_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     revision: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the publication it brought
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     files: Mapped[list[AppealFile]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="AppealFile.id"
     )
 
 
-class AppealFile(Base):
-    """A file attached to a reply or appeal; the bytes live under data_dir/uploads by SHA-256."""
+class AppealFile(StoredFile, Base):
+    """A file attached to a reply or appeal."""
 
     __tablename__ = "appeal_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("appeal_cases.id", ondelete="CASCADE"), index=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     case: Mapped[AppealCase] = relationship(back_populates="files")

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chiso.store.base import Base
+from chiso.store.mixins import OptimisticLock, StoredFile
 from chiso.store.types import AwareDateTime
 
 PERIOD_STATUSES = ("open", "review", "published")
@@ -70,7 +71,7 @@ class AssessorAssignment(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id", ondelete="CASCADE"), primary_key=True)
 
 
-class Submission(Base):
+class Submission(OptimisticLock, Base):
     """An agency's self-assessment in a period; also holds its per-agency deadline extension."""
 
     __tablename__ = "submissions"
@@ -90,16 +91,13 @@ class Submission(Base):
     approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     values: Mapped[list[SubmissionValue]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionValue.id"
     )
 
 
-class SubmissionValue(Base):
+class SubmissionValue(OptimisticLock, Base):
     """One criterion's value in a submission (reported or computed), with its review state."""
 
     __tablename__ = "submission_values"
@@ -125,9 +123,6 @@ class SubmissionValue(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     submission: Mapped[Submission] = relationship(back_populates="values")
 
@@ -153,19 +148,14 @@ class Evidence(Base):
     )
 
 
-class EvidenceFile(Base):
-    """An uploaded file of an evidence item; the bytes live under data_dir/uploads by SHA-256."""
+class EvidenceFile(StoredFile, Base):
+    """An uploaded file of an evidence item."""
 
     __tablename__ = "evidence_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))  # pdf | docx | xlsx | png | jpg
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # StoredFile's, indexed here
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
 

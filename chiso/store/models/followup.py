@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chiso.store.base import Base
+from chiso.store.mixins import StoredFile
 from chiso.store.types import AwareDateTime
 
 TARGET_SCOPES = ("province", "group", "kind", "agency")
@@ -181,8 +182,8 @@ class PlanUpdate(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class FollowupFile(Base):
-    """A file attached to an answer or a plan update; bytes live under data_dir/uploads by SHA-256."""
+class FollowupFile(StoredFile, Base):
+    """A file attached to an answer or a plan update."""
 
     __tablename__ = "followup_files"
     __table_args__ = (Index("ix_followup_files_owner", "owner_type", "owner_id"),)
@@ -190,12 +191,6 @@ class FollowupFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_type: Mapped[str] = mapped_column(String(20))  # request | plan_update
     owner_id: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
 class Notification(Base):

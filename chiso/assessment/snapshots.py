@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from chiso.errors import NotFound, ScoringError
 from chiso.frameworks import framework_from_dict
-from chiso.scoring import ScoreResult, replay, score
+from chiso.scoring import Run, ScoreResult, replay, result_of_run, run_pipeline
 from chiso.store.models.results import ResultInput, ResultRow, ResultSnapshot
 
 ROW_COLUMNS = [
@@ -256,18 +256,22 @@ def load_snapshot(
     return SnapshotData(snapshot, results, values, groups, lineage, before)
 
 
-def recompute_snapshot(session: Session, *, snapshot_id: int) -> ScoreResult:
-    """Recompute a snapshot from its stored framework and inputs (not checked; see verify_snapshot)."""
-    data = load_snapshot(session, snapshot_id=snapshot_id)
-    framework = framework_from_dict(data.snapshot.framework_document)
-    return score(
-        framework,
+def run_snapshot(data: SnapshotData) -> Run:
+    """Return the engine's run of a snapshot's stored framework and inputs (recompute, replay, what-if)."""
+    return run_pipeline(
+        framework_from_dict(data.snapshot.framework_document),
         data.values,
         groups=data.groups,
         previous=data.previous,
         lineage=data.lineage,
         lineage_policy=data.snapshot.lineage_policy,
     )
+
+
+def recompute_snapshot(session: Session, *, snapshot_id: int) -> ScoreResult:
+    """Recompute a snapshot from its stored framework and inputs (not checked; see verify_snapshot)."""
+    data = load_snapshot(session, snapshot_id=snapshot_id)
+    return result_of_run(run_snapshot(data), rows=len(data.values))
 
 
 def verify_snapshot(session: Session, *, snapshot_id: int) -> VerifyReport:
@@ -282,14 +286,7 @@ def verify_snapshot(session: Session, *, snapshot_id: int) -> VerifyReport:
     if framework.content_hash() != snapshot.framework_hash:
         differences.append("framework document does not match its stored hash")
     try:
-        again = score(
-            framework,
-            data.values,
-            groups=data.groups,
-            previous=data.previous,
-            lineage=data.lineage,
-            lineage_policy=snapshot.lineage_policy,
-        )
+        again = result_of_run(run_snapshot(data), rows=len(data.values))
     except ScoringError as exc:
         return VerifyReport(snapshot_id, False, False, False, 0, [f"recompute failed: {exc}"])
     input_ok = again.log["input_hash"] == snapshot.input_hash

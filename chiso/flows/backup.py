@@ -32,6 +32,7 @@ import chiso
 from chiso import clock, faults
 from chiso.config import Settings
 from chiso.errors import Conflict, InvalidInput, Problem, StoreUnavailable
+from chiso.indicators.columnar import fsync_path
 from chiso.monitoring.records.store import open_writer
 from chiso.store.db import get_engine
 
@@ -199,7 +200,7 @@ def create_backup(target: Path, *, settings: Settings) -> BackupReport:
                     "members": members,
                 }
                 _add_bytes(archive, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
-            _fsync(partial)
+            fsync_path(partial)
             faults.reach("backup.written")
             os.replace(partial, target)
     files = [m for m in members if m["path"].startswith(f"{FILES}/")]
@@ -237,14 +238,6 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info.size = len(data)
     info.mtime = int(clock.now().timestamp())
     archive.addfile(info, io.BytesIO(data))
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _damaged(source: Path, problems: list[Problem]) -> InvalidInput:

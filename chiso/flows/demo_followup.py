@@ -188,33 +188,25 @@ def _requests(session: Session) -> None:
 
 def _plans(session: Session, day: date) -> None:
     start = date(day.year, 1, 15)
-    plans.create_item(
-        session,
-        actor=SYSTEM,
-        data=plans.PlanItemIn(
-            agency_code="DNG.SO.KHCN",
-            title="Số hóa 100% hồ sơ một cửa",
-            indicator="metric:SO_HOA_GIAY_TO_GIAI_QUYET",
-            owner="Văn phòng Sở",
-            start_on=start,
-            due_on=date(day.year, 6, 30),
-            budget=120,
-        ),
-    )
-    plans.create_item(
-        session,
-        actor=SYSTEM,
-        data=plans.PlanItemIn(
-            agency_code="DNG.SO.KHCN",
-            kind="project",
-            title="Nâng cấp Cổng dịch vụ công thành phố",
-            indicator="metric:ONLINE_FULL_DOSSIER_RATE",
-            owner="Trung tâm CNTT",
-            start_on=start,
-            due_on=date(day.year, 11, 30),
-            budget=2500,
-        ),
-    )
+    for item in (
+        {
+            "title": "Số hóa 100% hồ sơ một cửa",
+            "indicator": "metric:SO_HOA_GIAY_TO_GIAI_QUYET",
+            "owner": "Văn phòng Sở",
+            "due_on": date(day.year, 6, 30),
+            "budget": 120,
+        },
+        {
+            "kind": "project",
+            "title": "Nâng cấp Cổng dịch vụ công thành phố",
+            "indicator": "metric:ONLINE_FULL_DOSSIER_RATE",
+            "owner": "Trung tâm CNTT",
+            "due_on": date(day.year, 11, 30),
+            "budget": 2500,
+        },
+    ):
+        data = plans.PlanItemIn.model_validate({"agency_code": "DNG.SO.KHCN", "start_on": start, **item})
+        plans.create_item(session, actor=SYSTEM, data=data)
     plans.add_to_plan(
         session,
         agency_code="DNG.SO.KHCN",

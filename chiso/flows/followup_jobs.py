@@ -20,6 +20,7 @@ from chiso.accounts.actors import SYSTEM
 from chiso.assessment.publication import get_ranking
 from chiso.config import get_settings
 from chiso.errors import ChisoError
+from chiso.flows import followup_notices as notices
 from chiso.flows.computed import refresh_open_periods
 from chiso.flows.followup_eval import evaluate_followup
 from chiso.followup import lease, requests
@@ -103,21 +104,15 @@ def send_deadline_reminders(session: Session, *, now: datetime) -> int:
         day = _bucket(deadline, days_of[period.id], now)
         if day is None:
             continue
-        users = session.scalars(select(User).where(User.agency_id == agency.id, User.role == "reporter"))
-        when = clock.to_local(deadline).strftime("%d/%m/%Y %H:%M")
-        sent += notify(
+        sent += notices.not_submitted(
             session,
-            event_type="deadline_soon",
+            period_code=period.code,
+            agency=agency,
+            due=deadline,
             key=f"deadline:{period.code}:{agency.code}:{day}",
-            recipients=recipients_of(session, users),
+            title_vi=f"Còn {day} ngày đến hạn nộp kỳ {period.code}",
+            title_en=f"{day} day(s) left to submit for {period.code}",
             now=now,
-            message=Message(
-                f"Còn {day} ngày đến hạn nộp kỳ {period.code}",
-                f"{day} day(s) left to submit for {period.code}",
-                f"{agency.name_vi} chưa nộp bản tự đánh giá; hạn {when}.",
-                f"{agency.name_vi} has not submitted yet; due {when}.",
-                f"/assessment/{period.code}/agencies/{agency.code}",
-            ),
         ).inapp
     return sent + _review_reminders(session, now=now)
 

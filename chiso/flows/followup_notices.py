@@ -36,6 +36,35 @@ def _when(moment: datetime) -> str:
     return clock.to_local(moment).strftime("%d/%m/%Y %H:%M")
 
 
+def not_submitted(
+    session: Session,
+    *,
+    period_code: str,
+    agency: Agency,
+    due: datetime,
+    key: str,
+    title_vi: str,
+    title_en: str,
+    now: datetime,
+) -> NotifyReport:
+    """Tell an agency's reporters that its form is not submitted yet and when it is due (a reminder)."""
+    when = _when(due)
+    return notify(
+        session,
+        event_type="deadline_soon",
+        key=key,
+        recipients=recipients_of(session, _reporters(session, [agency.id])),
+        now=now,
+        message=Message(
+            title_vi,
+            title_en,
+            f"{agency.name_vi} chưa nộp bản tự đánh giá; hạn {when}.",
+            f"{agency.name_vi} has not submitted yet; due {when}.",
+            f"/assessment/{period_code}/agencies/{agency.code}",
+        ),
+    )
+
+
 def period_opened(session: Session, *, period_code: str) -> NotifyReport:
     """Tell every participating agency's reporters that a period opened, with its deadline."""
     period = _period(session, period_code)

@@ -20,13 +20,13 @@ from chiso.assessment.access import check_secretariat
 from chiso.assessment.periods import get_period
 from chiso.assessment.published_intervals import publication_intervals
 from chiso.assessment.scores import values_frame
-from chiso.assessment.snapshots import load_snapshot
+from chiso.assessment.snapshots import load_snapshot, run_snapshot
 from chiso.errors import ChisoError, InvalidInput, NotFound
 from chiso.flows.intervals import period_spec
 from chiso.flows.published_cache import cached, publication_key
 from chiso.flows.scoring import gather_period_run
-from chiso.frameworks import framework_from_dict, load_uncertainty
-from chiso.scoring import Run, run_pipeline
+from chiso.frameworks import load_uncertainty
+from chiso.scoring import Run
 from chiso.scoring.planner import Improvement, PlanResult, plan_improvements
 from chiso.scoring.sensitivity import compute_removal_impact, compute_sensitivity
 from chiso.scoring.uncertainty import RankIntervals, compute_rank_intervals, replay_rank_intervals
@@ -55,17 +55,7 @@ def published_run(
             f"Kỳ {period.code} chưa công bố kết quả (hoặc không có lần công bố {revision})",
             f"No published results (or no revision {revision}) for period {period.code}",
         )
-    data = load_snapshot(session, snapshot_id=pub.snapshot_id, table=False)
-    framework = framework_from_dict(data.snapshot.framework_document)
-    run = run_pipeline(
-        framework,
-        data.values,
-        groups=data.groups,
-        previous=data.previous,
-        lineage=data.lineage,
-        lineage_policy=data.snapshot.lineage_policy,
-    )
-    return pub, run
+    return pub, run_snapshot(load_snapshot(session, snapshot_id=pub.snapshot_id, table=False))
 
 
 def replay_published_intervals(

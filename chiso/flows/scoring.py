@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -210,25 +211,17 @@ def submission_page(session: Session, *, period_code: str, agency_code: str, act
     return view.model_copy(update={"preview": preview})
 
 
-def score_tables(
-    framework: Framework,
-    values: pd.DataFrame,
-    *,
-    groups: pd.DataFrame | None = None,
-    previous: pd.DataFrame | None = None,
-    lineage: pd.DataFrame | None = None,
-    lineage_policy: str = "mean",
-    source: str | None = None,
-) -> ScoreResult:
+def score_tables(framework: Framework, values: pd.DataFrame, **tables: Any) -> ScoreResult:
     """Score tables read from files (`chiso score`): the engine's `score`, rows numbered as in a CSV.
+
+    Args:
+        framework, values: as for chiso.scoring.score.
+        **tables: score's other arguments (groups, previous, lineage, lineage_policy, source).
 
     Raises:
         ScoringError: bad input, listing every offending row (counted from 2, below the header).
     """
-    return score(
-        framework, values, groups=groups, previous=previous, lineage=lineage,
-        lineage_policy=lineage_policy, source=source, first_row=2,
-    )  # fmt: skip
+    return score(framework, values, **tables, first_row=2)
 
 
 def run_tables(

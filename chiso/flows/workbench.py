@@ -23,11 +23,8 @@ from chiso.errors import InvalidInput, NotFound, Problem
 from chiso.flows import computed
 from chiso.flows import followup_notices as notices
 from chiso.flows.scoring import preview_ranking
-from chiso.followup.messages import Message
-from chiso.followup.notify import notify, recipients_of
 from chiso.store.models import Agency
 from chiso.store.models.assessment import Submission
-from chiso.store.models.users import User
 
 
 def open_period(session: Session, *, request: opening.OpeningRequest, actor: Actor) -> str:
@@ -94,23 +91,15 @@ def remind(
     told = 0
     for agency, sub in rows:
         deadline = sub.extended_until or period.submission_deadline
-        when = clock.to_local(max(deadline, period.submission_deadline)).strftime("%d/%m/%Y %H:%M")
-        users = session.scalars(
-            select(User).where(User.agency_id == agency.id, User.role == "reporter", User.is_active)
-        )
-        told += notify(
+        told += notices.not_submitted(
             session,
-            event_type="deadline_soon",
+            period_code=period.code,
+            agency=agency,
+            due=max(deadline, period.submission_deadline),
             key=f"remind:{period.code}:{agency.code}:{day}",
-            recipients=recipients_of(session, users),
+            title_vi=f"Nhắc nộp bản tự đánh giá kỳ {period.code}",
+            title_en=f"Reminder: submit for {period.code}",
             now=now,
-            message=Message(
-                f"Nhắc nộp bản tự đánh giá kỳ {period.code}",
-                f"Reminder: submit for {period.code}",
-                f"{agency.name_vi} chưa nộp bản tự đánh giá; hạn {when}.",
-                f"{agency.name_vi} has not submitted yet; due {when}.",
-                f"/assessment/{period.code}/agencies/{agency.code}",
-            ),
         ).inapp
     return len(rows), told
 

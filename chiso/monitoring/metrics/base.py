@@ -127,6 +127,15 @@ def one(table: ir.Table) -> ir.Value:
     return ibis.literal(1, type="int64")
 
 
+def flag(column: str) -> RowExpr:
+    """Return the row expression that counts the rows whose boolean `column` is true."""
+
+    def expr(table: ir.Table) -> ir.Value:
+        return table[column]
+
+    return expr
+
+
 _REGISTRY: dict[str, Metric] = {}
 
 

@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from chiso.monitoring.metrics.base import Metric, register
+from chiso.monitoring.metrics.base import Metric, flag, register
 
 
 def dossier_paid_online(d: ir.Table) -> ir.BooleanValue:
     """Return, per dossier row, whether a fee was due and paid online (national or provincial)."""
     return d.fee_required & d.paid_online.isin([1, 2])
-
-
-def _fee_required(d: ir.Table) -> ir.BooleanValue:
-    return d.fee_required
-
-
-def _fee_bearing(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing
 
 
 def _fee_bearing_paid_online(p: ir.Table) -> ir.BooleanValue:
@@ -43,7 +35,7 @@ PAYMENT_DOSSIERS = register(
         "payment",
         "dossiers",
         dossier_paid_online,
-        _fee_required,
+        flag("fee_required"),
         "null",
         "Hồ sơ thanh toán trực tuyến",
         "Dossiers paid online",
@@ -56,7 +48,7 @@ PAYMENT_PROCEDURES = register(
         "payment",
         "procedures",
         _fee_bearing_paid_online,
-        _fee_bearing,
+        flag("fee_bearing"),
         "null",
         "Thủ tục có thanh toán trực tuyến",
         "Fee-bearing procedures with an online payment",
@@ -69,7 +61,7 @@ PAYMENT_FEE_COVERAGE = register(
         "payment",
         "procedures",
         _fee_bearing_with_fee_dossiers,
-        _fee_bearing,
+        flag("fee_bearing"),
         "null",
         "Thủ tục có hồ sơ mang dữ liệu phí, lệ phí",
         "Fee-bearing procedures whose dossiers carry fee data",

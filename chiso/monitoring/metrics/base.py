@@ -23,6 +23,8 @@ Sources (prepared by chiso.monitoring.compute.sources, one row per ...):
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -127,11 +129,11 @@ def one(table: ir.Table) -> ir.Value:
     return ibis.literal(1, type="int64")
 
 
-def flag(column: str) -> RowExpr:
-    """Return the row expression that counts the rows whose boolean `column` is true."""
+def flag(*columns: str) -> RowExpr:
+    """Return the row expression that counts the rows whose boolean `columns` are all true."""
 
     def expr(table: ir.Table) -> ir.Value:
-        return table[column]
+        return functools.reduce(operator.and_, (table[c] for c in columns))
 
     return expr
 

@@ -1,4 +1,4 @@
-"""Digitisation of dossiers (số hóa hồ sơ, 22 points); monitoring layer, imports only ibis and base.
+"""Digitisation of dossiers (số hóa hồ sơ, 22 points); monitoring layer, imports only the metrics base.
 
 As the national portal computes them (METHODOLOGY §1): every dossier indicator is over the dossiers
 received in the period (electronic results and data-store sync too, not finished dossiers); no
@@ -12,14 +12,7 @@ a dossier that used population data does not by itself mark its procedure connec
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
-
 from chiso.monitoring.metrics.base import Metric, flag, one, register
-
-
-def _citizen_procedure_connected(p: ir.Table) -> ir.BooleanValue:
-    return p.for_citizens & p.population_data_connected
-
 
 ORIGINAL_RESULT_AVAILABLE = register(
     Metric(
@@ -104,7 +97,7 @@ CITIZEN_DATA_CONNECTED_FORMALITY = register(
         "CITIZEN_DATA_CONNECTED_FORMALITY",
         "digitisation",
         "procedures",
-        _citizen_procedure_connected,
+        flag("for_citizens", "population_data_connected"),
         flag("for_citizens"),
         "null",
         "Thủ tục kết nối dữ liệu dân cư",

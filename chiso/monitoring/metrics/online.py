@@ -16,10 +16,6 @@ import ibis.expr.types as ir
 from chiso.monitoring.metrics.base import Metric, flag, one, register
 
 
-def _full_online_of_eligible(d: ir.Table) -> ir.BooleanValue:
-    return d.full_online & d.full_online_eligible
-
-
 def _procedure_online(p: ir.Table) -> ir.BooleanValue:
     return p.online_available | p.has_online
 
@@ -33,7 +29,7 @@ ONLINE_FULL_DOSSIER_RATE = register(
         "ONLINE_FULL_DOSSIER_RATE",
         "online",
         "dossiers",
-        _full_online_of_eligible,
+        flag("full_online", "full_online_eligible"),
         flag("full_online_eligible"),
         "null",
         "Hồ sơ trực tuyến toàn trình trên hồ sơ của thủ tục đủ điều kiện toàn trình",

@@ -21,14 +21,6 @@ def dossier_paid_online(d: ir.Table) -> ir.BooleanValue:
     return d.fee_required & d.paid_online.isin([1, 2])
 
 
-def _fee_bearing_paid_online(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & p.has_paid_online
-
-
-def _fee_bearing_with_fee_dossiers(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & p.has_fee_required
-
-
 PAYMENT_DOSSIERS = register(
     Metric(
         "PAYMENT_DOSSIERS",
@@ -47,7 +39,7 @@ PAYMENT_PROCEDURES = register(
         "PAYMENT_PROCEDURES",
         "payment",
         "procedures",
-        _fee_bearing_paid_online,
+        flag("fee_bearing", "has_paid_online"),
         flag("fee_bearing"),
         "null",
         "Thủ tục có thanh toán trực tuyến",
@@ -60,7 +52,7 @@ PAYMENT_FEE_COVERAGE = register(
         "PAYMENT_FEE_COVERAGE",
         "payment",
         "procedures",
-        _fee_bearing_with_fee_dossiers,
+        flag("fee_bearing", "has_fee_required"),
         flag("fee_bearing"),
         "null",
         "Thủ tục có hồ sơ mang dữ liệu phí, lệ phí",

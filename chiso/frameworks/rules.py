@@ -48,21 +48,24 @@ class RuleParams(BaseModel):
         return self.model_dump(exclude={"uses_ratio"})
 
 
-class YesNoParams(RuleParams):
-    """Full points when the value is 1 (yes), none when 0 (no)."""
+class _RateParams(RuleParams):
+    """Base of the rules that read a rate or a yes/no: values are accepted from 0 to 1 by default."""
 
-    type: Literal["yes_no"] = "yes_no"
     value_min: float | None = 0.0
     value_max: float | None = 1.0
 
 
-class CappedLinearParams(RuleParams):
+class YesNoParams(_RateParams):
+    """Full points when the value is 1 (yes), none when 0 (no)."""
+
+    type: Literal["yes_no"] = "yes_no"
+
+
+class CappedLinearParams(_RateParams):
     """points = max x min(1, value / target); e.g. full marks at a rate of 80% (target 0.8)."""
 
     type: Literal["capped_linear"] = "capped_linear"
     target: float = Field(gt=0)
-    value_min: float | None = 0.0
-    value_max: float | None = 1.0
 
 
 class Step(BaseModel):
@@ -87,7 +90,7 @@ class StepBandsParams(RuleParams):
         return self
 
 
-class RatioParams(RuleParams):
+class RatioParams(_RateParams):
     """points = max x min(1, (numerator / denominator) / target), with a zero-denominator policy.
 
     When a row gives only `value`, it is taken as the ratio itself. ``rounding: portal`` follows the
@@ -102,17 +105,13 @@ class RatioParams(RuleParams):
         "zero"
     )
     rounding: Literal["exact", "portal"] = "exact"
-    value_min: float | None = 0.0
-    value_max: float | None = 1.0
     uses_ratio: bool = Field(default=True, exclude=True)
 
 
-class FractionParams(RuleParams):
+class FractionParams(_RateParams):
     """points = value x max for a value on the 0-1 scale (how the DTI publishes its main indices)."""
 
     type: Literal["fraction"] = "fraction"
-    value_min: float | None = 0.0
-    value_max: float | None = 1.0
 
 
 class AssessorParams(RuleParams):

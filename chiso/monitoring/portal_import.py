@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,13 +66,7 @@ class PortalImport:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as plain JSON data."""
-        return {
-            "files": self.files,
-            "new": self.new,
-            "replaced": self.replaced,
-            "unchanged": self.unchanged,
-            "periods": self.periods,
-        }
+        return asdict(self)
 
 
 def _key(name: Any) -> str | None:

@@ -91,6 +91,12 @@ def _value(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
+def _gap(row: dict[str, Any], figure: str) -> float | None:
+    """Return ours_<figure> minus portal_<figure>; None when either side lacks it."""
+    ours, portal = _value(row.get(f"ours_{figure}")), _value(row.get(f"portal_{figure}"))
+    return None if ours is None or portal is None else ours - portal
+
+
 def likely_reason(row: dict[str, Any], facts: dict[str, int] | None = None) -> str:
     """Return the likely reason code of one compared row (see the module docstring for the order).
 
@@ -99,33 +105,22 @@ def likely_reason(row: dict[str, Any], facts: dict[str, int] | None = None) -> s
         facts: chiso's counts for the agency: ``unsynced`` and ``outside_catalogue`` dossiers.
     """
     facts = facts or {}
-    ours_den, portal_den = _value(row.get("ours_denominator")), _value(row.get("portal_denominator"))
     if row.get("_side") == "portal":
         return "portal_only"
     if row.get("_side") == "ours":
         return "chiso_only"
-    if ours_den is not None and portal_den is not None and ours_den != portal_den:
-        if ours_den < portal_den:
+    denominator_gap = _gap(row, "denominator")
+    if denominator_gap:  # both sides give it and they differ
+        if denominator_gap < 0:
             return "missing_in_chiso"
         if facts.get("unsynced", 0) > 0:
             return "not_synced"
         return "outside_catalogue" if facts.get("outside_catalogue", 0) > 0 else "extra_in_chiso"
-    ours_num, portal_num = _value(row.get("ours_numerator")), _value(row.get("portal_numerator"))
-    if ours_num is not None and portal_num is not None and ours_num != portal_num:
+    if _gap(row, "numerator"):
         return "due_dates" if row.get("indicator_code") == "TIMELINESS" else "flags"
-    ours_score, portal_score = _value(row.get("ours_score")), _value(row.get("portal_score"))
-    if (
-        ours_score is not None
-        and portal_score is not None
-        and abs(ours_score - portal_score) > SCORE_TOLERANCE
-    ):
+    if abs(_gap(row, "score") or 0.0) > SCORE_TOLERANCE:
         return "score_only"
-    ours_ratio, portal_ratio = _value(row.get("ours_ratio")), _value(row.get("portal_ratio"))
-    if (
-        ours_ratio is not None
-        and portal_ratio is not None
-        and abs(ours_ratio - portal_ratio) > SCORE_TOLERANCE
-    ):
+    if abs(_gap(row, "ratio") or 0.0) > SCORE_TOLERANCE:
         return "flags"
     return "match"
 

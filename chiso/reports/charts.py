@@ -75,6 +75,21 @@ def _spec(body: Mapping[str, Any]) -> dict[str, Any]:
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", **body, "config": _config()}
 
 
+def _bars(
+    title: str, values: list[dict[str, Any]], *, y: dict[str, Any], encoding: dict[str, Any], width: int
+) -> dict[str, Any]:
+    """Return a horizontal bar chart: one row per category of the nominal, untitled `y` (field, sort, ...)."""
+    return _spec(
+        {
+            "title": title,
+            "data": {"values": values},
+            "mark": {"type": "bar"},
+            "encoding": {"y": {"type": "nominal", "title": None, **y}, **encoding},
+            "width": width,
+        }
+    )
+
+
 def _band_scale(bands: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
     """Return the band domain (the given bands, then "—" if some row has none) and its colours."""
     domain = list(bands)
@@ -182,35 +197,27 @@ def band_distribution_spec(ranking: RankingInput, *, lang: Lang = "vi") -> dict[
                         "order": order,
                     }
                 )
-    return _spec(
-        {
-            "title": pick("Số đơn vị theo xếp loại", "Agencies per band", lang),
-            "data": {"values": values},
-            "mark": {"type": "bar"},
-            "encoding": {
-                "y": {
-                    "field": "group",
-                    "type": "nominal",
-                    "title": None,
-                    "sort": [pick(g.name_vi, g.name_en, lang) for g in ranking.groups],
-                },
-                "x": {
-                    "field": "count",
-                    "type": "quantitative",
-                    "title": pick("Số đơn vị", "Agencies", lang),
-                    "axis": {"tickMinStep": 1, "format": "d"},
-                },
-                "color": {
-                    "field": "band",
-                    "type": "nominal",
-                    "title": pick("Xếp loại", "Band", lang),
-                    "scale": {"domain": labels, "range": band_colours(len(labels))},
-                    "sort": labels,
-                },
-                "order": {"field": "order", "type": "ordinal"},
+    return _bars(
+        pick("Số đơn vị theo xếp loại", "Agencies per band", lang),
+        values,
+        y={"field": "group", "sort": [pick(g.name_vi, g.name_en, lang) for g in ranking.groups]},
+        encoding={
+            "x": {
+                "field": "count",
+                "type": "quantitative",
+                "title": pick("Số đơn vị", "Agencies", lang),
+                "axis": {"tickMinStep": 1, "format": "d"},
             },
-            "width": 420,
-        }
+            "color": {
+                "field": "band",
+                "type": "nominal",
+                "title": pick("Xếp loại", "Band", lang),
+                "scale": {"domain": labels, "range": band_colours(len(labels))},
+                "sort": labels,
+            },
+            "order": {"field": "order", "type": "ordinal"},
+        },
+        width=420,
     )
 
 
@@ -235,35 +242,30 @@ def pillar_profile_spec(ranking: RankingInput, agency_code: str, *, lang: Lang =
                         "percent": round(100 * value / p.max_points, 1),
                     }
                 )
-    return _spec(
-        {
-            "title": pick("Điểm từng chỉ số chính so với nhóm", "Points per pillar against the group", lang),
-            "data": {"values": values},
-            "mark": {"type": "bar"},
-            "encoding": {
-                "y": {
-                    "field": "pillar",
-                    "type": "nominal",
-                    "title": None,
-                    "sort": [pick(p.name_vi, p.name_en, lang) for p in ranking.framework.pillars],
-                    "axis": {"labelLimit": 260},
-                },
-                "yOffset": {"field": "series", "sort": list(series)},
-                "x": {
-                    "field": "percent",
-                    "type": "quantitative",
-                    "scale": {"domain": [0, 100]},
-                    "title": pick("% điểm tối đa", "% of maximum points", lang),
-                },
-                "color": {
-                    "field": "series",
-                    "type": "nominal",
-                    "title": None,
-                    "scale": {"domain": list(series), "range": ["#3B528B", "#BBBBBB", "#5EC962"]},
-                },
+    return _bars(
+        pick("Điểm từng chỉ số chính so với nhóm", "Points per pillar against the group", lang),
+        values,
+        y={
+            "field": "pillar",
+            "sort": [pick(p.name_vi, p.name_en, lang) for p in ranking.framework.pillars],
+            "axis": {"labelLimit": 260},
+        },
+        encoding={
+            "yOffset": {"field": "series", "sort": list(series)},
+            "x": {
+                "field": "percent",
+                "type": "quantitative",
+                "scale": {"domain": [0, 100]},
+                "title": pick("% điểm tối đa", "% of maximum points", lang),
             },
-            "width": 360,
-        }
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": list(series), "range": ["#3B528B", "#BBBBBB", "#5EC962"]},
+            },
+        },
+        width=360,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chiso.clock import today
-from chiso.reports.annex import Column, Layout, fit_columns, line_count, paginate
+from chiso.reports.annex import Column, fit_columns, line_count, paginate
 from chiso.reports.annex_canvas import AnnexPages, draw_annex
 from chiso.reports.narrative import Narrative, write_narrative
 from chiso.reports.pdf import (
@@ -114,19 +114,10 @@ def _lines_mm(text: str, width: float, size: float, bold: bool = False) -> float
     return line_count(text, width, size, bold=bold) * size * 1.25 * PT_MM_PER_PT
 
 
-@dataclass
-class _Annex:
-    numeral: str
-    group: GroupInfo
-    layout: Layout
-    rows: list[list[str]]
-    pages: list[tuple[int, int]]
-    title: str
-    note: str
-    legend: str
-
-
-def _plan_annex(ranking: RankingInput, document: DocumentInfo, group: GroupInfo, number: int) -> _Annex:
+def _plan_annex(
+    ranking: RankingInput, document: DocumentInfo, group: GroupInfo, number: int, *, draft: bool = False
+) -> AnnexPages:
+    """Return annex `number` (the group's table): its heading, its rows and the rows of each page."""
     rows = [_cells(ranking, a) for a in ranking.group_rows(group.code)]
     layout = fit_columns(_columns(ranking), rows)
     title = (
@@ -139,7 +130,9 @@ def _plan_annex(ranking: RankingInput, document: DocumentInfo, group: GroupInfo,
     heading += _lines_mm(legend, width, 11) + 5.0
     wrap = [i for i, c in enumerate(layout.columns) if c.align == "l"]
     pages = paginate(rows, layout, wrap=wrap, first_page_used_mm=heading)
-    return _Annex(roman(number), group, layout, rows, pages, title, note, legend)
+    return AnnexPages(
+        layout, rows, pages, roman(number), title, note, legend, first_page=1, draft=draft, wrap=wrap
+    )
 
 
 def render_ranking_pdf(
@@ -173,18 +166,14 @@ def render_ranking_pdf(
         articles=_articles(ranking, document, narrative),
     )
     annexes = [
-        _plan_annex(ranking, document, g, i)
+        _plan_annex(ranking, document, g, i, draft=draft)
         for i, g in enumerate(
             [g for g in ranking.groups if any(a.group == g.code for a in ranking.agencies)], start=1
         )
     ]
     pdfs = render_parts([Part(main)], rebuild=lambda _i, _first: main, workers=0)
     for annex in annexes:
-        wrap = [i for i, c in enumerate(annex.layout.columns) if c.align == "l"]
-        drawn, _count = draw_annex(
-            AnnexPages(annex.layout, annex.rows, annex.pages, annex.numeral, annex.title, annex.note,
-                       annex.legend, first_page=1, draft=draft, wrap=wrap)
-        )  # fmt: skip
+        drawn, _count = draw_annex(annex)
         pdfs.append(drawn)
     return join_pdfs(pdfs, title=f"{document.doc_type} – {document.summary}")
 

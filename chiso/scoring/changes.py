@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from chiso.errors import Problem, ScoringError
-from chiso.scoring.inputs import factor_codes
+from chiso.scoring.inputs import factor_codes, require_columns
 from chiso.scoring.publish import round_half_up
 
 FloatArray = npt.NDArray[np.float64]
@@ -61,12 +61,9 @@ def prepare_lineage(lineage: pd.DataFrame | None) -> pd.DataFrame | None:
     """
     if lineage is None or len(lineage) == 0:
         return None
-    missing = [c for c in ("predecessor_code", "successor_code") if c not in lineage.columns]
-    if missing:
-        raise ScoringError(
-            f"Bảng kế thừa thiếu cột: {', '.join(missing)}",
-            f"The lineage table lacks columns: {', '.join(missing)}",
-        )
+    require_columns(
+        lineage, ("predecessor_code", "successor_code"), name_vi="Bảng kế thừa", name_en="The lineage table"
+    )
     out = pd.DataFrame(
         {
             "predecessor_code": lineage["predecessor_code"].astype("string").str.strip(),
@@ -98,15 +95,14 @@ def prepare_previous(
     """
     if previous is None or len(previous) == 0:
         return None
-    need = ["agency_code", "node_code"]
-    missing = [c for c in need if c not in previous.columns]
-    if "points" not in previous.columns and "published" not in previous.columns:
-        missing.append("points")
-    if missing:
-        raise ScoringError(
-            f"Bảng kết quả kỳ trước thiếu cột: {', '.join(missing)}",
-            f"The previous results table lacks columns: {', '.join(missing)}",
-        )
+    has_points = "points" in previous.columns or "published" in previous.columns
+    require_columns(
+        previous,
+        ("agency_code", "node_code"),
+        name_vi="Bảng kết quả kỳ trước",
+        name_en="The previous results table",
+        also_missing=() if has_points else ("points",),
+    )
     table = previous
     period = None
     if "period" in table.columns:

@@ -9,7 +9,8 @@ The dense steps live in chiso.scoring.pipeline; this module builds the tables an
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,10 @@ from chiso.errors import ScoringError
 from chiso.frameworks import TOTAL, Framework, framework_from_dict
 from chiso.scoring import changes as ch
 from chiso.scoring.inputs import Inputs
-from chiso.scoring.parts import PART_CELLS
-from chiso.scoring.pipeline import Run, Scored, run_pipeline
+from chiso.scoring.pipeline import Run, RunOptions, Scored, run_pipeline
 from chiso.scoring.publish import band_index, round_half_up
 from chiso.scoring.result import ScoreResult, build_band_counts, build_movers, build_summary
-from chiso.scoring.runlog import ENGINE_VERSION, input_hash, output_hash
+from chiso.scoring.runlog import ENGINE_VERSION, check_replayed, input_hash, output_hash
 from chiso.scoring.tree import NOTES
 
 
@@ -31,19 +31,10 @@ def _cat(codes: Any, categories: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)), validate=False)
 
 
-def score(
-    framework: Framework,
-    values: pd.DataFrame,
-    *,
-    groups: pd.DataFrame | None = None,
-    previous: pd.DataFrame | None = None,
-    lineage: pd.DataFrame | None = None,
-    lineage_policy: str = "mean",
-    source: str | None = None,
-    first_row: int = 1,
-    part_cells: int = PART_CELLS,
-) -> ScoreResult:
+def score(framework: Framework, values: pd.DataFrame, **options: Unpack[RunOptions]) -> ScoreResult:
     """Score every agency and period in `values` against `framework`.
+
+    The keyword options, all optional, are those of `run_pipeline` (`RunOptions`), with its defaults.
 
     Args:
         framework: the index framework (see chiso.frameworks.load_framework).
@@ -68,18 +59,7 @@ def score(
     Raises:
         ScoringError: bad input, listing every offending row and why.
     """
-    run = run_pipeline(
-        framework,
-        values,
-        groups=groups,
-        previous=previous,
-        lineage=lineage,
-        lineage_policy=lineage_policy,
-        source=source,
-        first_row=first_row,
-        part_cells=part_cells,
-    )
-    return result_of_run(run, rows=len(values))
+    return result_of_run(run_pipeline(framework, values, **options), rows=len(values))
 
 
 def result_of_run(run: Run, *, rows: int) -> ScoreResult:
@@ -168,16 +148,24 @@ def _build_log(run: Run, *, rows: int, table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+_Matrix = np.ndarray[Any, Any]
+
+
+def _present_rows(inputs: Inputs) -> tuple[_Matrix, Callable[[_Matrix], _Matrix]]:
+    """Return the indexes of the present rows and a function flattening a matrix's present rows row-major.
+
+    The flattened rows are a view when every row is present.
+    """
+    sel = np.flatnonzero(inputs.present)
+    if bool(inputs.present.all()):
+        return sel, lambda matrix: matrix.ravel()
+    return sel, lambda matrix: matrix[sel].ravel()
+
+
 def _build_table(framework: Framework, plan: Any, inputs: Any, scored: Scored) -> pd.DataFrame:
     n_a, n_k = len(inputs.agencies), len(plan.codes)
-    everyone = bool(inputs.present.all())
-    sel = np.flatnonzero(inputs.present)
+    sel, rows = _present_rows(inputs)
     n_sel = sel.size
-
-    def rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """Return the present rows, flattened row-major (a view when every row is present)."""
-        return matrix.ravel() if everyone else matrix[sel].ravel()
-
     # Codes are built in the dtype pandas keeps for that many categories, so none is converted again.
     agency_of_row = sel % n_a
     agency_idx = np.repeat(agency_of_row.astype(_code_dtype(n_a)), n_k)
@@ -241,13 +229,8 @@ def _build_explanations(
     notes: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
     n_a, n_l = len(inputs.agencies), len(inputs.leaf_codes)
-    everyone = bool(inputs.present.all())
-    sel = np.flatnonzero(inputs.present)
+    sel, rows = _present_rows(inputs)
     n_sel = sel.size
-
-    def rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        return matrix.ravel() if everyone else matrix[sel].ravel()
-
     code_type = _code_dtype(n_l)
     period_of_row = (sel // n_a).astype(_code_dtype(len(inputs.periods)))
     agency_of_row = (sel % n_a).astype(_code_dtype(n_a))
@@ -325,11 +308,10 @@ def replay(
             "Dữ liệu đầu vào khác với lần chấm điểm đã ghi (mã băm khác)",
             "The inputs differ from the logged run (hash mismatch)",
         )
-    if result.log["output_hash"] != log["output_hash"]:
-        raise ScoringError(
-            f"Kết quả tính lại khác kết quả đã ghi (engine {ENGINE_VERSION}, "
-            f"ghi bởi {log.get('engine_version')})",
-            f"The recomputed result differs from the logged one (engine {ENGINE_VERSION}, "
-            f"logged by {log.get('engine_version')})",
-        )
+    check_replayed(
+        log,
+        result.log["output_hash"],
+        what_vi="Kết quả tính lại",
+        what_en="The recomputed result differs from the logged one",
+    )
     return result

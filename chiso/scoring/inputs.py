@@ -6,6 +6,7 @@ ever dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,15 +149,37 @@ def _applies(framework: Framework) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def require_columns(
+    table: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    name_vi: str,
+    name_en: str,
+    also_missing: Sequence[str] = (),
+) -> None:
+    """Check that an input table has the columns a step reads.
+
+    Args:
+        table: the input table.
+        columns: the columns it must have.
+        name_vi, name_en: the table's name, e.g. "Bảng nhóm" and "The groups table".
+        also_missing: columns the caller found missing by a rule of its own (one of two alternatives).
+
+    Raises:
+        ScoringError: listing the missing columns.
+    """
+    missing = [c for c in columns if c not in table.columns] + list(also_missing)
+    if missing:
+        raise ScoringError(
+            f"{name_vi} thiếu cột: {', '.join(missing)}",
+            f"{name_en} lacks columns: {', '.join(missing)}",
+        )
+
+
 def _prepare_groups(groups: pd.DataFrame | None) -> pd.DataFrame | None:
     if groups is None:
         return None
-    missing = [c for c in ("agency_code", "group") if c not in groups.columns]
-    if missing:
-        raise ScoringError(
-            f"Bảng nhóm thiếu cột: {', '.join(missing)}",
-            f"The groups table lacks columns: {', '.join(missing)}",
-        )
+    require_columns(groups, ("agency_code", "group"), name_vi="Bảng nhóm", name_en="The groups table")
     out = pd.DataFrame({"agency_code": _codes(groups["agency_code"]), "group": _codes(groups["group"])})
     out["kind"] = _codes(groups["kind"]) if "kind" in groups.columns else pd.NA
     problems = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -243,6 +243,18 @@ class Run:
         return score_leaves(
             plan, columns, gid=gid, prior_leaf=None if prior_leaf is None else prior_leaf[:, leaves]
         )
+
+
+class RunOptions(TypedDict, total=False):
+    """The keyword options of `run_pipeline`, which `score` passes on (documented on `score`)."""
+
+    groups: pd.DataFrame | None
+    previous: pd.DataFrame | None
+    lineage: pd.DataFrame | None
+    lineage_policy: str
+    source: str | None
+    first_row: int
+    part_cells: int
 
 
 def run_pipeline(

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chiso.errors import ScoringError
 from chiso.scoring.changes import PriorTable
 from chiso.scoring.inputs import Inputs
 
@@ -71,3 +72,22 @@ def output_hash(table: pd.DataFrame) -> str:
     for name in ("rank", "points_change", "rank_change", "previous_points"):
         _feed(digest, totals[name].to_numpy(dtype=np.float64, na_value=np.nan))
     return digest.hexdigest()
+
+
+def check_replayed(log: dict[str, Any], output: str, *, what_vi: str, what_en: str) -> None:
+    """Check that a replay reproduced the logged output hash.
+
+    Args:
+        log: the log of the original run.
+        output: the output hash of the replay.
+        what_vi, what_en: what was recomputed, e.g. "Kết quả tính lại" and "The recomputed result differs
+            from the logged one".
+
+    Raises:
+        ScoringError: the hashes differ; the message names this engine's version and the logged one.
+    """
+    if output != log["output_hash"]:
+        raise ScoringError(
+            f"{what_vi} khác kết quả đã ghi (engine {ENGINE_VERSION}, ghi bởi {log.get('engine_version')})",
+            f"{what_en} (engine {ENGINE_VERSION}, logged by {log.get('engine_version')})",
+        )

@@ -24,7 +24,7 @@ from chiso.frameworks import UncertaintySpec
 from chiso.scoring.design import Design
 from chiso.scoring.pipeline import Run
 from chiso.scoring.publish import band_index
-from chiso.scoring.runlog import ENGINE_VERSION, input_hash
+from chiso.scoring.runlog import ENGINE_VERSION, check_replayed, input_hash
 from chiso.scoring.simulate import Batch, Simulator
 
 FloatArray = npt.NDArray[np.float64]
@@ -196,13 +196,12 @@ def replay_rank_intervals(log: dict[str, Any], run: Run) -> RankIntervals:
         )
     spec = UncertaintySpec.model_validate(log["spec"])
     again = compute_rank_intervals(run, spec, period=log["period"])
-    if again.log["output_hash"] != log["output_hash"]:
-        raise ScoringError(
-            f"Khoảng xếp hạng tính lại khác kết quả đã ghi (engine {ENGINE_VERSION}, "
-            f"ghi bởi {log.get('engine_version')})",
-            f"The recomputed rank intervals differ from the logged ones (engine {ENGINE_VERSION}, "
-            f"logged by {log.get('engine_version')})",
-        )
+    check_replayed(
+        log,
+        again.log["output_hash"],
+        what_vi="Khoảng xếp hạng tính lại",
+        what_en="The recomputed rank intervals differ from the logged ones",
+    )
     return again
 
 

@@ -20,7 +20,7 @@ import re
 import sqlite3
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -63,18 +63,8 @@ class UnitRecord:
         return (self.level, self.code, self.valid_from)
 
     def as_row(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "code": self.code,
-            "name": self.name,
-            "full_name": self.full_name,
-            "unit_type": self.unit_type,
-            "name_ascii": fold(self.full_name),
-            "province_code": self.province_code,
-            "parent_code": self.parent_code,
-            "valid_from": self.valid_from,
-            "valid_to": self.valid_to,
-        }
+        """Return the unit's `admin_units` columns (its fields and the folded name searches use)."""
+        return {**asdict(self), "name_ascii": fold(self.full_name)}
 
 
 @dataclass(frozen=True)

@@ -93,19 +93,30 @@ def _list(value: Any, what_vi: str, what_en: str) -> list[Any]:
     return value
 
 
+def _polygon_parts(kind: Any, parts: Any, what_vi: str, what_en: str) -> list[Any]:
+    """Return a Polygon's or MultiPolygon's parts as a list of polygons (`what` names a MultiPolygon's)."""
+    if kind == "Polygon":
+        return [parts]
+    if kind == "MultiPolygon":
+        return _list(parts, what_vi, what_en)
+    raise _Bad(
+        f"kiểu hình {kind!r} không được hỗ trợ (chỉ Polygon, MultiPolygon)",
+        f"geometry type {kind!r} is not supported (Polygon or MultiPolygon only)",
+    )
+
+
+def _properties(raw: dict[str, Any]) -> dict[str, Any]:
+    props = raw.get("properties")
+    if props is not None and not isinstance(props, dict):
+        raise _Bad("properties phải là một đối tượng", "properties must be an object")
+    return dict(props or {})
+
+
 def _geojson_polygons(geometry: Any) -> list[Polygon]:
     if not isinstance(geometry, dict):
         raise _Bad("đối tượng không có hình (geometry)", "the feature has no geometry")
-    kind, coords = geometry.get("type"), geometry.get("coordinates")
-    if kind == "Polygon":
-        polys = [coords]
-    elif kind == "MultiPolygon":
-        polys = _list(coords, "tọa độ MultiPolygon", "MultiPolygon coordinates")
-    else:
-        raise _Bad(
-            f"kiểu hình {kind!r} không được hỗ trợ (chỉ Polygon, MultiPolygon)",
-            f"geometry type {kind!r} is not supported (Polygon or MultiPolygon only)",
-        )
+    coords = geometry.get("coordinates")
+    polys = _polygon_parts(geometry.get("type"), coords, "tọa độ MultiPolygon", "MultiPolygon coordinates")
     out: list[Polygon] = []
     for poly in polys:
         rings = _list(poly, "một đa giác", "a polygon")
@@ -116,10 +127,8 @@ def _geojson_polygons(geometry: Any) -> list[Polygon]:
 def _check_feature(index: int, raw: Any) -> GeoFeature:
     if not isinstance(raw, dict) or raw.get("type") != "Feature":
         raise _Bad('phần tử không phải "Feature"', 'the element is not a "Feature"')
-    props = raw.get("properties")
-    if props is not None and not isinstance(props, dict):
-        raise _Bad("properties phải là một đối tượng", "properties must be an object")
-    return GeoFeature(index, dict(props or {}), _geojson_polygons(raw.get("geometry")))
+    props = _properties(raw)
+    return GeoFeature(index, props, _geojson_polygons(raw.get("geometry")))
 
 
 # --------------------------------------------------------------------------- TopoJSON
@@ -181,21 +190,10 @@ def _topo_geometries(topology: dict[str, Any]) -> Iterator[Any]:
 def _check_topo(index: int, geom: Any, *, arcs: list[Ring]) -> GeoFeature:
     if not isinstance(geom, dict):
         raise _Bad("hình không phải một đối tượng", "the geometry is not an object")
-    props = geom.get("properties")
-    if props is not None and not isinstance(props, dict):
-        raise _Bad("properties phải là một đối tượng", "properties must be an object")
-    kind, parts = geom.get("type"), geom.get("arcs")
-    if kind == "Polygon":
-        polys = [parts]
-    elif kind == "MultiPolygon":
-        polys = _list(parts, "arcs của MultiPolygon", "MultiPolygon arcs")
-    else:
-        raise _Bad(
-            f"kiểu hình {kind!r} không được hỗ trợ (chỉ Polygon, MultiPolygon)",
-            f"geometry type {kind!r} is not supported (Polygon or MultiPolygon only)",
-        )
+    props = _properties(geom)
+    polys = _polygon_parts(geom.get("type"), geom.get("arcs"), "arcs của MultiPolygon", "MultiPolygon arcs")
     polygons = [[_topo_ring(r, arcs) for r in _list(p, "một đa giác", "a polygon")] for p in polys]
-    return GeoFeature(index, dict(props or {}), polygons)
+    return GeoFeature(index, props, polygons)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -8,6 +8,7 @@ record schema and `custom.compile` turns it into Ibis. Nothing is ever evaluated
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,28 +174,30 @@ class _Parser:
             )
         return node
 
-    def _or(self) -> Node:
-        node = self._and()
-        while self._is("kw", "or"):
-            pos = self._take().pos
-            node = Binary(pos, "or", node, self._and())
+    def _binary(self, kind: str, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        """Parse one precedence level of left-associative operators: `operand (op operand)*`."""
+        node = operand()
+        while self.tok.kind == kind and self.tok.text in ops:
+            tok = self._take()
+            node = Binary(tok.pos, tok.text, node, operand())
         return node
+
+    def _prefix(self, op: str, operand: Callable[[], Node]) -> Node:
+        """Parse a prefix operator (the current token) and its operand, one level deeper."""
+        pos = self._take().pos
+        self._deeper(pos)
+        node = Unary(pos, op, operand())
+        self.depth -= 1
+        return node
+
+    def _or(self) -> Node:
+        return self._binary("kw", ("or",), self._and)
 
     def _and(self) -> Node:
-        node = self._not()
-        while self._is("kw", "and"):
-            pos = self._take().pos
-            node = Binary(pos, "and", node, self._not())
-        return node
+        return self._binary("kw", ("and",), self._not)
 
     def _not(self) -> Node:
-        if self._is("kw", "not"):
-            pos = self._take().pos
-            self._deeper(pos)
-            node = Unary(pos, "not", self._not())
-            self.depth -= 1
-            return node
-        return self._comparison()
+        return self._prefix("not", self._not) if self._is("kw", "not") else self._comparison()
 
     def _comparison(self) -> Node:
         left = self._sum()
@@ -236,27 +239,13 @@ class _Parser:
         return node
 
     def _sum(self) -> Node:
-        node = self._product()
-        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
-            tok = self._take()
-            node = Binary(tok.pos, tok.text, node, self._product())
-        return node
+        return self._binary("op", ("+", "-"), self._product)
 
     def _product(self) -> Node:
-        node = self._unary()
-        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
-            tok = self._take()
-            node = Binary(tok.pos, tok.text, node, self._unary())
-        return node
+        return self._binary("op", ("*", "/"), self._unary)
 
     def _unary(self) -> Node:
-        if self._is("op", "-"):
-            pos = self._take().pos
-            self._deeper(pos)
-            node = Unary(pos, "neg", self._unary())
-            self.depth -= 1
-            return node
-        return self._atom()
+        return self._prefix("neg", self._unary) if self._is("op", "-") else self._atom()
 
     def _atom(self) -> Node:
         tok = self._take()

@@ -23,6 +23,8 @@ Sources (prepared by chiso.monitoring.compute.sources, one row per ...):
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -125,6 +127,15 @@ def _as_count(value: ir.Value) -> ir.NumericValue:
 def one(table: ir.Table) -> ir.Value:
     """Count every row (the usual denominator)."""
     return ibis.literal(1, type="int64")
+
+
+def flag(*columns: str) -> RowExpr:
+    """Return the row expression that counts the rows whose boolean `columns` are all true."""
+
+    def expr(table: ir.Table) -> ir.Value:
+        return functools.reduce(operator.and_, (table[c] for c in columns))
+
+    return expr
 
 
 _REGISTRY: dict[str, Metric] = {}

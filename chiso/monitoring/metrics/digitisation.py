@@ -1,4 +1,4 @@
-"""Digitisation of dossiers (số hóa hồ sơ, 22 points); monitoring layer, imports only ibis and base.
+"""Digitisation of dossiers (số hóa hồ sơ, 22 points); monitoring layer, imports only the metrics base.
 
 As the national portal computes them (METHODOLOGY §1): every dossier indicator is over the dossiers
 received in the period (electronic results and data-store sync too, not finished dossiers); no
@@ -12,49 +12,14 @@ a dossier that used population data does not by itself mark its procedure connec
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
-
-from chiso.monitoring.metrics.base import Metric, one, register
-
-
-def _e_result(d: ir.Table) -> ir.BooleanValue:
-    return d.e_result
-
-
-def _digitised(d: ir.Table) -> ir.BooleanValue:
-    return d.digitised
-
-
-def _certified_copy(d: ir.Table) -> ir.BooleanValue:
-    return d.e_certified_copy
-
-
-def _reused(d: ir.Table) -> ir.BooleanValue:
-    return d.reused_data
-
-
-def _result_in_personal_storage(d: ir.Table) -> ir.BooleanValue:
-    return d.personal_storage_synced
-
-
-def _population(d: ir.Table) -> ir.BooleanValue:
-    return d.population_data
-
-
-def _citizen_procedure(p: ir.Table) -> ir.BooleanValue:
-    return p.for_citizens
-
-
-def _citizen_procedure_connected(p: ir.Table) -> ir.BooleanValue:
-    return p.for_citizens & p.population_data_connected
-
+from chiso.monitoring.metrics.base import Metric, flag, one, register
 
 ORIGINAL_RESULT_AVAILABLE = register(
     Metric(
         "ORIGINAL_RESULT_AVAILABLE",
         "digitisation",
         "dossiers",
-        _e_result,
+        flag("e_result"),
         one,
         "null",
         "Hồ sơ có kết quả điện tử",
@@ -67,7 +32,7 @@ SO_HOA_GIAY_TO_GIAI_QUYET = register(
         "SO_HOA_GIAY_TO_GIAI_QUYET",
         "digitisation",
         "dossiers",
-        _digitised,
+        flag("digitised"),
         one,
         "null",
         "Hồ sơ được số hóa",
@@ -80,7 +45,7 @@ ELECTRONIC_CERTIFIED_COPY = register(
         "ELECTRONIC_CERTIFIED_COPY",
         "digitisation",
         "dossiers",
-        _certified_copy,
+        flag("e_certified_copy"),
         one,
         "null",
         "Hồ sơ dùng bản sao điện tử chứng thực",
@@ -93,7 +58,7 @@ REUSED_DIGITIZED_DATA = register(
         "REUSED_DIGITIZED_DATA",
         "digitisation",
         "dossiers",
-        _reused,
+        flag("reused_data"),
         one,
         "null",
         "Hồ sơ tái sử dụng dữ liệu số hóa",
@@ -106,7 +71,7 @@ SYNCED_WITH_DVCQG_PERSONAL_STORAGE = register(
         "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
         "digitisation",
         "dossiers",
-        _result_in_personal_storage,
+        flag("personal_storage_synced"),
         one,
         "null",
         "Kết quả điện tử đồng bộ kho dữ liệu cá nhân trên Cổng DVC quốc gia",
@@ -119,7 +84,7 @@ CITIZEN_DATA_CONNECTED_DOSSIER = register(
         "CITIZEN_DATA_CONNECTED_DOSSIER",
         "digitisation",
         "dossiers",
-        _population,
+        flag("population_data"),
         one,
         "null",
         "Hồ sơ khai thác dữ liệu dân cư",
@@ -132,8 +97,8 @@ CITIZEN_DATA_CONNECTED_FORMALITY = register(
         "CITIZEN_DATA_CONNECTED_FORMALITY",
         "digitisation",
         "procedures",
-        _citizen_procedure_connected,
-        _citizen_procedure,
+        flag("for_citizens", "population_data_connected"),
+        flag("for_citizens"),
         "null",
         "Thủ tục kết nối dữ liệu dân cư",
         "Procedures connected to the population database",

@@ -13,23 +13,11 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from chiso.monitoring.metrics.base import Metric, one, register
-
-
-def _full_online_of_eligible(d: ir.Table) -> ir.BooleanValue:
-    return d.full_online & d.full_online_eligible
-
-
-def _dossiers_of_eligible(d: ir.Table) -> ir.BooleanValue:
-    return d.full_online_eligible
+from chiso.monitoring.metrics.base import Metric, flag, one, register
 
 
 def _procedure_online(p: ir.Table) -> ir.BooleanValue:
     return p.online_available | p.has_online
-
-
-def _online_service_used(p: ir.Table) -> ir.BooleanValue:
-    return p.has_online
 
 
 def _submitted_online(d: ir.Table) -> ir.BooleanValue:
@@ -41,8 +29,8 @@ ONLINE_FULL_DOSSIER_RATE = register(
         "ONLINE_FULL_DOSSIER_RATE",
         "online",
         "dossiers",
-        _full_online_of_eligible,
-        _dossiers_of_eligible,
+        flag("full_online", "full_online_eligible"),
+        flag("full_online_eligible"),
         "null",
         "Hồ sơ trực tuyến toàn trình trên hồ sơ của thủ tục đủ điều kiện toàn trình",
         "Full-online dossiers over dossiers of procedures eligible for full-online",
@@ -67,7 +55,7 @@ ONLINE_SERVICE_USED = register(
         "ONLINE_SERVICE_USED",
         "online",
         "procedures",
-        _online_service_used,
+        flag("has_online"),
         _procedure_online,
         "null",
         "Dịch vụ công trực tuyến có phát sinh hồ sơ trực tuyến",

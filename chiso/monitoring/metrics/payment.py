@@ -13,28 +13,12 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from chiso.monitoring.metrics.base import Metric, register
+from chiso.monitoring.metrics.base import Metric, flag, register
 
 
 def dossier_paid_online(d: ir.Table) -> ir.BooleanValue:
     """Return, per dossier row, whether a fee was due and paid online (national or provincial)."""
     return d.fee_required & d.paid_online.isin([1, 2])
-
-
-def _fee_required(d: ir.Table) -> ir.BooleanValue:
-    return d.fee_required
-
-
-def _fee_bearing(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing
-
-
-def _fee_bearing_paid_online(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & p.has_paid_online
-
-
-def _fee_bearing_with_fee_dossiers(p: ir.Table) -> ir.BooleanValue:
-    return p.fee_bearing & p.has_fee_required
 
 
 PAYMENT_DOSSIERS = register(
@@ -43,7 +27,7 @@ PAYMENT_DOSSIERS = register(
         "payment",
         "dossiers",
         dossier_paid_online,
-        _fee_required,
+        flag("fee_required"),
         "null",
         "Hồ sơ thanh toán trực tuyến",
         "Dossiers paid online",
@@ -55,8 +39,8 @@ PAYMENT_PROCEDURES = register(
         "PAYMENT_PROCEDURES",
         "payment",
         "procedures",
-        _fee_bearing_paid_online,
-        _fee_bearing,
+        flag("fee_bearing", "has_paid_online"),
+        flag("fee_bearing"),
         "null",
         "Thủ tục có thanh toán trực tuyến",
         "Fee-bearing procedures with an online payment",
@@ -68,8 +52,8 @@ PAYMENT_FEE_COVERAGE = register(
         "PAYMENT_FEE_COVERAGE",
         "payment",
         "procedures",
-        _fee_bearing_with_fee_dossiers,
-        _fee_bearing,
+        flag("fee_bearing", "has_fee_required"),
+        flag("fee_bearing"),
         "null",
         "Thủ tục có hồ sơ mang dữ liệu phí, lệ phí",
         "Fee-bearing procedures whose dossiers carry fee data",

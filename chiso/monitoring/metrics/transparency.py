@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from chiso.monitoring.metrics.base import Metric, one, register
+from chiso.monitoring.metrics.base import Metric, flag, one, register
 
 ANNOUNCE_LEAD_WORKING_DAYS = 5
 PUBLISH_WITHIN_WORKING_DAYS = 5
-
-
-def _announced(p: ir.Table) -> ir.BooleanValue:
-    return p.announced_in_period
 
 
 def _announced_on_time(p: ir.Table) -> ir.BooleanValue:
@@ -40,17 +36,13 @@ def _published_complete(c: ir.Table) -> ir.BooleanValue:
     return c.published_on.notnull() & c.content_complete.fill_null(False)
 
 
-def _synced(d: ir.Table) -> ir.BooleanValue:
-    return d.synced_national
-
-
 PUBLISH_ON_TIME = register(
     Metric(
         "PUBLISH_ON_TIME",
         "transparency",
         "procedures",
         _announced_on_time,
-        _announced,
+        flag("announced_in_period"),
         "null",
         "Thủ tục được công bố đúng hạn",
         "Procedures announced on time",
@@ -64,7 +56,7 @@ PUBLIC_UPDATE_ON_TIME = register(
         "transparency",
         "procedures",
         _published_on_time,
-        _announced,
+        flag("announced_in_period"),
         "null",
         "Thủ tục được cập nhật, công khai đúng hạn trên CSDL quốc gia",
         "Procedures published on time in the national procedure database",
@@ -91,7 +83,7 @@ DOSSIER_SYNC = register(
         "DOSSIER_SYNC",
         "transparency",
         "dossiers",
-        _synced,
+        flag("synced_national"),
         one,
         "null",
         "Hồ sơ được đồng bộ lên Cổng DVC quốc gia",

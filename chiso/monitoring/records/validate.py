@@ -10,7 +10,7 @@ column missing, a column twice) raises `InvalidInput` instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,14 +44,7 @@ class Reject:
     reason_en: str
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "reason_vi": self.reason_vi,
-            "reason_en": self.reason_en,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -5,15 +5,13 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from chiso.cli.common import console, err_console, print_json, run_guarded
+from chiso.cli.common import console, err_console, fmt_day, parse_date, print_json, print_table, run_guarded
 from chiso.errors import InvalidInput, NotFound
 
 app = typer.Typer(
@@ -30,21 +28,6 @@ _KIND_VI = {
 }
 _LINK_VI = {"rename": "đổi tên", "merge": "sáp nhập", "split": "chia tách"}
 MAX_PROBLEMS_SHOWN = 100
-
-
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
-
-
-def _fmt(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else "…"
 
 
 def _require_store(session: Session) -> None:
@@ -72,7 +55,7 @@ def list_command(
     from chiso.store import session_scope
     from chiso.units.agencies import describe_agency, search_agencies
 
-    on_date = _parse_date(on)
+    on_date = parse_date(on)
 
     def _run() -> None:
         with session_scope() as session:
@@ -84,14 +67,19 @@ def list_command(
         if as_json:
             print_json([r.model_dump(mode="json") for r in rows])
             return
-        table = Table(title=f"{len(rows)} cơ quan, đơn vị / agencies")
-        for col in ("Mã / code", "Tên / name", "Loại / kind", "Hiệu lực / valid"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                r.code, r.name_vi, _KIND_VI.get(r.kind, r.kind), f"{_fmt(r.valid_from)} - {_fmt(r.valid_to)}"
-            )
-        console.print(table)
+        print_table(
+            ("Mã / code", "Tên / name", "Loại / kind", "Hiệu lực / valid"),
+            (
+                (
+                    r.code,
+                    r.name_vi,
+                    _KIND_VI.get(r.kind, r.kind),
+                    f"{fmt_day(r.valid_from)} - {fmt_day(r.valid_to)}",
+                )
+                for r in rows
+            ),
+            title=f"{len(rows)} cơ quan, đơn vị / agencies",
+        )
 
     run_guarded(_run)
 
@@ -119,7 +107,7 @@ def show_command(
         a = history.agency
         console.print(f"[bold]{a.name_vi}[/] ({a.code})" + (f" - {a.name_en}" if a.name_en else ""))
         console.print(f"Loại / kind: {_KIND_VI.get(a.kind, a.kind)}; tỉnh / province: {a.province_code}")
-        console.print(f"Hiệu lực / valid: {_fmt(a.valid_from)} - {_fmt(a.valid_to)}")
+        console.print(f"Hiệu lực / valid: {fmt_day(a.valid_from)} - {fmt_day(a.valid_to)}")
         if a.parent_code:
             console.print(f"Cấp trên / parent: {a.parent_name} ({a.parent_code})")
         if a.unit_code:
@@ -130,18 +118,20 @@ def show_command(
         ):
             if not links:
                 continue
-            table = Table(title=title)
-            for col in ("Ngày / date", "Thay đổi / change", "Mã / code", "Tên / name", "Bậc / depth"):
-                table.add_column(col)
-            for h in links:
-                table.add_row(
-                    _fmt(h.effective_on),
-                    f"{_LINK_VI.get(h.kind, h.kind)} / {h.kind}",
-                    getattr(h, f"{other}_code"),
-                    getattr(h, f"{other}_name"),
-                    str(h.depth),
-                )
-            console.print(table)
+            print_table(
+                ("Ngày / date", "Thay đổi / change", "Mã / code", "Tên / name", "Bậc / depth"),
+                (
+                    (
+                        fmt_day(h.effective_on),
+                        f"{_LINK_VI.get(h.kind, h.kind)} / {h.kind}",
+                        getattr(h, f"{other}_code"),
+                        getattr(h, f"{other}_name"),
+                        str(h.depth),
+                    )
+                    for h in links
+                ),
+                title=title,
+            )
         if groups:
             console.print("Nhóm / groups: " + ", ".join(f"{g.period}:{g.code} ({g.name_vi})" for g in groups))
 
@@ -165,12 +155,11 @@ def groups_command(
         if as_json:
             print_json([g.model_dump(mode="json") for g in groups])
             return
-        table = Table(title="Nhóm so sánh / peer groups")
-        for col in ("Tỉnh / province", "Kỳ / period", "Mã / code", "Tên / name", "Số cơ quan / members"):
-            table.add_column(col)
-        for g in groups:
-            table.add_row(g.province_code, g.period, g.code, g.name_vi, str(len(g.member_codes)))
-        console.print(table)
+        print_table(
+            ("Tỉnh / province", "Kỳ / period", "Mã / code", "Tên / name", "Số cơ quan / members"),
+            ((g.province_code, g.period, g.code, g.name_vi, str(len(g.member_codes))) for g in groups),
+            title="Nhóm so sánh / peer groups",
+        )
 
     run_guarded(_run)
 

@@ -1,21 +1,33 @@
-"""Shared CLI plumbing: the Rich console, the one error handler, JSON output."""
+"""Shared CLI plumbing: the Rich console, the one error handler, JSON output, tables, dates, progress."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from chiso.errors import ChisoError
 
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
+ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -43,3 +55,58 @@ def run_guarded(fn: Callable[[], T]) -> T:
 def print_json(data: Any) -> None:
     """Write `data` as JSON to stdout (for --json)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_table(
+    columns: Iterable[str], rows: Iterable[Sequence[str]], *, title: str | None = None, **column: Any
+) -> None:
+    """Print a Rich table of text cells; `column` options (e.g. overflow="fold") apply to every column."""
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, **column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def parse_date(value: str | None) -> date | None:
+    """Return the date of a YYYY-MM-DD or DD/MM/YYYY option, None when it is empty.
+
+    Raises:
+        typer.BadParameter: the text is not a date in either form (a usage error, exit code 2).
+    """
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
+
+
+def fmt_day(day: date | None) -> str:
+    """Return a date as DD/MM/YYYY, "…" for an open end."""
+    return f"{day:%d/%m/%Y}" if day else "…"
+
+
+def progress_bar(*, disable: bool = False, transient: bool = True, elapsed: bool = True) -> Progress:
+    """Return the CLI's progress bar: a description, the bar, done/total and (by default) the time taken."""
+    columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if elapsed:
+        columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=transient, disable=disable)
+
+
+@contextmanager
+def step_progress(
+    first: str, *, describe: Callable[[str], str], total: int | None = None, disable: bool = False
+) -> Iterator[ProgressFn]:
+    """Show one transient bar and yield the `progress(step, done, total)` callback the services take."""
+    with progress_bar(disable=disable) as bar:
+        task = bar.add_task(first, total=total)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=describe(step), completed=done, total=total)
+
+        yield progress

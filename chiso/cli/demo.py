@@ -9,10 +9,8 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from chiso.cli.common import console, run_guarded
+from chiso.cli.common import console, print_table, run_guarded, step_progress
 
 
 def demo_command(
@@ -34,19 +32,7 @@ def demo_command(
                 console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
                 return
             started = time.perf_counter()
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("demo", total=1)
-
-                def progress(step: str, done: int, total: int) -> None:
-                    bar.update(task, description=f"Demo: {step}", completed=done, total=total)
-
+            with step_progress("demo", describe=lambda step: f"Demo: {step}", total=1) as progress:
                 summary = build_demo(session, actor=SYSTEM, progress=progress)
         seconds = time.perf_counter() - started
         units = summary.units
@@ -64,9 +50,8 @@ def print_demo_logins() -> None:
     """Print the demo users and their password (shown by `make run`)."""
     from chiso.accounts.demo import DEMO_LOGINS
 
-    table = Table(title="Tài khoản demo / demo logins")
-    for col in ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"):
-        table.add_column(col)
-    for username, password, role, description in DEMO_LOGINS:
-        table.add_row(username, password, role, description)
-    console.print(table)
+    print_table(
+        ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"),
+        DEMO_LOGINS,
+        title="Tài khoản demo / demo logins",
+    )

@@ -11,11 +11,10 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.tokens import create_token, list_tokens, revoke_token
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, print_json, progress_bar, run_guarded
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
@@ -195,13 +194,7 @@ def ingest_command(
     """Ingest record files into the record store: bad rows to a reject file, all or nothing."""
 
     def _run() -> None:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            disable=as_json,
-        ) as bar:
+        with progress_bar(disable=as_json, transient=False, elapsed=False) as bar:
             tasks = {
                 "read": bar.add_task("Đọc, kiểm tra / read, validate", total=len(files)),
                 "store": bar.add_task("Lưu / store", total=len(files)),

@@ -5,16 +5,15 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, fmt_day, parse_date, print_json, run_guarded, step_progress
 from chiso.errors import NotFound
 
 app = typer.Typer(
@@ -25,17 +24,6 @@ app = typer.Typer(
 _STEP_VI = {"read": "Đọc dữ liệu / reading", "units": "Đơn vị / units", "lineage": "Kế thừa / lineage"}
 _KIND_VI = {"same": "giữ nguyên", "rename": "đổi tên", "merge": "sáp nhập", "partial": "một phần"}
 _LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None or value == "":
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
 
 
 def _check_level(value: str | None) -> str | None:
@@ -64,10 +52,6 @@ def _require_units(session: Session) -> None:
         )
 
 
-def _fmt(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else "…"
-
-
 @app.command("load")
 def load_command(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
@@ -78,20 +62,9 @@ def load_command(
     from chiso.units.admin_load import load_admin_units
 
     def _run() -> None:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as bar:
-            task = bar.add_task(_STEP_VI["read"], total=None)
-
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, description=_STEP_VI.get(step, step), completed=done, total=total)
-
+        with step_progress(
+            _STEP_VI["read"], describe=lambda step: _STEP_VI.get(step, step), disable=as_json
+        ) as progress:
             with session_scope() as session:
                 counts = load_admin_units(session, actor=SYSTEM, progress=progress)
         if as_json:
@@ -135,7 +108,7 @@ def list_command(
     from chiso.units.admin import list_units
     from chiso.units.schemas import UnitOut
 
-    day = None if all_eras else (_parse_date(on) or date.today())
+    day = None if all_eras else (parse_date(on) or date.today())
 
     def _run() -> None:
         with session_scope() as session:
@@ -149,7 +122,7 @@ def list_command(
         if as_json:
             print_json([u.model_dump(mode="json") for u in shown])
             return
-        when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {_fmt(day)}"
+        when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {fmt_day(day)}"
         table = Table(title=f"Đơn vị hành chính / administrative units — {when}", title_justify="left")
         table.add_column("Mã\ncode", no_wrap=True)
         table.add_column("Tên\nname", min_width=20)
@@ -167,7 +140,7 @@ def list_command(
                 unit.parent_code or "",
             ]
             if day is None:
-                row.append(f"{_fmt(unit.valid_from)}–{_fmt(unit.valid_to)}")
+                row.append(f"{fmt_day(unit.valid_from)}–{fmt_day(unit.valid_to)}")
             table.add_row(*row)
         console.print(table)
         more = f" (hiển thị / shown {len(shown):,})" if len(shown) < total else ""
@@ -204,7 +177,7 @@ def lineage_command(
             unit = item.unit
             console.print(
                 f"[bold]{unit.full_name}[/] ({unit.code}, {_LEVEL_VI[unit.level]}/{unit.level}, "
-                f"{_fmt(unit.valid_from)} – {_fmt(unit.valid_to)})"
+                f"{fmt_day(unit.valid_from)} – {fmt_day(unit.valid_to)})"
             )
             for title, links in (
                 ("→ trở thành / became", item.successors),

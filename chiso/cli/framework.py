@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from rich.tree import Tree
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, print_json, print_table, run_guarded
 
 app = typer.Typer(
     help="Bộ chỉ số: liệt kê, xem, kiểm tra, xuất/nhập Excel, so sánh phiên bản / "
@@ -52,28 +51,30 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         if as_json:
             print_json(rows)
             return
-        table = Table(title="Bộ chỉ số / frameworks")
-        for name in (
-            "id",
-            "version",
-            "Nguồn / source",
-            "Tên / name",
-            "Quyết định / decision",
-            "Điểm / max",
-            "Tiêu chí / leaves",
-        ):
-            table.add_column(name)
-        for row in rows:
-            table.add_row(
-                str(row["id"]),
-                str(row["version"]),
-                "có sẵn / built-in" if row["source"] == "builtin" else "đã nhập / imported",
-                str(row["name_vi"]),
-                str(row["decision"]),
-                f"{row['max_points']:g}",
-                str(row["leaves"]),
-            )
-        console.print(table)
+        print_table(
+            (
+                "id",
+                "version",
+                "Nguồn / source",
+                "Tên / name",
+                "Quyết định / decision",
+                "Điểm / max",
+                "Tiêu chí / leaves",
+            ),
+            (
+                (
+                    str(row["id"]),
+                    str(row["version"]),
+                    "có sẵn / built-in" if row["source"] == "builtin" else "đã nhập / imported",
+                    str(row["name_vi"]),
+                    str(row["decision"]),
+                    f"{row['max_points']:g}",
+                    str(row["leaves"]),
+                )
+                for row in rows
+            ),
+            title="Bộ chỉ số / frameworks",
+        )
 
     run_guarded(_run)
 
@@ -236,17 +237,6 @@ def import_command(
     run_guarded(_run)
 
 
-def _shown(value: object) -> str:
-    """Return a diff value as short text: `max_points 5, weight 1` rather than a dict's repr."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v not in (None, "", [], {}))
-    if isinstance(value, list):
-        return "; ".join(_shown(v) for v in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 @app.command("diff")
 def diff_command(
     old: str = typer.Argument(..., help="The earlier version: id, id@version or file."),
@@ -254,6 +244,7 @@ def diff_command(
     as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
 ) -> None:
     """Compare two versions of a framework criterion by criterion (added, removed, moved, re-weighted...)."""
+    from chiso.flows.frameworks import shown
     from chiso.frameworks import diff_frameworks, load_framework
     from chiso.frameworks.diff import CHANGE_LABELS
 
@@ -265,15 +256,17 @@ def diff_command(
         if as_json:
             print_json(diff.to_dict())
             return
-        table = Table(title=f"{diff.old} → {diff.new}")
-        for name in ("Thay đổi / change", "Mã / code", "Trước / before", "Sau / after"):
-            table.add_column(name)
-        for change in diff.changes:
-            vi, en = CHANGE_LABELS[change.kind]
-            table.add_row(f"{vi} / {en}", change.code, _shown(change.before), _shown(change.after))
-        for name, (before, after) in diff.settings.items():
-            table.add_row("thiết lập / setting", name, _shown(before), _shown(after))
-        console.print(table)
+        rows = [
+            (" / ".join(CHANGE_LABELS[c.kind]), c.code, shown(c.before), shown(c.after)) for c in diff.changes
+        ] + [
+            ("thiết lập / setting", name, shown(before), shown(after))
+            for name, (before, after) in diff.settings.items()
+        ]
+        print_table(
+            ("Thay đổi / change", "Mã / code", "Trước / before", "Sau / after"),
+            rows,
+            title=f"{diff.old} → {diff.new}",
+        )
         console.print(
             f"{len(diff.changes)} thay đổi / changes; {len(diff.comparable())} tiêu chí so sánh được "
             "với năm trước / criteria comparable year on year"

@@ -12,9 +12,8 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, print_json, print_table, run_guarded
 from chiso.errors import InvalidInput, NotFound
 from chiso.exports import XLSX_OPTIONS, guard_text
 
@@ -113,19 +112,21 @@ def _print_ranking(result: Any, top: int) -> None:
     latest = str(totals["period"].astype(str).max())
     totals = totals[totals["period"].astype(str) == latest]
     for group, part in totals.groupby("group", observed=True):
-        table = Table(title=f"{result.framework_id} · {latest} · {group}")
-        for name in ("Hạng / rank", "Mã / agency", "Điểm / points", "Xếp loại / band", "± điểm", "± hạng"):
-            table.add_column(name)
-        for row in part.sort_values(["rank", "agency_code"]).head(top).itertuples(index=False):
-            table.add_row(
-                "" if pd.isna(row.rank) else str(row.rank),
-                str(row.agency_code),
-                f"{row.published:.{result.decimals}f}",
-                "" if pd.isna(row.band) else str(row.band),
-                "" if pd.isna(row.points_change) else f"{row.points_change:+.{result.decimals}f}",
-                "" if pd.isna(row.rank_change) else f"{int(row.rank_change):+d}",
-            )
-        console.print(table)
+        print_table(
+            ("Hạng / rank", "Mã / agency", "Điểm / points", "Xếp loại / band", "± điểm", "± hạng"),
+            (
+                (
+                    "" if pd.isna(row.rank) else str(row.rank),
+                    str(row.agency_code),
+                    f"{row.published:.{result.decimals}f}",
+                    "" if pd.isna(row.band) else str(row.band),
+                    "" if pd.isna(row.points_change) else f"{row.points_change:+.{result.decimals}f}",
+                    "" if pd.isna(row.rank_change) else f"{int(row.rank_change):+d}",
+                )
+                for row in part.sort_values(["rank", "agency_code"]).head(top).itertuples(index=False)
+            ),
+            title=f"{result.framework_id} · {latest} · {group}",
+        )
 
 
 @app.callback()
@@ -182,6 +183,20 @@ def score_command(
     run_guarded(_run)
 
 
+def _explained(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """Return one criterion's row of `score explain`: code, inputs, rule with parameters, points, note."""
+    inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
+    params = {k: v for k, v in row["params"].items() if k not in _LIMITS and v is not None}
+    points = "-" if row["points"] is None else f"{row['points']:.4g}"
+    return (
+        row["indicator_code"],
+        inputs,
+        f"{row['rule']} {json.dumps(params, ensure_ascii=False)}",
+        f"{points} / {row['max_points']:g}",
+        row["note"],
+    )
+
+
 @app.command("explain")
 def explain_command(
     framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
@@ -202,27 +217,11 @@ def explain_command(
         if as_json:
             print_json(rows)
             return
-        table = Table(title=f"{result.framework_id} · {agency} · {rows[0]['period']}")
-        for name in (
-            "Tiêu chí / criterion",
-            "Đầu vào / inputs",
-            "Quy tắc / rule",
-            "Điểm / points",
-            "Ghi chú / note",
-        ):
-            table.add_column(name)
-        for row in rows:
-            inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
-            params = {k: v for k, v in row["params"].items() if k not in _LIMITS and v is not None}
-            points = "-" if row["points"] is None else f"{row['points']:.4g}"
-            table.add_row(
-                row["indicator_code"],
-                inputs,
-                f"{row['rule']} {json.dumps(params, ensure_ascii=False)}",
-                f"{points} / {row['max_points']:g}",
-                row["note"],
-            )
-        console.print(table)
+        print_table(
+            ("Tiêu chí / criterion", "Đầu vào / inputs", "Quy tắc / rule", "Điểm / points", "Ghi chú / note"),
+            map(_explained, rows),
+            title=f"{result.framework_id} · {agency} · {rows[0]['period']}",
+        )
         totals = result.totals()
         mine = totals[(totals["agency_code"] == agency) & (totals["period"].astype(str) == rows[0]["period"])]
         if len(mine):
@@ -263,26 +262,14 @@ def _print_intervals(table: pd.DataFrame, summary: dict[str, Any]) -> None:
     widest = table.assign(width=table["rank_high"] - table["rank_low"]).sort_values(
         ["width", "agency_code"], ascending=[False, True]
     )
-    shown = Table(
-        title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs"
+    print_table(
+        ("Mã / agency", "Nhóm / group", "Hạng / rank", "Khoảng / interval (5-95%)", "Trung vị / median"),
+        (
+            (str(r.agency_code), str(r.group), str(r.rank), f"{r.rank_low}-{r.rank_high}", str(r.median_rank))
+            for r in widest.head(10).itertuples(index=False)
+        ),
+        title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs",
     )
-    for name in (
-        "Mã / agency",
-        "Nhóm / group",
-        "Hạng / rank",
-        "Khoảng / interval (5-95%)",
-        "Trung vị / median",
-    ):
-        shown.add_column(name)
-    for row in widest.head(10).itertuples(index=False):
-        shown.add_row(
-            str(row.agency_code),
-            str(row.group),
-            str(row.rank),
-            f"{row.rank_low}-{row.rank_high}",
-            str(row.median_rank),
-        )
-    console.print(shown)
     console.print(
         f"Hạng chắc chắn / firm ranks: {summary['firm']} / {summary['agencies']}; "
         f"đã ghi / written: {summary['out']}"
@@ -402,22 +389,21 @@ def plan_command(
                 item.update(change=improvement.change, points_gained=improvement.points_gained)
             print_json(data)
             return
-        table = Table(title=f"{agency} · {result.period} · {goal} → {result.target}")
-        for name in ("Tiêu chí / criterion", "Thay đổi / change", "Điểm / points", "Công sức / effort"):
-            table.add_column(name)
-        for item in result.improvements:
-            change = (
-                f"+{item.change:g}"
-                + (f" / {item.denominator:g}" if item.denominator else "")
-                + f" ({item.unit})"
-            )
-            table.add_row(
-                item.indicator_code,
-                change,
-                f"{item.points_before:g} → {item.points_after:g}",
-                f"{item.effort:.3g}",
-            )
-        console.print(table)
+        print_table(
+            ("Tiêu chí / criterion", "Thay đổi / change", "Điểm / points", "Công sức / effort"),
+            (
+                (
+                    item.indicator_code,
+                    f"+{item.change:g}"
+                    + (f" / {item.denominator:g}" if item.denominator else "")
+                    + f" ({item.unit})",
+                    f"{item.points_before:g} → {item.points_after:g}",
+                    f"{item.effort:.3g}",
+                )
+                for item in result.improvements
+            ),
+            title=f"{agency} · {result.period} · {goal} → {result.target}",
+        )
         before, after = result.before, result.after
         console.print(
             f"Trước / before: {before.published} (hạng / rank {before.rank}, {before.band or '-'}); "

@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: the Rich console, the one error handler, JSON output, tables, dates, progress."""
+"""Shared CLI plumbing: the Rich console, the one error handler, one transaction, JSON output, tables,
+written files, dates, progress."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -23,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from chiso.errors import ChisoError
+from chiso.store import session_scope
 
 console = Console()
 err_console = Console(stderr=True)
@@ -50,6 +53,24 @@ def run_guarded(fn: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         err_console.print("Đã dừng / interrupted")
         raise typer.Exit(130) from None
+
+
+def in_session(service: Callable[..., T], /, *, rollback: bool = False, **options: Any) -> T:
+    """Call `service(session, **options)` in one transaction and return its answer.
+
+    The transaction commits on success; `rollback=True` (a --dry-run) undoes whatever the service wrote.
+    """
+    with session_scope() as session:
+        answer = service(session, **options)
+        if rollback:
+            session.rollback()
+    return answer
+
+
+def write_file(path: Path, data: bytes, *, note: str = "") -> None:
+    """Write a command's output file and say so: `Đã ghi / written: PATH` and the note."""
+    path.write_bytes(data)
+    console.print(f"Đã ghi / written: {path}{note}")
 
 
 def print_json(data: Any) -> None:

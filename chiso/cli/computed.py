@@ -10,10 +10,9 @@ from datetime import date
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, in_session, print_json, run_guarded
 from chiso.errors import InvalidInput
 from chiso.flows import computed as flow
-from chiso.store import session_scope
 
 app = typer.Typer(help="Computed values: monitoring figures in the assessment forms.", no_args_is_help=True)
 
@@ -38,11 +37,10 @@ def refresh_command(
     """Recompute the computed values of a period (or every open one) from the record store."""
 
     def _run() -> None:
-        with session_scope() as session:
-            if period:
-                reports = [flow.refresh_computed_values(session, period_code=period, actor=SYSTEM)]
-            else:
-                reports = flow.refresh_open_periods(session, actor=SYSTEM)
+        if period:
+            reports = [in_session(flow.refresh_computed_values, period_code=period, actor=SYSTEM)]
+        else:
+            reports = in_session(flow.refresh_open_periods, actor=SYSTEM)
         _print(reports, as_json)
 
     run_guarded(_run)
@@ -65,8 +63,7 @@ def freeze_command(
             raise InvalidInput(
                 f"--cutoff '{cutoff}': cần YYYY-MM-DD", f"--cutoff '{cutoff}': expected YYYY-MM-DD"
             ) from None
-        with session_scope() as session:
-            report = flow.freeze_computed_values(session, period_code=period, cutoff=day, actor=SYSTEM)
+        report = in_session(flow.freeze_computed_values, period_code=period, cutoff=day, actor=SYSTEM)
         _print([report], as_json)
 
     run_guarded(_run)
@@ -80,8 +77,7 @@ def unfreeze_command(
     """Lift a period's freeze: its computed values follow the record store again."""
 
     def _run() -> None:
-        with session_scope() as session:
-            report = flow.unfreeze_computed_values(session, period_code=period, actor=SYSTEM)
+        report = in_session(flow.unfreeze_computed_values, period_code=period, actor=SYSTEM)
         _print([report], as_json)
 
     run_guarded(_run)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable, Sized
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, in_session, print_json, run_guarded, write_file
 from chiso.config import get_settings
 from chiso.flows import followup_eval, worker
 from chiso.followup import plans_excel, targets_excel
 from chiso.followup.settings import get_followup_settings
-from chiso.store import session_scope
 
+T = TypeVar("T")
 targets_app = typer.Typer(help="Chỉ tiêu / targets: import and export as Excel.", no_args_is_help=True)
 
 
@@ -51,8 +54,7 @@ def evaluate_command(
     """Evaluate every target and alert rule now (the worker does it after each ingest and daily)."""
 
     def _run() -> None:
-        with session_scope() as session:
-            report = followup_eval.evaluate_followup(session, data_dir=get_settings().data_dir)
+        report = in_session(followup_eval.evaluate_followup, data_dir=get_settings().data_dir)
         if json_out:
             print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
         else:
@@ -61,17 +63,32 @@ def evaluate_command(
     run_guarded(_run)
 
 
+def _import_workbook(
+    path: Path,
+    *,
+    dry_run: bool,
+    what: str,
+    check: Callable[..., Sized],
+    save: Callable[..., T],
+    said: Callable[[T], str],
+) -> None:
+    """Import a workbook as SYSTEM, all or nothing; with --dry-run only check it and count its rows."""
+
+    def _run() -> None:
+        data = path.read_bytes()
+        if dry_run:
+            rows = check(data, filename=path.name)
+            console.print(f"Hợp lệ / valid: {len(rows)} {what} (--dry-run, chưa lưu / not saved)")
+            return
+        console.print(said(in_session(save, data=data, filename=path.name, actor=SYSTEM)))
+
+    run_guarded(_run)
+
+
 @targets_app.command("export")
 def export_command(path: Path = typer.Argument(..., help="The .xlsx file to write.")) -> None:
     """Write every target to an Excel workbook."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            data = targets_excel.export_targets(session)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    run_guarded(lambda: write_file(path, in_session(targets_excel.export_targets)))
 
 
 @targets_app.command("import")
@@ -81,20 +98,14 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
 ) -> None:
     """Import targets from an Excel workbook, all or nothing (create or update by code)."""
-
-    def _run() -> None:
-        data = path.read_bytes()
-        if dry_run:
-            rows = targets_excel.read_targets(data, filename=path.name)
-            console.print(f"Hợp lệ / valid: {len(rows)} chỉ tiêu / targets (--dry-run, chưa lưu / not saved)")
-            return
-        with session_scope() as session:
-            count = targets_excel.import_targets(
-                session, data=data, filename=path.name, province_code=province, actor=SYSTEM
-            )
-        console.print(f"Đã nhập / imported: {count} chỉ tiêu / targets")
-
-    run_guarded(_run)
+    _import_workbook(
+        path,
+        dry_run=dry_run,
+        what="chỉ tiêu / targets",
+        check=targets_excel.read_targets,
+        save=partial(targets_excel.import_targets, province_code=province),
+        said=lambda count: f"Đã nhập / imported: {count} chỉ tiêu / targets",
+    )
 
 
 followup_app = typer.Typer(
@@ -109,14 +120,7 @@ def plans_export_command(
     agency: str | None = typer.Option(None, help="Only this agency's items (its code)."),
 ) -> None:
     """Write the action-plan items and IT projects to an Excel workbook (the import format)."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            data = plans_excel.export_plans(session, agency_code=agency)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    run_guarded(lambda: write_file(path, in_session(plans_excel.export_plans, agency_code=agency)))
 
 
 @followup_app.command("plans-import")
@@ -125,18 +129,14 @@ def plans_import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
 ) -> None:
     """Import plan items from an Excel workbook, all or nothing (a row with an id updates that item)."""
-
-    def _run() -> None:
-        data = path.read_bytes()
-        if dry_run:
-            rows = plans_excel.read_plans(data, filename=path.name)
-            console.print(f"Hợp lệ / valid: {len(rows)} hạng mục / items (--dry-run, chưa lưu / not saved)")
-            return
-        with session_scope() as session:
-            counts = plans_excel.import_plans(session, data=data, filename=path.name, actor=SYSTEM)
-        console.print(f"Thêm / added {counts['added']}, cập nhật / updated {counts['updated']}")
-
-    run_guarded(_run)
+    _import_workbook(
+        path,
+        dry_run=dry_run,
+        what="hạng mục / items",
+        check=plans_excel.read_plans,
+        save=plans_excel.import_plans,
+        said=lambda counts: f"Thêm / added {counts['added']}, cập nhật / updated {counts['updated']}",
+    )
 
 
 def print_mail_hint(host: str, port: int) -> None:

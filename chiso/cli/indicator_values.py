@@ -12,8 +12,7 @@ from pathlib import Path
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
-from chiso.store import session_scope
+from chiso.cli.common import console, in_session, print_json, run_guarded, write_file
 
 values_app = typer.Typer(
     help="Số liệu chỉ tiêu / indicator values: the departments' Excel template, import.", no_args_is_help=True
@@ -31,11 +30,10 @@ def import_command(
     from chiso.indicators.values_excel import import_values
 
     def _run() -> None:
-        with session_scope() as session:
-            report = import_values(
-                session, data=path.read_bytes(), filename=path.name, actor=SYSTEM, province_code=province,
-                dry_run=dry_run,
-            )  # fmt: skip
+        report = in_session(
+            import_values, data=path.read_bytes(), filename=path.name, actor=SYSTEM, province_code=province,
+            dry_run=dry_run,
+        )  # fmt: skip
         if json_out:
             print_json(report.model_dump())
             return
@@ -61,11 +59,12 @@ def template_command(
     from chiso.indicators.values_excel import write_template
 
     def _run() -> None:
-        with session_scope() as session:
-            sheet = get_entry_sheet(
-                session, agency_code=agency, period=period, province_code=province or home_province(SYSTEM)
-            )
-        path.write_bytes(write_template([sheet]))
-        console.print(f"Đã ghi / written: {path} ({len(sheet.rows)} dòng / rows)")
+        sheet = in_session(
+            get_entry_sheet,
+            agency_code=agency,
+            period=period,
+            province_code=province or home_province(SYSTEM),
+        )
+        write_file(path, write_template([sheet]), note=f" ({len(sheet.rows)} dòng / rows)")
 
     run_guarded(_run)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, in_session, print_json, print_table, run_guarded, write_file
 from chiso.cli.indicator_cube import cube_app
 from chiso.cli.indicator_values import values_app
 
@@ -37,14 +36,15 @@ def import_command(
     def _run() -> None:
         from chiso.accounts.actors import SYSTEM
         from chiso.indicators import catalogue_excel
-        from chiso.store import session_scope
 
-        with session_scope() as session:
-            report = catalogue_excel.import_catalogue(
-                session, data=path.read_bytes(), filename=path.name, dry_run=dry_run, actor=SYSTEM
-            )
-            if dry_run:
-                session.rollback()
+        report = in_session(
+            catalogue_excel.import_catalogue,
+            data=path.read_bytes(),
+            filename=path.name,
+            dry_run=dry_run,
+            actor=SYSTEM,
+            rollback=dry_run,
+        )
         if json_out:
             print_json(report.model_dump())
             return
@@ -65,12 +65,8 @@ def export_command(path: Path = typer.Argument(..., dir_okay=False, help="The .x
 
     def _run() -> None:
         from chiso.indicators import catalogue_excel
-        from chiso.store import session_scope
 
-        with session_scope() as session:
-            data = catalogue_excel.export_catalogue(session)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
+        write_file(path, in_session(catalogue_excel.export_catalogue))
 
     run_guarded(_run)
 
@@ -84,8 +80,7 @@ def template_command(
     def _run() -> None:
         from chiso.indicators import catalogue_excel
 
-        path.write_bytes(catalogue_excel.template_workbook())
-        console.print(f"Đã ghi / written: {path}")
+        write_file(path, catalogue_excel.template_workbook())
 
     run_guarded(_run)
 
@@ -111,15 +106,11 @@ def list_command(
         if json_out:
             print_json(rows)
             return
-        # a narrow terminal wraps the name rather than cutting it to "T…"
-        table = Table()
-        for header in ("Mã / code", "Thư mục / folder", "Kỳ / period", "Nguồn / source", "Tên / name"):
-            table.add_column(header, overflow="fold")
-        for row in rows:
-            table.add_row(
-                row["code"], row["folder_code"] or "—", row["period_type"], row["source"], row["name_vi"]
-            )
-        console.print(table)
+        print_table(
+            ("Mã / code", "Thư mục / folder", "Kỳ / period", "Nguồn / source", "Tên / name"),
+            ((r["code"], r["folder_code"] or "—", r["period_type"], r["source"], r["name_vi"]) for r in rows),
+            overflow="fold",  # a narrow terminal wraps the name rather than cutting it to "T…"
+        )
         console.print(f"{len(rows)} chỉ tiêu / indicators")
 
     run_guarded(_run)

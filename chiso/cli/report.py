@@ -8,14 +8,15 @@ CLI layer: each command opens a session and calls the same flows as the web's re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, in_session, print_json, run_guarded, write_file
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.flows import report_outputs as out
@@ -64,6 +65,11 @@ def _document(
     return base.model_copy(update=changes)
 
 
+def _write_report(path: Path, render: Callable[..., bytes], /, **options: Any) -> None:
+    """Render one report from the store in a transaction and write it to `path`."""
+    run_guarded(lambda: write_file(path, in_session(render, data_dir=get_settings().data_dir, **options)))
+
+
 @app.command("ranking")
 def ranking_command(
     period: str = typer.Argument(..., help="The assessment period's code, e.g. DNG-2024."),
@@ -93,12 +99,10 @@ def ranking_command(
                 data, ranking, _ = out.ranking_pdf(
                     session, period_code=period, document=doc, actor=SYSTEM, data_dir=data_dir
                 )
-                pdf.write_bytes(data)
                 state = "đã công bố / published" if ranking.published else "DỰ THẢO / draft"
-                console.print(f"Đã ghi / written: {pdf} ({len(ranking.agencies)} đơn vị / agencies, {state})")
+                write_file(pdf, data, note=f" ({len(ranking.agencies)} đơn vị / agencies, {state})")
             if xlsx is not None:
-                xlsx.write_bytes(out.workbook(session, period_code=period, actor=SYSTEM, data_dir=data_dir))
-                console.print(f"Đã ghi / written: {xlsx}")
+                write_file(xlsx, out.workbook(session, period_code=period, actor=SYSTEM, data_dir=data_dir))
 
     run_guarded(_run)
 
@@ -111,15 +115,7 @@ def workbook_command(
 ) -> None:
     """Write a period's ranking as an Excel workbook: a sheet per group, the criteria, a README."""
 
-    def _run() -> None:
-        with session_scope() as session:
-            data = out.workbook(
-                session, period_code=period, actor=SYSTEM, data_dir=get_settings().data_dir, lang=lang
-            )
-        xlsx.write_bytes(data)
-        console.print(f"Đã ghi / written: {xlsx}")
-
-    run_guarded(_run)
+    _write_report(xlsx, out.workbook, period_code=period, actor=SYSTEM, lang=lang)
 
 
 @app.command("narrative")
@@ -131,8 +127,7 @@ def narrative_command(
     """Print the written summary of a period's ranking (rules and templates; every figure traceable)."""
 
     def _run() -> None:
-        with session_scope() as session:
-            text = out.narrative(session, period_code=period, actor=SYSTEM, lang=lang)
+        text = in_session(out.narrative, period_code=period, actor=SYSTEM, lang=lang)
         if json_out:
             print_json({"paragraphs": text.paragraphs, "facts": [f.__dict__ for f in text.facts]})
         else:
@@ -150,16 +145,7 @@ def agency_command(
 ) -> None:
     """Write one agency's scorecard (1-2 A4 pages, the certificate an agency files)."""
 
-    def _run() -> None:
-        with session_scope() as session:
-            data = out.scorecard_pdf(
-                session, period_code=period, agency_code=agency, actor=SYSTEM,
-                data_dir=get_settings().data_dir, lang=lang,
-            )  # fmt: skip
-        pdf.write_bytes(data)
-        console.print(f"Đã ghi / written: {pdf}")
-
-    run_guarded(_run)
+    _write_report(pdf, out.scorecard_pdf, period_code=period, agency_code=agency, actor=SYSTEM, lang=lang)
 
 
 app.command("scorecard", hidden=True)(agency_command)  # the name the web's buttons use
@@ -174,15 +160,7 @@ def brief_command(
 ) -> None:
     """Write the one-page leader brief of a month of the live 766 index."""
 
-    def _run() -> None:
-        with session_scope() as session:
-            data = out.brief_pdf(
-                session, month=month, data_dir=get_settings().data_dir, province=province, lang=lang
-            )
-        pdf.write_bytes(data)
-        console.print(f"Đã ghi / written: {pdf}")
-
-    run_guarded(_run)
+    _write_report(pdf, out.brief_pdf, month=month, province=province, lang=lang)
 
 
 @app.command("open-data")

@@ -7,11 +7,14 @@ CLI layer: parses options, opens one transaction, calls the same services as the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, in_session, print_json, print_table, run_guarded
+
+if TYPE_CHECKING:
+    from chiso.accounts.admin import UserView
 
 app = typer.Typer(
     help="Người dùng, vai trò, khóa tài khoản, đặt lại mật khẩu / "
@@ -26,6 +29,23 @@ _ROLE_VI = {
     "leader": "Lãnh đạo",
     "public": "Công chúng",
 }
+
+_COLUMNS = (
+    "Tên đăng nhập / username",
+    "Họ tên / name",
+    "Vai trò / role",
+    "Cơ quan / agency",
+    "E-mail",
+    "Trạng thái / state",
+)
+
+
+def _state(user: UserView) -> str:
+    """Return whether a user may log in, and whether they must change their password first."""
+    state = "hoạt động / active" if user.is_active else "đã khóa / deactivated"
+    if user.must_change_password:
+        state += " · phải đổi mật khẩu / must change password"
+    return state
 
 
 def _reset_line(token: str) -> str:
@@ -50,23 +70,26 @@ def list_command(
 
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import list_users
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            users = list_users(session, actor=SYSTEM, role=role, agency_code=agency)
-            if as_json:
-                print_json([asdict(u) for u in users])
-                return
-            table = Table("Tên đăng nhập / username", "Họ tên / name", "Vai trò / role", "Cơ quan / agency",
-                          "E-mail", "Trạng thái / state")  # fmt: skip
-            for u in users:
-                state = "hoạt động / active" if u.is_active else "đã khóa / deactivated"
-                if u.must_change_password:
-                    state += " · phải đổi mật khẩu / must change password"
-                table.add_row(u.username, u.full_name, _ROLE_VI.get(u.role, u.role), u.agency_code or "—",
-                              u.email or "—", state)  # fmt: skip
-            console.print(table)
+        users = in_session(list_users, actor=SYSTEM, role=role, agency_code=agency)
+        if as_json:
+            print_json([asdict(u) for u in users])
+            return
+        print_table(
+            _COLUMNS,
+            (
+                (
+                    u.username,
+                    u.full_name,
+                    _ROLE_VI.get(u.role, u.role),
+                    u.agency_code or "—",
+                    u.email or "—",
+                    _state(u),
+                )
+                for u in users
+            ),
+        )
 
     run_guarded(_run)
 
@@ -87,15 +110,13 @@ def create_command(
     """Create a user; they must choose their own password at first login."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import add_user
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            user, token = add_user(session, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                                   email=email, agency_code=agency, password=password)  # fmt: skip
-            console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
-            if token:
-                console.print(_reset_line(token))
+        user, token = in_session(add_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                                 email=email, agency_code=agency, password=password)  # fmt: skip
+        console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
+        if token:
+            console.print(_reset_line(token))
 
     run_guarded(_run)
 
@@ -111,13 +132,11 @@ def edit_command(
     """Change a user's name, role, e-mail or agency (each change audited)."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import edit_user
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            user = edit_user(session, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                             email=email, agency_code=agency)  # fmt: skip
-            console.print(f"Đã sửa / updated: {user.username}")
+        user = in_session(edit_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                          email=email, agency_code=agency)  # fmt: skip
+        console.print(f"Đã sửa / updated: {user.username}")
 
     run_guarded(_run)
 
@@ -127,12 +146,10 @@ def deactivate_command(username: str = typer.Argument(..., help="Login name.")) 
     """Deactivate a user; their open sessions end at once."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import deactivate
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            ended = deactivate(session, actor=SYSTEM, username=username)
-            console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
+        ended = in_session(deactivate, actor=SYSTEM, username=username)
+        console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
 
     run_guarded(_run)
 
@@ -142,12 +159,10 @@ def reactivate_command(username: str = typer.Argument(..., help="Login name.")) 
     """Let a deactivated user log in again."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reactivate
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            reactivate(session, actor=SYSTEM, username=username)
-            console.print(f"Đã mở lại / reactivated: {username}")
+        in_session(reactivate, actor=SYSTEM, username=username)
+        console.print(f"Đã mở lại / reactivated: {username}")
 
     run_guarded(_run)
 
@@ -157,11 +172,10 @@ def reset_command(username: str = typer.Argument(..., help="Login name.")) -> No
     """Print a one-time link (24 h) with which the user sets a new password; earlier links stop working."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reset_password
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            console.print(_reset_line(reset_password(session, actor=SYSTEM, username=username)))
+        token = in_session(reset_password, actor=SYSTEM, username=username)
+        console.print(_reset_line(token))
 
     run_guarded(_run)
 
@@ -174,19 +188,14 @@ def import_command(
     """Create one user per row (all or nothing); print each one's one-time password link."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.bulk import import_users
-    from chiso.store import session_scope
 
     def _run() -> None:
-        with session_scope() as session:
-            created = import_users(session, actor=SYSTEM, source=file)
-            if dry_run:
-                session.rollback()
-                console.print(
-                    f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid"
-                )
-                return
-            for item in created:
-                console.print(f"{item.username}: /reset/{item.token}")
-            console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")
+        created = in_session(import_users, actor=SYSTEM, source=file, rollback=dry_run)
+        if dry_run:
+            console.print(f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid")
+            return
+        for item in created:
+            console.print(f"{item.username}: /reset/{item.token}")
+        console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")
 
     run_guarded(_run)

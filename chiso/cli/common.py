@@ -3,6 +3,7 @@ written files, dates, progress."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +31,7 @@ from chiso.store import session_scope
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
+P = ParamSpec("P")
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -53,6 +55,16 @@ def run_guarded(fn: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         err_console.print("Đã dừng / interrupted")
         raise typer.Exit(130) from None
+
+
+def guarded(command: Callable[P, None]) -> Callable[P, None]:
+    """Decorate a command (under `@app.command`) so that its body runs through `run_guarded`."""
+
+    @functools.wraps(command)
+    def guarded_command(*args: P.args, **kwargs: P.kwargs) -> None:
+        run_guarded(lambda: command(*args, **kwargs))
+
+    return guarded_command
 
 
 def in_session(service: Callable[..., T], /, *, rollback: bool = False, **options: Any) -> T:

@@ -10,9 +10,10 @@ import time
 
 import typer
 
-from chiso.cli.common import console, print_table, run_guarded, step_progress
+from chiso.cli.common import console, guarded, print_table, step_progress
 
 
+@guarded
 def demo_command(
     if_empty: bool = typer.Option(
         False, "--if-empty", help="Do nothing when the database already has agencies."
@@ -24,26 +25,23 @@ def demo_command(
     from chiso.flows.demo import build_demo, has_agencies
     from chiso.store import init_database, session_scope
 
-    def _run() -> None:
-        settings = get_settings()
-        init_database(settings.database_url)
-        with session_scope(settings.database_url) as session:
-            if if_empty and has_agencies(session):
-                console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
-                return
-            started = time.perf_counter()
-            with step_progress("demo", describe=lambda step: f"Demo: {step}", total=1) as progress:
-                summary = build_demo(session, actor=SYSTEM, progress=progress)
-        seconds = time.perf_counter() - started
-        units = summary.units
-        console.print(
-            f"Demo Đà Nẵng: {units.agencies} cơ quan / agencies ({units.agencies_created} mới / new), "
-            f"{units.links} liên kết / links, {units.groups} nhóm / groups, "
-            f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
-        )
-        print_demo_logins()
-
-    run_guarded(_run)
+    settings = get_settings()
+    init_database(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        if if_empty and has_agencies(session):
+            console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
+            return
+        started = time.perf_counter()
+        with step_progress("demo", describe=lambda step: f"Demo: {step}", total=1) as progress:
+            summary = build_demo(session, actor=SYSTEM, progress=progress)
+    seconds = time.perf_counter() - started
+    units = summary.units
+    console.print(
+        f"Demo Đà Nẵng: {units.agencies} cơ quan / agencies ({units.agencies_created} mới / new), "
+        f"{units.links} liên kết / links, {units.groups} nhóm / groups, "
+        f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
+    )
+    print_demo_logins()
 
 
 def print_demo_logins() -> None:

@@ -16,7 +16,7 @@ from typing import TypeVar
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, in_session, print_json, run_guarded, write_file
+from chiso.cli.common import console, guarded, in_session, print_json, run_guarded, write_file
 from chiso.config import get_settings
 from chiso.flows import followup_eval, worker
 from chiso.followup import plans_excel, targets_excel
@@ -48,19 +48,16 @@ def worker_command(
     worker.run_worker(stop=stop)
 
 
+@guarded
 def evaluate_command(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Evaluate every target and alert rule now (the worker does it after each ingest and daily)."""
-
-    def _run() -> None:
-        report = in_session(followup_eval.evaluate_followup, data_dir=get_settings().data_dir)
-        if json_out:
-            print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
-        else:
-            console.print(f"Cảnh báo mới / new alerts: {report.raised} ({report.seconds} s)")
-
-    run_guarded(_run)
+    report = in_session(followup_eval.evaluate_followup, data_dir=get_settings().data_dir)
+    if json_out:
+        print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
+    else:
+        console.print(f"Cảnh báo mới / new alerts: {report.raised} ({report.seconds} s)")
 
 
 def _import_workbook(
@@ -74,24 +71,23 @@ def _import_workbook(
 ) -> None:
     """Import a workbook as SYSTEM, all or nothing; with --dry-run only check it and count its rows."""
 
-    def _run() -> None:
-        data = path.read_bytes()
-        if dry_run:
-            rows = check(data, filename=path.name)
-            console.print(f"Hợp lệ / valid: {len(rows)} {what} (--dry-run, chưa lưu / not saved)")
-            return
-        console.print(said(in_session(save, data=data, filename=path.name, actor=SYSTEM)))
-
-    run_guarded(_run)
+    data = path.read_bytes()
+    if dry_run:
+        rows = check(data, filename=path.name)
+        console.print(f"Hợp lệ / valid: {len(rows)} {what} (--dry-run, chưa lưu / not saved)")
+        return
+    console.print(said(in_session(save, data=data, filename=path.name, actor=SYSTEM)))
 
 
 @targets_app.command("export")
+@guarded
 def export_command(path: Path = typer.Argument(..., help="The .xlsx file to write.")) -> None:
     """Write every target to an Excel workbook."""
-    run_guarded(lambda: write_file(path, in_session(targets_excel.export_targets)))
+    write_file(path, in_session(targets_excel.export_targets))
 
 
 @targets_app.command("import")
+@guarded
 def import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
     province: str = typer.Option("48", help="The province code of the targets."),
@@ -115,15 +111,17 @@ followup_app.command("evaluate")(evaluate_command)
 
 
 @followup_app.command("plans-export")
+@guarded
 def plans_export_command(
     path: Path = typer.Argument(..., help="The .xlsx file to write."),
     agency: str | None = typer.Option(None, help="Only this agency's items (its code)."),
 ) -> None:
     """Write the action-plan items and IT projects to an Excel workbook (the import format)."""
-    run_guarded(lambda: write_file(path, in_session(plans_excel.export_plans, agency_code=agency)))
+    write_file(path, in_session(plans_excel.export_plans, agency_code=agency))
 
 
 @followup_app.command("plans-import")
+@guarded
 def plans_import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from chiso.cli.common import console, in_session, print_json, print_table, run_guarded
+from chiso.cli.common import console, guarded, in_session, print_json, print_table
 
 if TYPE_CHECKING:
     from chiso.accounts.admin import UserView
@@ -58,6 +58,7 @@ def _reset_line(token: str) -> str:
 
 
 @app.command("list")
+@guarded
 def list_command(
     role: str | None = typer.Option(
         None, help="Only this role: secretariat, assessor, reporter, leader, public."
@@ -71,30 +72,28 @@ def list_command(
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import list_users
 
-    def _run() -> None:
-        users = in_session(list_users, actor=SYSTEM, role=role, agency_code=agency)
-        if as_json:
-            print_json([asdict(u) for u in users])
-            return
-        print_table(
-            _COLUMNS,
+    users = in_session(list_users, actor=SYSTEM, role=role, agency_code=agency)
+    if as_json:
+        print_json([asdict(u) for u in users])
+        return
+    print_table(
+        _COLUMNS,
+        (
             (
-                (
-                    u.username,
-                    u.full_name,
-                    _ROLE_VI.get(u.role, u.role),
-                    u.agency_code or "—",
-                    u.email or "—",
-                    _state(u),
-                )
-                for u in users
-            ),
-        )
-
-    run_guarded(_run)
+                u.username,
+                u.full_name,
+                _ROLE_VI.get(u.role, u.role),
+                u.agency_code or "—",
+                u.email or "—",
+                _state(u),
+            )
+            for u in users
+        ),
+    )
 
 
 @app.command("create")
+@guarded
 def create_command(
     username: str = typer.Argument(..., help="Login name (stored lower-case)."),
     full_name: str = typer.Option(..., "--name", help="Full name shown in the interface."),
@@ -111,17 +110,15 @@ def create_command(
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import add_user
 
-    def _run() -> None:
-        user, token = in_session(add_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                                 email=email, agency_code=agency, password=password)  # fmt: skip
-        console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
-        if token:
-            console.print(_reset_line(token))
-
-    run_guarded(_run)
+    user, token = in_session(add_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                             email=email, agency_code=agency, password=password)  # fmt: skip
+    console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
+    if token:
+        console.print(_reset_line(token))
 
 
 @app.command("edit")
+@guarded
 def edit_command(
     username: str = typer.Argument(..., help="Login name."),
     full_name: str | None = typer.Option(None, "--name", help="New full name."),
@@ -133,54 +130,46 @@ def edit_command(
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import edit_user
 
-    def _run() -> None:
-        user = in_session(edit_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                          email=email, agency_code=agency)  # fmt: skip
-        console.print(f"Đã sửa / updated: {user.username}")
-
-    run_guarded(_run)
+    user = in_session(edit_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                      email=email, agency_code=agency)  # fmt: skip
+    console.print(f"Đã sửa / updated: {user.username}")
 
 
 @app.command("deactivate")
+@guarded
 def deactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Deactivate a user; their open sessions end at once."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import deactivate
 
-    def _run() -> None:
-        ended = in_session(deactivate, actor=SYSTEM, username=username)
-        console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
-
-    run_guarded(_run)
+    ended = in_session(deactivate, actor=SYSTEM, username=username)
+    console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
 
 
 @app.command("reactivate")
+@guarded
 def reactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Let a deactivated user log in again."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reactivate
 
-    def _run() -> None:
-        in_session(reactivate, actor=SYSTEM, username=username)
-        console.print(f"Đã mở lại / reactivated: {username}")
-
-    run_guarded(_run)
+    in_session(reactivate, actor=SYSTEM, username=username)
+    console.print(f"Đã mở lại / reactivated: {username}")
 
 
 @app.command("reset-password")
+@guarded
 def reset_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Print a one-time link (24 h) with which the user sets a new password; earlier links stop working."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reset_password
 
-    def _run() -> None:
-        token = in_session(reset_password, actor=SYSTEM, username=username)
-        console.print(_reset_line(token))
-
-    run_guarded(_run)
+    token = in_session(reset_password, actor=SYSTEM, username=username)
+    console.print(_reset_line(token))
 
 
 @app.command("import")
+@guarded
 def import_command(
     file: Path = typer.Argument(..., help="Excel .xlsx: username, full_name, role, email, agency_code."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, create nothing."),
@@ -189,13 +178,10 @@ def import_command(
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.bulk import import_users
 
-    def _run() -> None:
-        created = in_session(import_users, actor=SYSTEM, source=file, rollback=dry_run)
-        if dry_run:
-            console.print(f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid")
-            return
-        for item in created:
-            console.print(f"{item.username}: /reset/{item.token}")
-        console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")
-
-    run_guarded(_run)
+    created = in_session(import_users, actor=SYSTEM, source=file, rollback=dry_run)
+    if dry_run:
+        console.print(f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid")
+        return
+    for item in created:
+        console.print(f"{item.username}: /reset/{item.token}")
+    console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")

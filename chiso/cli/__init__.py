@@ -1,6 +1,7 @@
 """The `chiso` command: one Typer sub-app per domain; commands are thin and call the same services as the web.
 
-Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage.
+Exit codes: 0 ok, 1 user error (a ChisoError: one message, no traceback unless --debug), 2 usage;
+each command is decorated with `@guarded` (chiso.cli.common), which gives the message and the code.
 Commands import the rooms they call inside the command function, on purpose: `chiso --help`, shell
 completion and a mistyped option answer at once instead of loading pandas, Ibis, DuckDB and WeasyPrint
 (about 2 s) for every invocation. This is the one place where function-level imports are the rule.
@@ -26,7 +27,7 @@ from chiso.cli import (
     units,
     users,
 )
-from chiso.cli.common import console, run_guarded, state
+from chiso.cli.common import console, guarded, state
 from chiso.flows import scorecard
 
 app = typer.Typer(
@@ -44,22 +45,20 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for
 
 
 @app.command("init")
+@guarded
 def init_command() -> None:
     """Create or migrate the database to the newest schema (safe to run twice)."""
     from chiso.config import get_settings
     from chiso.store import init_database
     from chiso.store.db import ensure_writable_dir
 
-    def _run() -> None:
-        settings = get_settings()
-        ensure_writable_dir(settings.data_dir)
-        revision = init_database(settings.database_url)
-        from sqlalchemy.engine import make_url
+    settings = get_settings()
+    ensure_writable_dir(settings.data_dir)
+    revision = init_database(settings.database_url)
+    from sqlalchemy.engine import make_url
 
-        safe = make_url(settings.database_url).render_as_string(hide_password=True)
-        console.print(f"Cơ sở dữ liệu sẵn sàng / database ready: {safe} (revision {revision})")
-
-    run_guarded(_run)
+    safe = make_url(settings.database_url).render_as_string(hide_password=True)
+    console.print(f"Cơ sở dữ liệu sẵn sàng / database ready: {safe} (revision {revision})")
 
 
 def _warm_scorecards() -> None:

@@ -5,15 +5,13 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from chiso.cli.common import console, err_console, print_json, run_guarded
+from chiso.cli.common import console, err_console, fmt_day, guarded, parse_date, print_json, print_table
 from chiso.errors import InvalidInput, NotFound
 
 app = typer.Typer(
@@ -32,21 +30,6 @@ _LINK_VI = {"rename": "đổi tên", "merge": "sáp nhập", "split": "chia tác
 MAX_PROBLEMS_SHOWN = 100
 
 
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
-
-
-def _fmt(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else "…"
-
-
 def _require_store(session: Session) -> None:
     """Stop with one clear message when the database has no agency tables yet."""
     if not inspect(session.get_bind()).has_table("agencies"):
@@ -57,6 +40,7 @@ def _require_store(session: Session) -> None:
 
 
 @app.command("list")
+@guarded
 def list_command(
     q: str | None = typer.Option(
         None, "--q", help="Words of the name (accents optional) or part of the code."
@@ -72,31 +56,34 @@ def list_command(
     from chiso.store import session_scope
     from chiso.units.agencies import describe_agency, search_agencies
 
-    on_date = _parse_date(on)
+    on_date = parse_date(on)
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_store(session)
-            found = search_agencies(
-                session, q=q, kind=kind, province_code=province, on=on_date, group=group, period=period
+    with session_scope() as session:
+        _require_store(session)
+        found = search_agencies(
+            session, q=q, kind=kind, province_code=province, on=on_date, group=group, period=period
+        )
+        rows = [describe_agency(a) for a in found]
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        ("Mã / code", "Tên / name", "Loại / kind", "Hiệu lực / valid"),
+        (
+            (
+                r.code,
+                r.name_vi,
+                _KIND_VI.get(r.kind, r.kind),
+                f"{fmt_day(r.valid_from)} - {fmt_day(r.valid_to)}",
             )
-            rows = [describe_agency(a) for a in found]
-        if as_json:
-            print_json([r.model_dump(mode="json") for r in rows])
-            return
-        table = Table(title=f"{len(rows)} cơ quan, đơn vị / agencies")
-        for col in ("Mã / code", "Tên / name", "Loại / kind", "Hiệu lực / valid"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                r.code, r.name_vi, _KIND_VI.get(r.kind, r.kind), f"{_fmt(r.valid_from)} - {_fmt(r.valid_to)}"
-            )
-        console.print(table)
-
-    run_guarded(_run)
+            for r in rows
+        ),
+        title=f"{len(rows)} cơ quan, đơn vị / agencies",
+    )
 
 
 @app.command("show")
+@guarded
 def show_command(
     code: str = typer.Argument(..., help="Agency code, e.g. DNG.SO.KHCN."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -106,49 +93,47 @@ def show_command(
     from chiso.units.agency_history import get_agency_history
     from chiso.units.groups import agency_groups
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_store(session)
-            history = get_agency_history(session, code=code)
-            groups = agency_groups(session, code=code)
-        if as_json:
-            print_json(
-                history.model_dump(mode="json") | {"groups": [g.model_dump(mode="json") for g in groups]}
-            )
-            return
-        a = history.agency
-        console.print(f"[bold]{a.name_vi}[/] ({a.code})" + (f" - {a.name_en}" if a.name_en else ""))
-        console.print(f"Loại / kind: {_KIND_VI.get(a.kind, a.kind)}; tỉnh / province: {a.province_code}")
-        console.print(f"Hiệu lực / valid: {_fmt(a.valid_from)} - {_fmt(a.valid_to)}")
-        if a.parent_code:
-            console.print(f"Cấp trên / parent: {a.parent_name} ({a.parent_code})")
-        if a.unit_code:
-            console.print(f"Đơn vị hành chính / unit: {a.unit_name} ({a.unit_code})")
-        for title, links, other in (
-            ("Tiền thân / predecessors", history.predecessors, "predecessor"),
-            ("Kế thừa / successors", history.successors, "successor"),
-        ):
-            if not links:
-                continue
-            table = Table(title=title)
-            for col in ("Ngày / date", "Thay đổi / change", "Mã / code", "Tên / name", "Bậc / depth"):
-                table.add_column(col)
-            for h in links:
-                table.add_row(
-                    _fmt(h.effective_on),
+    with session_scope() as session:
+        _require_store(session)
+        history = get_agency_history(session, code=code)
+        groups = agency_groups(session, code=code)
+    if as_json:
+        print_json(history.model_dump(mode="json") | {"groups": [g.model_dump(mode="json") for g in groups]})
+        return
+    a = history.agency
+    console.print(f"[bold]{a.name_vi}[/] ({a.code})" + (f" - {a.name_en}" if a.name_en else ""))
+    console.print(f"Loại / kind: {_KIND_VI.get(a.kind, a.kind)}; tỉnh / province: {a.province_code}")
+    console.print(f"Hiệu lực / valid: {fmt_day(a.valid_from)} - {fmt_day(a.valid_to)}")
+    if a.parent_code:
+        console.print(f"Cấp trên / parent: {a.parent_name} ({a.parent_code})")
+    if a.unit_code:
+        console.print(f"Đơn vị hành chính / unit: {a.unit_name} ({a.unit_code})")
+    for title, links, other in (
+        ("Tiền thân / predecessors", history.predecessors, "predecessor"),
+        ("Kế thừa / successors", history.successors, "successor"),
+    ):
+        if not links:
+            continue
+        print_table(
+            ("Ngày / date", "Thay đổi / change", "Mã / code", "Tên / name", "Bậc / depth"),
+            (
+                (
+                    fmt_day(h.effective_on),
                     f"{_LINK_VI.get(h.kind, h.kind)} / {h.kind}",
                     getattr(h, f"{other}_code"),
                     getattr(h, f"{other}_name"),
                     str(h.depth),
                 )
-            console.print(table)
-        if groups:
-            console.print("Nhóm / groups: " + ", ".join(f"{g.period}:{g.code} ({g.name_vi})" for g in groups))
-
-    run_guarded(_run)
+                for h in links
+            ),
+            title=title,
+        )
+    if groups:
+        console.print("Nhóm / groups: " + ", ".join(f"{g.period}:{g.code} ({g.name_vi})" for g in groups))
 
 
 @app.command("groups")
+@guarded
 def groups_command(
     province: str | None = typer.Option(None, "--province", help="Province code, e.g. 48."),
     period: str | None = typer.Option(None, help="Period, e.g. 2026."),
@@ -158,24 +143,21 @@ def groups_command(
     from chiso.store import session_scope
     from chiso.units.groups import list_groups
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_store(session)
-            groups = list_groups(session, province_code=province, period=period)
-        if as_json:
-            print_json([g.model_dump(mode="json") for g in groups])
-            return
-        table = Table(title="Nhóm so sánh / peer groups")
-        for col in ("Tỉnh / province", "Kỳ / period", "Mã / code", "Tên / name", "Số cơ quan / members"):
-            table.add_column(col)
-        for g in groups:
-            table.add_row(g.province_code, g.period, g.code, g.name_vi, str(len(g.member_codes)))
-        console.print(table)
-
-    run_guarded(_run)
+    with session_scope() as session:
+        _require_store(session)
+        groups = list_groups(session, province_code=province, period=period)
+    if as_json:
+        print_json([g.model_dump(mode="json") for g in groups])
+        return
+    print_table(
+        ("Tỉnh / province", "Kỳ / period", "Mã / code", "Tên / name", "Số cơ quan / members"),
+        ((g.province_code, g.period, g.code, g.name_vi, str(len(g.member_codes))) for g in groups),
+        title="Nhóm so sánh / peer groups",
+    )
 
 
 @app.command("import")
+@guarded
 def import_command(
     file: Path = typer.Argument(..., help="A .csv (UTF-8, UTF-8 with BOM or Windows-1258) or .xlsx file."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and count changes; write nothing."),
@@ -187,42 +169,38 @@ def import_command(
     from chiso.store import session_scope
     from chiso.units.agency_import import import_agencies
 
-    def _run() -> None:
-        try:
-            with session_scope() as session:
-                _require_store(session)
-                report = import_agencies(session, actor=SYSTEM, path=file, dry_run=dry_run, period=period)
-        except InvalidInput as exc:
-            if len(exc.problems) > MAX_PROBLEMS_SHOWN:
-                shown = list(exc.problems[:MAX_PROBLEMS_SHOWN])
-                err_console.print(
-                    f"(hiển thị {MAX_PROBLEMS_SHOWN}/{len(exc.problems)} lỗi đầu / "
-                    f"showing the first {MAX_PROBLEMS_SHOWN} of {len(exc.problems)} problems)"
-                )
-                raise InvalidInput(exc.message_vi, exc.message_en, shown) from None
-            raise
-        if as_json:
-            print_json(report.to_dict())
-            return
-        verb = "Sẽ / would" if dry_run else "Đã / done"
-        console.print(
-            f"{verb}: {len(report.created)} mới / created, {len(report.updated)} cập nhật / updated, "
-            f"{report.unchanged} không đổi / unchanged; liên kết / links +{report.links_added} "
-            f"-{report.links_removed}; thành viên nhóm / group members +{report.members_added} "
-            f"-{report.members_removed}"
-            + (
-                f"; nhóm mới / new groups: {', '.join(report.groups_created)}"
-                if report.groups_created
-                else ""
-            )  # fmt: skip
-        )
-        if dry_run:
-            console.print("Chạy thử: không có gì được ghi / dry run: nothing was written")
-
-    run_guarded(_run)
+    try:
+        with session_scope() as session:
+            _require_store(session)
+            report = import_agencies(session, actor=SYSTEM, path=file, dry_run=dry_run, period=period)
+    except InvalidInput as exc:
+        if len(exc.problems) > MAX_PROBLEMS_SHOWN:
+            shown = list(exc.problems[:MAX_PROBLEMS_SHOWN])
+            err_console.print(
+                f"(hiển thị {MAX_PROBLEMS_SHOWN}/{len(exc.problems)} lỗi đầu / "
+                f"showing the first {MAX_PROBLEMS_SHOWN} of {len(exc.problems)} problems)"
+            )
+            raise InvalidInput(exc.message_vi, exc.message_en, shown) from None
+        raise
+    if as_json:
+        print_json(report.to_dict())
+        return
+    verb = "Sẽ / would" if dry_run else "Đã / done"
+    console.print(
+        f"{verb}: {len(report.created)} mới / created, {len(report.updated)} cập nhật / updated, "
+        f"{report.unchanged} không đổi / unchanged; liên kết / links +{report.links_added} "
+        f"-{report.links_removed}; thành viên nhóm / group members +{report.members_added} "
+        f"-{report.members_removed}"
+        + (
+            f"; nhóm mới / new groups: {', '.join(report.groups_created)}" if report.groups_created else ""
+        )  # fmt: skip
+    )
+    if dry_run:
+        console.print("Chạy thử: không có gì được ghi / dry run: nothing was written")
 
 
 @app.command("export")
+@guarded
 def export_command(
     file: Path = typer.Argument(..., help="Target .csv (UTF-8 with BOM) or .xlsx file."),
     province: str | None = typer.Option(None, "--province", help="Only this province, e.g. 48."),
@@ -231,10 +209,7 @@ def export_command(
     from chiso.store import session_scope
     from chiso.units.agency_export import export_agencies
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_store(session)
-            count = export_agencies(session, path=file, province_code=province)
-        console.print(f"Đã xuất {count} cơ quan vào / exported {count} agencies to {file}")
-
-    run_guarded(_run)
+    with session_scope() as session:
+        _require_store(session)
+        count = export_agencies(session, path=file, province_code=province)
+    console.print(f"Đã xuất {count} cơ quan vào / exported {count} agencies to {file}")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, print_json
 
 
+@guarded
 def backup_command(
     file: Path = typer.Argument(..., help="The archive to write, e.g. chiso-2026-12-02.tar.gz."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -17,16 +18,14 @@ def backup_command(
     from chiso.config import get_settings
     from chiso.flows.backup import create_backup, describe
 
-    def _run() -> None:
-        report = create_backup(file, settings=get_settings())
-        if as_json:
-            print_json(report.to_dict())
-            return
-        console.print(f"Đã sao lưu / backed up: {describe(report)}", highlight=False)
-
-    run_guarded(_run)
+    report = create_backup(file, settings=get_settings())
+    if as_json:
+        print_json(report.to_dict())
+        return
+    console.print(f"Đã sao lưu / backed up: {describe(report)}", highlight=False)
 
 
+@guarded
 def restore_command(
     file: Path = typer.Argument(..., help="An archive written by `chiso backup`."),
     force: bool = typer.Option(
@@ -38,12 +37,9 @@ def restore_command(
     from chiso.config import get_settings
     from chiso.flows.backup import describe, restore_backup
 
-    def _run() -> None:
-        report = restore_backup(file, settings=get_settings(), replace=force)
-        if as_json:
-            print_json(report.to_dict())
-            return
-        console.print(f"Đã khôi phục / restored: {describe(report)}", highlight=False)
-        console.print("Chạy `chiso init` nếu phiên bản mới hơn / run `chiso init` to migrate an older backup")
-
-    run_guarded(_run)
+    report = restore_backup(file, settings=get_settings(), replace=force)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    console.print(f"Đã khôi phục / restored: {describe(report)}", highlight=False)
+    console.print("Chạy `chiso init` nếu phiên bản mới hơn / run `chiso init` to migrate an older backup")

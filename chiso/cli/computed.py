@@ -10,10 +10,9 @@ from datetime import date
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, in_session, print_json
 from chiso.errors import InvalidInput
 from chiso.flows import computed as flow
-from chiso.store import session_scope
 
 app = typer.Typer(help="Computed values: monitoring figures in the assessment forms.", no_args_is_help=True)
 
@@ -31,24 +30,21 @@ def _print(reports: list[flow.ComputedReport], as_json: bool) -> None:
 
 
 @app.command("refresh")
+@guarded
 def refresh_command(
     period: str = typer.Argument("", help="The period's code (default: every open period)."),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
 ) -> None:
     """Recompute the computed values of a period (or every open one) from the record store."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            if period:
-                reports = [flow.refresh_computed_values(session, period_code=period, actor=SYSTEM)]
-            else:
-                reports = flow.refresh_open_periods(session, actor=SYSTEM)
-        _print(reports, as_json)
-
-    run_guarded(_run)
+    if period:
+        reports = [in_session(flow.refresh_computed_values, period_code=period, actor=SYSTEM)]
+    else:
+        reports = in_session(flow.refresh_open_periods, actor=SYSTEM)
+    _print(reports, as_json)
 
 
 @app.command("freeze")
+@guarded
 def freeze_command(
     period: str = typer.Argument(..., help="The period's code, e.g. DNG-2026."),
     cutoff: str = typer.Option(
@@ -57,31 +53,22 @@ def freeze_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Freeze a period's computed values at a cut-off date; later ingests leave them alone."""
-
-    def _run() -> None:
-        try:
-            day = date.fromisoformat(cutoff.strip())
-        except ValueError:
-            raise InvalidInput(
-                f"--cutoff '{cutoff}': cần YYYY-MM-DD", f"--cutoff '{cutoff}': expected YYYY-MM-DD"
-            ) from None
-        with session_scope() as session:
-            report = flow.freeze_computed_values(session, period_code=period, cutoff=day, actor=SYSTEM)
-        _print([report], as_json)
-
-    run_guarded(_run)
+    try:
+        day = date.fromisoformat(cutoff.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--cutoff '{cutoff}': cần YYYY-MM-DD", f"--cutoff '{cutoff}': expected YYYY-MM-DD"
+        ) from None
+    report = in_session(flow.freeze_computed_values, period_code=period, cutoff=day, actor=SYSTEM)
+    _print([report], as_json)
 
 
 @app.command("unfreeze")
+@guarded
 def unfreeze_command(
     period: str = typer.Argument(..., help="The period's code."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Lift a period's freeze: its computed values follow the record store again."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            report = flow.unfreeze_computed_values(session, period_code=period, actor=SYSTEM)
-        _print([report], as_json)
-
-    run_guarded(_run)
+    report = in_session(flow.unfreeze_computed_values, period_code=period, actor=SYSTEM)
+    _print([report], as_json)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from chiso.cli.common import console, run_guarded
+from chiso.cli.common import console, guarded, print_table, step_progress
 
 
+@guarded
 def demo_command(
     if_empty: bool = typer.Option(
         False, "--if-empty", help="Do nothing when the database already has agencies."
@@ -26,47 +25,31 @@ def demo_command(
     from chiso.flows.demo import build_demo, has_agencies
     from chiso.store import init_database, session_scope
 
-    def _run() -> None:
-        settings = get_settings()
-        init_database(settings.database_url)
-        with session_scope(settings.database_url) as session:
-            if if_empty and has_agencies(session):
-                console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
-                return
-            started = time.perf_counter()
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("demo", total=1)
-
-                def progress(step: str, done: int, total: int) -> None:
-                    bar.update(task, description=f"Demo: {step}", completed=done, total=total)
-
-                summary = build_demo(session, actor=SYSTEM, progress=progress)
-        seconds = time.perf_counter() - started
-        units = summary.units
-        console.print(
-            f"Demo Đà Nẵng: {units.agencies} cơ quan / agencies ({units.agencies_created} mới / new), "
-            f"{units.links} liên kết / links, {units.groups} nhóm / groups, "
-            f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
-        )
-        print_demo_logins()
-
-    run_guarded(_run)
+    settings = get_settings()
+    init_database(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        if if_empty and has_agencies(session):
+            console.print("Đã có dữ liệu, bỏ qua demo / agencies exist, demo skipped (--if-empty)")
+            return
+        started = time.perf_counter()
+        with step_progress("demo", describe=lambda step: f"Demo: {step}", total=1) as progress:
+            summary = build_demo(session, actor=SYSTEM, progress=progress)
+    seconds = time.perf_counter() - started
+    units = summary.units
+    console.print(
+        f"Demo Đà Nẵng: {units.agencies} cơ quan / agencies ({units.agencies_created} mới / new), "
+        f"{units.links} liên kết / links, {units.groups} nhóm / groups, "
+        f"{len(summary.users_created)} người dùng mới / new users - {seconds:.1f} s"
+    )
+    print_demo_logins()
 
 
 def print_demo_logins() -> None:
     """Print the demo users and their password (shown by `make run`)."""
     from chiso.accounts.demo import DEMO_LOGINS
 
-    table = Table(title="Tài khoản demo / demo logins")
-    for col in ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"):
-        table.add_column(col)
-    for username, password, role, description in DEMO_LOGINS:
-        table.add_row(username, password, role, description)
-    console.print(table)
+    print_table(
+        ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"),
+        DEMO_LOGINS,
+        title="Tài khoản demo / demo logins",
+    )

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable, Sized
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, in_session, print_json, run_guarded, write_file
 from chiso.config import get_settings
 from chiso.flows import followup_eval, worker
 from chiso.followup import plans_excel, targets_excel
 from chiso.followup.settings import get_followup_settings
-from chiso.store import session_scope
 
+T = TypeVar("T")
 targets_app = typer.Typer(help="Chỉ tiêu / targets: import and export as Excel.", no_args_is_help=True)
 
 
@@ -45,56 +48,60 @@ def worker_command(
     worker.run_worker(stop=stop)
 
 
+@guarded
 def evaluate_command(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Evaluate every target and alert rule now (the worker does it after each ingest and daily)."""
+    report = in_session(followup_eval.evaluate_followup, data_dir=get_settings().data_dir)
+    if json_out:
+        print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
+    else:
+        console.print(f"Cảnh báo mới / new alerts: {report.raised} ({report.seconds} s)")
 
-    def _run() -> None:
-        with session_scope() as session:
-            report = followup_eval.evaluate_followup(session, data_dir=get_settings().data_dir)
-        if json_out:
-            print_json({"statuses": report.statuses, "raised": report.raised, "seconds": report.seconds})
-        else:
-            console.print(f"Cảnh báo mới / new alerts: {report.raised} ({report.seconds} s)")
 
-    run_guarded(_run)
+def _import_workbook(
+    path: Path,
+    *,
+    dry_run: bool,
+    what: str,
+    check: Callable[..., Sized],
+    save: Callable[..., T],
+    said: Callable[[T], str],
+) -> None:
+    """Import a workbook as SYSTEM, all or nothing; with --dry-run only check it and count its rows."""
+
+    data = path.read_bytes()
+    if dry_run:
+        rows = check(data, filename=path.name)
+        console.print(f"Hợp lệ / valid: {len(rows)} {what} (--dry-run, chưa lưu / not saved)")
+        return
+    console.print(said(in_session(save, data=data, filename=path.name, actor=SYSTEM)))
 
 
 @targets_app.command("export")
+@guarded
 def export_command(path: Path = typer.Argument(..., help="The .xlsx file to write.")) -> None:
     """Write every target to an Excel workbook."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            data = targets_excel.export_targets(session)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    write_file(path, in_session(targets_excel.export_targets))
 
 
 @targets_app.command("import")
+@guarded
 def import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
     province: str = typer.Option("48", help="The province code of the targets."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
 ) -> None:
     """Import targets from an Excel workbook, all or nothing (create or update by code)."""
-
-    def _run() -> None:
-        data = path.read_bytes()
-        if dry_run:
-            rows = targets_excel.read_targets(data, filename=path.name)
-            console.print(f"Hợp lệ / valid: {len(rows)} chỉ tiêu / targets (--dry-run, chưa lưu / not saved)")
-            return
-        with session_scope() as session:
-            count = targets_excel.import_targets(
-                session, data=data, filename=path.name, province_code=province, actor=SYSTEM
-            )
-        console.print(f"Đã nhập / imported: {count} chỉ tiêu / targets")
-
-    run_guarded(_run)
+    _import_workbook(
+        path,
+        dry_run=dry_run,
+        what="chỉ tiêu / targets",
+        check=targets_excel.read_targets,
+        save=partial(targets_excel.import_targets, province_code=province),
+        said=lambda count: f"Đã nhập / imported: {count} chỉ tiêu / targets",
+    )
 
 
 followup_app = typer.Typer(
@@ -104,39 +111,30 @@ followup_app.command("evaluate")(evaluate_command)
 
 
 @followup_app.command("plans-export")
+@guarded
 def plans_export_command(
     path: Path = typer.Argument(..., help="The .xlsx file to write."),
     agency: str | None = typer.Option(None, help="Only this agency's items (its code)."),
 ) -> None:
     """Write the action-plan items and IT projects to an Excel workbook (the import format)."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            data = plans_excel.export_plans(session, agency_code=agency)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    write_file(path, in_session(plans_excel.export_plans, agency_code=agency))
 
 
 @followup_app.command("plans-import")
+@guarded
 def plans_import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx workbook."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, save nothing."),
 ) -> None:
     """Import plan items from an Excel workbook, all or nothing (a row with an id updates that item)."""
-
-    def _run() -> None:
-        data = path.read_bytes()
-        if dry_run:
-            rows = plans_excel.read_plans(data, filename=path.name)
-            console.print(f"Hợp lệ / valid: {len(rows)} hạng mục / items (--dry-run, chưa lưu / not saved)")
-            return
-        with session_scope() as session:
-            counts = plans_excel.import_plans(session, data=data, filename=path.name, actor=SYSTEM)
-        console.print(f"Thêm / added {counts['added']}, cập nhật / updated {counts['updated']}")
-
-    run_guarded(_run)
+    _import_workbook(
+        path,
+        dry_run=dry_run,
+        what="hạng mục / items",
+        check=plans_excel.read_plans,
+        save=plans_excel.import_plans,
+        said=lambda counts: f"Thêm / added {counts['added']}, cập nhật / updated {counts['updated']}",
+    )
 
 
 def print_mail_hint(host: str, port: int) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from rich.tree import Tree
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, print_json, print_table
 
 app = typer.Typer(
     help="Bộ chỉ số: liệt kê, xem, kiểm tra, xuất/nhập Excel, so sánh phiên bản / "
@@ -29,31 +28,31 @@ def library_dir() -> Path:
 
 
 @app.command("list")
+@guarded
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the built-in frameworks and those imported into the library."""
     from chiso.frameworks import BUILTIN_IDS, list_frameworks, node_max
 
-    def _run() -> None:
-        frameworks = list_frameworks(library_dir())
-        rows = [
-            {
-                "id": f.id,
-                "version": f.version,
-                "ref": f"{f.id}@{f.version}",
-                "source": "builtin" if i < len(BUILTIN_IDS) else "imported",
-                "name_vi": f.name_vi,
-                "name_en": f.name_en,
-                "decision": f.decision,
-                "max_points": node_max(f.root()),
-                "leaves": len(f.leaves()),
-            }
-            for i, f in enumerate(frameworks)
-        ]
-        if as_json:
-            print_json(rows)
-            return
-        table = Table(title="Bộ chỉ số / frameworks")
-        for name in (
+    frameworks = list_frameworks(library_dir())
+    rows = [
+        {
+            "id": f.id,
+            "version": f.version,
+            "ref": f"{f.id}@{f.version}",
+            "source": "builtin" if i < len(BUILTIN_IDS) else "imported",
+            "name_vi": f.name_vi,
+            "name_en": f.name_en,
+            "decision": f.decision,
+            "max_points": node_max(f.root()),
+            "leaves": len(f.leaves()),
+        }
+        for i, f in enumerate(frameworks)
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        (
             "id",
             "version",
             "Nguồn / source",
@@ -61,10 +60,9 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             "Quyết định / decision",
             "Điểm / max",
             "Tiêu chí / leaves",
-        ):
-            table.add_column(name)
-        for row in rows:
-            table.add_row(
+        ),
+        (
+            (
                 str(row["id"]),
                 str(row["version"]),
                 "có sẵn / built-in" if row["source"] == "builtin" else "đã nhập / imported",
@@ -73,12 +71,14 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
                 f"{row['max_points']:g}",
                 str(row["leaves"]),
             )
-        console.print(table)
-
-    run_guarded(_run)
+            for row in rows
+        ),
+        title="Bộ chỉ số / frameworks",
+    )
 
 
 @app.command("show")
+@guarded
 def show_command(
     framework: str = typer.Argument(..., help="Built-in id, id@version, a library id or a YAML file."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole framework as JSON."),
@@ -86,42 +86,40 @@ def show_command(
     """Print a framework's tree with the points of every node and each leaf's rule."""
     from chiso.frameworks import Node, load_framework, node_max
 
-    def _run() -> None:
-        fw = load_framework(framework, directory=library_dir())
-        if as_json:
-            print_json(fw.model_dump(mode="json"))
-            return
-        root = Tree(f"[bold]{fw.id}[/] {fw.version} · {fw.name_vi} · {node_max(fw.root()):g} điểm/points")
+    fw = load_framework(framework, directory=library_dir())
+    if as_json:
+        print_json(fw.model_dump(mode="json"))
+        return
+    root = Tree(f"[bold]{fw.id}[/] {fw.version} · {fw.name_vi} · {node_max(fw.root()):g} điểm/points")
 
-        def add(parent: Tree, node: Node) -> None:
-            rule = ""
-            if node.rule is not None:
-                params = {k: v for k, v in node.rule.describe().items() if k != "type" and v is not None}
-                rule = f" [dim]{node.rule.type} {params if params else ''}[/]"
-            kinds = f" [cyan]({', '.join(node.agency_kinds)})[/]" if node.agency_kinds else ""
-            unit = f" [green]{node.entry_unit}[/]" if node.is_leaf else ""
-            clip = " [magenta]tối đa/capped[/]" if node.clip else ""
-            branch = parent.add(f"{node.code} · {node.name_vi} · {node_max(node):g}{clip}{kinds}{unit}{rule}")
-            for child in node.children:
-                add(branch, child)
+    def add(parent: Tree, node: Node) -> None:
+        rule = ""
+        if node.rule is not None:
+            params = {k: v for k, v in node.rule.describe().items() if k != "type" and v is not None}
+            rule = f" [dim]{node.rule.type} {params if params else ''}[/]"
+        kinds = f" [cyan]({', '.join(node.agency_kinds)})[/]" if node.agency_kinds else ""
+        unit = f" [green]{node.entry_unit}[/]" if node.is_leaf else ""
+        clip = " [magenta]tối đa/capped[/]" if node.clip else ""
+        branch = parent.add(f"{node.code} · {node.name_vi} · {node_max(node):g}{clip}{kinds}{unit}{rule}")
+        for child in node.children:
+            add(branch, child)
 
-        for node in fw.nodes:
-            add(root, node)
-        console.print(root)
-        if fw.bands:
-            console.print(
-                "Xếp loại / bands: "
-                + "; ".join(
-                    f"{b.label_vi} [{'' if b.min is None else f'{b.min:g}'}, "
-                    f"{'' if b.max is None else f'{b.max:g}'})"
-                    for b in fw.bands
-                )
+    for node in fw.nodes:
+        add(root, node)
+    console.print(root)
+    if fw.bands:
+        console.print(
+            "Xếp loại / bands: "
+            + "; ".join(
+                f"{b.label_vi} [{'' if b.min is None else f'{b.min:g}'}, "
+                f"{'' if b.max is None else f'{b.max:g}'})"
+                for b in fw.bands
             )
-
-    run_guarded(_run)
+        )
 
 
 @app.command("check")
+@guarded
 def check_command(
     path: Path = typer.Argument(..., help="A framework YAML or Excel (.xlsx) file, or a reference."),
     as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
@@ -130,32 +128,30 @@ def check_command(
     from chiso.errors import InvalidInput
     from chiso.frameworks import check_framework
 
-    def _run() -> None:
-        if path.suffix.lower() == ".xlsx":
-            from chiso.frameworks.excel import read_framework_xlsx
+    if path.suffix.lower() == ".xlsx":
+        from chiso.frameworks.excel import read_framework_xlsx
 
-            try:
-                read_framework_xlsx(path)
-                problems = []
-            except InvalidInput as exc:
-                problems = list(exc.problems)
-        else:
-            problems = check_framework(path, directory=library_dir())
-        if as_json:
-            print_json({"ok": not problems, "problems": [p.to_dict() for p in problems]})
-        elif problems:
-            console.print(f"[bold red]{len(problems)} lỗi / problems[/] trong/in {path}:")
-            for problem in problems:
-                console.print(f"  - {problem}", highlight=False, markup=False)
-        else:
-            console.print(f"[green]Hợp lệ / valid:[/] {path}")
-        if problems:
-            raise typer.Exit(1)
-
-    run_guarded(_run)
+        try:
+            read_framework_xlsx(path)
+            problems = []
+        except InvalidInput as exc:
+            problems = list(exc.problems)
+    else:
+        problems = check_framework(path, directory=library_dir())
+    if as_json:
+        print_json({"ok": not problems, "problems": [p.to_dict() for p in problems]})
+    elif problems:
+        console.print(f"[bold red]{len(problems)} lỗi / problems[/] trong/in {path}:")
+        for problem in problems:
+            console.print(f"  - {problem}", highlight=False, markup=False)
+    else:
+        console.print(f"[green]Hợp lệ / valid:[/] {path}")
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command("export")
+@guarded
 def export_command(
     framework: str = typer.Argument(..., help="Built-in id, id@version, a library id or a YAML file."),
     file: Path = typer.Argument(..., help="The .xlsx workbook to write (or .yaml)."),
@@ -165,37 +161,33 @@ def export_command(
     from chiso.frameworks import dump_framework_yaml, load_framework
     from chiso.frameworks.excel import write_framework_xlsx
 
-    def _run() -> None:
-        fw = load_framework(framework, directory=library_dir())
-        if file.suffix.lower() in (".yaml", ".yml"):
-            try:
-                file.write_text(dump_framework_yaml(fw), encoding="utf-8")
-            except OSError as exc:
-                raise InvalidInput(
-                    f"Không ghi được tệp {file}: {exc.strerror}", f"Cannot write {file}: {exc.strerror}"
-                ) from None
-        else:
-            write_framework_xlsx(fw, file)
-        console.print(
-            f"Đã xuất / exported {fw.id}@{fw.version} ({len(fw.leaves())} tiêu chí / criteria) → {file}"
-        )
-
-    run_guarded(_run)
+    fw = load_framework(framework, directory=library_dir())
+    if file.suffix.lower() in (".yaml", ".yml"):
+        try:
+            file.write_text(dump_framework_yaml(fw), encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(
+                f"Không ghi được tệp {file}: {exc.strerror}", f"Cannot write {file}: {exc.strerror}"
+            ) from None
+    else:
+        write_framework_xlsx(fw, file)
+    console.print(
+        f"Đã xuất / exported {fw.id}@{fw.version} ({len(fw.leaves())} tiêu chí / criteria) → {file}"
+    )
 
 
 @app.command("template")
+@guarded
 def template_command(file: Path = typer.Argument(..., help="The .xlsx workbook to write.")) -> None:
     """Write the blank Excel annex to fill in, with one example row per kind of criterion."""
     from chiso.frameworks.excel import write_template_xlsx
 
-    def _run() -> None:
-        write_template_xlsx(file)
-        console.print(f"Đã tạo mẫu / template written: {file}")
-
-    run_guarded(_run)
+    write_template_xlsx(file)
+    console.print(f"Đã tạo mẫu / template written: {file}")
 
 
 @app.command("import")
+@guarded
 def import_command(
     file: Path = typer.Argument(..., help="The Excel annex (.xlsx) or a YAML file."),
     out: Path | None = typer.Option(
@@ -210,73 +202,58 @@ def import_command(
     from chiso.frameworks import load_framework, save_framework
     from chiso.frameworks.excel import read_framework_xlsx
 
-    def _run() -> None:
-        is_xlsx = file.suffix.lower() == ".xlsx"
-        fw = read_framework_xlsx(file) if is_xlsx else load_framework(str(file))
-        result = save_framework(fw, out or library_dir(), dry_run=dry_run)
-        if as_json:
-            print_json(
-                {
-                    "ref": result.ref,
-                    "status": result.status,
-                    "path": result.path,
-                    "criteria": len(fw.leaves()),
-                }
-            )
-            return
-        said = {
-            "created": "Đã nhập / imported",
-            "dry_run": "Hợp lệ, sẽ nhập (--dry-run) / valid, would import",
-            "unchanged": "Đã có, giống hệt / already there, identical",
-            "builtin": "Trùng bộ chỉ số có sẵn / identical to the built-in",
-        }[result.status]
-        where = f" → {result.path}" if result.path else ""
-        console.print(f"{said}: {result.ref} ({len(fw.leaves())} tiêu chí / criteria){where}")
-
-    run_guarded(_run)
-
-
-def _shown(value: object) -> str:
-    """Return a diff value as short text: `max_points 5, weight 1` rather than a dict's repr."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v not in (None, "", [], {}))
-    if isinstance(value, list):
-        return "; ".join(_shown(v) for v in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    is_xlsx = file.suffix.lower() == ".xlsx"
+    fw = read_framework_xlsx(file) if is_xlsx else load_framework(str(file))
+    result = save_framework(fw, out or library_dir(), dry_run=dry_run)
+    if as_json:
+        print_json(
+            {
+                "ref": result.ref,
+                "status": result.status,
+                "path": result.path,
+                "criteria": len(fw.leaves()),
+            }
+        )
+        return
+    said = {
+        "created": "Đã nhập / imported",
+        "dry_run": "Hợp lệ, sẽ nhập (--dry-run) / valid, would import",
+        "unchanged": "Đã có, giống hệt / already there, identical",
+        "builtin": "Trùng bộ chỉ số có sẵn / identical to the built-in",
+    }[result.status]
+    where = f" → {result.path}" if result.path else ""
+    console.print(f"{said}: {result.ref} ({len(fw.leaves())} tiêu chí / criteria){where}")
 
 
 @app.command("diff")
+@guarded
 def diff_command(
     old: str = typer.Argument(..., help="The earlier version: id, id@version or file."),
     new: str = typer.Argument(..., help="The later version: id, id@version or file."),
     as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
 ) -> None:
     """Compare two versions of a framework criterion by criterion (added, removed, moved, re-weighted...)."""
+    from chiso.flows.frameworks import shown
     from chiso.frameworks import diff_frameworks, load_framework
     from chiso.frameworks.diff import CHANGE_LABELS
 
-    def _run() -> None:
-        directory = library_dir()
-        diff = diff_frameworks(
-            load_framework(old, directory=directory), load_framework(new, directory=directory)
-        )
-        if as_json:
-            print_json(diff.to_dict())
-            return
-        table = Table(title=f"{diff.old} → {diff.new}")
-        for name in ("Thay đổi / change", "Mã / code", "Trước / before", "Sau / after"):
-            table.add_column(name)
-        for change in diff.changes:
-            vi, en = CHANGE_LABELS[change.kind]
-            table.add_row(f"{vi} / {en}", change.code, _shown(change.before), _shown(change.after))
-        for name, (before, after) in diff.settings.items():
-            table.add_row("thiết lập / setting", name, _shown(before), _shown(after))
-        console.print(table)
-        console.print(
-            f"{len(diff.changes)} thay đổi / changes; {len(diff.comparable())} tiêu chí so sánh được "
-            "với năm trước / criteria comparable year on year"
-        )
-
-    run_guarded(_run)
+    directory = library_dir()
+    diff = diff_frameworks(load_framework(old, directory=directory), load_framework(new, directory=directory))
+    if as_json:
+        print_json(diff.to_dict())
+        return
+    rows = [
+        (" / ".join(CHANGE_LABELS[c.kind]), c.code, shown(c.before), shown(c.after)) for c in diff.changes
+    ] + [
+        ("thiết lập / setting", name, shown(before), shown(after))
+        for name, (before, after) in diff.settings.items()
+    ]
+    print_table(
+        ("Thay đổi / change", "Mã / code", "Trước / before", "Sau / after"),
+        rows,
+        title=f"{diff.old} → {diff.new}",
+    )
+    console.print(
+        f"{len(diff.changes)} thay đổi / changes; {len(diff.comparable())} tiêu chí so sánh được "
+        "với năm trước / criteria comparable year on year"
+    )

@@ -12,8 +12,7 @@ from pathlib import Path
 import typer
 
 from chiso.accounts.actors import SYSTEM
-from chiso.cli.common import console, print_json, run_guarded
-from chiso.store import session_scope
+from chiso.cli.common import console, guarded, in_session, print_json, write_file
 
 values_app = typer.Typer(
     help="Số liệu chỉ tiêu / indicator values: the departments' Excel template, import.", no_args_is_help=True
@@ -21,6 +20,7 @@ values_app = typer.Typer(
 
 
 @values_app.command("import")
+@guarded
 def import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The filled .xlsx template."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every sheet and say what would change."),
@@ -30,25 +30,22 @@ def import_command(
     """Import a filled values template, every sheet, all or nothing."""
     from chiso.indicators.values_excel import import_values
 
-    def _run() -> None:
-        with session_scope() as session:
-            report = import_values(
-                session, data=path.read_bytes(), filename=path.name, actor=SYSTEM, province_code=province,
-                dry_run=dry_run,
-            )  # fmt: skip
-        if json_out:
-            print_json(report.model_dump())
-            return
-        vi, en = report.summary()
-        prefix = "Chạy thử, chưa lưu / dry run, nothing saved: " if dry_run else ""
-        console.print(f"{prefix}{vi} / {en}")
-        for result in report.to_confirm:
-            console.print(f"  ! {result.indicator_code} {result.unit_code} {result.period}: {result.value:g}")
-
-    run_guarded(_run)
+    report = in_session(
+        import_values, data=path.read_bytes(), filename=path.name, actor=SYSTEM, province_code=province,
+        dry_run=dry_run,
+    )  # fmt: skip
+    if json_out:
+        print_json(report.model_dump())
+        return
+    vi, en = report.summary()
+    prefix = "Chạy thử, chưa lưu / dry run, nothing saved: " if dry_run else ""
+    console.print(f"{prefix}{vi} / {en}")
+    for result in report.to_confirm:
+        console.print(f"  ! {result.indicator_code} {result.unit_code} {result.period}: {result.value:g}")
 
 
 @values_app.command("template")
+@guarded
 def template_command(
     path: Path = typer.Argument(..., dir_okay=False, help="The .xlsx file to write."),
     agency: str = typer.Option(..., "--agency", help="The owner department's code."),
@@ -60,12 +57,10 @@ def template_command(
     from chiso.indicators.value_checks import home_province
     from chiso.indicators.values_excel import write_template
 
-    def _run() -> None:
-        with session_scope() as session:
-            sheet = get_entry_sheet(
-                session, agency_code=agency, period=period, province_code=province or home_province(SYSTEM)
-            )
-        path.write_bytes(write_template([sheet]))
-        console.print(f"Đã ghi / written: {path} ({len(sheet.rows)} dòng / rows)")
-
-    run_guarded(_run)
+    sheet = in_session(
+        get_entry_sheet,
+        agency_code=agency,
+        period=period,
+        province_code=province or home_province(SYSTEM),
+    )
+    write_file(path, write_template([sheet]), note=f" ({len(sheet.rows)} dòng / rows)")

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, in_session, print_json, print_table, write_file
 from chiso.cli.indicator_cube import cube_app
 from chiso.cli.indicator_values import values_app
 
@@ -25,6 +24,7 @@ app.add_typer(cube_app, name="cube")
 
 
 @app.command("import")
+@guarded
 def import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The catalogue .xlsx workbook."),
     dry_run: bool = typer.Option(
@@ -33,64 +33,51 @@ def import_command(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import the catalogue from an Excel workbook, all or nothing (folders, then indicators by code)."""
+    from chiso.accounts.actors import SYSTEM
+    from chiso.indicators import catalogue_excel
 
-    def _run() -> None:
-        from chiso.accounts.actors import SYSTEM
-        from chiso.indicators import catalogue_excel
-        from chiso.store import session_scope
-
-        with session_scope() as session:
-            report = catalogue_excel.import_catalogue(
-                session, data=path.read_bytes(), filename=path.name, dry_run=dry_run, actor=SYSTEM
-            )
-            if dry_run:
-                session.rollback()
-        if json_out:
-            print_json(report.model_dump())
-            return
-        verb = "Sẽ / would" if dry_run else "Đã / done"
-        console.print(
-            f"{verb}: thêm / create {len(report.created)}, sửa / update {len(report.updated)}, "
-            f"giữ nguyên / unchanged {report.unchanged}; thư mục / folders: thêm / create "
-            f"{len(report.folders_created)}, sửa / update {len(report.folders_updated)}"
-            + (" (--dry-run, chưa lưu / not saved)" if dry_run else "")
-        )
-
-    run_guarded(_run)
+    report = in_session(
+        catalogue_excel.import_catalogue,
+        data=path.read_bytes(),
+        filename=path.name,
+        dry_run=dry_run,
+        actor=SYSTEM,
+        rollback=dry_run,
+    )
+    if json_out:
+        print_json(report.model_dump())
+        return
+    verb = "Sẽ / would" if dry_run else "Đã / done"
+    console.print(
+        f"{verb}: thêm / create {len(report.created)}, sửa / update {len(report.updated)}, "
+        f"giữ nguyên / unchanged {report.unchanged}; thư mục / folders: thêm / create "
+        f"{len(report.folders_created)}, sửa / update {len(report.folders_updated)}"
+        + (" (--dry-run, chưa lưu / not saved)" if dry_run else "")
+    )
 
 
 @app.command("export")
+@guarded
 def export_command(path: Path = typer.Argument(..., dir_okay=False, help="The .xlsx file to write.")) -> None:
     """Write the whole catalogue (folders and indicators) to an Excel workbook that imports back unchanged."""
+    from chiso.indicators import catalogue_excel
 
-    def _run() -> None:
-        from chiso.indicators import catalogue_excel
-        from chiso.store import session_scope
-
-        with session_scope() as session:
-            data = catalogue_excel.export_catalogue(session)
-        path.write_bytes(data)
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    write_file(path, in_session(catalogue_excel.export_catalogue))
 
 
 @app.command("template")
+@guarded
 def template_command(
     path: Path = typer.Argument(..., dir_okay=False, help="The .xlsx file to write."),
 ) -> None:
     """Write the empty catalogue workbook (columns, folder sheet and help) to fill in."""
+    from chiso.indicators import catalogue_excel
 
-    def _run() -> None:
-        from chiso.indicators import catalogue_excel
-
-        path.write_bytes(catalogue_excel.template_workbook())
-        console.print(f"Đã ghi / written: {path}")
-
-    run_guarded(_run)
+    write_file(path, catalogue_excel.template_workbook())
 
 
 @app.command("list")
+@guarded
 def list_command(
     search: str | None = typer.Option(
         None, "--search", "-q", help="Words of the code or name (accents optional)."
@@ -100,26 +87,18 @@ def list_command(
     json_out: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
 ) -> None:
     """List the catalogue's indicators (all of them, by folder then code)."""
+    from chiso.indicators import catalogue
+    from chiso.store import session_scope
 
-    def _run() -> None:
-        from chiso.indicators import catalogue
-        from chiso.store import session_scope
-
-        filters = catalogue.CatalogueFilters(q=search, folder=folder, source=source)
-        with session_scope() as session:
-            rows = [catalogue.indicator_dict(r) for r in catalogue.find_indicators(session, filters=filters)]
-        if json_out:
-            print_json(rows)
-            return
-        # a narrow terminal wraps the name rather than cutting it to "T…"
-        table = Table()
-        for header in ("Mã / code", "Thư mục / folder", "Kỳ / period", "Nguồn / source", "Tên / name"):
-            table.add_column(header, overflow="fold")
-        for row in rows:
-            table.add_row(
-                row["code"], row["folder_code"] or "—", row["period_type"], row["source"], row["name_vi"]
-            )
-        console.print(table)
-        console.print(f"{len(rows)} chỉ tiêu / indicators")
-
-    run_guarded(_run)
+    filters = catalogue.CatalogueFilters(q=search, folder=folder, source=source)
+    with session_scope() as session:
+        rows = [catalogue.indicator_dict(r) for r in catalogue.find_indicators(session, filters=filters)]
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        ("Mã / code", "Thư mục / folder", "Kỳ / period", "Nguồn / source", "Tên / name"),
+        ((r["code"], r["folder_code"] or "—", r["period_type"], r["source"], r["name_vi"]) for r in rows),
+        overflow="fold",  # a narrow terminal wraps the name rather than cutting it to "T…"
+    )
+    console.print(f"{len(rows)} chỉ tiêu / indicators")

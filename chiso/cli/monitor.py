@@ -11,11 +11,10 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chiso.accounts.actors import SYSTEM
 from chiso.accounts.tokens import create_token, list_tokens, revoke_token
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, print_json, progress_bar
 from chiso.config import get_settings
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
@@ -39,6 +38,7 @@ app = typer.Typer(help="monitor", no_args_is_help=True)
 
 
 @app.command("compute")
+@guarded
 def compute_command(
     period: str = typer.Option(..., "--period", help="YYYY-Www, YYYY-MM, YYYY-Qn, YYYY or a range a..b."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
@@ -49,30 +49,27 @@ def compute_command(
     spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master (default local[2])."),
 ) -> None:
     """Compute every 766 metric per agency and period from the record store."""
-
-    def _run() -> None:
-        metrics = builtin_metrics() + (load_custom_metrics(custom) if custom else [])
-        started = time.perf_counter()
-        with console.status("Đang tính / computing ..."):
-            values = compute_from_store(
-                period,
-                data_dir=get_settings().data_dir,
-                engine=_engine(engine),
-                by=_by(by),
-                metrics=metrics,
-                agencies=read_agencies(agencies) if agencies else None,
-                spark_master=spark_master,
-            )
-        write_table(values, out)
-        console.print(
-            f"{values['agency_code'].nunique()} cơ quan/agencies x {values['period'].nunique()} kỳ/periods x "
-            f"{len(metrics)} chỉ số/metrics -> {out} ({time.perf_counter() - started:.1f} s)"
+    metrics = builtin_metrics() + (load_custom_metrics(custom) if custom else [])
+    started = time.perf_counter()
+    with console.status("Đang tính / computing ..."):
+        values = compute_from_store(
+            period,
+            data_dir=get_settings().data_dir,
+            engine=_engine(engine),
+            by=_by(by),
+            metrics=metrics,
+            agencies=read_agencies(agencies) if agencies else None,
+            spark_master=spark_master,
         )
-
-    run_guarded(_run)
+    write_table(values, out)
+    console.print(
+        f"{values['agency_code'].nunique()} cơ quan/agencies x {values['period'].nunique()} kỳ/periods x "
+        f"{len(metrics)} chỉ số/metrics -> {out} ({time.perf_counter() - started:.1f} s)"
+    )
 
 
 @app.command("score766")
+@guarded
 def score766_command(
     dossiers: list[Path] = typer.Option(..., "--dossiers", help="Dossier file(s): CSV, JSON lines, Parquet."),
     period: str = typer.Option(..., "--period", help="YYYY-MM, YYYY-Qn or YYYY (or any compute period)."),
@@ -93,35 +90,30 @@ def score766_command(
     One row per agency and metric, per group total (indicator_code = the group code) and TOTAL;
     a metric without data (zero denominator) is an empty cell, JSON null.
     """
-
-    def _run() -> None:
-        chosen = _format(fmt)
-        with console.status("Đang tính / computing ..."):
-            report = score766_files(
-                dossiers=dossiers,
-                petitions=petitions,
-                procedures=procedures,
-                agencies=agencies,
-                period=period,
-                engine=_engine(engine),
-                by_procedure=by_procedure is not None,
-            )
-        write_table(report.table, out, fmt=chosen)
-        read = ", ".join(f"{k} {v}" for k, v in report.rows_read.items())
-        console.print(f"Đã đọc / read: {read}; {len(report.table)} dòng/rows -> {out}")
-        if by_procedure is not None and report.by_procedure is not None:
-            write_table(report.by_procedure, by_procedure, fmt=chosen)
-            console.print(
-                f"Theo thủ tục / by procedure: {len(report.by_procedure)} dòng/rows -> {by_procedure}"
-            )
-        if report.rejects:
-            path = write_rejects(report.rejects, out.with_name(out.stem + ".rejects.csv"))
-            console.print(f"[yellow]{len(report.rejects)} ô lỗi bị loại / bad cells rejected -> {path}[/]")
-
-    run_guarded(_run)
+    chosen = _format(fmt)
+    with console.status("Đang tính / computing ..."):
+        report = score766_files(
+            dossiers=dossiers,
+            petitions=petitions,
+            procedures=procedures,
+            agencies=agencies,
+            period=period,
+            engine=_engine(engine),
+            by_procedure=by_procedure is not None,
+        )
+    write_table(report.table, out, fmt=chosen)
+    read = ", ".join(f"{k} {v}" for k, v in report.rows_read.items())
+    console.print(f"Đã đọc / read: {read}; {len(report.table)} dòng/rows -> {out}")
+    if by_procedure is not None and report.by_procedure is not None:
+        write_table(report.by_procedure, by_procedure, fmt=chosen)
+        console.print(f"Theo thủ tục / by procedure: {len(report.by_procedure)} dòng/rows -> {by_procedure}")
+    if report.rejects:
+        path = write_rejects(report.rejects, out.with_name(out.stem + ".rejects.csv"))
+        console.print(f"[yellow]{len(report.rejects)} ô lỗi bị loại / bad cells rejected -> {path}[/]")
 
 
 @app.command("drilldown")
+@guarded
 def drilldown_command(
     period: str = typer.Option(..., "--period", help="YYYY-MM, YYYY-Qn, YYYY or any compute period."),
     agency: str = typer.Option(..., "--agency", help="The agency whose figures to open."),
@@ -133,19 +125,15 @@ def drilldown_command(
     fmt: str = typer.Option("", "--format", help="csv, json, parquet or xlsx (default: from --out)."),
 ) -> None:
     """Show which procedures (or dossiers) make an agency's dossier figures, from the record store."""
-
-    def _run() -> None:
-        table = get_drilldown(period, data_dir=get_settings().data_dir, agency_code=agency,
-                              indicator_code=metric, procedure_code=procedure)  # fmt: skip
-        if out is not None:
-            write_table(table, out, fmt=_format(fmt))
-            console.print(f"{len(table)} dòng/rows -> {out}")
-        elif _format(fmt) == "json":
-            print_json(json.loads(table.to_json(orient="records", force_ascii=False, date_format="iso")))
-        else:
-            console.print(table.to_string(index=False, na_rep="—"))
-
-    run_guarded(_run)
+    table = get_drilldown(period, data_dir=get_settings().data_dir, agency_code=agency,
+                          indicator_code=metric, procedure_code=procedure)  # fmt: skip
+    if out is not None:
+        write_table(table, out, fmt=_format(fmt))
+        console.print(f"{len(table)} dòng/rows -> {out}")
+    elif _format(fmt) == "json":
+        print_json(json.loads(table.to_json(orient="records", force_ascii=False, date_format="iso")))
+    else:
+        console.print(table.to_string(index=False, na_rep="—"))
 
 
 def _engine(name: str) -> Engine:
@@ -182,6 +170,7 @@ app.add_typer(token_app, name="token")
 
 
 @app.command("ingest")
+@guarded
 def ingest_command(
     files: list[Path] = typer.Argument(..., help="CSV, JSON-lines or Parquet record files."),
     kind: str | None = typer.Option(
@@ -193,49 +182,40 @@ def ingest_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Ingest record files into the record store: bad rows to a reject file, all or nothing."""
+    with progress_bar(disable=as_json, transient=False, elapsed=False) as bar:
+        tasks = {
+            "read": bar.add_task("Đọc, kiểm tra / read, validate", total=len(files)),
+            "store": bar.add_task("Lưu / store", total=len(files)),
+        }
 
-    def _run() -> None:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            disable=as_json,
-        ) as bar:
-            tasks = {
-                "read": bar.add_task("Đọc, kiểm tra / read, validate", total=len(files)),
-                "store": bar.add_task("Lưu / store", total=len(files)),
-            }
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(tasks[step], completed=done, total=total)
 
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(tasks[step], completed=done, total=total)
-
-            report = ingest_files(
-                files, data_dir=get_settings().data_dir, kind=kind, reject_dir=rejects, progress=progress
-            )
-        if as_json:
-            print_json(report.to_dict(max_rejects=0))
-            return
-        for f in report.files:
-            line = (
-                f"{f.source} ({f.kind}): đọc/read {f.rows_read}, lưu/stored {f.stored} "
-                f"(mới/new {f.new}, thay/replaced {f.replaced}), không đổi/unchanged {f.unchanged}, "
-                f"lỗi/rejected {f.rejected}"
-            )
-            console.print(line, highlight=False)
-            if f.reject_file:
-                console.print(f"  [yellow]dòng lỗi / rejected rows -> {f.reject_file}[/]", highlight=False)
-            for w in f.warnings:
-                console.print(f"  [dim]{w}[/]", highlight=False)
-        months = report.affected_months()
-        console.print(
-            f"Tháng bị ảnh hưởng / affected months: {', '.join(months) or '-'} ({report.seconds:.2f} s)"
+        report = ingest_files(
+            files, data_dir=get_settings().data_dir, kind=kind, reject_dir=rejects, progress=progress
         )
-
-    run_guarded(_run)
+    if as_json:
+        print_json(report.to_dict(max_rejects=0))
+        return
+    for f in report.files:
+        line = (
+            f"{f.source} ({f.kind}): đọc/read {f.rows_read}, lưu/stored {f.stored} "
+            f"(mới/new {f.new}, thay/replaced {f.replaced}), không đổi/unchanged {f.unchanged}, "
+            f"lỗi/rejected {f.rejected}"
+        )
+        console.print(line, highlight=False)
+        if f.reject_file:
+            console.print(f"  [yellow]dòng lỗi / rejected rows -> {f.reject_file}[/]", highlight=False)
+        for w in f.warnings:
+            console.print(f"  [dim]{w}[/]", highlight=False)
+    months = report.affected_months()
+    console.print(
+        f"Tháng bị ảnh hưởng / affected months: {', '.join(months) or '-'} ({report.seconds:.2f} s)"
+    )
 
 
 @token_app.command("create")
+@guarded
 def token_create_command(
     name: str = typer.Argument(..., help="Name of the integrating system."),
     kinds: str = typer.Option(
@@ -247,74 +227,62 @@ def token_create_command(
     rate: int = typer.Option(60, "--rate", help="Requests allowed per minute."),
 ) -> None:
     """Create an integrator token and print it once (only its hash is kept)."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            row, secret = create_token(
-                session, name=name, record_kinds=[k for k in kinds.split(",") if k.strip()] or None,
-                agency_root=agency or None, rate_per_minute=rate,
-            )  # fmt: skip
-            label = row.name
-        console.print(f"Token cho / for {label} (chỉ hiện một lần / shown once):", highlight=False)
-        console.print(secret, highlight=False, soft_wrap=True)
-        console.print("Dùng / use: Authorization: Bearer <token>  POST /api/records/<kind>", highlight=False)
-
-    run_guarded(_run)
+    with session_scope() as session:
+        row, secret = create_token(
+            session, name=name, record_kinds=[k for k in kinds.split(",") if k.strip()] or None,
+            agency_root=agency or None, rate_per_minute=rate,
+        )  # fmt: skip
+        label = row.name
+    console.print(f"Token cho / for {label} (chỉ hiện một lần / shown once):", highlight=False)
+    console.print(secret, highlight=False, soft_wrap=True)
+    console.print("Dùng / use: Authorization: Bearer <token>  POST /api/records/<kind>", highlight=False)
 
 
 @token_app.command("list")
+@guarded
 def token_list_command() -> None:
     """List integrator tokens with their creation, last use and revocation."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            for t in list_tokens(session):
-                state = f"thu hồi/revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "hoạt động/active"
-                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
-                console.print(f"{t.name}\t{t.token_prefix}…\t{state}\tdùng/used {used}", highlight=False)
-
-    run_guarded(_run)
+    with session_scope() as session:
+        for t in list_tokens(session):
+            state = f"thu hồi/revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "hoạt động/active"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
+            console.print(f"{t.name}\t{t.token_prefix}…\t{state}\tdùng/used {used}", highlight=False)
 
 
 @token_app.command("revoke")
+@guarded
 def token_revoke_command(name: str = typer.Argument(..., help="Name of the token to revoke.")) -> None:
     """Revoke an integrator token; requests with it are refused from now on."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            revoke_token(session, name=name)
-        console.print(f"Đã thu hồi / revoked: {name}", highlight=False)
-
-    run_guarded(_run)
+    with session_scope() as session:
+        revoke_token(session, name=name)
+    console.print(f"Đã thu hồi / revoked: {name}", highlight=False)
 
 
 # --- reconciliation with the national portal (bridge-reconcile) ---------------------------------
 
 
 @app.command("import-portal")
+@guarded
 def import_portal_command(
     files: list[Path] = typer.Argument(..., help="The portal's published figures: .json or .xlsx files."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import the national portal's published 766 figures, all or nothing (run twice: nothing changes)."""
-
-    def _run() -> None:
-        report = reconcile_flow.import_portal(files, actor=SYSTEM)
-        if as_json:
-            print_json(report.to_dict())
-            return
-        for name, rows in report.files.items():
-            console.print(f"{name}: {rows} dòng/rows", highlight=False)
-        console.print(
-            f"Mới/new {report.new}, thay/replaced {report.replaced}, không đổi/unchanged {report.unchanged}; "
-            f"kỳ/periods {', '.join(report.periods) or '-'}",
-            highlight=False,
-        )
-
-    run_guarded(_run)
+    report = reconcile_flow.import_portal(files, actor=SYSTEM)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for name, rows in report.files.items():
+        console.print(f"{name}: {rows} dòng/rows", highlight=False)
+    console.print(
+        f"Mới/new {report.new}, thay/replaced {report.replaced}, không đổi/unchanged {report.unchanged}; "
+        f"kỳ/periods {', '.join(report.periods) or '-'}",
+        highlight=False,
+    )
 
 
 @app.command("reconcile")
+@guarded
 def reconcile_command(
     period: str = typer.Option(
         "", "--period", help="YYYY-MM, YYYY-Qn or YYYY (default: the latest imported)."
@@ -325,35 +293,31 @@ def reconcile_command(
     as_json: bool = typer.Option(False, "--json", help="Print the whole reconciliation as JSON."),
 ) -> None:
     """Compare chiso's 766 figures with the portal's per agency and metric, with the likely reasons."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            rec = reconcile_flow.build_reconciliation(
-                session,
-                actor=SYSTEM,
-                period=period or None,
-                metric=metric or None,
-                only_differences=differences,
-            )
-        if as_json:
-            print_json(rec.model_dump(mode="json"))
-        if out is not None:
-            rows, columns = reconcile_flow.reconciliation_rows(rec)
-            _write_guarded(rows, columns, out)
-        if as_json:
-            return
-        if rec.period is None:
-            console.print("Chưa nhập số liệu Cổng DVC / no portal figures imported yet (import-portal)")
-            return
-        console.print(
-            f"Kỳ/period {rec.period}: {rec.compared} so sánh/compared, {rec.differing} khác/differ",
-            highlight=False,
+    with session_scope() as session:
+        rec = reconcile_flow.build_reconciliation(
+            session,
+            actor=SYSTEM,
+            period=period or None,
+            metric=metric or None,
+            only_differences=differences,
         )
-        for r in rec.rows:
-            if r.reason != "match":
-                console.print(_difference_line(r), highlight=False)
-
-    run_guarded(_run)
+    if as_json:
+        print_json(rec.model_dump(mode="json"))
+    if out is not None:
+        rows, columns = reconcile_flow.reconciliation_rows(rec)
+        _write_guarded(rows, columns, out)
+    if as_json:
+        return
+    if rec.period is None:
+        console.print("Chưa nhập số liệu Cổng DVC / no portal figures imported yet (import-portal)")
+        return
+    console.print(
+        f"Kỳ/period {rec.period}: {rec.compared} so sánh/compared, {rec.differing} khác/differ",
+        highlight=False,
+    )
+    for r in rec.rows:
+        if r.reason != "match":
+            console.print(_difference_line(r), highlight=False)
 
 
 def _difference_line(r: reconcile_flow.ReconcileRow) -> str:
@@ -392,43 +356,37 @@ app.add_typer(history_app, name="history")
 
 
 @history_app.command("snapshot")
+@guarded
 def history_snapshot_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Write today's snapshot of every agency's live 766 figures (and last month's, once closed)."""
-
-    def _run() -> None:
-        report = live_history.snapshot_live_scores(actor=SYSTEM)
-        if as_json:
-            print_json(asdict(report))
-            return
-        console.print(
-            f"Ngày / days: {', '.join(report.days)}; tháng / months: {', '.join(report.months) or '-'}; "
-            f"{report.agencies} cơ quan / agencies; xóa / pruned {report.pruned_days} ngày / days",
-            highlight=False,
-        )
-
-    run_guarded(_run)
+    report = live_history.snapshot_live_scores(actor=SYSTEM)
+    if as_json:
+        print_json(asdict(report))
+        return
+    console.print(
+        f"Ngày / days: {', '.join(report.days)}; tháng / months: {', '.join(report.months) or '-'}; "
+        f"{report.agencies} cơ quan / agencies; xóa / pruned {report.pruned_days} ngày / days",
+        highlight=False,
+    )
 
 
 @history_app.command("show")
+@guarded
 def history_show_command(
     agency: str = typer.Argument(..., help="Agency code."),
     months: int = typer.Option(12, "--months", help="How many months back."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Print an agency's live 766 figures per month (closed months, then this month to date)."""
-
-    def _run() -> None:
-        with session_scope() as session:
-            points = live_history.get_monthly_history(session, agency_code=agency, months=months)
-        if as_json:
-            print_json([asdict(p) for p in points])
-            return
-        for p in points:
-            total = p.figures.get("TOTAL")
-            shown = "—" if total is None else f"{total:.2f}"
-            state = "" if p.closed else " (đến hôm nay / to date)"
-            console.print(
-                f"{p.month}\t{shown}\thạng / rank {p.figures.get('RANK') or '—'}{state}", highlight=False
-            )
-
-    run_guarded(_run)
+    with session_scope() as session:
+        points = live_history.get_monthly_history(session, agency_code=agency, months=months)
+    if as_json:
+        print_json([asdict(p) for p in points])
+        return
+    for p in points:
+        total = p.figures.get("TOTAL")
+        shown = "—" if total is None else f"{total:.2f}"
+        state = "" if p.closed else " (đến hôm nay / to date)"
+        console.print(
+            f"{p.month}\t{shown}\thạng / rank {p.figures.get('RANK') or '—'}{state}", highlight=False
+        )

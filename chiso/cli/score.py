@@ -12,9 +12,8 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, print_json, print_table
 from chiso.errors import InvalidInput, NotFound
 from chiso.exports import XLSX_OPTIONS, guard_text
 
@@ -113,22 +112,25 @@ def _print_ranking(result: Any, top: int) -> None:
     latest = str(totals["period"].astype(str).max())
     totals = totals[totals["period"].astype(str) == latest]
     for group, part in totals.groupby("group", observed=True):
-        table = Table(title=f"{result.framework_id} · {latest} · {group}")
-        for name in ("Hạng / rank", "Mã / agency", "Điểm / points", "Xếp loại / band", "± điểm", "± hạng"):
-            table.add_column(name)
-        for row in part.sort_values(["rank", "agency_code"]).head(top).itertuples(index=False):
-            table.add_row(
-                "" if pd.isna(row.rank) else str(row.rank),
-                str(row.agency_code),
-                f"{row.published:.{result.decimals}f}",
-                "" if pd.isna(row.band) else str(row.band),
-                "" if pd.isna(row.points_change) else f"{row.points_change:+.{result.decimals}f}",
-                "" if pd.isna(row.rank_change) else f"{int(row.rank_change):+d}",
-            )
-        console.print(table)
+        print_table(
+            ("Hạng / rank", "Mã / agency", "Điểm / points", "Xếp loại / band", "± điểm", "± hạng"),
+            (
+                (
+                    "" if pd.isna(row.rank) else str(row.rank),
+                    str(row.agency_code),
+                    f"{row.published:.{result.decimals}f}",
+                    "" if pd.isna(row.band) else str(row.band),
+                    "" if pd.isna(row.points_change) else f"{row.points_change:+.{result.decimals}f}",
+                    "" if pd.isna(row.rank_change) else f"{int(row.rank_change):+d}",
+                )
+                for row in part.sort_values(["rank", "agency_code"]).head(top).itertuples(index=False)
+            ),
+            title=f"{result.framework_id} · {latest} · {group}",
+        )
 
 
 @app.callback()
+@guarded
 def score_command(
     ctx: typer.Context,
     framework: str = typer.Option(None, "--framework", "-f", help="Built-in id (qd766, ...) or a YAML file."),
@@ -152,37 +154,49 @@ def score_command(
     if framework is None or values is None:
         raise typer.BadParameter("cần --framework và --values / --framework and --values are required")
 
-    def _run() -> None:
-        result = _score(_inputs(framework, values, groups, previous, lineage), lineage_policy)
-        if out is not None:
-            write_results(result, out)
-        if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
-        summary = {
-            "framework": result.framework_id,
-            "version": result.framework_version,
-            "periods": result.log["inputs"]["periods"],
-            "agencies": result.log["inputs"]["agencies"],
-            "rows": len(result.table),
-            "out": None if out is None else str(out),
-            "input_hash": result.log["input_hash"],
-            "output_hash": result.log["output_hash"],
-            "warnings": result.warnings,
-        }
-        if as_json:
-            print_json(summary)
-            return
-        _print_ranking(result, top)
-        for warning in result.warnings:
-            console.print(f"[yellow]{warning}[/]")
-        if out is not None:
-            console.print(f"Đã ghi / written: {out} ({len(result.table):,} dòng / rows)")
+    result = _score(_inputs(framework, values, groups, previous, lineage), lineage_policy)
+    if out is not None:
+        write_results(result, out)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
+    summary = {
+        "framework": result.framework_id,
+        "version": result.framework_version,
+        "periods": result.log["inputs"]["periods"],
+        "agencies": result.log["inputs"]["agencies"],
+        "rows": len(result.table),
+        "out": None if out is None else str(out),
+        "input_hash": result.log["input_hash"],
+        "output_hash": result.log["output_hash"],
+        "warnings": result.warnings,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    _print_ranking(result, top)
+    for warning in result.warnings:
+        console.print(f"[yellow]{warning}[/]")
+    if out is not None:
+        console.print(f"Đã ghi / written: {out} ({len(result.table):,} dòng / rows)")
 
-    run_guarded(_run)
+
+def _explained(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """Return one criterion's row of `score explain`: code, inputs, rule with parameters, points, note."""
+    inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
+    params = {k: v for k, v in row["params"].items() if k not in _LIMITS and v is not None}
+    points = "-" if row["points"] is None else f"{row['points']:.4g}"
+    return (
+        row["indicator_code"],
+        inputs,
+        f"{row['rule']} {json.dumps(params, ensure_ascii=False)}",
+        f"{points} / {row['max_points']:g}",
+        row["note"],
+    )
 
 
 @app.command("explain")
+@guarded
 def explain_command(
     framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
     values: Path = typer.Option(..., "--values", help="The values file."),
@@ -193,46 +207,26 @@ def explain_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Explain one agency's score: every criterion's inputs, rule, parameters and points."""
-
-    def _run() -> None:
-        result = _score(_inputs(framework, values, groups, previous, None), "mean")
-        rows = result.explain(agency, period)
-        if not rows:
-            raise NotFound(f"Không có giá trị nào của cơ quan {agency}", f"No values for agency {agency}")
-        if as_json:
-            print_json(rows)
-            return
-        table = Table(title=f"{result.framework_id} · {agency} · {rows[0]['period']}")
-        for name in (
-            "Tiêu chí / criterion",
-            "Đầu vào / inputs",
-            "Quy tắc / rule",
-            "Điểm / points",
-            "Ghi chú / note",
-        ):
-            table.add_column(name)
-        for row in rows:
-            inputs = ", ".join(f"{k}={v}" for k, v in row["inputs"].items() if v is not None) or "-"
-            params = {k: v for k, v in row["params"].items() if k not in _LIMITS and v is not None}
-            points = "-" if row["points"] is None else f"{row['points']:.4g}"
-            table.add_row(
-                row["indicator_code"],
-                inputs,
-                f"{row['rule']} {json.dumps(params, ensure_ascii=False)}",
-                f"{points} / {row['max_points']:g}",
-                row["note"],
-            )
-        console.print(table)
-        totals = result.totals()
-        mine = totals[(totals["agency_code"] == agency) & (totals["period"].astype(str) == rows[0]["period"])]
-        if len(mine):
-            top = mine.iloc[0]
-            console.print(
-                f"Tổng / total: {top['published']:.{result.decimals}f} / {top['max_points']:g}, "
-                f"hạng / rank {top['rank']}, xếp loại / band {top['band'] if pd.notna(top['band']) else '-'}"
-            )
-
-    run_guarded(_run)
+    result = _score(_inputs(framework, values, groups, previous, None), "mean")
+    rows = result.explain(agency, period)
+    if not rows:
+        raise NotFound(f"Không có giá trị nào của cơ quan {agency}", f"No values for agency {agency}")
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ("Tiêu chí / criterion", "Đầu vào / inputs", "Quy tắc / rule", "Điểm / points", "Ghi chú / note"),
+        map(_explained, rows),
+        title=f"{result.framework_id} · {agency} · {rows[0]['period']}",
+    )
+    totals = result.totals()
+    mine = totals[(totals["agency_code"] == agency) & (totals["period"].astype(str) == rows[0]["period"])]
+    if len(mine):
+        top = mine.iloc[0]
+        console.print(
+            f"Tổng / total: {top['published']:.{result.decimals}f} / {top['max_points']:g}, "
+            f"hạng / rank {top['rank']}, xếp loại / band {top['band'] if pd.notna(top['band']) else '-'}"
+        )
 
 
 def _run(inputs: dict[str, Any]) -> Any:
@@ -263,26 +257,14 @@ def _print_intervals(table: pd.DataFrame, summary: dict[str, Any]) -> None:
     widest = table.assign(width=table["rank_high"] - table["rank_low"]).sort_values(
         ["width", "agency_code"], ascending=[False, True]
     )
-    shown = Table(
-        title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs"
+    print_table(
+        ("Mã / agency", "Nhóm / group", "Hạng / rank", "Khoảng / interval (5-95%)", "Trung vị / median"),
+        (
+            (str(r.agency_code), str(r.group), str(r.rank), f"{r.rank_low}-{r.rank_high}", str(r.median_rank))
+            for r in widest.head(10).itertuples(index=False)
+        ),
+        title=f"{summary['framework']} · {summary['period']} · {summary['replications']} lần / runs",
     )
-    for name in (
-        "Mã / agency",
-        "Nhóm / group",
-        "Hạng / rank",
-        "Khoảng / interval (5-95%)",
-        "Trung vị / median",
-    ):
-        shown.add_column(name)
-    for row in widest.head(10).itertuples(index=False):
-        shown.add_row(
-            str(row.agency_code),
-            str(row.group),
-            str(row.rank),
-            f"{row.rank_low}-{row.rank_high}",
-            str(row.median_rank),
-        )
-    console.print(shown)
     console.print(
         f"Hạng chắc chắn / firm ranks: {summary['firm']} / {summary['agencies']}; "
         f"đã ghi / written: {summary['out']}"
@@ -290,6 +272,7 @@ def _print_intervals(table: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 
 @app.command("uncertainty")
+@guarded
 def uncertainty_command(
     framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
     values: Path = typer.Option(..., "--values", help="The values file."),
@@ -310,40 +293,36 @@ def uncertainty_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
 ) -> None:
     """Give every agency a rank interval by varying the ranking's assumptions (Monte Carlo)."""
+    from chiso.flows.robustness import intervals_of_tables
 
-    def _go() -> None:
-        from chiso.flows.robustness import intervals_of_tables
-
-        inputs = _inputs(framework, values, groups, previous, None)
-        result = intervals_of_tables(
-            _run(inputs),
-            framework_source=framework,
-            spec_file=None if spec is None else str(spec),
-            period=period,
-            replications=replications,
-            seed=seed,
-        )
-        _write_intervals(result, out)
-        if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
-        table = result.table
-        summary = {
-            "framework": result.log["framework"]["id"],
-            "period": result.log["period"],
-            "replications": result.log["replications"],
-            "seed": result.log["seed"],
-            "agencies": len(table),
-            "firm": int(table["firm"].sum()),
-            "out": str(out),
-            "output_hash": result.log["output_hash"],
-        }
-        if as_json:
-            print_json(summary)
-            return
-        _print_intervals(table, summary)
-
-    run_guarded(_go)
+    inputs = _inputs(framework, values, groups, previous, None)
+    result = intervals_of_tables(
+        _run(inputs),
+        framework_source=framework,
+        spec_file=None if spec is None else str(spec),
+        period=period,
+        replications=replications,
+        seed=seed,
+    )
+    _write_intervals(result, out)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(json.dumps(result.log, ensure_ascii=False, indent=2), encoding="utf-8")
+    table = result.table
+    summary = {
+        "framework": result.log["framework"]["id"],
+        "period": result.log["period"],
+        "replications": result.log["replications"],
+        "seed": result.log["seed"],
+        "agencies": len(table),
+        "firm": int(table["firm"].sum()),
+        "out": str(out),
+        "output_hash": result.log["output_hash"],
+    }
+    if as_json:
+        print_json(summary)
+        return
+    _print_intervals(table, summary)
 
 
 def _weights(pairs: list[str] | None, what: str) -> dict[str, float]:
@@ -364,6 +343,7 @@ def _weights(pairs: list[str] | None, what: str) -> dict[str, float]:
 
 
 @app.command("plan")
+@guarded
 def plan_command(
     framework: str = typer.Option(..., "--framework", "-f", help="Built-in id or a YAML file."),
     values: Path = typer.Option(..., "--values", help="The values file."),
@@ -381,49 +361,44 @@ def plan_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Plan the least-effort improvements that bring one agency to a goal."""
+    from dataclasses import asdict
 
-    def _go() -> None:
-        from dataclasses import asdict
+    from chiso.flows.robustness import plan_of_tables
 
-        from chiso.flows.robustness import plan_of_tables
-
-        inputs = _inputs(framework, values, groups, previous, None)
-        result = plan_of_tables(
-            _run(inputs),
-            agency_code=agency,
-            goal=goal,
-            period=period,
-            effort=_weights(effort, "--effort"),
-            step=_weights(step, "--step"),
-        )
-        if as_json:
-            data = asdict(result)
-            for item, improvement in zip(data["improvements"], result.improvements, strict=True):
-                item.update(change=improvement.change, points_gained=improvement.points_gained)
-            print_json(data)
-            return
-        table = Table(title=f"{agency} · {result.period} · {goal} → {result.target}")
-        for name in ("Tiêu chí / criterion", "Thay đổi / change", "Điểm / points", "Công sức / effort"):
-            table.add_column(name)
-        for item in result.improvements:
-            change = (
+    inputs = _inputs(framework, values, groups, previous, None)
+    result = plan_of_tables(
+        _run(inputs),
+        agency_code=agency,
+        goal=goal,
+        period=period,
+        effort=_weights(effort, "--effort"),
+        step=_weights(step, "--step"),
+    )
+    if as_json:
+        data = asdict(result)
+        for item, improvement in zip(data["improvements"], result.improvements, strict=True):
+            item.update(change=improvement.change, points_gained=improvement.points_gained)
+        print_json(data)
+        return
+    print_table(
+        ("Tiêu chí / criterion", "Thay đổi / change", "Điểm / points", "Công sức / effort"),
+        (
+            (
+                item.indicator_code,
                 f"+{item.change:g}"
                 + (f" / {item.denominator:g}" if item.denominator else "")
-                + f" ({item.unit})"
-            )
-            table.add_row(
-                item.indicator_code,
-                change,
+                + f" ({item.unit})",
                 f"{item.points_before:g} → {item.points_after:g}",
                 f"{item.effort:.3g}",
             )
-        console.print(table)
-        before, after = result.before, result.after
-        console.print(
-            f"Trước / before: {before.published} (hạng / rank {before.rank}, {before.band or '-'}); "
-            f"sau / after: {after.published} (hạng / rank {after.rank}, {after.band or '-'})"
-        )
-        if not result.reachable:
-            console.print(f"[yellow]{result.message_vi} / {result.message_en}[/]")
-
-    run_guarded(_go)
+            for item in result.improvements
+        ),
+        title=f"{agency} · {result.period} · {goal} → {result.target}",
+    )
+    before, after = result.before, result.after
+    console.print(
+        f"Trước / before: {before.published} (hạng / rank {before.rank}, {before.band or '-'}); "
+        f"sau / after: {after.published} (hạng / rank {after.rank}, {after.band or '-'})"
+    )
+    if not result.reachable:
+        console.print(f"[yellow]{result.message_vi} / {result.message_en}[/]")

@@ -5,16 +5,15 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, fmt_day, guarded, parse_date, print_json, step_progress
 from chiso.errors import NotFound
 
 app = typer.Typer(
@@ -25,17 +24,6 @@ app = typer.Typer(
 _STEP_VI = {"read": "Đọc dữ liệu / reading", "units": "Đơn vị / units", "lineage": "Kế thừa / lineage"}
 _KIND_VI = {"same": "giữ nguyên", "rename": "đổi tên", "merge": "sáp nhập", "partial": "một phần"}
 _LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None or value == "":
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"'{value}': ngày phải có dạng YYYY-MM-DD hoặc DD/MM/YYYY / use YYYY-MM-DD")
 
 
 def _check_level(value: str | None) -> str | None:
@@ -64,11 +52,8 @@ def _require_units(session: Session) -> None:
         )
 
 
-def _fmt(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else "…"
-
-
 @app.command("load")
+@guarded
 def load_command(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
@@ -77,45 +62,32 @@ def load_command(
     from chiso.store import session_scope
     from chiso.units.admin_load import load_admin_units
 
-    def _run() -> None:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as bar:
-            task = bar.add_task(_STEP_VI["read"], total=None)
-
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, description=_STEP_VI.get(step, step), completed=done, total=total)
-
-            with session_scope() as session:
-                counts = load_admin_units(session, actor=SYSTEM, progress=progress)
-        if as_json:
-            print_json(counts)
-            return
-        c = counts
-        console.print(
-            f"Đã nạp / loaded: {c['current_province']} tỉnh, {c['current_commune']:,} xã hiện hành "
-            f"(current, from 01/07/2025); {c['legacy_province']} tỉnh, {c['legacy_district']} huyện, "
-            f"{c['legacy_commune']:,} xã trước 01/07/2025 (legacy); {c['lineage']:,} liên kết kế thừa "
-            "(lineage links)."
-        )
-        console.print(
-            f"Thêm mới / inserted {c['units_inserted']:,} đơn vị, {c['lineage_inserted']:,} liên kết; "
-            f"cập nhật / updated {c['units_updated'] + c['lineage_updated']:,}; "
-            f"xóa / deleted {c['lineage_deleted']:,}."
-        )
-        for era, text in counts["sources"].items():
-            console.print(f"  nguồn / source ({era}): {text}", highlight=False)
-
-    run_guarded(_run)
+    with step_progress(
+        _STEP_VI["read"], describe=lambda step: _STEP_VI.get(step, step), disable=as_json
+    ) as progress:
+        with session_scope() as session:
+            counts = load_admin_units(session, actor=SYSTEM, progress=progress)
+    if as_json:
+        print_json(counts)
+        return
+    c = counts
+    console.print(
+        f"Đã nạp / loaded: {c['current_province']} tỉnh, {c['current_commune']:,} xã hiện hành "
+        f"(current, from 01/07/2025); {c['legacy_province']} tỉnh, {c['legacy_district']} huyện, "
+        f"{c['legacy_commune']:,} xã trước 01/07/2025 (legacy); {c['lineage']:,} liên kết kế thừa "
+        "(lineage links)."
+    )
+    console.print(
+        f"Thêm mới / inserted {c['units_inserted']:,} đơn vị, {c['lineage_inserted']:,} liên kết; "
+        f"cập nhật / updated {c['units_updated'] + c['lineage_updated']:,}; "
+        f"xóa / deleted {c['lineage_deleted']:,}."
+    )
+    for era, text in counts["sources"].items():
+        console.print(f"  nguồn / source ({era}): {text}", highlight=False)
 
 
 @app.command("list")
+@guarded
 def list_command(
     province: str | None = typer.Option(None, "--province", "-p", help="Province code, e.g. 48 (Đà Nẵng)."),
     on: str | None = typer.Option(
@@ -135,53 +107,51 @@ def list_command(
     from chiso.units.admin import list_units
     from chiso.units.schemas import UnitOut
 
-    day = None if all_eras else (_parse_date(on) or date.today())
+    day = None if all_eras else (parse_date(on) or date.today())
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_units(session)
-            units = [
-                UnitOut.model_validate(u)
-                for u in list_units(session, province_code=province, level=level, on=day, q=q, order=order)
-            ]
-        total = len(units)
-        shown = units[:limit] if limit else units
-        if as_json:
-            print_json([u.model_dump(mode="json") for u in shown])
-            return
-        when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {_fmt(day)}"
-        table = Table(title=f"Đơn vị hành chính / administrative units — {when}", title_justify="left")
-        table.add_column("Mã\ncode", no_wrap=True)
-        table.add_column("Tên\nname", min_width=20)
-        table.add_column("Cấp\nlevel")
-        table.add_column("Tỉnh\nprov.", no_wrap=True)
-        table.add_column("Thuộc\nparent", no_wrap=True)
+    with session_scope() as session:
+        _require_units(session)
+        units = [
+            UnitOut.model_validate(u)
+            for u in list_units(session, province_code=province, level=level, on=day, q=q, order=order)
+        ]
+    total = len(units)
+    shown = units[:limit] if limit else units
+    if as_json:
+        print_json([u.model_dump(mode="json") for u in shown])
+        return
+    when = "mọi thời kỳ / every era" if day is None else f"hiệu lực ngày / valid on {fmt_day(day)}"
+    table = Table(title=f"Đơn vị hành chính / administrative units — {when}", title_justify="left")
+    table.add_column("Mã\ncode", no_wrap=True)
+    table.add_column("Tên\nname", min_width=20)
+    table.add_column("Cấp\nlevel")
+    table.add_column("Tỉnh\nprov.", no_wrap=True)
+    table.add_column("Thuộc\nparent", no_wrap=True)
+    if day is None:
+        table.add_column("Hiệu lực\nvalid")
+    for unit in shown:
+        row = [
+            unit.code,
+            unit.full_name,
+            _LEVEL_VI[unit.level],
+            unit.province_code,
+            unit.parent_code or "",
+        ]
         if day is None:
-            table.add_column("Hiệu lực\nvalid")
-        for unit in shown:
-            row = [
-                unit.code,
-                unit.full_name,
-                _LEVEL_VI[unit.level],
-                unit.province_code,
-                unit.parent_code or "",
-            ]
-            if day is None:
-                row.append(f"{_fmt(unit.valid_from)}–{_fmt(unit.valid_to)}")
-            table.add_row(*row)
-        console.print(table)
-        more = f" (hiển thị / shown {len(shown):,})" if len(shown) < total else ""
-        console.print(f"{total:,} đơn vị / units{more}")
-        if total == 0:
-            console.print(
-                "Không có đơn vị nào khớp; thử `--all` hoặc một ngày khác với `--on` / "
-                "nothing matches; try `--all` or another `--on` date"
-            )
-
-    run_guarded(_run)
+            row.append(f"{fmt_day(unit.valid_from)}–{fmt_day(unit.valid_to)}")
+        table.add_row(*row)
+    console.print(table)
+    more = f" (hiển thị / shown {len(shown):,})" if len(shown) < total else ""
+    console.print(f"{total:,} đơn vị / units{more}")
+    if total == 0:
+        console.print(
+            "Không có đơn vị nào khớp; thử `--all` hoặc một ngày khác với `--on` / "
+            "nothing matches; try `--all` or another `--on` date"
+        )
 
 
 @app.command("lineage")
+@guarded
 def lineage_command(
     code: str = typer.Argument(..., help="Official code: 49 (Quảng Nam), 490 (a district), 20194 (a ward)."),
     level: str | None = typer.Option(
@@ -193,47 +163,45 @@ def lineage_command(
     from chiso.store import session_scope
     from chiso.units.admin import get_lineage
 
-    def _run() -> None:
-        with session_scope() as session:
-            _require_units(session)
-            lineage = get_lineage(session, code=code, level=level)
-        if as_json:
-            print_json(lineage.model_dump(mode="json"))
-            return
-        for item in lineage.units:
-            unit = item.unit
-            console.print(
-                f"[bold]{unit.full_name}[/] ({unit.code}, {_LEVEL_VI[unit.level]}/{unit.level}, "
-                f"{_fmt(unit.valid_from)} – {_fmt(unit.valid_to)})"
-            )
-            for title, links in (
-                ("→ trở thành / became", item.successors),
-                ("← hình thành từ / came from", item.predecessors),
-            ):
-                if not links:
-                    continue
-                table = Table(title=f"{title} ({len(links)})", title_justify="left")
-                table.add_column("Mã\ncode", no_wrap=True)
-                table.add_column("Tên\nname", min_width=20)
-                table.add_column("Cấp\nlevel")
-                table.add_column("Quan hệ\nkind")
-                table.add_column("Chính\nprimary")
-                for link in links:
-                    table.add_row(
-                        link.unit.code,
-                        link.unit.full_name,
-                        _LEVEL_VI[link.unit.level],
-                        f"{_KIND_VI.get(link.kind, link.kind)} / {link.kind}",
-                        "✓" if link.is_primary else "",
-                    )
-                console.print(table)
-            if not item.successors and not item.predecessors:
-                console.print("  không có liên kết kế thừa / no lineage links")
-
-    run_guarded(_run)
+    with session_scope() as session:
+        _require_units(session)
+        lineage = get_lineage(session, code=code, level=level)
+    if as_json:
+        print_json(lineage.model_dump(mode="json"))
+        return
+    for item in lineage.units:
+        unit = item.unit
+        console.print(
+            f"[bold]{unit.full_name}[/] ({unit.code}, {_LEVEL_VI[unit.level]}/{unit.level}, "
+            f"{fmt_day(unit.valid_from)} – {fmt_day(unit.valid_to)})"
+        )
+        for title, links in (
+            ("→ trở thành / became", item.successors),
+            ("← hình thành từ / came from", item.predecessors),
+        ):
+            if not links:
+                continue
+            table = Table(title=f"{title} ({len(links)})", title_justify="left")
+            table.add_column("Mã\ncode", no_wrap=True)
+            table.add_column("Tên\nname", min_width=20)
+            table.add_column("Cấp\nlevel")
+            table.add_column("Quan hệ\nkind")
+            table.add_column("Chính\nprimary")
+            for link in links:
+                table.add_row(
+                    link.unit.code,
+                    link.unit.full_name,
+                    _LEVEL_VI[link.unit.level],
+                    f"{_KIND_VI.get(link.kind, link.kind)} / {link.kind}",
+                    "✓" if link.is_primary else "",
+                )
+            console.print(table)
+        if not item.successors and not item.predecessors:
+            console.print("  không có liên kết kế thừa / no lineage links")
 
 
 @app.command("map-upload")
+@guarded
 def map_upload_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="GeoJSON or TopoJSON file."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and match the file; keep nothing."),
@@ -248,26 +216,23 @@ def map_upload_command(
     from chiso.store import session_scope
     from chiso.units.unit_maps import accept_unit_map
 
-    def _run() -> None:
-        data = file.read_bytes()
-        limit = get_settings().upload_max_bytes
-        with session_scope() as session:
-            if dry_run:
-                digest = hashlib.sha256(data).hexdigest()
-                info, rows = accept_unit_map(
-                    session, data=data, filename=file.name, sha256=digest, actor=SYSTEM, max_bytes=limit
-                )
-                session.rollback()
-            else:
-                info, rows = upload_map(session, data=data, filename=file.name, actor=SYSTEM, max_bytes=limit)
-        if as_json:
-            print_json({"map": info.model_dump(mode="json"), "features": [r.model_dump() for r in rows]})
-            return
-        verb = "Chạy thử / dry run" if dry_run else "Đã lưu / saved"
-        console.print(f"{verb} {file.name}: {info.matched} / {info.features} đối tượng khớp / matched")
-        for r in rows:
-            if r.agency_code is None:
-                text = f"  #{r.index} {r.label or '—'}: {r.reason_vi} / {r.reason_en}"
-                console.print(text, highlight=False)
-
-    run_guarded(_run)
+    data = file.read_bytes()
+    limit = get_settings().upload_max_bytes
+    with session_scope() as session:
+        if dry_run:
+            digest = hashlib.sha256(data).hexdigest()
+            info, rows = accept_unit_map(
+                session, data=data, filename=file.name, sha256=digest, actor=SYSTEM, max_bytes=limit
+            )
+            session.rollback()
+        else:
+            info, rows = upload_map(session, data=data, filename=file.name, actor=SYSTEM, max_bytes=limit)
+    if as_json:
+        print_json({"map": info.model_dump(mode="json"), "features": [r.model_dump() for r in rows]})
+        return
+    verb = "Chạy thử / dry run" if dry_run else "Đã lưu / saved"
+    console.print(f"{verb} {file.name}: {info.matched} / {info.features} đối tượng khớp / matched")
+    for r in rows:
+        if r.agency_code is None:
+            text = f"  #{r.index} {r.label or '—'}: {r.reason_vi} / {r.reason_en}"
+            console.print(text, highlight=False)

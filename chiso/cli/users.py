@@ -7,11 +7,14 @@ CLI layer: parses options, opens one transaction, calls the same services as the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from chiso.cli.common import console, print_json, run_guarded
+from chiso.cli.common import console, guarded, in_session, print_json, print_table
+
+if TYPE_CHECKING:
+    from chiso.accounts.admin import UserView
 
 app = typer.Typer(
     help="Người dùng, vai trò, khóa tài khoản, đặt lại mật khẩu / "
@@ -27,6 +30,23 @@ _ROLE_VI = {
     "public": "Công chúng",
 }
 
+_COLUMNS = (
+    "Tên đăng nhập / username",
+    "Họ tên / name",
+    "Vai trò / role",
+    "Cơ quan / agency",
+    "E-mail",
+    "Trạng thái / state",
+)
+
+
+def _state(user: UserView) -> str:
+    """Return whether a user may log in, and whether they must change their password first."""
+    state = "hoạt động / active" if user.is_active else "đã khóa / deactivated"
+    if user.must_change_password:
+        state += " · phải đổi mật khẩu / must change password"
+    return state
+
 
 def _reset_line(token: str) -> str:
     return (
@@ -38,6 +58,7 @@ def _reset_line(token: str) -> str:
 
 
 @app.command("list")
+@guarded
 def list_command(
     role: str | None = typer.Option(
         None, help="Only this role: secretariat, assessor, reporter, leader, public."
@@ -50,28 +71,29 @@ def list_command(
 
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import list_users
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            users = list_users(session, actor=SYSTEM, role=role, agency_code=agency)
-            if as_json:
-                print_json([asdict(u) for u in users])
-                return
-            table = Table("Tên đăng nhập / username", "Họ tên / name", "Vai trò / role", "Cơ quan / agency",
-                          "E-mail", "Trạng thái / state")  # fmt: skip
-            for u in users:
-                state = "hoạt động / active" if u.is_active else "đã khóa / deactivated"
-                if u.must_change_password:
-                    state += " · phải đổi mật khẩu / must change password"
-                table.add_row(u.username, u.full_name, _ROLE_VI.get(u.role, u.role), u.agency_code or "—",
-                              u.email or "—", state)  # fmt: skip
-            console.print(table)
-
-    run_guarded(_run)
+    users = in_session(list_users, actor=SYSTEM, role=role, agency_code=agency)
+    if as_json:
+        print_json([asdict(u) for u in users])
+        return
+    print_table(
+        _COLUMNS,
+        (
+            (
+                u.username,
+                u.full_name,
+                _ROLE_VI.get(u.role, u.role),
+                u.agency_code or "—",
+                u.email or "—",
+                _state(u),
+            )
+            for u in users
+        ),
+    )
 
 
 @app.command("create")
+@guarded
 def create_command(
     username: str = typer.Argument(..., help="Login name (stored lower-case)."),
     full_name: str = typer.Option(..., "--name", help="Full name shown in the interface."),
@@ -87,20 +109,16 @@ def create_command(
     """Create a user; they must choose their own password at first login."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import add_user
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            user, token = add_user(session, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                                   email=email, agency_code=agency, password=password)  # fmt: skip
-            console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
-            if token:
-                console.print(_reset_line(token))
-
-    run_guarded(_run)
+    user, token = in_session(add_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                             email=email, agency_code=agency, password=password)  # fmt: skip
+    console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
+    if token:
+        console.print(_reset_line(token))
 
 
 @app.command("edit")
+@guarded
 def edit_command(
     username: str = typer.Argument(..., help="Login name."),
     full_name: str | None = typer.Option(None, "--name", help="New full name."),
@@ -111,62 +129,47 @@ def edit_command(
     """Change a user's name, role, e-mail or agency (each change audited)."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import edit_user
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            user = edit_user(session, actor=SYSTEM, username=username, full_name=full_name, role=role,
-                             email=email, agency_code=agency)  # fmt: skip
-            console.print(f"Đã sửa / updated: {user.username}")
-
-    run_guarded(_run)
+    user = in_session(edit_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
+                      email=email, agency_code=agency)  # fmt: skip
+    console.print(f"Đã sửa / updated: {user.username}")
 
 
 @app.command("deactivate")
+@guarded
 def deactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Deactivate a user; their open sessions end at once."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import deactivate
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            ended = deactivate(session, actor=SYSTEM, username=username)
-            console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
-
-    run_guarded(_run)
+    ended = in_session(deactivate, actor=SYSTEM, username=username)
+    console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
 
 
 @app.command("reactivate")
+@guarded
 def reactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Let a deactivated user log in again."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reactivate
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            reactivate(session, actor=SYSTEM, username=username)
-            console.print(f"Đã mở lại / reactivated: {username}")
-
-    run_guarded(_run)
+    in_session(reactivate, actor=SYSTEM, username=username)
+    console.print(f"Đã mở lại / reactivated: {username}")
 
 
 @app.command("reset-password")
+@guarded
 def reset_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Print a one-time link (24 h) with which the user sets a new password; earlier links stop working."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.admin import reset_password
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            console.print(_reset_line(reset_password(session, actor=SYSTEM, username=username)))
-
-    run_guarded(_run)
+    token = in_session(reset_password, actor=SYSTEM, username=username)
+    console.print(_reset_line(token))
 
 
 @app.command("import")
+@guarded
 def import_command(
     file: Path = typer.Argument(..., help="Excel .xlsx: username, full_name, role, email, agency_code."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, create nothing."),
@@ -174,19 +177,11 @@ def import_command(
     """Create one user per row (all or nothing); print each one's one-time password link."""
     from chiso.accounts.actors import SYSTEM
     from chiso.accounts.bulk import import_users
-    from chiso.store import session_scope
 
-    def _run() -> None:
-        with session_scope() as session:
-            created = import_users(session, actor=SYSTEM, source=file)
-            if dry_run:
-                session.rollback()
-                console.print(
-                    f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid"
-                )
-                return
-            for item in created:
-                console.print(f"{item.username}: /reset/{item.token}")
-            console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")
-
-    run_guarded(_run)
+    created = in_session(import_users, actor=SYSTEM, source=file, rollback=dry_run)
+    if dry_run:
+        console.print(f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid")
+        return
+    for item in created:
+        console.print(f"{item.username}: /reset/{item.token}")
+    console.print(f"Đã tạo {len(created)} người dùng / created {len(created)} users")

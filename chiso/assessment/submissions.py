@@ -27,7 +27,6 @@ from chiso.assessment.periods import (
     submission_deadline_for,
 )
 from chiso.assessment.schemas import (
-    EvidenceFileOut,
     EvidenceOut,
     FieldOut,
     SaveReport,
@@ -41,6 +40,7 @@ from chiso.errors import Conflict, InvalidInput, Problem
 from chiso.store.models import Agency, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
 from chiso.store.models.users import User
+from chiso.store.rows import model_of
 
 EDITABLE_STATUSES = ("draft", "returned")
 TRANSITIONS = {
@@ -394,25 +394,7 @@ def get_submission_view(
     evidence: dict[str, list[EvidenceOut]] = {}
     live = select(Evidence).where(Evidence.submission_id == sub.id, Evidence.withdrawn_at.is_(None))
     for ev in session.scalars(live.order_by(Evidence.id)):
-        evidence.setdefault(ev.indicator_code, []).append(
-            EvidenceOut(
-                id=ev.id,
-                indicator_code=ev.indicator_code,
-                document_number=ev.document_number,
-                document_date=ev.document_date,
-                summary=ev.summary,
-                files=[
-                    EvidenceFileOut(
-                        id=f.id,
-                        filename=f.filename,
-                        file_type=f.file_type,
-                        size_bytes=f.size_bytes,
-                        sha256=f.sha256,
-                    )
-                    for f in ev.files
-                ],
-            )
-        )
+        evidence.setdefault(ev.indicator_code, []).append(model_of(EvidenceOut, ev))
     sections = []
     for sec in form.sections:
         fields = []

@@ -24,7 +24,7 @@ from chiso.assessment.access import (
     check_can_review,
     readable_submissions,
 )
-from chiso.assessment.audit import AuditRow, list_audit
+from chiso.assessment.audit import list_audit
 from chiso.assessment.form import Criterion
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import AuditEntryOut, CriterionHistory, QueueItem
@@ -388,7 +388,7 @@ def approve_submission(
 
 def value_history(
     session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
-) -> list[AuditRow]:
+) -> list[AuditEntryOut]:
     """Return every change of one criterion's value, review and evidence, oldest first."""
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_read(session, actor=actor, submission=sub)
@@ -426,7 +426,7 @@ def criterion_history(
         indicator_code=crit.code,
         name_vi=crit.name_vi,
         name_en=crit.name_en,
-        rows=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
+        rows=rows,
     )
 
 

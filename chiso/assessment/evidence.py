@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -147,6 +148,19 @@ def store_bytes(data: bytes) -> str:
         Path(tmp).unlink(missing_ok=True)
         raise
     return digest
+
+
+def stored_file(name: str, data: bytes, kind: str, *, actor: Actor, at: datetime) -> dict[str, Any]:
+    """Store the bytes by hash and return the columns every attached-file row shares (evidence, appeals,
+    follow-up): hash, name, type, size, when and by whom."""
+    return {
+        "sha256": store_bytes(data),
+        "filename": name,
+        "file_type": kind,
+        "size_bytes": len(data),
+        "uploaded_at": at,
+        "uploaded_by": actor.id,
+    }
 
 
 def _editable(submission: Submission) -> None:
@@ -325,15 +339,8 @@ def _attach(
     actor: Actor,
     now: datetime,
 ) -> EvidenceFile:
-    digest = store_bytes(data)
     record = EvidenceFile(
-        evidence_id=evidence.id,
-        sha256=digest,
-        filename=check_filename(filename),
-        file_type=kind,
-        size_bytes=len(data),
-        uploaded_at=now,
-        uploaded_by=actor.id,
+        evidence_id=evidence.id, **stored_file(check_filename(filename), data, kind, actor=actor, at=now)
     )
     session.add(record)
     session.flush()

@@ -19,7 +19,7 @@ from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.form import Form, load_form
+from chiso.assessment.form import Criterion, Form, load_form
 from chiso.assessment.periods import (
     get_period,
     get_submission_for,
@@ -381,6 +381,31 @@ def submit(
     return sub
 
 
+def _field_out(crit: Criterion, row: SubmissionValue | None, evidence: list[EvidenceOut]) -> FieldOut:
+    """Return one criterion of the form with the agency's stored value and its review (defaults when none)."""
+    saved = {}
+    if row is not None:
+        saved = {
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "choice": row.choice,
+            "comment": row.comment,
+            "value_version": row.version,
+            "review_state": row.review_state,
+            "points_override": row.points_override,
+            "review_comment": row.review_comment,
+        }
+    return model_of(
+        FieldOut,
+        crit,
+        computed=crit.computed or bool(row and row.is_computed),
+        source=row.source if row is not None and row.is_computed else crit.source,
+        evidence=evidence,
+        **saved,
+    )
+
+
 def get_submission_view(
     session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> SubmissionView:
@@ -397,40 +422,11 @@ def get_submission_view(
         evidence.setdefault(ev.indicator_code, []).append(model_of(EvidenceOut, ev))
     sections = []
     for sec in form.sections:
-        fields = []
-        for c in sec.criteria:
-            if not c.applies_to(agency.kind):
-                continue
-            row = stored.get(c.code)
-            fields.append(
-                FieldOut(
-                    code=c.code,
-                    name_vi=c.name_vi,
-                    name_en=c.name_en,
-                    kind=c.kind,
-                    rule=c.rule,
-                    max_points=c.max_points,
-                    unit=c.unit,
-                    guidance_vi=c.guidance_vi,
-                    guidance_en=c.guidance_en,
-                    choices=list(c.choices),
-                    min_value=c.min_value,
-                    max_value=c.max_value,
-                    required=c.required,
-                    computed=c.computed or bool(row and row.is_computed),
-                    source=(row.source if row is not None and row.is_computed else c.source),
-                    value=row.value if row else None,
-                    numerator=row.numerator if row else None,
-                    denominator=row.denominator if row else None,
-                    choice=row.choice if row else None,
-                    comment=row.comment if row else None,
-                    value_version=row.version if row else None,
-                    review_state=row.review_state if row else "pending",
-                    points_override=row.points_override if row else None,
-                    review_comment=row.review_comment if row else None,
-                    evidence=evidence.get(c.code, []),
-                )
-            )
+        fields = [
+            _field_out(c, stored.get(c.code), evidence.get(c.code, []))
+            for c in sec.criteria
+            if c.applies_to(agency.kind)
+        ]
         if fields:
             sections.append(
                 SectionOut(code=sec.code, name_vi=sec.name_vi, name_en=sec.name_en, fields=fields)

@@ -31,5 +31,11 @@ def model_of(model: type[Model], row: object, **given: Any) -> Model:
 
     A field the row lacks and that is not given takes its default (else the model refuses it), as in
     pydantic's `from_attributes` mode; nested models are read from the row's related rows the same way.
+
+    Raises:
+        TypeError: a given name is not a field of the model (a typo would otherwise be dropped silently).
     """
+    unknown = sorted(set(given) - set(model.model_fields))
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(unknown)}")
     return model.model_validate(_RowWith(row, given), from_attributes=True)

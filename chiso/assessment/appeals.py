@@ -20,7 +20,7 @@ from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
 from chiso.assessment import review
 from chiso.assessment.access import check_can_read, check_can_review, check_secretariat
-from chiso.assessment.evidence import ALLOWED_TYPES, store_bytes, upload_path
+from chiso.assessment.evidence import ALLOWED_TYPES, stored_file, upload_path
 from chiso.assessment.periods import get_period, get_submission_for
 from chiso.assessment.submissions import period_form
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
@@ -196,17 +196,7 @@ def points_of(rows: Sequence[dict[str, Any]], *, agency_code: str, node_code: st
 
 
 def _check_files(files: Sequence[tuple[str, bytes, str]], actor: Actor, now: datetime) -> list[AppealFile]:
-    return [
-        AppealFile(
-            sha256=store_bytes(data),
-            filename=name,
-            file_type=kind,
-            size_bytes=len(data),
-            uploaded_at=now,
-            uploaded_by=actor.id,
-        )
-        for name, data, kind in files
-    ]
+    return [AppealFile(**stored_file(name, data, kind, actor=actor, at=now)) for name, data, kind in files]
 
 
 def check_can_file(actor: Actor, *, submission: Submission) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from chiso.assessment.schemas import AuditEntryOut, AuditFilters, AuditPage
 from chiso.errors import InvalidInput
 from chiso.exports import XLSX_OPTIONS, csv_cell
 from chiso.store.models import AuditEntry, User
+from chiso.store.rows import model_of
 
 AUDIT_COLUMNS = (
     "id",
@@ -37,23 +37,9 @@ AUDIT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    """One audit entry with the actor's username, ready for a page, CSV or XLSX."""
-
-    id: int
-    at: datetime
-    username: str | None
-    action: str
-    object_type: str
-    object_id: str
-    field: str | None
-    old_value: str | None
-    new_value: str | None
-    reason: str | None
-
-    def as_list(self) -> list[object]:
-        return [getattr(self, c) if c != "at" else clock.to_local(self.at).isoformat() for c in AUDIT_COLUMNS]
+def audit_cells(row: AuditEntryOut) -> list[object]:
+    """Return an entry's cells in the order of `AUDIT_COLUMNS` (the time in the province's zone, ISO)."""
+    return [getattr(row, c) if c != "at" else clock.to_local(row.at).isoformat() for c in AUDIT_COLUMNS]
 
 
 def _query(
@@ -97,7 +83,7 @@ def list_audit(
     offset: int = 0,
     newest_first: bool = True,
     where: ColumnElement[bool] | None = None,
-) -> list[AuditRow]:
+) -> list[AuditEntryOut]:
     """List audit entries matching the filters, newest first by default.
 
     Args:
@@ -120,21 +106,7 @@ def list_audit(
     stmt = stmt.order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [
-        AuditRow(
-            e.id,
-            e.at,
-            name,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.field,
-            e.old_value,
-            e.new_value,
-            e.reason,
-        )
-        for e, name in session.execute(stmt)
-    ]
+    return [model_of(AuditEntryOut, e, username=name) for e, name in session.execute(stmt)]
 
 
 def count_audit(session: Session, **filters: Any) -> int:
@@ -164,15 +136,7 @@ def audit_page(session: Session, *, filters: AuditFilters) -> AuditPage:
         total=total,
         page=page,
         pages=pages,
-        rows=[
-            AuditEntryOut.model_validate(
-                {
-                    **{c: getattr(r, c) for c in AUDIT_COLUMNS},
-                    "object_label": labels.get((r.object_type, r.object_id)),
-                }
-            )
-            for r in rows
-        ],
+        rows=[r.model_copy(update={"object_label": labels.get((r.object_type, r.object_id))}) for r in rows],
     )
 
 
@@ -213,7 +177,7 @@ def export_audit(
         writer = csv.writer(buf)
         writer.writerow(AUDIT_COLUMNS)
         for row in rows:
-            writer.writerow([csv_cell(v) for v in row.as_list()])
+            writer.writerow([csv_cell(v) for v in audit_cells(row)])
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
         import xlsxwriter
@@ -224,7 +188,7 @@ def export_audit(
         bold = book.add_format({"bold": True})
         sheet.write_row(0, 0, AUDIT_COLUMNS, bold)
         for i, row in enumerate(rows, start=1):
-            sheet.write_row(i, 0, ["" if v is None else v for v in row.as_list()])
+            sheet.write_row(i, 0, ["" if v is None else v for v in audit_cells(row)])
         sheet.freeze_panes(1, 0)
         book.close()
         data = out.getvalue()

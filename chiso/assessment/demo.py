@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -279,72 +279,65 @@ def build_current_period(
         if agency.id in demo_agencies:  # the demo reporters find a half-filled draft to finish
             half = dict(list(values.items())[: len(values) // 2])
             submissions.save_draft(
-                session,
-                period_code=CURRENT_CODE,
-                agency_code=agency.code,
-                values=half,
-                actor=reporter(agency),
-                now=at,
-            )
+                session, period_code=CURRENT_CODE, agency_code=agency.code, values=half,
+                actor=reporter(agency), now=at,
+            )  # fmt: skip
             continue
-        stage = i % 5  # 0 draft (partly filled), 1 submitted, 2 returned, 3 and 4 approved
-        if stage == 0:
-            values = dict(list(values.items())[: max(1, len(values) // 3)])
-        submissions.save_draft(
+        _play_stage(
+            session, agency_code=agency.code, stage=i % 5, corrected=bool((i // 5) % 2), values=values, at=at,
+            reporter=reporter(agency), assessor=assessor,
+        )  # fmt: skip
+
+
+class _Form(TypedDict):
+    """Which form a service call is about (the same keywords for every service)."""
+
+    period_code: str
+    agency_code: str
+
+
+def _play_stage(
+    session: Session,
+    *,
+    agency_code: str,
+    stage: int,
+    corrected: bool,
+    values: dict[str, Any],
+    at: datetime,
+    reporter: Actor,
+    assessor: Actor,
+) -> None:
+    """Bring one agency's 2026 form to its demo stage: 0 draft (partly filled), 1 submitted, 2 returned
+    (resubmitted when `corrected`), 3 and 4 approved."""
+    where = _Form(period_code=CURRENT_CODE, agency_code=agency_code)
+    if stage == 0:
+        values = dict(list(values.items())[: max(1, len(values) // 3)])
+    submissions.save_draft(session, **where, values=values, now=at, actor=reporter)
+    if stage == 0:
+        return
+    submissions.submit(session, **where, now=at + timedelta(hours=2), actor=reporter)
+    if stage == 2:
+        first = next(iter(values))
+        view = submissions.get_submission_view(session, **where, actor=assessor)
+        version = next(f.value_version for s in view.sections for f in s.fields if f.code == first)
+        review.review_value(
             session,
-            period_code=CURRENT_CODE,
-            agency_code=agency.code,
-            values=values,
-            now=at,
-            actor=reporter(agency),
+            **where,
+            indicator_code=first,
+            decision="return",
+            expected_version=version or 1,
+            actor=assessor,
+            comment="Chưa có minh chứng kèm theo / evidence missing",
+            now=at + timedelta(days=3),
         )
-        if stage == 0:
-            continue
-        submissions.submit(
+        review.return_submission(
             session,
-            period_code=CURRENT_CODE,
-            agency_code=agency.code,
-            now=at + timedelta(hours=2),
-            actor=reporter(agency),
+            **where,
+            actor=assessor,
+            comment=f"Đề nghị bổ sung minh chứng cho {first}",
+            now=at + timedelta(days=3),
         )
-        if stage == 2:
-            first = next(iter(values))
-            view = submissions.get_submission_view(
-                session, period_code=CURRENT_CODE, agency_code=agency.code, actor=assessor
-            )
-            version = next(f.value_version for s in view.sections for f in s.fields if f.code == first)
-            review.review_value(
-                session,
-                period_code=CURRENT_CODE,
-                agency_code=agency.code,
-                indicator_code=first,
-                decision="return",
-                expected_version=version or 1,
-                actor=assessor,
-                comment="Chưa có minh chứng kèm theo / evidence missing",
-                now=at + timedelta(days=3),
-            )
-            review.return_submission(
-                session,
-                period_code=CURRENT_CODE,
-                agency_code=agency.code,
-                actor=assessor,
-                comment=f"Đề nghị bổ sung minh chứng cho {first}",
-                now=at + timedelta(days=3),
-            )
-            if (i // 5) % 2:  # every other returned form comes back corrected
-                submissions.submit(
-                    session,
-                    period_code=CURRENT_CODE,
-                    agency_code=agency.code,
-                    now=at + timedelta(days=5),
-                    actor=reporter(agency),
-                )
-        elif stage >= 3:
-            review.approve_submission(
-                session,
-                period_code=CURRENT_CODE,
-                agency_code=agency.code,
-                actor=assessor,
-                now=at + timedelta(days=4),
-            )
+        if corrected:  # every other returned form comes back corrected
+            submissions.submit(session, **where, now=at + timedelta(days=5), actor=reporter)
+    elif stage >= 3:
+        review.approve_submission(session, **where, actor=assessor, now=at + timedelta(days=4))

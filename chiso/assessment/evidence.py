@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -149,6 +150,19 @@ def store_bytes(data: bytes) -> str:
     return digest
 
 
+def stored_file(name: str, data: bytes, kind: str, *, actor: Actor, at: datetime) -> dict[str, Any]:
+    """Store the bytes by hash and return the columns every attached-file row shares (evidence, appeals,
+    follow-up): hash, name, type, size, when and by whom."""
+    return {
+        "sha256": store_bytes(data),
+        "filename": name,
+        "file_type": kind,
+        "size_bytes": len(data),
+        "uploaded_at": at,
+        "uploaded_by": actor.id,
+    }
+
+
 def _editable(submission: Submission) -> None:
     if submission.status not in EDITABLE_STATUSES:
         raise Conflict(
@@ -194,22 +208,42 @@ def add_evidence(
     session.flush()
     for (name, data), kind in zip(files, kinds, strict=True):
         _attach(session, evidence=ev, filename=name, data=data, kind=kind, actor=actor, now=now)
-    record_change(
+    details = {"document_number": ev.document_number, "document_date": document_date, "summary": ev.summary}
+    _record(
         session,
+        ev,
         action="evidence.add",
-        object_type="evidence",
-        object_id=ev.id,
-        field=indicator_code,
-        new={
-            "document_number": ev.document_number,
-            "document_date": document_date,
-            "summary": ev.summary,
-            "files": [n for n, _ in files],
-        },
+        new={**details, "files": [n for n, _ in files]},
         actor=actor,
         at=now,
     )
     return ev
+
+
+def _record(
+    session: Session,
+    ev: Evidence,
+    *,
+    action: str,
+    actor: Actor,
+    at: datetime | None,
+    old: object = None,
+    new: object = None,
+    reason: str | None = None,
+) -> None:
+    """Record a change of an evidence item in the audit trail, filed under the item and its criterion."""
+    record_change(
+        session,
+        action=action,
+        object_type="evidence",
+        object_id=ev.id,
+        field=ev.indicator_code,
+        old=old,
+        new=new,
+        reason=reason,
+        actor=actor,
+        at=at,
+    )
 
 
 def _check_details(
@@ -267,9 +301,7 @@ def update_evidence(
         Conflict: the submission is no longer draft or returned.
     """
     now = now or clock.now()
-    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
-    check_can_edit(session, actor=actor, submission=sub)
-    _editable(sub)
+    ev = _evidence_to_edit(session, evidence_id=evidence_id, actor=actor)
     has_files = bool(files) or bool(ev.files)
     _check_details(document_number, document_date, summary, has_files=has_files, now=now)
     kinds = [check_upload(name, data) for name, data in files]
@@ -284,12 +316,10 @@ def update_evidence(
         _attach(session, evidence=ev, filename=name, data=data, kind=kind, actor=actor, now=now)
     if files:
         new["files"] = [name for name, _ in files]
-    record_change(
+    _record(
         session,
+        ev,
         action="evidence.update",
-        object_type="evidence",
-        object_id=ev.id,
-        field=ev.indicator_code,
         old={k: v for k, v in old.items() if new.get(k) != v},
         new={k: v for k, v in new.items() if old.get(k) != v},
         actor=actor,
@@ -309,15 +339,8 @@ def _attach(
     actor: Actor,
     now: datetime,
 ) -> EvidenceFile:
-    digest = store_bytes(data)
     record = EvidenceFile(
-        evidence_id=evidence.id,
-        sha256=digest,
-        filename=check_filename(filename),
-        file_type=kind,
-        size_bytes=len(data),
-        uploaded_at=now,
-        uploaded_by=actor.id,
+        evidence_id=evidence.id, **stored_file(check_filename(filename), data, kind, actor=actor, at=now)
     )
     session.add(record)
     session.flush()
@@ -333,6 +356,14 @@ def _evidence_submission(session: Session, *, evidence_id: int) -> tuple[Evidenc
     return ev, sub
 
 
+def _evidence_to_edit(session: Session, *, evidence_id: int, actor: Actor) -> Evidence:
+    """Return an evidence item the actor may edit now (their submission, still draft or returned)."""
+    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
+    check_can_edit(session, actor=actor, submission=sub)
+    _editable(sub)
+    return ev
+
+
 def attach_file(
     session: Session,
     *,
@@ -344,21 +375,11 @@ def attach_file(
 ) -> EvidenceFile:
     """Add one more file to an existing evidence item."""
     now = now or clock.now()
-    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
-    check_can_edit(session, actor=actor, submission=sub)
-    _editable(sub)
+    ev = _evidence_to_edit(session, evidence_id=evidence_id, actor=actor)
     kind = check_upload(filename, data)
     record = _attach(session, evidence=ev, filename=filename, data=data, kind=kind, actor=actor, now=now)
-    record_change(
-        session,
-        action="evidence.attach",
-        object_type="evidence",
-        object_id=ev.id,
-        field=ev.indicator_code,
-        new={"file": record.filename, "sha256": record.sha256},
-        actor=actor,
-        at=now,
-    )
+    new = {"file": record.filename, "sha256": record.sha256}
+    _record(session, ev, action="evidence.attach", new=new, actor=actor, at=now)
     return record
 
 
@@ -374,23 +395,11 @@ def delete_evidence(
 
     `action` names the audit entry: "evidence.withdraw" when the reporter withdraws it from the form.
     """
-    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
-    check_can_edit(session, actor=actor, submission=sub)
-    _editable(sub)
+    ev = _evidence_to_edit(session, evidence_id=evidence_id, actor=actor)
     old = {"document_number": ev.document_number, "files": [f.filename for f in ev.files]}
-    indicator = ev.indicator_code
     session.delete(ev)
     session.flush()
-    record_change(
-        session,
-        action=action,
-        object_type="evidence",
-        object_id=evidence_id,
-        field=indicator,
-        old=old,
-        reason=reason,
-        actor=actor,
-    )
+    _record(session, ev, action=action, old=old, reason=reason, actor=actor, at=None)
 
 
 def withdraw_evidence(
@@ -402,25 +411,15 @@ def withdraw_evidence(
         Conflict: the submission is no longer draft or returned, or the item was already withdrawn.
     """
     now = now or clock.now()
-    ev, sub = _evidence_submission(session, evidence_id=evidence_id)
-    check_can_edit(session, actor=actor, submission=sub)
-    _editable(sub)
+    ev = _evidence_to_edit(session, evidence_id=evidence_id, actor=actor)
     if ev.withdrawn_at is not None:
         raise Conflict(
             f"Minh chứng {ev.document_number} đã được rút trước đó",
             f"The evidence {ev.document_number} was already withdrawn",
         )
     ev.withdrawn_at = now
-    record_change(
-        session,
-        action="evidence.withdraw",
-        object_type="evidence",
-        object_id=ev.id,
-        field=ev.indicator_code,
-        old={"document_number": ev.document_number, "files": [f.filename for f in ev.files]},
-        actor=actor,
-        at=now,
-    )
+    old = {"document_number": ev.document_number, "files": [f.filename for f in ev.files]}
+    _record(session, ev, action="evidence.withdraw", old=old, actor=actor, at=now)
     return ev
 
 

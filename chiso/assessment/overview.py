@@ -25,6 +25,7 @@ from chiso.store.models.assessment import (
     Publication,
     Submission,
 )
+from chiso.store.rows import model_of
 
 
 def _group_codes(session: Session, period_ids: list[int]) -> dict[int, list[str]]:
@@ -76,16 +77,9 @@ def _overviews(session: Session, found: list[AssessmentPeriod]) -> list[PeriodOu
         _latest_publications(session, ids),
     )
     return [
-        PeriodOut(
-            code=p.code,
-            name_vi=p.name_vi,
-            name_en=p.name_en,
-            period=p.period,
-            framework_id=p.framework_id,
-            framework_version=p.framework_version,
-            status=p.status,
-            submission_deadline=p.submission_deadline,
-            review_deadline=p.review_deadline,
+        model_of(
+            PeriodOut,
+            p,
             groups=groups.get(p.id, []),
             progress=progress[p.id],
             published_revision=published[p.id].revision if p.id in published else None,

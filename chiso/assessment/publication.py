@@ -246,7 +246,7 @@ def ranking_from_table(
     session: Session,
     *,
     period: AssessmentPeriod,
-    table: pd.DataFrame,
+    table: pd.DataFrame | list[dict[str, Any]],
     group: str | None,
     revision: int,
     published_at: datetime | None,
@@ -255,34 +255,8 @@ def ranking_from_table(
     framework_version: str,
     intervals: IntervalRecord | None = None,
 ) -> Ranking:
-    """Return the ranking of a scored (not yet published) results table: the preview's shape."""
-    return _ranking_from_rows(
-        session,
-        period=period,
-        rows=_records(table),
-        group=group,
-        revision=revision,
-        published_at=published_at,
-        reason=reason,
-        framework_id=framework_id,
-        framework_version=framework_version,
-        intervals=intervals,
-    )
-
-
-def _ranking_from_rows(
-    session: Session,
-    *,
-    period: AssessmentPeriod,
-    rows: list[dict[str, Any]],
-    group: str | None,
-    revision: int,
-    published_at: datetime | None,
-    reason: str,
-    framework_id: str,
-    framework_version: str,
-    intervals: IntervalRecord | None = None,
-) -> Ranking:
+    """Return the ranking of a results table: a scored one (the preview's shape) or a publication's rows."""
+    rows = _records(table) if isinstance(table, pd.DataFrame) else table
     totals = [r for r in rows if r.get("node_code") == "TOTAL" and (group is None or r.get("group") == group)]
     names = dict(
         session.execute(
@@ -345,10 +319,10 @@ def get_ranking(
         raise NotFound(
             f"Kỳ {period.code} chưa công bố kết quả", f"No published results for period {period.code}"
         )
-    return _ranking_from_rows(
+    return ranking_from_table(
         session,
         period=period,
-        rows=pub.rows,
+        table=pub.rows,
         group=group,
         revision=pub.revision,
         published_at=pub.published_at,

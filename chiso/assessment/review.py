@@ -24,7 +24,7 @@ from chiso.assessment.access import (
     check_can_review,
     readable_submissions,
 )
-from chiso.assessment.audit import AuditRow, list_audit
+from chiso.assessment.audit import list_audit
 from chiso.assessment.form import Criterion
 from chiso.assessment.periods import get_period
 from chiso.assessment.schemas import AuditEntryOut, CriterionHistory, QueueItem
@@ -183,45 +183,81 @@ def review_value(
     text = (comment or "").strip()
     _check_decision(decision, text, status=sub.status)
     crit = period_form(period).criterion(indicator_code)
-    row = values_by_code(session, submission=sub).get(indicator_code)
+    row = _value_row(session, submission=sub, crit=crit, state="pending", now=now)
+    if row.version != expected_version:
+        raise _stale(session, object_type="submission_value", object_id=row.id, code=indicator_code)
+    if decision == "change":
+        state, new_points = "changed", _changed_points(points, crit, indicator_code)
+    else:
+        state, new_points = ("accepted" if decision == "accept" else "returned"), None
+    return _decide(
+        session,
+        row=row,
+        state=state,
+        points=new_points,
+        comment=text or None,
+        action=f"review.{decision}",
+        reason=text or None,
+        actor=actor,
+        now=now,
+    )
+
+
+def _value_row(
+    session: Session, *, submission: Submission, crit: Criterion, state: str, now: datetime
+) -> SubmissionValue:
+    """Return the criterion's stored value, adding an empty reported one (in `state`) when there is none."""
+    row = values_by_code(session, submission=submission).get(crit.code)
     if row is None:
         row = SubmissionValue(
-            submission_id=sub.id,
-            indicator_code=indicator_code,
+            submission_id=submission.id,
+            indicator_code=crit.code,
             kind=crit.kind,
             source="reported",
-            review_state="pending",
+            review_state=state,
             updated_at=now,
         )
         session.add(row)
         session.flush()
-    if row.version != expected_version:
-        raise _stale(session, object_type="submission_value", object_id=row.id, code=indicator_code)
+    return row
+
+
+def _decide(
+    session: Session,
+    *,
+    row: SubmissionValue,
+    state: str,
+    points: float | None,
+    comment: str | None,
+    action: str,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> SubmissionValue:
+    """Set a value's review state, points and comment, and record the change (old and new review).
+
+    Raises:
+        Conflict: a concurrent transaction changed the value between our read and write.
+    """
     old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
-    if decision == "change":
-        row.review_state, row.points_override = "changed", _changed_points(points, crit, indicator_code)
-    elif decision == "accept":
-        row.review_state, row.points_override = "accepted", None
-    else:
-        row.review_state, row.points_override = "returned", None
-    row.review_comment = text or None
-    row.reviewed_by, row.reviewed_at = (actor.id), now
+    row.review_state, row.points_override, row.review_comment = state, points, comment
+    row.reviewed_by, row.reviewed_at = actor.id, now
     try:
         session.flush()
     except StaleDataError as exc:  # a concurrent transaction won the race between our read and write
         raise Conflict(
-            f"Tiêu chí {indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
-            f"{indicator_code} was changed by someone else at the same moment; reload and decide again",
+            f"Tiêu chí {row.indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
+            f"{row.indicator_code} was changed by someone else at the same moment; reload and decide again",
         ) from exc
     record_change(
         session,
-        action=f"review.{decision}",
+        action=action,
         object_type="submission_value",
         object_id=row.id,
-        field=indicator_code,
+        field=row.indicator_code,
         old=old,
-        new={"review_state": row.review_state, "points": row.points_override, "comment": text or None},
-        reason=text or None,
+        new={"review_state": state, "points": points, "comment": comment},
+        reason=reason,
         actor=actor,
         at=now,
     )
@@ -352,7 +388,7 @@ def approve_submission(
 
 def value_history(
     session: Session, *, period_code: str, agency_code: str, indicator_code: str, actor: Actor
-) -> list[AuditRow]:
+) -> list[AuditEntryOut]:
     """Return every change of one criterion's value, review and evidence, oldest first."""
     _period, sub = open_submission(session, period_code=period_code, agency_code=agency_code, actor=actor)
     check_can_read(session, actor=actor, submission=sub)
@@ -390,7 +426,7 @@ def criterion_history(
         indicator_code=crit.code,
         name_vi=crit.name_vi,
         name_en=crit.name_en,
-        rows=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
+        rows=rows,
     )
 
 
@@ -430,35 +466,15 @@ def change_points_after_approval(
     assert period is not None  # a submission always belongs to a period
     crit = period_form(period).criterion(indicator_code)
     new_points = _changed_points(points, crit, indicator_code)
-    row = values_by_code(session, submission=submission).get(indicator_code)
-    if row is None:
-        row = SubmissionValue(
-            submission_id=submission.id, indicator_code=indicator_code, kind=crit.kind, source="reported",
-            review_state="accepted", updated_at=now,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-    old = {"review_state": row.review_state, "points": row.points_override, "comment": row.review_comment}
-    row.review_state, row.points_override = "changed", new_points
-    row.review_comment = comment.strip() or None
-    row.reviewed_by, row.reviewed_at = actor.id, now
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise Conflict(
-            f"Tiêu chí {indicator_code} vừa được người khác thay đổi cùng lúc; hãy tải lại trang",
-            f"{indicator_code} was changed by someone else at the same moment; reload and decide again",
-        ) from exc
-    record_change(
+    row = _value_row(session, submission=submission, crit=crit, state="accepted", now=now)
+    return _decide(
         session,
+        row=row,
+        state="changed",
+        points=new_points,
+        comment=comment.strip() or None,
         action="review.change",
-        object_type="submission_value",
-        object_id=row.id,
-        field=indicator_code,
-        old=old,
-        new={"review_state": "changed", "points": new_points, "comment": row.review_comment},
         reason=f"{cause}: {comment.strip()}",
         actor=actor,
-        at=now,
+        now=now,
     )
-    return row

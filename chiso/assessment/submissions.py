@@ -19,7 +19,7 @@ from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.accounts.audit import record_change
 from chiso.assessment.access import check_can_edit, check_can_read
-from chiso.assessment.form import Form, load_form
+from chiso.assessment.form import Criterion, Form, load_form
 from chiso.assessment.periods import (
     get_period,
     get_submission_for,
@@ -27,7 +27,6 @@ from chiso.assessment.periods import (
     submission_deadline_for,
 )
 from chiso.assessment.schemas import (
-    EvidenceFileOut,
     EvidenceOut,
     FieldOut,
     SaveReport,
@@ -41,6 +40,7 @@ from chiso.errors import Conflict, InvalidInput, Problem
 from chiso.store.models import Agency, PeerGroup
 from chiso.store.models.assessment import AssessmentPeriod, Evidence, Submission, SubmissionValue
 from chiso.store.models.users import User
+from chiso.store.rows import model_of
 
 EDITABLE_STATUSES = ("draft", "returned")
 TRANSITIONS = {
@@ -381,6 +381,31 @@ def submit(
     return sub
 
 
+def _field_out(crit: Criterion, row: SubmissionValue | None, evidence: list[EvidenceOut]) -> FieldOut:
+    """Return one criterion of the form with the agency's stored value and its review (defaults when none)."""
+    saved = {}
+    if row is not None:
+        saved = {
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "choice": row.choice,
+            "comment": row.comment,
+            "value_version": row.version,
+            "review_state": row.review_state,
+            "points_override": row.points_override,
+            "review_comment": row.review_comment,
+        }
+    return model_of(
+        FieldOut,
+        crit,
+        computed=crit.computed or bool(row and row.is_computed),
+        source=row.source if row is not None and row.is_computed else crit.source,
+        evidence=evidence,
+        **saved,
+    )
+
+
 def get_submission_view(
     session: Session, *, period_code: str, agency_code: str, actor: Actor
 ) -> SubmissionView:
@@ -394,61 +419,14 @@ def get_submission_view(
     evidence: dict[str, list[EvidenceOut]] = {}
     live = select(Evidence).where(Evidence.submission_id == sub.id, Evidence.withdrawn_at.is_(None))
     for ev in session.scalars(live.order_by(Evidence.id)):
-        evidence.setdefault(ev.indicator_code, []).append(
-            EvidenceOut(
-                id=ev.id,
-                indicator_code=ev.indicator_code,
-                document_number=ev.document_number,
-                document_date=ev.document_date,
-                summary=ev.summary,
-                files=[
-                    EvidenceFileOut(
-                        id=f.id,
-                        filename=f.filename,
-                        file_type=f.file_type,
-                        size_bytes=f.size_bytes,
-                        sha256=f.sha256,
-                    )
-                    for f in ev.files
-                ],
-            )
-        )
+        evidence.setdefault(ev.indicator_code, []).append(model_of(EvidenceOut, ev))
     sections = []
     for sec in form.sections:
-        fields = []
-        for c in sec.criteria:
-            if not c.applies_to(agency.kind):
-                continue
-            row = stored.get(c.code)
-            fields.append(
-                FieldOut(
-                    code=c.code,
-                    name_vi=c.name_vi,
-                    name_en=c.name_en,
-                    kind=c.kind,
-                    rule=c.rule,
-                    max_points=c.max_points,
-                    unit=c.unit,
-                    guidance_vi=c.guidance_vi,
-                    guidance_en=c.guidance_en,
-                    choices=list(c.choices),
-                    min_value=c.min_value,
-                    max_value=c.max_value,
-                    required=c.required,
-                    computed=c.computed or bool(row and row.is_computed),
-                    source=(row.source if row is not None and row.is_computed else c.source),
-                    value=row.value if row else None,
-                    numerator=row.numerator if row else None,
-                    denominator=row.denominator if row else None,
-                    choice=row.choice if row else None,
-                    comment=row.comment if row else None,
-                    value_version=row.version if row else None,
-                    review_state=row.review_state if row else "pending",
-                    points_override=row.points_override if row else None,
-                    review_comment=row.review_comment if row else None,
-                    evidence=evidence.get(c.code, []),
-                )
-            )
+        fields = [
+            _field_out(c, stored.get(c.code), evidence.get(c.code, []))
+            for c in sec.criteria
+            if c.applies_to(agency.kind)
+        ]
         if fields:
             sections.append(
                 SectionOut(code=sec.code, name_vi=sec.name_vi, name_en=sec.name_en, fields=fields)

@@ -21,6 +21,7 @@ from chiso import clock
 from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
+from chiso.followup.audited import close_recorded
 from chiso.followup.messages import Message
 from chiso.followup.notify import notify, recipients_of
 from chiso.store.models.agencies import Agency
@@ -240,16 +241,4 @@ def close_alert(session: Session, *, alert_id: int, reason: str, actor: Actor) -
     if not reason.strip():
         raise InvalidInput("Cần nêu lý do đóng cảnh báo", "Say why the alert is closed")
     row = get_alert(session, alert_id=alert_id)
-    old, row.status = row.status, "closed"
-    session.flush()
-    record_change(
-        session,
-        action="alert.close",
-        object_type="alert",
-        object_id=row.id,
-        actor=actor,
-        old=old,
-        new="closed",
-        reason=reason,
-    )
-    return row
+    return close_recorded(session, row, object_type="alert", actor=actor, reason=reason)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import Actor
-from chiso.assessment.evidence import check_upload, store_bytes
+from chiso.assessment.evidence import check_upload, stored_file
 from chiso.store.models.followup import FollowupFile
 
 
@@ -36,15 +36,5 @@ def attach_files(
 ) -> None:
     """Store checked files by content hash and attach them to their owner."""
     for name, data, kind in checked:
-        session.add(
-            FollowupFile(
-                owner_type=owner_type,
-                owner_id=owner_id,
-                sha256=store_bytes(data),
-                filename=name,
-                file_type=kind,
-                size_bytes=len(data),
-                uploaded_at=at,
-                uploaded_by=actor.id,
-            )
-        )
+        stored = stored_file(name, data, kind, actor=actor, at=at)
+        session.add(FollowupFile(owner_type=owner_type, owner_id=owner_id, **stored))

@@ -21,6 +21,7 @@ from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
 from chiso.errors import InvalidInput, NotFound, PermissionDenied
 from chiso.followup.attachments import attach_files, check_files
+from chiso.followup.audited import add_recorded
 from chiso.store.models.agencies import Agency
 from chiso.store.models.followup import PLAN_STATUSES, PlanItem, PlanUpdate
 
@@ -92,17 +93,8 @@ def create_item(session: Session, *, data: PlanItemIn, actor: Actor) -> PlanItem
         updated_at=moment,
         updated_by=actor.id,
     )
-    session.add(row)
-    session.flush()
-    record_change(
-        session,
-        action="plan.create",
-        object_type="plan_item",
-        object_id=row.id,
-        actor=actor,
-        new=data.model_dump(mode="json"),
-    )
-    return row
+    new = data.model_dump(mode="json")
+    return add_recorded(session, row, action="plan.create", object_type="plan_item", actor=actor, new=new)
 
 
 def update_item(session: Session, *, item_id: int, data: PlanItemIn, actor: Actor) -> PlanItem:

@@ -9,19 +9,16 @@ bad cell is reported with its row and column; nothing is saved unless every row 
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
 from typing import Any
 
-import xlsxwriter
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import Actor
 from chiso.errors import InvalidInput, NotFound, Problem
-from chiso.exports import XLSX_OPTIONS
 from chiso.followup.plans import PlanItemIn, create_item, list_items, update_item
+from chiso.followup.workbooks import cell_value, header_of, refuse_problems, write_workbook
 from chiso.sheets import column_letter, read_sheets
 from chiso.store.models.agencies import Agency
 from chiso.store.models.followup import PlanItem
@@ -57,24 +54,10 @@ READ_ONLY = {"status", "progress"}
 def export_plans(session: Session, *, agency_code: str | None = None) -> bytes:
     """Return the plan items (of one agency, or all) as an .xlsx workbook: a header row, one row per item."""
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
-    sheet = book.add_worksheet(SHEET)
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4"})
-    for col, name in enumerate(COLUMNS):
-        sheet.write_string(0, col, name, bold)
-        if name in HELP:
-            sheet.write_comment(0, col, HELP[name])
-        sheet.set_column(col, col, 40 if name == "title" else 16)
-    for r, item in enumerate(list_items(session, agency_code=agency_code), start=1):
-        for col, value in enumerate(_values(item, codes)):
-            if isinstance(value, int | float):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, "" if value is None else str(value))
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return buffer.getvalue()
+    rows = (_values(item, codes) for item in list_items(session, agency_code=agency_code))
+    return write_workbook(
+        sheet_name=SHEET, columns=COLUMNS, notes=HELP, widths={"title": 40}, width=16, rows=rows
+    )
 
 
 def _values(item: PlanItem, codes: dict[int, str]) -> list[Any]:
@@ -93,16 +76,6 @@ def _values(item: PlanItem, codes: dict[int, str]) -> list[Any]:
     ]
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
 def read_plans(data: bytes, *, filename: str = "ke-hoach.xlsx") -> list[tuple[int | None, PlanItemIn]]:
     """Read and check every row of a plans workbook (its first sheet).
 
@@ -115,20 +88,13 @@ def read_plans(data: bytes, *, filename: str = "ke-hoach.xlsx") -> list[tuple[in
     """
     sheets = read_sheets(data, label=filename)
     rows = next(iter(sheets.values())).rows if sheets else ()
-    header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else ())]
-    missing = [c for c in ("agency_code", "title", "start_on", "due_on") if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"{filename}: thiếu cột {', '.join(missing)}",
-            f"{filename}: missing columns {', '.join(missing)}",
-            [Problem("Thiếu cột", "Missing column", file=filename, column=c, row=1) for c in missing],
-        )
+    header = header_of(rows, required=("agency_code", "title", "start_on", "due_on"), filename=filename)
     letters = {name: column_letter(i + 1) for i, name in enumerate(header)}
     problems: list[Problem] = []
     found: list[tuple[int | None, PlanItemIn]] = []
     for number, raw in enumerate(rows[1:], start=2):
         cells = {
-            name: _cell(value)
+            name: cell_value(value)
             for name, value in zip(header, raw, strict=False)
             if name in COLUMNS and name not in READ_ONLY
         }
@@ -160,12 +126,7 @@ def read_plans(data: bytes, *, filename: str = "ke-hoach.xlsx") -> list[tuple[in
                     column="id",
                 )
             )
-    if problems:
-        raise InvalidInput(
-            f"{filename}: {len(problems)} lỗi, chưa lưu gì",
-            f"{filename}: {len(problems)} problems, nothing saved",
-            problems,
-        )
+    refuse_problems(problems, filename=filename)
     return found
 
 

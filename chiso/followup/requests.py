@@ -17,11 +17,13 @@ from chiso import clock
 from chiso.accounts.actors import Actor, is_system
 from chiso.accounts.audit import record_change
 from chiso.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chiso.followup.alerts import get_alert
 from chiso.followup.attachments import attach_files, check_files
+from chiso.followup.audited import add_recorded, close_recorded
 from chiso.followup.messages import Message
 from chiso.followup.notify import Recipient, notify, recipients_of
 from chiso.store.models.agencies import Agency
-from chiso.store.models.followup import AgencyContact, Alert, ExplanationRequest, FollowupFile
+from chiso.store.models.followup import AgencyContact, ExplanationRequest, FollowupFile
 from chiso.store.models.users import User
 
 LEVELS = {
@@ -108,9 +110,7 @@ def create_request(
             "A subject and a due date in the future are needed",
         )
     if alert_id is not None:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            raise NotFound(f"Không có cảnh báo số {alert_id}", f"No alert number {alert_id}")
+        alert = get_alert(session, alert_id=alert_id)
         agency_code, alert.status = alert.agency_code, "requested"
     agency = _agency(session, agency_code)
     row = ExplanationRequest(
@@ -124,16 +124,8 @@ def create_request(
         created_at=moment,
         created_by=actor.id,
     )
-    session.add(row)
-    session.flush()
-    record_change(
-        session,
-        action="request.create",
-        object_type="request",
-        object_id=row.id,
-        actor=actor,
-        new={"agency": agency_code, "subject": row.subject, "due_at": due},
-    )
+    new = {"agency": agency_code, "subject": row.subject, "due_at": due}
+    add_recorded(session, row, action="request.create", object_type="request", actor=actor, new=new)
     due_text = clock.to_local(due).strftime("%d/%m/%Y %H:%M")
     notify(
         session,
@@ -226,19 +218,7 @@ def close_request(session: Session, *, request_id: int, actor: Actor, reason: st
     """Close a request (accepted, or no longer needed); audited."""
     _creator_check(actor)
     row = get_request(session, request_id=request_id, actor=actor)
-    old, row.status = row.status, "closed"
-    session.flush()
-    record_change(
-        session,
-        action="request.close",
-        object_type="request",
-        object_id=row.id,
-        actor=actor,
-        old=old,
-        new="closed",
-        reason=reason or None,
-    )
-    return row
+    return close_recorded(session, row, object_type="request", actor=actor, reason=reason or None)
 
 
 def escalate_overdue(

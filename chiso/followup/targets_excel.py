@@ -7,19 +7,17 @@ Every bad cell is reported with its row and column; nothing is saved unless ever
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
 from typing import Any
 
-import xlsxwriter
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from chiso.accounts.actors import Actor
-from chiso.errors import InvalidInput, Problem
-from chiso.exports import XLSX_OPTIONS
+from chiso.errors import Problem
 from chiso.followup.targets import FIELDS, TargetIn, check_target, list_targets, save_target, target_dict
+from chiso.followup.workbooks import cell_value, header_of, refuse_problems, write_workbook
 from chiso.sheets import read_sheets
+from chiso.store.models.followup import Target
 
 COLUMNS = list(FIELDS)
 HELP = {
@@ -40,38 +38,15 @@ def _milestones_text(items: list[dict[str, Any]]) -> str:
 
 def export_targets(session: Session) -> bytes:
     """Return every target as an .xlsx workbook (a header row, one row per target, a help row in notes)."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
-    sheet = book.add_worksheet("targets")
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4"})
-    for col, name in enumerate(COLUMNS):
-        sheet.write_string(0, col, name, bold)
-        if name in HELP:
-            sheet.write_comment(0, col, HELP[name])
-        sheet.set_column(col, col, 34 if name in ("name_vi", "name_en", "indicator", "milestones") else 14)
-    for r, row in enumerate(list_targets(session), start=1):
-        data = target_dict(row)
-        for col, name in enumerate(COLUMNS):
-            value = data.get(name)
-            if name == "milestones":
-                sheet.write_string(r, col, _milestones_text(value or []))
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, "" if value is None else str(value))
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return buffer.getvalue()
+    wide = {name: 34 for name in ("name_vi", "name_en", "indicator", "milestones")}
+    rows = map(_values, list_targets(session))
+    return write_workbook(sheet_name="targets", columns=COLUMNS, notes=HELP, widths=wide, width=14, rows=rows)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
+def _values(row: Target) -> list[Any]:
+    data = target_dict(row)
+    data["milestones"] = _milestones_text(data.get("milestones") or [])
+    return [data.get(name) for name in COLUMNS]
 
 
 def _parse_milestones(text: str | None) -> list[dict[str, str]]:
@@ -91,18 +66,13 @@ def read_targets(data: bytes, *, filename: str = "targets.xlsx") -> list[TargetI
     """
     sheet = next(iter(read_sheets(data, first=True, label=filename).values()), None)
     rows = sheet.rows if sheet else ()
-    header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
-    missing = [c for c in ("code", "name_vi", "indicator", "valid_from", "value") if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"{filename}: thiếu cột {', '.join(missing)}",
-            f"{filename}: missing columns {', '.join(missing)}",
-            [Problem("Thiếu cột", "Missing column", file=filename, column=c, row=1) for c in missing],
-        )
+    header = header_of(
+        rows, required=("code", "name_vi", "indicator", "valid_from", "value"), filename=filename
+    )
     problems: list[Problem] = []
     found: list[TargetIn] = []
     for number, raw in enumerate(rows[1:], start=2):
-        cells = {name: _cell(value) for name, value in zip(header, raw, strict=False) if name in COLUMNS}
+        cells = {name: cell_value(value) for name, value in zip(header, raw, strict=False) if name in COLUMNS}
         if not any(v is not None for v in cells.values()):
             continue
         cells["milestones"] = _parse_milestones(cells.get("milestones"))
@@ -125,12 +95,7 @@ def read_targets(data: bytes, *, filename: str = "targets.xlsx") -> list[TargetI
         for p in check_target(target):
             problems.append(Problem(p.message_vi, p.message_en, file=filename, row=number, column=p.field))
         found.append(target)
-    if problems:
-        raise InvalidInput(
-            f"{filename}: {len(problems)} lỗi, chưa lưu gì",
-            f"{filename}: {len(problems)} problems, nothing saved",
-            problems,
-        )
+    refuse_problems(problems, filename=filename)
     return found
 
 

@@ -22,6 +22,7 @@ from chiso.followup.events import EVENT_TYPES
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.store.models.agencies import Agency
 from chiso.store.models.followup import ExplanationRequest
+from chiso.store.rows import model_of
 
 
 class TargetRow(BaseModel):
@@ -195,14 +196,11 @@ def targets_page(session: Session, *, actor: Actor, status: str | None = None) -
     return TargetsPage(
         targets=[TargetRow(**targets.target_dict(t), counts=counts.get(t.id, {})) for t in rows],
         statuses=[
-            StatusRow(
+            model_of(
+                StatusRow,
+                s,
                 target_code=codes[s.target_id],
-                agency_code=s.agency_code,
                 agency_name=names.get(s.agency_code, s.agency_code),
-                period=s.period,
-                value=s.value,
-                target_value=s.target_value,
-                status=s.status,
                 trend=list(s.trend or []),
             )
             for s in shown
@@ -218,38 +216,15 @@ def alert_rows(
     """Return the alerts the actor may see, newest first."""
     names = _names(session)
     return [
-        AlertRow(
-            id=a.id,
-            rule=a.rule,
-            agency_code=a.agency_code,
-            agency_name=names.get(a.agency_code, ""),
-            period=a.period,
-            title_vi=a.title_vi,
-            title_en=a.title_en,
-            evidence=a.evidence,
-            status=a.status,
-            raised_at=a.raised_at,
-        )
+        model_of(AlertRow, a, agency_name=names.get(a.agency_code, ""))
         for a in alerts.list_alerts(session, actor=actor, status=status, agency_code=agency_code)
     ]
 
 
 def _request_row(session: Session, row: ExplanationRequest, names: dict[int, tuple[str, str]]) -> RequestRow:
     code, name = names.get(row.agency_id, ("", ""))
-    return RequestRow(
-        id=row.id,
-        alert_id=row.alert_id,
-        agency_code=code,
-        agency_name=name,
-        subject=row.subject,
-        body=row.body,
-        due_at=row.due_at,
-        status=row.status,
-        overdue=row.status == "open" and row.due_at < clock.now(),
-        escalation_level=row.escalation_level,
-        answer=row.answer,
-        answered_at=row.answered_at,
-    )
+    overdue = row.status == "open" and row.due_at < clock.now()
+    return model_of(RequestRow, row, agency_code=code, agency_name=name, overdue=overdue)
 
 
 def _agency_names(session: Session) -> dict[int, tuple[str, str]]:
@@ -294,19 +269,11 @@ def plans_page(
     for i in plans.list_items(session, agency_code=agency_code, kind=kind):
         code, name = names.get(i.agency_id, ("", ""))
         items.append(
-            PlanRow(
-                id=i.id,
+            model_of(
+                PlanRow,
+                i,
                 agency_code=code,
                 agency_name=name,
-                kind=i.kind,
-                title=i.title,
-                indicator=i.indicator,
-                owner=i.owner,
-                start_on=i.start_on,
-                due_on=i.due_on,
-                budget=i.budget,
-                status=i.status,
-                progress=i.progress,
                 overdue=i.due_on < today and i.status in ("planned", "in_progress"),
                 trend=list(i.trend or []) or trends.get((i.indicator or "", code), []),
                 indicator_vi=names_of.get(i.indicator or "", (None, None))[0],
@@ -329,20 +296,7 @@ def notifications_page(session: Session, *, actor: Actor) -> NotificationsPage:
     email = notify.address_of(session, user_id=actor.id) if actor.id is not None else None
     return NotificationsPage(
         unread=notify.unread_count(session, user_id=actor.id) if actor.id is not None else 0,
-        items=[
-            NotificationRow(
-                id=n.id,
-                event_type=n.event_type,
-                title_vi=n.title_vi,
-                title_en=n.title_en,
-                body_vi=n.body_vi,
-                body_en=n.body_en,
-                link=n.link,
-                created_at=n.created_at,
-                read=n.read_at is not None,
-            )
-            for n in rows
-        ],
+        items=[model_of(NotificationRow, n, read=n.read_at is not None) for n in rows],
         preferences=notify.get_preferences(session, actor=actor),
         optional={code: kind.optional for code, kind in EVENT_TYPES.items()},
         email=email,
@@ -358,19 +312,7 @@ def outbox_page(
         counts=outbox.delivery_counts(session),
         smtp_configured=smtp_configured,
         items=[
-            DeliveryRow(
-                id=d.id,
-                channel=d.channel,
-                event_type=d.event_type,
-                recipient=d.recipient,
-                subject=str(d.payload.get("subject") or d.payload.get("title_vi") or ""),
-                status=d.status,
-                attempts=d.attempts,
-                next_attempt_at=d.next_attempt_at,
-                last_error=d.last_error,
-                created_at=d.created_at,
-                sent_at=d.sent_at,
-            )
+            model_of(DeliveryRow, d, subject=str(d.payload.get("subject") or d.payload.get("title_vi") or ""))
             for d in rows
         ],
     )

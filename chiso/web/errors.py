@@ -7,6 +7,7 @@ logged with the request id and shown as a plain 500 page, never a traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
@@ -22,6 +23,8 @@ from chiso.web.deps import LoginRequired
 from chiso.web.rendering import lang_of, render
 
 log = logging.getLogger("chiso.web")
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 HTTP_MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Bad request"),
@@ -149,40 +152,37 @@ def refuse_crafted(request: Request) -> Response | None:
     return respond_error(request, error)
 
 
-async def handle_too_deep(request: Request, exc: Exception) -> Response:
-    """Map input nested too deeply for the code that walks it (JSON, an expression) to 422."""
-    log.info("refused input nested too deeply: %s %s", request.method, request.url.path)
-    return respond_error(
-        request,
-        InvalidInput(
-            "Dữ liệu gửi lên lồng nhau quá sâu; hãy làm phẳng lại",
-            "The submitted data is nested too deeply; flatten it",
-        ),
-    )
+def _refusal(kind: type[ChisoError], message_vi: str, message_en: str, logged: str) -> Handler:
+    """Return a handler that logs `logged` with the request and answers `kind(message_vi, message_en)`."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        log.info("%s: %s %s (%s)", logged, request.method, request.url.path, type(exc).__name__)
+        return respond_error(request, kind(message_vi, message_en))
+
+    return handle
 
 
-async def handle_value_out_of_range(request: Request, exc: Exception) -> Response:
-    """Map a value the database cannot hold (a 30-digit id, an over-long or NUL text) to 422."""
-    log.info("refused a value the database cannot hold: %s", type(exc).__name__)
-    return respond_error(
-        request,
-        InvalidInput(
-            "Có giá trị quá lớn, quá dài hoặc chứa ký tự không hợp lệ; hãy sửa lại",
-            "A value is too large, too long or holds a character that is not allowed; correct it",
-        ),
-    )
-
-
-async def handle_write_conflict(request: Request, exc: Exception) -> Response:
-    """Map a lost race between two simultaneous writes (a unique key, a row version) to 409."""
-    log.info("write conflict: %s", type(exc).__name__)
-    return respond_error(
-        request,
-        Conflict(
-            "Dữ liệu vừa được người khác thay đổi cùng lúc; hãy tải lại trang rồi thử lại",
-            "Someone changed the same data at the same moment; reload and try again",
-        ),
-    )
+# Input nested too deeply for the code that walks it (JSON, an expression): 422.
+handle_too_deep = _refusal(
+    InvalidInput,
+    "Dữ liệu gửi lên lồng nhau quá sâu; hãy làm phẳng lại",
+    "The submitted data is nested too deeply; flatten it",
+    "refused input nested too deeply",
+)
+# A value the database cannot hold (a 30-digit id, an over-long or NUL text): 422.
+handle_value_out_of_range = _refusal(
+    InvalidInput,
+    "Có giá trị quá lớn, quá dài hoặc chứa ký tự không hợp lệ; hãy sửa lại",
+    "A value is too large, too long or holds a character that is not allowed; correct it",
+    "refused a value the database cannot hold",
+)
+# A lost race between two simultaneous writes (a unique key, a row version): 409.
+handle_write_conflict = _refusal(
+    Conflict,
+    "Dữ liệu vừa được người khác thay đổi cùng lúc; hãy tải lại trang rồi thử lại",
+    "Someone changed the same data at the same moment; reload and try again",
+    "write conflict",
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:

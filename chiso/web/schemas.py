@@ -5,7 +5,7 @@ Web layer; these are the JSON twins' response models, built once and rendered as
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -66,6 +66,8 @@ def blank_to_none(value: object) -> object:
 
 
 Blank = BeforeValidator(blank_to_none)
+F = TypeVar("F", bound=BaseModel)
+T = TypeVar("T", bound=BaseModel)
 
 
 class UnitFilters(BaseModel):
@@ -79,14 +81,18 @@ class UnitFilters(BaseModel):
     page_size: int = Field(100, ge=1, le=1000)
 
 
-class UnitListPage(BaseModel):
-    """One page of the units list, with the filters that produced it."""
+class ListPage(BaseModel, Generic[F, T]):
+    """One page of a list, with the filters that produced it."""
 
-    filters: UnitFilters
+    filters: F
     total: int
     page: int
     pages: int
-    items: list[UnitOut]
+    items: list[T]
+
+
+class UnitListPage(ListPage[UnitFilters, UnitOut]):
+    """One page of the units list, with the filters that produced it."""
 
 
 class AgencyFilters(BaseModel):
@@ -101,14 +107,8 @@ class AgencyFilters(BaseModel):
     page_size: int = Field(100, ge=1, le=1000)
 
 
-class AgencyListPage(BaseModel):
+class AgencyListPage(ListPage[AgencyFilters, AgencyOut]):
     """One page of the agencies list, with the filters that produced it."""
-
-    filters: AgencyFilters
-    total: int
-    page: int
-    pages: int
-    items: list[AgencyOut]
 
 
 class AgencyDetail(BaseModel):

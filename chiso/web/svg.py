@@ -33,6 +33,22 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
 
 
+def _open(width: float, height: float, title: str) -> str:
+    """The chart's opening tag, named `title` for screen readers."""
+    size = f'viewBox="0 0 {width} {height}" width="100%"'
+    return f'<svg {size} role="img" aria-label="{_t(title)}" class="chart-svg">'
+
+
+def _legend(names: Sequence[str], colours: Sequence[str], spacing: int) -> list[str]:
+    """A row of coloured squares with their names at the chart's top, each `spacing` + 7 px a letter apart."""
+    parts, x = [], 0
+    for name, colour in zip(names, colours, strict=False):
+        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="13" font-size="11">{_t(name)}</text>')
+        x += spacing + 7 * len(name)
+    return parts
+
+
 def grouped_bars(
     rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[str], *, title: str, unit: str = "%"
 ) -> Markup:
@@ -49,15 +65,7 @@ def grouped_bars(
     legend_h = 20
     height = legend_h + row_h * len(rows) + 4
     width = label_w + plot_w + 50
-    parts = [
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{_t(title)}" class="chart-svg">'
-    ]
-    x = 0
-    for s, name in enumerate(series):
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PALETTE[s]}"/>')
-        parts.append(f'<text x="{x + 14}" y="13" font-size="11">{_t(name)}</text>')
-        x += 20 + 7 * len(name)
+    parts = [_open(width, height, title), *_legend(series, PALETTE, 20)]
     for r, (label, values) in enumerate(rows):
         top = legend_h + r * row_h
         parts.append(f'<text x="0" y="{top + row_h / 2:.1f}" font-size="11">{_t(label[:30])}</text>')
@@ -84,15 +92,8 @@ def stacked_shares(
     label_w, plot_w, bar_h, gap = 150, 300, 16, 8
     legend_h = 22
     height = legend_h + (bar_h + gap) * len(rows) + 4
-    parts = [
-        f'<svg viewBox="0 0 {label_w + plot_w + 10} {height}" width="100%" role="img" '
-        f'aria-label="{_t(title)}" class="chart-svg">'
-    ]
-    x = 0
-    for b, name in enumerate(bands):
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{BANDS[b % len(BANDS)]}"/>')
-        parts.append(f'<text x="{x + 14}" y="13" font-size="11">{_t(name)}</text>')
-        x += 22 + 7 * len(name)
+    colours = [BANDS[b % len(BANDS)] for b in range(len(bands))]
+    parts = [_open(label_w + plot_w + 10, height, title), *_legend(bands, colours, 22)]
     for r, (label, shares) in enumerate(rows):
         y = legend_h + r * (bar_h + gap)
         parts.append(f'<text x="0" y="{y + bar_h - 4}" font-size="11">{_t(label[:26])}</text>')
@@ -144,10 +145,7 @@ def lines(
     def py(v: float) -> float:
         return head + plot_h - max(0.0, min(top, v)) / top * plot_h
 
-    parts = [
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{_t(title)}" class="chart-svg">'
-    ]
+    parts = [_open(width, height, title)]
     for tick in (0, 25, 50, 75, 100):
         level = top * tick / 100
         parts.append(

@@ -7,12 +7,13 @@ form that made it, never put in a redirect's URL.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 
 from chiso.accounts import admin
@@ -31,18 +32,9 @@ router = APIRouter()
 FIELDS = ("username", "full_name", "email", "role", "agency_code", "password")
 
 
-class UserOut(BaseModel):
+@pydantic_dataclass(frozen=True)
+class UserOut(admin.UserView):
     """A user as the secretariat sees them (no password hash, no link)."""
-
-    username: str
-    full_name: str
-    email: str | None
-    role: str
-    agency_code: str | None
-    agency_name: str | None
-    is_active: bool
-    must_change_password: bool
-    created_at: datetime
 
 
 class UsersPage(BaseModel):
@@ -54,7 +46,7 @@ class UsersPage(BaseModel):
 
 
 def _out(view: admin.UserView) -> UserOut:
-    return UserOut.model_validate(view, from_attributes=True)
+    return UserOut(**asdict(view))
 
 
 def _choices(db: DbSession) -> dict[str, Any]:

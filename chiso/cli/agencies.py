@@ -11,8 +11,15 @@ import typer
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.cli.common import console, err_console, fmt_day, guarded, parse_date, print_json, print_table
 from chiso.errors import InvalidInput, NotFound
+from chiso.store import session_scope
+from chiso.units.agencies import describe_agency, search_agencies
+from chiso.units.agency_export import export_agencies
+from chiso.units.agency_history import get_agency_history
+from chiso.units.agency_import import import_agencies
+from chiso.units.groups import agency_groups, list_groups
 
 app = typer.Typer(
     help="Cơ quan, đơn vị được đánh giá và nhóm so sánh / agencies, their history and peer groups.",
@@ -53,9 +60,6 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List agencies in Vietnamese alphabetical order, searching without accents."""
-    from chiso.store import session_scope
-    from chiso.units.agencies import describe_agency, search_agencies
-
     on_date = parse_date(on)
 
     with session_scope() as session:
@@ -89,10 +93,6 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one agency with its predecessors, successors and peer groups."""
-    from chiso.store import session_scope
-    from chiso.units.agency_history import get_agency_history
-    from chiso.units.groups import agency_groups
-
     with session_scope() as session:
         _require_store(session)
         history = get_agency_history(session, code=code)
@@ -140,9 +140,6 @@ def groups_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (with member codes)."),
 ) -> None:
     """List the peer groups per province and period with their number of members."""
-    from chiso.store import session_scope
-    from chiso.units.groups import list_groups
-
     with session_scope() as session:
         _require_store(session)
         groups = list_groups(session, province_code=province, period=period)
@@ -165,10 +162,6 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import agencies from a CSV or Excel file: every row is checked, then all are written or none."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.store import session_scope
-    from chiso.units.agency_import import import_agencies
-
     try:
         with session_scope() as session:
             _require_store(session)
@@ -206,9 +199,6 @@ def export_command(
     province: str | None = typer.Option(None, "--province", help="Only this province, e.g. 48."),
 ) -> None:
     """Export agencies, links and group memberships to a file that `chiso agencies import` reads back."""
-    from chiso.store import session_scope
-    from chiso.units.agency_export import export_agencies
-
     with session_scope() as session:
         _require_store(session)
         count = export_agencies(session, path=file, province_code=province)

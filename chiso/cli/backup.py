@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from chiso.cli.common import console, guarded, print_json
+from chiso.config import get_settings
+from chiso.flows.backup import create_backup, describe, restore_backup
 
 
 @guarded
@@ -15,9 +17,6 @@ def backup_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Write one archive of the database, the record store and the data dir's files, with SHA-256 sums."""
-    from chiso.config import get_settings
-    from chiso.flows.backup import create_backup, describe
-
     report = create_backup(file, settings=get_settings())
     if as_json:
         print_json(report.to_dict())
@@ -34,9 +33,6 @@ def restore_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Check a backup against its checksums, then put its database and files in place (stop serve first)."""
-    from chiso.config import get_settings
-    from chiso.flows.backup import describe, restore_backup
-
     report = restore_backup(file, settings=get_settings(), replace=force)
     if as_json:
         print_json(report.to_dict())

@@ -10,7 +10,12 @@ import time
 
 import typer
 
+from chiso.accounts.actors import SYSTEM
+from chiso.accounts.demo import DEMO_LOGINS
 from chiso.cli.common import console, guarded, print_table, step_progress
+from chiso.config import get_settings
+from chiso.flows.demo import build_demo, has_agencies
+from chiso.store import init_database, session_scope
 
 
 @guarded
@@ -20,11 +25,6 @@ def demo_command(
     ),
 ) -> None:
     """Build the deterministic demo province: Đà Nẵng before and after July 2025."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.config import get_settings
-    from chiso.flows.demo import build_demo, has_agencies
-    from chiso.store import init_database, session_scope
-
     settings = get_settings()
     init_database(settings.database_url)
     with session_scope(settings.database_url) as session:
@@ -46,8 +46,6 @@ def demo_command(
 
 def print_demo_logins() -> None:
     """Print the demo users and their password (shown by `make run`)."""
-    from chiso.accounts.demo import DEMO_LOGINS
-
     print_table(
         ("Tên đăng nhập / username", "Mật khẩu / password", "Vai trò / role", "Mô tả / description"),
         DEMO_LOGINS,

@@ -12,6 +12,22 @@ import typer
 from rich.tree import Tree
 
 from chiso.cli.common import console, guarded, print_json, print_table
+from chiso.config import get_settings
+from chiso.errors import InvalidInput
+from chiso.flows.frameworks import shown
+from chiso.frameworks import (
+    BUILTIN_IDS,
+    Node,
+    check_framework,
+    diff_frameworks,
+    dump_framework_yaml,
+    list_frameworks,
+    load_framework,
+    node_max,
+    save_framework,
+)
+from chiso.frameworks.diff import CHANGE_LABELS
+from chiso.frameworks.excel import read_framework_xlsx, write_framework_xlsx, write_template_xlsx
 
 app = typer.Typer(
     help="Bộ chỉ số: liệt kê, xem, kiểm tra, xuất/nhập Excel, so sánh phiên bản / "
@@ -22,8 +38,6 @@ app = typer.Typer(
 
 def library_dir() -> Path:
     """Return where the province's imported frameworks live: `<data dir>/frameworks`."""
-    from chiso.config import get_settings
-
     return get_settings().frameworks_dir
 
 
@@ -31,8 +45,6 @@ def library_dir() -> Path:
 @guarded
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the built-in frameworks and those imported into the library."""
-    from chiso.frameworks import BUILTIN_IDS, list_frameworks, node_max
-
     frameworks = list_frameworks(library_dir())
     rows = [
         {
@@ -84,8 +96,6 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print the whole framework as JSON."),
 ) -> None:
     """Print a framework's tree with the points of every node and each leaf's rule."""
-    from chiso.frameworks import Node, load_framework, node_max
-
     fw = load_framework(framework, directory=library_dir())
     if as_json:
         print_json(fw.model_dump(mode="json"))
@@ -125,12 +135,7 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
 ) -> None:
     """Check a framework file and name the exact node path (or sheet, row, column) of every problem."""
-    from chiso.errors import InvalidInput
-    from chiso.frameworks import check_framework
-
     if path.suffix.lower() == ".xlsx":
-        from chiso.frameworks.excel import read_framework_xlsx
-
         try:
             read_framework_xlsx(path)
             problems = []
@@ -157,10 +162,6 @@ def export_command(
     file: Path = typer.Argument(..., help="The .xlsx workbook to write (or .yaml)."),
 ) -> None:
     """Write a framework as the Excel annex (one row per criterion), or as YAML."""
-    from chiso.errors import InvalidInput
-    from chiso.frameworks import dump_framework_yaml, load_framework
-    from chiso.frameworks.excel import write_framework_xlsx
-
     fw = load_framework(framework, directory=library_dir())
     if file.suffix.lower() in (".yaml", ".yml"):
         try:
@@ -180,8 +181,6 @@ def export_command(
 @guarded
 def template_command(file: Path = typer.Argument(..., help="The .xlsx workbook to write.")) -> None:
     """Write the blank Excel annex to fill in, with one example row per kind of criterion."""
-    from chiso.frameworks.excel import write_template_xlsx
-
     write_template_xlsx(file)
     console.print(f"Đã tạo mẫu / template written: {file}")
 
@@ -199,9 +198,6 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Import a framework into the library, all of it or nothing; an existing version is never overwritten."""
-    from chiso.frameworks import load_framework, save_framework
-    from chiso.frameworks.excel import read_framework_xlsx
-
     is_xlsx = file.suffix.lower() == ".xlsx"
     fw = read_framework_xlsx(file) if is_xlsx else load_framework(str(file))
     result = save_framework(fw, out or library_dir(), dry_run=dry_run)
@@ -233,10 +229,6 @@ def diff_command(
     as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
 ) -> None:
     """Compare two versions of a framework criterion by criterion (added, removed, moved, re-weighted...)."""
-    from chiso.flows.frameworks import shown
-    from chiso.frameworks import diff_frameworks, load_framework
-    from chiso.frameworks.diff import CHANGE_LABELS
-
     directory = library_dir()
     diff = diff_frameworks(load_framework(old, directory=directory), load_framework(new, directory=directory))
     if as_json:

@@ -13,6 +13,9 @@ import typer
 
 from chiso.accounts.actors import SYSTEM
 from chiso.cli.common import console, guarded, in_session, print_json, write_file
+from chiso.indicators.entry import get_entry_sheet
+from chiso.indicators.value_checks import home_province
+from chiso.indicators.values_excel import import_values, write_template
 
 values_app = typer.Typer(
     help="Số liệu chỉ tiêu / indicator values: the departments' Excel template, import.", no_args_is_help=True
@@ -28,8 +31,6 @@ def import_command(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import a filled values template, every sheet, all or nothing."""
-    from chiso.indicators.values_excel import import_values
-
     report = in_session(
         import_values, data=path.read_bytes(), filename=path.name, actor=SYSTEM, province_code=province,
         dry_run=dry_run,
@@ -53,10 +54,6 @@ def template_command(
     province: str | None = typer.Option(None, help="The province code of the units (default: the demo's)."),
 ) -> None:
     """Write a department's template for a period, prefilled with last period's values and the targets."""
-    from chiso.indicators.entry import get_entry_sheet
-    from chiso.indicators.value_checks import home_province
-    from chiso.indicators.values_excel import write_template
-
     sheet = in_session(
         get_entry_sheet,
         agency_code=agency,

@@ -1,8 +1,7 @@
 """`chiso indicators import|export|list`: the province's indicator catalogue from the command line.
 
 CLI layer: each command opens a transaction and calls the same services as the web pages
-(chiso.indicators.catalogue and catalogue_excel); changes are made as SYSTEM and audited. The rooms are
-imported inside the commands (chiso/cli/__init__.py says why: `--help` answers at once).
+(chiso.indicators.catalogue and catalogue_excel); changes are made as SYSTEM and audited.
 """
 
 from __future__ import annotations
@@ -11,9 +10,12 @@ from pathlib import Path
 
 import typer
 
+from chiso.accounts.actors import SYSTEM
 from chiso.cli.common import console, guarded, in_session, print_json, print_table, write_file
 from chiso.cli.indicator_cube import cube_app
 from chiso.cli.indicator_values import values_app
+from chiso.indicators import catalogue, catalogue_excel
+from chiso.store import session_scope
 
 app = typer.Typer(
     help="Danh mục chỉ tiêu / indicator catalogue: import, export, list; values; the columnar cube.",
@@ -33,9 +35,6 @@ def import_command(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import the catalogue from an Excel workbook, all or nothing (folders, then indicators by code)."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.indicators import catalogue_excel
-
     report = in_session(
         catalogue_excel.import_catalogue,
         data=path.read_bytes(),
@@ -60,8 +59,6 @@ def import_command(
 @guarded
 def export_command(path: Path = typer.Argument(..., dir_okay=False, help="The .xlsx file to write.")) -> None:
     """Write the whole catalogue (folders and indicators) to an Excel workbook that imports back unchanged."""
-    from chiso.indicators import catalogue_excel
-
     write_file(path, in_session(catalogue_excel.export_catalogue))
 
 
@@ -71,8 +68,6 @@ def template_command(
     path: Path = typer.Argument(..., dir_okay=False, help="The .xlsx file to write."),
 ) -> None:
     """Write the empty catalogue workbook (columns, folder sheet and help) to fill in."""
-    from chiso.indicators import catalogue_excel
-
     write_file(path, catalogue_excel.template_workbook())
 
 
@@ -87,9 +82,6 @@ def list_command(
     json_out: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
 ) -> None:
     """List the catalogue's indicators (all of them, by folder then code)."""
-    from chiso.indicators import catalogue
-    from chiso.store import session_scope
-
     filters = catalogue.CatalogueFilters(q=search, folder=folder, source=source)
     with session_scope() as session:
         rows = [catalogue.indicator_dict(r) for r in catalogue.find_indicators(session, filters=filters)]

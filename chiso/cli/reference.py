@@ -12,6 +12,8 @@ from typing import Any
 
 import typer
 
+from chiso.cli import app
+
 HEADER = """# chiso CLI reference
 
 Generated from the code by `python -m chiso.cli.reference --write docs/cli.md`; do not edit by hand.
@@ -38,8 +40,6 @@ def _option_line(param: Any) -> str:
 
 def render_reference() -> str:
     """Return the Markdown reference of every `chiso` command with its help text and options."""
-    from chiso.cli import app  # here: chiso.cli imports this module to register the command
-
     root = typer.main.get_command(app)
     parts = [HEADER]
     for path, command in _walk(root, ["chiso"]):

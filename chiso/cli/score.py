@@ -7,6 +7,7 @@ CLI layer: reads and writes the files; the scoring, rank intervals and plans go 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ import typer
 from chiso.cli.common import console, guarded, print_json, print_table
 from chiso.errors import InvalidInput, NotFound
 from chiso.exports import XLSX_OPTIONS, guard_text
+from chiso.flows.robustness import intervals_of_tables, plan_of_tables
+from chiso.flows.scoring import run_tables, score_tables
+from chiso.frameworks import load_framework
 
 app = typer.Typer(
     help="Chấm điểm, xếp hạng từ tệp giá trị / score, rank and band agencies from a values file.",
@@ -81,8 +85,6 @@ def write_results(result: Any, path: Path) -> None:
 def _inputs(
     framework: str, values: Path, groups: Path | None, previous: Path | None, lineage: Path | None
 ) -> dict[str, Any]:
-    from chiso.frameworks import load_framework
-
     return {
         "framework": load_framework(framework),
         "values": read_table(values, what="values"),
@@ -94,8 +96,6 @@ def _inputs(
 
 
 def _score(inputs: dict[str, Any], lineage_policy: str) -> Any:
-    from chiso.flows.scoring import score_tables
-
     return score_tables(
         inputs["framework"],
         inputs["values"],
@@ -230,8 +230,6 @@ def explain_command(
 
 
 def _run(inputs: dict[str, Any]) -> Any:
-    from chiso.flows.scoring import run_tables
-
     return run_tables(
         inputs["framework"],
         inputs["values"],
@@ -293,8 +291,6 @@ def uncertainty_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
 ) -> None:
     """Give every agency a rank interval by varying the ranking's assumptions (Monte Carlo)."""
-    from chiso.flows.robustness import intervals_of_tables
-
     inputs = _inputs(framework, values, groups, previous, None)
     result = intervals_of_tables(
         _run(inputs),
@@ -361,10 +357,6 @@ def plan_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Plan the least-effort improvements that bring one agency to a goal."""
-    from dataclasses import asdict
-
-    from chiso.flows.robustness import plan_of_tables
-
     inputs = _inputs(framework, values, groups, previous, None)
     result = plan_of_tables(
         _run(inputs),

@@ -5,6 +5,7 @@ CLI layer: parses options, opens one transaction, calls the same service functio
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -13,8 +14,16 @@ from rich.table import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from chiso.accounts.actors import SYSTEM
 from chiso.cli.common import console, fmt_day, guarded, parse_date, print_json, step_progress
+from chiso.config import get_settings
 from chiso.errors import NotFound
+from chiso.flows.unit_map import upload_map
+from chiso.store import session_scope
+from chiso.units.admin import LEVELS, get_lineage, list_units
+from chiso.units.admin_load import load_admin_units, units_loaded
+from chiso.units.schemas import UnitOut
+from chiso.units.unit_maps import accept_unit_map
 
 app = typer.Typer(
     help="Đơn vị hành chính trước và sau 1/7/2025 / administrative units and their lineage.",
@@ -27,8 +36,6 @@ _LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 
 def _check_level(value: str | None) -> str | None:
-    from chiso.units.admin import LEVELS
-
     if value is not None and value not in LEVELS:
         raise typer.BadParameter(f"'{value}': chọn một trong / choose one of {', '.join(LEVELS)}")
     return value
@@ -36,8 +43,6 @@ def _check_level(value: str | None) -> str | None:
 
 def _require_units(session: Session) -> None:
     """Stop with one clear message when the database is not initialised or the units are not loaded."""
-    from chiso.units.admin_load import units_loaded
-
     bind = session.get_bind()
     if not inspect(bind).has_table("admin_units"):
         raise NotFound(
@@ -58,10 +63,6 @@ def load_command(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Load or refresh the administrative units and their 2025 lineage from the bundled data (idempotent)."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.store import session_scope
-    from chiso.units.admin_load import load_admin_units
-
     with step_progress(
         _STEP_VI["read"], describe=lambda step: _STEP_VI.get(step, step), disable=as_json
     ) as progress:
@@ -103,10 +104,6 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print the units as JSON."),
 ) -> None:
     """List administrative units valid on a date, by province, level or name."""
-    from chiso.store import session_scope
-    from chiso.units.admin import list_units
-    from chiso.units.schemas import UnitOut
-
     day = None if all_eras else (parse_date(on) or date.today())
 
     with session_scope() as session:
@@ -160,9 +157,6 @@ def lineage_command(
     as_json: bool = typer.Option(False, "--json", help="Print the lineage as JSON."),
 ) -> None:
     """Show what a unit became on 1 July 2025, or which old units a new one came from."""
-    from chiso.store import session_scope
-    from chiso.units.admin import get_lineage
-
     with session_scope() as session:
         _require_units(session)
         lineage = get_lineage(session, code=code, level=level)
@@ -208,14 +202,6 @@ def map_upload_command(
     as_json: bool = typer.Option(False, "--json", help="Print the match report as JSON."),
 ) -> None:
     """Upload the commune boundary map that /map draws (checked and matched to units, all or nothing)."""
-    import hashlib
-
-    from chiso.accounts.actors import SYSTEM
-    from chiso.config import get_settings
-    from chiso.flows.unit_map import upload_map
-    from chiso.store import session_scope
-    from chiso.units.unit_maps import accept_unit_map
-
     data = file.read_bytes()
     limit = get_settings().upload_max_bytes
     with session_scope() as session:

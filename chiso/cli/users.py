@@ -6,15 +6,23 @@ CLI layer: parses options, opens one transaction, calls the same services as the
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from chiso.accounts.actors import SYSTEM
+from chiso.accounts.admin import (
+    UserView,
+    add_user,
+    deactivate,
+    edit_user,
+    list_users,
+    reactivate,
+    reset_password,
+)
+from chiso.accounts.bulk import import_users
 from chiso.cli.common import console, guarded, in_session, print_json, print_table
-
-if TYPE_CHECKING:
-    from chiso.accounts.admin import UserView
 
 app = typer.Typer(
     help="Người dùng, vai trò, khóa tài khoản, đặt lại mật khẩu / "
@@ -67,11 +75,6 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List users by username, with their role, agency and state."""
-    from dataclasses import asdict
-
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import list_users
-
     users = in_session(list_users, actor=SYSTEM, role=role, agency_code=agency)
     if as_json:
         print_json([asdict(u) for u in users])
@@ -107,9 +110,6 @@ def create_command(
     ),  # fmt: skip
 ) -> None:
     """Create a user; they must choose their own password at first login."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import add_user
-
     user, token = in_session(add_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
                              email=email, agency_code=agency, password=password)  # fmt: skip
     console.print(f"Đã tạo / created: {user.username} ({_ROLE_VI.get(user.role, user.role)})")
@@ -127,9 +127,6 @@ def edit_command(
     agency: str | None = typer.Option(None, help='New agency code ("" unbinds).'),
 ) -> None:
     """Change a user's name, role, e-mail or agency (each change audited)."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import edit_user
-
     user = in_session(edit_user, actor=SYSTEM, username=username, full_name=full_name, role=role,
                       email=email, agency_code=agency)  # fmt: skip
     console.print(f"Đã sửa / updated: {user.username}")
@@ -139,9 +136,6 @@ def edit_command(
 @guarded
 def deactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Deactivate a user; their open sessions end at once."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import deactivate
-
     ended = in_session(deactivate, actor=SYSTEM, username=username)
     console.print(f"Đã khóa / deactivated: {username} ({ended} phiên kết thúc / sessions ended)")
 
@@ -150,9 +144,6 @@ def deactivate_command(username: str = typer.Argument(..., help="Login name.")) 
 @guarded
 def reactivate_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Let a deactivated user log in again."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import reactivate
-
     in_session(reactivate, actor=SYSTEM, username=username)
     console.print(f"Đã mở lại / reactivated: {username}")
 
@@ -161,9 +152,6 @@ def reactivate_command(username: str = typer.Argument(..., help="Login name.")) 
 @guarded
 def reset_command(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Print a one-time link (24 h) with which the user sets a new password; earlier links stop working."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.admin import reset_password
-
     token = in_session(reset_password, actor=SYSTEM, username=username)
     console.print(_reset_line(token))
 
@@ -175,9 +163,6 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, create nothing."),
 ) -> None:
     """Create one user per row (all or nothing); print each one's one-time password link."""
-    from chiso.accounts.actors import SYSTEM
-    from chiso.accounts.bulk import import_users
-
     created = in_session(import_users, actor=SYSTEM, source=file, rollback=dry_run)
     if dry_run:
         console.print(f"Kiểm tra xong, {len(created)} dòng hợp lệ / checked, {len(created)} rows valid")

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
@@ -180,8 +181,6 @@ def export_audit(
             writer.writerow([csv_cell(v) for v in audit_cells(row)])
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
-        import xlsxwriter
-
         out = io.BytesIO()
         book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
         sheet = book.add_worksheet("audit")

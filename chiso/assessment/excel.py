@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import xlsxwriter
 from sqlalchemy.orm import Session
 
 from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_can_edit
+from chiso.assessment.evidence import detect_file_type
 from chiso.assessment.schemas import ValueInput
 from chiso.assessment.submissions import (
     agency_kind_of,
@@ -79,8 +81,6 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     A hidden sheet records the period and agency so that an upload for another agency or period is
     refused.
     """
-    import xlsxwriter
-
     view = get_submission_view(session, period_code=period_code, agency_code=agency_code, actor=actor)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
@@ -302,8 +302,6 @@ def read_workbook(
     Raises:
         InvalidInput: not an .xlsx file, damaged, or past a limit (the cell named).
     """
-    from chiso.assessment.evidence import detect_file_type
-
     if detect_file_type(data) != "xlsx":
         raise InvalidInput(
             f"Tệp {filename} không phải Excel .xlsx",

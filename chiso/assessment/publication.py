@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import xlsxwriter
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -378,8 +379,6 @@ def export_ranking(ranking: Ranking, *, fmt: str = "csv") -> bytes:
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise InvalidInput(f"Định dạng không hỗ trợ: {fmt}", f"Unsupported format {fmt!r}; use csv or xlsx")
-    import xlsxwriter
-
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
     sheet = book.add_worksheet("xep_hang")

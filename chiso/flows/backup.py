@@ -12,6 +12,7 @@ wrong; the files it replaces are moved aside to `<data dir>/.before-restore-<tim
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -232,8 +233,6 @@ class _Hashing:
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
-    import io
-
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mtime = int(clock.now().timestamp())

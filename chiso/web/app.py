@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi import routing as fastapi_routing
 from fastapi.responses import JSONResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -24,6 +25,7 @@ from chiso.web.errors import install_error_handlers, refuse_crafted
 from chiso.web.i18n import pick_lang
 from chiso.web.limits import ContentTooLarge, announced_too_large, install_body_limit
 from chiso.web.openapi import declare_responses
+from chiso.web.routes import include_routes
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -82,8 +84,6 @@ def create_app() -> FastAPI:
     Returns:
         The FastAPI app; the database is the configured one (chiso.config.get_settings()).
     """
-    from chiso.web.routes import include_routes
-
     app = FastAPI(
         title="chiso API",
         version=getattr(chiso, "__version__", "0.1.0"),
@@ -140,12 +140,8 @@ def list_routes(app: FastAPI) -> list[RouteInfo]:
 
     Routes FastAPI adds itself (/openapi.json) have no action and `name` "openapi".
     """
-    try:
-        from fastapi.routing import iter_route_contexts
-
-        contexts: list[Any] = list(iter_route_contexts(app.routes))
-    except ImportError:  # older FastAPI: included routes are plain routes
-        contexts = list(app.routes)
+    iter_route_contexts = getattr(fastapi_routing, "iter_route_contexts", None)  # older FastAPI: plain routes
+    contexts: list[Any] = list(iter_route_contexts(app.routes)) if iter_route_contexts else list(app.routes)
     found = []
     for ctx in contexts:
         path = getattr(ctx, "path", None)

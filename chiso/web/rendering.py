@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import xlsxwriter
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -271,8 +272,6 @@ def table_download(
         The download response.
     """
     if fmt == "xlsx":
-        import xlsxwriter
-
         buffer = io.BytesIO()
         book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
         sheet = book.add_worksheet(filename[:31])

@@ -17,6 +17,11 @@ from fastapi.responses import Response
 from chiso.errors import NotFound
 from chiso.web.deps import require
 
+try:  # swagger-ui-bundle is optional: /api/docs falls back to its plain page without it
+    from swagger_ui_bundle import swagger_ui_path
+except ImportError:
+    swagger_ui_path = None
+
 router = APIRouter(include_in_schema=False)
 
 OWN_STATIC = importlib.resources.files("chiso.web") / "static"
@@ -30,9 +35,7 @@ def _third_party(name: str) -> Any:
     if name == "htmx.min.js":
         return importlib.resources.files("js_lib_htmx") / "static" / "htmx" / "htmx.min.js"
     if name.startswith("swagger/") and name.removeprefix("swagger/") in SWAGGER_FILES:
-        try:  # swagger-ui-bundle is optional: /api/docs falls back to its plain page without it
-            from swagger_ui_bundle import swagger_ui_path
-        except ImportError:
+        if swagger_ui_path is None:
             return None
         return swagger_ui_path / name.removeprefix("swagger/")
     if name.startswith("fonts/") and name.removeprefix("fonts/") in FONTS:

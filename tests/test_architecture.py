@@ -112,3 +112,58 @@ def test_each_contract_catches_its_breach(breach: str, tmp_path: Path) -> None:
     done = _lint_imports(tmp_path)
     assert done.returncode != 0, f"lint-imports accepted: {breach}"
     assert "BROKEN" in done.stdout
+
+
+# --- imports sit at the top of their module (issue 9) -----------------------------------------------------
+
+LAZY = "# lazy:"
+
+
+def _unexplained_function_imports(root: Path) -> list[str]:
+    """Return `path:line` of every import inside a function under root (migration scripts excepted) that has
+    no `# lazy: <why>` comment on its own line or the line above."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[:3] == ("store", "migrations", "versions"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        lines = ["", *text.splitlines()]  # lines[n] is line n
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    if LAZY not in lines[inner.lineno] and LAZY not in lines[inner.lineno - 1]:
+                        found.add((str(relative), inner.lineno))
+    return [f"{name}:{line}" for name, line in sorted(found)]
+
+
+def test_imports_are_at_the_top_of_their_module() -> None:
+    offenders = _unexplained_function_imports(PACKAGE)
+    assert offenders == [], (
+        f"{len(offenders)} imports inside functions: move them to the top of the module, or say why not "
+        f"with a `{LAZY} <reason>` comment on the line or the line above: {offenders}"
+    )
+
+
+def test_an_unexplained_function_import_would_be_caught(tmp_path: Path) -> None:
+    (tmp_path / "room.py").write_text(
+        "import json\n\n\n"
+        "def bad() -> None:\n"
+        "    import csv\n\n\n"
+        "def explained_above() -> None:\n"
+        f"    {LAZY} pyspark is an optional extra\n"
+        "    import pyspark\n\n\n"
+        "async def explained_inline() -> None:\n"
+        f"    import uvicorn  {LAZY} loaded by `serve` only\n\n\n"
+        "class Service:\n"
+        "    def method(self) -> None:\n"
+        "        from collections import abc\n",
+        encoding="utf-8",
+    )
+    versions = tmp_path / "store" / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    migration = "def upgrade() -> None:\n    import sqlalchemy\n"  # migration scripts are left as generated
+    (versions / "0001_first.py").write_text(migration, encoding="utf-8")
+    assert _unexplained_function_imports(tmp_path) == ["room.py:5", "room.py:19"]

@@ -62,7 +62,7 @@ def connect(
         return con
     if engine == "spark":
         try:
-            # imported here: pyspark is a heavy optional extra (chiso[spark]), DuckDB runs need none of it
+            # lazy: pyspark is a heavy optional extra (chiso[spark]); DuckDB runs need none of it
             from pyspark.sql import SparkSession
         except ImportError:
             raise InvalidInput(

@@ -21,7 +21,8 @@ from demo_site import demo_env
 
 from chiso.web.launch import served
 
-pytestmark = pytest.mark.browser
+# The whole journey takes minutes: CI runs it (CHISO_TEST_SLOW=1); `make test` leaves it out (15 min).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "chiso-demo-2026"

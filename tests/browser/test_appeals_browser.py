@@ -25,7 +25,8 @@ from chiso.assessment import demo
 from chiso.store import session_scope
 from chiso.web.launch import served
 
-pytestmark = pytest.mark.browser
+# The whole journey takes minutes: CI runs it (CHISO_TEST_SLOW=1); `make test` leaves it out (15 min).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PERIOD, AGENCY = "DNG-2025B", "DNG.SO.KHCN"
 #: Criteria the assessor may score by hand with any points in range (rule "assessor").
 HAND_SCORED = ("HT_ATTT", "UD_DU_LIEU", "CS_KINH_PHI")

@@ -219,6 +219,7 @@ def test_secretariat_forms_errors_show_in_place(browser: Any, site: str, width: 
 # 7 -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # sends 21 MB twice per width; CI runs it
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_21_mb_file_is_refused_with_the_limit_before_and_after(tab: Any, site: str, width: int) -> None:
     page = tab

@@ -95,7 +95,8 @@ def _stored(db_url: str, code: str) -> tuple[float, str, str | None] | None:
         return None if row is None else (row.value, row.status, row.note)
 
 
-@pytest.mark.parametrize("width", [1400, 390])
+# The phone width repeats the desktop journey: CI runs it (slow).
+@pytest.mark.parametrize("width", [1400, pytest.param(390, marks=pytest.mark.slow)])
 def test_a_department_enters_a_quarter_and_confirms_a_flagged_outlier(
     server: tuple[str, str], browser: Any, width: int
 ) -> None:

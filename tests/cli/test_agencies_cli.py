@@ -98,6 +98,7 @@ def test_show_unknown_code(cli_env: Path) -> None:
     assert code == 1 and "NO.SUCH" in out
 
 
+@pytest.mark.slow  # a whole `chiso demo` in a subprocess; CI runs it
 def test_demo_if_empty_is_a_no_op_the_second_time(cli_env: Path) -> None:
     code, out = _run("demo", "--if-empty")
     assert code == 0, out

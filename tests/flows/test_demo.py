@@ -48,6 +48,7 @@ def _state(db: Session, summary: DemoSummary) -> tuple[object, ...]:
     return export_rows(db, province_code=DEMO_PROVINCE), _users(db), summary.records, summary.assessment
 
 
+@pytest.mark.slow  # builds the demo three times (over a minute); CI runs it
 def test_demo_is_deterministic_and_idempotent(db: Session, units_url: str) -> None:
     """Two builds from the same start give the same agencies, users, records and assessment; a third
     build on top changes nothing."""

@@ -121,6 +121,7 @@ def _env(store: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # kill -9 harness with a live worker process; CI runs it
 def test_killing_the_worker_mid_send_loses_and_repeats_nothing(
     store: str, smtp_server: Mailbox, tmp_path: Path
 ) -> None:

@@ -18,7 +18,8 @@ from chiso.monitoring.generate import generate_dossiers, generate_petitions, gen
 from chiso.monitoring.metrics import builtin_metrics
 from chiso.monitoring.periods import PeriodKind, parse_period, split_period
 
-pytestmark = pytest.mark.spark
+# Starting a JVM costs ~20 s: CI runs the parity (slow), `make test` leaves it out.
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 pyspark = pytest.importorskip("pyspark")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from demo_site import demo_env, run_chiso
 from pypdf import PdfReader
 
@@ -16,6 +17,7 @@ from chiso.assessment import periods, publication
 from chiso.store import session_scope
 
 
+@pytest.mark.slow  # builds the whole demo and renders the decision PDF: about a minute; CI runs it
 def test_the_2025_decision_of_the_demo_names_every_ranked_agency(demo_template: Path, tmp_path: Path) -> None:
     env = demo_env(demo_template, tmp_path / "var")
     out = tmp_path / "out.pdf"

@@ -6,11 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from chiso.cli import app
-
-runner = CliRunner()
+from cli_support import run_cli
 
 GOOD = (
     "code,name_vi,name_en,kind,province_code,valid_from,valid_to,predecessor_codes,link_kind,groups\n"
@@ -19,44 +15,30 @@ GOOD = (
 )
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("CHISO_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal, so table cells are not wrapped
-    assert _run("init")[0] == 0
-    return tmp_path
-
-
-def test_commands_before_init_say_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_before_init_say_what_torun_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "fresh"))
-    code, out = _run("agencies", "list")
+    code, out = run_cli("agencies", "list")
     assert code == 1 and "chiso init" in out and "Traceback" not in out
 
 
 def test_import_list_show_export(cli_env: Path) -> None:
     source = cli_env / "in.csv"
     source.write_text(GOOD, encoding="utf-8-sig")
-    code, out = _run("agencies", "import", str(source), "--json")
+    code, out = run_cli("agencies", "import", str(source), "--json")
     assert code == 0, out
     assert json.loads(out)["created"] == ["T.SO.TTTT", "T.SO.KHCN"]
-    code, out = _run("agencies", "list", "--q", "khoa hoc", "--json")
+    code, out = run_cli("agencies", "list", "--q", "khoa hoc", "--json")
     assert [a["code"] for a in json.loads(out)] == ["T.SO.KHCN"]
-    code, out = _run("agencies", "show", "T.SO.KHCN")
+    code, out = run_cli("agencies", "show", "T.SO.KHCN")
     assert code == 0 and "T.SO.TTTT" in out and "01/03/2025" in out
-    code, out = _run("agencies", "groups", "--json")
+    code, out = run_cli("agencies", "groups", "--json")
     assert {(g["period"], g["code"], len(g["member_codes"])) for g in json.loads(out)} == {
         ("2024", "SBN", 2), ("2026", "SBN", 1)
     }  # fmt: skip
     target = cli_env / "out.xlsx"
-    code, out = _run("agencies", "export", str(target))
+    code, out = run_cli("agencies", "export", str(target))
     assert code == 0 and target.is_file()
-    code, out = _run("agencies", "import", str(target), "--json")
+    code, out = run_cli("agencies", "import", str(target), "--json")
     assert json.loads(out)["unchanged"] == 2
 
 
@@ -65,10 +47,10 @@ def test_an_export_passes_a_dry_run_import(cli_env: Path, suffix: str) -> None:
     """Issue 10: `chiso agencies export x.csv`, then `import x.csv --dry-run` reports no problem."""
     source = cli_env / "in.csv"
     source.write_text(GOOD, encoding="utf-8")
-    assert _run("agencies", "import", str(source))[0] == 0
+    assert run_cli("agencies", "import", str(source))[0] == 0
     exported = cli_env / f"x.{suffix}"
-    assert _run("agencies", "export", str(exported))[0] == 0
-    code, out = _run("agencies", "import", str(exported), "--dry-run", "--json")
+    assert run_cli("agencies", "export", str(exported))[0] == 0
+    code, out = run_cli("agencies", "import", str(exported), "--dry-run", "--json")
     assert code == 0, out
     report = json.loads(out)
     assert report["created"] == report["updated"] == [] and report["unchanged"] == 2
@@ -78,32 +60,32 @@ def test_an_export_passes_a_dry_run_import(cli_env: Path, suffix: str) -> None:
 def test_bad_file_gives_rows_and_columns_and_writes_nothing(cli_env: Path) -> None:
     bad = cli_env / "bad.csv"
     bad.write_text(GOOD + "T.X,Sở X,,sở,T1,,,NOPE,,\n", encoding="utf-8")
-    code, out = _run("agencies", "import", str(bad))
+    code, out = run_cli("agencies", "import", str(bad))
     assert code == 1 and "Traceback" not in out
     assert "row 4" in out and "kind" in out and "predecessor_codes" in out and "NOPE" in out
-    code, out = _run("agencies", "list", "--json")
+    code, out = run_cli("agencies", "list", "--json")
     assert json.loads(out) == []
 
 
 def test_dry_run_writes_nothing(cli_env: Path) -> None:
     source = cli_env / "in.csv"
     source.write_text(GOOD, encoding="utf-8")
-    code, out = _run("agencies", "import", str(source), "--dry-run")
+    code, out = run_cli("agencies", "import", str(source), "--dry-run")
     assert code == 0 and "dry run" in out
-    assert json.loads(_run("agencies", "list", "--json")[1]) == []
+    assert json.loads(run_cli("agencies", "list", "--json")[1]) == []
 
 
 def test_show_unknown_code(cli_env: Path) -> None:
-    code, out = _run("agencies", "show", "NO.SUCH")
+    code, out = run_cli("agencies", "show", "NO.SUCH")
     assert code == 1 and "NO.SUCH" in out
 
 
 @pytest.mark.slow  # a whole `chiso demo` in a subprocess; CI runs it
 def test_demo_if_empty_is_a_no_op_the_second_time(cli_env: Path) -> None:
-    code, out = _run("demo", "--if-empty")
+    code, out = run_cli("demo", "--if-empty")
     assert code == 0, out
     assert "baocao.khcn" in out and "chiso-demo-2026" in out
-    code, out = _run("demo", "--if-empty")
+    code, out = run_cli("demo", "--if-empty")
     assert code == 0 and "--if-empty" in out
-    code, out = _run("agencies", "list", "--group", "2026:SBN", "--json")
+    code, out = run_cli("agencies", "list", "--group", "2026:SBN", "--json")
     assert "DNG.SO.KHCN" in {a["code"] for a in json.loads(out)}

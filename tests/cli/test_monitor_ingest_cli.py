@@ -6,22 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_support import run_cli
 
-from chiso.cli import app
 from chiso.monitoring.records.store import read_records
 
-runner = CliRunner()
 CSV = (
     "dossier_id,agency_code,procedure_code,channel,received_at,status\n"
     "D1,A1,P1,online,2026-08-03T09:00:00+07:00,received\n"
     "D2,A1,P1,fax,2026-08-03,received\n"
 )
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 @pytest.fixture
@@ -35,32 +28,32 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_ingest_reports_counts_and_the_reject_file(tmp_path: Path, data_dir: Path) -> None:
     path = tmp_path / "hoso.csv"
     path.write_text(CSV, encoding="utf-8")
-    code, out = _run("monitor", "ingest", str(path), "--rejects", str(tmp_path / "rej"))
+    code, out = run_cli("monitor", "ingest", str(path), "--rejects", str(tmp_path / "rej"))
     assert code == 0, out
     assert "stored 1" in out and "rejected 1" in out and "2026-08" in out
     assert (tmp_path / "rej").is_dir() and next((tmp_path / "rej").glob("*hoso.rejects.csv"))
-    code, out = _run("monitor", "ingest", str(path), "--json")
+    code, out = run_cli("monitor", "ingest", str(path), "--json")
     body = json.loads(out)
     assert code == 0 and (body["stored"], body["unchanged"], body["rejected"]) == (0, 1, 1)
     assert [r["dossier_id"] for r in read_records("dossiers", data_dir=data_dir).to_pylist()] == ["D1"]
 
 
 def test_ingest_refuses_a_missing_file_or_kind_with_one_message(tmp_path: Path, data_dir: Path) -> None:
-    code, out = _run("monitor", "ingest", str(tmp_path / "none.csv"))
+    code, out = run_cli("monitor", "ingest", str(tmp_path / "none.csv"))
     assert code == 1 and "File not found" in out and "Traceback" not in out
     path = tmp_path / "x.csv"
     path.write_text(CSV, encoding="utf-8")
-    code, out = _run("monitor", "ingest", str(path), "--kind", "letters")
+    code, out = run_cli("monitor", "ingest", str(path), "--kind", "letters")
     assert code == 1 and "Unknown record kind" in out
 
 
 def test_token_create_list_revoke(data_dir: Path) -> None:
-    assert _run("init")[0] == 0
-    code, out = _run("monitor", "token", "create", "Một cửa")
+    assert run_cli("init")[0] == 0
+    code, out = run_cli("monitor", "token", "create", "Một cửa")
     assert code == 0 and "chiso_" in out
-    code, out = _run("monitor", "token", "create", "Một cửa")
+    code, out = run_cli("monitor", "token", "create", "Một cửa")
     assert code == 1 and "exists" in out
-    assert "Một cửa" in _run("monitor", "token", "list")[1]
-    code, out = _run("monitor", "token", "revoke", "Một cửa")
-    assert code == 0 and "revoked" in _run("monitor", "token", "list")[1]
-    assert _run("monitor", "token", "revoke", "khác")[0] == 1
+    assert "Một cửa" in run_cli("monitor", "token", "list")[1]
+    code, out = run_cli("monitor", "token", "revoke", "Một cửa")
+    assert code == 0 and "revoked" in run_cli("monitor", "token", "list")[1]
+    assert run_cli("monitor", "token", "revoke", "khác")[0] == 1

@@ -5,6 +5,7 @@ session per thread, as the web app does."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,16 +13,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, event, make_url, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import NullPool
+from web_login import login_as
 
 from chiso.accounts.actors import SYSTEM, Actor
 from chiso.accounts.service import create_user
 from chiso.assessment import periods, submissions
 from chiso.errors import Conflict
 from chiso.store import init_database, session_scope
+from chiso.store.db import get_engine
 from chiso.store.models import Agency, GroupMember, PeerGroup, User
+from chiso.store.models.assessment import Submission
+from chiso.web.app import create_app
 from chiso.web.errors import install_error_handlers
 
 SAVES = 50
@@ -145,3 +151,74 @@ def test_a_lost_write_race_answers_409_in_the_error_shape(race: str) -> None:
     reply = TestClient(app, raise_server_exceptions=False).get("/api/race")
     assert reply.status_code == 409
     assert set(reply.json()) == {"ok", "error", "errors", "status"} and reply.json()["status"] == 409
+
+
+def _writable_now(url: str, submission_id: int) -> bool:
+    """Could another connection take the submission's lock this instant (the next save's first step)?
+
+    SQLite: the database's write lock (BEGIN IMMEDIATE, no wait); PostgreSQL: the row (FOR UPDATE NOWAIT).
+    """
+    if url.startswith("sqlite"):
+        probe = sqlite3.connect(make_url(url).database or "", timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET lock_timeout = 1"))
+            conn.execute(
+                text("SELECT id FROM submissions WHERE id = :id FOR UPDATE NOWAIT"), {"id": submission_id}
+            )
+            conn.rollback()
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_an_autosave_releases_its_lock_before_drawing_the_preview(
+    race_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The autosave answers with the live preview (a scoring run); holding the save's lock meanwhile made
+    every other write of the province wait on SQLite (an evidence edit sent with the autosave was refused
+    as "database locked" on a loaded machine). The save is committed first; the preview reads after it."""
+    period_code, agency_code, username = seed_period(race_url)
+    with session_scope(race_url) as s:
+        submission_id = s.scalar(
+            select(Submission.id)
+            .join(Agency, Agency.id == Submission.agency_id)
+            .where(Agency.code == agency_code)
+        )
+    assert submission_id is not None
+    monkeypatch.setenv("CHISO_DATABASE_URL", race_url)
+    probes: list[tuple[str, bool]] = []
+
+    def probe(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        probes.append((statement.split()[0].upper(), _writable_now(race_url, submission_id)))
+
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        csrf = login_as(client, race_url, username)
+        event.listen(get_engine(race_url), "after_cursor_execute", probe)
+        try:
+            saved = client.post(
+                f"/assessment/{period_code}/agencies/{agency_code}/draft",
+                data={"HT_ATTT__value": "3", "csrf_token": csrf},
+                headers={"HX-Request": "true"},
+            )
+        finally:
+            event.remove(get_engine(race_url), "after_cursor_execute", probe)
+    assert saved.status_code == 200, saved.text[:500]
+    kinds = [kind for kind, _ in probes]
+    assert "UPDATE" in kinds or "INSERT" in kinds, kinds  # the save wrote
+    last_write = max(i for i, kind in enumerate(kinds) if kind in {"UPDATE", "INSERT"})
+    reads_after = probes[last_write + 1 :]
+    assert len(reads_after) > 5, kinds  # the preview reads the period, the values and the peers
+    held = [kind for kind, free in reads_after if not free]
+    assert not held, f"{len(held)} of the {len(reads_after)} statements after the save ran under its lock"

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_site import demo_env
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from chiso.web.launch import served
 
@@ -255,6 +256,16 @@ def _add(form: Any, number: str, date: str = "", summary: str = "", files: list[
     form.locator("button[type=submit]").click()
 
 
+def _follows(page: Any, act: Callable[[], None]) -> None:
+    """Do `act` and wait for the page it leads to; if none comes, fail with the errors the page shows."""
+    try:
+        with page.expect_navigation():
+            act()
+    except PlaywrightTimeout:
+        shown = page.locator(".form-error, .form-field-error").all_inner_texts()
+        raise AssertionError(f"the action led to no page; the page shows: {shown}") from None
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, width: int) -> None:
     page = tab
@@ -275,13 +286,15 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     _add(form, f"98/QĐ-{width}", "05/01/2026", "")
     assert "giải trình" in _in_place(page, "#evidence-form", _form(site))
     # A written explanation with no file is accepted.
-    with page.expect_navigation():
-        _add(
+    _follows(
+        page,
+        lambda: _add(
             form,
             f"97/GT-{width}",
             "05/01/2026",
             "Không có văn bản riêng; giải trình: đã lồng ghép vào kế hoạch",
-        )
+        ),
+    )
     page.locator("#done").wait_for(state="visible", timeout=15000)
     item = page.locator(f"[id='{code}'] li.evidence-item", has_text=f"97/GT-{width}")
     assert item.count() == 1
@@ -292,8 +305,7 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     edit.locator("input[type=file]").set_input_files(
         [{"name": "anh.png", "mimeType": "image/png", "buffer": _png()}]
     )
-    with page.expect_navigation():
-        edit.locator("button[type=submit]").click()
+    _follows(page, edit.locator("button[type=submit]").click)
     page.locator("#done").wait_for(state="visible", timeout=15000)
     item = page.locator(f"[id='{code}'] li.evidence-item", has_text=f"97/GT-{width}")
     assert "kế hoạch số 97" in item.inner_text()
@@ -301,8 +313,7 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     item.scroll_into_view_if_needed()
     _shot(page, "8-evidence-edited", width)
     # Withdraw (confirmed), then the criterion's history lists add, edit and withdraw.
-    with page.expect_navigation():
-        item.locator("button.withdraw").click()
+    _follows(page, item.locator("button.withdraw").click)
     page.locator("#done").wait_for(state="visible", timeout=15000)
     assert page.locator(f"[id='{code}'] li.evidence-item", has_text=f"97/GT-{width}").count() == 0
     page.goto(f"{_form(site)}/history/{code}")

@@ -181,6 +181,7 @@ async def draft_form(
         db, period_code=code, agency_code=agency, values=_form_values(form), seen_versions=_seen(form),
         partial=True, actor=actor,
     )  # fmt: skip
+    db.commit()  # the save is kept and its lock released before the preview's scoring run reads
     if not is_htmx(request):
         return RedirectResponse(FORM.format(code=code, agency=agency), status_code=303)
     view = flow.submission_page(db, period_code=code, agency_code=agency, actor=actor)

@@ -6,6 +6,7 @@ that is rolled back after each test, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -140,15 +141,24 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the demo province once per test session (`chiso init` + `chiso demo`); return its data dir.
+def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Build the demo province once per test run (`chiso init` + `chiso demo`); return its data dir.
 
-    Modules never serve this directory itself: `demo_site.demo_env` gives each a copy, so one module's
-    clicks cannot change what another module sees.
+    Under xdist the workers share one build (the first to ask builds it, under a file lock; the others
+    wait for it): the build is half a minute of CPU the second worker need not repeat. Modules never
+    serve this directory itself: `demo_site.demo_env` gives each a copy, so one module's clicks cannot
+    change what another module sees.
     """
-    data_dir = tmp_path_factory.mktemp("demo-template") / "var"
-    env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
-    env["CHISO_DATA_DIR"] = str(data_dir)
-    run_chiso(env, "init")
-    run_chiso(env, "demo")
+    # a worker's basetemp is <this run's basetemp>/popen-gwN: its parent is shared by this run only
+    root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    data_dir, ready = root / "demo-template" / "var", root / "demo-template" / "ready"
+    with (root / "demo-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)  # what a failed build left
+            env = {k: v for k, v in os.environ.items() if k != "CHISO_DATABASE_URL"}
+            env["CHISO_DATA_DIR"] = str(data_dir)
+            run_chiso(env, "init")
+            run_chiso(env, "demo")
+            ready.touch()
     return data_dir

@@ -19,7 +19,7 @@ from chiso import clock
 from chiso.accounts.actors import Actor
 from chiso.assessment.access import check_can_edit
 from chiso.assessment.evidence import detect_file_type
-from chiso.assessment.schemas import ValueInput
+from chiso.assessment.schemas import FieldOut, SubmissionView, ValueInput
 from chiso.assessment.submissions import (
     agency_kind_of,
     get_submission_view,
@@ -61,6 +61,34 @@ KIND_LABELS = {
     "points": "Điểm / points",
 }
 YES, NO = "Có", "Không"
+STYLES: dict[str, dict[str, Any]] = {
+    "bold": {"bold": True},
+    "title": {"bold": True, "font_size": 14},
+    "head": {"bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"},
+    "section": {"bold": True, "bg_color": "#F2F2F2"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "locked": {"text_wrap": True, "valign": "top", "font_color": "#555555"},
+    "entry": {"bg_color": "#FFF2CC", "locked": False, "border": 1},
+    "readonly": {"bg_color": "#E2EFDA", "border": 1},
+}
+# The instructions sheet, a line a row (the first is its title).
+GUIDE = (
+    "Hướng dẫn / Instructions",
+    "1. Chỉ nhập vào các ô màu vàng. Ô màu xanh là số liệu tính tự động (chỉ đọc). "
+    "Fill in the yellow cells only; green cells are computed values (read-only).",
+    "2. Có/Không: chọn trong danh sách. Yes/no: pick from the list (Có = yes, Không = no).",
+    "3. Tỷ lệ: nhập số thập phân 0..1 (80% = 0,8), không dùng dấu %. Rates: 0..1 (80% = 0.8), no % sign.",
+    "4. Tử số/Mẫu số: số lượng không âm, tử số không lớn hơn mẫu số. "
+    "Numerator/denominator: non-negative, numerator not above the denominator.",
+    "5. Điểm: trong khoảng ghi ở cột Kiểu nhập; thẩm định viên sẽ xác nhận. "
+    "Points: within the range shown; the assessor confirms them.",
+    "6. Không đổi tên, thêm hay xóa cột; không sửa cột Mã tiêu chí. Tệp chỉ dùng cho đúng đơn vị và kỳ này. "
+    "Do not rename, add or delete columns or edit the codes; the file is only valid for this agency "
+    "and period.",
+    "7. Tải lên lại: hệ thống kiểm tra từng dòng; nếu có dòng sai thì không lưu gì. "
+    "Upload: every row is checked; if any row is wrong nothing is saved.",
+    "8. Minh chứng (văn bản, tệp) được đính kèm trên trang web. Evidence files are attached on the web page.",
+)
 
 
 def _col_letter(index: int) -> str:
@@ -84,122 +112,13 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     view = get_submission_view(session, period_code=period_code, agency_code=agency_code, actor=actor)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    head = book.add_format(
-        {"bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"}
-    )
-    section_fmt = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    locked = book.add_format({"text_wrap": True, "valign": "top", "font_color": "#555555"})
-    entry = book.add_format({"bg_color": "#FFF2CC", "locked": False, "border": 1})
-    readonly = book.add_format({"bg_color": "#E2EFDA", "border": 1})
-
+    styles = {name: book.add_format(spec) for name, spec in STYLES.items()}
     sheet = book.add_worksheet(FORM_SHEET)
-    sheet.write(0, 0, f"Biểu mẫu tự đánh giá / Self-assessment form — {view.period_name_vi}", title)
-    sheet.write(1, 0, "Đơn vị / Agency:", bold)
-    sheet.write(1, 2, f"{view.agency_code} — {view.agency_name_vi}")
-    sheet.write(2, 0, "Kỳ / Period:", bold)
-    sheet.write(
-        2,
-        2,
-        f"{view.period_code} ({view.framework_id} {view.framework_version}); "
-        f"hạn nộp / deadline {clock.to_local(view.deadline):%d/%m/%Y %H:%M}",
-    )
-    for i, (_key, label, width) in enumerate(COLUMNS):
-        sheet.write(HEADER_ROW - 1, i, label, head)
-        sheet.set_column(i, i, width)
-    sheet.set_row(HEADER_ROW - 1, 30)
-    row = HEADER_ROW
-    for sec in view.sections:
-        sheet.write(row, 0, sec.code, section_fmt)
-        sheet.merge_range(row, 1, row, len(COLUMNS) - 1, f"{sec.name_vi} / {sec.name_en}", section_fmt)
-        row += 1
-        for f in sec.fields:
-            cells: dict[str, Any] = {
-                "code": f.code,
-                "section": sec.code,
-                "name": f"{f.name_vi}\n{f.name_en}",
-                "kind": _kind_hint(f.kind, f.min_value, f.max_value),
-                "max_points": f.max_points,
-                "comment": f.comment or "",
-                "guidance": f.guidance_vi,
-                "source": f.source if f.computed else "",
-            }
-            for key in ("code", "section", "name", "kind", "max_points", "guidance", "source"):
-                sheet.write(row, COL[key], cells[key], locked if key != "name" else wrap)
-            entry_fmt = readonly if f.computed else entry
-            value: Any = ""
-            if f.kind == "yesno" and f.value is not None:
-                value = YES if f.value >= 0.5 else NO
-            elif f.kind in ("number", "points") and f.value is not None:
-                value = f.value
-            for key, current in (
-                ("value", value),
-                ("numerator", f.numerator),
-                ("denominator", f.denominator),
-                ("choice", f.choice),
-                ("comment", f.comment),
-            ):
-                used = (
-                    key == "comment"
-                    or (key == "value" and f.kind in ("yesno", "number", "points"))
-                    or (key in ("numerator", "denominator") and f.kind == "ratio")
-                    or (key == "choice" and f.kind == "choice")
-                )
-                if used:
-                    sheet.write(row, COL[key], "" if current is None else current, entry_fmt)
-            if not f.computed:
-                _validate(sheet, row, f.kind, f.min_value, f.max_value, list(f.choices))
-            row += 1
-    sheet.freeze_panes(HEADER_ROW, 1)
-
+    _write_form(sheet, view, styles)
     guide = book.add_worksheet(GUIDE_SHEET)
     guide.set_column(0, 0, 110)
-    lines = [
-        ("Hướng dẫn / Instructions", title),
-        (
-            "1. Chỉ nhập vào các ô màu vàng. Ô màu xanh là số liệu tính tự động (chỉ đọc). "
-            "Fill in the yellow cells only; green cells are computed values (read-only).",
-            wrap,
-        ),
-        ("2. Có/Không: chọn trong danh sách. Yes/no: pick from the list (Có = yes, Không = no).", wrap),
-        (
-            "3. Tỷ lệ: nhập số thập phân 0..1 (80% = 0,8), không dùng dấu %. "
-            "Rates: 0..1 (80% = 0.8), no % sign.",
-            wrap,
-        ),
-        (
-            "4. Tử số/Mẫu số: số lượng không âm, tử số không lớn hơn mẫu số. "
-            "Numerator/denominator: non-negative, numerator not above the denominator.",
-            wrap,
-        ),
-        (
-            "5. Điểm: trong khoảng ghi ở cột Kiểu nhập; thẩm định viên sẽ xác nhận. "
-            "Points: within the range shown; the assessor confirms them.",
-            wrap,
-        ),
-        (
-            "6. Không đổi tên, thêm hay xóa cột; không sửa cột Mã tiêu chí. "
-            "Tệp chỉ dùng cho đúng đơn vị và kỳ này. "
-            "Do not rename, add or delete columns or edit the codes; the file is only valid for this agency "
-            "and period.",
-            wrap,
-        ),
-        (
-            "7. Tải lên lại: hệ thống kiểm tra từng dòng; nếu có dòng sai thì không lưu gì. "
-            "Upload: every row is checked; if any row is wrong nothing is saved.",
-            wrap,
-        ),
-        (
-            "8. Minh chứng (văn bản, tệp) được đính kèm trên trang web. "
-            "Evidence files are attached on the web page.",
-            wrap,
-        ),
-    ]
-    for i, (text, fmt) in enumerate(lines):
-        guide.write(i, 0, text, fmt)
-
+    for i, text in enumerate(GUIDE):
+        guide.write(i, 0, text, styles["title"] if i == 0 else styles["wrap"])
     meta = book.add_worksheet(META_SHEET)
     for i, (key, val) in enumerate(
         (
@@ -217,6 +136,71 @@ def build_template(session: Session, *, period_code: str, agency_code: str, acto
     sheet.activate()
     book.close()
     return out.getvalue()
+
+
+def _write_form(sheet: Any, view: SubmissionView, styles: dict[str, Any]) -> None:
+    """The form sheet: a title block, then each section's criteria with their current values."""
+    sheet.write(0, 0, f"Biểu mẫu tự đánh giá / Self-assessment form — {view.period_name_vi}", styles["title"])
+    sheet.write(1, 0, "Đơn vị / Agency:", styles["bold"])
+    sheet.write(1, 2, f"{view.agency_code} — {view.agency_name_vi}")
+    sheet.write(2, 0, "Kỳ / Period:", styles["bold"])
+    sheet.write(
+        2,
+        2,
+        f"{view.period_code} ({view.framework_id} {view.framework_version}); "
+        f"hạn nộp / deadline {clock.to_local(view.deadline):%d/%m/%Y %H:%M}",
+    )
+    for i, (_key, label, width) in enumerate(COLUMNS):
+        sheet.write(HEADER_ROW - 1, i, label, styles["head"])
+        sheet.set_column(i, i, width)
+    sheet.set_row(HEADER_ROW - 1, 30)
+    row = HEADER_ROW
+    for sec in view.sections:
+        sheet.write(row, 0, sec.code, styles["section"])
+        sheet.merge_range(row, 1, row, len(COLUMNS) - 1, f"{sec.name_vi} / {sec.name_en}", styles["section"])
+        row += 1
+        for f in sec.fields:
+            _write_criterion(sheet, row, f, section=sec.code, styles=styles)
+            row += 1
+    sheet.freeze_panes(HEADER_ROW, 1)
+
+
+def _write_criterion(sheet: Any, row: int, f: FieldOut, *, section: str, styles: dict[str, Any]) -> None:
+    """One criterion's row: its read-only description, then the cells its kind takes, validated."""
+    cells: dict[str, Any] = {
+        "code": f.code,
+        "section": section,
+        "name": f"{f.name_vi}\n{f.name_en}",
+        "kind": _kind_hint(f.kind, f.min_value, f.max_value),
+        "max_points": f.max_points,
+        "guidance": f.guidance_vi,
+        "source": f.source if f.computed else "",
+    }
+    for key, text in cells.items():
+        sheet.write(row, COL[key], text, styles["locked"] if key != "name" else styles["wrap"])
+    entry_fmt = styles["readonly"] if f.computed else styles["entry"]
+    value: Any = ""
+    if f.kind == "yesno" and f.value is not None:
+        value = YES if f.value >= 0.5 else NO
+    elif f.kind in ("number", "points") and f.value is not None:
+        value = f.value
+    for key, current in (
+        ("value", value),
+        ("numerator", f.numerator),
+        ("denominator", f.denominator),
+        ("choice", f.choice),
+        ("comment", f.comment),
+    ):
+        used = (
+            key == "comment"
+            or (key == "value" and f.kind in ("yesno", "number", "points"))
+            or (key in ("numerator", "denominator") and f.kind == "ratio")
+            or (key == "choice" and f.kind == "choice")
+        )
+        if used:
+            sheet.write(row, COL[key], "" if current is None else current, entry_fmt)
+    if not f.computed:
+        _validate(sheet, row, f.kind, f.min_value, f.max_value, list(f.choices))
 
 
 def _validate(

@@ -7,7 +7,7 @@ submissions take new values; submitting is refused after the agency's deadline u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -193,10 +193,43 @@ def save_draft(
             f"{expected_version}); reload the page",
         )
     form = period_form(period)
+    kind = agency_kind_of(session, submission=sub)
+    existing = values_by_code(session, submission=sub)
+    cleaned, problems = _checked_values(form.criteria_for(kind), form=form, existing=existing, values=values)
+    if problems and not partial:
+        raise InvalidInput(
+            "Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved", problems
+        )
+    for problem in problems:
+        cleaned.pop(problem.field or "", None)
+    changed, unchanged, conflicts = _write_values(
+        session, form=form, submission=sub, existing=existing, cleaned=cleaned, seen_versions=seen_versions,
+        actor=actor, now=now,
+    )  # fmt: skip
+    return SaveReport(
+        submission_id=sub.id,
+        status=sub.status,
+        version=sub.version,
+        changed=changed,
+        unchanged=unchanged,
+        saved_at=now,
+        problems=[p.to_dict() for p in problems],
+        conflicts=conflicts,
+    )
+
+
+def _checked_values(
+    criteria: Sequence[Criterion],
+    *,
+    form: Form,
+    existing: Mapping[str, SubmissionValue],
+    values: Mapping[str, ValueInput | Mapping[str, object]],
+) -> tuple[dict[str, CleanValue], list[Problem]]:
+    """Clean each typed value of `criteria` (the agency's); list the values of other or computed criteria,
+    or of the wrong type or range, as problems."""
     problems: list[Problem] = []
     cleaned: dict[str, CleanValue] = {}
-    codes = {c.code for c in form.criteria_for(agency_kind_of(session, submission=sub))}
-    existing = values_by_code(session, submission=sub)
+    codes = {c.code for c in criteria}
     for code, raw in values.items():
         if code not in codes:
             problems.append(
@@ -210,13 +243,11 @@ def save_draft(
             continue
         crit = form.criterion(code)
         if crit.computed or (code in existing and existing[code].is_computed):
+            source = existing[code].source if code in existing else crit.source
             problems.append(
                 Problem(
-                    f"{code} được tính tự động "
-                    f"({existing[code].source if code in existing else crit.source}), "
-                    "không nhập tay",
-                    f"{code} is computed ({existing[code].source if code in existing else crit.source}) "
-                    "and cannot be typed in",
+                    f"{code} được tính tự động ({source}), không nhập tay",
+                    f"{code} is computed ({source}) and cannot be typed in",
                     field=code,
                 )
             )
@@ -225,12 +256,24 @@ def save_draft(
         clean, found = clean_value(crit, vi)
         problems.extend(found)
         cleaned[code] = clean
-    if problems and not partial:
-        raise InvalidInput(
-            "Có giá trị không hợp lệ; chưa lưu gì", "Some values are invalid; nothing was saved", problems
-        )
-    for problem in problems:
-        cleaned.pop(problem.field or "", None)
+    return cleaned, problems
+
+
+def _write_values(
+    session: Session,
+    *,
+    form: Form,
+    submission: Submission,
+    existing: Mapping[str, SubmissionValue],
+    cleaned: Mapping[str, CleanValue],
+    seen_versions: Mapping[str, int] | None,
+    actor: Actor,
+    now: datetime,
+) -> tuple[list[str], list[str], list[ValueConflict]]:
+    """Write the values that differ from the stored ones (audited); return (changed, unchanged, conflicts).
+
+    A value changed since the client's `seen_versions` is left as it is and reported as a conflict.
+    """
     changed, unchanged = [], []
     conflicts: list[ValueConflict] = []
     pending: list[tuple[str, SubmissionValue, dict[str, object] | None, CleanValue]] = []
@@ -247,7 +290,7 @@ def save_draft(
         old = _stored(row).as_dict() if row is not None else None
         if row is None:
             row = SubmissionValue(
-                submission_id=sub.id,
+                submission_id=submission.id,
                 indicator_code=code,
                 kind=form.criterion(code).kind,
                 source="reported",
@@ -277,8 +320,8 @@ def save_draft(
                 flush=False,
             )
     if changed:
-        sub.updated_at, sub.updated_by = now, actor.id
-        flag_modified(sub, "updated_at")  # bump the version even when the clock did not move
+        submission.updated_at, submission.updated_by = now, actor.id
+        flag_modified(submission, "updated_at")  # bump the version even when the clock did not move
         try:
             session.flush()
         except StaleDataError as exc:
@@ -286,16 +329,7 @@ def save_draft(
                 "Bản tự đánh giá vừa được lưu ở nơi khác; hãy tải lại trang",
                 "The submission was saved elsewhere meanwhile; reload the page",
             ) from exc
-    return SaveReport(
-        submission_id=sub.id,
-        status=sub.status,
-        version=sub.version,
-        changed=changed,
-        unchanged=unchanged,
-        saved_at=now,
-        problems=[p.to_dict() for p in problems],
-        conflicts=conflicts,
-    )
+    return changed, unchanged, conflicts
 
 
 def _conflict(session: Session, *, code: str, row: SubmissionValue | None) -> ValueConflict:

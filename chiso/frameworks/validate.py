@@ -108,7 +108,7 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
         else:
             seen[node.code] = path
         if node.is_leaf and path != TOTAL:
-            _check_leaf(node, path)
+            problems.extend(_leaf_problems(node, path, file))
         elif node.rule is not None:
             problems.append(
                 _problem(
@@ -119,91 +119,92 @@ def check_framework_model(framework: Framework, *, file: str | None = None) -> l
                 )
             )
         if node.children:
-            _check_sum(node, path)
+            problems.extend(_sum_problems(node, path, file))
         for child in node.children:
             visit(child, f"{path}/{child.code}")
-
-    def _check_leaf(node: Node, path: str) -> None:
-        rule = node.rule
-        if rule is None:
-            problems.append(
-                _problem(path, "lá thiếu quy tắc chấm điểm (rule)", "leaf has no scoring rule", file)
-            )
-            return
-        if rule.type == "monitoring":
-            if node.max_points not in (None, 0):
-                problems.append(
-                    _problem(
-                        path,
-                        "nút chỉ theo dõi phải có điểm tối đa 0",
-                        "a monitoring-only node must have max 0",
-                        file,
-                    )
-                )
-            return
-        if node.max_points is None:
-            problems.append(
-                _problem(path, "lá thiếu điểm tối đa (max_points)", "leaf has no max_points", file)
-            )
-            return
-        if rule.type == "bonus_penalty":
-            low = float(getattr(rule, "min_points", 0.0))
-            if low > node.max_points:
-                problems.append(
-                    _problem(path, "min_points lớn hơn max_points", "min_points is above max_points", file)
-                )
-        elif node.max_points < 0:
-            problems.append(_problem(path, "điểm tối đa âm", "negative max_points", file))
-        if rule.type == "step_bands":
-            for step in getattr(rule, "steps", []):
-                if step.points > node.max_points + _TOL or step.points < 0:
-                    problems.append(
-                        _problem(
-                            path,
-                            f"bậc từ {step.min} cho {step.points} điểm, ngoài 0..{node.max_points}",
-                            f"step from {step.min} gives {step.points} points, outside 0..{node.max_points}",
-                            file,
-                        )
-                    )
-        if rule.value_min is not None and rule.value_max is not None and rule.value_min > rule.value_max:
-            problems.append(
-                _problem(path, "value_min lớn hơn value_max", "value_min is above value_max", file)
-            )
-
-    def _check_sum(node: Node, path: str) -> None:
-        if node.aggregation not in SUM_AGGREGATIONS:
-            if node.max_points is None:
-                problems.append(
-                    _problem(
-                        path,
-                        f"tổng hợp '{node.aggregation}' cần khai báo max_points",
-                        f"aggregation '{node.aggregation}' needs a declared max_points",
-                        file,
-                    )
-                )
-            if all(child.weight == 0 for child in node.children):
-                problems.append(_problem(path, "mọi trọng số đều bằng 0", "every weight is 0", file))
-            return
-        if node.max_points is None or node.clip:
-            return
-        total = sum(node_max(child) for child in node.children)
-        if not math.isclose(total, node.max_points, abs_tol=1e-6):
-            detail = " + ".join(f"{c.code} {node_max(c):g}" for c in node.children)
-            problems.append(
-                _problem(
-                    path,
-                    f"tổng điểm tối đa của các nút con là {total:g} ({detail}), "
-                    f"khác {node.max_points:g} đã khai báo",
-                    f"children's max points add up to {total:g} ({detail}), "
-                    f"not the declared {node.max_points:g}",
-                    file,
-                )
-            )
 
     visit(root, TOTAL)
     problems.extend(_check_nulls(root, TOTAL, file))
     problems.extend(_check_entries(framework, file))
     problems.extend(_check_bands(framework, file))
+    return problems
+
+
+def _leaf_problems(node: Node, path: str, file: str | None) -> list[Problem]:
+    """A leaf's rule and points: a rule, a max, steps and value range within them."""
+    problems: list[Problem] = []
+    rule = node.rule
+    if rule is None:
+        problems.append(_problem(path, "lá thiếu quy tắc chấm điểm (rule)", "leaf has no scoring rule", file))
+        return problems
+    if rule.type == "monitoring":
+        if node.max_points not in (None, 0):
+            problems.append(
+                _problem(
+                    path,
+                    "nút chỉ theo dõi phải có điểm tối đa 0",
+                    "a monitoring-only node must have max 0",
+                    file,
+                )
+            )
+        return problems
+    if node.max_points is None:
+        problems.append(_problem(path, "lá thiếu điểm tối đa (max_points)", "leaf has no max_points", file))
+        return problems
+    if rule.type == "bonus_penalty":
+        low = float(getattr(rule, "min_points", 0.0))
+        if low > node.max_points:
+            problems.append(
+                _problem(path, "min_points lớn hơn max_points", "min_points is above max_points", file)
+            )
+    elif node.max_points < 0:
+        problems.append(_problem(path, "điểm tối đa âm", "negative max_points", file))
+    if rule.type == "step_bands":
+        for step in getattr(rule, "steps", []):
+            if step.points > node.max_points + _TOL or step.points < 0:
+                problems.append(
+                    _problem(
+                        path,
+                        f"bậc từ {step.min} cho {step.points} điểm, ngoài 0..{node.max_points}",
+                        f"step from {step.min} gives {step.points} points, outside 0..{node.max_points}",
+                        file,
+                    )
+                )
+    if rule.value_min is not None and rule.value_max is not None and rule.value_min > rule.value_max:
+        problems.append(_problem(path, "value_min lớn hơn value_max", "value_min is above value_max", file))
+    return problems
+
+
+def _sum_problems(node: Node, path: str, file: str | None) -> list[Problem]:
+    """A parent's aggregation: its children's max points add up to its own, or a max is declared."""
+    problems: list[Problem] = []
+    if node.aggregation not in SUM_AGGREGATIONS:
+        if node.max_points is None:
+            problems.append(
+                _problem(
+                    path,
+                    f"tổng hợp '{node.aggregation}' cần khai báo max_points",
+                    f"aggregation '{node.aggregation}' needs a declared max_points",
+                    file,
+                )
+            )
+        if all(child.weight == 0 for child in node.children):
+            problems.append(_problem(path, "mọi trọng số đều bằng 0", "every weight is 0", file))
+        return problems
+    if node.max_points is None or node.clip:
+        return problems
+    total = sum(node_max(child) for child in node.children)
+    if not math.isclose(total, node.max_points, abs_tol=1e-6):
+        detail = " + ".join(f"{c.code} {node_max(c):g}" for c in node.children)
+        problems.append(
+            _problem(
+                path,
+                f"tổng điểm tối đa của các nút con là {total:g} ({detail}), "
+                f"khác {node.max_points:g} đã khai báo",
+                f"children's max points add up to {total:g} ({detail}), not the declared {node.max_points:g}",
+                file,
+            )
+        )
     return problems
 
 

@@ -16,12 +16,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
-import weasyprint
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
-from weasyprint.text.fonts import FontConfiguration
+
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
 
 from chiso.reports.text import fmt_int, fmt_points
 
@@ -107,12 +109,17 @@ _FONTS: list[FontConfiguration] = []
 
 def _font_config() -> FontConfiguration:
     if not _FONTS:
+        from weasyprint.text.fonts import FontConfiguration  # lazy: see render_html
+
         _FONTS.append(FontConfiguration())
     return _FONTS[0]
 
 
 def render_html(html: str) -> tuple[bytes, int]:
     """Render one HTML document to PDF bytes and return them with the page count."""
+    # lazy: WeasyPrint is 0.75 s of every start (server, CLI) and only a PDF needs it
+    import weasyprint
+
     document = weasyprint.HTML(string=html, base_url=str(HERE)).render(font_config=_font_config())
     return document.write_pdf(), len(document.pages)
 

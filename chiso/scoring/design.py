@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
-from scipy.stats import qmc
 
 from chiso.frameworks import Framework, UncertaintySpec
 from chiso.frameworks.uncertainty import (
@@ -138,6 +136,9 @@ class Design:
                 continue
             base = _base_weights(self.plan, n)
             alpha = slot.dirichlet * base / base.sum()
+            # lazy: scipy is a second of every start (server, CLI); only the draws need it
+            from scipy import stats
+
             gammas = stats.gamma.ppf(np.clip(part, _EDGE, 1.0 - _EDGE), alpha)
             shares = gammas / gammas.sum(axis=1, keepdims=True)
             draws.weights[n] = shares * base.sum() / base
@@ -148,6 +149,9 @@ def sample_points(n: int, dims: int, *, seed: int, sampling: str = "sobol") -> F
     d = max(1, dims)
     if sampling == "random":
         return np.random.default_rng(seed).random((n, d))
+    # lazy: scipy is a second of every start (server, CLI); only the draws need it
+    from scipy.stats import qmc
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # balance properties need n = 2^m: not required here
         points: FloatArray = qmc.Sobol(d, scramble=True, seed=seed).random(n)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -39,6 +38,9 @@ class Program:
 
     def solve(self) -> FloatArray | None:
         """Return the optimal values of the variables (zero optimality gap), or None if infeasible."""
+        # lazy: scipy is a second of every start (server, CLI); only rank-interval runs solve programs
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         matrix = np.zeros((len(self.rows), len(self.cost)))
         for i, (coefficients, _, _) in enumerate(self.rows):
             for j, a in coefficients.items():

@@ -160,5 +160,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> P
             env["CHISO_DATA_DIR"] = str(data_dir)
             run_chiso(env, "init")
             run_chiso(env, "demo")
+            # the background work's first pass of the day (evaluation, live snapshot, compaction), done once
+            # here rather than by every copy's server at start
+            run_chiso(env, "worker", "--once")
             ready.touch()
     return data_dir

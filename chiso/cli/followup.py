@@ -33,8 +33,12 @@ def worker_command(
     if once:
 
         def _run_once() -> None:
-            me = worker.new_worker_id()
-            report = worker.drain(worker_id=me)
+            report = worker.run_once()
+            if report is None:
+                console.print(
+                    "Tiến trình khác đang chạy việc nền, không làm gì / another process leads: nothing done"
+                )
+                return
             console.print(
                 f"Đã gửi / sent {report.sent}, thử lại / retry {report.retry}, lỗi / failed {report.failed}"
             )

@@ -305,8 +305,6 @@ def published_period_codes(session: Session) -> list[str]:
     return sorted((p.code for p in periods), reverse=True)
 
 
-
-
 def _previous_month(label: str) -> str:
     year, month = int(label[:4]), int(label[5:7])
     index = year * 12 + month - 2

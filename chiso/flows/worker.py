@@ -154,6 +154,29 @@ def drain(
     return total
 
 
+def run_pass(url: str | None = None, *, state: followup_jobs.JobState, worker_id: str) -> DeliveryReport:
+    """One pass of the leader: the due jobs, then the outbox, the daily snapshot, compaction, reminders."""
+    followup_jobs.run_due_jobs(url, state=state, now=clock.now())
+    report = drain(url, worker_id=worker_id)
+    live_history.snapshot_if_due(url, actor=SYSTEM)  # the live-score history's daily snapshot
+    indicator_jobs.compact_if_due(url)  # the indicator cube's periodic compaction
+    indicator_reminders.remind_if_due(url)  # departments late with indicator values, daily
+    return report
+
+
+def run_once(url: str | None = None, *, worker_id: str | None = None) -> DeliveryReport | None:
+    """One pass as leader (`chiso worker --once`); None, doing nothing, while another process leads."""
+    me = worker_id or new_worker_id()
+    with session_scope(url) as session:
+        if not lease.acquire(session, name=LEADER, holder=me, ttl=timedelta(minutes=10)):
+            return None
+    try:
+        return run_pass(url, state=followup_jobs.resumed_state(url), worker_id=me)
+    finally:
+        with session_scope(url) as session:
+            lease.release(session, name=LEADER, holder=me)
+
+
 def run_worker(
     url: str | None = None,
     *,
@@ -169,7 +192,7 @@ def run_worker(
     me = worker_id or new_worker_id()
     poll = poll_s if poll_s is not None else _seconds("CHISO_WORKER_POLL_S", 2.0)
     ttl = timedelta(seconds=_seconds("CHISO_LEADER_TTL_S", 30.0))
-    state = followup_jobs.JobState()
+    state: followup_jobs.JobState | None = None  # resumed when this process first leads
     log.info("chiso worker %s started", me)
     try:
         while not stop.is_set():
@@ -177,11 +200,9 @@ def run_worker(
                 with session_scope(url) as session:
                     leading = lease.acquire(session, name=LEADER, holder=me, ttl=ttl)
                 if leading:
-                    followup_jobs.run_due_jobs(url, state=state, now=clock.now())
-                    drain(url, worker_id=me)
-                    live_history.snapshot_if_due(url, actor=SYSTEM)  # the live-score history's daily snapshot
-                    indicator_jobs.compact_if_due(url)  # the indicator cube's periodic compaction
-                    indicator_reminders.remind_if_due(url)  # departments late with indicator values, daily
+                    if state is None:
+                        state = followup_jobs.resumed_state(url)
+                    run_pass(url, state=state, worker_id=me)
             except Exception:  # a bad pass must not stop the worker; the next pass tries again
                 log.exception("worker pass failed")
                 time.sleep(min(poll, 1.0))

@@ -30,19 +30,13 @@ from chiso.followup.settings import get_followup_settings
 from chiso.store.db import session_scope
 from chiso.store.models.agencies import Agency
 from chiso.store.models.assessment import AssessmentPeriod, AssessorAssignment, Submission
-from chiso.store.models.followup import (
-    Alert,
-    ExplanationRequest,
-    ReminderSchedule,
-    ReportSubscription,
-    WorkerLease,
-)
+from chiso.store.models.followup import Alert, ExplanationRequest, ReminderSchedule, ReportSubscription
 from chiso.store.models.users import User
 
 log = logging.getLogger("chiso.worker")
 
 
-EVALUATE = "evaluate"  # the daily evaluation's lease: when it last began
+EVALUATED = "evaluated"  # when the last evaluation that completed began
 
 
 @dataclass
@@ -53,15 +47,16 @@ class JobState:
 
 
 def resumed_state(url: str | None = None) -> JobState:
-    """The state a starting worker resumes: records unchanged since today's evaluation began need none.
+    """The state a starting worker resumes: records unchanged since an evaluation of today began (and
+    completed) need none.
 
     Without it every server start re-evaluated every target and rule (seconds on a province) although
-    nothing had changed; records swapped after that evaluation began are evaluated at the first pass.
+    nothing had changed; records swapped after that evaluation began, or an evaluation that failed, are
+    evaluated at the first pass.
     """
     stamp = _manifest_stamp()
     with session_scope(url) as session:
-        row = session.get(WorkerLease, EVALUATE)
-        last = row.last_run_at if row is not None else None
+        last = lease.last_run(session, name=EVALUATED)
     today = clock.to_local(clock.now()).date()
     if last is not None and clock.to_local(last).date() == today and stamp < last.timestamp():
         return JobState(manifest_stamp=stamp)
@@ -257,10 +252,11 @@ def run_due_jobs(url: str | None = None, *, state: JobState, now: datetime) -> d
         done["reminders"] = send_deadline_reminders(session, now=now)
     stamp = _manifest_stamp()
     with session_scope(url) as session:
-        daily = lease.due_today(session, name=EVALUATE, now=now)
+        daily = lease.due_today(session, name="evaluate", now=now)
     if daily or stamp != state.manifest_stamp:
         with session_scope(url) as session:
             done["evaluation"] = evaluate_followup(session, data_dir=get_settings().data_dir, now=now)
+            lease.mark_run(session, name=EVALUATED, at=now)
         with session_scope(url) as session:  # computed values of open periods follow the new records
             done["computed"] = sum(r.written for r in refresh_open_periods(session, actor=SYSTEM))
         state.manifest_stamp = stamp

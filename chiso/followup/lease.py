@@ -73,3 +73,19 @@ def due_today(session: Session, *, name: str, now: datetime | None = None) -> bo
     row.last_run_at = moment
     session.flush()
     return True
+
+
+def mark_run(session: Session, *, name: str, at: datetime) -> None:
+    """Record that job `name` completed a run that began `at` (read back with `last_run`)."""
+    row = session.get(WorkerLease, name)
+    if row is None:
+        row = WorkerLease(name=name)
+        session.add(row)
+    row.last_run_at = at
+    session.flush()
+
+
+def last_run(session: Session, *, name: str) -> datetime | None:
+    """Return when job `name` last ran (began), or None if never."""
+    row = session.get(WorkerLease, name)
+    return row.last_run_at if row is not None else None

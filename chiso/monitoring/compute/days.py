@@ -65,7 +65,6 @@ def period_day_table(periods: Sequence[Period], as_of: datetime | None) -> pa.Ta
     )
 
 
-
 def with_ordinal(
     table: ir.Table, workdays: ir.Table, day: ir.Value, prefix: str, *, working: bool = False
 ) -> ir.Table:
@@ -77,4 +76,3 @@ def with_ordinal(
         cols[f"{prefix}_working"] = workdays.working
     right = workdays.select(**cols)
     return table.join(right, key, how="left").drop(key)
-

@@ -128,4 +128,3 @@ def month_of(table: pa.Table, kind: str) -> pa.Array:
     codes, labels = month_codes(table, kind)
     indices = pa.array(codes.astype(np.int32), pa.int32())
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).cast(pa.string())
-

@@ -137,5 +137,3 @@ def merge_batch(writer: StoreWriter, kind: RecordKind, table: pa.Table) -> Merge
         writer.add(kind, month, part_rows)
         writer.compact(kind, month)
     return counts
-
-

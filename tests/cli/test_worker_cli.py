@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli
 from sqlalchemy import select
 
@@ -60,3 +61,13 @@ def test_a_restarted_worker_does_not_evaluate_unchanged_records_again(cli_env: P
     manifest.write_text("{}", encoding="utf-8")  # an ingest after today's evaluation began
     after_ingest = followup_jobs.run_due_jobs(url, state=followup_jobs.resumed_state(url), now=clock.now())
     assert "evaluation" in after_ingest
+
+
+def test_an_evaluation_that_failed_is_tried_again_after_a_restart(cli_env: Path) -> None:
+    url = get_settings().database_url
+    manifest = get_settings().records_dir / "_manifest.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text("{ not json", encoding="utf-8")  # the record store cannot be read
+    with pytest.raises(Exception):  # noqa: B017 - whatever the reader raises, the pass fails
+        followup_jobs.run_due_jobs(url, state=followup_jobs.resumed_state(url), now=clock.now())
+    assert followup_jobs.resumed_state(url).manifest_stamp is None  # so the next pass evaluates

@@ -61,10 +61,7 @@ def holder_of(session: Session, *, name: str, now: datetime | None = None) -> st
 def due_today(session: Session, *, name: str, now: datetime | None = None) -> bool:
     """Return True (and record the run) when job `name` has not run yet on today's date in the province."""
     moment = now or clock.now()
-    row = session.get(WorkerLease, name)
-    if row is None:
-        row = WorkerLease(name=name)
-        session.add(row)
+    row = _job(session, name)
     if (
         row.last_run_at is not None
         and clock.to_local(row.last_run_at).date() >= clock.to_local(moment).date()
@@ -77,10 +74,7 @@ def due_today(session: Session, *, name: str, now: datetime | None = None) -> bo
 
 def mark_run(session: Session, *, name: str, at: datetime) -> None:
     """Record that job `name` completed a run that began `at` (read back with `last_run`)."""
-    row = session.get(WorkerLease, name)
-    if row is None:
-        row = WorkerLease(name=name)
-        session.add(row)
+    row = _job(session, name)
     row.last_run_at = at
     session.flush()
 
@@ -89,3 +83,12 @@ def last_run(session: Session, *, name: str) -> datetime | None:
     """Return when job `name` last ran (began), or None if never."""
     row = session.get(WorkerLease, name)
     return row.last_run_at if row is not None else None
+
+
+def _job(session: Session, name: str) -> WorkerLease:
+    """The row of job `name`, created (unsaved until the flush) on its first run."""
+    row = session.get(WorkerLease, name)
+    if row is None:
+        row = WorkerLease(name=name)
+        session.add(row)
+    return row

@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -58,3 +60,15 @@ def log_in(page, url: str, username: str, password: str) -> None:  # type: ignor
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("form.stacked button[type=submit]")
+
+
+def follows(page: Any, act: Callable[[], None]) -> None:
+    """Do `act` and wait for the page it leads to; if none comes, fail with the errors the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_navigation():
+            act()
+    except PlaywrightTimeout:
+        shown = page.locator(".form-error, .form-field-error").all_inner_texts()
+        raise AssertionError(f"the action led to no page; the page shows: {shown}") from None

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import demo_env
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from demo_site import demo_env, follows
 
 from chiso.web.launch import served
 
@@ -256,16 +255,6 @@ def _add(form: Any, number: str, date: str = "", summary: str = "", files: list[
     form.locator("button[type=submit]").click()
 
 
-def _follows(page: Any, act: Callable[[], None]) -> None:
-    """Do `act` and wait for the page it leads to; if none comes, fail with the errors the page shows."""
-    try:
-        with page.expect_navigation():
-            act()
-    except PlaywrightTimeout:
-        shown = page.locator(".form-error, .form-field-error").all_inner_texts()
-        raise AssertionError(f"the action led to no page; the page shows: {shown}") from None
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, width: int) -> None:
     page = tab
@@ -286,7 +275,7 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     _add(form, f"98/QĐ-{width}", "05/01/2026", "")
     assert "giải trình" in _in_place(page, "#evidence-form", _form(site))
     # A written explanation with no file is accepted.
-    _follows(
+    follows(
         page,
         lambda: _add(
             form,
@@ -305,7 +294,7 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     edit.locator("input[type=file]").set_input_files(
         [{"name": "anh.png", "mimeType": "image/png", "buffer": _png()}]
     )
-    _follows(page, edit.locator("button[type=submit]").click)
+    follows(page, edit.locator("button[type=submit]").click)
     page.locator("#done").wait_for(state="visible", timeout=15000)
     item = page.locator(f"[id='{code}'] li.evidence-item", has_text=f"97/GT-{width}")
     assert "kế hoạch số 97" in item.inner_text()
@@ -313,7 +302,7 @@ def test_evidence_dated_explained_edited_and_withdrawn(tab: Any, site: str, widt
     item.scroll_into_view_if_needed()
     _shot(page, "8-evidence-edited", width)
     # Withdraw (confirmed), then the criterion's history lists add, edit and withdraw.
-    _follows(page, item.locator("button.withdraw").click)
+    follows(page, item.locator("button.withdraw").click)
     page.locator("#done").wait_for(state="visible", timeout=15000)
     assert page.locator(f"[id='{code}'] li.evidence-item", has_text=f"97/GT-{width}").count() == 0
     page.goto(f"{_form(site)}/history/{code}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, follows
 
 from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
@@ -45,8 +45,7 @@ def test_a_deadline_typed_at_17_reads_17_everywhere(server: str, browser: Any) -
     form.locator("input[name=agency_code]").fill(AGENCY)
     form.locator("input[name=until]").fill(f"20/01/{year} 17:00")  # as people write it (dd/mm/yyyy)
     form.locator("input[name=reason]").fill("Chờ văn bản của UBND thành phố")
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    follows(page, form.locator("button[type=submit]").click)
     row = page.locator("table.submissions tr", has_text=AGENCY)
     assert f"20/01/{year} 17:00" in row.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "local-time-period-1400.png"), full_page=True)

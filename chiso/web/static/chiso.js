@@ -11,6 +11,7 @@
   const lang = document.documentElement.lang === "en" ? "en" : "vi";
   const both = (vi, en) => (vi === en || !en ? vi : lang === "en" ? `${en} / ${vi}` : `${vi} / ${en}`);
   const DONE = "chiso:done";
+  const ANCHOR = "chiso:anchor";
   // A form drawn apart from its controls (form="..." attributes) names where its errors go.
   const host = (form) => (form.dataset.errorsIn && document.getElementById(form.dataset.errorsIn)) || form;
   const clearErrors = (form) => {
@@ -87,10 +88,17 @@
     const target = new URL(url, location.href);
     if (anchor && !target.hash) target.hash = anchor;
     const here = new URL(location.href);
-    if (target.pathname + target.search === here.pathname + here.search) {
-      history.replaceState(null, "", target.href);
-      location.reload();
-    } else location.assign(target.href);
+    if (target.pathname + target.search !== here.pathname + here.search) {
+      location.assign(target.href);
+      return;
+    }
+    // Back to this page: load it again. Its new anchor is set once the new page is there: a history change
+    // before the reload would be a navigation of the old page, reported while the old page is still shown.
+    if (target.hash !== here.hash) {
+      sessionStorage.setItem(ANCHOR, target.hash);
+      history.scrollRestoration = "manual"; // the new page scrolls to the anchor, not back to here
+    }
+    location.reload();
   };
 
   const send = async (form, submitter) => {
@@ -155,7 +163,15 @@
     send(form, event.submitter).finally(() => setBusy(form, false));
   });
 
-  // The message of the action just done, on the page it led to.
+  // The anchor of the page an action led back to (see `go`), then the message of the action just done.
+  const anchor = sessionStorage.getItem(ANCHOR);
+  if (anchor !== null) {
+    sessionStorage.removeItem(ANCHOR);
+    history.replaceState(null, "", anchor || location.pathname + location.search);
+    if (anchor) document.getElementById(decodeURIComponent(anchor.slice(1)))?.scrollIntoView();
+    // the browser puts back the old scroll position at load unless told not to: give it back after that
+    addEventListener("load", () => setTimeout(() => { history.scrollRestoration = "auto"; }));
+  }
   const done = sessionStorage.getItem(DONE);
   if (done) {
     sessionStorage.removeItem(DONE);

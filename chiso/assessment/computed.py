@@ -165,7 +165,11 @@ class Lineage:
 
 
 def lineage_source(lineage: Lineage) -> str:
-    """Return the `source` text of a computed value (parsed back by `parse_lineage`, under 120 chars)."""
+    """Return the `source` text of a computed value (parsed back by `parse_lineage`).
+
+    With the longest metric code a framework allows (80 characters) it stays under the 200 characters of
+    `SubmissionValue.source`.
+    """
     parts = [
         f"{SOURCE_PREFIX}{lineage.metric}/{lineage.aggregate}",
         str(lineage.count),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from assess_helpers import FULL_VALUES, SUBMIT_BY, later
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +13,13 @@ from sqlalchemy.orm import Session
 from chiso.accounts.actors import SYSTEM
 from chiso.assessment import periods, submissions
 from chiso.assessment.audit import list_audit
-from chiso.assessment.computed import ComputedValue, set_computed_values
+from chiso.assessment.computed import (
+    ComputedValue,
+    Lineage,
+    lineage_source,
+    parse_lineage,
+    set_computed_values,
+)
 from chiso.assessment.form import load_form
 from chiso.assessment.schemas import ValueInput
 from chiso.assessment.values import clean_value
@@ -234,3 +242,20 @@ def test_drafts_read_vietnamese_notations(
     view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=user)
     field = {f.code: f for s in view.sections for f in s.fields}[code]
     assert field.value == pytest.approx(stored)
+
+
+def test_a_computed_value_keeps_the_whole_lineage_of_its_longest_metric(
+    db: Session, province, open_period
+) -> None:
+    # A framework leaf may name a metric of up to 80 characters; with a large count and a cut-off its
+    # lineage runs past 120 characters, which PostgreSQL refused to store (the refresh failed).
+    open_period()
+    longest = Lineage("M" * 80, "period", 10**12, "procedures", "2026-01", "2026-12",
+                      datetime(2026, 12, 2, 7, 2, tzinfo=UTC), date(2026, 6, 30))  # fmt: skip
+    source = lineage_source(longest)
+    value = ComputedValue("DNG.SO.A", "DVC_DUNG_HAN", numerator=9, denominator=10, value=0.9, source=source)
+    set_computed_values(db, period_code=P, values=[value], actor=SYSTEM)
+    db.flush()
+    view = submissions.get_submission_view(db, period_code=P, agency_code="DNG.SO.A", actor=SYSTEM)
+    field = next(f for s in view.sections for f in s.fields if f.code == "DVC_DUNG_HAN")
+    assert parse_lineage(field.source) == longest

@@ -114,7 +114,7 @@ class SubmissionValue(OptimisticLock, Base):
     denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
     choice: Mapped[str | None] = mapped_column(String(200), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    source: Mapped[str] = mapped_column(String(120), default="reported")  # reported | monitoring:<...>
+    source: Mapped[str] = mapped_column(String(200), default="reported")  # reported | monitoring:<lineage>
     is_computed: Mapped[bool] = mapped_column(Boolean, default=False)
     review_state: Mapped[str] = mapped_column(String(20), default="pending")  # one of REVIEW_STATES
     points_override: Mapped[float | None] = mapped_column(Float, nullable=True)

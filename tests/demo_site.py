@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from chiso.accounts.demo import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
@@ -53,7 +55,7 @@ def open_tab(browser, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
     return context, page, errors
 
 
-def log_in(page, url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
     """Log in through the real form and wait for the page it leads to."""
     page.goto(f"{url}/login")
     page.fill("input[name=username]", username)

@@ -240,6 +240,63 @@ def file_case(
     period = get_period(session, code=period_code)
     sub = get_submission_for(session, period=period, agency_code=agency_code)
     check_can_file(actor, submission=sub)
+    body = _checked_request(
+        session,
+        sub=sub,
+        period=period,
+        agency_code=agency_code,
+        indicator_code=indicator_code,
+        text=text,
+        requested_points=requested_points,
+        kind=kind,
+        until=until,
+        now=now,
+    )
+    _stage, rows, _revision = result_rows(session, period=period)
+    case = AppealCase(
+        period_id=period.id,
+        submission_id=sub.id,
+        indicator_code=indicator_code,
+        kind=kind,
+        status="open",
+        text=body,
+        requested_points=requested_points,
+        filed_at=now,
+        filed_by=actor.id,
+        answer_due=answer_due,
+        points_before=points_of(rows, agency_code=agency_code, node_code=indicator_code),
+        files=_check_files(files, actor, now),
+    )
+    session.add(case)
+    session.flush()
+    record_change(
+        session,
+        action=f"{kind}.file",
+        object_type="appeal_case",
+        object_id=case.id,
+        field=indicator_code,
+        new={"points": case.points_before, "requested": requested_points},
+        reason=body,
+        actor=actor,
+        at=now,
+    )
+    return case
+
+
+def _checked_request(
+    session: Session,
+    *,
+    sub: Submission,
+    period: AssessmentPeriod,
+    agency_code: str,
+    indicator_code: str,
+    text: str,
+    requested_points: float | None,
+    kind: str,
+    until: datetime | None,
+    now: datetime,
+) -> str:
+    """Check a reply or appeal before it is filed (see `file_case`); return its text, stripped."""
     word = ("ý kiến", "a reply") if kind == "reply" else ("đơn phúc khảo", "an appeal")
     if until is None or now > until:
         shown = "" if until is None else f" ({until:%d/%m/%Y})"
@@ -282,35 +339,7 @@ def file_case(
             f"Đã có {word[0]} #{duplicate} đang chờ trả lời cho {indicator_code}",
             f"#{duplicate} on {indicator_code} is still waiting for its answer",
         )
-    _stage, rows, _revision = result_rows(session, period=period)
-    case = AppealCase(
-        period_id=period.id,
-        submission_id=sub.id,
-        indicator_code=indicator_code,
-        kind=kind,
-        status="open",
-        text=body,
-        requested_points=requested_points,
-        filed_at=now,
-        filed_by=actor.id,
-        answer_due=answer_due,
-        points_before=points_of(rows, agency_code=agency_code, node_code=indicator_code),
-        files=_check_files(files, actor, now),
-    )
-    session.add(case)
-    session.flush()
-    record_change(
-        session,
-        action=f"{kind}.file",
-        object_type="appeal_case",
-        object_id=case.id,
-        field=indicator_code,
-        new={"points": case.points_before, "requested": requested_points},
-        reason=body,
-        actor=actor,
-        at=now,
-    )
-    return case
+    return body
 
 
 def _case(session: Session, case_id: int) -> tuple[AppealCase, Submission, AssessmentPeriod]:

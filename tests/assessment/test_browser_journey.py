@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import demo_env
+from demo_site import demo_env, log_in
 
 from chiso.web.launch import served
 
@@ -119,11 +119,7 @@ class Person:
             self.errors.append(f"{response.status} {response.url}")
 
     def login(self, username: str) -> Person:
-        self.page.goto(f"{self.url}/login")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("form.stacked button[type=submit]")
+        log_in(self.page, self.url, username, PASSWORD)
         return self
 
     def shot(self, name: str) -> None:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
 from chiso import clock
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.assessment import demo
 from chiso.store import session_scope
 from chiso.web.launch import served
@@ -56,14 +55,6 @@ def _tab(browser: Any, size: dict[str, int]) -> tuple[Any, Any, list[str]]:
     return context, page, errors
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 def _shot(page: Any, name: str, *, ours: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"appeals-{name}.png"), full_page=True)
@@ -89,7 +80,7 @@ def _totals(page: Any, url: str) -> dict[str, float]:
 def test_reply_changes_exactly_one_score_and_the_audit_shows_each_step(server: str, browser: Any) -> None:
     # the secretariat releases the preliminary results for 5 working days
     office, page, errors = _tab(browser, BIG)
-    _login(page, server, "vanthu")
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/assessment/{PERIOD}")
     page.wait_for_selector("#appeals_summary #release-form")
     page.fill("#release-form input[name=reply_days]", "5")
@@ -102,7 +93,7 @@ def test_reply_changes_exactly_one_score_and_the_audit_shows_each_step(server: s
 
     # the reporter sees its own preliminary scorecard and group ranking, and replies on one criterion
     agency_tab, reporter, reporter_errors = _tab(browser, BIG)
-    _login(reporter, server, "baocao.khcn")
+    log_in(reporter, server, "baocao.khcn")
     reporter.goto(f"{server}/assessment/{PERIOD}/results")
     assert reporter.inner_text(".stage-mark").startswith("Kết quả sơ bộ")
     mine = reporter.request.get(f"{server}/api/assessment/{PERIOD}/results").json()
@@ -128,7 +119,7 @@ def test_reply_changes_exactly_one_score_and_the_audit_shows_each_step(server: s
     assert "chờ trả lời" in reporter.inner_text(f"#criterion-{code}")
     _shot(reporter, "results-1400")
     phone_tab, phone, phone_errors = _tab(browser, PHONE)
-    _login(phone, server, "baocao.khcn")
+    log_in(phone, server, "baocao.khcn")
     phone.goto(f"{server}/assessment/{PERIOD}/results")
     _shot(phone, "results-390")
     phone.goto(f"{server}/appeals")
@@ -137,7 +128,7 @@ def test_reply_changes_exactly_one_score_and_the_audit_shows_each_step(server: s
 
     # the assessor opens the reply from its list and changes the points
     review_tab, assessor, assessor_errors = _tab(browser, BIG)
-    _login(assessor, server, "thamdinh")
+    log_in(assessor, server, "thamdinh")
     assessor.goto(f"{server}/appeals")
     with assessor.expect_navigation():
         assessor.click("table.appeals tbody tr a")

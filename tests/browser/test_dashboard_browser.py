@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env, nav_link
+from demo_site import SCREENSHOTS, demo_env, log_in, nav_link
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -32,14 +31,6 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 @pytest.mark.parametrize(("width", "height"), [(1400, 1000), (390, 844)])
 def test_the_leader_lands_on_figures_and_uses_the_dashboard(
     server: str, browser: Any, width: int, height: int, tmp_path: Path
@@ -49,7 +40,7 @@ def test_the_leader_lands_on_figures_and_uses_the_dashboard(
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    _login(page, server, "lanhdao")
+    log_in(page, server, "lanhdao")
     page.goto(f"{server}/")
     figures = page.locator(".home-figures")
     figures.wait_for()

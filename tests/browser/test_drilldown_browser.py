@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -45,11 +44,7 @@ def test_the_leader_reaches_a_late_dossier_in_three_clicks(
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "lanhdao")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, server, "lanhdao")
     page.goto(f"{server}/monitoring/live")
     with page.expect_navigation():
         page.click("a.drill-root")  # the province total

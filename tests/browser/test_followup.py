@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -51,21 +50,13 @@ def _tab(browser: Any, width: int) -> tuple[Any, Any, list[str]]:
     return context, page, errors
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 @pytest.mark.parametrize("width", [1400, 390])
 @pytest.mark.parametrize("username", list(ROLES))
 def test_each_page_speaks_vietnamese_charts_its_numbers_and_downloads(
     server: str, browser: Any, username: str, width: int
 ) -> None:
     context, page, errors = _tab(browser, width)
-    _login(page, server, username)
+    log_in(page, server, username)
     pages = PAGES + (["/notifications/outbox"] if ROLES[username] == "secretariat" else [])
     for path in pages:
         page.goto(server + path)
@@ -89,7 +80,7 @@ def test_each_page_speaks_vietnamese_charts_its_numbers_and_downloads(
 
 def test_a_refused_plan_item_answers_in_place_with_inputs_kept(server: str, browser: Any) -> None:
     context, page, errors = _tab(browser, 390)
-    _login(page, server, "vanthu")
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/plans")
     form = page.locator("#plan-form")
     form.locator("input[name=agency_code]").fill("DNG.SO.KHCN")
@@ -111,7 +102,7 @@ def test_a_refused_plan_item_answers_in_place_with_inputs_kept(server: str, brow
 
 def test_a_request_with_a_past_due_date_answers_in_place(server: str, browser: Any) -> None:
     context, page, errors = _tab(browser, 1400)
-    _login(page, server, "lanhdao")
+    log_in(page, server, "lanhdao")
     page.goto(f"{server}/alerts?status=open")
     page.locator("article details:has(form[action$='/request']) > summary").first.click()
     form = page.locator("form[action$='/request']").first

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import demo_env, follows
+from demo_site import demo_env, follows, log_in
 
 from chiso.web.launch import served
 
@@ -59,14 +59,6 @@ def _context(browser: Any, width: int) -> Any:
     )
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 @pytest.fixture
 def tab(browser: Any, site: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The reporter's tab at the parametrized width (1400 if none), logged in; script errors fail."""
@@ -77,7 +69,7 @@ def tab(browser: Any, site: str, request: pytest.FixtureRequest) -> Iterator[Any
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: d.accept())
-    _login(page, site, "baocao.khcn")
+    log_in(page, site, "baocao.khcn")
     page.goto(_form(site))
     page.evaluate("localStorage.clear()")
     yield page
@@ -193,7 +185,7 @@ def test_secretariat_forms_errors_show_in_place(browser: Any, site: str, width: 
     context = _context(browser, width)
     page = context.new_page()
     page.on("dialog", lambda d: d.accept())
-    _login(page, site, "vanthu")
+    log_in(page, site, "vanthu")
     url = f"{site}/assessment/{PERIOD}"
     page.goto(url)
     extend = page.locator(f"form[action='/assessment/{PERIOD}/extend']")

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 from sqlalchemy import select
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.frameworks import save_framework
 from chiso.frameworks.excel import template_framework, write_framework_xlsx
 from chiso.store import session_scope
@@ -66,11 +65,7 @@ def test_import_edit_open_a_period_and_see_the_version_frozen(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "vanthu")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, server, "vanthu")
     sideways: dict[str, int] = {}
 
     # the catalogue, then the import: a dry run first, the import after
@@ -150,14 +145,6 @@ def test_import_edit_open_a_period_and_see_the_version_frozen(
     assert not errors, f"console errors: {errors}"
 
 
-def _login(page: Any, server: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "vanthu")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 @pytest.mark.parametrize("how", ["typed-on", "pressed-save"])
 def test_save_right_after_typing_keeps_the_edit(site: tuple[str, Path], browser: Any, how: str) -> None:
     """A live check answered late never puts old values back nor swallows the Save click.
@@ -173,7 +160,7 @@ def test_save_right_after_typing_keeps_the_edit(site: tuple[str, Path], browser:
     save_framework(template_framework().model_copy(update={"id": framework_id}), data_dir / "frameworks")
     context = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    _login(page, server)
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/frameworks/{ref}/edit")
     hold: list[bool] = []
     held: list[Any] = []

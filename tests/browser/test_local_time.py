@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env, follows
+from demo_site import SCREENSHOTS, demo_env, follows, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -26,18 +25,10 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url
 
 
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 def test_a_deadline_typed_at_17_reads_17_everywhere(server: str, browser: Any) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    _login(page, server, "vanthu")
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/assessment/{PERIOD}")
     deadline = page.inner_text("dl.facts")
     year = int(deadline.split("/")[2][:4]) + 1  # a date safely after the period's own deadline

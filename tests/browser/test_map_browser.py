@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -100,11 +99,7 @@ def uploaded_map(server: str, browser: Any, tmp_path_factory: pytest.TempPathFac
              if u["value"] is not None]  # fmt: skip
     chosen = units[:4]
     context, page, errors = _open(browser, 1400, 1000)
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "vanthu")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/map/upload")
     bad = tmp_path / "hong.geojson"
     bad.write_text(

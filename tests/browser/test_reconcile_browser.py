@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -34,11 +33,7 @@ def _page(browser: Any, url: str, username: str, width: int) -> Any:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.errors = errors
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, url, username)
     return page
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -32,14 +31,6 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     data_dir = tmp_path_factory.mktemp("reports") / "var"
     with served(demo_env(demo_template, data_dir), data_dir / "serve.log") as url:
         yield url
-
-
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
 
 
 def _pdf_text(path: Path, mode: str = "-layout") -> str:
@@ -92,7 +83,7 @@ def test_the_secretariat_fills_the_form_and_downloads_the_decision(
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.set_viewport_size({"width": width, "height": 1000})
-    _login(tab, server, "vanthu")
+    log_in(tab, server, "vanthu")
     tab.goto(f"{server}/rankings/{PUBLISHED}")
     with tab.expect_navigation():
         tab.click(f"a[href='/rankings/{PUBLISHED}/report']")
@@ -129,7 +120,7 @@ def test_the_secretariat_fills_the_form_and_downloads_the_decision(
 
 
 def test_a_draft_decision_of_an_open_period_says_so(server: str, tab: Any, tmp_path: Path) -> None:
-    _login(tab, server, "vanthu")
+    log_in(tab, server, "vanthu")
     tab.goto(f"{server}/assessment/{OPEN}")
     with tab.expect_navigation():
         tab.click(f"a[href='/rankings/{OPEN}/report']")

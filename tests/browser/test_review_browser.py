@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import demo_env
+from demo_site import demo_env, log_in
 
 from chiso.web.launch import served
 
@@ -83,11 +83,7 @@ def assessor(browser: Any, site: tuple[str, list[str]], request: pytest.FixtureR
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{site[0]}/login")
-    page.fill("input[name=username]", "thamdinh")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, site[0], "thamdinh", PASSWORD)
     yield page
     context.close()
     assert not errors, f"script errors: {errors}"

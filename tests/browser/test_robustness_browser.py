@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -26,14 +25,6 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     data_dir = tmp_path_factory.mktemp("robustness") / "var"
     with served(demo_env(demo_template, data_dir), data_dir / "serve.log") as url:
         yield url
-
-
-def _login(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -69,7 +60,7 @@ def test_the_ranking_shows_each_rank_interval(server: str, browser: Any, width: 
 def test_the_sensitivity_page_and_the_whatif_panel(server: str, browser: Any, width: int) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    _login(page, server, "vanthu")
+    log_in(page, server, "vanthu")
     page.goto(f"{server}/rankings/{PAST}")
     with page.expect_navigation():
         page.click("#sensitivity-link")
@@ -80,7 +71,7 @@ def test_the_sensitivity_page_and_the_whatif_panel(server: str, browser: Any, wi
 
     context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    _login(page, server, "baocao.khcn")
+    log_in(page, server, "baocao.khcn")
     page.goto(f"{server}/assessment/{OPEN}/agencies/{AGENCY}")
     page.wait_for_selector("#whatif #whatif-title")  # loaded by htmx from the what-if page's fragment
     panel = page.locator("#whatif")

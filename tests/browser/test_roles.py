@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from demo_site import demo_env, nav_link
+from demo_site import demo_env, log_in, nav_link
 
 from chiso.accounts.demo import DEMO_LOGINS
 from chiso.web.launch import served
@@ -46,19 +46,11 @@ def page(browser: object) -> Iterator[object]:
     assert not errors, f"console errors: {errors}"
 
 
-def _login(page: object, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.click("form.stacked button[type=submit]")  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize(("username", "password", "role"), [login[:3] for login in DEMO_LOGINS])
 def test_each_demo_role_logs_in_and_sees_the_agency_list(
     server: str, page: object, username: str, password: str, role: str
 ) -> None:
-    _login(page, server, username, password)
+    log_in(page, server, username, password)
     assert page.url == f"{server}/"  # type: ignore[attr-defined]
     assert username not in page.url  # type: ignore[attr-defined]
     header = page.inner_text("header.site")  # type: ignore[attr-defined]

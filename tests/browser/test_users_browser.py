@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
 from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
@@ -38,19 +38,11 @@ def _tab(browser: Any, width: int) -> tuple[Any, Any, list[str]]:
     return context, page, errors
 
 
-def _login(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
-
-
 @pytest.mark.parametrize("width", [1400, 390])
 def test_create_link_password_login_deactivate(server: str, browser: Any, width: int) -> None:
     username = f"canbo.{width}"
     admin, page, errors = _tab(browser, width)
-    _login(page, server, "vanthu", DEMO_PASSWORD)
+    log_in(page, server, "vanthu", DEMO_PASSWORD)
     page.goto(f"{server}/users")
     assert "Người báo cáo của cơ quan" in page.inner_text("main") and "baocao.khcn" in page.inner_text("main")
     page.fill("#user-form input[name=username]", username)
@@ -74,7 +66,7 @@ def test_create_link_password_login_deactivate(server: str, browser: Any, width:
     with their_page.expect_navigation():
         their_page.click("form.stacked button[type=submit]")
     assert their_page.goto(link).status == 404  # used once
-    _login(their_page, server, username, NEW_PASSWORD)
+    log_in(their_page, server, username, NEW_PASSWORD)
     assert their_page.goto(f"{server}/account").status == 200
 
     page.goto(f"{server}/users/{username}")

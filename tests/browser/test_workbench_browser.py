@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_site import SCREENSHOTS, demo_env
+from demo_site import SCREENSHOTS, demo_env, log_in
 
-from chiso.accounts.demo import DEMO_PASSWORD
 from chiso.web.launch import served
 
 pytestmark = pytest.mark.browser
@@ -40,11 +39,7 @@ def _login(browser: Any, url: str, width: int, height: int) -> tuple[Any, Any, l
         "console",
         lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None,
     )
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", "vanthu")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("form.stacked button[type=submit]")
+    log_in(page, url, "vanthu")
     return context, page, errors
 
 

@@ -244,7 +244,6 @@ def file_case(
         session,
         sub=sub,
         period=period,
-        agency_code=agency_code,
         indicator_code=indicator_code,
         text=text,
         requested_points=requested_points,
@@ -288,7 +287,6 @@ def _checked_request(
     *,
     sub: Submission,
     period: AssessmentPeriod,
-    agency_code: str,
     indicator_code: str,
     text: str,
     requested_points: float | None,
@@ -312,8 +310,8 @@ def _checked_request(
     crit = period_form(period).criterion(indicator_code)
     if agency is not None and not crit.applies_to(agency.kind):
         raise InvalidInput(
-            f"Tiêu chí {indicator_code} không áp dụng cho đơn vị {agency_code}",
-            f"Criterion {indicator_code} does not apply to {agency_code}",
+            f"Tiêu chí {indicator_code} không áp dụng cho đơn vị {agency.code}",
+            f"Criterion {indicator_code} does not apply to {agency.code}",
             [Problem("Tiêu chí không áp dụng", "Criterion does not apply", field="indicator_code")],
         )
     if requested_points is not None and not min(0.0, crit.max_points) <= requested_points <= max(
